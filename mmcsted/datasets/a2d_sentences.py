@@ -1,0 +1,577 @@
+"""A2D Sentences: the A2D release plus the sentence annotations, read as they
+come from the datasets' sites (see ``docs/dataset_prepare.md``).
+
+Layout under ``data_root``::
+
+    Release/videoset.csv                 no header, 9 columns
+    Release/clips320H/<vid>.mp4          videos (or Release/frames/<vid>/%05d.jpg)
+    text_annotations/a2d_annotation.txt  header video_id,instance_id,query
+    text_annotations/a2d_missed_videos.txt
+    text_annotations/a2d_annotation_with_instances/<vid>/<frame:05d>.h5
+
+A sample is one (query, annotated frame) pair whose instance is present in that
+frame. Reading the ~15k HDF5 files is the slow part: their content (instance
+ids, mask count) is kept in a per-video index under the cache directory, which
+is resumable and re-reads a video only when its mask directory changed.
+"""
+import csv
+import logging
+import os
+import os.path as osp
+import re
+from collections import OrderedDict
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
+
+from mmcsted.registry import DATASETS
+from .utils import (SkipCounter, atomic_write_json, limited_list, require_file,
+                    resolve_cache_dir)
+
+A2D_ACTORS = ('adult', 'baby', 'ball', 'bird', 'car', 'cat', 'dog')
+A2D_ACTIONS = ('climbing', 'crawling', 'eating', 'flying', 'jumping',
+               'rolling', 'running', 'walking', 'none')
+
+VIDEOSET_FILE = 'Release/videoset.csv'
+ANNOTATION_FILE = 'text_annotations/a2d_annotation.txt'
+MISSED_FILE = 'text_annotations/a2d_missed_videos.txt'
+MASK_DIR = 'text_annotations/a2d_annotation_with_instances'
+CLIP_DIR = 'Release/clips320H'
+FRAME_DIR = 'Release/frames'
+FRAME_TMPL = '{:05d}.jpg'
+INDEX_FILE = 'a2d_mask_index.json'
+INDEX_FORMAT = 1
+
+SPLITS = {'train': 0, 'test': 1}
+_H5_NAME = re.compile(r'^(\d+)\.h5$')
+
+
+class VideoRecord(NamedTuple):
+    """One row of ``Release/videoset.csv``."""
+    vid: str
+    label: int
+    start_time: str
+    end_time: str
+    height: int
+    width: int
+    total_frames: int
+    annotated_frames: int
+    subset: int
+
+
+class QueryRow(NamedTuple):
+    """One row of ``a2d_annotation.txt`` (``line`` is 1-based, header = 1)."""
+    line: int
+    video_id: str
+    instance_id: str
+    query: str
+
+
+def read_videoset(path: str) -> 'OrderedDict[str, VideoRecord]':
+    """Parse ``videoset.csv`` (no header, 9 columns); errors name the line."""
+    require_file(path, 'A2D video list', 'part of the A2D release')
+    videos: 'OrderedDict[str, VideoRecord]' = OrderedDict()
+    with open(path, newline='', encoding='utf-8') as f:
+        for lineno, row in enumerate(csv.reader(f), 1):
+            if not row or all(not c.strip() for c in row):
+                continue
+            row = [c.strip() for c in row]
+            if len(row) != 9:
+                raise ValueError(
+                    f'{path}:{lineno}: expected 9 columns (vid, label, '
+                    'start_time, end_time, height, width, total_frames, '
+                    f'annotated_frames, subset), got {len(row)}: {row}')
+            try:
+                rec = VideoRecord(row[0], int(float(row[1])), row[2], row[3],
+                                  int(float(row[4])), int(float(row[5])),
+                                  int(float(row[6])), int(float(row[7])),
+                                  int(float(row[8])))
+            except ValueError as e:
+                raise ValueError(f'{path}:{lineno}: malformed row {row}: {e}')
+            if rec.vid in videos:
+                print_log(
+                    f'{path}:{lineno}: video {rec.vid} listed twice; the '
+                    'first row is kept',
+                    logger='current',
+                    level=logging.WARNING)
+                continue
+            videos[rec.vid] = rec
+    return videos
+
+
+def read_a2d_annotations(path: str) -> List[QueryRow]:
+    """Parse ``a2d_annotation.txt`` with the csv module (queries may be
+    quoted and contain commas). A row with more than 3 fields (an unquoted
+    comma in the query) gets its query fields joined back."""
+    require_file(path, 'A2D Sentences annotation file',
+                 'text_annotations/ from the A2D Sentences release')
+    rows = []
+    with open(path, newline='', encoding='utf-8-sig') as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None or [h.strip().lower() for h in header[:3]] != [
+                'video_id', 'instance_id', 'query'
+        ]:
+            raise ValueError(f'{path}: expected the header '
+                             f'"video_id,instance_id,query", got {header}')
+        for row in reader:
+            lineno = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) < 3:
+                raise ValueError(
+                    f'{path}:{lineno}: expected 3 fields (video_id, '
+                    f'instance_id, query), got {row}')
+            query = row[2] if len(row) == 3 else ','.join(row[2:])
+            rows.append(
+                QueryRow(lineno, row[0].strip(), row[1].strip(), query))
+    return rows
+
+
+def read_missed_videos(path: str) -> set:
+    require_file(path, 'A2D Sentences missed-video list',
+                 'text_annotations/ from the A2D Sentences release')
+    with open(path, encoding='utf-8') as f:
+        return {line.strip() for line in f if line.strip()}
+
+
+def parse_instance_id(text: str) -> Tuple[Optional[int], bool]:
+    """``'2'`` -> (2, False); ``'1 (copy)'`` -> (1, True); junk -> (None, ?)."""
+    is_copy = '(copy)' in text
+    m = re.match(r'^\s*(\d+)', text)
+    if m is None:
+        return None, is_copy
+    rest = text[m.end():].replace('(copy)', '').strip()
+    if rest:
+        return None, is_copy
+    return int(m.group(1)), is_copy
+
+
+def split_label(label: int, num_actors: int,
+                num_actions: int) -> Tuple[int, int]:
+    """A2D label ``actor * 10 + action`` (both 1-based) -> 0-based indices,
+    -1 where out of range."""
+    actor, action = label // 10 - 1, label % 10 - 1
+    if not 0 <= actor < num_actors:
+        actor = -1
+    if not 0 <= action < num_actions:
+        action = -1
+    return actor, action
+
+
+def _as_int_list(arr) -> List[int]:
+    return [int(round(float(v))) for v in np.asarray(arr).ravel()]
+
+
+def read_h5_frame_info(path: str) -> Dict:
+    """Instance ids, mask count and per-instance labels of one mask file,
+    without reading the masks."""
+    import h5py
+    with h5py.File(path, 'r') as f:
+        if 'instance' not in f or 'reMask' not in f:
+            raise KeyError(f'{path}: expected the keys "instance" and '
+                           f'"reMask", found {sorted(f.keys())}')
+        instances = _as_int_list(f['instance'][()])
+        shape = tuple(f['reMask'].shape)
+        num_masks = 1 if len(shape) == 2 else shape[0]
+        labels = _as_int_list(f['id'][()]) if 'id' in f else []
+    return dict(instances=instances, num_masks=int(num_masks), labels=labels)
+
+
+def load_a2d_mask(path: str, instance_id: int) -> np.ndarray:
+    """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file.
+
+    ``reMask`` is stored transposed: (N, W, H), or (W, H) for one instance.
+    Where an id is listed twice (a known release quirk) the first is used.
+    """
+    import h5py
+    with h5py.File(path, 'r') as f:
+        instances = _as_int_list(f['instance'][()])
+        if instance_id not in instances:
+            raise KeyError(f'{path}: instance {instance_id} not in this '
+                           f'frame (instances {instances})')
+        idx = instances.index(instance_id)
+        dset = f['reMask']
+        if dset.ndim == 2:
+            if idx != 0:
+                raise ValueError(f'{path}: one mask stored but instance '
+                                 f'{instance_id} is number {idx + 1}')
+            mask = dset[()]
+        elif dset.ndim == 3:
+            if idx >= dset.shape[0]:
+                raise ValueError(f'{path}: {dset.shape[0]} masks stored but '
+                                 f'instance {instance_id} is number '
+                                 f'{idx + 1}')
+            mask = dset[idx]
+        else:
+            raise ValueError(f'{path}: reMask has shape {dset.shape}, '
+                             'expected (N, W, H) or (W, H)')
+    return (np.asarray(mask).T > 0.5).astype(np.uint8)
+
+
+class A2DMaskIndex:
+    """Per-video content of the A2D mask files, cached as JSON.
+
+    ``videos[vid]`` = ``{'mtime_ns': ..., 'frames': [{'frame': 11, 'file':
+    '00011.h5', 'instances': [...], 'num_masks': n, 'labels': [...]} or
+    {'frame': 11, 'file': ..., 'error': '...'}], 'bad_names': [...]}``, or
+    ``{'missing': True}`` when the video has no mask directory. A video is
+    re-read when its directory's mtime changed (a file added/removed).
+    """
+
+    def __init__(self, data_root: str, cache_dir: Optional[str] = None,
+                 use_cache: bool = True):
+        self.data_root = data_root
+        self.mask_root = osp.join(data_root, MASK_DIR)
+        self.use_cache = use_cache
+        self.cache_file = osp.join(
+            resolve_cache_dir(data_root, cache_dir), INDEX_FILE)
+        self.videos: Dict[str, Dict] = {}
+        if use_cache and osp.isfile(self.cache_file):
+            try:
+                import json
+                with open(self.cache_file, encoding='utf-8') as f:
+                    data = json.load(f)
+                if data.get('format') == INDEX_FORMAT:
+                    self.videos = data['videos']
+            except Exception as e:  # a broken cache is rebuilt, not fatal
+                print_log(
+                    f'ignoring the unreadable index cache {self.cache_file}: '
+                    f'{e}',
+                    logger='current',
+                    level=logging.WARNING)
+
+    def save(self) -> None:
+        if not self.use_cache:
+            return
+        try:
+            atomic_write_json(self.cache_file,
+                              dict(format=INDEX_FORMAT, videos=self.videos))
+        except OSError as e:
+            print_log(
+                f'could not write the index cache {self.cache_file}: {e}',
+                logger='current',
+                level=logging.WARNING)
+
+    def _dir_mtime(self, vid: str) -> Optional[int]:
+        try:
+            return os.stat(osp.join(self.mask_root, vid)).st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def is_current(self, vid: str) -> bool:
+        entry = self.videos.get(vid)
+        if entry is None:
+            return False
+        mtime = self._dir_mtime(vid)
+        if mtime is None:
+            return bool(entry.get('missing'))
+        return entry.get('mtime_ns') == mtime
+
+    def scan_video(self, vid: str) -> Dict:
+        vdir = osp.join(self.mask_root, vid)
+        mtime = self._dir_mtime(vid)
+        if mtime is None:
+            return dict(missing=True)
+        frames, bad_names = [], []
+        for name in sorted(os.listdir(vdir)):
+            m = _H5_NAME.match(name)
+            if m is None:
+                bad_names.append(name)
+                continue
+            item = dict(frame=int(m.group(1)), file=name)
+            try:
+                item.update(read_h5_frame_info(osp.join(vdir, name)))
+            except Exception as e:
+                item['error'] = f'{type(e).__name__}: {e}'
+            frames.append(item)
+        return dict(mtime_ns=mtime, frames=frames, bad_names=bad_names)
+
+    def update(self,
+               vids: Sequence[str],
+               progress: bool = True,
+               save_every: int = 200) -> int:
+        """Scan the videos that are not current; saves every ``save_every``
+        videos so that an interrupted run resumes. Returns how many were
+        scanned."""
+        todo = [v for v in dict.fromkeys(vids) if not self.is_current(v)]
+        if not todo:
+            return 0
+        iterator = todo
+        if progress and len(todo) > 20:
+            from tqdm import tqdm
+            iterator = tqdm(todo, desc='indexing A2D mask files', unit='video')
+        for i, vid in enumerate(iterator, 1):
+            self.videos[vid] = self.scan_video(vid)
+            if i % save_every == 0:
+                self.save()
+        self.save()
+        return len(todo)
+
+
+def resolve_video_source(data_root: str, vid: str,
+                         video_source: str) -> Tuple[Optional[str],
+                                                     Optional[str]]:
+    """(video_path, frame_dir) for one video; both None if absent."""
+    mp4 = osp.join(data_root, CLIP_DIR, f'{vid}.mp4')
+    fdir = osp.join(data_root, FRAME_DIR, vid)
+    if video_source == 'frames':
+        return None, (fdir if osp.isdir(fdir) else None)
+    if video_source == 'mp4':
+        return (mp4 if osp.isfile(mp4) else None), None
+    if video_source == 'auto':
+        if osp.isdir(fdir) and os.listdir(fdir):
+            return None, fdir
+        return (mp4 if osp.isfile(mp4) else None), None
+    raise ValueError(f"video_source must be 'auto', 'mp4' or 'frames', got "
+                     f'{video_source!r}')
+
+
+@DATASETS.register_module()
+class A2DSentencesDataset(BaseDataset):
+    """A2D Sentences, one sample per (query, annotated frame).
+
+    Args:
+        data_root: root of the release (holds ``Release/`` and
+            ``text_annotations/``).
+        split: ``'train'`` or ``'test'`` (videoset.csv subset 0 / 1).
+        pipeline: transforms.
+        video_source: ``'mp4'`` (``Release/clips320H/<vid>.mp4``),
+            ``'frames'`` (``Release/frames/<vid>/<frame:05d>.jpg``) or
+            ``'auto'`` (frames where a video's frame folder exists, else mp4).
+        drop_copy_instances: drop rows whose instance id is ``'1 (copy)'``
+            (a duplicated annotation; public codebases drop it). If False the
+            row counts as instance 1.
+        on_missing_video: ``'error'`` (default; lists the missing files) or
+            ``'skip'`` (counted, logged skip of that video's samples).
+        cache_dir: where the mask index cache lives (default
+            ``<data_root>/mmcsted_cache``).
+        use_cache: read/write the mask index cache.
+        progress: show a progress bar while indexing mask files.
+        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
+            (``test_mode``, ``metainfo``, ``indices``, ``lazy_init``, ...).
+
+    Each data_list entry has: ``video_id``, ``frame_id`` (1-based target
+    frame), ``instance_id``, ``query``, ``mask_file``, ``mask_format``
+    (``'a2d_h5'``), ``video_path`` / ``frame_dir`` (one is None),
+    ``filename_tmpl``, ``total_frames``, ``height``, ``width`` (from
+    videoset.csv: the ORIGINAL video size, not the clips320H size),
+    ``label``, ``actor_class``, ``action_class`` (0-based indices into
+    ``metainfo['actor_classes'/'action_classes']`` from the video-level label,
+    -1 if out of range), ``instance_label`` (the per-instance actor-action
+    label from the mask file's ``id`` key, -1 if absent) and, once fetched,
+    ``sample_idx``.
+    """
+
+    METAINFO = dict(
+        dataset_name='A2D Sentences',
+        actor_classes=A2D_ACTORS,
+        action_classes=A2D_ACTIONS)
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 pipeline: Sequence = (),
+                 video_source: str = 'auto',
+                 drop_copy_instances: bool = True,
+                 on_missing_video: str = 'error',
+                 cache_dir: Optional[str] = None,
+                 use_cache: bool = True,
+                 progress: bool = True,
+                 ann_file: str = ANNOTATION_FILE,
+                 **kwargs):
+        if split not in SPLITS:
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        if video_source not in ('auto', 'mp4', 'frames'):
+            raise ValueError("video_source must be 'auto', 'mp4' or "
+                             f"'frames', got {video_source!r}")
+        if on_missing_video not in ('error', 'skip'):
+            raise ValueError("on_missing_video must be 'error' or 'skip', "
+                             f'got {on_missing_video!r}')
+        self.split = split
+        self.video_source = video_source
+        self.drop_copy_instances = drop_copy_instances
+        self.on_missing_video = on_missing_video
+        self.cache_dir = cache_dir
+        self.use_cache = use_cache
+        self.progress = progress
+        self.skipped: Dict[str, int] = {}
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            pipeline=list(pipeline),
+            **kwargs)
+
+    # ------------------------------------------------------------------
+    def load_data_list(self) -> List[dict]:
+        root = self.data_root
+        owner = f'{type(self).__name__}({self.split})'
+        skips = SkipCounter(owner)
+        require_file(root, 'A2D Sentences data_root')
+        videos = read_videoset(osp.join(root, VIDEOSET_FILE))
+        rows = read_a2d_annotations(self.ann_file)
+        missed = read_missed_videos(osp.join(root, MISSED_FILE))
+        require_file(
+            osp.join(root, MASK_DIR), 'A2D Sentences mask folder',
+            'a2d_annotation_with_instances/ from the A2D Sentences release')
+        subset = SPLITS[self.split]
+        actors = self.metainfo.get('actor_classes', A2D_ACTORS)
+        actions = self.metainfo.get('action_classes', A2D_ACTIONS)
+
+        # 1. Keep the rows of this split.
+        kept_rows: List[Tuple[QueryRow, int]] = []
+        for row in rows:
+            rec = videos.get(row.video_id)
+            if rec is None:
+                skips.add('query rows whose video is not in videoset.csv',
+                          f'line {row.line}: {row.video_id}')
+                continue
+            if rec.subset != subset:
+                continue
+            if row.video_id in missed:
+                skips.add('query rows of videos in a2d_missed_videos.txt',
+                          row.video_id, level=logging.INFO)
+                continue
+            iid, is_copy = parse_instance_id(row.instance_id)
+            if is_copy and self.drop_copy_instances:
+                skips.add("query rows with instance id '1 (copy)'",
+                          f'line {row.line}: {row.video_id}',
+                          level=logging.INFO)
+                continue
+            if iid is None:
+                skips.add('query rows with a malformed instance id',
+                          f'line {row.line}: {row.instance_id!r}')
+                continue
+            if not row.query.strip():
+                skips.add('query rows with an empty query',
+                          f'line {row.line}: {row.video_id}')
+                continue
+            kept_rows.append((row, iid))
+
+        # 2. Read (or take from the cache) the mask files of these videos.
+        needed = list(dict.fromkeys(r.video_id for r, _ in kept_rows))
+        index = A2DMaskIndex(root, self.cache_dir, self.use_cache)
+        index.update(needed, progress=self.progress)
+
+        # 3. Videos: their files, and checks of their mask folders.
+        sources = {}
+        missing_videos = []
+        for vid in needed:
+            video_path, frame_dir = resolve_video_source(
+                root, vid, self.video_source)
+            if video_path is None and frame_dir is None:
+                missing_videos.append(vid)
+            sources[vid] = (video_path, frame_dir)
+            entry = index.videos[vid]
+            rec = videos[vid]
+            if entry.get('missing'):
+                skips.add(
+                    'missing mask files (whole mask folder absent)',
+                    osp.join(MASK_DIR, vid), n=max(rec.annotated_frames, 1))
+                continue
+            for item in entry['frames']:
+                if 'error' in item:
+                    skips.add('unreadable mask files',
+                              f'{osp.join(MASK_DIR, vid, item["file"])}: '
+                              f'{item["error"]}')
+            for name in entry.get('bad_names', []):
+                skips.add('files in a mask folder not named <frame>.h5',
+                          osp.join(MASK_DIR, vid, name), level=logging.INFO)
+            found = len(entry['frames'])
+            if found < rec.annotated_frames:
+                skips.add(
+                    'missing mask files (fewer .h5 files than videoset.csv '
+                    'lists annotated frames)',
+                    f'{vid}: {found} of {rec.annotated_frames}',
+                    n=rec.annotated_frames - found)
+        if missing_videos:
+            where = {
+                'mp4': f'{CLIP_DIR}/<vid>.mp4',
+                'frames': f'{FRAME_DIR}/<vid>/',
+                'auto': f'{CLIP_DIR}/<vid>.mp4 or {FRAME_DIR}/<vid>/'
+            }[self.video_source]
+            paths = [
+                osp.join(root, CLIP_DIR, f'{v}.mp4')
+                if self.video_source != 'frames' else osp.join(
+                    root, FRAME_DIR, v) for v in missing_videos
+            ]
+            if self.on_missing_video == 'error':
+                raise FileNotFoundError(
+                    f'{owner}: {len(missing_videos)} videos not found as '
+                    f'{where}: {limited_list(paths)}. Pass '
+                    "on_missing_video='skip' to train without them.")
+            skips.add('samples of videos whose file is missing',
+                      limited_list(paths, 3), n=0)
+
+        # 4. One sample per (query, annotated frame holding its instance).
+        data_list = []
+        missing_set = set(missing_videos)
+        for row, iid in kept_rows:
+            vid = row.video_id
+            entry = index.videos[vid]
+            if entry.get('missing'):
+                skips.add('query rows whose video has no mask folder',
+                          f'line {row.line}: {vid}')
+                continue
+            rec = videos[vid]
+            actor, action = split_label(rec.label, len(actors), len(actions))
+            n_samples = 0
+            for item in entry['frames']:
+                if 'error' in item:
+                    continue
+                instances = item['instances']
+                if iid not in instances:
+                    skips.add(
+                        '(query, frame) pairs whose instance is absent '
+                        'from the frame', level=logging.INFO)
+                    continue
+                pos = instances.index(iid)
+                if pos >= item['num_masks']:
+                    skips.add(
+                        '(query, frame) pairs whose instance has no stored '
+                        'mask (more ids than masks)',
+                        f'{vid}/{item["file"]} instance {iid}')
+                    continue
+                if vid in missing_set:
+                    skips.add('samples of videos whose file is missing')
+                    continue
+                labels = item.get('labels') or []
+                video_path, frame_dir = sources[vid]
+                data_list.append(
+                    dict(
+                        video_id=vid,
+                        frame_id=item['frame'],
+                        instance_id=iid,
+                        query=row.query,
+                        mask_file=osp.join(root, MASK_DIR, vid, item['file']),
+                        mask_format='a2d_h5',
+                        video_path=video_path,
+                        frame_dir=frame_dir,
+                        filename_tmpl=FRAME_TMPL,
+                        total_frames=rec.total_frames,
+                        height=rec.height,
+                        width=rec.width,
+                        label=rec.label,
+                        actor_class=actor,
+                        action_class=action,
+                        instance_label=labels[pos]
+                        if pos < len(labels) else -1))
+                n_samples += 1
+            if n_samples == 0:
+                skips.add('queries whose instance is in none of the '
+                          'annotated frames', f'line {row.line}: {vid}')
+        data_list.sort(key=lambda d: (d['video_id'], d['frame_id'],
+                                      d['instance_id'], d['query']))
+        skips.log_summary(kept=len(data_list))
+        self.skipped = skips.as_dict()
+        if not data_list:
+            raise ValueError(f'{owner}: no sample left in {root}; see the '
+                             'warnings above')
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info['test_mode'] = self.test_mode
+        return info

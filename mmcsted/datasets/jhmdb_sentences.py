@@ -1,0 +1,345 @@
+"""J-HMDB Sentences (evaluation only), read as it comes from its site.
+
+Layout under ``data_root``::
+
+    jhmdb_annotation.txt                          header video_id,query
+    Rename_Images/<action>/<vid>/<frame:05d>.png  1-based frames
+    puppet_mask/<action>/<vid>/puppet_mask.mat    'part_mask', H x W x frames
+
+Frames after the last mask are dropped; then ``num_frames_per_video`` frames per
+video are taken, evenly spaced (``'uniform'``) or from a frozen JSON file
+``{vid: [frame numbers]}`` (``'frozen'``) that
+``tools/data/jhmdb_sentences/prepare.py`` writes with a seeded draw.
+"""
+import csv
+import json
+import logging
+import os
+import os.path as osp
+import random
+import re
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+
+from mmcsted.registry import DATASETS
+from .a2d_sentences import A2D_ACTORS
+from .utils import SkipCounter, limited_list, require_file
+
+JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf',
+                 'jump', 'kick_ball', 'pick', 'pour', 'pullup', 'push', 'run',
+                 'shoot_ball', 'shoot_bow', 'shoot_gun', 'sit', 'stand',
+                 'swing_baseball', 'throw', 'walk', 'wave')
+
+ANNOTATION_FILE = 'jhmdb_annotation.txt'
+IMAGE_DIR = 'Rename_Images'
+MASK_DIR = 'puppet_mask'
+MASK_NAME = 'puppet_mask.mat'
+FRAME_TMPL = '{:05d}.png'
+FROZEN_FILE = 'jhmdb_sentences_frozen_frames.json'
+FROZEN_SEED = 42
+_PNG_NAME = re.compile(r'^(\d+)\.png$')
+
+
+def read_jhmdb_annotations(path: str) -> List[Dict]:
+    """Rows ``{'line', 'video_id', 'query'}`` of ``jhmdb_annotation.txt``."""
+    require_file(path, 'J-HMDB Sentences annotation file',
+                 'jhmdb_annotation.txt from the J-HMDB Sentences release')
+    rows = []
+    with open(path, newline='', encoding='utf-8-sig') as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None or [h.strip().lower() for h in header[:2]] != [
+                'video_id', 'query'
+        ]:
+            raise ValueError(f'{path}: expected the header "video_id,query", '
+                             f'got {header}')
+        for row in reader:
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) < 2:
+                raise ValueError(f'{path}:{reader.line_num}: expected 2 '
+                                 f'fields (video_id, query), got {row}')
+            rows.append(
+                dict(
+                    line=reader.line_num,
+                    video_id=row[0].strip(),
+                    query=','.join(row[1:])))
+    return rows
+
+
+def find_action_folders(data_root: str) -> Dict[str, str]:
+    """``{vid: action}`` by scanning ``Rename_Images/<action>/<vid>/``."""
+    image_root = require_file(
+        osp.join(data_root, IMAGE_DIR), 'J-HMDB frame folder',
+        'Rename_Images/ from the J-HMDB release')
+    found = {}
+    for action in sorted(os.listdir(image_root)):
+        adir = osp.join(image_root, action)
+        if not osp.isdir(adir):
+            continue
+        for vid in os.listdir(adir):
+            if osp.isdir(osp.join(adir, vid)):
+                found.setdefault(vid, action)
+    return found
+
+
+def count_frames(frame_dir: str, tmpl: str = FRAME_TMPL) -> int:
+    """Number of consecutive frames ``tmpl.format(1), tmpl.format(2), ...``."""
+    names = set(os.listdir(frame_dir))
+    n = 0
+    while tmpl.format(n + 1) in names:
+        n += 1
+    return n
+
+
+def mat_mask_shape(path: str) -> tuple:
+    """Shape of ``part_mask`` without loading it (MATLAB v5 header)."""
+    from scipy.io import whosmat
+    try:
+        entries = whosmat(path)
+    except NotImplementedError as e:  # v7.3 files are HDF5
+        raise ValueError(f'{path}: not a MATLAB v5 file ({e})')
+    for name, shape, _ in entries:
+        if name == 'part_mask':
+            return tuple(shape)
+    raise KeyError(f'{path}: no "part_mask" variable '
+                   f'(found {[e[0] for e in entries]})')
+
+
+def load_jhmdb_mask(path: str, frame_id: int) -> np.ndarray:
+    """The H x W {0, 1} uint8 mask of 1-based ``frame_id``."""
+    from scipy.io import loadmat
+    try:
+        mat = loadmat(path)
+    except NotImplementedError as e:
+        raise ValueError(f'{path}: not a MATLAB v5 file ({e})')
+    if 'part_mask' not in mat:
+        raise KeyError(f'{path}: no "part_mask" variable')
+    masks = mat['part_mask']
+    if masks.ndim == 2:
+        masks = masks[..., None]
+    if not 1 <= frame_id <= masks.shape[2]:
+        raise IndexError(f'{path}: frame {frame_id} asked, the file holds '
+                         f'{masks.shape[2]} masks')
+    return (masks[:, :, frame_id - 1] > 0).astype(np.uint8)
+
+
+def uniform_frames(num_frames: int, k: int) -> List[int]:
+    """``k`` evenly spaced 1-based frames: the centres of ``k`` equal
+    segments of ``[1, num_frames]`` (all frames if fewer than ``k``)."""
+    if num_frames <= k:
+        return list(range(1, num_frames + 1))
+    return [int((i + 0.5) * num_frames / k) + 1 for i in range(k)]
+
+
+def draw_frozen_frames(usable: 'OrderedDict[str, int]',
+                       k: int = 3,
+                       seed: int = FROZEN_SEED) -> Dict[str, List[int]]:
+    """The seeded draw that ``prepare.py`` freezes: for each video (in
+    annotation order) ``k`` distinct frames among its usable ones, sorted."""
+    rng = random.Random(seed)
+    out = {}
+    for vid, n in usable.items():
+        frames = list(range(1, n + 1))
+        out[vid] = sorted(rng.sample(frames, min(k, n)))
+    return out
+
+
+def scan_jhmdb(data_root: str, rows: List[Dict],
+               skips: Optional[SkipCounter] = None) -> Dict[str, Dict]:
+    """Per annotated video: action, frame folder, mask file, number of
+    frames, number of masks, usable frames (frames up to the last mask).
+    Videos whose frames or mask are missing get ``missing`` set."""
+    actions = find_action_folders(data_root)
+    info = OrderedDict()
+    for row in rows:
+        vid = row['video_id']
+        if vid in info:
+            continue
+        action = actions.get(vid)
+        item = dict(action=action, missing=[])
+        if action is None:
+            item['missing'].append(osp.join(IMAGE_DIR, '<action>', vid))
+            info[vid] = item
+            continue
+        fdir = osp.join(data_root, IMAGE_DIR, action, vid)
+        mfile = osp.join(data_root, MASK_DIR, action, vid, MASK_NAME)
+        item.update(frame_dir=fdir, mask_file=mfile)
+        item['num_images'] = count_frames(fdir)
+        if item['num_images'] == 0:
+            item['missing'].append(osp.join(fdir, FRAME_TMPL.format(1)))
+        if not osp.isfile(mfile):
+            item['missing'].append(mfile)
+        else:
+            try:
+                shape = mat_mask_shape(mfile)
+                item['num_masks'] = shape[2] if len(shape) == 3 else 1
+                item['mask_hw'] = list(shape[:2])
+            except Exception as e:
+                item['error'] = f'{type(e).__name__}: {e}'
+        if not item['missing'] and 'error' not in item:
+            item['usable_frames'] = min(item['num_images'], item['num_masks'])
+        info[vid] = item
+    return info
+
+
+@DATASETS.register_module()
+class JHMDBSentencesDataset(BaseDataset):
+    """J-HMDB Sentences, test only: ``num_frames_per_video`` samples per video.
+
+    Args:
+        data_root: root holding ``jhmdb_annotation.txt``, ``Rename_Images/``
+            and ``puppet_mask/``.
+        pipeline: transforms.
+        frame_sampling: ``'uniform'`` (evenly spaced over the frames up to the
+            last mask) or ``'frozen'`` (the frames in ``frozen_file``).
+        num_frames_per_video: frames per video (3 in the literature).
+        frozen_file: JSON ``{vid: [frame numbers]}``, relative to data_root.
+        on_missing: ``'error'`` (default) or ``'skip'`` videos whose frames
+            or mask file are missing (counted and logged).
+        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+
+    Data_list entries have the keys of :class:`A2DSentencesDataset` entries;
+    ``instance_id`` is 0, ``actor_class`` is ``'adult'``'s index, and
+    ``action_class`` indexes ``JHMDB_ACTIONS`` (from the folder name);
+    ``total_frames`` is the number of usable frames (those with a mask).
+    """
+
+    METAINFO = dict(
+        dataset_name='J-HMDB Sentences',
+        actor_classes=A2D_ACTORS,
+        action_classes=JHMDB_ACTIONS)
+
+    def __init__(self,
+                 data_root: str,
+                 pipeline: Sequence = (),
+                 frame_sampling: str = 'uniform',
+                 num_frames_per_video: int = 3,
+                 frozen_file: str = FROZEN_FILE,
+                 on_missing: str = 'error',
+                 ann_file: str = ANNOTATION_FILE,
+                 test_mode: bool = True,
+                 **kwargs):
+        if frame_sampling not in ('uniform', 'frozen'):
+            raise ValueError("frame_sampling must be 'uniform' or 'frozen', "
+                             f'got {frame_sampling!r}')
+        if on_missing not in ('error', 'skip'):
+            raise ValueError("on_missing must be 'error' or 'skip', got "
+                             f'{on_missing!r}')
+        self.frame_sampling = frame_sampling
+        self.num_frames_per_video = num_frames_per_video
+        self.frozen_file = frozen_file
+        self.on_missing = on_missing
+        self.skipped: Dict[str, int] = {}
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            pipeline=list(pipeline),
+            test_mode=test_mode,
+            **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        root = self.data_root
+        owner = type(self).__name__
+        skips = SkipCounter(owner)
+        rows = read_jhmdb_annotations(self.ann_file)
+        seen, kept = set(), []
+        for row in rows:
+            if not row['query'].strip():
+                skips.add('rows with an empty query',
+                          f'line {row["line"]}: {row["video_id"]}')
+                continue
+            if row['video_id'] in seen:
+                skips.add('repeated video rows (one query per video)',
+                          f'line {row["line"]}: {row["video_id"]}')
+                continue
+            seen.add(row['video_id'])
+            kept.append(row)
+        info = scan_jhmdb(root, kept)
+        missing = [p for it in info.values() for p in it['missing']]
+        if missing:
+            if self.on_missing == 'error':
+                raise FileNotFoundError(
+                    f'{owner}: {len(missing)} files/folders missing under '
+                    f'{root}: {limited_list(missing)}. Run '
+                    'tools/data/jhmdb_sentences/check_release.py for the '
+                    "full list, or pass on_missing='skip'.")
+            for p in missing:
+                skips.add('videos with missing frames or mask file', p)
+        for vid, it in info.items():
+            if 'error' in it:
+                skips.add('unreadable mask files',
+                          f'{it["mask_file"]}: {it["error"]}')
+
+        frozen = None
+        if self.frame_sampling == 'frozen':
+            path = osp.join(root, self.frozen_file) if not osp.isabs(
+                self.frozen_file) else self.frozen_file
+            require_file(
+                path, 'J-HMDB frozen frame list',
+                'written by tools/data/jhmdb_sentences/prepare.py')
+            with open(path, encoding='utf-8') as f:
+                frozen = json.load(f)
+
+        actors = self.metainfo.get('actor_classes', A2D_ACTORS)
+        actions = self.metainfo.get('action_classes', JHMDB_ACTIONS)
+        adult = actors.index('adult') if 'adult' in actors else -1
+        data_list = []
+        for row in kept:
+            vid = row['video_id']
+            it = info[vid]
+            if 'usable_frames' not in it:
+                continue
+            n = it['usable_frames']
+            if n == 0:
+                skips.add('videos with no frame that has a mask', vid)
+                continue
+            if frozen is not None:
+                if vid not in frozen:
+                    skips.add('videos absent from the frozen frame list', vid)
+                    continue
+                frames = [int(x) for x in frozen[vid]]
+                bad = [x for x in frames if not 1 <= x <= n]
+                if bad:
+                    raise ValueError(
+                        f'{owner}: frozen frames {bad} of {vid} are outside '
+                        f'1..{n} (frames with a mask); rebuild '
+                        f'{self.frozen_file} with prepare.py')
+            else:
+                frames = uniform_frames(n, self.num_frames_per_video)
+            action = it['action']
+            for frame in frames:
+                data_list.append(
+                    dict(
+                        video_id=vid,
+                        frame_id=frame,
+                        instance_id=0,
+                        query=row['query'],
+                        mask_file=it['mask_file'],
+                        mask_format='jhmdb_mat',
+                        video_path=None,
+                        frame_dir=it['frame_dir'],
+                        filename_tmpl=FRAME_TMPL,
+                        total_frames=n,
+                        max_frames=n,
+                        height=it['mask_hw'][0],
+                        width=it['mask_hw'][1],
+                        label=-1,
+                        action_name=action,
+                        actor_class=adult,
+                        action_class=actions.index(action)
+                        if action in actions else -1,
+                        instance_label=-1))
+        skips.log_summary(kept=len(data_list))
+        self.skipped = skips.as_dict()
+        if not data_list:
+            raise ValueError(f'{owner}: no sample left in {root}')
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info['test_mode'] = self.test_mode
+        return info

@@ -1,0 +1,110 @@
+"""Small helpers shared by the dataset readers and the preparation tools."""
+import hashlib
+import json
+import logging
+import os
+import os.path as osp
+import tempfile
+from collections import OrderedDict
+from typing import Dict, List, Optional
+
+from mmengine.logging import print_log
+
+
+def require_file(path: str, what: str, hint: str = '') -> str:
+    """Raise a ``FileNotFoundError`` that names ``path`` if it is absent."""
+    if not osp.exists(path):
+        msg = f'{what} not found: {path}'
+        if hint:
+            msg += f' ({hint})'
+        raise FileNotFoundError(msg)
+    return path
+
+
+def atomic_write_json(path: str, obj, indent: Optional[int] = None) -> None:
+    """Write JSON through a temporary file and ``os.replace`` so that readers
+    (other ranks, an interrupted run) never see a half-written file."""
+    dirname = osp.dirname(osp.abspath(path))
+    os.makedirs(dirname, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.json', dir=dirname)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            json.dump(obj, f, indent=indent)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def resolve_cache_dir(data_root: str, cache_dir: Optional[str] = None) -> str:
+    """Directory for the dataset index caches.
+
+    ``cache_dir`` if given; else ``<data_root>/mmcsted_cache`` when ``data_root``
+    is writable; else ``~/.cache/mmcsted/<hash of data_root>`` (a read-only
+    dataset mount).
+    """
+    if cache_dir:
+        return cache_dir
+    data_root = osp.abspath(data_root)
+    if os.access(data_root, os.W_OK):
+        return osp.join(data_root, 'mmcsted_cache')
+    digest = hashlib.sha1(data_root.encode('utf-8')).hexdigest()[:12]
+    return osp.join(osp.expanduser('~'), '.cache', 'mmcsted', digest)
+
+
+class SkipCounter:
+    """Counts skipped items per reason, keeps a few examples, and logs one
+    summary, so that no sample disappears silently.
+
+    Args:
+        owner: name used in the log lines (e.g. ``A2DSentencesDataset(train)``).
+        max_examples: examples kept per reason.
+    """
+
+    def __init__(self, owner: str, max_examples: int = 5):
+        self.owner = owner
+        self.max_examples = max_examples
+        self.counts: Dict[str, int] = OrderedDict()
+        self.examples: Dict[str, List[str]] = {}
+        self.levels: Dict[str, int] = {}
+
+    def add(self,
+            reason: str,
+            example: str = '',
+            n: int = 1,
+            level: int = logging.WARNING) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + n
+        self.levels[reason] = max(self.levels.get(reason, 0), level)
+        ex = self.examples.setdefault(reason, [])
+        if example and len(ex) < self.max_examples:
+            ex.append(example)
+
+    def __getitem__(self, reason: str) -> int:
+        return self.counts.get(reason, 0)
+
+    def as_dict(self) -> Dict[str, int]:
+        return dict(self.counts)
+
+    def log_summary(self, kept: Optional[int] = None) -> None:
+        """One line per reason (WARNING for abnormal ones, INFO for the ones
+        that are expected on the real release)."""
+        if kept is not None:
+            print_log(f'{self.owner}: {kept} samples', logger='current')
+        for reason, n in self.counts.items():
+            examples = self.examples.get(reason, [])
+            more = f' (e.g. {"; ".join(examples)}' + (
+                ', ...)' if n > len(examples) else ')') if examples else ''
+            print_log(
+                f'{self.owner}: skipped {n} x {reason}{more}',
+                logger='current',
+                level=self.levels.get(reason, logging.WARNING))
+
+
+def limited_list(items, limit: int = 10) -> str:
+    """``a, b, c, ... (N in all)`` for error messages."""
+    items = list(items)
+    shown = ', '.join(str(i) for i in items[:limit])
+    if len(items) > limit:
+        shown += f', ... ({len(items)} in all)'
+    return shown

@@ -1,0 +1,3 @@
+from .refer_seg_metric import ReferSegMetric
+
+__all__ = ['ReferSegMetric']

@@ -1,0 +1,3 @@
+from .csted_data_preprocessor import CSTEDDataPreprocessor
+
+__all__ = ['CSTEDDataPreprocessor']

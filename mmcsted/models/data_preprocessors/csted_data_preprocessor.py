@@ -1,0 +1,101 @@
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseDataPreprocessor
+from mmengine.structures import PixelData
+
+from mmcsted.registry import MODELS
+
+
+@MODELS.register_module()
+class CSTEDDataPreprocessor(BaseDataPreprocessor):
+    """Batch clips for CSTED.
+
+    Takes the packed clips (C, T, H, W) uint8, moves them to the device,
+    normalises, pads bottom/right to a common size (``size``, or the batch maximum
+    rounded up to ``size_divisor``), pads the ground-truth masks the same way, and
+    takes out the target frame of each clip (``target_index`` of its data sample).
+
+    Returns ``dict(inputs=dict(clip=(N, C, T, H, W), frame=(N, C, H, W)),
+    data_samples=...)``. The queries stay strings in the data samples: the text
+    encoders tokenise them with the vocabulary stored in the model.
+    """
+
+    def __init__(self,
+                 mean: Sequence[float] = (123.675, 116.28, 103.53),
+                 std: Sequence[float] = (58.395, 57.12, 57.375),
+                 size: Optional[Sequence[int]] = None,
+                 size_divisor: int = 32,
+                 pad_value: float = 0.):
+        super().__init__()
+        self.register_buffer(
+            'mean', torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1, 1),
+            persistent=False)
+        self.register_buffer(
+            'std', torch.tensor(std, dtype=torch.float32).view(-1, 1, 1, 1),
+            persistent=False)
+        self.size = tuple(size) if size is not None else None
+        self.size_divisor = size_divisor
+        self.pad_value = pad_value
+
+    def _pad_target(self, shapes: List[torch.Size]):
+        if self.size is not None:
+            return self.size
+        h = max(s[-2] for s in shapes)
+        w = max(s[-1] for s in shapes)
+        d = self.size_divisor
+        return (-(-h // d) * d, -(-w // d) * d)
+
+    def forward(self, data: Dict, training: bool = False) -> Dict:
+        data = self.cast_data(data)
+        inputs = data['inputs']
+        data_samples = data.get('data_samples')
+        if isinstance(inputs, torch.Tensor) and inputs.dim() == 4:
+            inputs = [inputs]
+        clips = list(inputs)
+        if data_samples is not None and len(data_samples) != len(clips):
+            raise ValueError(f'{len(clips)} clips but {len(data_samples)} '
+                             'data samples')
+        pad_h, pad_w = self._pad_target([c.shape for c in clips])
+        batch = []
+        for clip in clips:
+            if clip.dim() != 4:
+                raise ValueError('a clip is (C, T, H, W), got shape '
+                                 f'{tuple(clip.shape)}')
+            h, w = clip.shape[-2:]
+            if h > pad_h or w > pad_w:
+                raise ValueError(f'clip {h}x{w} is larger than the pad size '
+                                 f'{pad_h}x{pad_w}: resize it in the pipeline')
+            clip = (clip.float() - self.mean) / self.std
+            batch.append(
+                F.pad(clip, (0, pad_w - w, 0, pad_h - h),
+                      value=self.pad_value))
+        clip_batch = torch.stack(batch)
+        n, _, t = clip_batch.shape[:3]
+        if data_samples is not None:
+            target_index = [ds.metainfo.get('target_index', t // 2)
+                            for ds in data_samples]
+            for ds in data_samples:
+                ds.set_metainfo(dict(batch_input_shape=(pad_h, pad_w)))
+                # Training masks follow the input (resized + padded); test
+                # masks stay at the original size for evaluation.
+                if training and 'gt_mask' in ds:
+                    m = ds.gt_mask.data
+                    if m.shape[-2] > pad_h or m.shape[-1] > pad_w:
+                        raise ValueError(
+                            f'mask {tuple(m.shape)} larger than the input '
+                            f'{pad_h}x{pad_w}')
+                    ds.gt_mask = PixelData(data=F.pad(
+                        m, (0, pad_w - m.shape[-1], 0, pad_h - m.shape[-2])))
+        else:
+            target_index = [t // 2] * n
+        index = torch.tensor(target_index, device=clip_batch.device)
+        if (index < 0).any() or (index >= t).any():
+            raise ValueError(f'target_index {target_index} outside a clip of '
+                             f'{t} frames')
+        frame = clip_batch[torch.arange(n, device=clip_batch.device), :,
+                           index]
+        return dict(
+            inputs=dict(clip=clip_batch, frame=frame),
+            data_samples=data_samples)

@@ -1,0 +1,3 @@
+from .csted_head import CSTEDHead, MaskHead
+
+__all__ = ['CSTEDHead', 'MaskHead']

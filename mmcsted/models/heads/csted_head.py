@@ -1,0 +1,152 @@
+"""The CSTED decoder: per-stage projection, fusion (LGFS or a baseline), top-down
+aggregation VD_i = VF_i + Up(VD_{i+1}) and a mask head per decoded scale."""
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+
+from mmcsted.registry import MODELS
+
+
+class MaskHead(nn.Sequential):
+    """conv3x3-ReLU-conv3x3-ReLU-conv1x1(1) (release)."""
+
+    def __init__(self, in_channels: int, channels: int):
+        super().__init__(
+            nn.Conv2d(in_channels, channels, 3, padding=1),
+            nn.ReLU(inplace=True), nn.Conv2d(channels, channels, 3, padding=1),
+            nn.ReLU(inplace=True), nn.Conv2d(channels, 1, 1))
+
+
+@MODELS.register_module()
+class CSTEDHead(BaseModule):
+    """Decoder of CSTED.
+
+    Args:
+        spatial_channels (sequence[int], optional): channels of the 5 spatial
+            encoder stages; None for a temporal-only model.
+        temporal_channels (sequence[int], optional): same for the temporal
+            encoder; None for a spatial-only model.
+        text_channels (int): width of the sentence feature given to LGFS.
+        channels (int or sequence[int]): decoder width per stage (each stage is
+            projected to it by conv3x3-BN-ReLU before fusion; release: 256).
+            A sequence lets the high-resolution stages be narrower.
+        fusion (dict): ``dict(type='LGFS')`` or
+            ``dict(type='SimpleFusion', mode='add'|'max'|'concat')``.
+        mask_channels (int): width of the mask heads.
+        deep_supervision (bool): a mask head and a loss at every scale
+            (release) instead of the finest only.
+        loss_decode (dict | list[dict]): losses on the mask logits.
+        loss_scale_weights (sequence[float], optional): weight of each scale's
+            loss with deep supervision (finest first); default all 1.
+    """
+
+    def __init__(self,
+                 spatial_channels: Optional[Sequence[int]],
+                 temporal_channels: Optional[Sequence[int]],
+                 text_channels: int,
+                 channels: Union[int, Sequence[int]] = 256,
+                 fusion: Optional[Dict] = dict(type='LGFS'),
+                 mask_channels: int = 64,
+                 deep_supervision: bool = False,
+                 loss_decode=dict(type='MaskBCELoss'),
+                 loss_scale_weights: Optional[Sequence[float]] = None,
+                 norm_cfg=dict(type='BN'),
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        if spatial_channels is None and temporal_channels is None:
+            raise ValueError('CSTEDHead needs at least one encoder')
+        widths = [channels] * 5 if isinstance(channels, int) else list(
+            channels)
+        if len(widths) != 5:
+            raise ValueError('`channels` is an int or 5 ints')
+        self.widths = widths
+        self.two_branches = spatial_channels is not None \
+            and temporal_channels is not None
+
+        def projections(in_channels):
+            if in_channels is None:
+                return None
+            return nn.ModuleList(
+                ConvModule(c, w, 3, padding=1, norm_cfg=norm_cfg)
+                for c, w in zip(in_channels, widths))
+
+        self.spatial_proj = projections(spatial_channels)
+        self.temporal_proj = projections(temporal_channels)
+        if self.two_branches:
+            if fusion is None:
+                raise ValueError('two encoders need a `fusion`')
+            self.fusions = nn.ModuleList(
+                MODELS.build(
+                    dict(fusion, channels=w, text_channels=text_channels))
+                for w in widths)
+        # Lateral 1x1 where consecutive decoder widths differ.
+        self.top_down = nn.ModuleList(
+            nn.Identity() if widths[i + 1] == widths[i] else nn.Conv2d(
+                widths[i + 1], widths[i], 1) for i in range(4))
+        self.deep_supervision = deep_supervision
+        n_heads = 5 if deep_supervision else 1
+        self.mask_heads = nn.ModuleList(
+            MaskHead(widths[i], mask_channels) for i in range(n_heads))
+        losses = loss_decode if isinstance(loss_decode,
+                                           (list, tuple)) else [loss_decode]
+        self.losses = nn.ModuleList(MODELS.build(c) for c in losses)
+        self.loss_scale_weights = list(loss_scale_weights or [1.] * n_heads)
+        if len(self.loss_scale_weights) != n_heads:
+            raise ValueError(f'{n_heads} loss scale weights expected')
+
+    def fuse(self, spatial: Optional[List[torch.Tensor]],
+             temporal: Optional[List[torch.Tensor]],
+             sentence: Optional[torch.Tensor]) -> List[torch.Tensor]:
+        """VF_1..VF_5 (N, C_i, H_i, W_i)."""
+        fused = []
+        for i in range(5):
+            s = self.spatial_proj[i](spatial[i]) if spatial else None
+            t = self.temporal_proj[i](temporal[i]) if temporal else None
+            if s is not None and t is not None:
+                if t.shape[-2:] != s.shape[-2:]:  # odd sizes, unpadded nets
+                    t = F.interpolate(
+                        t, s.shape[-2:], mode='bilinear', align_corners=False)
+                fused.append(self.fusions[i](s, t, sentence))
+            else:
+                fused.append(s if s is not None else t)
+        return fused
+
+    def forward(self, spatial: Optional[List[torch.Tensor]],
+                temporal: Optional[List[torch.Tensor]],
+                sentence: Optional[torch.Tensor]) -> List[torch.Tensor]:
+        """Mask logits, finest scale (stride 2) first; one map without deep
+        supervision, five with."""
+        fused = self.fuse(spatial, temporal, sentence)
+        decoded = [None] * 5
+        decoded[4] = fused[4]
+        for i in range(3, -1, -1):
+            up = F.interpolate(
+                self.top_down[i](decoded[i + 1]),
+                fused[i].shape[-2:],
+                mode='bilinear',
+                align_corners=False)
+            decoded[i] = fused[i] + up
+        return [head(decoded[i]) for i, head in enumerate(self.mask_heads)]
+
+    def loss_by_logits(self, logits: List[torch.Tensor],
+                       gt_masks: torch.Tensor,
+                       valid: Optional[torch.Tensor] = None
+                       ) -> Dict[str, torch.Tensor]:
+        """Losses of each scale, the logits upsampled to the gt size.
+
+        ``valid`` (N, 1, H, W) marks the pixels of the frame (padding 0)."""
+        losses = {}
+        for scale, (logit, weight) in enumerate(
+                zip(logits, self.loss_scale_weights)):
+            logit = F.interpolate(
+                logit, gt_masks.shape[-2:], mode='bilinear',
+                align_corners=False)
+            for loss in self.losses:
+                name = loss.loss_name if scale == 0 else \
+                    f'{loss.loss_name}_s{scale + 1}'
+                losses[name] = weight * loss(logit, gt_masks, valid)
+        return losses

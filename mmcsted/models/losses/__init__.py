@@ -1,0 +1,3 @@
+from .mask_losses import MaskBCELoss, MaskDiceLoss
+
+__all__ = ['MaskBCELoss', 'MaskDiceLoss']

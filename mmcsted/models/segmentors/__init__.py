@@ -1,0 +1,3 @@
+from .csted import CSTED
+
+__all__ = ['CSTED']

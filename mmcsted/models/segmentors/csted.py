@@ -1,0 +1,195 @@
+"""CSTED (Hui et al., CVPR 2021): collaborative spatial-temporal encoder-decoder."""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmengine.structures import PixelData
+
+from mmcsted.registry import MODELS
+from mmcsted.structures import ActorSegDataSample
+
+Tokens = Tuple[torch.Tensor, torch.Tensor]
+
+
+def masked_mean(words: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the real words' features (N, C)."""
+    m = mask.unsqueeze(-1).to(words.dtype)
+    return (words * m).sum(1) / m.sum(1).clamp_min(1.)
+
+
+@MODELS.register_module()
+class CSTED(BaseModel):
+    """Language-queried video actor segmentation with a spatial (2D, target
+    frame) and a temporal (3D, clip) encoder, both modulated by the query.
+
+    Either encoder may be None (the spatial-only / temporal-only ablations).
+
+    Args:
+        spatial_encoder (dict, optional): a ``LanguageGuidedEncoder`` with a 2D
+            backbone.
+        temporal_encoder (dict, optional): a ``LanguageGuidedEncoder`` with a 3D
+            backbone.
+        decode_head (dict): a ``CSTEDHead``; channels are filled in.
+        clip_len (int): frames per clip T; checked against the temporal
+            backbone's total temporal stride.
+        data_preprocessor (dict): a ``CSTEDDataPreprocessor``.
+        test_cfg (dict): ``threshold`` of ``pred_mask`` (default 0.5).
+    """
+
+    def __init__(self,
+                 decode_head: Dict,
+                 spatial_encoder: Optional[Dict] = None,
+                 temporal_encoder: Optional[Dict] = None,
+                 clip_len: int = 8,
+                 data_preprocessor: Optional[Dict] = None,
+                 train_cfg: Optional[Dict] = None,
+                 test_cfg: Optional[Dict] = None,
+                 init_cfg=None):
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='CSTEDDataPreprocessor')
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if spatial_encoder is None and temporal_encoder is None:
+            raise ValueError('CSTED needs a spatial or a temporal encoder')
+        self.spatial_encoder = MODELS.build(
+            spatial_encoder) if spatial_encoder else None
+        self.temporal_encoder = MODELS.build(
+            temporal_encoder) if temporal_encoder else None
+        if self.spatial_encoder is not None and self.spatial_encoder.ndim != 2:
+            raise ValueError('the spatial encoder needs a 2D backbone')
+        if self.temporal_encoder is not None:
+            if self.temporal_encoder.ndim != 3:
+                raise ValueError('the temporal encoder needs a 3D backbone')
+            stride = max(self.temporal_encoder.backbone.temporal_strides)
+            if clip_len < stride or clip_len % stride:
+                raise ValueError(
+                    f'clip_len={clip_len} does not fit the temporal backbone, '
+                    f'whose total temporal stride is {stride}: use a multiple '
+                    f'of {stride}')
+        self.clip_len = clip_len
+        text_widths = {
+            e.text_channels
+            for e in (self.spatial_encoder, self.temporal_encoder) if e
+        }
+        if len(text_widths) != 1:
+            raise ValueError('the two text encoders must have the same width '
+                             f'for the decoder, got {sorted(text_widths)}')
+        self.decode_head = MODELS.build(
+            dict(
+                decode_head,
+                spatial_channels=self.spatial_encoder.out_channels
+                if self.spatial_encoder else None,
+                temporal_channels=self.temporal_encoder.out_channels
+                if self.temporal_encoder else None,
+                text_channels=text_widths.pop()))
+        self.test_cfg = {'threshold': 0.5, **(test_cfg or {})}
+
+    # ------------------------------------------------------------------ encode
+    @property
+    def encoders(self) -> Dict[str, torch.nn.Module]:
+        return {
+            k: e
+            for k, e in (('spatial', self.spatial_encoder),
+                         ('temporal', self.temporal_encoder)) if e is not None
+        }
+
+    def tokenize(self, texts: Sequence[str]) -> Dict[str, Tokens]:
+        """Word ids and masks of each encoder's text encoder."""
+        device = self.data_preprocessor.mean.device
+        return {k: e.tokenize(texts, device) for k, e in self.encoders.items()}
+
+    def encode(self, clip: torch.Tensor, frame: torch.Tensor,
+               tokens: Dict[str, Tokens], target_index: torch.Tensor
+               ) -> Tuple[Optional[List[torch.Tensor]],
+                          Optional[List[torch.Tensor]], torch.Tensor]:
+        """(spatial features, temporal features of the target frame, sentence
+        feature for the decoder)."""
+        spatial = temporal = None
+        sentences = []
+        if self.spatial_encoder is not None:
+            spatial, words, mask = self.spatial_encoder(
+                frame, *tokens['spatial'])
+            sentences.append(masked_mean(words, mask))
+        if self.temporal_encoder is not None:
+            feats, words, mask = self.temporal_encoder(
+                clip, *tokens['temporal'])
+            sentences.append(masked_mean(words, mask))
+            strides = self.temporal_encoder.backbone.temporal_strides
+            temporal = [
+                self.target_slice(f, target_index, s)
+                for f, s in zip(feats, strides)
+            ]
+        return spatial, temporal, torch.stack(sentences).mean(0)
+
+    @staticmethod
+    def target_slice(feat: torch.Tensor, target_index: torch.Tensor,
+                     stride: int) -> torch.Tensor:
+        """The time step of a (N, C, T', H, W) map that holds the target
+        frame (the middle one for a centred clip, as in the release)."""
+        index = (target_index // stride).clamp(max=feat.shape[2] - 1)
+        return feat[torch.arange(feat.shape[0], device=feat.device), :, index]
+
+    def _run(self, inputs: Dict[str, torch.Tensor],
+             data_samples: Optional[List[ActorSegDataSample]]
+             ) -> List[torch.Tensor]:
+        clip, frame = inputs['clip'], inputs['frame']
+        if data_samples is None:
+            raise ValueError('CSTED needs data samples carrying the queries')
+        texts = [ds.metainfo.get('query') for ds in data_samples]
+        if any(t is None for t in texts):
+            raise ValueError('every data sample needs a `query`')
+        t = clip.shape[2]
+        target_index = torch.tensor(
+            [ds.metainfo.get('target_index', t // 2) for ds in data_samples],
+            device=clip.device)
+        spatial, temporal, sentence = self.encode(clip, frame,
+                                                  self.tokenize(texts),
+                                                  target_index)
+        return self.decode_head(spatial, temporal, sentence)
+
+    # ----------------------------------------------------------------- modes
+    def forward(self,
+                inputs: Dict[str, torch.Tensor],
+                data_samples: Optional[List[ActorSegDataSample]] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._run(inputs, data_samples)
+        raise RuntimeError(f'invalid mode "{mode}": loss, predict or tensor')
+
+    def loss(self, inputs: Dict[str, torch.Tensor],
+             data_samples: List[ActorSegDataSample]) -> Dict[str, torch.Tensor]:
+        logits = self._run(inputs, data_samples)
+        gt = torch.stack([ds.gt_mask.data for ds in data_samples]).float()
+        valid = torch.zeros_like(gt)
+        for i, ds in enumerate(data_samples):
+            h, w = ds.metainfo.get('img_shape', gt.shape[-2:])[:2]
+            valid[i, :, :h, :w] = 1
+        return self.decode_head.loss_by_logits(logits, gt, valid)
+
+    def predict(self, inputs: Dict[str, torch.Tensor],
+                data_samples: List[ActorSegDataSample]
+                ) -> List[ActorSegDataSample]:
+        """Foreground probability and binary mask at the original frame size
+        (``ori_shape``), the padding cut and the resize undone."""
+        logits = self._run(inputs, data_samples)[0]
+        size = inputs['clip'].shape[-2:]
+        probs = F.interpolate(
+            logits.float(), size, mode='bilinear',
+            align_corners=False).sigmoid()
+        for prob, ds in zip(probs, data_samples):
+            h, w = ds.metainfo.get('img_shape', size)[:2]
+            prob = prob[:, :h, :w]
+            ori = ds.metainfo.get('ori_shape', (h, w))[:2]
+            if tuple(ori) != (h, w):
+                prob = F.interpolate(
+                    prob[None], tuple(ori), mode='bilinear',
+                    align_corners=False)[0]
+            ds.pred_score = PixelData(data=prob)
+            ds.pred_mask = PixelData(
+                data=(prob >= self.test_cfg['threshold']).to(torch.uint8))
+        return data_samples

@@ -1,0 +1,71 @@
+"""Word vocabulary of the GRU text encoder.
+
+The vocabulary is built from the training queries (A2D Sentences train split) and
+travels inside the model's checkpoint, so that testing and the demo map words to the
+same ids as training did.
+"""
+import json
+import re
+from collections import Counter
+from typing import Iterable, List, Sequence
+
+PAD_TOKEN = '<pad>'
+UNK_TOKEN = '<unk>'
+
+# Words are runs of letters/digits, with inner apostrophes or hyphens kept
+# ("man's", "t-shirt"); everything else (punctuation, quotes) separates words.
+_WORD = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
+
+
+def split_words(text: str) -> List[str]:
+    """Lower-case a query and split it into words, dropping punctuation."""
+    if not isinstance(text, str):
+        raise TypeError(f'a query must be a string, got {type(text).__name__}')
+    return _WORD.findall(text.lower())
+
+
+class WordVocabulary:
+    """An ordered list of words; index 0 is ``<pad>``, index 1 is ``<unk>``."""
+
+    def __init__(self, words: Sequence[str]):
+        words = [w for w in words if w not in (PAD_TOKEN, UNK_TOKEN)]
+        if len(set(words)) != len(words):
+            raise ValueError('the vocabulary has repeated words')
+        self.words = [PAD_TOKEN, UNK_TOKEN] + list(words)
+        self.index = {w: i for i, w in enumerate(self.words)}
+
+    pad_id = 0
+    unk_id = 1
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.index
+
+    def lookup(self, words: Iterable[str]) -> List[int]:
+        return [self.index.get(w, self.unk_id) for w in words]
+
+    @classmethod
+    def build(cls, queries: Iterable[str], min_freq: int = 1):
+        """Vocabulary of the words seen at least ``min_freq`` times, most
+        frequent first (ties alphabetical, so the result is deterministic)."""
+        counts = Counter(w for q in queries for w in split_words(q))
+        kept = sorted((w for w, c in counts.items() if c >= min_freq),
+                      key=lambda w: (-counts[w], w))
+        return cls(kept)
+
+    @classmethod
+    def load(cls, path: str):
+        """Read a JSON list of words (``<pad>``/``<unk>`` may be included)."""
+        with open(path, encoding='utf-8') as f:
+            words = json.load(f)
+        if not isinstance(words, list) or not all(
+                isinstance(w, str) for w in words):
+            raise ValueError(f'{path}: a vocabulary file is a JSON list of '
+                             'words')
+        return cls(words)
+
+    def dump(self, path: str) -> None:
+        with open(path, 'w', encoding='utf-8') as f:
+            json.dump(self.words, f, ensure_ascii=False, indent=0)
