@@ -1,0 +1,3 @@
+from .model_zoo import load_metafile, resolve_checkpoint
+
+__all__ = ['resolve_checkpoint', 'load_metafile']

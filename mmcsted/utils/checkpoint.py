@@ -15,6 +15,7 @@ loaders with ones that
   given hash, refusing the file on a mismatch.
 """
 import hashlib
+import logging
 import os
 import os.path as osp
 import re
@@ -130,14 +131,14 @@ def download_checkpoint(url: str,
             except CheckpointHashError:
                 print_log(f'cached {target} fails its hash check; '
                           'downloading again', logger='current',
-                          level='WARNING')
+                          level=logging.WARNING)
                 os.remove(target)
         if osp.isfile(target):
             return target
     if not expected:
         print_log(
             f'{url} carries no hash in its name and none was given: it '
-            'cannot be verified', logger='current', level='WARNING')
+            'cannot be verified', logger='current', level=logging.WARNING)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix='.partial')
     os.close(fd)
     try:

@@ -1,8 +1,6 @@
 # CSTED, the paper's model: Inception V3 (ImageNet) spatial encoder, I3D-R50
 # (Kinetics-400) temporal encoder, a GRU per encoder, CMAM after stages 1..5,
 # LGFS fusion in a 5-stage decoder. Input 8 x 320 x 320.
-vocab_file = 'data/a2d_sentences/vocab.json'  # overridden by the dataset config
-clip_len = 8
 
 # mmpretrain Inception V3, ImageNet-1k (torchvision port).
 iv3_ckpt = ('https://download.openmmlab.com/mmclassification/v0/inception-v3/'
@@ -17,7 +15,9 @@ imagenet_std = [58.395, 57.12, 57.375]
 
 text_encoder = dict(
     type='GRUTextEncoder',
-    vocab_file=vocab_file,
+    # The vocabulary of the training queries; top-level configs set it from
+    # the dataset config (`vocab_file`).
+    vocab_file=None,
     embed_dims=300,
     hidden_dims=512,
     max_words=20,
@@ -26,7 +26,7 @@ cmam = dict(mid_channels=256, with_coord=True, identity_init=True)
 
 model = dict(
     type='CSTED',
-    clip_len=clip_len,
+    clip_len=8,
     data_preprocessor=dict(
         type='CSTEDDataPreprocessor',
         mean=imagenet_mean,

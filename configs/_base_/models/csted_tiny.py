@@ -1,13 +1,13 @@
 # A small CSTED for the CPU and for tests: the same modules and code paths as the
 # paper's model, with narrow ResNet-18 (2D, mmpretrain) and ResNet3d-18 (3D,
 # mmaction2) encoders trained from scratch.
-vocab_file = 'data/synthetic_a2d/vocab.json'  # overridden by the dataset config
-clip_len = 8
 base_channels = 16
 
 text_encoder = dict(
     type='GRUTextEncoder',
-    vocab_file=vocab_file,
+    # The vocabulary of the training queries; top-level configs set it from
+    # the dataset config (`vocab_file`).
+    vocab_file=None,
     embed_dims=32,
     hidden_dims=64,
     max_words=20)
@@ -15,7 +15,7 @@ cmam = dict(mid_channels=32, with_coord=True, identity_init=True)
 
 model = dict(
     type='CSTED',
-    clip_len=clip_len,
+    clip_len=8,
     data_preprocessor=dict(
         type='CSTEDDataPreprocessor',
         mean=[123.675, 116.28, 103.53],

@@ -7,6 +7,7 @@ hash-checked), the keys are matched after removing ``prefix``, and the counts of
 loaded / missing / unexpected / shape-mismatched keys are logged. A checkpoint that
 matches no key at all is an error, not a silent no-op.
 """
+import logging
 from typing import Dict, Optional, Tuple
 
 import torch.nn as nn
@@ -71,7 +72,7 @@ def load_pretrained_weights(module: nn.Module,
         if keys:
             print_log(f'{name}: {kind} keys: {keys[:10]}'
                       f'{" ..." if len(keys) > 10 else ""}', logger='current',
-                      level='WARNING')
+                      level=logging.WARNING)
     if strict and any(report.values()):
         raise RuntimeError(f'{name}: checkpoint {ckpt_path} does not match '
                            f'exactly: {report}')

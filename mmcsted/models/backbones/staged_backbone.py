@@ -52,6 +52,19 @@ def default_stage_modules(backbone: nn.Module) -> List[List[str]]:
         'of 5 lists of child-module names)')
 
 
+def _in_own_scope(cfg: Dict) -> Dict:
+    """``type='mmaction.X'`` -> ``type='X', _scope_='mmaction'``, so that the
+    backbone also builds its inner layers (e.g. mmaction's ``Conv2plus1d``) from
+    its own package's registry."""
+    cfg = dict(cfg)
+    type_name = cfg.get('type')
+    if isinstance(type_name, str) and '.' in type_name \
+            and '_scope_' not in cfg:
+        scope, cfg['type'] = type_name.split('.', 1)
+        cfg['_scope_'] = scope
+    return cfg
+
+
 def _same_pad_3x3(module: nn.Module) -> int:
     """Give every 3x3 conv/max-pool without padding a padding of 1, so that an
     Inception-style network has exact strides 2..32 (320 -> 160 ... 10) and its
@@ -104,7 +117,7 @@ class StagedBackbone(BaseModule):
                  init_cfg=None):
         init_cfg, self.pretrained_cfg = pop_pretrained_cfg(init_cfg)
         super().__init__(init_cfg=init_cfg)
-        self.backbone = MODELS.build(backbone)
+        self.backbone = MODELS.build(_in_own_scope(backbone))
         self.stage_modules = [
             list(s) for s in (stage_modules
                               or default_stage_modules(self.backbone))

@@ -1,3 +1,4 @@
+import logging
 import io
 import os.path as osp
 import zipfile
@@ -36,7 +37,7 @@ def tokenize_queries(texts: Sequence[str], max_words: int,
             print_log(
                 f'query longer than {max_words} words is cut to its first '
                 f'{max_words} ({warn_state["truncated"]} so far): {text!r}',
-                logger='current', level='WARNING')
+                logger='current', level=logging.WARNING)
             w = w[:max_words]
         words.append(w)
     return words
@@ -91,6 +92,10 @@ class GRUTextEncoder(BaseModule):
         glove_file (str, optional): local GloVe .txt or .zip to initialise the
             embedding; the coverage is logged.
         freeze_embedding (bool): keep the word vectors fixed.
+        vocab_from_checkpoint (bool): build without a vocabulary; a checkpoint
+            loaded later provides it (test-only configs such as J-HMDB, whose
+            words are the A2D training vocabulary). Tokenising before that is
+            an error.
     """
 
     def __init__(self,
@@ -101,11 +106,17 @@ class GRUTextEncoder(BaseModule):
                  max_words: int = 20,
                  glove_file: Optional[str] = None,
                  freeze_embedding: bool = False,
+                 vocab_from_checkpoint: bool = False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        if vocab is None and vocab_file is None:
-            raise ValueError('GRUTextEncoder needs `vocab` or `vocab_file`')
-        if vocab is None:
+        self.awaits_vocab = vocab is None and vocab_file is None
+        if self.awaits_vocab and not vocab_from_checkpoint:
+            raise ValueError('GRUTextEncoder needs `vocab` or `vocab_file` '
+                             '(or vocab_from_checkpoint=True for test-only '
+                             'configs)')
+        if self.awaits_vocab:
+            self.vocab = WordVocabulary([])
+        elif vocab is None:
             if not osp.isfile(vocab_file):
                 raise FileNotFoundError(
                     f'vocabulary file {vocab_file} not found: build it with '
@@ -148,6 +159,11 @@ class GRUTextEncoder(BaseModule):
         """Word ids (N, L) and the mask of real words (N, L), L = the longest
         query of the batch. Unknown words become ``<unk>`` and are counted in
         ``self.unknown_words`` (the first sighting of each is logged)."""
+        if self.awaits_vocab:
+            raise RuntimeError(
+                'this text encoder was built without a vocabulary '
+                '(vocab_from_checkpoint=True) and no checkpoint has provided '
+                'one: load the trained checkpoint first')
         words = tokenize_queries(texts, self.max_words, self._warn_state)
         length = max(len(w) for w in words)
         ids = torch.full((len(words), length), WordVocabulary.pad_id,
@@ -157,7 +173,7 @@ class GRUTextEncoder(BaseModule):
                 if word not in self.vocab:
                     if word not in self.unknown_words:
                         print_log(f'unknown word {word!r} read as <unk>',
-                                  logger='current', level='WARNING')
+                                  logger='current', level=logging.WARNING)
                     self.unknown_words[word] += 1
             ids[i, :len(w)] = torch.tensor(self.vocab.lookup(w))
         # Not `ids != pad`: a word may be unknown, never a pad.
@@ -185,6 +201,7 @@ class GRUTextEncoder(BaseModule):
 
     def set_extra_state(self, state) -> None:
         self.vocab = WordVocabulary(state['vocab'])
+        self.awaits_vocab = False
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         extra = state_dict.get(prefix + '_extra_state')

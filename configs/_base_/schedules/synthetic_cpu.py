@@ -1,0 +1,13 @@
+# Short schedule for the synthetic benchmark on a CPU: Adam (the paper's
+# optimiser), lr 1e-3 for the tiny from-scratch model, lr / 10 for the last
+# quarter.
+max_epochs = 8
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, milestones=[6], gamma=0.1)
+]
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=2)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+auto_scale_lr = dict(enable=False, base_batch_size=8)

@@ -1,0 +1,3 @@
+# Table 3a, "spatial only": Inception V3 encoder and decoder, no CMAM.
+_base_ = ['../csted_iv3_i3d_a2d.py']
+model = dict(temporal_encoder=None, spatial_encoder=dict(cmam_stages=()))

@@ -1,0 +1,8 @@
+# Table 3a/3b row on the synthetic benchmark: both encoders, no CMAM, fusion
+# by max.
+_base_ = ['./csted_tiny_synthetic.py']
+model = dict(
+    spatial_encoder=dict(cmam_stages=()),
+    temporal_encoder=dict(cmam_stages=()),
+    decode_head=dict(
+        fusion=dict(_delete_=True, type='SimpleFusion', mode='max')))

@@ -1,0 +1,123 @@
+import zipfile
+
+import pytest
+import torch
+
+from mmcsted.models.text_encoders import (GRUTextEncoder, QueryTooShortError,
+                                          WordVocabulary, split_words)
+
+
+def test_split_words_normalises():
+    assert split_words('The man\'s  red T-shirt, on the LEFT!') == [
+        'the', "man's", 'red', 't-shirt', 'on', 'the', 'left'
+    ]
+
+
+def test_vocabulary_build_load_dump(tmp_path):
+    v = WordVocabulary.build(['a dog', 'a cat', 'the dog'])
+    assert v.words[:2] == ['<pad>', '<unk>']
+    assert v.words[2:4] == ['a', 'dog']  # most frequent first
+    path = tmp_path / 'vocab.json'
+    v.dump(str(path))
+    assert WordVocabulary.load(str(path)).words == v.words
+    path.write_text('{"a": 1}')
+    with pytest.raises(ValueError, match='JSON list'):
+        WordVocabulary.load(str(path))
+
+
+def test_tokenize_unknown_long_and_empty_queries():
+    enc = GRUTextEncoder(vocab=['a', 'dog'], embed_dims=4, hidden_dims=6,
+                         max_words=5)
+    ids, mask = enc.tokenize(['a dog', 'a purple dog'])
+    assert ids.tolist() == [[2, 3, 0], [2, 1, 3]]
+    assert mask.tolist() == [[True, True, False], [True, True, True]]
+    assert enc.unknown_words['purple'] == 1
+    ids, mask = enc.tokenize(['a dog a dog a dog a dog'])
+    assert ids.shape == (1, 5) and mask.all()
+    assert enc._warn_state['truncated'] == 1
+    with pytest.raises(QueryTooShortError, match='no word'):
+        enc.tokenize(['  ?! '])
+    with pytest.raises(QueryTooShortError):
+        enc.tokenize([''])
+
+
+def test_gru_output_ignores_padding():
+    torch.manual_seed(0)
+    enc = GRUTextEncoder(vocab=['a', 'dog', 'cat'], embed_dims=4,
+                         hidden_dims=6)
+    enc.init_weights()
+    ids, mask = enc.tokenize(['a dog', 'a cat dog dog'])
+    words, m = enc(ids, mask)
+    assert words.shape == (2, 4, 6)
+    assert (words[0, 2:] == 0).all()
+    alone, _ = enc(*enc.tokenize(['a dog']))
+    torch.testing.assert_close(words[0, :2], alone[0])
+
+
+def test_vocabulary_travels_with_the_state_dict():
+    trained = GRUTextEncoder(vocab=['a', 'dog', 'cat', 'bird'], embed_dims=4,
+                             hidden_dims=6)
+    state = trained.state_dict()
+    fresh = GRUTextEncoder(vocab=['x'], embed_dims=4, hidden_dims=6)
+    fresh.load_state_dict(state)
+    assert fresh.vocab.words == trained.vocab.words
+    assert fresh.embedding.num_embeddings == 6
+    ids, _ = fresh.tokenize(['a bird'])
+    assert ids.tolist() == [[2, 5]]
+
+
+def test_glove_initialisation_from_txt_and_zip(tmp_path):
+    lines = 'dog 1 2 3 4\ncat 5 6 7 8\nzebra 0 0 0 1\n'
+    txt = tmp_path / 'glove.txt'
+    txt.write_text(lines)
+    zpath = tmp_path / 'glove.zip'
+    with zipfile.ZipFile(zpath, 'w') as zf:
+        zf.writestr('glove.txt', lines)
+    for path in (txt, zpath):
+        enc = GRUTextEncoder(vocab=['dog', 'cat', 'owl'], embed_dims=4,
+                             hidden_dims=6, glove_file=str(path))
+        enc.init_weights()
+        torch.testing.assert_close(enc.embedding.weight[2],
+                                   torch.tensor([1., 2., 3., 4.]))
+        torch.testing.assert_close(enc.embedding.weight[3],
+                                   torch.tensor([5., 6., 7., 8.]))
+    bad = GRUTextEncoder(vocab=['dog'], embed_dims=3, glove_file=str(txt))
+    with pytest.raises(ValueError, match='4-d vectors'):
+        bad.init_weights()
+
+
+def test_missing_vocab_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match='vocabulary file'):
+        GRUTextEncoder(vocab_file=str(tmp_path / 'nope.json'))
+
+
+def test_hf_text_encoder_on_a_local_tiny_bert(tmp_path):
+    transformers = pytest.importorskip('transformers')
+    words = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'dog', 'red']
+    (tmp_path / 'vocab.txt').write_text('\n'.join(words))
+    tok = transformers.BertTokenizer(str(tmp_path / 'vocab.txt'))
+    tok.save_pretrained(tmp_path)
+    cfg = transformers.BertConfig(vocab_size=len(words), hidden_size=8,
+                                  num_hidden_layers=1, num_attention_heads=2,
+                                  intermediate_size=16)
+    transformers.BertModel(cfg).save_pretrained(tmp_path)
+    from mmcsted.models.text_encoders import HFTextEncoder
+    enc = HFTextEncoder(str(tmp_path), out_channels=6, freeze=True)
+    enc.init_weights()
+    ids, mask = enc.tokenize(['a red dog', 'a dog'])
+    out, m = enc(ids, mask)
+    assert out.shape == (2, ids.shape[1], 6)
+    assert m[1].sum() == 4  # [CLS] a dog [SEP]
+    assert not any(p.requires_grad for p in enc.language_model.parameters())
+
+
+def test_vocab_from_checkpoint():
+    with pytest.raises(ValueError, match='vocab_from_checkpoint'):
+        GRUTextEncoder()
+    enc = GRUTextEncoder(vocab_from_checkpoint=True, embed_dims=4,
+                         hidden_dims=6)
+    with pytest.raises(RuntimeError, match='load the trained checkpoint'):
+        enc.tokenize(['a dog'])
+    trained = GRUTextEncoder(vocab=['a', 'dog'], embed_dims=4, hidden_dims=6)
+    enc.load_state_dict(trained.state_dict())
+    assert enc.tokenize(['a dog'])[0].tolist() == [[2, 3]]

@@ -1,0 +1,85 @@
+"""Test a CSTED checkpoint: ``python tools/test.py CONFIG CHECKPOINT``.
+
+Multi-GPU / multi-node: ``bash tools/dist_test.sh CONFIG CHECKPOINT GPUS``.
+CHECKPOINT is a path, a URL, or a model-zoo name (configs/csted/metafile.yml).
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from mmcsted.utils import register_all_modules, setup_cpu_distributed
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a CSTED model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint path, URL or zoo name')
+    parser.add_argument('--work-dir', help='where logs and metrics go')
+    parser.add_argument(
+        '--out', help='dump the per-sample results (I, U, IoU per sample) to '
+        'this .json or .csv file')
+    parser.add_argument(
+        '--show-dir', help='write overlays of prediction vs ground truth '
+        'under WORK_DIR/TIMESTAMP/SHOW_DIR')
+    parser.add_argument(
+        '--show', action='store_true', help='show the overlays in a window')
+    parser.add_argument(
+        '--interval', type=int, default=1,
+        help='draw every INTERVAL-th sample with --show-dir')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, xxx=yyy')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg: Config, args) -> Config:
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.show or args.show_dir:
+        hook = cfg.default_hooks.get('visualization')
+        if hook is None:
+            raise ValueError('--show/--show-dir need the visualization hook '
+                             'in default_hooks')
+        hook.draw = True
+        hook.interval = args.interval
+        hook.show = args.show
+        if args.show_dir:
+            hook.test_out_dir = args.show_dir
+    if args.out is not None:
+        evaluators = cfg.test_evaluator if isinstance(
+            cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
+        for evaluator in evaluators:
+            if evaluator.get('type') in ('ReferSegMetric',
+                                         'mmcsted.ReferSegMetric'):
+                evaluator.out_file_path = args.out
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main():
+    args = parse_args()
+    register_all_modules()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    from mmcsted.apis.model_zoo import resolve_checkpoint
+    cfg.load_from = resolve_checkpoint(args.checkpoint)
+    setup_cpu_distributed(cfg, args.launcher)
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,106 @@
+"""Train a CSTED model: ``python tools/train.py CONFIG [options]``.
+
+Multi-GPU / multi-node: ``bash tools/dist_train.sh CONFIG GPUS`` (torchrun).
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from mmcsted.utils import register_all_modules, setup_cpu_distributed
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a CSTED model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint, or with no value from the latest '
+        'checkpoint in the work dir')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='automatic mixed precision (bf16 where the device supports it)')
+    parser.add_argument(
+        '--no-validate', action='store_true',
+        help='do not evaluate during training')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument(
+        '--diff-rank-seed', action='store_true',
+        help='a different seed on each rank')
+    parser.add_argument(
+        '--deterministic', action='store_true',
+        help='deterministic algorithms (cuDNN and torch)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, xxx=yyy (e.g. '
+        'train_dataloader.batch_size=4)')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg: Config, args) -> Config:
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        if cfg.get('default_hooks', {}).get('checkpoint'):
+            cfg.default_hooks.checkpoint.pop('save_best', None)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ValueError(f'--amp does not work with {wrapper}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        # bf16 (where the GPU has it) needs no loss scaling; fp16 does.
+        import torch
+        if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+            cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+        else:
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+    randomness = dict(cfg.get('randomness') or {})
+    if args.seed is not None:
+        randomness['seed'] = args.seed
+    if args.diff_rank_seed:
+        randomness['diff_rank_seed'] = True
+    if args.deterministic:
+        randomness['deterministic'] = True
+    cfg.randomness = randomness
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main():
+    args = parse_args()
+    register_all_modules()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    setup_cpu_distributed(cfg, args.launcher)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
