@@ -4,7 +4,8 @@ come from the datasets' sites (see ``docs/dataset_prepare.md``).
 Layout under ``data_root``::
 
     Release/videoset.csv                 no header, 9 columns
-    Release/clips320H/<vid>.mp4          videos (or Release/frames/<vid>/%05d.jpg)
+    Release/clips320H/<vid>.mp4          videos
+    Release/frames/<vid>/<frame:05d>.jpg (or extracted frames)
     text_annotations/a2d_annotation.txt  header video_id,instance_id,query
     text_annotations/a2d_missed_videos.txt
     text_annotations/a2d_annotation_with_instances/<vid>/<frame:05d>.h5
@@ -138,7 +139,7 @@ def read_missed_videos(path: str) -> set:
 
 
 def parse_instance_id(text: str) -> Tuple[Optional[int], bool]:
-    """``'2'`` -> (2, False); ``'1 (copy)'`` -> (1, True); junk -> (None, ?)."""
+    """``'2'`` -> (2, False); ``'1 (copy)'`` -> (1, True); junk -> None."""
     is_copy = '(copy)' in text
     m = re.match(r'^\s*(\d+)', text)
     if m is None:
@@ -151,12 +152,13 @@ def parse_instance_id(text: str) -> Tuple[Optional[int], bool]:
 
 def split_label(label: int, num_actors: int,
                 num_actions: int) -> Tuple[int, int]:
-    """A2D label ``actor * 10 + action`` (both 1-based) -> 0-based indices,
-    -1 where out of range."""
-    actor, action = label // 10 - 1, label % 10 - 1
-    if not 0 <= actor < num_actors:
+    """A2D label ``actor * 10 + action`` -> (actor id, action id), both
+    1-based like the label's digits (id ``k`` names ``classes[k - 1]``), -1
+    where out of range."""
+    actor, action = label // 10, label % 10
+    if not 1 <= actor <= num_actors:
         actor = -1
-    if not 0 <= action < num_actions:
+    if not 1 <= action <= num_actions:
         action = -1
     return actor, action
 
@@ -350,6 +352,15 @@ class A2DSentencesDataset(BaseDataset):
             ``<data_root>/mmcsted_cache``).
         use_cache: read/write the mask index cache.
         progress: show a progress bar while indexing mask files.
+        class_source: ``'video'`` (default): ``actor_class``/``action_class``
+            from the video's videoset.csv label (its main actor-action);
+            ``'instance'``: from the target instance's own label (the mask
+            file's ``id`` key) where present, else the video's.
+        query_flags_file: optional JSON giving per-query boolean flags for
+            metric breakdowns, as the synthetic generator's
+            ``generator_meta.json`` (``queries``: list of dicts with
+            ``video_id``, ``instance_id``, ``query`` and flags); relative to
+            data_root. Each sample then carries ``query_flags``.
         **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
             (``test_mode``, ``metainfo``, ``indices``, ``lazy_init``, ...).
 
@@ -358,11 +369,13 @@ class A2DSentencesDataset(BaseDataset):
     (``'a2d_h5'``), ``video_path`` / ``frame_dir`` (one is None),
     ``filename_tmpl``, ``total_frames``, ``height``, ``width`` (from
     videoset.csv: the ORIGINAL video size, not the clips320H size),
-    ``label``, ``actor_class``, ``action_class`` (0-based indices into
-    ``metainfo['actor_classes'/'action_classes']`` from the video-level label,
-    -1 if out of range), ``instance_label`` (the per-instance actor-action
-    label from the mask file's ``id`` key, -1 if absent) and, once fetched,
-    ``sample_idx``.
+    ``label``, ``actor_class``, ``action_class`` (1-based ids, the digits of
+    the A2D label: id ``k`` names ``metainfo['actor_classes'][k - 1]``; -1 if
+    out of range; from the video-level label of videoset.csv, or with
+    ``class_source='instance'`` from the target's own label),
+    ``instance_label`` (the per-instance actor-action label from the mask
+    file's ``id`` key, -1 if absent), ``query_flags`` (only with
+    ``query_flags_file``) and, once fetched, ``sample_idx``.
     """
 
     METAINFO = dict(
@@ -380,8 +393,13 @@ class A2DSentencesDataset(BaseDataset):
                  cache_dir: Optional[str] = None,
                  use_cache: bool = True,
                  progress: bool = True,
+                 class_source: str = 'video',
+                 query_flags_file: Optional[str] = None,
                  ann_file: str = ANNOTATION_FILE,
                  **kwargs):
+        if class_source not in ('video', 'instance'):
+            raise ValueError("class_source must be 'video' or 'instance', "
+                             f'got {class_source!r}')
         if split not in SPLITS:
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         if video_source not in ('auto', 'mp4', 'frames'):
@@ -397,6 +415,8 @@ class A2DSentencesDataset(BaseDataset):
         self.cache_dir = cache_dir
         self.use_cache = use_cache
         self.progress = progress
+        self.class_source = class_source
+        self.query_flags_file = query_flags_file
         self.skipped: Dict[str, int] = {}
         super().__init__(
             ann_file=ann_file,
@@ -506,6 +526,7 @@ class A2DSentencesDataset(BaseDataset):
                       limited_list(paths, 3), n=0)
 
         # 4. One sample per (query, annotated frame holding its instance).
+        flags = self._load_query_flags()
         data_list = []
         missing_set = set(missing_videos)
         for row, iid in kept_rows:
@@ -538,26 +559,37 @@ class A2DSentencesDataset(BaseDataset):
                     skips.add('samples of videos whose file is missing')
                     continue
                 labels = item.get('labels') or []
+                inst_label = labels[pos] if pos < len(labels) else -1
+                actor_id, action_id = actor, action
+                if self.class_source == 'instance' and inst_label > 0:
+                    actor_id, action_id = split_label(
+                        inst_label, len(actors), len(actions))
                 video_path, frame_dir = sources[vid]
-                data_list.append(
-                    dict(
-                        video_id=vid,
-                        frame_id=item['frame'],
-                        instance_id=iid,
-                        query=row.query,
-                        mask_file=osp.join(root, MASK_DIR, vid, item['file']),
-                        mask_format='a2d_h5',
-                        video_path=video_path,
-                        frame_dir=frame_dir,
-                        filename_tmpl=FRAME_TMPL,
-                        total_frames=rec.total_frames,
-                        height=rec.height,
-                        width=rec.width,
-                        label=rec.label,
-                        actor_class=actor,
-                        action_class=action,
-                        instance_label=labels[pos]
-                        if pos < len(labels) else -1))
+                sample = dict(
+                    video_id=vid,
+                    frame_id=item['frame'],
+                    instance_id=iid,
+                    query=row.query,
+                    mask_file=osp.join(root, MASK_DIR, vid, item['file']),
+                    mask_format='a2d_h5',
+                    video_path=video_path,
+                    frame_dir=frame_dir,
+                    filename_tmpl=FRAME_TMPL,
+                    total_frames=rec.total_frames,
+                    height=rec.height,
+                    width=rec.width,
+                    label=rec.label,
+                    actor_class=actor_id,
+                    action_class=action_id,
+                    instance_label=inst_label)
+                if flags is not None:
+                    key = (vid, iid, row.query)
+                    if key not in flags:
+                        raise KeyError(
+                            f'{owner}: no flags for {key} in '
+                            f'{self.query_flags_file}')
+                    sample['query_flags'] = flags[key]
+                data_list.append(sample)
                 n_samples += 1
             if n_samples == 0:
                 skips.add('queries whose instance is in none of the '
@@ -571,7 +603,99 @@ class A2DSentencesDataset(BaseDataset):
                              'warnings above')
         return data_list
 
+    def _load_query_flags(self) -> Optional[Dict]:
+        if not self.query_flags_file:
+            return None
+        import json
+        path = self.query_flags_file
+        if not osp.isabs(path):
+            path = osp.join(self.data_root, path)
+        require_file(path, 'query flags file')
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+        queries = data['queries'] if isinstance(data, dict) else data
+        flags = {}
+        for q in queries:
+            key = (q['video_id'], int(q['instance_id']), q['query'])
+            flags[key] = {
+                k: v
+                for k, v in q.items() if isinstance(v, bool)
+            }
+            if 'position_word' in q:
+                flags[key]['position'] = bool(q['position_word'])
+        return flags
+
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
         info['test_mode'] = self.test_mode
         return info
+
+
+class _FrameWriteError(OSError):
+    pass
+
+
+def extract_video_frames(video_path: str,
+                         out_dir: str,
+                         jpeg_quality: int = 95,
+                         chunk: int = 32) -> int:
+    """Decode an mp4 into ``out_dir/<frame:05d>.jpg`` (1-based).
+
+    Frames go to a temporary sibling folder that is renamed at the end, so
+    ``out_dir`` exists only when complete (an interrupted run is redone, a
+    finished one skipped). Returns the number of frames written (0 if
+    ``out_dir`` already existed).
+    """
+    import shutil
+
+    import cv2
+    if osp.isdir(out_dir):
+        return 0
+    parent = osp.dirname(osp.abspath(out_dir))
+    os.makedirs(parent, exist_ok=True)
+    tmp = osp.join(parent, f'.tmp_{osp.basename(out_dir)}')
+
+    def fresh_tmp():
+        if osp.isdir(tmp):
+            shutil.rmtree(tmp)
+        os.makedirs(tmp)
+
+    def write(i, rgb):
+        if not cv2.imwrite(
+                osp.join(tmp, FRAME_TMPL.format(i)),
+                cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]):
+            raise _FrameWriteError(f'cannot write frames into {tmp}')
+
+    fresh_tmp()
+    reader = None
+    try:
+        try:  # decord, in chunks
+            import decord
+            reader = decord.VideoReader(video_path)
+            n = len(reader)
+            for start in range(0, n, chunk):
+                idx = list(range(start, min(start + chunk, n)))
+                batch = reader.get_batch(idx).asnumpy()
+                if batch.ndim != 4 or batch.shape[-1] != 3:
+                    raise ValueError(f'decord gave frames {batch.shape}')
+                for i, img in zip(idx, batch):
+                    write(i + 1, img)
+        except Exception as e:
+            if isinstance(e, _FrameWriteError):
+                raise
+            # decord 0.6 fails on some frame widths: decode with PyAV
+            import av
+            reader = None  # never reuse a decord reader that failed
+            fresh_tmp()
+            n = 0
+            with av.open(video_path) as container:
+                for n, frame in enumerate(container.decode(video=0), 1):
+                    write(n, frame.to_ndarray(format='rgb24'))
+            if n == 0:
+                raise ValueError(f'{video_path}: no frame decoded')
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return n

@@ -8,9 +8,10 @@ def clip_around_frame(target: int,
                       frame_interval: int = 1) -> Tuple[List[int], int, bool]:
     """1-based frame numbers of the ``clip_len``-frame clip around ``target``.
 
-    Frame ``i`` of the clip is ``target + (i - clip_len // 2) * frame_interval``
-    clamped to ``[1, num_frames]``, so the target frame sits at index
-    ``clip_len // 2`` (the release's test clip: ``f - 8, f - 6, ..., f + 6`` for
+    Frame ``i`` of the clip is
+    ``target + (i - clip_len // 2) * frame_interval`` clamped to
+    ``[1, num_frames]``, so the target frame sits at index ``clip_len // 2``
+    (the release's test clip: ``f - 8, f - 6, ..., f + 6`` for
     ``clip_len=8, frame_interval=2``). Near a video's ends the clamped frames
     repeat the first/last frame.
 

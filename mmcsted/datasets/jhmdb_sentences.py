@@ -6,20 +6,19 @@ Layout under ``data_root``::
     Rename_Images/<action>/<vid>/<frame:05d>.png  1-based frames
     puppet_mask/<action>/<vid>/puppet_mask.mat    'part_mask', H x W x frames
 
-Frames after the last mask are dropped; then ``num_frames_per_video`` frames per
-video are taken, evenly spaced (``'uniform'``) or from a frozen JSON file
+Frames after the last mask are dropped; then ``num_frames_per_video`` frames
+per video are taken, evenly spaced (``'uniform'``) or from a frozen JSON file
 ``{vid: [frame numbers]}`` (``'frozen'``) that
 ``tools/data/jhmdb_sentences/prepare.py`` writes with a seeded draw.
 """
 import csv
 import json
-import logging
 import os
 import os.path as osp
 import random
 import re
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -149,12 +148,15 @@ def draw_frozen_frames(usable: 'OrderedDict[str, int]',
 
 
 def scan_jhmdb(data_root: str, rows: List[Dict],
-               skips: Optional[SkipCounter] = None) -> Dict[str, Dict]:
+               progress: bool = False) -> Dict[str, Dict]:
     """Per annotated video: action, frame folder, mask file, number of
     frames, number of masks, usable frames (frames up to the last mask).
     Videos whose frames or mask are missing get ``missing`` set."""
     actions = find_action_folders(data_root)
     info = OrderedDict()
+    if progress and len(rows) > 20:
+        from tqdm import tqdm
+        rows = tqdm(rows, desc='reading J-HMDB folders', unit='video')
     for row in rows:
         vid = row['video_id']
         if vid in info:
@@ -200,11 +202,12 @@ class JHMDBSentencesDataset(BaseDataset):
         frozen_file: JSON ``{vid: [frame numbers]}``, relative to data_root.
         on_missing: ``'error'`` (default) or ``'skip'`` videos whose frames
             or mask file are missing (counted and logged).
+        progress: show a progress bar while reading the folders.
         **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
 
     Data_list entries have the keys of :class:`A2DSentencesDataset` entries;
-    ``instance_id`` is 0, ``actor_class`` is ``'adult'``'s index, and
-    ``action_class`` indexes ``JHMDB_ACTIONS`` (from the folder name);
+    ``instance_id`` is 0, ``actor_class`` is ``'adult'``'s 1-based id, and
+    ``action_class`` the 1-based id in ``JHMDB_ACTIONS`` of the folder name;
     ``total_frames`` is the number of usable frames (those with a mask).
     """
 
@@ -220,6 +223,7 @@ class JHMDBSentencesDataset(BaseDataset):
                  num_frames_per_video: int = 3,
                  frozen_file: str = FROZEN_FILE,
                  on_missing: str = 'error',
+                 progress: bool = True,
                  ann_file: str = ANNOTATION_FILE,
                  test_mode: bool = True,
                  **kwargs):
@@ -233,6 +237,7 @@ class JHMDBSentencesDataset(BaseDataset):
         self.num_frames_per_video = num_frames_per_video
         self.frozen_file = frozen_file
         self.on_missing = on_missing
+        self.progress = progress
         self.skipped: Dict[str, int] = {}
         super().__init__(
             ann_file=ann_file,
@@ -258,7 +263,7 @@ class JHMDBSentencesDataset(BaseDataset):
                 continue
             seen.add(row['video_id'])
             kept.append(row)
-        info = scan_jhmdb(root, kept)
+        info = scan_jhmdb(root, kept, progress=self.progress)
         missing = [p for it in info.values() for p in it['missing']]
         if missing:
             if self.on_missing == 'error':
@@ -286,7 +291,7 @@ class JHMDBSentencesDataset(BaseDataset):
 
         actors = self.metainfo.get('actor_classes', A2D_ACTORS)
         actions = self.metainfo.get('action_classes', JHMDB_ACTIONS)
-        adult = actors.index('adult') if 'adult' in actors else -1
+        adult = actors.index('adult') + 1 if 'adult' in actors else -1
         data_list = []
         for row in kept:
             vid = row['video_id']
@@ -330,7 +335,7 @@ class JHMDBSentencesDataset(BaseDataset):
                         label=-1,
                         action_name=action,
                         actor_class=adult,
-                        action_class=actions.index(action)
+                        action_class=actions.index(action) + 1
                         if action in actions else -1,
                         instance_label=-1))
         skips.log_summary(kept=len(data_list))

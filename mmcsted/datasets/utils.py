@@ -40,9 +40,9 @@ def atomic_write_json(path: str, obj, indent: Optional[int] = None) -> None:
 def resolve_cache_dir(data_root: str, cache_dir: Optional[str] = None) -> str:
     """Directory for the dataset index caches.
 
-    ``cache_dir`` if given; else ``<data_root>/mmcsted_cache`` when ``data_root``
-    is writable; else ``~/.cache/mmcsted/<hash of data_root>`` (a read-only
-    dataset mount).
+    ``cache_dir`` if given; else ``<data_root>/mmcsted_cache`` when
+    ``data_root`` is writable; else ``~/.cache/mmcsted/<hash of data_root>``
+    (a read-only dataset mount).
     """
     if cache_dir:
         return cache_dir
@@ -58,7 +58,8 @@ class SkipCounter:
     summary, so that no sample disappears silently.
 
     Args:
-        owner: name used in the log lines (e.g. ``A2DSentencesDataset(train)``).
+        owner: name used in the log lines, e.g.
+            ``A2DSentencesDataset(train)``.
         max_examples: examples kept per reason.
     """
 

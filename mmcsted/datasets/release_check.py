@@ -1,0 +1,254 @@
+"""What is missing or malformed in a user's A2D Sentences / J-HMDB Sentences
+tree (used by ``tools/data/*/check_release.py`` and ``prepare.py``)."""
+import os
+import os.path as osp
+from typing import List, Optional
+
+from . import a2d_sentences as a2d
+from . import jhmdb_sentences as jhmdb
+from .utils import limited_list
+
+A2D_EXPECTED_VIDEOS = 3782
+A2D_EXPECTED_ANNOTATIONS = 6655
+JHMDB_EXPECTED_ANNOTATIONS = 928
+
+
+class CheckReport:
+    """Errors (something required is missing/malformed), warnings and notes."""
+
+    def __init__(self, name: str, limit: int = 10):
+        self.name = name
+        self.limit = limit
+        self.errors: List[str] = []
+        self.warnings: List[str] = []
+        self.notes: List[str] = []
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, msg: str, items: Optional[list] = None) -> None:
+        self.errors.append(self._fmt(msg, items))
+
+    def warn(self, msg: str, items: Optional[list] = None) -> None:
+        self.warnings.append(self._fmt(msg, items))
+
+    def note(self, msg: str) -> None:
+        self.notes.append(msg)
+
+    def _fmt(self, msg, items):
+        if items is None:
+            return msg
+        return f'{msg} ({len(items)}): {limited_list(items, self.limit)}'
+
+    def render(self) -> str:
+        lines = [f'== {self.name} ==']
+        lines += [f'  {n}' for n in self.notes]
+        lines += [f'  WARNING: {w}' for w in self.warnings]
+        lines += [f'  MISSING/MALFORMED: {e}' for e in self.errors]
+        lines.append('  result: ' + (
+            'OK' if self.ok else
+            f'{len(self.errors)} problem(s) with required files'))
+        return '\n'.join(lines)
+
+
+def check_a2d_release(root: str,
+                      video_source: str = 'auto',
+                      deep: bool = False,
+                      limit: int = 10,
+                      cache_dir: Optional[str] = None,
+                      progress: bool = True) -> CheckReport:
+    """Check an A2D Sentences tree.
+
+    Fast by default (file existence, CSV parsing, h5 counts per video);
+    ``deep`` also opens every mask file (through the cached, resumable mask
+    index) and every video (decord).
+    """
+    r = CheckReport(f'A2D Sentences at {root}', limit)
+    required = [(a2d.VIDEOSET_FILE, 'video list'),
+                (a2d.ANNOTATION_FILE, 'sentence annotations'),
+                (a2d.MISSED_FILE, 'missed-video list'),
+                (a2d.MASK_DIR, 'mask folder')]
+    for rel, what in required:
+        if not osp.exists(osp.join(root, rel)):
+            r.error(f'{what} not found: {osp.join(root, rel)}')
+    if not (osp.isdir(osp.join(root, a2d.CLIP_DIR))
+            or osp.isdir(osp.join(root, a2d.FRAME_DIR))):
+        r.error(f'no video folder: neither {osp.join(root, a2d.CLIP_DIR)} '
+                f'nor {osp.join(root, a2d.FRAME_DIR)}')
+    try:
+        videos = a2d.read_videoset(osp.join(root, a2d.VIDEOSET_FILE))
+        rows = a2d.read_a2d_annotations(osp.join(root, a2d.ANNOTATION_FILE))
+        missed = a2d.read_missed_videos(osp.join(root, a2d.MISSED_FILE))
+    except FileNotFoundError:
+        return r
+    except ValueError as e:
+        r.error(str(e))
+        return r
+
+    n_train = sum(v.subset == 0 for v in videos.values())
+    n_test = sum(v.subset == 1 for v in videos.values())
+    r.note(f'videoset.csv: {len(videos)} videos ({n_train} train, {n_test} '
+           f'test); the A2D release has {A2D_EXPECTED_VIDEOS}')
+    r.note(f'a2d_annotation.txt: {len(rows)} rows; the release has '
+           f'{A2D_EXPECTED_ANNOTATIONS}')
+    r.note(f'a2d_missed_videos.txt: {len(missed)} videos')
+    if len(videos) != A2D_EXPECTED_VIDEOS:
+        r.warn(f'videoset.csv lists {len(videos)} videos, not '
+               f'{A2D_EXPECTED_VIDEOS} (fine for a synthetic or partial set)')
+    if len(rows) != A2D_EXPECTED_ANNOTATIONS:
+        r.warn(f'a2d_annotation.txt has {len(rows)} rows, not '
+               f'{A2D_EXPECTED_ANNOTATIONS}')
+    other = [s for s in {v.subset for v in videos.values()} if s not in (0, 1)]
+    if other:
+        r.error(f'videoset.csv subset column has values {other} '
+                '(expected 0 = train, 1 = test)')
+
+    unknown = sorted({x.video_id for x in rows if x.video_id not in videos})
+    if unknown:
+        r.warn('annotation rows name videos absent from videoset.csv',
+               unknown)
+    copies = [x for x in rows if '(copy)' in x.instance_id]
+    if copies:
+        r.note(f"{len(copies)} rows with instance id '1 (copy)' (dropped "
+               'by default)')
+    bad_ids = [f'line {x.line}: {x.instance_id!r}' for x in rows
+               if a2d.parse_instance_id(x.instance_id)[0] is None]
+    if bad_ids:
+        r.warn('rows with a malformed instance id', bad_ids)
+    empty = [f'line {x.line}' for x in rows if not x.query.strip()]
+    if empty:
+        r.warn('rows with an empty query', empty)
+
+    used = [v for v in dict.fromkeys(x.video_id for x in rows)
+            if v in videos and v not in missed]
+    missing_videos, missing_masks, short_masks = [], [], []
+    for vid in used:
+        path, fdir = a2d.resolve_video_source(root, vid, video_source)
+        if path is None and fdir is None:
+            missing_videos.append(
+                osp.join(a2d.FRAME_DIR, vid) if video_source == 'frames' else
+                osp.join(a2d.CLIP_DIR, f'{vid}.mp4'))
+        mdir = osp.join(root, a2d.MASK_DIR, vid)
+        if not osp.isdir(mdir):
+            missing_masks.append(osp.join(a2d.MASK_DIR, vid) + '/')
+            continue
+        n = sum(1 for f in os.listdir(mdir) if a2d._H5_NAME.match(f))
+        if n < videos[vid].annotated_frames:
+            short_masks.append(
+                f'{vid} ({n} of {videos[vid].annotated_frames} .h5 files)')
+    r.note(f'{len(used)} videos have sentences')
+    if missing_videos:
+        r.error('videos missing', missing_videos)
+    if missing_masks:
+        r.error('mask folders missing', missing_masks)
+    if short_masks:
+        # A warning, not an error: the column counts the frames A2D labelled,
+        # and a frame may lack a sentence-annotation file in a release
+        # without anything being lost. The datasets count these too.
+        r.warn('mask files possibly missing (fewer .h5 files than '
+               'videoset.csv annotated_frames)', short_masks)
+
+    if deep:
+        index = a2d.A2DMaskIndex(root, cache_dir)
+        index.update([v for v in used if osp.isdir(
+            osp.join(root, a2d.MASK_DIR, v))], progress=progress)
+        unreadable = [
+            f'{vid}/{it["file"]}: {it["error"]}' for vid in used
+            for it in index.videos.get(vid, {}).get('frames', [])
+            if 'error' in it
+        ]
+        if unreadable:
+            r.error('unreadable mask files', unreadable)
+        corrupt = []
+        vids = [v for v in used if osp.join(a2d.CLIP_DIR, f'{v}.mp4')
+                not in missing_videos]
+        it = vids
+        if progress:
+            from tqdm import tqdm
+            it = tqdm(vids, desc='opening videos', unit='video')
+        for vid in it:
+            path, fdir = a2d.resolve_video_source(root, vid, video_source)
+            if path is None:
+                continue
+            try:
+                import decord
+                if len(decord.VideoReader(path)) == 0:
+                    corrupt.append(f'{path}: no frames')
+            except Exception as e:
+                corrupt.append(f'{path}: {type(e).__name__}')
+        if corrupt:
+            r.error('corrupt videos', corrupt)
+    return r
+
+
+def check_jhmdb_release(root: str,
+                        deep: bool = False,
+                        limit: int = 10,
+                        progress: bool = True) -> CheckReport:
+    """Check a J-HMDB Sentences tree (``deep`` loads every mask and compares
+    its size with the first frame)."""
+    r = CheckReport(f'J-HMDB Sentences at {root}', limit)
+    for rel, what in ((jhmdb.ANNOTATION_FILE, 'sentence annotations'),
+                      (jhmdb.IMAGE_DIR, 'frame folder'),
+                      (jhmdb.MASK_DIR, 'puppet mask folder')):
+        if not osp.exists(osp.join(root, rel)):
+            r.error(f'{what} not found: {osp.join(root, rel)}')
+    try:
+        rows = jhmdb.read_jhmdb_annotations(
+            osp.join(root, jhmdb.ANNOTATION_FILE))
+    except FileNotFoundError:
+        return r
+    except ValueError as e:
+        r.error(str(e))
+        return r
+    r.note(f'jhmdb_annotation.txt: {len(rows)} rows; the release has '
+           f'{JHMDB_EXPECTED_ANNOTATIONS}')
+    if len(rows) != JHMDB_EXPECTED_ANNOTATIONS:
+        r.warn(f'jhmdb_annotation.txt has {len(rows)} rows, not '
+               f'{JHMDB_EXPECTED_ANNOTATIONS}')
+    if not osp.isdir(osp.join(root, jhmdb.IMAGE_DIR)):
+        return r
+    info = jhmdb.scan_jhmdb(root, rows, progress=progress)
+    missing = [p for it in info.values() for p in it['missing']]
+    if missing:
+        r.error('frames or masks missing', missing)
+    bad = [f'{it["mask_file"]}: {it["error"]}' for it in info.values()
+           if 'error' in it]
+    if bad:
+        r.error('unreadable mask files', bad)
+    ok = [it for it in info.values() if 'usable_frames' in it]
+    fewer = [f'{v} ({it["num_masks"]} masks, {it["num_images"]} frames)'
+             for v, it in info.items()
+             if 'usable_frames' in it and it['num_masks'] < it['num_images']]
+    r.note(f'{len(ok)} videos complete; {len(fewer)} have frames after the '
+           'last mask (those frames are dropped)')
+    if any(it['usable_frames'] < 3 for it in ok):
+        r.warn('videos with fewer than 3 frames that have a mask', [
+            v for v, it in info.items() if it.get('usable_frames', 3) < 3
+        ])
+    frozen = osp.join(root, jhmdb.FROZEN_FILE)
+    r.note(f'frozen frame list {frozen}: ' +
+           ('present' if osp.isfile(frozen) else
+            'absent (prepare.py writes it)'))
+    if deep:
+        import cv2
+        items = [(v, it) for v, it in info.items() if 'usable_frames' in it]
+        if progress:
+            from tqdm import tqdm
+            items = tqdm(items, desc='reading masks', unit='video')
+        wrong = []
+        for vid, it in items:
+            img = cv2.imread(
+                osp.join(it['frame_dir'], jhmdb.FRAME_TMPL.format(1)))
+            try:
+                m = jhmdb.load_jhmdb_mask(it['mask_file'], 1)
+            except Exception as e:
+                wrong.append(f'{it["mask_file"]}: {e}')
+                continue
+            if img is None or img.shape[:2] != m.shape:
+                wrong.append(f'{vid}: mask {m.shape} vs frame '
+                             f'{None if img is None else img.shape[:2]}')
+        if wrong:
+            r.error('masks that do not fit their frames', wrong)
+    return r

@@ -1,0 +1,76 @@
+"""Packing a sample into the model's input tensor and data sample."""
+from typing import Dict, Sequence
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmengine.structures import PixelData
+
+from mmcsted.registry import TRANSFORMS
+from mmcsted.structures import ActorSegDataSample
+
+DEFAULT_META_KEYS = ('query', 'video_id', 'frame_id', 'target_index',
+                     'frame_inds', 'clamped', 'ori_shape', 'img_shape',
+                     'pad_shape', 'scale_factor', 'flip', 'actor_class',
+                     'action_class', 'instance_id', 'sample_idx',
+                     'query_flags')
+REQUIRED_META_KEYS = ('query', 'video_id', 'frame_id', 'ori_shape',
+                      'img_shape')
+
+
+@TRANSFORMS.register_module()
+class PackActorSegInputs(BaseTransform):
+    """Pack ``imgs`` and ``gt_mask`` for the model.
+
+    Returns ``dict(inputs=..., data_samples=...)``:
+
+    * ``inputs``: ``torch.uint8`` tensor (C, T, H, W) (channels, then time:
+      mmaction's NCTHW once batched), RGB.
+    * ``data_samples``: :class:`ActorSegDataSample` with ``gt_mask`` =
+      ``PixelData(data=uint8 tensor (1, H, W))`` when the results hold a mask,
+      and the ``meta_keys`` as metainfo (those present in the results;
+      ``query_flags`` exists only for datasets given a flags file). ``query``
+      stays the raw string.
+      Missing ``flip`` defaults to False, ``pad_shape`` to ``img_shape`` and
+      ``scale_factor`` to the ratio ``img_shape / ori_shape``.
+    """
+
+    def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS):
+        self.meta_keys = tuple(meta_keys)
+
+    def transform(self, results: Dict) -> Dict:
+        imgs = results['imgs']
+        clip = np.stack(imgs) if isinstance(imgs, (list, tuple)) else imgs
+        if clip.ndim != 4 or clip.shape[-1] != 3:
+            raise ValueError(f'imgs must be T x H x W x 3, got {clip.shape}')
+        inputs = torch.from_numpy(
+            np.ascontiguousarray(clip.transpose(3, 0, 1, 2), dtype=np.uint8))
+
+        results.setdefault('flip', False)
+        if 'img_shape' in results:
+            results.setdefault('pad_shape', tuple(results['img_shape']))
+            if 'ori_shape' in results:
+                (ih, iw), (oh, ow) = results['img_shape'][:2], \
+                    results['ori_shape'][:2]
+                results.setdefault('scale_factor', (iw / ow, ih / oh))
+        missing = [k for k in REQUIRED_META_KEYS
+                   if k in self.meta_keys and k not in results]
+        if missing:
+            raise KeyError(f'PackActorSegInputs: the results dict lacks '
+                           f'{missing}')
+
+        data_sample = ActorSegDataSample()
+        mask = results.get('gt_mask')
+        if mask is not None:
+            mask = np.ascontiguousarray(mask, dtype=np.uint8)
+            if mask.ndim != 2:
+                raise ValueError(f'gt_mask must be H x W, got {mask.shape}')
+            data_sample.gt_mask = PixelData(
+                data=torch.from_numpy(mask[None].copy()))
+        data_sample.set_metainfo(
+            {k: results[k]
+             for k in self.meta_keys if k in results})
+        return dict(inputs=inputs, data_samples=data_sample)
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(meta_keys={self.meta_keys})'

@@ -1,0 +1,331 @@
+"""Opening videos, choosing the clip, decoding frames, loading actor masks.
+
+A test pipeline::
+
+    VideoInit -> SampleClipAroundFrame -> VideoDecode -> ResizePadSquare
+    -> LoadActorMask (original resolution) -> PackActorSegInputs
+
+Broken input at load time (a corrupt or truncated video, an unreadable mask)
+follows ``on_error``: ``'raise'`` a :class:`DataLoadError` naming the file,
+``'skip'`` (log it, count it, return None so that mmengine's ``BaseDataset``
+fetches another sample), or ``'auto'`` (default): raise in test mode, skip in
+training. The dataset puts ``test_mode`` into the results dict.
+"""
+import logging
+import os
+import os.path as osp
+from typing import Dict, Optional
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmengine.logging import print_log
+
+from mmcsted.registry import TRANSFORMS
+from ..clip_sampling import clip_around_frame
+
+
+class DataLoadError(RuntimeError):
+    """A sample's file could not be read; the message names the file."""
+
+
+class _OnError:
+    """Error policy shared by the loading transforms (see module doc)."""
+
+    on_error = 'auto'
+    num_skipped = 0
+
+    def _check_policy(self, on_error: str) -> str:
+        if on_error not in ('auto', 'raise', 'skip'):
+            raise ValueError("on_error must be 'auto', 'raise' or 'skip', "
+                             f'got {on_error!r}')
+        return on_error
+
+    def _fail(self, results: Dict, msg: str) -> None:
+        mode = self.on_error
+        if mode == 'auto':
+            mode = 'raise' if results.get('test_mode', False) else 'skip'
+        where = (f'sample {results.get("sample_idx")} (video '
+                 f'{results.get("video_id")}, '
+                 f'frame {results.get("frame_id")})')
+        if mode == 'raise':
+            raise DataLoadError(f'{where}: {msg}')
+        self.num_skipped += 1
+        print_log(
+            f'{type(self).__name__}: skipped {where}: {msg} '
+            f'[{self.num_skipped} skipped by this transform in this process]',
+            logger='current',
+            level=logging.WARNING)
+        return None
+
+
+_warned_fallback = False
+
+
+def _pyav_frames(path: str, wanted) -> Dict[int, np.ndarray]:
+    """Decode sequentially up to the last wanted (1-based) frame."""
+    import av
+    out, need, last = {}, set(wanted), max(wanted)
+    with av.open(path) as container:
+        for i, frame in enumerate(container.decode(video=0), 1):
+            if i in need:
+                out[i] = frame.to_ndarray(format='rgb24')
+            if i >= last:
+                break
+    if len(out) != len(need):
+        raise DataLoadError(f'{path}: only {len(out)} of the frames '
+                            f'{sorted(need)} could be decoded')
+    return out
+
+
+def read_video_frames(path: str, wanted, reader=None) -> Dict[int, np.ndarray]:
+    """``{frame: H x W x 3 RGB uint8}`` for 1-based ``wanted`` frames of an
+    mp4: decord (``reader`` if given), falling back to PyAV where decord
+    fails or returns frames that are not H x W x 3 (decord 0.6 mis-strides
+    rows for some widths, e.g. 16, 24, 48 or 72 px, returning 4 "channels"
+    or raising in ``get_batch``; a reader that raised is never reused)."""
+    global _warned_fallback
+    wanted = sorted(set(int(f) for f in wanted))
+    try:
+        if reader is None:
+            import decord
+            reader = decord.VideoReader(path, num_threads=1)
+        batch = reader.get_batch([f - 1 for f in wanted]).asnumpy()
+        if batch.ndim != 4 or batch.shape[-1] != 3:
+            raise ValueError(f'decord returned frames of shape {batch.shape}')
+        return {f: batch[i] for i, f in enumerate(wanted)}
+    except Exception as e:
+        if not _warned_fallback:
+            _warned_fallback = True
+            print_log(
+                f'decord could not decode {path} ({type(e).__name__}: '
+                f'{str(e).strip()[:120]}); using PyAV for such videos',
+                logger='current',
+                level=logging.INFO)
+    return _pyav_frames(path, wanted)
+
+
+def _video_name(results: Dict) -> str:
+    return results.get('video_path') or results.get('frame_dir') or '?'
+
+
+@TRANSFORMS.register_module()
+class VideoInit(_OnError, BaseTransform):
+    """Open a sample's video and count its frames.
+
+    Required keys: ``video_path`` (an mp4) or ``frame_dir`` (+
+    ``filename_tmpl``, default ``'{:05d}.jpg'``), ``frame_id``; optional
+    ``max_frames`` (use only the first frames, e.g. J-HMDB frames with a mask).
+
+    Added keys: ``num_frames`` (frames available), ``video_reader`` (decord /
+    PyAV; only for videos).
+
+    Args:
+        backend: ``'decord'`` or ``'pyav'`` for mp4 files.
+        num_threads: decord decoding threads.
+        on_error: see the module doc.
+    """
+
+    def __init__(self,
+                 backend: str = 'decord',
+                 num_threads: int = 1,
+                 on_error: str = 'auto'):
+        if backend not in ('decord', 'pyav'):
+            raise ValueError(f"backend must be 'decord' or 'pyav', got "
+                             f'{backend!r}')
+        self.backend = backend
+        self.num_threads = num_threads
+        self.on_error = self._check_policy(on_error)
+
+    def transform(self, results: Dict) -> Optional[Dict]:
+        video_path = results.get('video_path')
+        frame_dir = results.get('frame_dir')
+        if frame_dir:
+            tmpl = results.get('filename_tmpl', '{:05d}.jpg')
+            try:
+                names = set(os.listdir(frame_dir))
+            except OSError as e:
+                return self._fail(results, f'cannot list {frame_dir}: {e}')
+            n = 0
+            while tmpl.format(n + 1) in names:
+                n += 1
+            results['video_reader'] = None
+        elif video_path:
+            if not osp.isfile(video_path):
+                return self._fail(results, f'video file missing: {video_path}')
+            try:
+                if self.backend == 'decord':
+                    import decord
+                    reader = decord.VideoReader(
+                        video_path, num_threads=self.num_threads)
+                    n = len(reader)
+                else:
+                    import av
+                    reader = None
+                    with av.open(video_path) as container:
+                        stream = container.streams.video[0]
+                        n = stream.frames or sum(
+                            1 for p in container.demux(stream) if p.size)
+            except Exception as e:
+                return self._fail(
+                    results, f'corrupt or unreadable video {video_path}: '
+                    f'{type(e).__name__}: {str(e).strip()[:200]}')
+            results['video_reader'] = reader
+        else:
+            raise KeyError('VideoInit needs "video_path" or "frame_dir" in '
+                           'the results dict')
+        if results.get('max_frames'):
+            n = min(n, int(results['max_frames']))
+        frame_id = int(results['frame_id'])
+        if not 1 <= frame_id <= n:
+            results.pop('video_reader', None)
+            return self._fail(
+                results, f'{_video_name(results)} has {n} frames but the '
+                f'target frame is {frame_id} (truncated video?)')
+        results['num_frames'] = n
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(backend={self.backend!r}, '
+                f'num_threads={self.num_threads}, on_error={self.on_error!r})')
+
+
+@TRANSFORMS.register_module()
+class SampleClipAroundFrame(BaseTransform):
+    """Choose the ``clip_len`` frames around the target frame.
+
+    Frame ``i`` = ``frame_id + (i - clip_len // 2) * frame_interval``, clamped
+    to ``[1, num_frames]`` (see :func:`clip_around_frame`).
+
+    Required keys: ``frame_id`` (1-based), ``num_frames`` (else
+    ``total_frames``).
+
+    Added keys: ``frame_inds`` (list of 1-based frame numbers),
+    ``target_index`` (= ``clip_len // 2``), ``clamped`` (bool), ``clip_len``,
+    ``frame_interval``.
+    """
+
+    def __init__(self, clip_len: int = 8, frame_interval: int = 1):
+        if clip_len < 1 or frame_interval < 1:
+            raise ValueError('clip_len and frame_interval must be >= 1')
+        self.clip_len = clip_len
+        self.frame_interval = frame_interval
+
+    def transform(self, results: Dict) -> Dict:
+        num_frames = results.get('num_frames', results.get('total_frames'))
+        if num_frames is None:
+            raise KeyError('SampleClipAroundFrame needs "num_frames" (from '
+                           'VideoInit) or "total_frames"')
+        frames, target_index, clamped = clip_around_frame(
+            int(results['frame_id']), int(num_frames), self.clip_len,
+            self.frame_interval)
+        results['frame_inds'] = frames
+        results['target_index'] = target_index
+        results['clamped'] = clamped
+        results['clip_len'] = self.clip_len
+        results['frame_interval'] = self.frame_interval
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(clip_len={self.clip_len}, '
+                f'frame_interval={self.frame_interval})')
+
+
+@TRANSFORMS.register_module()
+class VideoDecode(_OnError, BaseTransform):
+    """Decode the clip's frames.
+
+    Required keys: ``frame_inds`` (1-based), ``video_reader`` / ``frame_dir``.
+
+    Added keys: ``imgs`` (list of H x W x 3 RGB uint8 arrays), ``ori_shape``
+    and ``img_shape`` (H, W). Removes ``video_reader``.
+    """
+
+    def __init__(self, on_error: str = 'auto'):
+        self.on_error = self._check_policy(on_error)
+
+    def _read_frames(self, results: Dict, wanted):
+        frame_dir = results.get('frame_dir')
+        if frame_dir:
+            tmpl = results.get('filename_tmpl', '{:05d}.jpg')
+            out = {}
+            for f in wanted:
+                path = osp.join(frame_dir, tmpl.format(f))
+                img = cv2.imread(path, cv2.IMREAD_COLOR)
+                if img is None:
+                    raise DataLoadError(f'cannot read frame {path}')
+                out[f] = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+            return out
+        reader = results.pop('video_reader', None)
+        if reader is not None:  # decord, PyAV where it fails
+            return read_video_frames(results['video_path'], wanted, reader)
+        return _pyav_frames(results['video_path'], wanted)
+
+    def transform(self, results: Dict) -> Optional[Dict]:
+        wanted = sorted(set(int(f) for f in results['frame_inds']))
+        try:
+            frames = self._read_frames(results, wanted)
+        except Exception as e:
+            results.pop('video_reader', None)
+            return self._fail(
+                results, f'cannot decode {_video_name(results)}: '
+                f'{type(e).__name__}: {str(e).strip()[:200]}')
+        results.pop('video_reader', None)
+        imgs = [frames[int(f)] for f in results['frame_inds']]
+        shapes = {img.shape for img in imgs}
+        if len(shapes) != 1 or imgs[0].ndim != 3 or imgs[0].shape[2] != 3:
+            return self._fail(
+                results, f'{_video_name(results)}: frames of shapes '
+                f'{sorted(shapes)}, expected one H x W x 3 shape')
+        results['imgs'] = [np.ascontiguousarray(i, dtype=np.uint8)
+                           for i in imgs]
+        h, w = imgs[0].shape[:2]
+        results['ori_shape'] = (h, w)
+        results['img_shape'] = (h, w)
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadActorMask(_OnError, BaseTransform):
+    """Load the target frame's mask of the queried actor.
+
+    Required keys: ``mask_file``, ``mask_format`` (``'a2d_h5'`` or
+    ``'jhmdb_mat'``; else from the file extension), ``instance_id``,
+    ``frame_id``; ``ori_shape`` if present is checked against the mask.
+
+    Added keys: ``gt_mask`` (H x W uint8 {0, 1} at the ORIGINAL frame size:
+    place this transform after the resize in test pipelines so that
+    evaluation is at the original resolution, before it in training
+    pipelines so that the mask follows the geometric transforms).
+    """
+
+    def __init__(self, on_error: str = 'auto'):
+        self.on_error = self._check_policy(on_error)
+
+    def transform(self, results: Dict) -> Optional[Dict]:
+        from ..a2d_sentences import load_a2d_mask
+        from ..jhmdb_sentences import load_jhmdb_mask
+        path = results['mask_file']
+        fmt = results.get('mask_format') or (
+            'a2d_h5' if path.endswith('.h5') else 'jhmdb_mat')
+        if not osp.isfile(path):
+            return self._fail(results, f'mask file missing: {path}')
+        try:
+            if fmt == 'a2d_h5':
+                mask = load_a2d_mask(path, int(results['instance_id']))
+            elif fmt == 'jhmdb_mat':
+                mask = load_jhmdb_mask(path, int(results['frame_id']))
+            else:
+                raise ValueError(f'unknown mask_format {fmt!r}')
+        except Exception as e:
+            return self._fail(
+                results, f'cannot load the mask from {path}: '
+                f'{type(e).__name__}: {e}')
+        ori = results.get('ori_shape')
+        if ori is not None and tuple(mask.shape) != tuple(ori[:2]):
+            return self._fail(
+                results, f'mask {path} is {mask.shape[0]} x {mask.shape[1]} '
+                f'(H x W after un-transposing) but the frames of '
+                f'{_video_name(results)} are {ori[0]} x {ori[1]}')
+        results['gt_mask'] = mask
+        return results

@@ -1,0 +1,253 @@
+"""Geometric and photometric transforms of a clip (and its target mask)."""
+import re
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmcsted.registry import TRANSFORMS
+
+_INTERP = {
+    'nearest': cv2.INTER_NEAREST,
+    'bilinear': cv2.INTER_LINEAR,
+    'bicubic': cv2.INTER_CUBIC,
+    'area': cv2.INTER_AREA,
+}
+
+
+@TRANSFORMS.register_module()
+class ResizePadSquare(BaseTransform):
+    """Resize keeping the aspect ratio so that the long side is ``size``, then
+    pad at the bottom/right to ``size x size``.
+
+    Required keys: ``imgs``. Modified: ``imgs``, ``gt_mask`` (nearest, padded
+    with 0) if present. Added: ``img_shape`` (resized, before padding),
+    ``pad_shape`` (``(size, size)``), ``scale_factor`` (``(w_scale,
+    h_scale)`` relative to ``ori_shape``); ``ori_shape`` is kept (set from the
+    frames if absent).
+    """
+
+    def __init__(self,
+                 size: int = 320,
+                 interpolation: str = 'bilinear',
+                 pad_val: int = 0):
+        if interpolation not in _INTERP:
+            raise ValueError(f'interpolation must be one of {list(_INTERP)}')
+        self.size = int(size)
+        self.interpolation = interpolation
+        self.pad_val = pad_val
+
+    def transform(self, results: Dict) -> Dict:
+        imgs = results['imgs']
+        h, w = imgs[0].shape[:2]
+        ori_h, ori_w = results.setdefault('ori_shape', (h, w))[:2]
+        scale = self.size / max(h, w)
+        nh = min(self.size, max(1, int(round(h * scale))))
+        nw = min(self.size, max(1, int(round(w * scale))))
+        out = []
+        for img in imgs:
+            if (nh, nw) != (h, w):
+                img = cv2.resize(
+                    img, (nw, nh), interpolation=_INTERP[self.interpolation])
+            canvas = np.full((self.size, self.size) + img.shape[2:],
+                             self.pad_val, dtype=img.dtype)
+            canvas[:nh, :nw] = img
+            out.append(canvas)
+        results['imgs'] = out
+        if results.get('gt_mask') is not None:
+            mask = results['gt_mask']
+            if mask.shape[:2] != (h, w):
+                raise ValueError(f'gt_mask is {mask.shape[:2]} but the frames '
+                                 f'are {(h, w)}')
+            if (nh, nw) != (h, w):
+                mask = cv2.resize(mask, (nw, nh),
+                                  interpolation=cv2.INTER_NEAREST)
+            canvas = np.zeros((self.size, self.size), dtype=mask.dtype)
+            canvas[:nh, :nw] = mask
+            results['gt_mask'] = canvas
+        results['img_shape'] = (nh, nw)
+        results['pad_shape'] = (self.size, self.size)
+        results['scale_factor'] = (nw / ori_w, nh / ori_h)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(size={self.size}, '
+                f'interpolation={self.interpolation!r}, '
+                f'pad_val={self.pad_val})')
+
+
+# Words whose meaning mirrors under a horizontal flip.
+DEFAULT_SWAP_WORDS = {
+    'left': 'right',
+    'right': 'left',
+    'leftmost': 'rightmost',
+    'rightmost': 'leftmost',
+    'lefthand': 'righthand',
+    'righthand': 'lefthand',
+    'leftward': 'rightward',
+    'rightward': 'leftward',
+    'leftwards': 'rightwards',
+    'rightwards': 'leftwards',
+    'clockwise': 'counterclockwise',
+    'counterclockwise': 'clockwise',
+    'counter-clockwise': 'clockwise',
+    'anticlockwise': 'clockwise',
+    'anti-clockwise': 'clockwise',
+}
+
+
+def swap_words(text: str, mapping: Dict[str, str]) -> str:
+    """Replace whole words (case-insensitive, keeping the case style) by
+    their mirror, in a single pass (so left->right->left cannot happen)."""
+    keys = sorted(mapping, key=len, reverse=True)
+    pattern = re.compile(
+        r'(?<!\w)(' + '|'.join(re.escape(k) for k in keys) + r')(?!\w)',
+        re.IGNORECASE)
+
+    def repl(m):
+        word = m.group(0)
+        new = mapping[word.lower()]
+        if word.isupper() and len(word) > 1:
+            return new.upper()
+        if word[0].isupper():
+            return new[0].upper() + new[1:]
+        return new
+
+    return pattern.sub(repl, text)
+
+
+@TRANSFORMS.register_module()
+class RandomFlipWithQuery(BaseTransform):
+    """Horizontal flip of the clip and mask that also mirrors the query's
+    words (left <-> right, leftmost <-> rightmost, clockwise <->
+    counterclockwise, ...).
+
+    Only the valid region ``img_shape`` is flipped when the frames are
+    padded, so the padding stays at the bottom/right.
+
+    Required keys: ``imgs``, ``query``. Modified: ``imgs``, ``gt_mask`` (if
+    present), ``query``. Added: ``flip``, ``flip_direction``.
+    """
+
+    def __init__(self,
+                 prob: float = 0.5,
+                 swap_words: Optional[Dict[str, str]] = None):
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        self.prob = prob
+        self.swap_words = dict(
+            DEFAULT_SWAP_WORDS if swap_words is None else swap_words)
+
+    @staticmethod
+    def _flip(arr: np.ndarray, h: int, w: int) -> np.ndarray:
+        arr = arr.copy()
+        arr[:h, :w] = arr[:h, :w][:, ::-1]
+        return arr
+
+    def transform(self, results: Dict) -> Dict:
+        flip = bool(np.random.rand() < self.prob)
+        results['flip'] = flip
+        results['flip_direction'] = 'horizontal' if flip else None
+        if not flip:
+            return results
+        imgs = results['imgs']
+        full = imgs[0].shape[:2]
+        h, w = results.get('img_shape', full)[:2]
+        results['imgs'] = [self._flip(img, h, w) for img in imgs]
+        if results.get('gt_mask') is not None:
+            mask = results['gt_mask']
+            mh, mw = (h, w) if mask.shape[:2] == full else mask.shape[:2]
+            results['gt_mask'] = self._flip(mask, mh, mw)
+        results['query'] = swap_words(results['query'], self.swap_words)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(prob={self.prob})'
+
+
+def _range(val: Union[float, Tuple[float, float]], centre: float,
+           name: str) -> Tuple[float, float]:
+    if isinstance(val, (tuple, list)):
+        lo, hi = float(val[0]), float(val[1])
+    else:
+        lo, hi = centre - float(val), centre + float(val)
+    if lo > hi or (centre == 1 and lo < 0):
+        raise ValueError(f'bad {name} range {val}')
+    return lo, hi
+
+
+@TRANSFORMS.register_module()
+class ClipColorJitter(BaseTransform):
+    """Brightness / contrast / saturation / hue jitter drawn ONCE per clip and
+    applied identically to every frame (motion cues stay intact), in a random
+    order, on the valid (unpadded) region.
+
+    Args:
+        brightness, contrast, saturation: a float ``x`` means a factor in
+            ``[1 - x, 1 + x]``; or a ``(min, max)`` pair.
+        hue: a float ``x`` means a hue shift in ``[-x, x]`` of a full turn
+            (0.5 = 180 degrees); or a pair.
+        prob: probability of jittering a clip at all.
+    """
+
+    def __init__(self,
+                 brightness: Union[float, Sequence[float]] = 0.2,
+                 contrast: Union[float, Sequence[float]] = 0.2,
+                 saturation: Union[float, Sequence[float]] = 0.2,
+                 hue: Union[float, Sequence[float]] = 0.02,
+                 prob: float = 1.0):
+        self.brightness = _range(brightness, 1.0, 'brightness')
+        self.contrast = _range(contrast, 1.0, 'contrast')
+        self.saturation = _range(saturation, 1.0, 'saturation')
+        self.hue = _range(hue, 0.0, 'hue')
+        if not -0.5 <= self.hue[0] <= self.hue[1] <= 0.5:
+            raise ValueError(
+                f'hue shift must be within [-0.5, 0.5], got {hue}')
+        self.prob = prob
+
+    @staticmethod
+    def _gray(x: np.ndarray) -> np.ndarray:
+        return x[..., 0] * 0.299 + x[..., 1] * 0.587 + x[..., 2] * 0.114
+
+    def transform(self, results: Dict) -> Dict:
+        if np.random.rand() >= self.prob:
+            return results
+        imgs = results['imgs']
+        full = imgs[0].shape[:2]
+        h, w = results.get('img_shape', full)[:2]
+        clip = np.stack([img[:h, :w] for img in imgs]).astype(np.float32)
+        b = np.random.uniform(*self.brightness)
+        c = np.random.uniform(*self.contrast)
+        s = np.random.uniform(*self.saturation)
+        hshift = np.random.uniform(*self.hue)
+        for op in np.random.permutation(4):
+            if op == 0:
+                clip *= b
+            elif op == 1:
+                mean = self._gray(clip).mean()
+                clip = (clip - mean) * c + mean
+            elif op == 2:
+                gray = self._gray(clip)[..., None]
+                clip = (clip - gray) * s + gray
+            elif op == 3 and hshift != 0:
+                t = clip.shape[0]
+                flat = np.clip(clip, 0, 255).reshape(t * h, w, 3) / 255.0
+                hsv = cv2.cvtColor(flat.astype(np.float32), cv2.COLOR_RGB2HSV)
+                hsv[..., 0] = (hsv[..., 0] + hshift * 360.0) % 360.0
+                clip = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).reshape(
+                    t, h, w, 3) * 255.0
+            clip = np.clip(clip, 0, 255)
+        clip = clip.round().astype(np.uint8)
+        out = []
+        for img, new in zip(imgs, clip):
+            img = img.copy()
+            img[:h, :w] = new
+            out.append(img)
+        results['imgs'] = out
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(brightness={self.brightness}, '
+                f'contrast={self.contrast}, saturation={self.saturation}, '
+                f'hue={self.hue}, prob={self.prob})')

@@ -1,0 +1,126 @@
+"""The data preparation tools (tools/data/*), run in-process through main()."""
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import os.path as osp
+
+from mmcsted.datasets import a2d_sentences as a2d
+from tests.release_trees import make_a2d_tree, make_jhmdb_tree
+
+TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'data')
+
+
+def run_tool(rel: str, *argv: str, capture: bool = False):
+    """Import ``tools/data/<rel>`` and call its ``main(argv)``."""
+    path = osp.join(TOOLS, rel)
+    spec = importlib.util.spec_from_file_location(
+        'tool_' + rel.replace('/', '_')[:-3], path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    if not capture:
+        return mod.main(list(argv))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = mod.main(list(argv))
+    return rc, out.getvalue()
+
+
+def test_a2d_check_release_ok_and_counts(tmp_path):
+    make_a2d_tree(str(tmp_path))
+    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
+                       capture=True)
+    assert rc == 0, out
+    assert 'videoset.csv: 4 videos' in out and '3782' in out
+    assert 'a2d_annotation.txt: 7 rows' in out and '6655' in out
+    assert "1 rows with instance id '1 (copy)'" in out
+    assert 'result: OK' in out
+
+
+def test_a2d_check_release_names_missing_files(tmp_path):
+    make_a2d_tree(str(tmp_path))
+    os.remove(osp.join(str(tmp_path), a2d.CLIP_DIR, 'vidTest_001.mp4'))
+    os.remove(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_01',
+                       '00003.h5'))
+    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
+                       capture=True)
+    assert rc == 1
+    assert 'videos missing (1): Release/clips320H/vidTest_001.mp4' in out
+    assert 'vidTrain_01 (2 of 3 .h5 files)' in out
+    # a whole mask folder missing is an error
+    import shutil
+    make_a2d_tree(str(tmp_path))
+    shutil.rmtree(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_02'))
+    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
+                       capture=True)
+    assert rc == 1
+    assert ('mask folders missing (1): text_annotations/'
+            'a2d_annotation_with_instances/vidTrain_02/') in out
+
+    os.remove(osp.join(str(tmp_path), a2d.MISSED_FILE))
+    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
+                       capture=True)
+    assert rc == 1 and 'a2d_missed_videos.txt' in out
+
+
+def test_a2d_check_release_deep_finds_corrupt_files(tmp_path):
+    make_a2d_tree(str(tmp_path))
+    with open(osp.join(str(tmp_path), a2d.CLIP_DIR, 'vidTrain_02.mp4'),
+              'wb') as f:
+        f.write(b'\0' * 100)
+    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
+                       capture=True)
+    assert rc == 0  # existence only
+    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
+                       '--deep', capture=True)
+    assert rc == 1 and 'corrupt videos (1)' in out and 'vidTrain_02' in out
+
+
+def test_a2d_prepare_vocab_frames_and_resume(tmp_path):
+    make_a2d_tree(str(tmp_path))
+    rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path),
+                       '--extract-frames', capture=True)
+    assert rc == 0, out
+    assert 'train: 8 samples, 2 videos, 3 queries' in out
+    assert 'test: 6 samples, 1 videos, 2 queries' in out
+    with open(osp.join(str(tmp_path), 'vocab.json')) as f:
+        words = json.load(f)
+    assert words[:2] == ['<pad>', '<unk>']
+    assert 'climbing' in words and 'adult' not in words  # train split only
+    fdir = osp.join(str(tmp_path), a2d.FRAME_DIR, 'vidTrain_01')
+    assert sorted(os.listdir(fdir))[:2] == ['00001.jpg', '00002.jpg']
+    assert len(os.listdir(fdir)) == 12
+    assert not osp.isdir(osp.join(str(tmp_path), a2d.FRAME_DIR,
+                                  'vidMissed01'))
+    # a second run skips what is done
+    rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path),
+                       '--extract-frames', capture=True)
+    assert rc == 0
+    assert 'frames: 3 videos already extracted, 0 to do' in out
+    assert 'mask index: 0 videos read now, 3 from the cache' in out
+
+
+def test_a2d_prepare_stops_on_missing_files(tmp_path):
+    make_a2d_tree(str(tmp_path))
+    os.remove(osp.join(str(tmp_path), a2d.CLIP_DIR, 'vidTrain_02.mp4'))
+    rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path),
+                       capture=True)
+    assert rc == 1 and 'vidTrain_02.mp4' in out
+    rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path), '--force',
+                       capture=True)
+    assert rc == 0 and 'train: 5 samples' in out
+
+
+def test_jhmdb_check_release(tmp_path):
+    make_jhmdb_tree(str(tmp_path))
+    rc, out = run_tool('jhmdb_sentences/check_release.py', str(tmp_path),
+                       '--deep', capture=True)
+    assert rc == 0, out
+    assert 'jhmdb_annotation.txt: 3 rows' in out and '928' in out
+    assert '1 have frames after the last mask' in out
+    os.remove(osp.join(str(tmp_path), 'Rename_Images', 'walk', 'vidB_walk',
+                       '00001.png'))
+    rc, out = run_tool('jhmdb_sentences/check_release.py', str(tmp_path),
+                       capture=True)
+    assert rc == 1 and 'vidB_walk/00001.png' in out

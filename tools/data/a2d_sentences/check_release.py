@@ -1,0 +1,41 @@
+"""Say what is missing or malformed in an A2D Sentences tree.
+
+    python tools/data/a2d_sentences/check_release.py data/a2d [--deep]
+
+Exits 1 when something required is missing (files are named, up to --limit
+per kind, with counts), 0 otherwise.
+"""
+import argparse
+import sys
+
+from mmcsted.datasets.release_check import check_a2d_release
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('data_root', help='folder holding Release/ and '
+                   'text_annotations/')
+    p.add_argument('--video-source', default='auto',
+                   choices=['auto', 'mp4', 'frames'],
+                   help='where videos are expected (default: mp4 or '
+                   'extracted frames)')
+    p.add_argument('--deep', action='store_true',
+                   help='also open every mask file and every video (slow; '
+                   'the mask part is cached and resumable)')
+    p.add_argument('--limit', type=int, default=10,
+                   help='names listed per kind of problem')
+    p.add_argument('--cache-dir', default=None)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    report = check_a2d_release(
+        args.data_root, video_source=args.video_source, deep=args.deep,
+        limit=args.limit, cache_dir=args.cache_dir)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
