@@ -79,7 +79,7 @@ def _parse_glove(lines, vocab: WordVocabulary, path: str):
 class GRUTextEncoder(BaseModule):
     """Word embeddings -> GRU -> LayerNorm -> tanh (the CSTED release).
 
-    The vocabulary is part of the module state (``get_extra_state``), so a
+    The vocabulary is part of the module state (buffer ``vocab_buffer``), so a
     checkpoint carries the words it was trained with; loading a checkpoint whose
     vocabulary differs from the config's resizes the embedding to it.
 
@@ -136,6 +136,7 @@ class GRUTextEncoder(BaseModule):
         self.norm = nn.LayerNorm(hidden_dims)
         self.unknown_words = Counter()
         self._warn_state = {}
+        self._sync_vocab_buffer()
         if freeze_embedding:
             self.embedding.weight.requires_grad_(False)
 
@@ -195,32 +196,45 @@ class GRUTextEncoder(BaseModule):
         out = torch.tanh(self.norm(out))
         return out * mask.unsqueeze(-1).to(out.dtype), mask
 
-    # The vocabulary travels with the weights.
-    def get_extra_state(self):
-        return {'vocab': list(self.vocab.words)}
+    # The vocabulary travels with the weights, as a uint8 buffer of the
+    # UTF-8 words joined by newlines: a tensor, so that checkpoints stay
+    # tensors-only (weights_only loading, tracing, DDP broadcasts).
+    @staticmethod
+    def _encode_vocab(words) -> torch.Tensor:
+        return torch.tensor(
+            list('\n'.join(words).encode('utf-8')), dtype=torch.uint8)
 
-    def set_extra_state(self, state) -> None:
-        self.vocab = WordVocabulary(state['vocab'])
-        self.awaits_vocab = False
+    @staticmethod
+    def _decode_vocab(buffer: torch.Tensor):
+        return bytes(buffer.tolist()).decode('utf-8').split('\n')
+
+    def _sync_vocab_buffer(self) -> None:
+        self.register_buffer('vocab_buffer',
+                             self._encode_vocab(self.vocab.words))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        extra = state_dict.get(prefix + '_extra_state')
+        key = prefix + 'vocab_buffer'
         emb_key = prefix + 'embedding.weight'
-        if extra is not None and emb_key in state_dict:
-            n_words = len(extra['vocab'])
-            if n_words != state_dict[emb_key].shape[0]:
+        if key in state_dict:
+            words = self._decode_vocab(state_dict[key])
+            if emb_key in state_dict and \
+                    len(words) != state_dict[emb_key].shape[0]:
                 raise ValueError(
-                    f'{prefix}: checkpoint vocabulary has {n_words} words but '
-                    f'its embedding {state_dict[emb_key].shape[0]} rows')
-            if n_words != self.embedding.num_embeddings:
+                    f'{prefix}: checkpoint vocabulary has {len(words)} words '
+                    f'but its embedding {state_dict[emb_key].shape[0]} rows')
+            if len(words) != self.embedding.num_embeddings:
                 print_log(
-                    f'{prefix}: the checkpoint vocabulary ({n_words} words) '
-                    f'replaces the configured one '
+                    f'{prefix}: the checkpoint vocabulary ({len(words)} words)'
+                    f' replaces the configured one '
                     f'({self.embedding.num_embeddings})', logger='current')
                 self.embedding = nn.Embedding(
-                    n_words, self.embed_dims,
+                    len(words), self.embed_dims,
                     padding_idx=WordVocabulary.pad_id).to(
                         self.embedding.weight.device)
                 if self.freeze_embedding:
                     self.embedding.weight.requires_grad_(False)
+            self.vocab = WordVocabulary(words)
+            self.awaits_vocab = False
+            self.vocab_buffer = state_dict[key].clone().to(
+                self.vocab_buffer.device)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
