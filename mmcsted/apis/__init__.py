@@ -1,3 +1,8 @@
+from .inference import (VideoActorSegInferencer, VideoSegResult,
+                        inference_video, init_model, iter_inference)
 from .model_zoo import load_metafile, resolve_checkpoint
 
-__all__ = ['resolve_checkpoint', 'load_metafile']
+__all__ = [
+    'resolve_checkpoint', 'load_metafile', 'init_model', 'inference_video',
+    'iter_inference', 'VideoActorSegInferencer', 'VideoSegResult'
+]

@@ -1,21 +1,19 @@
 """Reading the frames of a video file, a folder of frames or an array.
 
-Readers give RGB uint8 frames (H, W, 3) by 0-based index, in ascending order,
-without holding the decoded video: :meth:`FrameReader.iter_frames` decodes what is
-asked for and nothing before it is kept. Video files are opened with decord, then
-PyAV, then OpenCV; a file none of them can read raises :class:`VideoReadError`
-naming it.
-"""
+Readers give RGB uint8 frames (H, W, 3) by 0-based index, in ascending
+order, without holding the decoded video: :meth:`FrameReader.iter_frames`
+decodes what is asked for and nothing before it is kept. Video files are
+opened with decord, then PyAV, then OpenCV; a file none of them can read
+raises :class:`VideoReadError` naming it."""
 import os
 import os.path as osp
 import re
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif',
-                    '.tiff')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
 class VideoReadError(RuntimeError):
@@ -36,8 +34,8 @@ class FrameReader:
     def __len__(self) -> int:
         return self.num_frames
 
-    def iter_frames(self, indices: Iterable[int]
-                    ) -> Iterator[Tuple[int, np.ndarray]]:
+    def iter_frames(
+            self, indices: Iterable[int]) -> Iterator[Tuple[int, np.ndarray]]:
         """Yield ``(index, frame)`` for the given ascending 0-based indices."""
         last = -1
         for i in indices:
@@ -73,7 +71,8 @@ class FrameReader:
 class ArrayFrameReader(FrameReader):
     """Frames of a (T, H, W, 3) RGB array (or a list of (H, W, 3) arrays)."""
 
-    def __init__(self, frames: Union[np.ndarray, Sequence[np.ndarray]],
+    def __init__(self,
+                 frames: Union[np.ndarray, Sequence[np.ndarray]],
                  name: str = '<array>'):
         if isinstance(frames, np.ndarray):
             if frames.ndim != 4 or frames.shape[-1] != 3:
@@ -96,7 +95,9 @@ class FolderFrameReader(FrameReader):
     """Images of a folder in natural order (``1.jpg < 2.jpg < 10.jpg``), or
     ``filename_tmpl.format(i + start_index)`` when a template is given."""
 
-    def __init__(self, folder: str, filename_tmpl: Optional[str] = None,
+    def __init__(self,
+                 folder: str,
+                 filename_tmpl: Optional[str] = None,
                  start_index: int = 1):
         if not osp.isdir(folder):
             raise FileNotFoundError(f'frame folder not found: {folder}')
@@ -107,10 +108,9 @@ class FolderFrameReader(FrameReader):
                 names.append(filename_tmpl.format(i))
                 i += 1
         else:
-            names = sorted(
-                (n for n in os.listdir(folder)
-                 if n.lower().endswith(IMAGE_EXTENSIONS)),
-                key=_natural_key)
+            names = sorted((n for n in os.listdir(folder)
+                            if n.lower().endswith(IMAGE_EXTENSIONS)),
+                           key=_natural_key)
         if not names:
             raise VideoReadError(f'no image files in the frame folder '
                                  f'{folder}')
@@ -319,8 +319,8 @@ def open_video(video, filename_tmpl: Optional[str] = None) -> FrameReader:
         if osp.isdir(video):
             return FolderFrameReader(video, filename_tmpl)
         return open_video_file(video)
-    if isinstance(video, np.ndarray) or (isinstance(video, (list, tuple))
-                                         and video
+    if isinstance(video, np.ndarray) or (isinstance(video,
+                                                    (list, tuple)) and video
                                          and isinstance(video[0], np.ndarray)):
         return ArrayFrameReader(video)
     raise TypeError('a video is a file path, a frame folder, a T x H x W x 3 '
@@ -343,8 +343,3 @@ def read_frame(video_path: Optional[str] = None,
         raise ValueError('read_frame needs a video_path or a frame_dir')
     with open_video_file(video_path) as reader:
         return reader.read(int(frame_id) - 1)
-
-
-def list_frames(indices: Iterable[int]) -> List[int]:
-    """Sorted unique ints."""
-    return sorted({int(i) for i in indices})

@@ -1,0 +1,245 @@
+"""Segment the actor a query names in a video and write the overlay.
+
+    python demo/demo.py VIDEO "QUERY" --checkpoint CKPT [--config CONFIG]
+        [--out out.mp4 | --gif | --png-dir DIR] [--frames 0 10-20]
+        [--device cpu]
+
+VIDEO is a video file or a folder of frames. Without VIDEO and QUERY the first
+test video of the synthetic benchmark (``--data-root``, default
+``data/synthetic_a2d``) and its first query are used. The mask of each frame is
+blended on it, the query written above; the frames per second of the inference
+(decoding + model, not drawing/writing) are printed at the end.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+import time
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEFAULT_CONFIG = osp.join('configs', 'csted', 'synthetic',
+                          'csted_tiny_synthetic.py')
+
+
+def parse_frames(items):
+    """``['3', '10-12', '20:30:5']`` -> [3, 10, 11, 12, 20, 25] (0-based;
+    ``a-b`` inclusive, ``a:b[:step]`` as Python's range)."""
+    if not items:
+        return None
+    out = []
+    for item in items:
+        for part in str(item).split(','):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                if ':' in part:
+                    out.extend(range(*[int(x) for x in part.split(':')]))
+                elif '-' in part:
+                    a, b = part.split('-')
+                    out.extend(range(int(a), int(b) + 1))
+                else:
+                    out.append(int(part))
+            except (TypeError, ValueError):
+                raise argparse.ArgumentTypeError(
+                    f'bad --frames item {part!r}: use N, A-B or A:B[:STEP]')
+    return out
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description='CSTED demo: segment the actor a query names')
+    p.add_argument('video', nargs='?', help='video file or frame folder')
+    p.add_argument('query',
+                   nargs='?',
+                   help='the query, e.g. "the red '
+                   'circle is jumping"')
+    p.add_argument('--checkpoint',
+                   required=True,
+                   help='path, URL or model-zoo name (configs/csted/'
+                   'metafile.yml)')
+    p.add_argument('--config', default=DEFAULT_CONFIG)
+    p.add_argument('--out',
+                   default=None,
+                   help='output video (.mp4; default outputs/demo.mp4, or '
+                   'outputs/demo.gif with --gif)')
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument('--gif', action='store_true', help='write a GIF')
+    fmt.add_argument('--png-dir', help='write one PNG per frame here')
+    p.add_argument('--frames',
+                   nargs='+',
+                   help='0-based frames to segment (N, A-B, A:B:STEP); '
+                   'default all')
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--batch-size', type=int, default=8)
+    p.add_argument('--fps',
+                   type=float,
+                   default=None,
+                   help='output frame rate (default: the video\'s, or 10)')
+    p.add_argument('--min-size',
+                   type=int,
+                   default=320,
+                   help='enlarge smaller frames to this long side')
+    p.add_argument('--data-root',
+                   default=osp.join('data', 'synthetic_a2d'),
+                   help='synthetic benchmark used without VIDEO/QUERY')
+    p.add_argument('--no-progress', action='store_true')
+    args = p.parse_args(argv)
+    if (args.video is None) != (args.query is None):
+        p.error('give both VIDEO and QUERY, or neither (synthetic clip)')
+    try:
+        args.frames = parse_frames(args.frames)
+    except argparse.ArgumentTypeError as e:
+        p.error(str(e))
+    if args.out is None and not args.png_dir:
+        args.out = osp.join('outputs', 'demo.gif' if args.gif else 'demo.mp4')
+    if not osp.isfile(args.config) and osp.isfile(
+            osp.join(REPO_ROOT, args.config)):
+        args.config = osp.join(REPO_ROOT, args.config)
+    if args.gif and args.out and not args.out.lower().endswith('.gif'):
+        args.out = osp.splitext(args.out)[0] + '.gif'
+    return args
+
+
+def synthetic_example(data_root: str):
+    """(video, query) of the first test video of an A2D-layout tree."""
+    from mmcsted.datasets.a2d_sentences import (ANNOTATION_FILE, CLIP_DIR,
+                                                VIDEOSET_FILE,
+                                                read_a2d_annotations,
+                                                read_videoset)
+    if not osp.isdir(data_root):
+        raise FileNotFoundError(
+            f'{data_root} not found: give VIDEO and QUERY, or write the '
+            'synthetic benchmark first (python tools/data/synthetic/'
+            f'generate.py {data_root})')
+    videos = read_videoset(osp.join(data_root, VIDEOSET_FILE))
+    rows = read_a2d_annotations(osp.join(data_root, ANNOTATION_FILE))
+    queries = {}
+    for row in rows:
+        queries.setdefault(row.video_id, row.query)
+    for vid, rec in videos.items():
+        if rec.subset != 1 or vid not in queries:
+            continue
+        frames = osp.join(data_root, 'Release', 'frames', vid)
+        mp4 = osp.join(data_root, CLIP_DIR, f'{vid}.mp4')
+        if osp.isfile(mp4):
+            return mp4, queries[vid]
+        if osp.isdir(frames):
+            return frames, queries[vid]
+    raise FileNotFoundError(
+        f'{data_root}: no test video (videoset.csv subset 1) with a query '
+        'and a clip file')
+
+
+def source_fps(video) -> float:
+    if isinstance(video, str) and osp.isfile(video):
+        import cv2
+        cap = cv2.VideoCapture(video)
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        cap.release()
+        if fps and 1 <= fps <= 240:
+            return float(fps)
+    return 10.
+
+
+class OverlayWriter:
+    """mp4 (OpenCV), GIF (Pillow) or a PNG folder, frame by frame."""
+
+    def __init__(self, out: str, png_dir: str, fps: float):
+        self.out, self.png_dir, self.fps = out, png_dir, fps
+        self.writer = None
+        self.gif_frames = []
+        self.count = 0
+        if png_dir:
+            os.makedirs(png_dir, exist_ok=True)
+        elif out:
+            os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+
+    def write(self, rgb, frame_index: int) -> None:
+        import cv2
+        self.count += 1
+        if self.png_dir:
+            path = osp.join(self.png_dir, f'{frame_index:05d}.png')
+            if not cv2.imwrite(path, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+                raise OSError(f'cannot write {path}')
+        elif self.out.lower().endswith('.gif'):
+            from PIL import Image
+            self.gif_frames.append(
+                Image.fromarray(rgb).convert('P', palette=Image.ADAPTIVE))
+        else:
+            if self.writer is None:
+                h, w = rgb.shape[:2]
+                self.size = (w, h)
+                self.writer = cv2.VideoWriter(self.out,
+                                              cv2.VideoWriter_fourcc(*'mp4v'),
+                                              self.fps, (w, h))
+                if not self.writer.isOpened():
+                    raise OSError(f'OpenCV cannot write {self.out}')
+            if (rgb.shape[1], rgb.shape[0]) != self.size:
+                rgb = cv2.resize(rgb, self.size)
+            self.writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+    def close(self) -> str:
+        if self.writer is not None:
+            self.writer.release()
+        if self.gif_frames:
+            self.gif_frames[0].save(self.out,
+                                    save_all=True,
+                                    append_images=self.gif_frames[1:],
+                                    duration=int(round(1000 / self.fps)),
+                                    loop=0)
+        return self.png_dir or self.out
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from mmcsted.apis import init_model, iter_inference
+    from mmcsted.apis.inference import check_query
+    from mmcsted.visualization import overlay_query_mask
+
+    video, query = args.video, args.query
+    if video is None:
+        video, query = synthetic_example(args.data_root)
+        print(f'synthetic example: {video}: "{query}"')
+    check_query(query)
+    model = init_model(args.config, args.checkpoint, device=args.device)
+    writer = OverlayWriter(args.out, args.png_dir, args.fps
+                           or source_fps(video))
+    stats = {}
+    t0 = time.perf_counter()
+    try:
+        for r in iter_inference(model,
+                                video,
+                                query,
+                                frames=args.frames,
+                                batch_size=args.batch_size,
+                                progress=not args.no_progress,
+                                return_frames=True,
+                                return_scores=False,
+                                stats=stats):
+            writer.write(
+                overlay_query_mask(r['frame'],
+                                   r['mask'],
+                                   query,
+                                   min_size=args.min_size), r['frame_index'])
+    finally:
+        out = writer.close()
+    wall = time.perf_counter() - t0
+    n = stats.get('frames', 0)
+    infer = stats.get('decode_time', 0.) + stats.get('model_time', 0.)
+    print(f'wrote {out} ({writer.count} frames)')
+    print(f'inference: {n} frames in {infer:.2f} s (decode '
+          f'{stats.get("decode_time", 0.):.2f} s + model '
+          f'{stats.get("model_time", 0.):.2f} s) = '
+          f'{stats.get("fps", 0.):.2f} frames/s on {args.device}; '
+          f'{wall:.2f} s with drawing and writing')
+    if 'fps_after_first_batch' in stats:
+        print(f'inference after the first batch (warm-up excluded): '
+              f'{stats["fps_after_first_batch"]:.2f} frames/s')
+    return 0
+
+
+if __name__ == '__main__':
+    if REPO_ROOT not in sys.path:
+        sys.path.insert(0, REPO_ROOT)
+    sys.exit(main())

@@ -1,0 +1,635 @@
+"""Building a CSTED model for inference, and segmenting the actor a query
+names in every (or every requested) frame of a video.
+
+Each requested frame is the target of its own clip: ``clip_len`` frames
+around it with the config's ``frame_interval``, clamped at the video's ends
+(as the test pipeline's ``SampleClipAroundFrame``); frames are resized so
+that the long side is the config's input size and padded bottom/right to a
+square (as ``ResizePadSquare``). Frames are decoded in ascending order
+through a sliding cache that only holds the frames still needed by the
+current and later batches, so memory does not grow with the video's length.
+
+Frame indices in this API are 0-based (the datasets' ``frame_id`` is 1-based).
+"""
+import copy
+import logging
+import os.path as osp
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import (_load_checkpoint,
+                                        _load_checkpoint_to_model)
+
+from mmcsted.datasets.clip_sampling import clip_around_frame
+from mmcsted.registry import INFERENCERS, MODELS
+from mmcsted.structures import ActorSegDataSample
+from mmcsted.utils.video_io import FrameReader, open_video
+from .model_zoo import resolve_checkpoint
+
+ConfigType = Union[str, Path, Config]
+DEFAULT_INPUT_SIZE = 320
+
+
+# ---------------------------------------------------------------- the model
+def _text_encoder_cfgs(model_cfg) -> List[dict]:
+    out = []
+    for key in ('spatial_encoder', 'temporal_encoder'):
+        enc = model_cfg.get(key)
+        if enc and enc.get('text_encoder'):
+            out.append(enc['text_encoder'])
+    return out
+
+
+def _vocab_from_checkpoint(model_cfg) -> None:
+    """A GRU text encoder whose vocabulary file is absent takes the vocabulary
+    stored in the checkpoint (it travels with the weights)."""
+    for text in _text_encoder_cfgs(model_cfg):
+        vocab_file = text.get('vocab_file')
+        if text.get('type') == 'GRUTextEncoder' and text.get('vocab') is None \
+                and (vocab_file is None or not osp.isfile(vocab_file)):
+            if vocab_file:
+                print_log(
+                    f'vocabulary file {vocab_file} not found: the vocabulary '
+                    'stored in the checkpoint is used',
+                    logger='current')
+            text['vocab_file'] = None
+            text['vocab_from_checkpoint'] = True
+
+
+def _report_loading(model: nn.Module, state_dict: dict,
+                    checkpoint: str) -> Dict[str, list]:
+    model_state = model.state_dict()
+    ckpt_keys = {
+        k[len('module.'):] if k.startswith('module.') else k
+        for k in state_dict
+    }
+    ckpt_shapes = {
+        (k[len('module.'):] if k.startswith('module.') else k): tuple(v.shape)
+        for k, v in state_dict.items() if isinstance(v, torch.Tensor)
+    }
+    missing = sorted(
+        k for k in model_state
+        if k not in ckpt_keys and not k.endswith('num_batches_tracked'))
+    unexpected = sorted(k for k in ckpt_keys if k not in model_state)
+    mismatched = sorted(
+        f'{k}: checkpoint {ckpt_shapes[k]}, model '
+        f'{tuple(model_state[k].shape)}' for k in ckpt_shapes
+        if k in model_state and isinstance(model_state[k], torch.Tensor)
+        and tuple(model_state[k].shape) != ckpt_shapes[k])
+    loaded = len([k for k in model_state if k in ckpt_keys]) - len(mismatched)
+    report = dict(missing=missing,
+                  unexpected=unexpected,
+                  mismatched=mismatched,
+                  loaded=loaded)
+    if loaded <= 0:
+        raise RuntimeError(
+            f'no weight of {checkpoint} fits the model: wrong config for this '
+            f'checkpoint? (model keys e.g. {list(model_state)[:3]}, '
+            f'checkpoint keys e.g. {sorted(ckpt_keys)[:3]})')
+
+    def head(keys, n=8):
+        more = f' ... (+{len(keys) - n} more)' if len(keys) > n else ''
+        return '\n    ' + '\n    '.join(keys[:n]) + more
+
+    if missing or unexpected or mismatched:
+        msg = [
+            f'checkpoint {checkpoint} does not fit the model exactly: '
+            f'{loaded} of {len(model_state)} entries loaded'
+        ]
+        if missing:
+            msg.append(f'  {len(missing)} missing in the checkpoint (left '
+                       f'as initialised):{head(missing)}')
+        if mismatched:
+            msg.append(f'  {len(mismatched)} of another shape (not '
+                       f'loaded):{head(mismatched)}')
+        if unexpected:
+            msg.append(f'  {len(unexpected)} unused checkpoint entries:'
+                       f'{head(unexpected)}')
+        print_log('\n'.join(msg), logger='current', level=logging.WARNING)
+    else:
+        print_log(f'checkpoint {checkpoint}: all {loaded} entries loaded',
+                  logger='current')
+    return report
+
+
+def init_model(config: ConfigType,
+               checkpoint: Optional[str] = None,
+               device: Union[str, torch.device] = 'cpu',
+               cfg_options: Optional[dict] = None) -> nn.Module:
+    """Build a CSTED model from a config and load its weights.
+
+    Args:
+        config: a config file or :class:`mmengine.Config`.
+        checkpoint: a path, an http(s) URL or a model-zoo name of
+            ``configs/csted/metafile.yml`` (see :func:`resolve_checkpoint`);
+            loaded by mmengine's loader, which mmcsted makes safe
+            (``weights_only=True``, hash-checked downloads). None: random
+            weights (a warning is logged).
+        device: where the model goes.
+        cfg_options: overrides merged into the config.
+
+    Returns:
+        The model in eval mode, with ``cfg`` (the config),
+        ``checkpoint_report`` (missing / unexpected / mismatched keys) and,
+        if the checkpoint has it, ``dataset_meta``.
+    """
+    if isinstance(config, (str, Path)):
+        cfg = Config.fromfile(str(config))
+    elif isinstance(config, Config):
+        cfg = copy.deepcopy(config)
+    else:
+        raise TypeError('config must be a file name or a Config, got '
+                        f'{type(config).__name__}')
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    from mmcsted.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    init_default_scope(cfg.get('default_scope', 'mmcsted'))
+
+    path = None
+    if checkpoint is not None:
+        path = resolve_checkpoint(str(checkpoint))
+        _vocab_from_checkpoint(cfg.model)
+    model = MODELS.build(cfg.model)
+    model.checkpoint_report = None
+    if path is not None:
+        ckpt = _load_checkpoint(path, map_location='cpu', logger='current')
+        state = ckpt.get('state_dict', ckpt) if isinstance(ckpt,
+                                                           dict) else ckpt
+        _load_checkpoint_to_model(model, ckpt, strict=False, logger='current')
+        model.checkpoint_report = _report_loading(model, state, path)
+        meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
+        if isinstance(meta, dict) and meta.get('dataset_meta'):
+            model.dataset_meta = meta['dataset_meta']
+    else:
+        print_log('init_model without a checkpoint: the weights are random',
+                  logger='current',
+                  level=logging.WARNING)
+    model.cfg = cfg
+    model.to(device)
+    model.eval()
+    return model
+
+
+# ------------------------------------------------------------ test settings
+def _find_transform(pipeline, name: str) -> Optional[dict]:
+    for t in pipeline or []:
+        if isinstance(t, dict) and str(t.get('type', '')).split('.')[-1] \
+                == name:
+            return t
+    return None
+
+
+def inference_settings(model: nn.Module) -> Dict[str, int]:
+    """``input_size``, ``clip_len`` and ``frame_interval`` of the model's test
+    pipeline (its config's ``ResizePadSquare`` / ``SampleClipAroundFrame``);
+    defaults: 320, ``model.clip_len``, 1."""
+    cfg = getattr(model, 'cfg', None)
+    out = dict(input_size=None, clip_len=None, frame_interval=None)
+    if cfg is not None:
+        pipelines = []
+        for key in ('test_dataloader', 'val_dataloader'):
+            dl = cfg.get(key)
+            if dl and dl.get('dataset'):
+                pipelines.append(dl['dataset'].get('pipeline'))
+        pipelines.append(cfg.get('test_pipeline'))
+        for pipeline in pipelines:
+            resize = _find_transform(pipeline, 'ResizePadSquare')
+            clip = _find_transform(pipeline, 'SampleClipAroundFrame')
+            if resize and out['input_size'] is None:
+                out['input_size'] = int(resize.get('size', DEFAULT_INPUT_SIZE))
+            if clip and out['clip_len'] is None:
+                out['clip_len'] = int(clip.get('clip_len', 8))
+                out['frame_interval'] = int(clip.get('frame_interval', 1))
+        if out['input_size'] is None and cfg.get('input_size'):
+            out['input_size'] = int(cfg.input_size)
+    if out['input_size'] is None:
+        out['input_size'] = DEFAULT_INPUT_SIZE
+    if out['clip_len'] is None:
+        out['clip_len'] = int(getattr(model, 'clip_len', 8))
+    if out['frame_interval'] is None:
+        out['frame_interval'] = 1
+    return out
+
+
+def resize_pad(frame: np.ndarray, size: int):
+    """Resize so that the long side is ``size`` (aspect kept) and pad
+    bottom/right to ``size x size`` with 0 (as ``ResizePadSquare``).
+
+    Returns (the padded frame, (h, w) of the resized frame)."""
+    h, w = frame.shape[:2]
+    scale = size / max(h, w)
+    nh = min(size, max(1, int(round(h * scale))))
+    nw = min(size, max(1, int(round(w * scale))))
+    if (nh, nw) != (h, w):
+        frame = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    out = np.zeros((size, size, 3), dtype=np.uint8)
+    out[:nh, :nw] = frame
+    return out, (nh, nw)
+
+
+def check_query(query: str) -> str:
+    from mmcsted.models.text_encoders.vocabulary import split_words
+    if not isinstance(query, str):
+        raise TypeError(f'the query must be a string, got '
+                        f'{type(query).__name__}')
+    if not split_words(query):
+        raise ValueError(f'empty query {query!r}: a query names the actor to '
+                         'segment, e.g. "the man in red is running"')
+    return query
+
+
+# ----------------------------------------------------------- clip streaming
+@dataclass
+class ClipItem:
+    """One target frame's clip, ready for the model."""
+    frame_index: int  # 0-based
+    clip: torch.Tensor  # uint8 (C, T, S, S)
+    frame_inds: List[int]  # 0-based, clamped
+    img_shape: tuple
+    ori_shape: tuple
+    clamped: bool
+    frame: Optional[np.ndarray] = None  # original RGB target frame
+
+
+class ClipStream:
+    """Batches of clips around ascending target frames from a
+    :class:`FrameReader`, decoding each frame once, in ascending order.
+
+    The cache holds resized frames that the current or a later batch still
+    needs, and nothing below the lowest of them; with every frame requested it
+    holds at most ``(clip_len - 1) * frame_interval + batch_size`` frames
+    (``peak_cache`` records the largest size it reached).
+    """
+
+    def __init__(self,
+                 reader: FrameReader,
+                 targets: Sequence[int],
+                 clip_len: int,
+                 frame_interval: int,
+                 input_size: int,
+                 batch_size: int = 8,
+                 keep_frames: bool = False):
+        if batch_size < 1:
+            raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+        self.reader = reader
+        self.targets = list(targets)
+        self.clip_len = clip_len
+        self.frame_interval = frame_interval
+        self.input_size = input_size
+        self.batch_size = batch_size
+        self.keep_frames = keep_frames
+        self.cache: Dict[int, np.ndarray] = {}
+        self.originals: Dict[int, np.ndarray] = {}
+        self.shapes: Dict[int, tuple] = {}
+        self.peak_cache = 0
+        self.frames_decoded = 0
+        self.decode_time = 0.
+        if any(b <= a for a, b in zip(self.targets, self.targets[1:])):
+            raise ValueError('targets must be strictly ascending')
+        # the last batch that needs each frame (frames nobody needs are
+        # never decoded)
+        self.last_use: Dict[int, int] = {}
+        for pos, t in enumerate(self.targets):
+            for i in self.window(t)[0]:
+                self.last_use[i] = pos // batch_size
+        self.needed = sorted(self.last_use)
+        self._target_set = set(self.targets) if keep_frames else set()
+
+    def __len__(self) -> int:
+        return -(-len(self.targets) // self.batch_size)
+
+    def window(self, target: int):
+        """(0-based frame indices of the clip around ``target``, clamped?)"""
+        inds, _, clamped = clip_around_frame(target + 1,
+                                             self.reader.num_frames,
+                                             self.clip_len,
+                                             self.frame_interval)
+        return [i - 1 for i in inds], clamped
+
+    def _load_until(self, hi: int, start: int) -> int:
+        """Decode the needed frames in [start, hi]; returns the next start."""
+        lo_pos = np.searchsorted(self.needed, start)
+        hi_pos = np.searchsorted(self.needed, hi, side='right')
+        wanted = self.needed[lo_pos:hi_pos]
+        if not wanted:
+            return start
+        t0 = time.perf_counter()
+        for i, frame in self.reader.iter_frames(wanted):
+            self.cache[i], img_shape = resize_pad(frame, self.input_size)
+            self.shapes[i] = (img_shape, tuple(frame.shape[:2]))
+            if i in self._target_set:
+                self.originals[i] = frame
+            self.frames_decoded += 1
+            self.peak_cache = max(self.peak_cache, len(self.cache))
+        self.decode_time += time.perf_counter() - t0
+        return hi + 1
+
+    def __iter__(self) -> Iterator[List[ClipItem]]:
+        next_read = 0
+        for b in range(len(self)):
+            batch = self.targets[b * self.batch_size:(b + 1) * self.batch_size]
+            windows = {t: self.window(t) for t in batch}
+            hi = max(max(w[0]) for w in windows.values())
+            next_read = max(next_read, self._load_until(hi, next_read))
+            t0 = time.perf_counter()
+            items = []
+            for t in batch:
+                inds, clamped = windows[t]
+                clip = np.stack([self.cache[i] for i in inds])  # T,H,W,3
+                img_shape, ori_shape = self.shapes[t]
+                items.append(
+                    ClipItem(frame_index=t,
+                             clip=torch.from_numpy(
+                                 np.ascontiguousarray(
+                                     clip.transpose(3, 0, 1, 2))),
+                             frame_inds=inds,
+                             img_shape=img_shape,
+                             ori_shape=ori_shape,
+                             clamped=clamped,
+                             frame=self.originals.pop(t, None)))
+            for i in [i for i in self.cache if self.last_use[i] <= b]:
+                del self.cache[i]
+                self.shapes.pop(i, None)
+            self.decode_time += time.perf_counter() - t0
+            yield items
+
+
+def load_clip(model: nn.Module,
+              video,
+              frame_index: int,
+              input_size: Optional[int] = None,
+              clip_len: Optional[int] = None,
+              frame_interval: Optional[int] = None) -> ClipItem:
+    """The clip around one 0-based frame, preprocessed as
+    :func:`iter_inference` does (``.clip`` uint8 (C, T, S, S), ``.frame`` the
+    original RGB target frame, ``.img_shape``, ``.ori_shape``)."""
+    settings = inference_settings(model)
+    reader = open_video(video)
+    try:
+        targets = _targets([frame_index], reader.num_frames, reader.name)
+        stream = ClipStream(reader,
+                            targets,
+                            clip_len or settings['clip_len'],
+                            frame_interval or settings['frame_interval'],
+                            input_size or settings['input_size'],
+                            batch_size=1,
+                            keep_frames=True)
+        return next(iter(stream))[0]
+    finally:
+        if reader is not video:
+            reader.close()
+
+
+# -------------------------------------------------------------- inference
+@dataclass
+class VideoSegResult:
+    """Masks of the requested frames, in ascending frame order.
+
+    ``masks[i]`` (H, W) uint8 {0, 1} and ``scores[i]`` (H, W) float32 (the
+    foreground probability; None with ``return_scores=False``) belong to frame
+    ``frame_indices[i]`` (0-based). ``stats``: frames, decode_time,
+    model_time, fps (frames / (decode + model time)),
+    fps_after_first_batch (without the first batch's warm-up; with more than
+    one batch), peak_cache, frames_decoded, wall_time.
+    """
+    video: str
+    query: str
+    frame_indices: List[int] = field(default_factory=list)
+    masks: List[np.ndarray] = field(default_factory=list)
+    scores: List[Optional[np.ndarray]] = field(default_factory=list)
+    stats: Dict[str, float] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.frame_indices)
+
+    def __getitem__(self, i: int) -> Dict:
+        return dict(frame_index=self.frame_indices[i],
+                    mask=self.masks[i],
+                    score=self.scores[i])
+
+
+def _targets(frames, num_frames: int, name: str) -> List[int]:
+    if frames is None:
+        return list(range(num_frames))
+    if isinstance(frames, (int, np.integer)):
+        frames = [frames]
+    targets = sorted({int(f) for f in frames})
+    if not targets:
+        raise ValueError('no frame requested (frames is empty)')
+    bad = [f for f in targets if not 0 <= f < num_frames]
+    if bad:
+        raise IndexError(
+            f'requested frame(s) {bad[:10]} out of range: {name} has '
+            f'{num_frames} frames, valid indices are 0..{num_frames - 1} '
+            '(0-based)')
+    return targets
+
+
+class _Progress:
+
+    def __init__(self, total: int, enable: bool, desc: str):
+        self.bar = None
+        if enable:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, desc=desc, unit='frame')
+
+    def update(self, n: int):
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def iter_inference(model: nn.Module,
+                   video,
+                   query: str,
+                   frames: Optional[Sequence[int]] = None,
+                   batch_size: int = 8,
+                   progress: bool = True,
+                   return_frames: bool = False,
+                   return_scores: bool = True,
+                   input_size: Optional[int] = None,
+                   clip_len: Optional[int] = None,
+                   frame_interval: Optional[int] = None,
+                   stats: Optional[dict] = None) -> Iterator[Dict]:
+    """Segment ``query``'s actor frame by frame; yields, in ascending frame
+    order, ``dict(frame_index, mask, score[, frame])`` as soon as each batch
+    is done (for writing a long video out without holding it).
+
+    Args:
+        model: from :func:`init_model` (eval mode).
+        video: a video file, a folder of frames, a (T, H, W, 3) RGB uint8
+            array or a :class:`~mmcsted.utils.video_io.FrameReader`.
+        query: the English query.
+        frames: 0-based frame indices (default: every frame).
+        batch_size: clips per forward pass.
+        progress: a tqdm bar when more than one batch is run.
+        return_frames: add the original RGB ``frame`` of each target.
+        return_scores: add the probability map ``score`` (else None).
+        input_size / clip_len / frame_interval: override the config's test
+            settings (see :func:`inference_settings`).
+        stats: a dict filled with the timing and cache statistics.
+    """
+    check_query(query)
+    settings = inference_settings(model)
+    input_size = input_size or settings['input_size']
+    clip_len = clip_len or settings['clip_len']
+    frame_interval = frame_interval or settings['frame_interval']
+    reader = open_video(video)
+    own_reader = reader is not video
+    stats = stats if stats is not None else {}
+    try:
+        if reader.num_frames < 1:
+            raise ValueError(f'{reader.name} has no frames')
+        targets = _targets(frames, reader.num_frames, reader.name)
+        stream = ClipStream(reader,
+                            targets,
+                            clip_len,
+                            frame_interval,
+                            input_size,
+                            batch_size,
+                            keep_frames=return_frames)
+        bar = _Progress(len(targets), progress and len(stream) > 1,
+                        f'segmenting "{query[:30]}"')
+        model_time, done, first = 0., 0, None
+        t_start = time.perf_counter()
+        try:
+            for items in stream:
+                samples = [
+                    ActorSegDataSample(metainfo=dict(
+                        query=query,
+                        video_id=reader.name,
+                        frame_id=it.frame_index + 1,
+                        frame_inds=[i + 1 for i in it.frame_inds],
+                        target_index=clip_len // 2,
+                        clamped=it.clamped,
+                        img_shape=it.img_shape,
+                        pad_shape=(input_size, input_size),
+                        ori_shape=it.ori_shape,
+                        scale_factor=(it.img_shape[1] / it.ori_shape[1],
+                                      it.img_shape[0] / it.ori_shape[0])))
+                    for it in items
+                ]
+                t0 = time.perf_counter()
+                with torch.no_grad():
+                    preds = model.test_step(
+                        dict(inputs=[it.clip for it in items],
+                             data_samples=samples))
+                    out = [(p.pred_mask.data[0].cpu().numpy(),
+                            p.pred_score.data[0].float().cpu().numpy()
+                            if return_scores else None) for p in preds]
+                model_time += time.perf_counter() - t0
+                done += len(items)
+                if first is None:  # includes one-off warm-up costs
+                    first = (done, stream.decode_time + model_time)
+                elif done > first[0]:
+                    stats['fps_after_first_batch'] = (done - first[0]) / max(
+                        stream.decode_time + model_time - first[1], 1e-9)
+                stats.update(frames=done,
+                             decode_time=stream.decode_time,
+                             model_time=model_time,
+                             fps=done /
+                             max(stream.decode_time + model_time, 1e-9),
+                             peak_cache=stream.peak_cache,
+                             frames_decoded=stream.frames_decoded,
+                             wall_time=time.perf_counter() - t_start)
+                bar.update(len(items))
+                for it, (mask, score) in zip(items, out):
+                    result = dict(frame_index=it.frame_index,
+                                  mask=mask,
+                                  score=score)
+                    if return_frames:
+                        result['frame'] = it.frame
+                    yield result
+        finally:
+            bar.close()
+    finally:
+        if own_reader:
+            reader.close()
+
+
+def inference_video(model: nn.Module,
+                    video,
+                    query: str,
+                    frames: Optional[Sequence[int]] = None,
+                    batch_size: int = 8,
+                    progress: bool = True,
+                    **kwargs) -> VideoSegResult:
+    """Segment the actor ``query`` names in a video (see
+    :func:`iter_inference` for the arguments); returns a
+    :class:`VideoSegResult` with a mask and a score map per requested frame
+    at the frame's original size."""
+    stats = {}
+    result = VideoSegResult(video=video if isinstance(video, str) else getattr(
+        video, 'name',
+        type(video).__name__),
+                            query=query)
+    for r in iter_inference(model,
+                            video,
+                            query,
+                            frames,
+                            batch_size,
+                            progress,
+                            stats=stats,
+                            **kwargs):
+        result.frame_indices.append(r['frame_index'])
+        result.masks.append(r['mask'])
+        result.scores.append(r['score'])
+    result.stats = stats
+    return result
+
+
+@INFERENCERS.register_module()
+class VideoActorSegInferencer:
+    """Language-queried actor segmentation of whole videos.
+
+    Example::
+
+        inferencer = VideoActorSegInferencer(
+            'configs/csted/synthetic/csted_tiny_synthetic.py',
+            'checkpoints/csted_tiny_synthetic.pth')
+        result = inferencer('video.mp4', 'the red circle is jumping')
+        result.masks[0]  # (H, W) uint8 mask of frame 0
+
+    Args:
+        model: a config (file or Config) or a built model.
+        checkpoint: path, URL or model-zoo name (with a config).
+        device: 'cpu', 'cuda', 'cuda:1', ...
+        cfg_options: config overrides.
+    """
+
+    def __init__(self,
+                 model: Union[ConfigType, nn.Module],
+                 checkpoint: Optional[str] = None,
+                 device: Union[str, torch.device] = 'cpu',
+                 cfg_options: Optional[dict] = None):
+        if isinstance(model, nn.Module):
+            self.model = model.to(device).eval()
+        else:
+            self.model = init_model(model, checkpoint, device, cfg_options)
+
+    def __call__(self,
+                 video,
+                 query: str,
+                 frames: Optional[Sequence[int]] = None,
+                 batch_size: int = 8,
+                 progress: bool = True,
+                 **kwargs) -> VideoSegResult:
+        return inference_video(self.model, video, query, frames, batch_size,
+                               progress, **kwargs)
+
+    def stream(self, video, query: str, **kwargs) -> Iterator[Dict]:
+        """Results one frame at a time (see :func:`iter_inference`)."""
+        return iter_inference(self.model, video, query, **kwargs)

@@ -1,0 +1,3 @@
+from .visualization_hook import ActorSegVisualizationHook
+
+__all__ = ['ActorSegVisualizationHook']

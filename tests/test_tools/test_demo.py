@@ -1,0 +1,82 @@
+import os
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+from tests.helpers import TINY_SYNTHETIC_CONFIG, load_script
+
+demo = load_script('demo/demo.py')
+
+
+@pytest.fixture(scope='module')
+def synthetic_root(tmp_path_factory):
+    from mmcsted.datasets.synthetic import generate
+    root = tmp_path_factory.mktemp('synthetic_a2d')
+    generate(str(root), num_videos=5, num_frames=10, num_missed=1, seed=3)
+    return root
+
+
+def _frames(path):
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
+def test_demo_on_a_synthetic_clip_as_a_script(synthetic_root, tiny_checkpoint,
+                                              tmp_path):
+    # no VIDEO / QUERY: the first test video of the benchmark; the default
+    # config (csted_tiny_synthetic), whose vocabulary file is not there: the
+    # checkpoint's vocabulary is used
+    out = tmp_path / 'demo.mp4'
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run([
+        sys.executable, 'demo/demo.py', '--checkpoint', tiny_checkpoint,
+        '--data-root',
+        str(synthetic_root), '--out',
+        str(out), '--batch-size', '4', '--no-progress'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'synthetic example' in proc.stdout
+    assert 'frames/s' in proc.stdout
+    assert _frames(out) == 10
+
+
+def test_demo_gif_frames_and_png_dir(small_video, tiny_checkpoint, tmp_path,
+                                     capsys):
+    from PIL import Image
+    path, _ = small_video
+    gif = tmp_path / 'out.gif'
+    assert demo.main([
+        path, 'the red dog', '--checkpoint', tiny_checkpoint, '--config',
+        TINY_SYNTHETIC_CONFIG, '--gif', '--out',
+        str(gif), '--frames', '0-2', '7', '--no-progress', '--min-size', '128'
+    ]) == 0
+    with Image.open(gif) as im:
+        assert im.n_frames == 4
+        assert im.size[0] == 128
+    assert 'inference: 4 frames' in capsys.readouterr().out
+    assert demo.main([
+        path, 'a dog', '--checkpoint', tiny_checkpoint, '--png-dir',
+        str(tmp_path / 'png'), '--frames', '3:7:2', '--no-progress'
+    ]) == 0
+    assert sorted(os.listdir(tmp_path / 'png')) == ['00003.png', '00005.png']
+
+
+def test_demo_arguments(tmp_path):
+    assert demo.parse_frames(['1', '4-6',
+                              '10:16:3,20']) == [1, 4, 5, 6, 10, 13, 20]
+    with pytest.raises(SystemExit):
+        demo.parse_args(['video.mp4', '--checkpoint', 'x'])  # no query
+    with pytest.raises(SystemExit):
+        demo.parse_args(['v.mp4', 'q', '--checkpoint', 'x', '--frames', 'a'])
+    with pytest.raises(FileNotFoundError, match='generate.py'):
+        demo.synthetic_example(str(tmp_path / 'nothing'))
