@@ -4,6 +4,12 @@ import pytest
 
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # One intra-op thread per xdist worker: `-n 2` on 2 cores with 2 threads
+    # each oversubscribes the CPU and slows everything many times over.
+    import torch
+    torch.set_num_threads(1)
+
 
 @pytest.fixture(autouse=True, scope='session')
 def _register_modules():

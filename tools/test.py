@@ -22,6 +22,8 @@ def parse_args():
         '--out', help='dump the per-sample results (I, U, IoU per sample) to '
         'this .json or .csv file')
     parser.add_argument(
+        '--metrics-out', help='write the metrics dict to this JSON file')
+    parser.add_argument(
         '--show-dir', help='write overlays of prediction vs ground truth '
         'under WORK_DIR/TIMESTAMP/SHOW_DIR')
     parser.add_argument(
@@ -78,7 +80,11 @@ def main():
     cfg.load_from = resolve_checkpoint(args.checkpoint)
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    if args.metrics_out and runner.rank == 0:
+        import json
+        with open(args.metrics_out, 'w') as f:
+            json.dump(metrics, f, indent=1)
 
 
 if __name__ == '__main__':

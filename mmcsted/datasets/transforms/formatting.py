@@ -13,7 +13,8 @@ DEFAULT_META_KEYS = ('query', 'video_id', 'frame_id', 'target_index',
                      'frame_inds', 'clamped', 'ori_shape', 'img_shape',
                      'pad_shape', 'scale_factor', 'flip', 'actor_class',
                      'action_class', 'instance_id', 'sample_idx',
-                     'query_flags')
+                     'query_flags', 'video_path', 'frame_dir',
+                     'filename_tmpl')
 REQUIRED_META_KEYS = ('query', 'video_id', 'frame_id', 'ori_shape',
                       'img_shape')
 

@@ -1,0 +1,138 @@
+"""tools/train.py, tools/test.py and the torchrun scripts, end to end on a tiny
+synthetic A2D-format set (CPU, gloo)."""
+import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mmcsted.datasets import synthetic
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(REPO, 'configs/csted/synthetic/csted_tiny_synthetic.py')
+
+# No random augmentation, so that an interrupted and resumed run can replay the
+# uninterrupted one exactly (the augmentation RNG is not in checkpoints).
+TEST_CONFIG = '''
+_base_ = [{base!r}]
+data_root = {root!r}
+vocab_file = data_root + '/vocab.json'
+model = dict(
+    spatial_encoder=dict(text_encoder=dict(vocab_file=vocab_file)),
+    temporal_encoder=dict(text_encoder=dict(vocab_file=vocab_file)))
+plain_train_pipeline = [
+    dict(type='VideoInit'),
+    dict(type='SampleClipAroundFrame', clip_len=8, frame_interval=1),
+    dict(type='VideoDecode'),
+    dict(type='LoadActorMask'),
+    dict(type='ResizePadSquare', size=64),
+    dict(type='PackActorSegInputs'),
+]
+test_pipeline = [
+    dict(type='VideoInit'),
+    dict(type='SampleClipAroundFrame', clip_len=8, frame_interval=1),
+    dict(type='VideoDecode'),
+    dict(type='ResizePadSquare', size=64),
+    dict(type='LoadActorMask'),
+    dict(type='PackActorSegInputs'),
+]
+train_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root, pipeline=plain_train_pipeline))
+val_dataloader = dict(
+    batch_size=3, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=2, val_interval=10)
+param_scheduler = []
+randomness = dict(seed=0, deterministic=True)
+default_hooks = dict(logger=dict(interval=1))
+'''
+
+
+@pytest.fixture(scope='module')
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp('syn')
+    data = str(root / 'data')
+    synthetic.generate(data, num_videos=8, height=32, width=40,
+                       num_frames=12, seed=3)
+    cfg = root / 'tiny.py'
+    cfg.write_text(TEST_CONFIG.format(base=CONFIG, root=data))
+    return root, str(cfg)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
+def _run(args, **env):
+    full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1', **env)
+    proc = subprocess.run(args, cwd=REPO, env=full_env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def _train(cfg, work_dir, *extra):
+    _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work_dir,
+          '--no-validate', *extra])
+
+
+def _weights(path):
+    from mmcsted.utils import load_weights
+    return load_weights(path)['state_dict']
+
+
+def test_resume_ends_with_the_same_weights(setup):
+    root, cfg = setup
+    straight, interrupted = str(root / 'straight'), str(root / 'interrupted')
+    _train(cfg, straight)
+    _train(cfg, interrupted, '--cfg-options', 'train_cfg.max_epochs=1')
+    assert not osp.exists(osp.join(interrupted, 'epoch_2.pth'))
+    _train(cfg, interrupted, '--resume')
+    a = _weights(osp.join(straight, 'epoch_2.pth'))
+    b = _weights(osp.join(interrupted, 'epoch_2.pth'))
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+    # and training did change the weights
+    first = _weights(osp.join(interrupted, 'epoch_1.pth'))
+    assert any(not torch.equal(first[k], a[k]) for k in a
+               if a[k].is_floating_point())
+
+
+def test_dist_test_two_processes_equals_one(setup):
+    root, cfg = setup
+    work = str(root / 'straight')
+    ckpt = osp.join(work, 'epoch_2.pth')
+    if not osp.exists(ckpt):
+        _train(cfg, work)
+    one, two = str(root / 'm1.json'), str(root / 'm2.json')
+    dump1, dump2 = str(root / 'd1.json'), str(root / 'd2.json')
+    _run([sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
+          str(root / 't1'), '--metrics-out', one, '--out', dump1])
+    _run(['bash', 'tools/dist_test.sh', cfg, ckpt, '2', '--work-dir',
+          str(root / 't2'), '--metrics-out', two, '--out', dump2],
+         PORT=_free_port())
+    m1, m2 = json.load(open(one)), json.load(open(two))
+    assert m1['num_samples'] == m2['num_samples'] > 0
+    for k, v in m1.items():
+        assert m2[k] == pytest.approx(v, abs=1e-4), k
+    rows1 = sorted(r['sample_idx'] for r in json.load(open(dump1)))
+    rows2 = sorted(r['sample_idx'] for r in json.load(open(dump2)))
+    assert rows1 == rows2 == list(range(len(rows1)))
+
+
+def test_dist_train_two_processes(setup):
+    root, cfg = setup
+    work = str(root / 'dist_train')
+    _run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work,
+          '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1'],
+         PORT=_free_port())
+    assert osp.exists(osp.join(work, 'epoch_1.pth'))
