@@ -15,6 +15,7 @@
 both + concat, + LGFS, + CMAM) and prints them as one table.
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
@@ -77,13 +78,20 @@ def train_and_test(config: str, work_dir: str, extra) -> dict:
 
 
 def publish(ckpt: str, name: str) -> str:
-    os.makedirs(osp.join(REPO, 'checkpoints'), exist_ok=True)
-    out = osp.join('checkpoints', f'{name}.pth')
+    """Strip the checkpoint (publish_model.py names it with its hash) and
+    link it as ``checkpoints/<name>.pth``, the zoo entry's local weights."""
+    stem = osp.join('checkpoints', name)
+    for old in glob.glob(stem + '-*.pth'):
+        os.remove(old)
     run([
-        sys.executable, 'tools/model_converters/publish_model.py', ckpt,
-        osp.join('checkpoints', name), '--no-hash-name'
+        sys.executable, 'tools/model_converters/publish_model.py', ckpt, stem
     ])
-    return out
+    (hashed, ) = glob.glob(stem + '-*.pth')
+    stable = stem + '.pth'
+    if osp.exists(stable):
+        os.remove(stable)
+    os.link(hashed, stable)
+    return stable
 
 
 def print_table(rows) -> None:

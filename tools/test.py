@@ -76,8 +76,12 @@ def main():
     args = parse_args()
     register_all_modules()
     cfg = merge_args(Config.fromfile(args.config), args)
+    from mmcsted.apis.inference import vocab_from_checkpoint_if_missing
     from mmcsted.apis.model_zoo import resolve_checkpoint
     cfg.load_from = resolve_checkpoint(args.checkpoint)
+    # The words the model was trained with are in the checkpoint: a missing
+    # vocabulary file (e.g. testing a downloaded model) is not an error.
+    vocab_from_checkpoint_if_missing(cfg.model)
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

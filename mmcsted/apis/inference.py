@@ -49,7 +49,7 @@ def _text_encoder_cfgs(model_cfg) -> List[dict]:
     return out
 
 
-def _vocab_from_checkpoint(model_cfg) -> None:
+def vocab_from_checkpoint_if_missing(model_cfg) -> None:
     """A GRU text encoder whose vocabulary file is absent takes the vocabulary
     stored in the checkpoint (it travels with the weights)."""
     for text in _text_encoder_cfgs(model_cfg):
@@ -158,7 +158,7 @@ def init_model(config: ConfigType,
     path = None
     if checkpoint is not None:
         path = resolve_checkpoint(str(checkpoint))
-        _vocab_from_checkpoint(cfg.model)
+        vocab_from_checkpoint_if_missing(cfg.model)
     model = MODELS.build(cfg.model)
     model.checkpoint_report = None
     if path is not None:

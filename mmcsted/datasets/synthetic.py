@@ -419,7 +419,7 @@ def _label(actor) -> int:
 
 
 def generate(out_dir: str,
-             num_videos: int = 160,
+             num_videos: int = 640,
              height: int = 64,
              width: int = 80,
              num_frames: int = 24,

@@ -174,18 +174,6 @@ class _SequentialReader(FrameReader):
     def _skip(self) -> bool:
         return self._next() is not None
 
-    def iter_frames(self, indices):
-        last = -1
-        for i in indices:
-            i = int(i)
-            if i <= last:
-                raise ValueError('frame indices must be strictly ascending')
-            if not 0 <= i < self.num_frames:
-                raise IndexError(f'frame {i} outside 0..{self.num_frames - 1}'
-                                 f' of {self.name}')
-            last = i
-            yield i, self.read(i)
-
     def read(self, index: int) -> np.ndarray:
         if self._pos > index:
             self._open()

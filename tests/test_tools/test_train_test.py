@@ -124,6 +124,14 @@ def test_dist_test_two_processes_equals_one(setup):
     assert m1['num_samples'] == m2['num_samples'] > 0
     for k, v in m1.items():
         assert m2[k] == pytest.approx(v, abs=1e-4), k
+    # A user without the vocabulary file: the checkpoint's words are used.
+    three = str(root / 'm3.json')
+    missing = str(root / 'no_such_vocab.json')
+    _run([sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
+          str(root / 't3'), '--metrics-out', three, '--cfg-options',
+          f'model.spatial_encoder.text_encoder.vocab_file={missing}',
+          f'model.temporal_encoder.text_encoder.vocab_file={missing}'])
+    assert json.load(open(three)) == m1
     rows1 = sorted(r['sample_idx'] for r in json.load(open(dump1)))
     rows2 = sorted(r['sample_idx'] for r in json.load(open(dump2)))
     assert rows1 == rows2 == list(range(len(rows1)))

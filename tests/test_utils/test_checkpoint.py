@@ -1,9 +1,6 @@
-import functools
 import hashlib
-import http.server
 import io
 import pickle
-import threading
 
 import pytest
 import torch
@@ -11,6 +8,7 @@ from mmengine.runner import Runner
 
 from mmcsted.utils import (CheckpointHashError, download_checkpoint,
                            load_weights)
+from ..helpers import http_dir  # noqa: F401  (fixture)
 from ..test_models.utils import make_batch, tiny_model_cfg
 
 
@@ -82,20 +80,6 @@ def test_dangerous_getattr_is_still_refused(tmp_path):
             dst.writestr(item, data)
     with pytest.raises(RuntimeError, match='only the statistics methods'):
         load_weights(str(path))
-
-
-@pytest.fixture
-def http_dir(tmp_path):
-    root = tmp_path / 'www'
-    root.mkdir()
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f'http://127.0.0.1:{server.server_address[1]}'
-    server.shutdown()
 
 
 def _publish(root, stem, good=True):

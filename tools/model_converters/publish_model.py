@@ -14,7 +14,6 @@ scalars / arrays in ``meta`` become Python numbers / lists, so the result loads
 with plain ``torch.load(path, weights_only=True)``, no allow-list needed.
 """
 import argparse
-import hashlib
 import os
 import os.path as osp
 import sys
@@ -55,19 +54,11 @@ def to_plain(obj, where='meta', dropped=None):
     return str(obj)
 
 
-def sha256sum(path: str) -> str:
-    sha = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            sha.update(chunk)
-    return sha.hexdigest()
-
-
 def publish(in_file: str, out_stem: str, verbose: bool = True) -> str:
     """Write ``<out_stem>-<sha256[:8]>.pth``; returns its path."""
     import torch
 
-    from mmcsted.utils.checkpoint import load_weights
+    from mmcsted.utils.checkpoint import file_sha256, load_weights
     checkpoint = load_weights(in_file, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise TypeError(f'{in_file}: expected a dict checkpoint, got '
@@ -87,7 +78,7 @@ def publish(in_file: str, out_stem: str, verbose: bool = True) -> str:
     torch.save(out, tmp)
     try:
         torch.load(tmp, map_location='cpu', weights_only=True)  # must load
-        sha = sha256sum(tmp)
+        sha = file_sha256(tmp)
         final = f'{stem}-{sha[:8]}.pth'
         os.replace(tmp, final)
     finally:

@@ -14,7 +14,7 @@ import time
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('out_dir')
-    p.add_argument('--num-videos', type=int, default=160)
+    p.add_argument('--num-videos', type=int, default=640)
     p.add_argument('--height', type=int, default=64,
                    help='frame height (even; up to 320 like clips320H)')
     p.add_argument('--width', type=int, default=80, help='frame width (even)')
