@@ -57,7 +57,7 @@ def test_data_pipeline_throughput(tmp_path):
     finally:
         sys.path.remove(TOOLS)
     root = str(tmp_path / 'syn')
-    synthetic.generate(root, num_videos=4, height=32, width=40, num_frames=12)
+    synthetic.generate(root, num_videos=6, height=32, width=40, num_frames=12)
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(REPO, TINY))
     ds_cfg = cfg.train_dataloader.dataset
