@@ -12,7 +12,8 @@
    ``checkpoints/<config name>.pth``, the model-zoo entry the demo uses.
 
 ``--ablations`` does this for the Table 3a rows (spatial only, temporal only,
-both + concat, + LGFS, + CMAM) and prints them as one table.
+both + concat, + LGFS, + CMAM) and for the two single encoders with their
+CMAMs, and prints them as one table.
 """
 import argparse
 import glob
@@ -34,6 +35,12 @@ ABLATIONS = [
      'csted_tiny_no-cmam_concat_synthetic.py'),
     ('+ LGFS', 'configs/csted/synthetic/csted_tiny_no-cmam_lgfs_synthetic.py'),
     ('+ CMAM (full CSTED)', DEFAULT_CONFIG),
+    # Single encoders that can read the query (their own CMAMs): without
+    # CMAM a single encoder has no language path at all.
+    ('spatial only + CMAM', 'configs/csted/synthetic/'
+     'csted_tiny_spatial-only-cmam_synthetic.py'),
+    ('temporal only + CMAM', 'configs/csted/synthetic/'
+     'csted_tiny_temporal-only-cmam_synthetic.py'),
 ]
 MAIN_KEYS = ('P@0.5', 'P@0.6', 'P@0.7', 'P@0.8', 'P@0.9', 'AP_paper', 'oIoU',
              'mIoU')

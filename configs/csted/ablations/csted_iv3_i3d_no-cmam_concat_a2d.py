@@ -5,3 +5,5 @@ model = dict(
     temporal_encoder=dict(cmam_stages=()),
     decode_head=dict(
         fusion=dict(_delete_=True, type='SimpleFusion', mode='concat')))
+# The text encoders get no gradient in this row (nothing reads the query).
+find_unused_parameters = True

@@ -1,8 +1,11 @@
 # Table 3a/3b row on the synthetic benchmark: both encoders, no CMAM, fusion
-# by concat.
+# by concat. Language enters nowhere in this row (no CMAM, a language-blind
+# fusion).
 _base_ = ['./csted_tiny_synthetic.py']
 model = dict(
     spatial_encoder=dict(cmam_stages=()),
     temporal_encoder=dict(cmam_stages=()),
     decode_head=dict(
         fusion=dict(_delete_=True, type='SimpleFusion', mode='concat')))
+# The text encoders get no gradient in this row (nothing reads the query).
+find_unused_parameters = True
