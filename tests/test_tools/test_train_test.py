@@ -72,7 +72,11 @@ def _free_port():
 
 
 def _run(args, **env):
-    full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1', **env)
+    # The shell scripts call `python`: make it this interpreter (the venv's,
+    # even when the venv is not activated, as in CI).
+    path = osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', '')
+    full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1',
+                    PATH=path, **env)
     proc = subprocess.run(args, cwd=REPO, env=full_env, capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
