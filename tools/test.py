@@ -10,7 +10,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmcsted.utils import register_all_modules, setup_cpu_distributed
+from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
+                           shutdown_distributed)
 
 
 def parse_args():
@@ -89,6 +90,7 @@ def main():
         import json
         with open(args.metrics_out, 'w') as f:
             json.dump(metrics, f, indent=1)
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

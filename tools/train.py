@@ -9,7 +9,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmcsted.utils import register_all_modules, setup_cpu_distributed
+from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
+                           shutdown_distributed)
 
 
 def parse_args():
@@ -100,6 +101,7 @@ def main():
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

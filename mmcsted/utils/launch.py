@@ -31,3 +31,12 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
     wrapper.setdefault('type', 'MMDistributedDataParallel')
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
+
+
+def shutdown_distributed() -> None:
+    """Destroy the process group before the interpreter exits: a gloo group
+    left to process teardown can abort ("terminate called without an active
+    exception") after the work is done, failing the torchrun job."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
