@@ -8,7 +8,7 @@ loaded / missing / unexpected / shape-mismatched keys are logged. A checkpoint t
 matches no key at all is an error, not a silent no-op.
 """
 import logging
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from mmengine.logging import print_log
@@ -34,16 +34,35 @@ def pop_pretrained_cfg(init_cfg) -> Tuple[object, Optional[Dict]]:
 def load_pretrained_weights(module: nn.Module,
                             cfg: Dict,
                             name: str = 'module',
-                            strict: bool = False) -> Dict[str, list]:
+                            strict: bool = False,
+                            unused_prefixes: Sequence[str] = ()
+                            ) -> Dict[str, list]:
     """Load ``cfg['checkpoint']`` (path or URL) into ``module``.
 
     ``cfg`` keys: ``checkpoint``, optional ``prefix`` (keys kept and stripped, e.g.
-    ``'backbone.'``), optional ``sha256``. Returns the report dict with the lists
-    ``missing``, ``unexpected`` and ``mismatched``.
+    ``'backbone.'``), optional ``sha256``. A module that defines
+    ``convert_pretrained(state_dict)`` maps foreign key layouts (e.g. other ports
+    of the same network) into its own names first. Keys under
+    ``unused_prefixes`` (sub-modules the caller removed on purpose, such as a
+    classifier head) are dropped and logged, not counted as unexpected.
+    Returns the report dict with the lists ``missing``, ``unexpected`` and
+    ``mismatched``.
     """
     ckpt_path = cfg['checkpoint']
     checkpoint = load_weights(ckpt_path, sha256=cfg.get('sha256'))
     state = state_dict_from_checkpoint(checkpoint, cfg.get('prefix'))
+    if hasattr(module, 'convert_pretrained'):
+        state = module.convert_pretrained(state)
+    unused = [
+        k for k in state
+        if any(k.split('.', 1)[0] == p for p in unused_prefixes)
+    ]
+    if unused:
+        state = {k: v for k, v in state.items() if k not in unused}
+        print_log(
+            f'{name}: {len(unused)} tensors of the removed sub-modules '
+            f'{sorted(set(k.split(".", 1)[0] for k in unused))} not used',
+            logger='current')
     own = module.state_dict()
     mismatched = [
         k for k, v in state.items()

@@ -20,7 +20,13 @@ _RESNET3D_TYPES = ('ResNet3d', 'ResNet3dSlowOnly', 'ResNet3dCSN',
 
 
 def default_stage_modules(backbone: nn.Module) -> List[List[str]]:
-    """Child-module names of each of the 5 stages for the supported backbones."""
+    """Child-module names of each of the 5 stages for the supported backbones.
+
+    A backbone written for mmcsted declares its own split as ``stage_names``
+    (5 lists of sub-module paths, dotted paths allowed)."""
+    own = getattr(backbone, 'stage_names', None)
+    if own is not None:
+        return [list(s) for s in own]
     name = type(backbone).__name__
     children = dict(backbone.named_children())
     if name in _RESNET3D_TYPES:
@@ -127,13 +133,20 @@ class StagedBackbone(BaseModule):
                              f'{len(self.stage_modules)}')
         used = {n for stage in self.stage_modules for n in stage}
         for n in used:
-            if not hasattr(self.backbone, n):
+            try:
+                self.backbone.get_submodule(n)
+            except AttributeError:
                 raise ValueError(f'{type(self.backbone).__name__} has no '
-                                 f'child module "{n}"')
-        # Heads (classifier, aux logits) are never used: drop their parameters.
+                                 f'sub-module "{n}"') from None
+        # Heads (classifier, aux logits) are never used: drop their parameters
+        # and remember them, so that their pretrained weights are reported as
+        # unused rather than unexpected.
+        used_children = {n.split('.', 1)[0] for n in used}
+        self.dropped_children = []
         for n, _ in list(self.backbone.named_children()):
-            if n not in used:
+            if n not in used_children:
                 delattr(self.backbone, n)
+                self.dropped_children.append(n)
         if same_padding:
             _same_pad_3x3(self.backbone)
         self.renormalize = renormalize
@@ -190,7 +203,7 @@ class StagedBackbone(BaseModule):
             shape = (1, -1) + (1, ) * (x.dim() - 2)
             x = x * self.norm_scale.view(shape) + self.norm_shift.view(shape)
         for name in self.stage_modules[index]:
-            x = getattr(self.backbone, name)(x)
+            x = self.backbone.get_submodule(name)(x)
         return x
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
@@ -200,8 +213,11 @@ class StagedBackbone(BaseModule):
     def init_weights(self) -> None:
         super().init_weights()
         if self.pretrained_cfg is not None:
-            load_pretrained_weights(self.backbone, self.pretrained_cfg,
-                                    name=type(self.backbone).__name__)
+            load_pretrained_weights(
+                self.backbone,
+                self.pretrained_cfg,
+                name=type(self.backbone).__name__,
+                unused_prefixes=self.dropped_children)
 
     def train(self, mode: bool = True):
         # Not the backbone's own train(): mmaction2's returns None.
