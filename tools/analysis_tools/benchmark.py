@@ -90,6 +90,18 @@ def build(args):
     return model
 
 
+def to_channels_last(model: torch.nn.Module) -> None:
+    """channels-last for 2D (NHWC) and 3D (NDHWC) weights alike:
+    ``Module.to(memory_format=channels_last)`` refuses rank-5 tensors."""
+    for param in model.parameters():
+        if param.dim() == 4:
+            param.data = param.data.contiguous(
+                memory_format=torch.channels_last)
+        elif param.dim() == 5:
+            param.data = param.data.contiguous(
+                memory_format=torch.channels_last_3d)
+
+
 def benchmark(model, batch_size, shape, device, amp=False,
               channels_last=False, compile_model=False, warmup=5, iters=20,
               query='the man in a red shirt is running on the left'):
@@ -99,7 +111,7 @@ def benchmark(model, batch_size, shape, device, amp=False,
     clip = torch.randn(batch_size, 3, t, h, w, device=device)
     frame = clip[:, :, t // 2].contiguous()
     if channels_last:
-        model = model.to(memory_format=torch.channels_last)
+        to_channels_last(model)
         frame = frame.to(memory_format=torch.channels_last)
         clip = clip.to(memory_format=torch.channels_last_3d)
     tokens = model.tokenize([query] * batch_size)
