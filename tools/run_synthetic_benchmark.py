@@ -35,8 +35,8 @@ ABLATIONS = [
      'csted_tiny_no-cmam_concat_synthetic.py'),
     ('+ LGFS', 'configs/csted/synthetic/csted_tiny_no-cmam_lgfs_synthetic.py'),
     ('+ CMAM (full CSTED)', DEFAULT_CONFIG),
-    # Single encoders that can read the query (their own CMAMs): without
-    # CMAM a single encoder has no language path at all.
+    # Single encoders with their own CMAMs (stage 1 of the paper's recipe);
+    # the rows above without CMAM read the query in the decoder only.
     ('spatial only + CMAM', 'configs/csted/synthetic/'
      'csted_tiny_spatial-only-cmam_synthetic.py'),
     ('temporal only + CMAM', 'configs/csted/synthetic/'

@@ -54,3 +54,52 @@ def test_synthetic_configs_build_and_run(path):
 def test_paper_configs_build_and_run(path):
     model = MODELS.build(offline_model_cfg(path))
     _forward(model, 64)
+
+
+def _reads_no_cmam(model_cfg):
+    return not any(
+        model_cfg.get(enc) and model_cfg[enc].get('cmam_stages', (1, )) != ()
+        for enc in ('spatial_encoder', 'temporal_encoder'))
+
+
+def _query_changes_output(model, size):
+    """Logits for the same frames under two queries differ."""
+    model.eval()
+    logits = []
+    for query in ('the red dog jumping', 'a blue cat on the left'):
+        batch = make_batch(n=1, t=model.clip_len, size=size, queries=[query])
+        with torch.no_grad():
+            logits.append(model(**model.data_preprocessor(batch))[0])
+    return not torch.allclose(logits[0], logits[1])
+
+
+def _check_language_path(path, size):
+    cfg = offline_model_cfg(path)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    if _reads_no_cmam(cfg):
+        # The paper's baselines read the query in the decoder only.
+        assert model.decode_head.language_concat is not None, path
+        assert _query_changes_output(model, size), path
+    else:
+        # The full model (and every Table 3c row) reads it through CMAM and
+        # has no decoder concatenation.
+        assert model.decode_head.language_concat is None, path
+
+
+@pytest.mark.parametrize('path', SYNTHETIC)
+def test_synthetic_configs_read_the_query(path):
+    _check_language_path(path, 64)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('path', FULL_SIZE)
+def test_paper_configs_read_the_query(path):
+    _check_language_path(path, 64)
+
+
+def test_no_cmam_rows_exist_for_every_table_3a_3b_row():
+    no_cmam = {p for p in CONFIGS if _reads_no_cmam(offline_model_cfg(p))}
+    # spatial only, temporal only, concat, add, max, LGFS; A2D and synthetic
+    assert len([p for p in no_cmam if 'synthetic' in p]) == 6
+    assert len([p for p in no_cmam if 'synthetic' not in p]) == 6

@@ -1,6 +1,6 @@
-# mmaction2's R(2+1)D-34 (Kinetics-400) as a StagedBackbone: the separable
-# (2D spatial + 1D temporal) 3D network that stands in for the paper's S3D,
-# which mmaction2 does not provide. Used as `temporal_backbone`.
+# mmaction2's R(2+1)D-34 (Kinetics-400) as a StagedBackbone: a separable
+# (2D spatial + 1D temporal) 3D ResNet, an extra beside the paper's S3D
+# (s3d_backbone.py). Used as `temporal_encoder.backbone`.
 r2plus1d_ckpt = (
     'https://download.openmmlab.com/mmaction/v1.0/recognition/r2plus1d/'
     'r2plus1d_r34_8xb8-8x8x1-180e_kinetics400-rgb/'

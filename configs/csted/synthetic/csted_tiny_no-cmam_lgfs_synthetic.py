@@ -1,6 +1,9 @@
 # Table 3a row "+ LGFS" on the synthetic benchmark: both encoders, no CMAM,
 # LGFS fusion.
+# Without CMAM the query is read only in the decoder, by concatenating the
+# tiled sentence feature to every decoder stage (the paper's baselines).
 _base_ = ['./csted_tiny_synthetic.py']
 model = dict(
     spatial_encoder=dict(cmam_stages=()),
-    temporal_encoder=dict(cmam_stages=()))
+    temporal_encoder=dict(cmam_stages=()),
+    decode_head=dict(language_concat=True))

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 
+from mmcsted.models.necks.coord_feature import COORD_CHANNELS, coord_feature
 from mmcsted.registry import MODELS
 
 
@@ -19,6 +20,37 @@ class MaskHead(nn.Sequential):
             nn.Conv2d(in_channels, channels, 3, padding=1),
             nn.ReLU(inplace=True), nn.Conv2d(channels, channels, 3, padding=1),
             nn.ReLU(inplace=True), nn.Conv2d(channels, 1, 1))
+
+
+class LanguageConcat(nn.Module):
+    """The paper's baselines' only meeting of vision and language:
+    [VF, tiled sentence, coord] -> conv1x1-BN-ReLU back to the decoder width.
+
+    The paper (Table 3a rows 1-4, Table 3b) says only that multimodal interaction
+    happens "in the decoders by visual and linguistic feature concatenation";
+    the 1x1 mixing (a 3x3 at stride 2 would cost ~45 GFLOPs) and the coordinate
+    channels (as wherever vision meets language in this model) are our choice.
+    """
+
+    def __init__(self, channels: int, text_channels: int, norm_cfg):
+        super().__init__()
+        self.mix = ConvModule(
+            channels + text_channels + COORD_CHANNELS,
+            channels,
+            1,
+            norm_cfg=norm_cfg)
+
+    def forward(self, visual: torch.Tensor,
+                sentence: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = visual.shape
+        coord = coord_feature(h, w, visual.device, visual.dtype)
+        return self.mix(
+            torch.cat([
+                visual,
+                sentence.to(visual.dtype)[:, :, None, None].expand(
+                    -1, -1, h, w),
+                coord.unsqueeze(0).expand(n, -1, -1, -1)
+            ], dim=1))
 
 
 @MODELS.register_module()
@@ -42,6 +74,10 @@ class CSTEDHead(BaseModule):
         loss_decode (dict | list[dict]): losses on the mask logits.
         loss_scale_weights (sequence[float], optional): weight of each scale's
             loss with deep supervision (finest first); default all 1.
+        language_concat (bool): concatenate the tiled sentence feature (and the
+            coordinate feature) to each fused decoder stage and mix it back to
+            the stage width: how the paper's configurations without CMAM read
+            the query. The full model (CMAM) has none.
     """
 
     def __init__(self,
@@ -54,6 +90,7 @@ class CSTEDHead(BaseModule):
                  deep_supervision: bool = False,
                  loss_decode=dict(type='MaskBCELoss'),
                  loss_scale_weights: Optional[Sequence[float]] = None,
+                 language_concat: bool = False,
                  norm_cfg=dict(type='BN'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
@@ -83,6 +120,9 @@ class CSTEDHead(BaseModule):
                 MODELS.build(
                     dict(fusion, channels=w, text_channels=text_channels))
                 for w in widths)
+        self.language_concat = nn.ModuleList(
+            LanguageConcat(w, text_channels, norm_cfg)
+            for w in widths) if language_concat else None
         # Lateral 1x1 where consecutive decoder widths differ.
         self.top_down = nn.ModuleList(
             nn.Identity() if widths[i + 1] == widths[i] else nn.Conv2d(
@@ -110,9 +150,12 @@ class CSTEDHead(BaseModule):
                 if t.shape[-2:] != s.shape[-2:]:  # odd sizes, unpadded nets
                     t = F.interpolate(
                         t, s.shape[-2:], mode='bilinear', align_corners=False)
-                fused.append(self.fusions[i](s, t, sentence))
+                f = self.fusions[i](s, t, sentence)
             else:
-                fused.append(s if s is not None else t)
+                f = s if s is not None else t
+            if self.language_concat is not None:
+                f = self.language_concat[i](f, sentence)
+            fused.append(f)
         return fused
 
     def forward(self, spatial: Optional[List[torch.Tensor]],

@@ -1,8 +1,10 @@
 """CSTED (Hui et al., CVPR 2021): collaborative spatial-temporal encoder-decoder."""
+import logging
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.structures import PixelData
 
@@ -84,6 +86,14 @@ class CSTED(BaseModel):
                 if self.temporal_encoder else None,
                 text_channels=text_widths.pop()))
         self.test_cfg = {'threshold': 0.5, **(test_cfg or {})}
+        if not any(e.cmam_stages for e in self.encoders.values()) \
+                and self.decode_head.language_concat is None:
+            print_log(
+                'this CSTED has neither CMAM nor decoder-side language '
+                'concatenation: it never reads the query (the paper\'s '
+                'baselines set decode_head.language_concat=True)',
+                logger='current',
+                level=logging.WARNING)
 
     # ------------------------------------------------------------------ encode
     @property
