@@ -13,7 +13,8 @@ from mmcsted.registry import MODELS
 
 
 class MaskHead(nn.Sequential):
-    """conv3x3-ReLU-conv3x3-ReLU-conv1x1(1) (release)."""
+    """conv3x3-ReLU-conv3x3-ReLU-conv1x1(1), the form of the release's mask
+    heads (whose width is 256; here `mask_channels`)."""
 
     def __init__(self, in_channels: int, channels: int):
         super().__init__(

@@ -6,7 +6,14 @@ Given visual features V (N, Cv, [T,] H, W) and word features L (N, K, Cl):
     w  = sum_p A[:, :, p];   w~ = softmax(w / ||w||_2) over the real words
     l  = sum_k w~_k L_k                                (N, Cl)
     g  = sigmoid(Linear(l))                            (N, Cv)
-    V~ = V + V * (g - 0.5)  (release, identity at init) or V + V * g (paper).
+    V~ = V + V * (g - 0.5)  (identity at init) or V + V * g (paper).
+
+What this follows: the paper's CMAM (METHOD.md steps 1-5), with two details taken
+from the authors' release: the coordinate feature in the visual projection and a
+zero-initialised gate with ``g - 0.5``. It is NOT the release's CMAM, which
+modulates a conv3x3-BN-ReLU transform ``vt`` of [V, coord] (V~ = V + vt * (g -
+0.5)), adds BN to its key and query projections and lets padding words into the
+softmax; here V itself is modulated and padding words are masked out.
 
 Speed: since V' is linear in V, sum_p A[:, k, p] = L'_k . (W sum_p [V, coord]_p
 + P b); so w is computed from the spatially summed input and the (K x P) map A is
@@ -41,10 +48,11 @@ class CMAM(BaseModule):
         mid_channels (int): Cm, the joint space of A.
         dims (int): 2 or 3.
         with_coord (bool): concatenate the 8-channel coordinate feature to V
-            before the projection (release).
-        identity_init (bool): release style: zero-initialised gate layer and
-            V + V * (g - 0.5), so a fresh CMAM is the identity. False: the
-            paper's V + V * g with a default-initialised gate.
+            before the projection (as the release does for its transform).
+        identity_init (bool): zero-initialised gate layer and
+            V + V * (g - 0.5), so a fresh CMAM is the identity (the release's
+            gate, applied here to V rather than to the release's transform).
+            False: the paper's V + V * g with a default-initialised gate.
     """
 
     def __init__(self,
