@@ -1,12 +1,15 @@
 """The cost and speed tools run (CI-sized: a tiny config, few iterations);
 they are not timed here."""
+import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
 import pytest
 
 from mmcsted.datasets import synthetic
+from mmcsted.models.backbones import InceptionI3D, TorchvisionS3D
 from mmcsted.registry import DATASETS
 from mmcsted.utils.complexity import model_complexity
 from ..test_models.utils import build_tiny
@@ -48,6 +51,53 @@ def test_get_flops_and_benchmark_cli():
     for key in ('infer', 'infer_backbones', 'train', 'train_backbones',
                 'full / backbones'):
         assert key in out
+
+
+# The paper's model and its S3D ablation, with the temporal backbone each one
+# keeps once StagedBackbone has dropped the Kinetics classifier.
+PAPER_CONFIGS = [
+    ('configs/csted/csted_iv3_i3d_a2d.py', InceptionI3D),
+    ('configs/csted/ablations/csted_iv3_s3d_a2d.py', TorchvisionS3D),
+]
+COMPONENTS = ('spatial encoder (backbone)', 'spatial CMAM',
+              'temporal encoder (backbone)', 'temporal CMAM', 'text encoders',
+              'decoder', 'total')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config, temporal_backbone', PAPER_CONFIGS,
+                         ids=['i3d', 's3d'])
+def test_get_flops_on_the_paper_configs(config, temporal_backbone):
+    # no weights are downloaded (the tool drops the Pretrained init_cfgs) and
+    # the A2D vocabulary need not exist; a small clip keeps it fast
+    proc = subprocess.run(
+        [sys.executable, osp.join(TOOLS, 'get_flops.py'), config, '--shape',
+         '8', '64', '64'], cwd=REPO, capture_output=True, text=True,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert 'input: 1 x 3 x 8 x 64 x 64' in out
+    rows = {}
+    for line in out.splitlines():
+        match = re.fullmatch(r'(\S.*?)\s+(\d+\.\d\d)\s+(\d+\.\d\d)', line)
+        if match:
+            rows[match[1]] = (float(match[2]), match[3])
+    assert tuple(rows) == COMPONENTS, out
+    # the temporal encoder's backbone is the network without its head
+    # (InceptionI3D: 12.29 M, S3D: 7.91 M)
+    backbone = temporal_backbone(num_classes=0)
+    n_params = sum(p.numel() for p in backbone.parameters())
+    assert rows['temporal encoder (backbone)'][1] == f'{n_params / 1e6:.2f}'
+    # the rows add up to the total (each rounded to 0.01)
+    parts = [rows[c] for c in COMPONENTS[:-1]]
+    total_flops, total_params = rows['total'][0], float(rows['total'][1])
+    assert sum(float(p) for _, p in parts) == pytest.approx(
+        total_params, abs=0.01 * len(parts))
+    assert sum(f for f, _ in parts) == pytest.approx(
+        total_flops, abs=0.01 * len(parts))
+    for name in ('spatial encoder (backbone)', 'temporal encoder (backbone)',
+                 'decoder'):
+        assert rows[name][0] > 0 and float(rows[name][1]) > 0, name
 
 
 def test_data_pipeline_throughput(tmp_path):
