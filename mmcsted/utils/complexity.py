@@ -34,7 +34,10 @@ def _components(model) -> Dict[str, Sequence[str]]:
         parts[f'{key} encoder (backbone)'] = [f'{key}_encoder.backbone']
         parts[f'{key} CMAM'] = [f'{key}_encoder.cmams']
     parts['text encoders'] = [f'{k}_encoder.text_encoder'
-                              for k in model.encoders]
+                              for k, e in model.encoders.items()
+                              if e.text_encoder is not None]
+    if getattr(model, 'text_encoder', None) is not None:  # shared
+        parts['text encoders'].append('text_encoder')
     parts['decoder'] = ['decode_head']
     return parts
 

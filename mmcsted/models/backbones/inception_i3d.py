@@ -16,10 +16,13 @@ Padding. TF "SAME": along each axis ``total = max(k - s, 0)`` if ``n % s == 0``
 else ``max(k - n % s, 0)``, ``front = total // 2``, the rest at the back. Max pools
 pad with ``-inf`` (TF ignores padded cells). ``same_padding='dynamic'`` (default)
 computes this from the input size, like TF, flax and piergiaj's port;
-``'static'`` always pads ``k - s`` (zeros) and pools with ``ceil_mode=True``, as
-hassony2's port did before April 2019 and as the CSTED release does. The two agree
-whenever every size met by a strided layer is even (e.g. 8 x 320 x 320 or
-16 x 224 x 224); every pool follows a ReLU, so zero and ``-inf`` padding agree.
+``'static'`` always pads ``k - s`` (zeros, every max pool included) and pools with
+``ceil_mode=True``, as hassony2's port did before April 2019 and as the CSTED
+release does. The two agree whenever every size met by a strided layer is even
+(e.g. 8 x 320 x 320 or 16 x 224 x 224) and the pools' inputs are non-negative (in
+the plain network every pool follows a ReLU; inside CSTED a pool may read a CMAM
+output, which can be negative, and there zero padding (static) and ``-inf``
+padding (dynamic, TF) differ at the borders).
 
 BatchNorm. TF's model has a BN offset (beta) and no scale (gamma); converted
 checkpoints set ``batch3d.weight`` to ones. TF/Sonnet eps is 1e-3 (decay 0.999,
@@ -180,7 +183,12 @@ class MaxPool3dSame(nn.Module):
         self.kernel_size = tuple(kernel_size)
         self.stride = tuple(stride)
         self.dynamic = same_padding == 'dynamic'
-        fixed = _static_symmetric(self.kernel_size, self.stride)
+        # Static mode pads every pool by hand with zeros, the stride-1 3x3x3
+        # pools of the Mixed blocks included, as hassony2's old port (the
+        # CSTED release) does: inside CSTED a pool's input is a CMAM output,
+        # which can be negative, so zero and -inf padding differ there.
+        fixed = _static_symmetric(self.kernel_size,
+                                  self.stride) if self.dynamic else None
         self.pad_in_pool = fixed is not None
         # MaxPool3d pads with -inf itself; padding by hand: -inf like TF
         # (dynamic), or zeros and ceil_mode as hassony2's old port (static)

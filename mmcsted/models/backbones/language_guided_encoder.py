@@ -1,9 +1,11 @@
-"""One visual encoder of CSTED with its own text encoder and its CMAMs.
+"""One visual encoder of CSTED with its text encoder and its CMAMs.
 
 The paper's spatial encoder (2D, target frame) and temporal encoder (3D, clip) are
 both this module: 5 backbone stages, each optionally followed by a CMAM that
 modulates the stage output with the branch's own reading of the query (one GRU per
-encoder, as in the paper).
+encoder, as in the paper). With ``text_encoder=None`` the encoder reads word
+features computed outside it: ``CSTED(text_encoder=...)`` builds one text encoder
+shared by both encoders (the authors' release) and lends it to them.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -21,9 +23,16 @@ class LanguageGuidedEncoder(BaseModule):
 
     Args:
         backbone (dict): a :class:`StagedBackbone` config.
-        text_encoder (dict): ``GRUTextEncoder`` or ``HFTextEncoder`` config.
+        text_encoder (dict, optional): ``GRUTextEncoder``,
+            ``GloVeGRUTextEncoder`` or ``HFTextEncoder`` config; None: the
+            word features come from a shared text encoder (``CSTED``'s
+            ``text_encoder``), which is then lent with
+            :meth:`use_shared_text_encoder` (not a sub-module: its weights
+            are the CSTED's ``text_encoder.*``).
+        text_channels (int, optional): the word-feature width, needed with
+            ``text_encoder=None`` (CSTED fills it in).
         cmam (dict, optional): CMAM options (``mid_channels``, ``with_coord``,
-            ``identity_init``); channels and dims are filled in.
+            ``identity_init``, ``style``); channels and dims are filled in.
         cmam_stages (sequence[int]): stages (1..5) followed by a CMAM; empty
             means no modulation (the "w/o CMAM" ablation).
         frozen (bool): no gradients, eval mode (stage-2 training of the paper).
@@ -34,10 +43,11 @@ class LanguageGuidedEncoder(BaseModule):
 
     def __init__(self,
                  backbone: Dict,
-                 text_encoder: Dict,
+                 text_encoder: Optional[Dict] = None,
                  cmam: Optional[Dict] = None,
                  cmam_stages: Sequence[int] = (1, 2, 3, 4, 5),
                  frozen: bool = False,
+                 text_channels: Optional[int] = None,
                  init_cfg=None):
         init_cfg, self.pretrained_cfg = pop_pretrained_cfg(init_cfg)
         super().__init__(init_cfg=init_cfg)
@@ -47,14 +57,30 @@ class LanguageGuidedEncoder(BaseModule):
             raise ValueError(f'CMAM stages must be within 1..5, got {bad}')
         self.cmam_stages = cmam_stages
         self.backbone = MODELS.build(backbone)
-        self.text_encoder = MODELS.build(text_encoder)
+        if text_encoder is None:
+            if text_channels is None:
+                raise ValueError(
+                    'an encoder without a text encoder of its own needs '
+                    '`text_channels` (the shared text encoder\'s width)')
+            self.text_encoder = None
+            self._text_channels = text_channels
+        else:
+            self.text_encoder = MODELS.build(text_encoder)
+            self._text_channels = self.text_encoder.out_channels
+            if text_channels not in (None, self._text_channels):
+                raise ValueError(
+                    f'text_channels={text_channels} but the text encoder '
+                    f'gives {self._text_channels}')
+        # A shared text encoder lent by the CSTED (plain attribute, so that
+        # its weights appear once in the state dict, under the CSTED).
+        self.__dict__['_shared_text_encoder'] = None
         cmam = dict(type='CMAM', **(cmam or {}))
         self.cmams = nn.ModuleDict({
             str(s): MODELS.build(
                 dict(
                     cmam,
                     visual_channels=self.backbone.out_channels[s - 1],
-                    text_channels=self.text_encoder.out_channels,
+                    text_channels=self._text_channels,
                     dims=self.backbone.ndim))
             for s in cmam_stages
         })
@@ -72,23 +98,56 @@ class LanguageGuidedEncoder(BaseModule):
 
     @property
     def text_channels(self) -> int:
-        return self.text_encoder.out_channels
+        return self._text_channels
+
+    @property
+    def owns_text_encoder(self) -> bool:
+        return self.text_encoder is not None
+
+    @property
+    def text_module(self) -> nn.Module:
+        """The text encoder this encoder reads the query with: its own, or
+        the shared one lent by the CSTED."""
+        if self.text_encoder is not None:
+            return self.text_encoder
+        shared = self.__dict__.get('_shared_text_encoder')
+        if shared is None:
+            raise RuntimeError(
+                'this encoder has no text encoder of its own and none was '
+                'lent to it (CSTED(text_encoder=...) does that)')
+        return shared
+
+    def use_shared_text_encoder(self, text_encoder: nn.Module) -> None:
+        """Read the query with ``text_encoder`` (owned by the caller)."""
+        if self.text_encoder is not None:
+            raise ValueError('this encoder has a text encoder of its own')
+        if text_encoder.out_channels != self._text_channels:
+            raise ValueError(
+                f'the shared text encoder gives {text_encoder.out_channels} '
+                f'channels, this encoder\'s CMAMs take {self._text_channels}')
+        self.__dict__['_shared_text_encoder'] = text_encoder
 
     def tokenize(self, texts: Sequence[str], device=None):
-        return self.text_encoder.tokenize(texts, device=device)
+        return self.text_module.tokenize(texts, device=device)
 
     def forward(self, x: torch.Tensor, ids: torch.Tensor,
                 mask: torch.Tensor
                 ) -> Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor]:
         """Returns (5 modulated stage features, word features, word mask)."""
-        words, mask = self.text_encoder(ids, mask)
+        words, mask = self.text_module(ids, mask)
+        return self.forward_words(x, words, mask), words, mask
+
+    def forward_words(self, x: torch.Tensor, words: torch.Tensor,
+                      mask: torch.Tensor) -> List[torch.Tensor]:
+        """The 5 modulated stage features, from word features (N, K, Cl)
+        and their mask (N, K) computed elsewhere (a shared text encoder)."""
         feats = []
         for i in range(5):
             x = self.backbone.forward_stage(i, x)
             if str(i + 1) in self.cmams:
                 x = self.cmams[str(i + 1)](x, words, mask)
             feats.append(x)
-        return feats, words, mask
+        return feats
 
     def init_weights(self) -> None:
         super().init_weights()

@@ -20,6 +20,19 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
     Returns ``dict(inputs=dict(clip=(N, C, T, H, W), frame=(N, C, H, W)),
     data_samples=...)``. The queries stay strings in the data samples: the text
     encoders tokenise them with the vocabulary stored in the model.
+
+    Args:
+        mean, std (sequence[float]): per-channel, in 0..255 units
+            (``mean=0, std=255`` gives [0, 1] inputs, as the release's
+            ``ToTensor``).
+        size (sequence[int], optional): fixed (H, W) to pad to.
+        size_divisor (int): else pad to the batch maximum rounded up.
+        pad_value (float): value of the padding (after normalisation).
+        frame_index (int, optional): the clip index of the spatial encoder's
+            frame for every sample, whatever its ``target_index`` (the
+            release: ``video[:, :, 4]``, which is the target only when the
+            target frame is past the 8th). Default None: the sample's
+            ``target_index`` (default T // 2).
     """
 
     def __init__(self,
@@ -27,8 +40,10 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
                  std: Sequence[float] = (58.395, 57.12, 57.375),
                  size: Optional[Sequence[int]] = None,
                  size_divisor: int = 32,
-                 pad_value: float = 0.):
+                 pad_value: float = 0.,
+                 frame_index: Optional[int] = None):
         super().__init__()
+        self.frame_index = frame_index
         self.register_buffer(
             'mean', torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1, 1),
             persistent=False)
@@ -90,9 +105,11 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
                         m, (0, pad_w - m.shape[-1], 0, pad_h - m.shape[-2])))
         else:
             target_index = [t // 2] * n
+        if self.frame_index is not None:
+            target_index = [self.frame_index] * n
         index = torch.tensor(target_index, device=clip_batch.device)
         if (index < 0).any() or (index >= t).any():
-            raise ValueError(f'target_index {target_index} outside a clip of '
+            raise ValueError(f'frame index {target_index} outside a clip of '
                              f'{t} frames')
         frame = clip_batch[torch.arange(n, device=clip_batch.device), :,
                            index]

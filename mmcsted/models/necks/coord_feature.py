@@ -8,8 +8,11 @@ COORD_CHANNELS = 8
 @functools.lru_cache(maxsize=64)
 def _coord_feature_cpu(height: int, width: int) -> torch.Tensor:
     # Cell (i, j) of an H x W grid spans [x0, x1] x [y0, y1] in [-1, 1].
-    xs = torch.arange(width, dtype=torch.float32)
-    ys = torch.arange(height, dtype=torch.float32)
+    # Computed in float64 and rounded once to float32, with the release's
+    # order of operations (w / W * 2 - 1, (x0 + x1) / 2, 1 / W): bit-equal to
+    # its float32 array of Python-float values (utils/tool.py).
+    xs = torch.arange(width, dtype=torch.float64)
+    ys = torch.arange(height, dtype=torch.float64)
     x0, x1 = xs / width * 2 - 1, (xs + 1) / width * 2 - 1
     y0, y1 = ys / height * 2 - 1, (ys + 1) / height * 2 - 1
     grid = lambda v, axis: (v.view(1, -1).expand(height, width)  # noqa: E731
@@ -18,9 +21,9 @@ def _coord_feature_cpu(height: int, width: int) -> torch.Tensor:
     return torch.stack([
         grid(x0, 'x'), grid(y0, 'y'), grid(x1, 'x'), grid(y1, 'y'),
         grid((x0 + x1) / 2, 'x'), grid((y0 + y1) / 2, 'y'),
-        torch.full((height, width), 1. / width),
-        torch.full((height, width), 1. / height)
-    ])
+        torch.full((height, width), 1. / width, dtype=torch.float64),
+        torch.full((height, width), 1. / height, dtype=torch.float64)
+    ]).to(torch.float32)
 
 
 def coord_feature(height: int, width: int, device=None,

@@ -32,11 +32,30 @@ class CSTED(BaseModel):
             backbone.
         temporal_encoder (dict, optional): a ``LanguageGuidedEncoder`` with a 3D
             backbone.
-        decode_head (dict): a ``CSTEDHead``; channels are filled in.
+        decode_head (dict): a ``CSTEDHead`` (or ``CSTMReleaseHead``);
+            channels are filled in.
         clip_len (int): frames per clip T; checked against the temporal
             backbone's total temporal stride.
+        text_encoder (dict, optional): ONE text encoder shared by both
+            encoders (the authors' release: one GRU), built here (state-dict
+            keys ``text_encoder.*``) and lent to the encoders, whose own
+            ``text_encoder`` must then be None (their ``text_channels`` is
+            filled in). The query is tokenised and encoded once. Default
+            None: each encoder has its own text encoder (the paper's two
+            GRUs). If every encoder is ``frozen``, so is the shared one.
+        temporal_index (str): which time step of each temporal stage feature
+            the decoder reads: ``'target'`` (default): the one holding the
+            target frame, ``target_index // temporal stride`` (the data
+            sample's ``target_index``, default T // 2); ``'middle'``: ``T' //
+            2`` of the stage's T' steps, whatever the target (the release:
+            ``t[:, :, t.shape[2] // 2]``; for an 8-frame clip and
+            Inception-I3D both give 2, 2, 2, 1, 0 when the target index is 4).
         data_preprocessor (dict): a ``CSTEDDataPreprocessor``.
-        test_cfg (dict): ``threshold`` of ``pred_mask`` (default 0.5).
+        test_cfg (dict): ``threshold`` of ``pred_mask`` (default 0.5);
+            ``keep_input_score`` (default False): also keep the probability
+            at the input size (the valid, unpadded region, before the resize
+            to ``ori_shape``) as ``pred_score_input`` in each data sample,
+            which ``ReferSegMetric(protocol='release')`` needs.
     """
 
     def __init__(self,
@@ -44,6 +63,8 @@ class CSTED(BaseModel):
                  spatial_encoder: Optional[Dict] = None,
                  temporal_encoder: Optional[Dict] = None,
                  clip_len: int = 8,
+                 text_encoder: Optional[Dict] = None,
+                 temporal_index: str = 'target',
                  data_preprocessor: Optional[Dict] = None,
                  train_cfg: Optional[Dict] = None,
                  test_cfg: Optional[Dict] = None,
@@ -54,10 +75,14 @@ class CSTED(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if spatial_encoder is None and temporal_encoder is None:
             raise ValueError('CSTED needs a spatial or a temporal encoder')
-        self.spatial_encoder = MODELS.build(
-            spatial_encoder) if spatial_encoder else None
-        self.temporal_encoder = MODELS.build(
-            temporal_encoder) if temporal_encoder else None
+        if temporal_index not in ('target', 'middle'):
+            raise ValueError("temporal_index is 'target' or 'middle', got "
+                             f'{temporal_index!r}')
+        self.temporal_index = temporal_index
+        self.text_encoder = MODELS.build(text_encoder) \
+            if text_encoder else None
+        self.spatial_encoder = self._build_encoder(spatial_encoder)
+        self.temporal_encoder = self._build_encoder(temporal_encoder)
         if self.spatial_encoder is not None and self.spatial_encoder.ndim != 2:
             raise ValueError('the spatial encoder needs a 2D backbone')
         if self.temporal_encoder is not None:
@@ -86,14 +111,40 @@ class CSTED(BaseModel):
                 if self.temporal_encoder else None,
                 text_channels=text_widths.pop()))
         self.test_cfg = {'threshold': 0.5, **(test_cfg or {})}
+        self.text_frozen = self.text_encoder is not None and all(
+            e.frozen for e in self.encoders.values())
+        if self.text_frozen:
+            self.text_encoder.requires_grad_(False)
         if not any(e.cmam_stages for e in self.encoders.values()) \
-                and self.decode_head.language_concat is None:
+                and getattr(self.decode_head, 'language_concat',
+                            None) is None:
             print_log(
                 'this CSTED has neither CMAM nor decoder-side language '
                 'concatenation: it never reads the query (the paper\'s '
                 'baselines set decode_head.language_concat=True)',
                 logger='current',
                 level=logging.WARNING)
+
+    def _build_encoder(self, cfg: Optional[Dict]):
+        if not cfg:
+            return None
+        if self.text_encoder is None:
+            return MODELS.build(cfg)
+        if cfg.get('text_encoder') is not None:
+            raise ValueError(
+                'CSTED has a shared text_encoder: the encoders\' own '
+                '`text_encoder` must be None')
+        encoder = MODELS.build(
+            dict(cfg, text_encoder=None,
+                 text_channels=self.text_encoder.out_channels))
+        encoder.use_shared_text_encoder(self.text_encoder)
+        return encoder
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.text_frozen:
+            self.text_encoder.train(False)
+        return self
 
     # ------------------------------------------------------------------ encode
     @property
@@ -105,8 +156,13 @@ class CSTED(BaseModel):
         }
 
     def tokenize(self, texts: Sequence[str]) -> Dict[str, Tokens]:
-        """Word ids and masks of each encoder's text encoder."""
+        """Word ids and masks of each encoder's text encoder, by encoder
+        (with a shared text encoder: tokenised once, the same tensors under
+        each encoder's key)."""
         device = self.data_preprocessor.mean.device
+        if self.text_encoder is not None:
+            tokens = self.text_encoder.tokenize(texts, device=device)
+            return {k: tokens for k in self.encoders}
         return {k: e.tokenize(texts, device) for k, e in self.encoders.items()}
 
     def encode(self, clip: torch.Tensor, frame: torch.Tensor,
@@ -117,20 +173,41 @@ class CSTED(BaseModel):
         feature for the decoder)."""
         spatial = temporal = None
         sentences = []
+        shared = None
+        if self.text_encoder is not None:
+            # one text encoder, run once (both keys hold the same tokens)
+            words, mask = self.text_encoder(*tokens[next(iter(
+                self.encoders))])
+            shared = (words, mask)
         if self.spatial_encoder is not None:
-            spatial, words, mask = self.spatial_encoder(
-                frame, *tokens['spatial'])
-            sentences.append(masked_mean(words, mask))
+            if shared is None:
+                spatial, words, mask = self.spatial_encoder(
+                    frame, *tokens['spatial'])
+                sentences.append(masked_mean(words, mask))
+            else:
+                spatial = self.spatial_encoder.forward_words(frame, *shared)
         if self.temporal_encoder is not None:
-            feats, words, mask = self.temporal_encoder(
-                clip, *tokens['temporal'])
-            sentences.append(masked_mean(words, mask))
+            if shared is None:
+                feats, words, mask = self.temporal_encoder(
+                    clip, *tokens['temporal'])
+                sentences.append(masked_mean(words, mask))
+            else:
+                feats = self.temporal_encoder.forward_words(clip, *shared)
             strides = self.temporal_encoder.backbone.temporal_strides
             temporal = [
+                self.middle_slice(f) if self.temporal_index == 'middle' else
                 self.target_slice(f, target_index, s)
                 for f, s in zip(feats, strides)
             ]
+        if shared is not None:
+            sentences.append(masked_mean(*shared))
         return spatial, temporal, torch.stack(sentences).mean(0)
+
+    @staticmethod
+    def middle_slice(feat: torch.Tensor) -> torch.Tensor:
+        """The middle time step ``T' // 2`` of a (N, C, T', H, W) map (the
+        release's rule)."""
+        return feat[:, :, feat.shape[2] // 2]
 
     @staticmethod
     def target_slice(feat: torch.Tensor, target_index: torch.Tensor,
@@ -195,6 +272,10 @@ class CSTED(BaseModel):
             h, w = ds.metainfo.get('img_shape', size)[:2]
             prob = prob[:, :h, :w]
             ori = ds.metainfo.get('ori_shape', (h, w))[:2]
+            if self.test_cfg.get('keep_input_score', False):
+                # the probability at the input size, before the resize back
+                # (ReferSegMetric(protocol='release') scores this map)
+                ds.pred_score_input = PixelData(data=prob)
             if tuple(ori) != (h, w):
                 prob = F.interpolate(
                     prob[None], tuple(ori), mode='bilinear',

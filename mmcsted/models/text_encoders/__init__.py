@@ -1,9 +1,12 @@
+from .glove_gru_text_encoder import (GloVeGRUTextEncoder, load_glove_vectors,
+                                     release_tokenize)
 from .gru_text_encoder import (GRUTextEncoder, QueryTooShortError,
                                tokenize_queries)
 from .hf_text_encoder import HFTextEncoder
 from .vocabulary import WordVocabulary, split_words
 
 __all__ = [
-    'GRUTextEncoder', 'HFTextEncoder', 'WordVocabulary', 'split_words',
-    'QueryTooShortError', 'tokenize_queries'
+    'GRUTextEncoder', 'GloVeGRUTextEncoder', 'HFTextEncoder', 'WordVocabulary',
+    'split_words', 'QueryTooShortError', 'tokenize_queries',
+    'release_tokenize', 'load_glove_vectors'
 ]

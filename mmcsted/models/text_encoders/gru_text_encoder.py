@@ -85,6 +85,8 @@ class GRUTextEncoder(BaseModule):
     embedding; unknown words are zero vectors), one bias-free GRU is shared by
     both encoders. Here the embedding is a trainable table (optionally
     GloVe-initialised, ``freeze_embedding`` to fix it) and the GRU has biases.
+    The release's text path is :class:`GloVeGRUTextEncoder` (shared by both
+    encoders with ``CSTED(text_encoder=...)``).
 
     The vocabulary is part of the module state (buffer ``vocab_buffer``), so a
     checkpoint carries the words it was trained with; loading a checkpoint whose

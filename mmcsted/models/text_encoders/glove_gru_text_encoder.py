@@ -1,0 +1,361 @@
+"""The text path of the authors' CSTED release (RyanHTR/CSTM), exactly.
+
+Release (``datasets/word_utils.py`` ``Corpus.tokenize`` and ``models/cstm_model.py``):
+
+* tokens: ``re.split(r'(\\W+)', query.strip())`` with the separators KEPT as
+  tokens, lower-cased, dropping ``''`` and ``' '`` (exactly those: ``', '`` or
+  ``'  '`` stay); no token at all -> ``['']``; a final ``'.'`` is dropped; cut to
+  20, or padded to 20 with the pad token ``''``; always 20 positions.
+* word vectors: torchtext ``GloVe(name='840B', dim=300)`` of each of the 20
+  tokens, used as fixed inputs (no trainable embedding); a token GloVe does not
+  have (and the pad ``''``) is a zero vector.
+* ``nn.GRU(300, 512, bias=False, batch_first=True)`` over all 20 positions (no
+  packing: the pads' zero vectors go through the GRU), then ``LayerNorm(512)``
+  and ``tanh``. The same word features go to both encoders (one GRU, see
+  ``CSTED(text_encoder=...)``).
+* the mask ``phrase_mask`` (1 for the tokens before padding) is computed but
+  never used by the model: CMAM's word softmax runs over all 20 positions.
+
+Here the GloVe vectors of a vocabulary (the words the model may meet) are buffers
+of the module, so a checkpoint carries them (tensors only): ``vocab_buffer``
+(uint8, UTF-8 words each followed by a newline) and ``word_vectors`` (V, 300). A
+token outside the vocabulary is a zero vector, as a token outside GloVe is for
+torchtext; such tokens are counted in ``unknown_words`` and the first sighting
+of each is logged. Build the vocabulary from every query the model will read
+(tokenised with :func:`release_tokenize`) and GloVe (:func:`load_glove_vectors`
+mirrors torchtext: last occurrence of a repeated word wins); the converter of
+the release checkpoint writes it.
+
+State-dict keys (relative to the module; ``text_encoder.`` inside a CSTED) and the
+release's::
+
+    gru.weight_ih_l0, gru.weight_hh_l0   <- txt_encoder.weight_ih_l0, .weight_hh_l0
+    norm.weight, norm.bias               <- txt_norm.0.weight, txt_norm.0.bias
+    vocab_buffer, word_vectors           (GloVe, written by the converter)
+
+The mask returned with the word features is the release's ``phrase_mask`` (real
+tokens): the release-style CMAM ignores it (every position takes part), while
+sentence averages elsewhere in the model (e.g. LGFS) use it.
+"""
+import json
+import logging
+import os.path as osp
+import re
+import zipfile
+from collections import Counter
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+
+from mmcsted.registry import MODELS
+
+#: the release's ``SENTENCE_SPLIT_REGEX`` (separators kept by the group)
+RELEASE_SPLIT = re.compile(r'(\W+)')
+#: the release's ``PAD_TOKEN``
+RELEASE_PAD = ''
+
+
+def release_tokenize(text: str,
+                     max_words: int = 20) -> Tuple[List[str], List[int]]:
+    """The release's ``Corpus.tokenize`` on one query: (tokens, mask).
+
+    ``max_words > 0``: exactly ``max_words`` tokens (cut, or padded with
+    ``''``), and the mask (1 for the tokens before padding). ``max_words <= 0``:
+    no cut and no padding, as in the release.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f'a query must be a string, got {type(text).__name__}')
+    words = RELEASE_SPLIT.split(text.strip())
+    words = [w.lower() for w in words if len(w) > 0 and w != ' ']
+    if len(words) == 0:
+        words = ['']
+    mask = [1] * len(words)
+    if words[-1] == '.':
+        words = words[:-1]
+        mask = mask[:-1]
+    if max_words > 0:
+        if len(words) > max_words:
+            words = words[:max_words]
+            mask = mask[:max_words]
+        elif len(words) < max_words:
+            words += [RELEASE_PAD] * (max_words - len(words))
+            mask += [0] * (max_words - len(mask))
+    return words, mask
+
+
+def load_glove_vectors(path: str, words: Sequence[str]
+                       ) -> Tuple[Dict[str, torch.Tensor], int]:
+    """GloVe vectors of ``words`` as torchtext's ``Vectors`` would give them.
+
+    ``path``: a GloVe text file, a zip holding one (``glove.840B.300d.zip``),
+    or torchtext's cache ``glove.840B.300d.txt.pt`` (a tuple ``(itos, stoi,
+    vectors, dim)``). Text files are parsed like torchtext: each line split on
+    ``' '``, the first field is the token, lines with a 1-d vector skipped
+    (headers), a repeated token keeps its LAST vector (torchtext's ``stoi``).
+    Returns ({word: vector} for the words found, dim).
+    """
+    wanted = set(words)
+    if path.endswith('.pt'):
+        # torchtext's cache: (itos list, stoi dict, vectors tensor, dim int),
+        # all allowed by the safe loader
+        itos, stoi, vectors, dim = torch.load(path, weights_only=True)
+        return {w: vectors[stoi[w]].clone()
+                for w in wanted if w in stoi}, int(dim)
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.endswith('.txt')]
+            if not names:
+                raise ValueError(f'{path}: no .txt file inside the zip')
+            with zf.open(names[0]) as raw:
+                return _parse_glove_torchtext(raw, wanted, path)
+    with open(path, 'rb') as raw:
+        return _parse_glove_torchtext(raw, wanted, path)
+
+
+def _parse_glove_torchtext(lines, wanted, path):
+    out, dim = {}, None
+    for line_no, line in enumerate(lines, 1):
+        entries = line.rstrip().split(b' ')
+        word, entries = entries[0], entries[1:]
+        if dim is None and len(entries) > 1:
+            dim = len(entries)
+        elif len(entries) == 1:
+            continue  # torchtext: "likely a header"
+        elif dim != len(entries):
+            raise ValueError(f'{path}:{line_no}: a {len(entries)}-d vector, '
+                             f'previous ones are {dim}-d')
+        try:
+            word = word.decode('utf-8')
+        except UnicodeDecodeError:
+            continue  # torchtext skips non-UTF-8 tokens
+        if word in wanted:
+            out[word] = torch.tensor([float(x) for x in entries])
+    return out, dim or 0
+
+
+@MODELS.register_module()
+class GloVeGRUTextEncoder(BaseModule):
+    """Fixed GloVe vectors -> bias-free GRU over all positions -> LayerNorm ->
+    tanh: the release's text path (module docstring).
+
+    A class of its own rather than options of :class:`GRUTextEncoder`: its
+    tokeniser, its fixed-length input, its frozen vectors (buffers, not an
+    embedding table), its bias-free unpacked GRU and its mask semantics all
+    differ, and so do its state-dict keys.
+
+    Args:
+        vocab (list[str], optional) / vocab_file (str, optional): the tokens
+            to hold vectors for (a JSON list); needs ``glove_file``, read by
+            :meth:`init_weights` (tokens GloVe does not have are dropped).
+        glove_file (str, optional): see :func:`load_glove_vectors`.
+        embed_dims (int): 300 (GloVe 840B).
+        hidden_dims (int): 512 (the release's ``dim_semantic``).
+        max_words (int): 20 positions, always.
+        vocab_from_checkpoint (bool): build with an empty vocabulary; the
+            loaded checkpoint (the converted release) provides the tokens and
+            their vectors. Tokenising before that is an error.
+    """
+
+    def __init__(self,
+                 vocab: Optional[Sequence[str]] = None,
+                 vocab_file: Optional[str] = None,
+                 glove_file: Optional[str] = None,
+                 embed_dims: int = 300,
+                 hidden_dims: int = 512,
+                 max_words: int = 20,
+                 vocab_from_checkpoint: bool = False,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        if max_words < 1:
+            raise ValueError('max_words must be >= 1')
+        self.awaits_vocab = vocab is None and vocab_file is None
+        if self.awaits_vocab and not vocab_from_checkpoint:
+            raise ValueError(
+                'GloVeGRUTextEncoder needs `vocab` or `vocab_file` with a '
+                '`glove_file`, or vocab_from_checkpoint=True (the converted '
+                'release checkpoint carries the vectors)')
+        if not self.awaits_vocab and glove_file is None:
+            raise ValueError('a GloVeGRUTextEncoder vocabulary needs its '
+                             'vectors: give `glove_file`')
+        if vocab is None and vocab_file is not None:
+            if not osp.isfile(vocab_file):
+                raise FileNotFoundError(f'vocabulary file {vocab_file} not '
+                                        'found')
+            with open(vocab_file, encoding='utf-8') as f:
+                vocab = json.load(f)
+        self.embed_dims = embed_dims
+        self.out_channels = hidden_dims
+        self.max_words = max_words
+        self.glove_file = glove_file
+        self.gru = nn.GRU(
+            embed_dims, hidden_dims, bias=False, batch_first=True)
+        self.norm = nn.LayerNorm(hidden_dims)
+        self.unknown_words = Counter()
+        self._warn_state = {}
+        self._set_vocab(list(vocab or []),
+                        torch.zeros(len(vocab or []), embed_dims))
+
+    # ------------------------------------------------------------ vocabulary
+    def set_vocabulary(self, words: Sequence[str],
+                       vectors: torch.Tensor) -> None:
+        """Replace the tokens and their (V, embed_dims) vectors, e.g. a
+        placeholder for cost measurements before any checkpoint is loaded."""
+        self._set_vocab(list(words), vectors)
+        self.awaits_vocab = False
+
+    def _set_vocab(self, words: List[str], vectors: torch.Tensor) -> None:
+        if len(set(words)) != len(words):
+            raise ValueError('the vocabulary has repeated words')
+        if any('\n' in w for w in words):
+            raise ValueError('a vocabulary word cannot contain a newline')
+        if vectors.shape != (len(words), self.embed_dims):
+            raise ValueError(f'{len(words)} words need vectors of shape '
+                             f'({len(words)}, {self.embed_dims}), got '
+                             f'{tuple(vectors.shape)}')
+        device = self.gru.weight_ih_l0.device
+        self.vocab_words = list(words)
+        self.index = {w: i for i, w in enumerate(words)}
+        # words stored with an all-zero vector (e.g. a converter that keeps
+        # words GloVe lacks) are reported like words outside the vocabulary
+        self.zero_rows = {
+            w for w, zero in zip(words, (vectors == 0).all(1).tolist())
+            if zero
+        } if len(words) else set()
+        self.register_buffer('vocab_buffer', self.encode_vocab(words).to(
+            device))
+        self.register_buffer('word_vectors', vectors.float().to(device))
+
+    @staticmethod
+    def encode_vocab(words: Sequence[str]) -> torch.Tensor:
+        """The ``vocab_buffer`` of ``words``: uint8, UTF-8, each word
+        followed by a newline (so an empty vocabulary is an empty buffer)."""
+        return torch.tensor(
+            list(''.join(w + '\n' for w in words).encode('utf-8')),
+            dtype=torch.uint8)
+
+    @staticmethod
+    def decode_vocab(buffer: torch.Tensor) -> List[str]:
+        return bytes(buffer.tolist()).decode('utf-8').split('\n')[:-1]
+
+    @property
+    def vocab(self) -> Dict[str, int]:
+        """Token -> row of ``word_vectors`` (``in`` works on it)."""
+        return self.index
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.glove_file and self.vocab_words:
+            vectors, dim = load_glove_vectors(self.glove_file,
+                                              self.vocab_words)
+            if vectors and dim != self.embed_dims:
+                raise ValueError(f'{self.glove_file} has {dim}-d vectors, the '
+                                 f'encoder {self.embed_dims}-d')
+            kept = [w for w in self.vocab_words if w in vectors]
+            print_log(
+                f'GloVe {self.glove_file}: {len(kept)} of '
+                f'{len(self.vocab_words)} vocabulary tokens have a vector '
+                '(the others read as zero vectors)', logger='current')
+            self._set_vocab(
+                kept,
+                torch.stack([vectors[w] for w in kept]) if kept else
+                torch.zeros(0, self.embed_dims))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        key, vec_key = prefix + 'vocab_buffer', prefix + 'word_vectors'
+        if key in state_dict or vec_key in state_dict:
+            if key not in state_dict or vec_key not in state_dict:
+                raise ValueError(f'{prefix}: a checkpoint needs both '
+                                 'vocab_buffer and word_vectors')
+            words = self.decode_vocab(state_dict[key])
+            vectors = state_dict[vec_key]
+            if vectors.shape[0] != len(words):
+                raise ValueError(
+                    f'{prefix}: checkpoint vocabulary has {len(words)} words '
+                    f'but {vectors.shape[0]} vectors')
+            self._set_vocab(words, vectors.detach().clone())
+            self.awaits_vocab = False
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    # ---------------------------------------------------------------- tokens
+    def release_tokens(self, text: str) -> Tuple[List[str], List[int]]:
+        """The release's tokens (``max_words`` of them) and mask."""
+        return release_tokenize(text, self.max_words)
+
+    def token_strings(self, text: str) -> List[str]:
+        """The ``max_words`` tokens as read, for display: pads as
+        ``<pad>``, tokens without a vector marked ``(unk)``."""
+        words, _ = self.release_tokens(text)
+        return [
+            '<pad>' if w == RELEASE_PAD else
+            (w if w in self.index and w not in self.zero_rows else
+             f'{w} (unk)') for w in words
+        ]
+
+    def tokenize(self, texts: Sequence[str],
+                 device=None) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Vector rows (N, max_words), -1 for a zero vector (a token without
+        a vector, or a pad not in the vocabulary), and the release's mask of
+        the real tokens (N, max_words)."""
+        if self.awaits_vocab:
+            raise RuntimeError(
+                'this text encoder was built without a vocabulary '
+                '(vocab_from_checkpoint=True) and no checkpoint has provided '
+                'one: load the (converted) checkpoint first')
+        if isinstance(texts, str):
+            texts = [texts]
+        n, length = len(texts), self.max_words
+        ids = torch.full((n, length), -1, dtype=torch.long)
+        mask = torch.zeros((n, length), dtype=torch.bool)
+        for i, text in enumerate(texts):
+            words, real = self.release_tokens(text)
+            self._check_length(text)
+            for j, w in enumerate(words):
+                if w in self.index:
+                    ids[i, j] = self.index[w]
+                if w != RELEASE_PAD and (w not in self.index
+                                         or w in self.zero_rows):
+                    if w not in self.unknown_words:
+                        print_log(f'token {w!r} has no word vector: read as '
+                                  'a zero vector', logger='current',
+                                  level=logging.WARNING)
+                    self.unknown_words[w] += 1
+            mask[i, :len(real)] = torch.tensor(real, dtype=torch.bool)
+        device = device or self.word_vectors.device
+        return ids.to(device), mask.to(device)
+
+    def _check_length(self, text: str) -> None:
+        words = RELEASE_SPLIT.split(text.strip())
+        words = [w for w in words if len(w) > 0 and w != ' ']
+        if words and words[-1] == '.':
+            words = words[:-1]
+        if not words:
+            print_log(f'query {text!r} has no token: it reads as pads only '
+                      '(as in the release)', logger='current',
+                      level=logging.WARNING)
+        elif len(words) > self.max_words:
+            self._warn_state['truncated'] = \
+                self._warn_state.get('truncated', 0) + 1
+            print_log(
+                f'query of {len(words)} tokens cut to its first '
+                f'{self.max_words} ({self._warn_state["truncated"]} so far): '
+                f'{text!r}', logger='current', level=logging.WARNING)
+
+    # --------------------------------------------------------------- forward
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        """GloVe vectors (N, L, embed_dims); rows < 0 are zero vectors."""
+        known = ids >= 0
+        vectors = self.word_vectors[ids.clamp(min=0)] if len(
+            self.vocab_words) else self.word_vectors.new_zeros(
+                *ids.shape, self.embed_dims)
+        return torch.where(known.unsqueeze(-1), vectors,
+                           vectors.new_zeros(()))
+
+    def forward(self, ids: torch.Tensor,
+                mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Word features (N, L, hidden_dims) at every position (pads
+        included, not zeroed) and the mask of the real tokens (N, L)."""
+        out, _ = self.gru(self.embed(ids))
+        return torch.tanh(self.norm(out)), mask
