@@ -4,7 +4,11 @@
         [--out out.mp4 | --gif | --png-dir DIR] [--frames 0 10-20]
         [--device cpu]
 
-VIDEO is a video file or a folder of frames. Without VIDEO and QUERY the first
+VIDEO is a video file or a folder of frame images (.jpg/.jpeg/.png/...; read in
+name order, natural order for unpadded numbers, e.g. 00001.jpg, 00002.jpg, ...;
+``--frames`` numbers them from 0 as the frames of a video file). An image that
+cannot be read, or a folder without images, stops the demo with an error
+naming it. Without VIDEO and QUERY the first
 test video of the synthetic benchmark (``--data-root``, default
 ``data/synthetic_a2d``) and its first query are used. The mask of each frame is
 blended on it, the query written above; the frames per second of the inference
@@ -49,7 +53,8 @@ def parse_frames(items):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description='CSTED demo: segment the actor a query names')
-    p.add_argument('video', nargs='?', help='video file or frame folder')
+    p.add_argument('video', nargs='?',
+                   help='video file or folder of frame images (name order)')
     p.add_argument('query',
                    nargs='?',
                    help='the query, e.g. "the red '
@@ -205,9 +210,12 @@ def main(argv=None) -> int:
     model = init_model(args.config, args.checkpoint, device=args.device)
     writer = OverlayWriter(args.out, args.png_dir, args.fps
                            or source_fps(video))
+    from mmcsted.utils.video_io import VideoReadError
     stats = {}
     t0 = time.perf_counter()
     try:
+        if isinstance(video, str) and not osp.exists(video):
+            raise FileNotFoundError(f'video not found: {video}')
         for r in iter_inference(model,
                                 video,
                                 query,
@@ -222,6 +230,9 @@ def main(argv=None) -> int:
                                    r['mask'],
                                    query,
                                    min_size=args.min_size), r['frame_index'])
+    except (VideoReadError, FileNotFoundError, IndexError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
     finally:
         out = writer.close()
     wall = time.perf_counter() - t0

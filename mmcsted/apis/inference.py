@@ -3,11 +3,16 @@ names in every (or every requested) frame of a video.
 
 Each requested frame is the target of its own clip: ``clip_len`` frames
 around it with the config's ``frame_interval``, clamped at the video's ends
-(as the test pipeline's ``SampleClipAroundFrame``); frames are resized so
+(as the test pipeline's ``SampleClipAroundFrame``; with its
+``mode='release'``, the authors' shifted clip); frames are resized so
 that the long side is the config's input size and padded bottom/right to a
-square (as ``ResizePadSquare``). Frames are decoded in ascending order
-through a sliding cache that only holds the frames still needed by the
-current and later batches, so memory does not grow with the video's length.
+square (as ``ResizePadSquare``), or stretched to the input size (as
+``ResizeStretch``, e.g. with Pillow) when the config's test pipeline says so.
+A folder of frame images is read in name order (natural order), index ``i``
+being its ``i``-th image, as for a video file. Frames are decoded in
+ascending order through a sliding cache that only holds the frames still
+needed by the current and later batches, so memory does not grow with the
+video's length.
 
 Frame indices in this API are 0-based (the datasets' ``frame_id`` is 1-based).
 """
@@ -29,7 +34,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 
-from mmcsted.datasets.clip_sampling import clip_around_frame
+from mmcsted.datasets.clip_sampling import CLIP_MODES, sample_clip
 from mmcsted.registry import INFERENCERS, MODELS
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.utils.video_io import FrameReader, open_video
@@ -41,7 +46,9 @@ DEFAULT_INPUT_SIZE = 320
 
 # ---------------------------------------------------------------- the model
 def _text_encoder_cfgs(model_cfg) -> List[dict]:
-    out = []
+    """The text encoder configs of a model: the shared one (``text_encoder``
+    of the model, as in the authors' release) and the encoders' own."""
+    out = [model_cfg['text_encoder']] if model_cfg.get('text_encoder') else []
     for key in ('spatial_encoder', 'temporal_encoder'):
         enc = model_cfg.get(key)
         if enc and enc.get('text_encoder'):
@@ -189,12 +196,24 @@ def _find_transform(pipeline, name: str) -> Optional[dict]:
     return None
 
 
-def inference_settings(model: nn.Module) -> Dict[str, int]:
-    """``input_size``, ``clip_len`` and ``frame_interval`` of the model's test
-    pipeline (its config's ``ResizePadSquare`` / ``SampleClipAroundFrame``);
-    defaults: 320, ``model.clip_len``, 1."""
+def inference_settings(model: nn.Module) -> Dict:
+    """The test settings of the model's config (its test pipeline):
+
+    * ``input_size``: of ``ResizePadSquare`` / ``ResizeStretch`` (320);
+    * ``clip_len``, ``frame_interval``, ``clip_mode`` (``'centred'`` or
+      ``'release'``): of ``SampleClipAroundFrame`` (``model.clip_len``, 1,
+      ``'centred'``);
+    * ``resize``: ``'pad_square'`` (``ResizePadSquare``, default) or
+      ``'stretch'`` (``ResizeStretch``), with ``resize_backend``
+      (``'cv2'``; ``ResizeStretch``'s ``backend``, e.g. ``'pillow'``) and
+      ``interpolation`` (``'bilinear'``);
+    * ``image_backend``: how a folder's images are decoded, ``VideoDecode``'s
+      ``image_backend`` (``'cv2'``).
+    """
     cfg = getattr(model, 'cfg', None)
-    out = dict(input_size=None, clip_len=None, frame_interval=None)
+    out = dict(input_size=None, clip_len=None, frame_interval=None,
+               clip_mode=None, resize=None, resize_backend=None,
+               interpolation=None, image_backend=None)
     if cfg is not None:
         pipelines = []
         for key in ('test_dataloader', 'val_dataloader'):
@@ -203,22 +222,42 @@ def inference_settings(model: nn.Module) -> Dict[str, int]:
                 pipelines.append(dl['dataset'].get('pipeline'))
         pipelines.append(cfg.get('test_pipeline'))
         for pipeline in pipelines:
-            resize = _find_transform(pipeline, 'ResizePadSquare')
+            pad = _find_transform(pipeline, 'ResizePadSquare')
+            stretch = _find_transform(pipeline, 'ResizeStretch')
             clip = _find_transform(pipeline, 'SampleClipAroundFrame')
+            decode = _find_transform(pipeline, 'VideoDecode')
+            resize = pad or stretch
             if resize and out['input_size'] is None:
-                out['input_size'] = int(resize.get('size', DEFAULT_INPUT_SIZE))
+                size = resize.get('size', DEFAULT_INPUT_SIZE)
+                if not isinstance(size, int):
+                    if len(set(size)) != 1:
+                        raise ValueError(
+                            'inference takes a square input size, the '
+                            f'config has {size}')
+                    size = size[0]
+                out['input_size'] = int(size)
+                out['resize'] = 'pad_square' if pad else 'stretch'
+                out['resize_backend'] = 'cv2' if pad else resize.get(
+                    'backend', 'pillow')
+                out['interpolation'] = resize.get('interpolation',
+                                                  'bilinear')
             if clip and out['clip_len'] is None:
                 out['clip_len'] = int(clip.get('clip_len', 8))
                 out['frame_interval'] = int(clip.get('frame_interval', 1))
+                out['clip_mode'] = clip.get('mode', 'centred')
+            if decode and out['image_backend'] is None:
+                out['image_backend'] = decode.get('image_backend', 'cv2')
         if out['input_size'] is None and cfg.get('input_size'):
             out['input_size'] = int(cfg.input_size)
-    if out['input_size'] is None:
-        out['input_size'] = DEFAULT_INPUT_SIZE
-    if out['clip_len'] is None:
-        out['clip_len'] = int(getattr(model, 'clip_len', 8))
-    if out['frame_interval'] is None:
-        out['frame_interval'] = 1
-    return out
+    defaults = dict(input_size=DEFAULT_INPUT_SIZE,
+                    clip_len=int(getattr(model, 'clip_len', 8)),
+                    frame_interval=1,
+                    clip_mode='centred',
+                    resize='pad_square',
+                    resize_backend='cv2',
+                    interpolation='bilinear',
+                    image_backend='cv2')
+    return {k: defaults[k] if v is None else v for k, v in out.items()}
 
 
 def resize_pad(frame: np.ndarray, size: int):
@@ -235,6 +274,33 @@ def resize_pad(frame: np.ndarray, size: int):
     out = np.zeros((size, size, 3), dtype=np.uint8)
     out[:nh, :nw] = frame
     return out, (nh, nw)
+
+
+def resize_stretch(frame: np.ndarray,
+                   size: int,
+                   backend: str = 'pillow',
+                   interpolation: str = 'bilinear'):
+    """Stretch to ``size x size`` (no aspect kept, no padding), as
+    ``ResizeStretch``. Returns (the frame, (size, size))."""
+    from mmcsted.datasets.transforms import ResizeStretch
+    resize = ResizeStretch(size, backend=backend, interpolation=interpolation)
+    return resize.resize_frame(frame), (size, size)
+
+
+def make_resizer(resize: str = 'pad_square',
+                 size: int = DEFAULT_INPUT_SIZE,
+                 backend: str = 'cv2',
+                 interpolation: str = 'bilinear'):
+    """``frame -> (resized frame, img_shape)`` of ``'pad_square'``
+    (:func:`resize_pad`) or ``'stretch'`` (:func:`resize_stretch`)."""
+    if resize == 'pad_square':
+        return lambda frame: resize_pad(frame, size)
+    if resize == 'stretch':
+        from mmcsted.datasets.transforms import ResizeStretch
+        op = ResizeStretch(size, backend=backend, interpolation=interpolation)
+        return lambda frame: (op.resize_frame(frame), (size, size))
+    raise ValueError(f"resize must be 'pad_square' or 'stretch', got "
+                     f'{resize!r}')
 
 
 def check_query(query: str) -> str:
@@ -278,9 +344,16 @@ class ClipStream:
                  frame_interval: int,
                  input_size: int,
                  batch_size: int = 8,
-                 keep_frames: bool = False):
+                 keep_frames: bool = False,
+                 clip_mode: str = 'centred',
+                 resizer=None):
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+        if clip_mode not in CLIP_MODES:
+            raise ValueError(f'clip_mode must be one of {CLIP_MODES}, got '
+                             f'{clip_mode!r}')
+        self.clip_mode = clip_mode
+        self.resizer = resizer or make_resizer('pad_square', input_size)
         self.reader = reader
         self.targets = list(targets)
         self.clip_len = clip_len
@@ -300,7 +373,9 @@ class ClipStream:
         # never decoded)
         self.last_use: Dict[int, int] = {}
         for pos, t in enumerate(self.targets):
-            for i in self.window(t)[0]:
+            # (the release's clip may leave out its target frame: with
+            # keep_frames the target is decoded too, for its original)
+            for i in self.window(t)[0] + ([t] if keep_frames else []):
                 self.last_use[i] = pos // batch_size
         self.needed = sorted(self.last_use)
         self._target_set = set(self.targets) if keep_frames else set()
@@ -310,10 +385,9 @@ class ClipStream:
 
     def window(self, target: int):
         """(0-based frame indices of the clip around ``target``, clamped?)"""
-        inds, _, clamped = clip_around_frame(target + 1,
-                                             self.reader.num_frames,
-                                             self.clip_len,
-                                             self.frame_interval)
+        inds, _, clamped = sample_clip(target + 1, self.reader.num_frames,
+                                       self.clip_len, self.frame_interval,
+                                       self.clip_mode)
         return [i - 1 for i in inds], clamped
 
     def _load_until(self, hi: int, start: int) -> int:
@@ -325,7 +399,7 @@ class ClipStream:
             return start
         t0 = time.perf_counter()
         for i, frame in self.reader.iter_frames(wanted):
-            self.cache[i], img_shape = resize_pad(frame, self.input_size)
+            self.cache[i], img_shape = self.resizer(frame)
             self.shapes[i] = (img_shape, tuple(frame.shape[:2]))
             if i in self._target_set:
                 self.originals[i] = frame
@@ -346,7 +420,9 @@ class ClipStream:
             for t in batch:
                 inds, clamped = windows[t]
                 clip = np.stack([self.cache[i] for i in inds])  # T,H,W,3
-                img_shape, ori_shape = self.shapes[t]
+                # the frame the model segments: the target, except in the
+                # release's shifted clip near a video's start
+                img_shape, ori_shape = self.shapes[inds[self.clip_len // 2]]
                 items.append(
                     ClipItem(frame_index=t,
                              clip=torch.from_numpy(
@@ -364,26 +440,50 @@ class ClipStream:
             yield items
 
 
+def _settings(model: nn.Module, **overrides) -> Dict:
+    """:func:`inference_settings` with the non-None ``overrides``."""
+    settings = inference_settings(model)
+    unknown = set(overrides) - set(settings)
+    if unknown:
+        raise TypeError(f'unknown inference settings {sorted(unknown)}')
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    if settings['clip_mode'] not in CLIP_MODES:
+        raise ValueError(f'clip_mode must be one of {CLIP_MODES}, got '
+                         f'{settings["clip_mode"]!r}')
+    return settings
+
+
+def _resizer(settings: Dict):
+    return make_resizer(settings['resize'], settings['input_size'],
+                        settings['resize_backend'], settings['interpolation'])
+
+
 def load_clip(model: nn.Module,
               video,
               frame_index: int,
               input_size: Optional[int] = None,
               clip_len: Optional[int] = None,
-              frame_interval: Optional[int] = None) -> ClipItem:
+              frame_interval: Optional[int] = None,
+              **settings) -> ClipItem:
     """The clip around one 0-based frame, preprocessed as
     :func:`iter_inference` does (``.clip`` uint8 (C, T, S, S), ``.frame`` the
-    original RGB target frame, ``.img_shape``, ``.ori_shape``)."""
-    settings = inference_settings(model)
-    reader = open_video(video)
+    original RGB target frame, ``.img_shape``, ``.ori_shape``); ``settings``
+    override those of :func:`inference_settings` (``clip_mode``,
+    ``resize``, ``resize_backend``, ``image_backend``, ...)."""
+    settings = _settings(model, input_size=input_size, clip_len=clip_len,
+                         frame_interval=frame_interval, **settings)
+    reader = open_video(video, image_backend=settings['image_backend'])
     try:
         targets = _targets([frame_index], reader.num_frames, reader.name)
         stream = ClipStream(reader,
                             targets,
-                            clip_len or settings['clip_len'],
-                            frame_interval or settings['frame_interval'],
-                            input_size or settings['input_size'],
+                            settings['clip_len'],
+                            settings['frame_interval'],
+                            settings['input_size'],
                             batch_size=1,
-                            keep_frames=True)
+                            keep_frames=True,
+                            clip_mode=settings['clip_mode'],
+                            resizer=_resizer(settings))
         return next(iter(stream))[0]
     finally:
         if reader is not video:
@@ -463,15 +563,24 @@ def iter_inference(model: nn.Module,
                    input_size: Optional[int] = None,
                    clip_len: Optional[int] = None,
                    frame_interval: Optional[int] = None,
-                   stats: Optional[dict] = None) -> Iterator[Dict]:
+                   stats: Optional[dict] = None,
+                   clip_mode: Optional[str] = None,
+                   resize: Optional[str] = None,
+                   resize_backend: Optional[str] = None,
+                   image_backend: Optional[str] = None) -> Iterator[Dict]:
     """Segment ``query``'s actor frame by frame; yields, in ascending frame
     order, ``dict(frame_index, mask, score[, frame])`` as soon as each batch
     is done (for writing a long video out without holding it).
 
     Args:
         model: from :func:`init_model` (eval mode).
-        video: a video file, a folder of frames, a (T, H, W, 3) RGB uint8
-            array or a :class:`~mmcsted.utils.video_io.FrameReader`.
+        video: a video file, a folder of frame images (read in name
+            order, natural order for unpadded numbers: index ``i`` is the
+            ``i``-th image, as frame ``i`` of a video file), a (T, H, W, 3)
+            RGB uint8 array or a
+            :class:`~mmcsted.utils.video_io.FrameReader`. An image that
+            cannot be decoded raises ``VideoReadError`` naming it; a folder
+            without images raises it too.
         query: the English query.
         frames: 0-based frame indices (default: every frame).
         batch_size: clips per forward pass.
@@ -481,13 +590,21 @@ def iter_inference(model: nn.Module,
         input_size / clip_len / frame_interval: override the config's test
             settings (see :func:`inference_settings`).
         stats: a dict filled with the timing and cache statistics.
+        clip_mode / resize / resize_backend / image_backend: override the
+            config's test settings (see :func:`inference_settings`); e.g.
+            ``clip_mode='release'`` is the authors' clip, which near a video's
+            start is shifted: for 1-based frames ``f <= 8`` the model
+            segments frame 9 and that mask is returned for frame ``f``.
     """
     check_query(query)
-    settings = inference_settings(model)
-    input_size = input_size or settings['input_size']
-    clip_len = clip_len or settings['clip_len']
-    frame_interval = frame_interval or settings['frame_interval']
-    reader = open_video(video)
+    settings = _settings(model, input_size=input_size, clip_len=clip_len,
+                         frame_interval=frame_interval, clip_mode=clip_mode,
+                         resize=resize, resize_backend=resize_backend,
+                         image_backend=image_backend)
+    input_size = settings['input_size']
+    clip_len = settings['clip_len']
+    frame_interval = settings['frame_interval']
+    reader = open_video(video, image_backend=settings['image_backend'])
     own_reader = reader is not video
     stats = stats if stats is not None else {}
     try:
@@ -500,7 +617,9 @@ def iter_inference(model: nn.Module,
                             frame_interval,
                             input_size,
                             batch_size,
-                            keep_frames=return_frames)
+                            keep_frames=return_frames,
+                            clip_mode=settings['clip_mode'],
+                            resizer=_resizer(settings))
         bar = _Progress(len(targets), progress and len(stream) > 1,
                         f'segmenting "{query[:30]}"')
         model_time, done, first = 0., 0, None

@@ -1,15 +1,15 @@
 from .a2d_sentences import A2D_ACTIONS, A2D_ACTORS, A2DSentencesDataset
-from .clip_sampling import clip_around_frame
+from .clip_sampling import clip_around_frame, release_clip, sample_clip
 from .jhmdb_sentences import JHMDB_ACTIONS, JHMDBSentencesDataset
 from .transforms import (ClipColorJitter, DataLoadError, LoadActorMask,
                          PackActorSegInputs, RandomFlipWithQuery,
-                         ResizePadSquare, SampleClipAroundFrame, VideoDecode,
-                         VideoInit)
+                         ResizePadSquare, ResizeStretch,
+                         SampleClipAroundFrame, VideoDecode, VideoInit)
 
 __all__ = [
     'A2DSentencesDataset', 'JHMDBSentencesDataset', 'clip_around_frame',
-    'A2D_ACTORS', 'A2D_ACTIONS', 'JHMDB_ACTIONS', 'VideoInit',
-    'SampleClipAroundFrame', 'VideoDecode', 'LoadActorMask', 'DataLoadError',
-    'ResizePadSquare', 'RandomFlipWithQuery', 'ClipColorJitter',
-    'PackActorSegInputs'
+    'release_clip', 'sample_clip', 'A2D_ACTORS', 'A2D_ACTIONS',
+    'JHMDB_ACTIONS', 'VideoInit', 'SampleClipAroundFrame', 'VideoDecode',
+    'LoadActorMask', 'DataLoadError', 'ResizePadSquare', 'ResizeStretch',
+    'RandomFlipWithQuery', 'ClipColorJitter', 'PackActorSegInputs'
 ]

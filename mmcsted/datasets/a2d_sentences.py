@@ -313,12 +313,27 @@ class A2DMaskIndex:
         return len(todo)
 
 
-def resolve_video_source(data_root: str, vid: str,
-                         video_source: str) -> Tuple[Optional[str],
-                                                     Optional[str]]:
-    """(video_path, frame_dir) for one video; both None if absent."""
+def resolve_frame_root(data_root: str, frame_root: Optional[str]) -> str:
+    """The folder holding ``<vid>/<frame:05d>.jpg``: ``frame_root`` (relative
+    to ``data_root`` unless absolute), default ``<data_root>/Release/frames``.
+    """
+    if not frame_root:
+        return osp.join(data_root, FRAME_DIR)
+    if osp.isabs(frame_root):
+        return frame_root
+    return osp.join(data_root, frame_root)
+
+
+def resolve_video_source(
+        data_root: str,
+        vid: str,
+        video_source: str,
+        frame_root: Optional[str] = None
+) -> Tuple[Optional[str], Optional[str]]:
+    """(video_path, frame_dir) for one video; both None if absent.
+    ``frame_root``: see :func:`resolve_frame_root`."""
     mp4 = osp.join(data_root, CLIP_DIR, f'{vid}.mp4')
-    fdir = osp.join(data_root, FRAME_DIR, vid)
+    fdir = osp.join(resolve_frame_root(data_root, frame_root), vid)
     if video_source == 'frames':
         return None, (fdir if osp.isdir(fdir) else None)
     if video_source == 'mp4':
@@ -341,8 +356,17 @@ class A2DSentencesDataset(BaseDataset):
         split: ``'train'`` or ``'test'`` (videoset.csv subset 0 / 1).
         pipeline: transforms.
         video_source: ``'mp4'`` (``Release/clips320H/<vid>.mp4``),
-            ``'frames'`` (``Release/frames/<vid>/<frame:05d>.jpg``) or
+            ``'frames'`` (``<frame_root>/<vid>/<frame:05d>.jpg``) or
             ``'auto'`` (frames where a video's frame folder exists, else mp4).
+        frame_root: the folder of extracted frames, ``<frame_root>/<vid>/
+            <frame:05d>.jpg`` (1-based), relative to ``data_root`` unless
+            absolute. Default None: ``Release/frames``. The authors' test
+            code reads ``Release/frames_cv2`` (frames extracted with OpenCV;
+            ``tools/data/a2d_sentences/extract_frames.py`` writes it); pair it
+            with ``VideoDecode(image_backend='pillow')`` to read them as it
+            does. A missing frame folder follows ``on_missing_video``; a
+            missing or unreadable JPEG inside one is a load error naming the
+            file (``on_error`` of the loading transforms).
         drop_copy_instances: drop rows whose instance id is ``'1 (copy)'``
             (a duplicated annotation; public codebases drop it). If False the
             row counts as instance 1.
@@ -388,6 +412,7 @@ class A2DSentencesDataset(BaseDataset):
                  split: str = 'train',
                  pipeline: Sequence = (),
                  video_source: str = 'auto',
+                 frame_root: Optional[str] = None,
                  drop_copy_instances: bool = True,
                  on_missing_video: str = 'error',
                  cache_dir: Optional[str] = None,
@@ -410,6 +435,7 @@ class A2DSentencesDataset(BaseDataset):
                              f'got {on_missing_video!r}')
         self.split = split
         self.video_source = video_source
+        self.frame_root = frame_root
         self.drop_copy_instances = drop_copy_instances
         self.on_missing_video = on_missing_video
         self.cache_dir = cache_dir
@@ -480,7 +506,7 @@ class A2DSentencesDataset(BaseDataset):
         missing_videos = []
         for vid in needed:
             video_path, frame_dir = resolve_video_source(
-                root, vid, self.video_source)
+                root, vid, self.video_source, self.frame_root)
             if video_path is None and frame_dir is None:
                 missing_videos.append(vid)
             sources[vid] = (video_path, frame_dir)
@@ -507,15 +533,18 @@ class A2DSentencesDataset(BaseDataset):
                     f'{vid}: {found} of {rec.annotated_frames}',
                     n=rec.annotated_frames - found)
         if missing_videos:
+            frame_root = resolve_frame_root(root, self.frame_root)
+            frame_where = (f'{FRAME_DIR}/<vid>/' if not self.frame_root else
+                           osp.join(frame_root, '<vid>/'))
             where = {
                 'mp4': f'{CLIP_DIR}/<vid>.mp4',
-                'frames': f'{FRAME_DIR}/<vid>/',
-                'auto': f'{CLIP_DIR}/<vid>.mp4 or {FRAME_DIR}/<vid>/'
+                'frames': frame_where,
+                'auto': f'{CLIP_DIR}/<vid>.mp4 or {frame_where}'
             }[self.video_source]
             paths = [
                 osp.join(root, CLIP_DIR, f'{v}.mp4')
                 if self.video_source != 'frames' else osp.join(
-                    root, FRAME_DIR, v) for v in missing_videos
+                    frame_root, v) for v in missing_videos
             ]
             if self.on_missing_video == 'error':
                 raise FileNotFoundError(
@@ -635,11 +664,21 @@ class _FrameWriteError(OSError):
     pass
 
 
+FRAME_BACKENDS = ('decord', 'opencv')
+
+
 def extract_video_frames(video_path: str,
                          out_dir: str,
-                         jpeg_quality: int = 95,
-                         chunk: int = 32) -> int:
+                         jpeg_quality: Optional[int] = 95,
+                         chunk: int = 32,
+                         backend: str = 'decord') -> int:
     """Decode an mp4 into ``out_dir/<frame:05d>.jpg`` (1-based).
+
+    ``backend='decord'`` (default): decord, PyAV where decord fails.
+    ``backend='opencv'``: ``cv2.VideoCapture`` frame by frame, each BGR frame
+    written as it comes with ``cv2.imwrite`` (the authors' ``frames_cv2``
+    layout). ``jpeg_quality=None`` uses OpenCV's default JPEG settings
+    (quality 95); with a number, ``IMWRITE_JPEG_QUALITY`` is passed.
 
     Frames go to a temporary sibling folder that is renamed at the end, so
     ``out_dir`` exists only when complete (an interrupted run is redone, a
@@ -649,6 +688,9 @@ def extract_video_frames(video_path: str,
     import shutil
 
     import cv2
+    if backend not in FRAME_BACKENDS:
+        raise ValueError(f'backend must be one of {FRAME_BACKENDS}, got '
+                         f'{backend!r}')
     if osp.isdir(out_dir):
         return 0
     parent = osp.dirname(osp.abspath(out_dir))
@@ -660,14 +702,43 @@ def extract_video_frames(video_path: str,
             shutil.rmtree(tmp)
         os.makedirs(tmp)
 
-    def write(i, rgb):
-        if not cv2.imwrite(
-                osp.join(tmp, FRAME_TMPL.format(i)),
-                cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
-                [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]):
+    params = ([] if jpeg_quality is None else
+              [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
+
+    def write_bgr(i, bgr):
+        if not cv2.imwrite(osp.join(tmp, FRAME_TMPL.format(i)), bgr, params):
             raise _FrameWriteError(f'cannot write frames into {tmp}')
 
+    def write(i, rgb):
+        write_bgr(i, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
     fresh_tmp()
+    if backend == 'opencv':
+        cap = None
+        try:
+            if not osp.isfile(video_path):
+                raise FileNotFoundError(f'video not found: {video_path}')
+            cap = cv2.VideoCapture(video_path)
+            if not cap.isOpened():
+                raise ValueError(f'OpenCV cannot open {video_path}')
+            n = 0
+            while True:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                n += 1
+                write_bgr(n, bgr)
+            if n == 0:
+                raise ValueError(f'{video_path}: no frame decoded')
+            os.replace(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        finally:
+            if cap is not None:
+                cap.release()
+        return n
+
     reader = None
     try:
         try:  # decord, in chunks
@@ -699,3 +770,57 @@ def extract_video_frames(video_path: str,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return n
+
+
+def _extract_job(job):
+    vid, path, out_dir, quality, backend = job
+    try:
+        return vid, extract_video_frames(
+            path, out_dir, quality, backend=backend), None
+    except Exception as e:
+        return vid, 0, f'{type(e).__name__}: {e}'
+
+
+def extract_a2d_frames(data_root: str,
+                       vids: Sequence[str],
+                       frame_root: Optional[str] = None,
+                       jpeg_quality: Optional[int] = 95,
+                       backend: str = 'decord',
+                       workers: int = 1,
+                       progress: bool = True,
+                       log=print) -> List[str]:
+    """Extract ``Release/clips320H/<vid>.mp4`` of ``vids`` to
+    ``<frame_root>/<vid>/<frame:05d>.jpg`` (``frame_root`` as in
+    :func:`resolve_frame_root`) with :func:`extract_video_frames`; videos
+    whose folder exists are skipped (resumable). Returns the failures as
+    ``'<vid>: <reason>'`` (a missing mp4 is one)."""
+    out_root = resolve_frame_root(data_root, frame_root)
+    jobs, done, failed = [], 0, []
+    for vid in vids:
+        out_dir = osp.join(out_root, vid)
+        mp4 = osp.join(data_root, CLIP_DIR, f'{vid}.mp4')
+        if osp.isdir(out_dir):
+            done += 1
+        elif osp.isfile(mp4):
+            jobs.append((vid, mp4, out_dir, jpeg_quality, backend))
+        else:
+            failed.append(f'{vid}: {mp4} not found')
+    log(f'frames: {done} videos already extracted, {len(jobs)} to do')
+    from tqdm import tqdm
+    bar = dict(total=len(jobs), desc='extracting frames', unit='video',
+               disable=not progress)
+    if workers > 1 and len(jobs) > 1:
+        from multiprocessing import Pool
+        with Pool(workers) as pool:
+            for vid, _, err in tqdm(
+                    pool.imap_unordered(_extract_job, jobs), **bar):
+                if err:
+                    failed.append(f'{vid}: {err}')
+    else:
+        for job in tqdm(jobs, **bar):
+            vid, _, err = _extract_job(job)
+            if err:
+                failed.append(f'{vid}: {err}')
+    if failed:
+        log(f'frames: {len(failed)} videos failed: {failed[:10]}')
+    return failed

@@ -20,6 +20,34 @@ class VideoReadError(RuntimeError):
     """A video or frame cannot be read; the message names the file."""
 
 
+#: how frame images are decoded: OpenCV (``cv2.imread``, default) or Pillow
+#: (``Image.open(path).convert('RGB')``, as the CSTED authors' test code reads
+#: its JPEG frames; the two JPEG decoders may differ slightly).
+IMAGE_BACKENDS = ('cv2', 'pillow')
+
+
+def read_image(path: str, backend: str = 'cv2') -> np.ndarray:
+    """An image file as H x W x 3 RGB uint8; a missing, unreadable or
+    truncated file raises :class:`VideoReadError` naming it."""
+    if backend == 'cv2':
+        img = cv2.imread(path, cv2.IMREAD_COLOR)
+        if img is None:
+            what = 'missing' if not osp.exists(path) else 'unreadable'
+            raise VideoReadError(f'cannot read frame image {path} ({what})')
+        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    if backend == 'pillow':
+        from PIL import Image
+        try:
+            with Image.open(path) as im:
+                return np.asarray(im.convert('RGB'), dtype=np.uint8)
+        except Exception as e:  # FileNotFoundError, UnidentifiedImageError,
+            # OSError('image file is truncated ...'), ...
+            raise VideoReadError(f'cannot read frame image {path} '
+                                 f'({type(e).__name__}: {e})') from e
+    raise ValueError(f'image backend must be one of {IMAGE_BACKENDS}, got '
+                     f'{backend!r}')
+
+
 def _natural_key(name: str):
     return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', name)]
 
@@ -92,15 +120,32 @@ class ArrayFrameReader(FrameReader):
 
 
 class FolderFrameReader(FrameReader):
-    """Images of a folder in natural order (``1.jpg < 2.jpg < 10.jpg``), or
-    ``filename_tmpl.format(i + start_index)`` when a template is given."""
+    """Images of a folder in natural order (``1.jpg < 2.jpg < 10.jpg``; for
+    zero-padded names such as ``00001.jpg`` the same as sorting by name), or
+    ``filename_tmpl.format(i + start_index)`` when a template is given.
+
+    Index ``i`` (0-based) is the ``i``-th image, so a folder of the frames of
+    a video file numbers them as the video file does. Files whose extension
+    is not in :data:`IMAGE_EXTENSIONS` are ignored; a folder without images
+    raises :class:`VideoReadError`, and so does an image that cannot be
+    decoded (naming it) when it is read.
+
+    Args:
+        image_backend: ``'cv2'`` (default) or ``'pillow'``
+            (see :func:`read_image`).
+    """
 
     def __init__(self,
                  folder: str,
                  filename_tmpl: Optional[str] = None,
-                 start_index: int = 1):
+                 start_index: int = 1,
+                 image_backend: str = 'cv2'):
         if not osp.isdir(folder):
             raise FileNotFoundError(f'frame folder not found: {folder}')
+        if image_backend not in IMAGE_BACKENDS:
+            raise ValueError(f'image_backend must be one of {IMAGE_BACKENDS},'
+                             f' got {image_backend!r}')
+        self.image_backend = image_backend
         self.name = folder
         if filename_tmpl:
             names, i = [], start_index
@@ -118,11 +163,7 @@ class FolderFrameReader(FrameReader):
         self.num_frames = len(self.paths)
 
     def read(self, index: int) -> np.ndarray:
-        path = self.paths[index]
-        img = cv2.imread(path, cv2.IMREAD_COLOR)
-        if img is None:
-            raise VideoReadError(f'cannot read frame image {path}')
-        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        return read_image(self.paths[index], self.image_backend)
 
 
 class DecordFrameReader(FrameReader):
@@ -297,15 +338,19 @@ def open_video_file(path: str,
                          f'not a video): ' + '; '.join(reasons))
 
 
-def open_video(video, filename_tmpl: Optional[str] = None) -> FrameReader:
+def open_video(video,
+               filename_tmpl: Optional[str] = None,
+               image_backend: str = 'cv2') -> FrameReader:
     """A :class:`FrameReader` for a video file path, a folder of frames, a
-    (T, H, W, 3) RGB array / list of frames, or a reader (returned as is)."""
+    (T, H, W, 3) RGB array / list of frames, or a reader (returned as is).
+    ``image_backend`` decodes the images of a folder (:func:`read_image`)."""
     if isinstance(video, FrameReader):
         return video
     if isinstance(video, (str, os.PathLike)):
         video = os.fspath(video)
         if osp.isdir(video):
-            return FolderFrameReader(video, filename_tmpl)
+            return FolderFrameReader(video, filename_tmpl,
+                                     image_backend=image_backend)
         return open_video_file(video)
     if isinstance(video, np.ndarray) or (isinstance(video,
                                                     (list, tuple)) and video
@@ -318,15 +363,14 @@ def open_video(video, filename_tmpl: Optional[str] = None) -> FrameReader:
 def read_frame(video_path: Optional[str] = None,
                frame_dir: Optional[str] = None,
                frame_id: int = 1,
-               filename_tmpl: str = '{:05d}.jpg') -> np.ndarray:
+               filename_tmpl: str = '{:05d}.jpg',
+               image_backend: str = 'cv2') -> np.ndarray:
     """One RGB frame by its 1-based number (the datasets' ``frame_id``) from a
     video file or a frame folder."""
     if frame_dir:
-        path = osp.join(frame_dir, filename_tmpl.format(frame_id))
-        img = cv2.imread(path, cv2.IMREAD_COLOR)
-        if img is None:
-            raise VideoReadError(f'cannot read frame image {path}')
-        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        return read_image(
+            osp.join(frame_dir, filename_tmpl.format(frame_id)),
+            image_backend)
     if not video_path:
         raise ValueError('read_frame needs a video_path or a frame_dir')
     with open_video_file(video_path) as reader:

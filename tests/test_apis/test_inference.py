@@ -38,7 +38,12 @@ def test_init_model_takes_the_vocabulary_from_the_checkpoint(
         tiny_model.spatial_encoder.text_encoder.vocab.words
     assert inference_settings(model) == dict(input_size=64,
                                              clip_len=8,
-                                             frame_interval=1)
+                                             frame_interval=1,
+                                             clip_mode='centred',
+                                             resize='pad_square',
+                                             resize_backend='cv2',
+                                             interpolation='bilinear',
+                                             image_backend='cv2')
     for k, v in tiny_model.state_dict().items():
         if isinstance(v, torch.Tensor):
             torch.testing.assert_close(model.state_dict()[k], v)

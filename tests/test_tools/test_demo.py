@@ -80,3 +80,48 @@ def test_demo_arguments(tmp_path):
         demo.parse_args(['v.mp4', 'q', '--checkpoint', 'x', '--frames', 'a'])
     with pytest.raises(FileNotFoundError, match='generate.py'):
         demo.synthetic_example(str(tmp_path / 'nothing'))
+
+
+def test_demo_on_a_folder_of_frames(small_video, tiny_checkpoint, tmp_path,
+                                    capsys):
+    """A folder of frame images is a video: same numbering as the mp4."""
+    from mmcsted.utils.video_io import open_video
+    from tests.helpers import write_frame_folder
+    path, _ = small_video
+    with open_video(path) as reader:
+        decoded = [f for _, f in reader.iter_frames(range(reader.num_frames))]
+    folder = tmp_path / 'frames'
+    write_frame_folder(folder, decoded, ext='png')
+    outs = {}
+    for name, video in (('mp4', path), ('dir', str(folder))):
+        outs[name] = tmp_path / f'png_{name}'
+        assert demo.main([
+            video, 'the red dog', '--checkpoint', tiny_checkpoint,
+            '--png-dir',
+            str(outs[name]), '--frames', '0', '5-6', '19', '--no-progress'
+        ]) == 0
+    names = sorted(os.listdir(outs['dir']))
+    assert names == sorted(os.listdir(outs['mp4'])) == [
+        '00000.png', '00005.png', '00006.png', '00019.png'
+    ]
+    for n in names:  # lossless frames: the same overlays
+        a = cv2.imread(str(outs['dir'] / n))
+        b = cv2.imread(str(outs['mp4'] / n))
+        assert (a == b).all()
+    assert 'inference: 4 frames' in capsys.readouterr().out
+
+
+def test_demo_folder_errors(tiny_checkpoint, tmp_path, capsys):
+    from tests.helpers import make_frames, write_frame_folder
+    folder = tmp_path / 'frames'
+    write_frame_folder(folder, make_frames(num_frames=5), ext='jpg')
+    (folder / '00003.jpg').write_bytes(b'broken')
+    args = ['a dog', '--checkpoint', tiny_checkpoint, '--png-dir',
+            str(tmp_path / 'out'), '--no-progress']
+    assert demo.main([str(folder)] + args) == 1
+    assert '00003.jpg' in capsys.readouterr().err
+    (tmp_path / 'empty').mkdir()
+    assert demo.main([str(tmp_path / 'empty')] + args) == 1
+    assert 'no image files' in capsys.readouterr().err
+    assert demo.main([str(tmp_path / 'missing')] + args) == 1
+    assert 'missing' in capsys.readouterr().err

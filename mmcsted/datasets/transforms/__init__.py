@@ -2,10 +2,12 @@ from .formatting import PackActorSegInputs
 from .loading import (DataLoadError, LoadActorMask, SampleClipAroundFrame,
                       VideoDecode, VideoInit)
 from .processing import (ClipColorJitter, RandomFlipWithQuery,
-                         ResizePadSquare, swap_words)
+                         ResizePadSquare, ResizeStretch, pil_resize,
+                         release_mask_resize, swap_words)
 
 __all__ = [
     'VideoInit', 'SampleClipAroundFrame', 'VideoDecode', 'LoadActorMask',
-    'DataLoadError', 'ResizePadSquare', 'RandomFlipWithQuery',
+    'DataLoadError', 'ResizePadSquare', 'ResizeStretch', 'pil_resize',
+    'release_mask_resize', 'RandomFlipWithQuery',
     'ClipColorJitter', 'swap_words', 'PackActorSegInputs'
 ]

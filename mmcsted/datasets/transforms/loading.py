@@ -16,13 +16,13 @@ import os
 import os.path as osp
 from typing import Dict, Optional
 
-import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.logging import print_log
 
 from mmcsted.registry import TRANSFORMS
-from ..clip_sampling import clip_around_frame
+from mmcsted.utils.video_io import IMAGE_BACKENDS, read_image
+from ..clip_sampling import CLIP_MODES, sample_clip
 
 
 class DataLoadError(RuntimeError):
@@ -149,6 +149,16 @@ class VideoInit(_OnError, BaseTransform):
             n = 0
             while tmpl.format(n + 1) in names:
                 n += 1
+            # a hole in the numbering is not the end of the video
+            later = [
+                k for k in range(n + 2, n + 2 + len(names))
+                if tmpl.format(k) in names
+            ]
+            if later:
+                return self._fail(
+                    results, f'frame folder {frame_dir} has a gap: '
+                    f'{tmpl.format(n + 1)} is missing but '
+                    f'{tmpl.format(later[0])} exists')
             results['video_reader'] = None
         elif video_path:
             if not osp.isfile(video_path):
@@ -194,41 +204,72 @@ class VideoInit(_OnError, BaseTransform):
 class SampleClipAroundFrame(BaseTransform):
     """Choose the ``clip_len`` frames around the target frame.
 
-    Frame ``i`` = ``frame_id + (i - clip_len // 2) * frame_interval``, clamped
-    to ``[1, num_frames]`` (see :func:`clip_around_frame`).
+    ``mode='centred'`` (default): frame ``i`` = ``frame_id + (i - clip_len //
+    2) * frame_interval``, clamped to ``[1, num_frames]`` (see
+    :func:`~mmcsted.datasets.clip_sampling.clip_around_frame`); the target
+    is always at index ``clip_len // 2``.
+
+    ``mode='release'``: the authors' released test clip (see
+    :func:`~mmcsted.datasets.clip_sampling.release_clip`): ``start =
+    max(1, frame_id - (clip_len // 2) * frame_interval)``, frames ``start,
+    start + frame_interval, ...``; for ``clip_len=8, frame_interval=2``:
+    ``max(1, f - 8), ..., + 14``, the spatial frame (index 4) being ``f``
+    when ``f > 8`` and frame 9 otherwise. Frames past the video's end (where
+    the release's loader would fail on a missing JPEG) are clamped to the
+    last frame; each such clip is counted (``num_clamped``) and logged.
 
     Required keys: ``frame_id`` (1-based), ``num_frames`` (else
     ``total_frames``).
 
     Added keys: ``frame_inds`` (list of 1-based frame numbers),
-    ``target_index`` (= ``clip_len // 2``), ``clamped`` (bool), ``clip_len``,
-    ``frame_interval``.
+    ``target_index`` (= ``clip_len // 2``: the frame the spatial encoder
+    takes), ``clamped`` (bool), ``clip_len``, ``frame_interval``,
+    ``clip_mode``.
     """
 
-    def __init__(self, clip_len: int = 8, frame_interval: int = 1):
+    def __init__(self,
+                 clip_len: int = 8,
+                 frame_interval: int = 1,
+                 mode: str = 'centred'):
         if clip_len < 1 or frame_interval < 1:
             raise ValueError('clip_len and frame_interval must be >= 1')
+        if mode not in CLIP_MODES:
+            raise ValueError(f'mode must be one of {CLIP_MODES}, got '
+                             f'{mode!r}')
         self.clip_len = clip_len
         self.frame_interval = frame_interval
+        self.mode = mode
+        self.num_clamped = 0
 
     def transform(self, results: Dict) -> Dict:
         num_frames = results.get('num_frames', results.get('total_frames'))
         if num_frames is None:
             raise KeyError('SampleClipAroundFrame needs "num_frames" (from '
                            'VideoInit) or "total_frames"')
-        frames, target_index, clamped = clip_around_frame(
+        frames, target_index, clamped = sample_clip(
             int(results['frame_id']), int(num_frames), self.clip_len,
-            self.frame_interval)
+            self.frame_interval, self.mode)
+        if clamped and self.mode == 'release':
+            self.num_clamped += 1
+            print_log(
+                f'release clip of {_video_name(results)} frame '
+                f'{results["frame_id"]}: frames past the last one '
+                f'({num_frames}) repeat it: {frames} (the release would fail '
+                f'on a missing JPEG here) [{self.num_clamped} such clips in '
+                'this process]',
+                logger='current',
+                level=logging.WARNING)
         results['frame_inds'] = frames
         results['target_index'] = target_index
         results['clamped'] = clamped
         results['clip_len'] = self.clip_len
         results['frame_interval'] = self.frame_interval
+        results['clip_mode'] = self.mode
         return results
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(clip_len={self.clip_len}, '
-                f'frame_interval={self.frame_interval})')
+                f'frame_interval={self.frame_interval}, mode={self.mode!r})')
 
 
 @TRANSFORMS.register_module()
@@ -239,23 +280,32 @@ class VideoDecode(_OnError, BaseTransform):
 
     Added keys: ``imgs`` (list of H x W x 3 RGB uint8 arrays), ``ori_shape``
     and ``img_shape`` (H, W). Removes ``video_reader``.
+
+    Args:
+        on_error: see the module doc.
+        image_backend: how frame images of a ``frame_dir`` are decoded:
+            ``'cv2'`` (default, ``cv2.imread``) or ``'pillow'``
+            (``Image.open(path).convert('RGB')``, as the authors' test code
+            reads its JPEG frames; a truncated JPEG is an error there, while
+            OpenCV may decode what it can). Videos are decoded as before.
     """
 
-    def __init__(self, on_error: str = 'auto'):
+    def __init__(self, on_error: str = 'auto', image_backend: str = 'cv2'):
         self.on_error = self._check_policy(on_error)
+        if image_backend not in IMAGE_BACKENDS:
+            raise ValueError(f'image_backend must be one of {IMAGE_BACKENDS},'
+                             f' got {image_backend!r}')
+        self.image_backend = image_backend
 
     def _read_frames(self, results: Dict, wanted):
         frame_dir = results.get('frame_dir')
         if frame_dir:
             tmpl = results.get('filename_tmpl', '{:05d}.jpg')
-            out = {}
-            for f in wanted:
-                path = osp.join(frame_dir, tmpl.format(f))
-                img = cv2.imread(path, cv2.IMREAD_COLOR)
-                if img is None:
-                    raise DataLoadError(f'cannot read frame {path}')
-                out[f] = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-            return out
+            return {
+                f: read_image(
+                    osp.join(frame_dir, tmpl.format(f)), self.image_backend)
+                for f in wanted
+            }
         reader = results.pop('video_reader', None)
         if reader is not None:  # decord, PyAV where it fails
             return read_video_frames(results['video_path'], wanted, reader)

@@ -77,6 +77,133 @@ class ResizePadSquare(BaseTransform):
                 f'pad_val={self.pad_val})')
 
 
+def pil_resize(img: np.ndarray,
+               size_wh: Tuple[int, int],
+               interpolation: str = 'bilinear') -> np.ndarray:
+    """Resize an H x W x C (or H x W) uint8 image with Pillow's
+    ``Image.resize`` (what torchvision's ``transforms.Resize`` does on a PIL
+    image). Pillow's bilinear filter widens its support when downscaling (it
+    antialiases), so it differs from OpenCV's ``INTER_LINEAR``."""
+    from PIL import Image
+    filters = getattr(Image, 'Resampling', Image)
+    names = {
+        'nearest': filters.NEAREST,
+        'bilinear': filters.BILINEAR,
+        'bicubic': filters.BICUBIC,
+    }
+    if interpolation not in names:
+        raise ValueError(f'interpolation must be one of {list(names)}, got '
+                         f'{interpolation!r}')
+    if img.dtype != np.uint8:
+        raise TypeError(f'pil_resize takes uint8 images, got {img.dtype}')
+    out = Image.fromarray(np.ascontiguousarray(img)).resize(
+        (int(size_wh[0]), int(size_wh[1])), names[interpolation])
+    return np.asarray(out, dtype=np.uint8)
+
+
+def release_mask_resize(mask: np.ndarray, size_hw: Tuple[int,
+                                                         int]) -> np.ndarray:
+    """The release's resize of a ground-truth mask (its ``ResizeAnnotation``
+    followed by ``mask[mask > 0] = 1``): ``F.interpolate`` bilinear with
+    ``align_corners=True`` on the float mask, then every value > 0 is
+    foreground. Returns uint8 {0, 1}."""
+    import torch
+    import torch.nn.functional as F
+    t = torch.from_numpy(np.ascontiguousarray(mask)).float()[None, None]
+    out = F.interpolate(
+        t, size=tuple(int(v) for v in size_hw), mode='bilinear',
+        align_corners=True)[0, 0]
+    return (out > 0).numpy().astype(np.uint8)
+
+
+@TRANSFORMS.register_module()
+class ResizeStretch(BaseTransform):
+    """Stretch every frame to ``size`` (no aspect ratio kept, no padding), as
+    the authors' released test code does (``transforms.Resize((320, 320))``
+    on PIL images).
+
+    Required keys: ``imgs`` (RGB uint8). Modified: ``imgs`` (still uint8:
+    the model's data preprocessor with mean 0 / std 255 then gives the
+    release's ``ToTensor`` values exactly), ``gt_mask`` if present (training
+    pipelines; see ``mask_resize``). Added: ``img_shape`` = ``pad_shape`` =
+    ``(H, W)`` of ``size``, ``scale_factor`` ``(w_scale, h_scale)`` relative to
+    ``ori_shape`` (kept; set from the frames if absent).
+
+    Args:
+        size: an int (square) or ``(H, W)``. Defaults to 320.
+        backend: ``'pillow'`` (default; ``Image.resize``, exactly the release)
+            or ``'cv2'`` (``cv2.resize``, which does not antialias).
+        interpolation: ``'bilinear'`` (default), ``'nearest'``, ``'bicubic'``
+            (``'area'`` too with ``backend='cv2'``).
+        mask_resize: how a ``gt_mask`` already in the results is resized:
+            ``'release'`` (default; bilinear with ``align_corners=True``, then
+            ``> 0``, the release's targets, see :func:`release_mask_resize`)
+            or ``'nearest'``. In test pipelines load the mask after this
+            transform: it then stays at the original size for evaluation.
+    """
+
+    def __init__(self,
+                 size: Union[int, Sequence[int]] = 320,
+                 backend: str = 'pillow',
+                 interpolation: str = 'bilinear',
+                 mask_resize: str = 'release'):
+        if isinstance(size, int):
+            size = (size, size)
+        if len(size) != 2 or min(size) < 1:
+            raise ValueError(f'size must be an int or (H, W), got {size}')
+        if backend not in ('pillow', 'cv2'):
+            raise ValueError(f"backend must be 'pillow' or 'cv2', got "
+                             f'{backend!r}')
+        allowed = ('nearest', 'bilinear', 'bicubic') + (
+            ('area', ) if backend == 'cv2' else ())
+        if interpolation not in allowed:
+            raise ValueError(f'interpolation must be one of {allowed} with '
+                             f'backend={backend!r}, got {interpolation!r}')
+        if mask_resize not in ('release', 'nearest'):
+            raise ValueError("mask_resize must be 'release' or 'nearest', "
+                             f'got {mask_resize!r}')
+        self.size = (int(size[0]), int(size[1]))
+        self.backend = backend
+        self.interpolation = interpolation
+        self.mask_resize = mask_resize
+
+    def resize_frame(self, img: np.ndarray) -> np.ndarray:
+        h, w = self.size
+        if self.backend == 'pillow':
+            return pil_resize(img, (w, h), self.interpolation)
+        if img.shape[:2] == (h, w):
+            return img
+        return cv2.resize(
+            img, (w, h), interpolation=_INTERP[self.interpolation])
+
+    def transform(self, results: Dict) -> Dict:
+        imgs = results['imgs']
+        fh, fw = imgs[0].shape[:2]
+        ori_h, ori_w = results.setdefault('ori_shape', (fh, fw))[:2]
+        h, w = self.size
+        results['imgs'] = [self.resize_frame(img) for img in imgs]
+        if results.get('gt_mask') is not None:
+            mask = results['gt_mask']
+            if mask.shape[:2] != (fh, fw):
+                raise ValueError(f'gt_mask is {mask.shape[:2]} but the frames '
+                                 f'are {(fh, fw)}')
+            if self.mask_resize == 'release':
+                results['gt_mask'] = release_mask_resize(mask, (h, w))
+            else:
+                results['gt_mask'] = cv2.resize(
+                    mask, (w, h), interpolation=cv2.INTER_NEAREST)
+        results['img_shape'] = (h, w)
+        results['pad_shape'] = (h, w)
+        results['scale_factor'] = (w / ori_w, h / ori_h)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(size={self.size}, '
+                f'backend={self.backend!r}, '
+                f'interpolation={self.interpolation!r}, '
+                f'mask_resize={self.mask_resize!r})')
+
+
 # Words whose meaning mirrors under a horizontal flip.
 DEFAULT_SWAP_WORDS = {
     'left': 'right',

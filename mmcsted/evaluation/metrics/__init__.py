@@ -1,3 +1,3 @@
-from .refer_seg_metric import ReferSegMetric
+from .refer_seg_metric import ReferSegMetric, release_masks
 
-__all__ = ['ReferSegMetric']
+__all__ = ['ReferSegMetric', 'release_masks']

@@ -11,6 +11,9 @@ samples (one sample = one (query, annotated frame) pair, one prediction each):
 Later work (MTTR, ReferFormer) reports a COCO mask mAP (pycocotools, useCats=0)
 under the same name "mAP"; that is a different number, available here
 (``coco_map=True``) as ``coco_mAP`` / ``coco_AP50`` / ``coco_AP75``.
+
+``protocol='release'`` scores exactly as the authors' released test code
+(``utils/tool.report_evaluation_result``): see :func:`release_masks`.
 """
 import contextlib
 import csv
@@ -122,6 +125,58 @@ def _format_table(title: str, headers: Sequence[str],
     return '\n'.join(out)
 
 
+PROTOCOLS = ('mmcsted', 'release')
+
+
+def release_masks(score_input: np.ndarray,
+                  gt: np.ndarray,
+                  max_ratio: float = 0.5,
+                  gt_round_trip: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+    """The prediction and ground truth that the authors' release scores.
+
+    Its ``report_evaluation_result`` takes the probability map at the model's
+    input size (320 x 320), ``res = sigmoid(logits) * 255`` (float32), keeps
+    ``res > max(res) * 0.5`` as a uint8 mask *at that size*, and resizes that
+    binary mask to the frame size with ``cv2.resize(mask, (W, H))``
+    (``INTER_LINEAR``); its ground truth is the frame's mask resized to the
+    input size by ``F.interpolate(bilinear, align_corners=True)``, set to 1
+    where > 0, cast to uint8 and resized back with ``cv2.resize(gt, (W,
+    H))``. (H, W) is the frame size: the release takes it from its test list,
+    whose frames are the clips320H frames the masks are drawn on.
+
+    Args:
+        score_input: (h, w) foreground probability (sigmoid) at the input size.
+        gt: (H, W) ground truth at the frame size, foreground > 0.
+        max_ratio: the release's 0.5.
+        gt_round_trip: resize the ground truth to the input size and back as
+            the release does (True); False keeps it as it is.
+
+    Returns:
+        (pred, gt) as (H, W) bool arrays.
+    """
+    import cv2
+    score_input = np.asarray(score_input, dtype=np.float32)
+    gt = np.asarray(gt)
+    if score_input.ndim != 2 or gt.ndim != 2:
+        raise ValueError(f'release_masks takes 2-D maps, got '
+                         f'{score_input.shape} and {gt.shape}')
+    h_in, w_in = score_input.shape
+    big_h, big_w = gt.shape
+    res = score_input * np.float32(255.0)
+    small = (res > res.max() * max_ratio).astype(np.uint8)
+    pred = cv2.resize(small, (big_w, big_h)) == 1
+    if gt_round_trip:
+        gt_t = torch.from_numpy((gt > 0).astype(np.float32))[None, None]
+        gt_small = F.interpolate(
+            gt_t, size=(h_in, w_in), mode='bilinear',
+            align_corners=True)[0, 0].numpy()
+        gt_small = (gt_small > 0).astype(np.uint8)
+        gt = cv2.resize(gt_small, (big_w, big_h)) == 1
+    else:
+        gt = gt > 0
+    return pred, gt
+
+
 @METRICS.register_module()
 class ReferSegMetric(BaseMetric):
     """IoU-based metrics of language-queried actor segmentation.
@@ -155,6 +210,21 @@ class ReferSegMetric(BaseMetric):
       ``max_ratio * max``.
     * ``'threshold'``: ``pred = score >= threshold``.
     * ``'pred_mask'``: use the sample's ``pred_mask`` (> 0) as is.
+
+    **The release's protocol** (``protocol='release'``; default
+    ``'mmcsted'``, all of the above): the prediction is binarised at the
+    model's *input* size and the binary mask resized to the frame size, and
+    the ground truth goes to the input size and back, exactly as the
+    authors' test code does (see :func:`release_masks`). Each data sample
+    then needs ``pred_score_input.data``: the (1, h, w) probability at the
+    input size before any resize back, which ``CSTED`` stores when its
+    ``test_cfg`` has ``keep_input_score=True``; (H, W) is the size of
+    ``gt_mask`` (the frame size). ``binarize`` must be ``'max_ratio'``;
+    ``max_ratio``, ``iou_smooth`` and ``precision_op`` apply as given (their
+    defaults are the release's). ``release_gt_round_trip=False`` leaves the
+    ground truth at its own size (to see what the round trip alone changes).
+    With ``coco_map=True`` the detection score is taken from the input-size
+    map.
 
     **Per-sample IoU.** With ``I = |pred & gt|``, ``U = |pred | gt|`` (pixel
     counts at the ground-truth size) and ``s = iou_smooth``::
@@ -229,7 +299,15 @@ class ReferSegMetric(BaseMetric):
         coco_map (bool): also compute COCO mask mAP. Defaults to False.
         coco_score (str): ``'mean_in_mask'`` or ``'max'``.
             Defaults to ``'mean_in_mask'``.
+        protocol (str): ``'mmcsted'`` or ``'release'`` (above).
+            Defaults to ``'mmcsted'``.
+        release_gt_round_trip (bool): with ``protocol='release'``, resize
+            the ground truth to the input size and back. Defaults to True.
         out_file_path (str, optional): per-sample dump. Defaults to None.
+        out_file_tag (str, optional): inserted before the dump's extension
+            (``res.json`` -> ``res.<tag>.json``), so that two metrics of one
+            evaluator given the same ``out_file_path`` (``tools/test.py
+            --out``) write two files. Defaults to None.
         check_duplicates (bool): raise on duplicate sample keys.
             Defaults to True.
         collect_device, prefix, collect_dir: see ``BaseMetric``. Without a
@@ -247,7 +325,10 @@ class ReferSegMetric(BaseMetric):
                  threshold: float = 0.5,
                  coco_map: bool = False,
                  coco_score: str = 'mean_in_mask',
+                 protocol: str = 'mmcsted',
+                 release_gt_round_trip: bool = True,
                  out_file_path: Optional[str] = None,
+                 out_file_tag: Optional[str] = None,
                  check_duplicates: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
@@ -265,6 +346,13 @@ class ReferSegMetric(BaseMetric):
         if coco_score not in ('mean_in_mask', 'max'):
             raise ValueError("`coco_score` must be 'mean_in_mask' or 'max', "
                              f'got {coco_score!r}')
+        if protocol not in PROTOCOLS:
+            raise ValueError(f'`protocol` must be one of {PROTOCOLS}, got '
+                             f'{protocol!r}')
+        if protocol == 'release' and binarize != 'max_ratio':
+            raise ValueError("protocol='release' binarises at max_ratio x "
+                             f"the map's maximum: binarize={binarize!r} does "
+                             'not apply')
         if iou_smooth < 0:
             raise ValueError(f'`iou_smooth` must be >= 0, got {iou_smooth}')
         if out_file_path is not None and not isinstance(out_file_path, str):
@@ -276,7 +364,10 @@ class ReferSegMetric(BaseMetric):
         self.threshold = float(threshold)
         self.coco_map = bool(coco_map)
         self.coco_score = coco_score
+        self.protocol = protocol
+        self.release_gt_round_trip = bool(release_gt_round_trip)
         self.out_file_path = out_file_path
+        self.out_file_tag = out_file_tag
         self.check_duplicates = bool(check_duplicates)
 
     # ------------------------------------------------------------------ #
@@ -323,6 +414,21 @@ class ReferSegMetric(BaseMetric):
             pred = score >= self.threshold
         return pred, score
 
+    def _release(self, sample: Any, gt: torch.Tensor
+                 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(pred, gt, input-size score) of ``protocol='release'``."""
+        data = _field_data(_get(sample, 'pred_score_input'))
+        if data is None:
+            raise KeyError(
+                "protocol='release' needs `pred_score_input` in every data "
+                'sample: the probability at the model input size, before '
+                "the resize back (set the model's test_cfg "
+                'keep_input_score=True)')
+        score = _to_2d_tensor(data, 'pred_score_input').float()
+        pred, gt_r = release_masks(score.numpy(), gt.numpy(), self.max_ratio,
+                                   self.release_gt_round_trip)
+        return torch.from_numpy(pred), torch.from_numpy(gt_r), score
+
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Compute I, U and IoU of every sample and keep them (not masks)."""
         for sample in data_samples:
@@ -331,7 +437,12 @@ class ReferSegMetric(BaseMetric):
                 raise KeyError('every data sample needs `gt_mask`')
             gt = _to_2d_tensor(gt_data, 'gt_mask') > 0
             gt_hw = (int(gt.shape[0]), int(gt.shape[1]))
-            pred, score = self._binarize(sample, gt_hw)
+            if self.protocol == 'release':
+                pred, gt, score = self._release(sample, gt)
+                score_mask = score > self.max_ratio * score.max()
+            else:
+                pred, score = self._binarize(sample, gt_hw)
+                score_mask = pred
 
             inter = int((pred & gt).sum().item())
             union = int((pred | gt).sum().item())
@@ -357,8 +468,9 @@ class ReferSegMetric(BaseMetric):
                     np.asfortranarray(gt.numpy().astype(np.uint8)))
                 if score is None:
                     det_score = 1.0
-                elif self.coco_score == 'mean_in_mask' and bool(pred.any()):
-                    det_score = float(score[pred].mean())
+                elif self.coco_score == 'mean_in_mask' and bool(
+                        score_mask.any()):
+                    det_score = float(score[score_mask].mean())
                 else:
                     det_score = float(score.max())
                 result['coco_score'] = det_score
@@ -525,6 +637,9 @@ class ReferSegMetric(BaseMetric):
                 isinstance(r['sample_idx'], int) for r in records):
             records.sort(key=lambda r: r['sample_idx'])
         path = self.out_file_path
+        if self.out_file_tag:
+            stem, ext = osp.splitext(path)
+            path = f'{stem}.{self.out_file_tag}{ext}'
         dirname = osp.dirname(osp.abspath(path))
         mkdir_or_exist(dirname)
         if path.lower().endswith('.csv'):
@@ -577,8 +692,9 @@ class ReferSegMetric(BaseMetric):
 
         main_rows = [(k, v) for k, v in metrics.items()]
         table = _format_table(
-            f'Referring segmentation ({n} samples; percent; P@X uses IoU '
-            f'{self.precision_op} X; AP_paper = mean P@0.50:0.05:0.95)',
+            f'Referring segmentation ({n} samples; {self.protocol} protocol; '
+            f'percent; P@X uses IoU {self.precision_op} X; AP_paper = mean '
+            'P@0.50:0.05:0.95)',
             ['metric', 'value'], main_rows)
         print_log('\n' + table, logger='current')
 

@@ -40,45 +40,12 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _extract_one(job):
-    from mmcsted.datasets.a2d_sentences import extract_video_frames
-    vid, path, out_dir, quality = job
-    try:
-        return vid, extract_video_frames(path, out_dir, quality), None
-    except Exception as e:
-        return vid, 0, f'{type(e).__name__}: {e}'
-
-
 def extract_frames(root, vids, quality=95, workers=1):
-    from tqdm import tqdm
-
-    from mmcsted.datasets import a2d_sentences as a2d
-    jobs, done = [], 0
-    for vid in vids:
-        out_dir = osp.join(root, a2d.FRAME_DIR, vid)
-        mp4 = osp.join(root, a2d.CLIP_DIR, f'{vid}.mp4')
-        if osp.isdir(out_dir):
-            done += 1
-        elif osp.isfile(mp4):
-            jobs.append((vid, mp4, out_dir, quality))
-    print(f'frames: {done} videos already extracted, {len(jobs)} to do')
-    failed = []
-    if workers > 1:
-        from multiprocessing import Pool
-        with Pool(workers) as pool:
-            results = pool.imap_unordered(_extract_one, jobs)
-            for vid, n, err in tqdm(results, total=len(jobs),
-                                    desc='extracting frames', unit='video'):
-                if err:
-                    failed.append(f'{vid}: {err}')
-    else:
-        for job in tqdm(jobs, desc='extracting frames', unit='video'):
-            vid, n, err = _extract_one(job)
-            if err:
-                failed.append(f'{vid}: {err}')
-    if failed:
-        print(f'frames: {len(failed)} videos failed: {failed[:10]}')
-    return failed
+    """Decode the videos to ``Release/frames`` (decord, PyAV fallback); see
+    ``extract_frames.py`` for the authors' OpenCV ``frames_cv2`` layout."""
+    from mmcsted.datasets.a2d_sentences import extract_a2d_frames
+    return extract_a2d_frames(
+        root, vids, jpeg_quality=quality, workers=workers)
 
 
 def main(argv=None) -> int:
