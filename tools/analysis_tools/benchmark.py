@@ -19,14 +19,13 @@ import time
 import torch
 from mmengine.config import Config, DictAction
 
-from mmcsted.registry import MODELS
 from mmcsted.utils import register_all_modules
 from mmcsted.utils.complexity import _TensorInputs
 
 try:  # get_flops.py sits next to this file
-    from get_flops import offline
+    from get_flops import build_offline
 except ImportError:  # imported as tools.analysis_tools.benchmark
-    from .get_flops import offline
+    from .get_flops import build_offline
 
 
 def _sync(device):
@@ -81,7 +80,7 @@ def build(args):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    model = MODELS.build(offline(cfg.model.to_dict()))
+    model = build_offline(cfg.model.to_dict())
     if args.checkpoint:
         from mmengine.runner import load_checkpoint
         load_checkpoint(model, args.checkpoint, map_location='cpu')

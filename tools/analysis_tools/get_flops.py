@@ -8,11 +8,26 @@ used, the GRU cost does not depend on its size).
 """
 import argparse
 
+import torch
+
 from mmengine.config import Config, DictAction
 
 from mmcsted.registry import MODELS
 from mmcsted.utils import register_all_modules
 from mmcsted.utils.complexity import model_complexity
+
+
+def build_offline(model_cfg: dict):
+    """The model of a config with no download: no Pretrained weights, and
+    placeholder vocabularies (also for text encoders that wait for the
+    checkpoint's vocabulary, such as the release's GloVe encoder)."""
+    model = MODELS.build(offline(model_cfg))
+    for module in model.modules():
+        if getattr(module, 'awaits_vocab', False) and hasattr(
+                module, 'set_vocabulary'):
+            module.set_vocabulary(['word'],
+                                  torch.zeros(1, module.embed_dims))
+    return model
 
 
 def offline(node):
@@ -42,7 +57,7 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    model = MODELS.build(offline(cfg.model.to_dict()))
+    model = build_offline(cfg.model.to_dict())
     t, h, w = args.shape or (model.clip_len, 320, 320)
     result = model_complexity(model, t, h, w, show_table=args.table)
     if args.table:
