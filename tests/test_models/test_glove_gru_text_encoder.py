@@ -236,3 +236,13 @@ def test_load_glove_vectors_follows_torchtext(tmp_path):
                                                              [3., 4.]]), 2),
                cache)
     assert load_glove_vectors(str(cache), ['b'])[0]['b'].tolist() == [3., 4.]
+
+
+def test_malformed_glove_lines_are_named(tmp_path):
+    path = tmp_path / 'g.txt'
+    path.write_text('a 1.0 2.0\nb 3.0 4.0 5.0\n', encoding='utf-8')
+    with pytest.raises(ValueError, match=r'g.txt:2: a 3-d vector'):
+        load_glove_vectors(str(path), ['a', 'b'])
+    path.write_text('a 1.0 2.0\nb 3.0 x\n', encoding='utf-8')
+    with pytest.raises(ValueError, match=r"g.txt:2: .*'b'.*not a number"):
+        load_glove_vectors(str(path), ['a', 'b'])

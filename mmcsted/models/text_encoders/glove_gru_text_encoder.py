@@ -132,7 +132,12 @@ def _parse_glove_torchtext(lines, wanted, path):
         except UnicodeDecodeError:
             continue  # torchtext skips non-UTF-8 tokens
         if word in wanted:
-            out[word] = torch.tensor([float(x) for x in entries])
+            try:
+                out[word] = torch.tensor([float(x) for x in entries])
+            except ValueError:
+                raise ValueError(
+                    f'{path}:{line_no}: the vector of {word!r} holds a value '
+                    'that is not a number') from None
     return out, dim or 0
 
 
