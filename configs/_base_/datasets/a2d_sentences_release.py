@@ -9,14 +9,12 @@
 # Frames: JPEGs extracted with OpenCV, as the release reads them
 # (<frame_root>/<vid>/<frame:05d>.jpg, read with PIL):
 #   python tools/data/a2d_sentences/extract_frames.py data/a2d_sentences
-dataset_type = 'A2DSentencesDataset'
-data_root = 'data/a2d_sentences'
-vocab_file = data_root + '/vocab.json'
+_base_ = ['./a2d_sentences.py']
 # relative to data_root
 frame_root = 'Release/frames_cv2'
-input_size = 320
-clip_len = 8
-frame_interval = 2
+clip_len = {{_base_.clip_len}}
+frame_interval = {{_base_.frame_interval}}
+input_size = {{_base_.input_size}}
 
 # clip: 8 frames from max(1, f - 8) at stride 2, the spatial frame at index 4
 # (f when f > 8, else frame 9); frames past the end repeat the last (counted
@@ -57,33 +55,11 @@ train_pipeline = [
     dict(type='PackActorSegInputs'),
 ]
 
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',
-        video_source='frames',
-        frame_root=frame_root,
-        pipeline=train_pipeline))
+release_frames = dict(video_source='frames', frame_root=frame_root)
+train_dataloader = dict(dataset=dict(**release_frames, pipeline=train_pipeline))
 # The release's loader has batch_size=8 and drop_last=True (its last
 # partial batch is not scored); every sample is scored here.
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        test_mode=True,
-        video_source='frames',
-        frame_root=frame_root,
-        pipeline=test_pipeline))
+val_dataloader = dict(dataset=dict(**release_frames, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 # The release's scoring (unprefixed keys: oIoU, mIoU, P@X, AP_paper), and

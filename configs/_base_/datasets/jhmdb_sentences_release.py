@@ -8,42 +8,21 @@
 # them repeats the last frame with a mask (counted and logged).
 # Model configs that inherit this must set the model's data preprocessor to
 # mean 0 / std 255 and test_cfg=dict(keep_input_score=True).
-dataset_type = 'JHMDBSentencesDataset'
-data_root = 'data/jhmdb_sentences'
-# J-HMDB is read with the A2D model and its vocabulary
-vocab_file = 'data/a2d_sentences/vocab.json'
-input_size = 320
-clip_len = 8
-frame_interval = 2
-# 'uniform' (the paper's "uniformly sampled") or 'frozen' (prepare.py's
-# seeded draw); see jhmdb_sentences.py
-frame_sampling = 'uniform'
+_base_ = ['./jhmdb_sentences.py']
 
 test_pipeline = [
     dict(type='VideoInit'),
     dict(
         type='SampleClipAroundFrame',
-        clip_len=clip_len,
-        frame_interval=frame_interval,
+        clip_len={{_base_.clip_len}},
+        frame_interval={{_base_.frame_interval}},
         mode='release'),
     dict(type='VideoDecode', image_backend='pillow'),
-    dict(type='ResizeStretch', size=input_size, backend='pillow'),
+    dict(type='ResizeStretch', size={{_base_.input_size}}, backend='pillow'),
     dict(type='LoadActorMask'),
     dict(type='PackActorSegInputs'),
 ]
-
-test_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        frame_sampling=frame_sampling,
-        num_frames_per_video=3,
-        test_mode=True,
-        pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_evaluator = [
     dict(type='ReferSegMetric', protocol='release'),
     dict(type='ReferSegMetric', prefix='mmcsted', out_file_tag='mmcsted'),
