@@ -1,6 +1,8 @@
 from .a2d_sentences import A2D_ACTIONS, A2D_ACTORS, A2DSentencesDataset
 from .clip_sampling import clip_around_frame, release_clip, sample_clip
 from .jhmdb_sentences import JHMDB_ACTIONS, JHMDBSentencesDataset
+from .synthetic_pretrain import (APPEARANCE_CLASSES, SyntheticImageNetDataset,
+                                 SyntheticKineticsDataset)
 from .transforms import (ClipColorJitter, DataLoadError, LoadActorMask,
                          PackActorSegInputs, RandomFlipWithQuery,
                          ResizePadSquare, ResizeStretch,
@@ -11,5 +13,7 @@ __all__ = [
     'release_clip', 'sample_clip', 'A2D_ACTORS', 'A2D_ACTIONS',
     'JHMDB_ACTIONS', 'VideoInit', 'SampleClipAroundFrame', 'VideoDecode',
     'LoadActorMask', 'DataLoadError', 'ResizePadSquare', 'ResizeStretch',
-    'RandomFlipWithQuery', 'ClipColorJitter', 'PackActorSegInputs'
+    'RandomFlipWithQuery', 'ClipColorJitter', 'PackActorSegInputs',
+    'SyntheticKineticsDataset', 'SyntheticImageNetDataset',
+    'APPEARANCE_CLASSES'
 ]

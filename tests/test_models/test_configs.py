@@ -131,5 +131,13 @@ def test_paper_configs_read_the_query(path):
 def test_no_cmam_rows_exist_for_every_table_3a_3b_row():
     no_cmam = {p for p in CONFIGS if _reads_no_cmam(offline_model_cfg(p))}
     # spatial only, temporal only, concat, add, max, LGFS; A2D and synthetic
-    assert len([p for p in no_cmam if 'synthetic' in p]) == 6
-    assert len([p for p in no_cmam if 'synthetic' not in p]) == 6
+    scratch = [p for p in no_cmam if 'pretrained' not in p]
+    assert len([p for p in scratch if 'synthetic' in p]) == 6
+    assert len([p for p in scratch if 'synthetic' not in p]) == 6
+    # the Table 3a rows again with encoders pretrained in the synthetic
+    # world (configs/pretrain/): spatial only, temporal only, concat, LGFS
+    pretrained = sorted(p for p in no_cmam if 'pretrained' in p)
+    assert [p.split('pretrained_')[1] for p in pretrained] == [
+        'no-cmam_concat_synthetic.py', 'no-cmam_lgfs_synthetic.py',
+        'spatial-only_synthetic.py', 'temporal-only_synthetic.py'
+    ]

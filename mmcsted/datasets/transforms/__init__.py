@@ -1,3 +1,5 @@
+from .actor_crop import (ClipToImage, CropAroundActor, FlipActorClip,
+                         SampleActorClip)
 from .formatting import PackActorSegInputs
 from .loading import (DataLoadError, LoadActorMask, SampleClipAroundFrame,
                       VideoDecode, VideoInit)
@@ -9,5 +11,6 @@ __all__ = [
     'VideoInit', 'SampleClipAroundFrame', 'VideoDecode', 'LoadActorMask',
     'DataLoadError', 'ResizePadSquare', 'ResizeStretch', 'pil_resize',
     'release_mask_resize', 'RandomFlipWithQuery',
-    'ClipColorJitter', 'swap_words', 'PackActorSegInputs'
+    'ClipColorJitter', 'swap_words', 'PackActorSegInputs', 'SampleActorClip',
+    'CropAroundActor', 'FlipActorClip', 'ClipToImage'
 ]

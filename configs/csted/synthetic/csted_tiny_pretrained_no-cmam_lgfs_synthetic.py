@@ -1,0 +1,12 @@
+# Table 3a row "both + LGFS" (no CMAM, language concatenated in the
+# decoder), both encoders pretrained in the synthetic world
+# (csted_tiny_synthetic_pretrained.py).
+_base_ = [
+    './csted_tiny_no-cmam_lgfs_synthetic.py',
+    '../../_base_/models/csted_tiny_synthetic_pretrained.py'
+]
+model = dict(
+    spatial_encoder=dict(
+        backbone=dict(init_cfg={{_base_.spatial_pretrained}})),
+    temporal_encoder=dict(
+        backbone=dict(init_cfg={{_base_.temporal_pretrained}})))

@@ -1,0 +1,10 @@
+# The temporal network alone with its CMAMs, the 3D encoder pretrained on
+# Synthetic Kinetics: stage 1 of the paper's recipe from pretrained weights
+# (stage 2: csted_tiny_pretrained_two-stage_synthetic.py).
+_base_ = [
+    './csted_tiny_temporal-only-cmam_synthetic.py',
+    '../../_base_/models/csted_tiny_synthetic_pretrained.py'
+]
+model = dict(
+    temporal_encoder=dict(
+        backbone=dict(init_cfg={{_base_.temporal_pretrained}})))

@@ -1,0 +1,260 @@
+"""Pretraining sets cut from the synthetic A2D-format benchmark.
+
+The paper's encoders start pretrained: the 2D one on ImageNet (appearance), the
+3D one on Kinetics-400 (motion). These two datasets are the synthetic world's
+counterparts, made from the same videos as the benchmark
+(``tools/data/synthetic/generate.py``) and read through its
+``generator_meta.json`` (each actor's shape, colour, size, action and exact
+motion):
+
+* :class:`SyntheticKineticsDataset` ("Synthetic Kinetics"): one sample per
+  actor; an 8-frame clip of the decoded mp4 cropped by ONE window around the
+  actor, fixed over the clip (so the actor's motion shows as motion inside the
+  window); label = the actor's action (5 classes). Nothing in a single frame
+  tells the action (angles, bounce phases and start positions are random), so
+  a recognizer can only solve it from motion.
+* :class:`SyntheticImageNetDataset` ("Synthetic ImageNet"): one sample per
+  actor; one frame cropped around the actor; label = its appearance, one
+  class per (size, colour, shape): 2 x 8 x 6 = 96 classes.
+
+Each epoch draws one clip / frame per actor at random among the frames where
+the actor is visible (test mode: the eligible frame nearest to the video's
+middle). Splits: ``'train'`` and ``'val'`` divide the benchmark's TRAIN videos
+(``val_ratio`` of them, picked by a hash of the video id, are held out to
+monitor pretraining), ``'trainval'`` is all train videos, ``'test'`` the
+benchmark's test videos (never used for pretraining).
+
+The crops, clip choice and flips are transforms
+(:mod:`mmcsted.datasets.transforms.actor_crop`); the packing is the target
+codebase's (mmaction2 ``FormatShape`` + ``PackActionInputs``, mmpretrain
+``PackInputs``), so that the two datasets train mmaction2's ``Recognizer3D``
+and mmpretrain's ``ImageClassifier`` with their own registries
+(``configs/pretrain/``).
+"""
+import hashlib
+import os.path as osp
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+
+from mmcsted.registry import DATASETS
+from .a2d_sentences import CLIP_DIR
+from .synthetic import (ACTIONS, COLOURS, SHAPES, SIZES, _raster, actor_pose,
+                        load_meta)
+from .utils import require_file
+
+#: class names of Synthetic ImageNet: ``'<size> <colour> <shape>'``, index
+#: ``(size * len(COLOURS) + colour) * len(SHAPES) + shape``
+APPEARANCE_CLASSES = tuple(f'{s} {c} {sh}' for s in SIZES for c in COLOURS
+                           for sh in SHAPES)
+PRETRAIN_SPLITS = ('train', 'val', 'trainval', 'test')
+
+
+def appearance_label(shape: str, colour: str, size: str) -> int:
+    """Index of ``'<size> <colour> <shape>'`` in :data:`APPEARANCE_CLASSES`."""
+    return (SIZES.index(size) * len(COLOURS) + list(COLOURS).index(colour)
+            ) * len(SHAPES) + SHAPES.index(shape)
+
+
+def split_appearance_label(label: int) -> Tuple[str, str, str]:
+    """(shape, colour, size) of a Synthetic ImageNet label."""
+    size, rest = divmod(int(label), len(COLOURS) * len(SHAPES))
+    colour, shape = divmod(rest, len(SHAPES))
+    return SHAPES[shape], list(COLOURS)[colour], SIZES[size]
+
+
+def in_val_holdout(video_id: str, val_ratio: float) -> bool:
+    """Whether a train video is held out for validation (a fixed hash of its
+    id, so the split does not depend on the order or number of videos)."""
+    h = int(hashlib.sha1(video_id.encode('utf-8')).hexdigest()[:8], 16)
+    return h / 0xFFFFFFFF < val_ratio
+
+
+def actor_tracks(video: Dict, height: int, width: int,
+                 num_frames: int) -> Dict[int, Dict[str, list]]:
+    """Per actor (by instance id) and per frame (0-based): the centre
+    ``(x, y)`` and the visible fraction of its area (occlusion by nearer
+    actors, the frame border), from the scene description alone."""
+    actors = sorted(video['actors'], key=lambda a: a['depth'])
+    out = {a['instance_id']: dict(centres=[], visible=[]) for a in actors}
+    # each shape's whole area (also where it leaves the frame), drawn alone
+    # on a canvas large enough to hold it
+    area = {}
+    for a in actors:
+        side = int(np.ceil(a['radius'] * 3)) + 2
+        area[a['instance_id']] = max(float(_raster(
+            a['shape'], side / 2, side / 2, a['radius'], a['angle0'], side,
+            side).sum()), 1.0)
+    for t in range(num_frames):
+        poses = [actor_pose(a, t) for a in actors]
+        masks = [_raster(a['shape'], x, y, a['radius'], ang, height, width)
+                 for a, (x, y, ang) in zip(actors, poses)]
+        cover = np.zeros((height, width), bool)
+        for a, (x, y, _), m in reversed(list(zip(actors, poses, masks))):
+            vis = float((m & ~cover).sum())
+            out[a['instance_id']]['centres'].append([float(x), float(y)])
+            out[a['instance_id']]['visible'].append(
+                round(min(vis / area[a['instance_id']], 1.0), 4))
+            cover |= m
+    return out
+
+
+class _SyntheticActorDataset(BaseDataset):
+    """One sample per actor of the synthetic benchmark's videos.
+
+    Args:
+        data_root: the synthetic benchmark (holds ``generator_meta.json`` and
+            ``Release/clips320H/<vid>.mp4``).
+        split: ``'train'``, ``'val'``, ``'trainval'`` or ``'test'`` (see the
+            module doc).
+        val_ratio: share of the train videos held out as ``'val'``.
+        min_visible: an actor is kept if it shows at least this fraction of
+            its area in some frame (the transforms choose among such frames).
+        pipeline, **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+
+    Each data_list entry has ``video_id``, ``video_path``, ``instance_id``,
+    ``label``, ``shape``, ``colour``, ``size``, ``action``, ``twin``,
+    ``total_frames``, ``height``, ``width``, ``radius``, ``centres`` (per
+    frame, 0-based: ``[x, y]`` in pixels) and ``visible`` (per frame: the
+    visible fraction of the actor).
+    """
+
+    label_key = 'action'
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 val_ratio: float = 0.1,
+                 min_visible: float = 0.5,
+                 pipeline: Sequence = (),
+                 **kwargs):
+        if split not in PRETRAIN_SPLITS:
+            raise ValueError(f'split must be one of {PRETRAIN_SPLITS}, got '
+                             f'{split!r}')
+        if not 0 <= val_ratio < 1:
+            raise ValueError(f'val_ratio must be in [0, 1), got {val_ratio}')
+        self.split = split
+        self.val_ratio = val_ratio
+        self.min_visible = min_visible
+        super().__init__(
+            data_root=data_root, pipeline=list(pipeline), **kwargs)
+
+    def _keep_video(self, vid: str, video: Dict) -> bool:
+        if self.split == 'test':
+            return video['subset'] == 1
+        if video['subset'] != 0:
+            return False
+        if self.split == 'trainval':
+            return True
+        held_out = in_val_holdout(vid, self.val_ratio)
+        return held_out if self.split == 'val' else not held_out
+
+    def label_of(self, actor: Dict) -> int:
+        raise NotImplementedError
+
+    def load_data_list(self) -> List[dict]:
+        root = self.data_root
+        require_file(
+            osp.join(root, 'generator_meta.json'), 'synthetic benchmark '
+            'metadata', 'written by tools/data/synthetic/generate.py')
+        meta = load_meta(root)
+        p = meta['params']
+        data_list = []
+        for vid in sorted(meta['videos']):
+            video = meta['videos'][vid]
+            if not self._keep_video(vid, video):
+                continue
+            video_path = osp.join(root, CLIP_DIR, f'{vid}.mp4')
+            require_file(video_path, 'synthetic benchmark video')
+            tracks = actor_tracks(video, p['height'], p['width'],
+                                  p['num_frames'])
+            for a in sorted(video['actors'], key=lambda a: a['instance_id']):
+                track = tracks[a['instance_id']]
+                if max(track['visible']) < self.min_visible:
+                    continue
+                data_list.append(
+                    dict(
+                        video_id=vid,
+                        video_path=video_path,
+                        frame_dir=None,
+                        instance_id=a['instance_id'],
+                        label=self.label_of(a),
+                        shape=a['shape'],
+                        colour=a['colour'],
+                        size=a['size'],
+                        action=a['action'],
+                        twin=bool(a['twin']),
+                        total_frames=p['num_frames'],
+                        height=p['height'],
+                        width=p['width'],
+                        radius=float(a['radius']),
+                        centres=track['centres'],
+                        visible=track['visible'],
+                        min_visible=self.min_visible))
+        if not data_list:
+            raise ValueError(f'{type(self).__name__}({self.split}): no actor '
+                             f'in {root}')
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info['test_mode'] = self.test_mode
+        return info
+
+
+@DATASETS.register_module()
+class SyntheticKineticsDataset(_SyntheticActorDataset):
+    """"Synthetic Kinetics": actor clips labelled with the actor's action
+    (``metainfo['classes']`` = :data:`~mmcsted.datasets.synthetic.ACTIONS`).
+    See :class:`_SyntheticActorDataset` for the arguments."""
+
+    METAINFO = dict(classes=ACTIONS)
+
+    def label_of(self, actor: Dict) -> int:
+        return ACTIONS.index(actor['action'])
+
+
+@DATASETS.register_module()
+class SyntheticImageNetDataset(_SyntheticActorDataset):
+    """"Synthetic ImageNet": actor crops labelled with the actor's
+    appearance, one class per (size, colour, shape)
+    (``metainfo['classes']`` = :data:`APPEARANCE_CLASSES`). See
+    :class:`_SyntheticActorDataset` for the arguments."""
+
+    METAINFO = dict(classes=APPEARANCE_CLASSES)
+
+    def label_of(self, actor: Dict) -> int:
+        return appearance_label(actor['shape'], actor['colour'],
+                                actor['size'])
+
+
+def eligible_frames(visible: Sequence[float],
+                    min_visible: float,
+                    clip_len: int = 1,
+                    frame_interval: int = 1) -> List[int]:
+    """1-based target frames where the actor shows at least ``min_visible``
+    of its area and the centred clip of ``clip_len`` frames fits in the video
+    (no repeated frames at the ends: a clamped clip would freeze the motion).
+    Falls back to the best-visible fitting frames, then to any frame."""
+    n = len(visible)
+    before = (clip_len // 2) * frame_interval
+    after = (clip_len - 1 - clip_len // 2) * frame_interval
+    fitting = [f for f in range(1, n + 1) if f - before >= 1 and
+               f + after <= n] or list(range(1, n + 1))
+    good = [f for f in fitting if visible[f - 1] >= min_visible]
+    if good:
+        return good
+    best = max(visible[f - 1] for f in fitting)
+    return [f for f in fitting if visible[f - 1] == best]
+
+
+def pick_frame(candidates: Sequence[int], total_frames: int,
+               random: bool) -> int:
+    """A random candidate (numpy's global generator, which mmengine seeds
+    per worker), or (``random=False``) the one nearest to the video's middle
+    frame (ties: the earlier)."""
+    if random:
+        return int(candidates[np.random.randint(len(candidates))])
+    mid = (total_frames + 1) / 2
+    return int(min(candidates, key=lambda f: (abs(f - mid), f)))

@@ -1,0 +1,223 @@
+"""Transforms of the synthetic pretraining sets (Synthetic Kinetics, ImageNet).
+
+A pipeline for an mmaction2 recognizer::
+
+    SampleActorClip -> VideoInit -> VideoDecode -> CropAroundActor
+    -> FlipActorClip -> ClipColorJitter -> mmaction FormatShape
+    -> mmaction PackActionInputs
+
+and for an mmpretrain classifier (``clip_len=1``)::
+
+    SampleActorClip -> VideoInit -> VideoDecode -> CropAroundActor
+    -> FlipActorClip -> ClipToImage -> mmpretrain PackInputs
+"""
+from typing import Dict, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmcsted.registry import TRANSFORMS
+from ..clip_sampling import clip_around_frame
+from ..synthetic_pretrain import eligible_frames, pick_frame
+
+
+@TRANSFORMS.register_module()
+class SampleActorClip(BaseTransform):
+    """Choose the target frame of an actor sample and the clip around it.
+
+    The target is drawn among the frames where the actor shows at least
+    ``min_visible`` of its area (the dataset's, or this transform's) and the
+    centred clip fits in the video without repeated frames; at random in
+    training, the eligible frame nearest to the video's middle in test mode.
+
+    Required keys: ``visible`` (per-frame visible fraction), ``total_frames``.
+    Added keys: ``frame_id`` (1-based target), ``frame_inds`` (1-based),
+    ``target_index`` (``clip_len // 2``), ``clip_len``, ``frame_interval``,
+    ``num_clips`` (1).
+
+    Args:
+        clip_len: frames per clip (1 for an image).
+        frame_interval: step between the clip's frames.
+        min_visible: overrides the dataset's ``min_visible``.
+        random: draw at random; None (default): unless ``test_mode``.
+    """
+
+    def __init__(self,
+                 clip_len: int = 8,
+                 frame_interval: int = 1,
+                 min_visible: Optional[float] = None,
+                 random: Optional[bool] = None):
+        if clip_len < 1 or frame_interval < 1:
+            raise ValueError('clip_len and frame_interval must be >= 1')
+        self.clip_len = clip_len
+        self.frame_interval = frame_interval
+        self.min_visible = min_visible
+        self.random = random
+
+    def transform(self, results: Dict) -> Dict:
+        visible = results['visible']
+        total = int(results.get('total_frames', len(visible)))
+        min_visible = self.min_visible if self.min_visible is not None \
+            else results.get('min_visible', 0.5)
+        candidates = eligible_frames(visible, min_visible, self.clip_len,
+                                     self.frame_interval)
+        random = self.random if self.random is not None else \
+            not results.get('test_mode', False)
+        frame_id = pick_frame(candidates, total, random)
+        frames, target_index, _ = clip_around_frame(
+            frame_id, total, self.clip_len, self.frame_interval)
+        results.update(
+            frame_id=frame_id,
+            frame_inds=frames,
+            target_index=target_index,
+            clip_len=self.clip_len,
+            frame_interval=self.frame_interval,
+            num_clips=1)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(clip_len={self.clip_len}, '
+                f'frame_interval={self.frame_interval}, '
+                f'min_visible={self.min_visible}, random={self.random})')
+
+
+@TRANSFORMS.register_module()
+class CropAroundActor(BaseTransform):
+    """Cut ONE square window around the actor's centre in the target frame
+    out of every frame of the clip, then resize it.
+
+    The window is the same in every frame, so the actor's translation
+    (moving left/right, jumping) shows as motion in the crop; it is not
+    resized to the actor's box, so the actor keeps the scale it has in the
+    benchmark's input (``crop_size`` / ``out_size`` = the frame's resize
+    factor: 60 -> 48 is 0.8, the factor of ``ResizePadSquare(64)`` on the
+    default 64 x 80 frames) and no single frame hints at the motion by the
+    crop's shape or scale. Outside the frame the window is ``pad_val``
+    (CSTED's padding value).
+
+    Required keys: ``imgs``, ``centres`` (per frame, 0-based, ``[x, y]``),
+    ``frame_id``. Modified: ``imgs``, ``img_shape``. Added: ``crop_box``
+    (x1, y1, x2, y2 in frame pixels).
+
+    Args:
+        crop_size: window side in frame pixels.
+        out_size: side of the output crops.
+        max_shift: in training, move the window by up to this many frame
+            pixels in x and y (the actor is then not always exactly centred).
+        pad_val: value outside the frame.
+        interpolation: cv2 interpolation of the resize (``'bilinear'``,
+            ``'area'``, ``'nearest'``).
+    """
+
+    _INTERP = dict(
+        bilinear=cv2.INTER_LINEAR, area=cv2.INTER_AREA,
+        nearest=cv2.INTER_NEAREST)
+
+    def __init__(self,
+                 crop_size: int = 60,
+                 out_size: int = 48,
+                 max_shift: float = 0.0,
+                 pad_val: int = 0,
+                 interpolation: str = 'bilinear'):
+        if crop_size < 1 or out_size < 1:
+            raise ValueError('crop_size and out_size must be >= 1')
+        if interpolation not in self._INTERP:
+            raise ValueError(f'interpolation must be one of '
+                             f'{list(self._INTERP)}')
+        self.crop_size = int(crop_size)
+        self.out_size = int(out_size)
+        self.max_shift = float(max_shift)
+        self.pad_val = pad_val
+        self.interpolation = interpolation
+
+    def window(self, cx: float, cy: float) -> Tuple[int, int, int, int]:
+        x1 = int(round(cx - self.crop_size / 2))
+        y1 = int(round(cy - self.crop_size / 2))
+        return x1, y1, x1 + self.crop_size, y1 + self.crop_size
+
+    def transform(self, results: Dict) -> Dict:
+        cx, cy = results['centres'][int(results['frame_id']) - 1]
+        if self.max_shift > 0 and not results.get('test_mode', False):
+            cx += np.random.uniform(-self.max_shift, self.max_shift)
+            cy += np.random.uniform(-self.max_shift, self.max_shift)
+        x1, y1, x2, y2 = self.window(cx, cy)
+        out = []
+        for img in results['imgs']:
+            h, w = img.shape[:2]
+            crop = np.full((self.crop_size, self.crop_size) + img.shape[2:],
+                           self.pad_val, dtype=img.dtype)
+            sx1, sy1, sx2, sy2 = max(x1, 0), max(y1, 0), min(x2, w), min(y2, h)
+            if sx2 > sx1 and sy2 > sy1:
+                crop[sy1 - y1:sy2 - y1, sx1 - x1:sx2 - x1] = \
+                    img[sy1:sy2, sx1:sx2]
+            if self.out_size != self.crop_size:
+                crop = cv2.resize(
+                    crop, (self.out_size, self.out_size),
+                    interpolation=self._INTERP[self.interpolation])
+            out.append(crop)
+        results['imgs'] = out
+        results['crop_box'] = (x1, y1, x2, y2)
+        results['img_shape'] = (self.out_size, self.out_size)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(crop_size={self.crop_size}, '
+                f'out_size={self.out_size}, max_shift={self.max_shift}, '
+                f'pad_val={self.pad_val})')
+
+
+@TRANSFORMS.register_module()
+class FlipActorClip(BaseTransform):
+    """Horizontal flip of every frame, with the label mapped to its mirror
+    image (for actions: moving left <-> moving right).
+
+    Required keys: ``imgs``, ``label``. Modified: ``imgs``, ``label``.
+    Added: ``flip``, ``flip_direction``.
+
+    Args:
+        prob: flip probability.
+        swap_labels: pairs of labels that a flip exchanges, e.g.
+            ``((0, 1), )`` for Synthetic Kinetics; empty: labels unchanged.
+    """
+
+    def __init__(self,
+                 prob: float = 0.5,
+                 swap_labels: Sequence[Sequence[int]] = ()):
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        self.prob = prob
+        self.swap = {}
+        for a, b in swap_labels:
+            self.swap[int(a)] = int(b)
+            self.swap[int(b)] = int(a)
+
+    def transform(self, results: Dict) -> Dict:
+        flip = bool(np.random.rand() < self.prob)
+        results['flip'] = flip
+        results['flip_direction'] = 'horizontal' if flip else None
+        if flip:
+            results['imgs'] = [
+                np.ascontiguousarray(img[:, ::-1]) for img in results['imgs']
+            ]
+            label = int(results['label'])
+            results['label'] = self.swap.get(label, label)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(prob={self.prob}, '
+                f'swap={self.swap})')
+
+
+@TRANSFORMS.register_module()
+class ClipToImage(BaseTransform):
+    """Keep the target frame of the clip as ``img`` (an mmpretrain image
+    sample); ``imgs`` is removed. Also sets ``gt_label`` from ``label``."""
+
+    def transform(self, results: Dict) -> Dict:
+        imgs = results.pop('imgs')
+        results['img'] = imgs[int(results.get('target_index', 0))]
+        results['img_shape'] = results['img'].shape[:2]
+        if 'label' in results:
+            results['gt_label'] = int(results['label'])
+        return results
