@@ -138,6 +138,49 @@ def read_missed_videos(path: str) -> set:
         return {line.strip() for line in f if line.strip()}
 
 
+class SampleListRow(NamedTuple):
+    line: int  # 1-based row number in the list file
+    video_id: str
+    frame_id: int
+    instance_id: int
+    query: str
+
+
+def read_sample_list(path: str,
+                     drop_last: Optional[int] = None) -> List[SampleListRow]:
+    """The rows of a CSTED-release sample list (``datasets/A2D/preprocessed/
+    test.txt`` of RyanHTR/CSTM), in file order, duplicates kept.
+
+    Rows are ``<vid>/<frame:05d>,<H>,<W>,<instance_id>,<query>,<class>``, no
+    header, read as the release reads them (``pd.read_csv(path,
+    header=None)``): a CSV reader with default quoting (a query holding a
+    comma is quoted), blank lines skipped, the query kept verbatim. With
+    ``drop_last=b`` the final partial batch of ``b`` rows is dropped, as the
+    release's ``DataLoader(batch_size=b, drop_last=True)`` does.
+    """
+    require_file(path, 'sample list',
+                 'datasets/A2D/preprocessed/test.txt of the CSTED release')
+    rows = []
+    with open(path, newline='', encoding='utf-8') as f:
+        for line, fields in enumerate(csv.reader(f), 1):
+            if not fields:
+                continue
+            try:
+                if len(fields) != 6:
+                    raise ValueError(f'{len(fields)} fields, expected 6')
+                vid, frame = fields[0].rsplit('/', 1)
+                rows.append(
+                    SampleListRow(line, vid, int(frame), int(fields[3]),
+                                  fields[4]))
+            except ValueError as e:
+                raise ValueError(f'{path}: row {line} {fields!r}: expected '
+                                 '<vid>/<frame>,<H>,<W>,<instance_id>,'
+                                 f'<query>,<class> ({e})') from None
+    if drop_last:
+        rows = rows[:len(rows) - len(rows) % drop_last]
+    return rows
+
+
 def parse_instance_id(text: str) -> Tuple[Optional[int], bool]:
     """``'2'`` -> (2, False); ``'1 (copy)'`` -> (1, True); junk -> None."""
     is_copy = '(copy)' in text
@@ -380,6 +423,20 @@ class A2DSentencesDataset(BaseDataset):
             from the video's videoset.csv label (its main actor-action);
             ``'instance'``: from the target instance's own label (the mask
             file's ``id`` key) where present, else the video's.
+        sample_list: optional list of samples to use instead of the ones
+            derived from the annotations: the CSTED release's own test list
+            (``datasets/A2D/preprocessed/test.txt`` of RyanHTR/CSTM), read by
+            :func:`read_sample_list`; relative to data_root unless absolute.
+            The samples are then exactly its rows, in file order, duplicates
+            kept, each with the row's query text verbatim, resolved against
+            this tree (videoset.csv, mask files, video/frames); ``split``,
+            ``ann_file``, a2d_missed_videos.txt and ``on_missing_video`` do
+            not apply, and a row whose video, mask file or instance is
+            missing is an error naming the row. Default None: today's
+            samples.
+        sample_list_drop_last: with ``sample_list``, drop the final partial
+            batch of this size (the release scores its list at batch 8 with
+            ``drop_last=True``: pass 8). Default None: keep every row.
         query_flags_file: optional JSON giving per-query boolean flags for
             metric breakdowns, as the synthetic generator's
             ``generator_meta.json`` (``queries``: list of dicts with
@@ -421,7 +478,15 @@ class A2DSentencesDataset(BaseDataset):
                  class_source: str = 'video',
                  query_flags_file: Optional[str] = None,
                  ann_file: str = ANNOTATION_FILE,
+                 sample_list: Optional[str] = None,
+                 sample_list_drop_last: Optional[int] = None,
                  **kwargs):
+        if sample_list_drop_last is not None and (
+                not sample_list or not isinstance(sample_list_drop_last, int)
+                or sample_list_drop_last < 1):
+            raise ValueError('sample_list_drop_last must be a positive int '
+                             'and needs sample_list, got '
+                             f'{sample_list_drop_last!r}')
         if class_source not in ('video', 'instance'):
             raise ValueError("class_source must be 'video' or 'instance', "
                              f'got {class_source!r}')
@@ -443,6 +508,8 @@ class A2DSentencesDataset(BaseDataset):
         self.progress = progress
         self.class_source = class_source
         self.query_flags_file = query_flags_file
+        self.sample_list = sample_list
+        self.sample_list_drop_last = sample_list_drop_last
         self.skipped: Dict[str, int] = {}
         super().__init__(
             ann_file=ann_file,
@@ -457,6 +524,8 @@ class A2DSentencesDataset(BaseDataset):
         skips = SkipCounter(owner)
         require_file(root, 'A2D Sentences data_root')
         videos = read_videoset(osp.join(root, VIDEOSET_FILE))
+        if self.sample_list:
+            return self._load_sample_list(videos)
         rows = read_a2d_annotations(self.ann_file)
         missed = read_missed_videos(osp.join(root, MISSED_FILE))
         require_file(
@@ -630,6 +699,101 @@ class A2DSentencesDataset(BaseDataset):
         if not data_list:
             raise ValueError(f'{owner}: no sample left in {root}; see the '
                              'warnings above')
+        return data_list
+
+    def _load_sample_list(self, videos) -> List[dict]:
+        """The samples of ``sample_list``: its rows, resolved against the
+        tree; any row that does not resolve is an error."""
+        root = self.data_root
+        path = self.sample_list
+        if not osp.isabs(path):
+            path = osp.join(root, path)
+        owner = f'{type(self).__name__}(sample_list={path})'
+        rows = read_sample_list(path, self.sample_list_drop_last)
+        if not rows:
+            raise ValueError(f'{owner}: no sample in the list')
+        require_file(
+            osp.join(root, MASK_DIR), 'A2D Sentences mask folder',
+            'a2d_annotation_with_instances/ from the A2D Sentences release')
+        actors = self.metainfo.get('actor_classes', A2D_ACTORS)
+        actions = self.metainfo.get('action_classes', A2D_ACTIONS)
+        needed = list(dict.fromkeys(r.video_id for r in rows
+                                    if r.video_id in videos))
+        index = A2DMaskIndex(root, self.cache_dir, self.use_cache)
+        index.update(needed, progress=self.progress)
+        sources = {
+            vid: resolve_video_source(root, vid, self.video_source,
+                                      self.frame_root)
+            for vid in needed
+        }
+        flags = self._load_query_flags()
+        data_list, errors = [], []
+        for row in rows:
+            vid = row.video_id
+            name = (f'row {row.line} ({vid}/{row.frame_id:05d}, instance '
+                    f'{row.instance_id}, {row.query!r})')
+            if vid not in videos:
+                errors.append(f'{name}: video not in {VIDEOSET_FILE}')
+                continue
+            entry = index.videos[vid]
+            item = next((it for it in entry.get('frames', [])
+                         if it['frame'] == row.frame_id), None)
+            if item is None or 'error' in item:
+                errors.append(f'{name}: no readable mask file '
+                              f'{MASK_DIR}/{vid}/{row.frame_id:05d}.h5' +
+                              (f' ({item["error"]})' if item else ''))
+                continue
+            instances = item['instances']
+            if row.instance_id not in instances:
+                errors.append(f'{name}: instance {row.instance_id} not in '
+                              f'the mask file (instances {instances})')
+                continue
+            pos = instances.index(row.instance_id)
+            if pos >= item['num_masks']:
+                errors.append(f'{name}: instance {row.instance_id} has no '
+                              'stored mask (more ids than masks)')
+                continue
+            video_path, frame_dir = sources[vid]
+            if video_path is None and frame_dir is None:
+                errors.append(f'{name}: video file/frames not found '
+                              f'(video_source={self.video_source!r})')
+                continue
+            rec = videos[vid]
+            labels = item.get('labels') or []
+            inst_label = labels[pos] if pos < len(labels) else -1
+            actor_id, action_id = split_label(rec.label, len(actors),
+                                              len(actions))
+            if self.class_source == 'instance' and inst_label > 0:
+                actor_id, action_id = split_label(inst_label, len(actors),
+                                                  len(actions))
+            sample = dict(
+                video_id=vid,
+                frame_id=row.frame_id,
+                instance_id=row.instance_id,
+                query=row.query,
+                mask_file=osp.join(root, MASK_DIR, vid, item['file']),
+                mask_format='a2d_h5',
+                video_path=video_path,
+                frame_dir=frame_dir,
+                filename_tmpl=FRAME_TMPL,
+                total_frames=rec.total_frames,
+                height=rec.height,
+                width=rec.width,
+                label=rec.label,
+                actor_class=actor_id,
+                action_class=action_id,
+                instance_label=inst_label)
+            if flags is not None:
+                key = (vid, row.instance_id, row.query)
+                if key not in flags:
+                    raise KeyError(f'{owner}: no flags for {key} in '
+                                   f'{self.query_flags_file}')
+                sample['query_flags'] = flags[key]
+            data_list.append(sample)
+        if errors:
+            raise ValueError(f'{owner}: {len(errors)} rows do not resolve '
+                             f'against {root}: {limited_list(errors)}')
+        self.skipped = {}
         return data_list
 
     def _load_query_flags(self) -> Optional[Dict]:

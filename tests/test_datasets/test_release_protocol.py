@@ -17,7 +17,8 @@ from mmcsted.datasets.transforms import (DataLoadError, ResizeStretch,
                                          SampleClipAroundFrame, VideoDecode,
                                          VideoInit, pil_resize,
                                          release_mask_resize)
-from tests.release_trees import A2D_H, A2D_T, A2D_W, make_a2d_tree
+from tests.release_trees import (A2D_H, A2D_T, A2D_W, a2d_gt_mask,
+                                 make_a2d_tree)
 from tests.test_datasets.test_tools import run_tool
 
 RELEASE_TEST_PIPELINE = [
@@ -386,3 +387,94 @@ def test_release_chain_end_to_end(cv2_tree):
     assert res['num_samples'] == res['mmcsted/num_samples'] == len(
         expected['test'])
     assert 0 <= res['oIoU'] <= 100 and 0 <= res['mmcsted/oIoU'] <= 100
+
+
+# ------------------------------------------- the release's own sample list
+# rows as in datasets/A2D/preprocessed/test.txt of RyanHTR/CSTM:
+# <vid>/<frame:05d>,<H>,<W>,<instance_id>,<query>,<class>
+_LIST_ROWS = [
+    'vidTest_001/00006,320,480,2,"the dog, brown, running right",54',
+    'vidTest_001/00001,320,480,0,adult walking,11',
+    'vidTrain_01/00003,320,480,1,"a dog, brown and white, rolling",56',
+    'vidTest_001/00001,320,480,0,adult walking,11',  # exact duplicate
+    '',  # blank lines are skipped, as pandas does
+    'vidTest_001/00012,320,480,2,"the ""big"" dog",54',
+    'vidTrain_01/00009,320,480,0,the man on the left is climbing,11',
+    'vidTest_001/00001,320,480,0,adult walking,11',
+    'vidTrain_02/00007,320,480,1,  red car jumping ,38',
+    # the final partial batch of 8: never scored, so never resolved
+    'vidTest_001/00006,320,480,2,the dog,54',
+    'vidTrain_01/00006,320,480,1,absent instance,56',
+]
+
+
+def _write_list(path, rows):
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(rows) + '\n')
+
+
+def test_release_sample_list(tmp_path):
+    root = str(tmp_path / 'a2d')
+    make_a2d_tree(root)
+    _write_list(osp.join(root, 'test.txt'), _LIST_ROWS)
+    ds = A2DSentencesDataset(root, split='test', test_mode=True,
+                             sample_list='test.txt', sample_list_drop_last=8,
+                             pipeline=RELEASE_TEST_PIPELINE, progress=False)
+    got = [(d['video_id'], d['frame_id'], d['instance_id'], d['query'])
+           for d in (ds.get_data_info(i) for i in range(len(ds)))]
+    assert got == [
+        ('vidTest_001', 6, 2, 'the dog, brown, running right'),
+        ('vidTest_001', 1, 0, 'adult walking'),
+        ('vidTrain_01', 3, 1, 'a dog, brown and white, rolling'),
+        ('vidTest_001', 1, 0, 'adult walking'),
+        ('vidTest_001', 12, 2, 'the "big" dog'),
+        ('vidTrain_01', 9, 0, 'the man on the left is climbing'),
+        ('vidTest_001', 1, 0, 'adult walking'),
+        ('vidTrain_02', 7, 1, '  red car jumping '),
+    ]
+    info = ds.get_data_info(0)
+    assert info['mask_file'].endswith(
+        osp.join('vidTest_001', '00006.h5'))
+    assert info['video_path'].endswith('vidTest_001.mp4')
+    out = ds[2]
+    np.testing.assert_array_equal(
+        out['data_samples'].gt_mask.data[0].numpy(),
+        a2d_gt_mask('vidTrain_01', 1, 3))
+    # an absolute path; without drop_last every row, so the absent instance
+    # of the last row is an error naming that row
+    with pytest.raises(ValueError, match=r'row 11 \(vidTrain_01/00006, '
+                       r'instance 1'):
+        A2DSentencesDataset(root, split='test', test_mode=True,
+                            sample_list=osp.join(root, 'test.txt'),
+                            progress=False)
+    with pytest.raises(ValueError, match='sample_list_drop_last'):
+        A2DSentencesDataset(root, sample_list_drop_last=8, progress=False)
+
+
+def test_release_sample_list_errors_name_the_row(tmp_path):
+    root = str(tmp_path / 'a2d')
+    make_a2d_tree(root)
+    path = osp.join(root, 'bad.txt')
+    kw = dict(split='test', test_mode=True, sample_list='bad.txt',
+              progress=False)
+    # an instance absent from its frame
+    _write_list(path, _LIST_ROWS[:2] + ['vidTest_001/00006,1,1,1,x,11'])
+    with pytest.raises(ValueError, match=r'row 3 \(vidTest_001/00006, '
+                       'instance 1.*not in the mask file'):
+        A2DSentencesDataset(root, **kw)
+    # a video not in videoset.csv, a frame with no mask file
+    _write_list(path, ['vidNope/00001,1,1,0,x,11',
+                       'vidTest_001/00002,1,1,0,y,11'])
+    with pytest.raises(ValueError) as e:
+        A2DSentencesDataset(root, **kw)
+    assert 'row 1 (vidNope/00001' in str(e.value)
+    assert 'row 2 (vidTest_001/00002' in str(e.value)
+    # a missing video file
+    os.remove(osp.join(root, 'Release', 'clips320H', 'vidTest_001.mp4'))
+    _write_list(path, _LIST_ROWS[:1])
+    with pytest.raises(ValueError, match=r'row 1 .*not found'):
+        A2DSentencesDataset(root, **kw)
+    # a malformed row
+    _write_list(path, ['vidTest_001/00006,1,1,0,x'])
+    with pytest.raises(ValueError, match='row 1'):
+        A2DSentencesDataset(root, **kw)

@@ -58,7 +58,10 @@ train_pipeline = [
 release_frames = dict(video_source='frames', frame_root=frame_root)
 train_dataloader = dict(dataset=dict(**release_frames, pipeline=train_pipeline))
 # The release's loader has batch_size=8 and drop_last=True (its last
-# partial batch is not scored); every sample is scored here.
+# partial batch is not scored); every sample is scored here. To score the
+# release's own list (datasets/A2D/preprocessed/test.txt of RyanHTR/CSTM,
+# copied under data_root), in its order, as it does, add to the dataset:
+#   sample_list='test.txt', sample_list_drop_last=8,
 val_dataloader = dict(dataset=dict(**release_frames, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
