@@ -635,7 +635,6 @@ class A2DSentencesDataset(BaseDataset):
                           f'line {row.line}: {vid}')
                 continue
             rec = videos[vid]
-            actor, action = split_label(rec.label, len(actors), len(actions))
             n_samples = 0
             for item in entry['frames']:
                 if 'error' in item:
@@ -656,38 +655,10 @@ class A2DSentencesDataset(BaseDataset):
                 if vid in missing_set:
                     skips.add('samples of videos whose file is missing')
                     continue
-                labels = item.get('labels') or []
-                inst_label = labels[pos] if pos < len(labels) else -1
-                actor_id, action_id = actor, action
-                if self.class_source == 'instance' and inst_label > 0:
-                    actor_id, action_id = split_label(
-                        inst_label, len(actors), len(actions))
                 video_path, frame_dir = sources[vid]
-                sample = dict(
-                    video_id=vid,
-                    frame_id=item['frame'],
-                    instance_id=iid,
-                    query=row.query,
-                    mask_file=osp.join(root, MASK_DIR, vid, item['file']),
-                    mask_format='a2d_h5',
-                    video_path=video_path,
-                    frame_dir=frame_dir,
-                    filename_tmpl=FRAME_TMPL,
-                    total_frames=rec.total_frames,
-                    height=rec.height,
-                    width=rec.width,
-                    label=rec.label,
-                    actor_class=actor_id,
-                    action_class=action_id,
-                    instance_label=inst_label)
-                if flags is not None:
-                    key = (vid, iid, row.query)
-                    if key not in flags:
-                        raise KeyError(
-                            f'{owner}: no flags for {key} in '
-                            f'{self.query_flags_file}')
-                    sample['query_flags'] = flags[key]
-                data_list.append(sample)
+                data_list.append(self._sample(
+                    root, vid, rec, item, pos, iid, row.query, video_path,
+                    frame_dir, actors, actions, flags, owner))
                 n_samples += 1
             if n_samples == 0:
                 skips.add('queries whose instance is in none of the '
@@ -700,6 +671,43 @@ class A2DSentencesDataset(BaseDataset):
             raise ValueError(f'{owner}: no sample left in {root}; see the '
                              'warnings above')
         return data_list
+
+    def _sample(self, root, vid, rec, item, pos, instance_id, query,
+                video_path, frame_dir, actors, actions, flags,
+                owner) -> dict:
+        """One sample: the mask-index ``item`` of the annotated frame, the
+        instance at position ``pos`` of its mask file."""
+        labels = item.get('labels') or []
+        inst_label = labels[pos] if pos < len(labels) else -1
+        actor_id, action_id = split_label(rec.label, len(actors),
+                                          len(actions))
+        if self.class_source == 'instance' and inst_label > 0:
+            actor_id, action_id = split_label(inst_label, len(actors),
+                                              len(actions))
+        sample = dict(
+            video_id=vid,
+            frame_id=item['frame'],
+            instance_id=instance_id,
+            query=query,
+            mask_file=osp.join(root, MASK_DIR, vid, item['file']),
+            mask_format='a2d_h5',
+            video_path=video_path,
+            frame_dir=frame_dir,
+            filename_tmpl=FRAME_TMPL,
+            total_frames=rec.total_frames,
+            height=rec.height,
+            width=rec.width,
+            label=rec.label,
+            actor_class=actor_id,
+            action_class=action_id,
+            instance_label=inst_label)
+        if flags is not None:
+            key = (vid, instance_id, query)
+            if key not in flags:
+                raise KeyError(f'{owner}: no flags for {key} in '
+                               f'{self.query_flags_file}')
+            sample['query_flags'] = flags[key]
+        return sample
 
     def _load_sample_list(self, videos) -> List[dict]:
         """The samples of ``sample_list``: its rows, resolved against the
@@ -759,37 +767,9 @@ class A2DSentencesDataset(BaseDataset):
                               f'(video_source={self.video_source!r})')
                 continue
             rec = videos[vid]
-            labels = item.get('labels') or []
-            inst_label = labels[pos] if pos < len(labels) else -1
-            actor_id, action_id = split_label(rec.label, len(actors),
-                                              len(actions))
-            if self.class_source == 'instance' and inst_label > 0:
-                actor_id, action_id = split_label(inst_label, len(actors),
-                                                  len(actions))
-            sample = dict(
-                video_id=vid,
-                frame_id=row.frame_id,
-                instance_id=row.instance_id,
-                query=row.query,
-                mask_file=osp.join(root, MASK_DIR, vid, item['file']),
-                mask_format='a2d_h5',
-                video_path=video_path,
-                frame_dir=frame_dir,
-                filename_tmpl=FRAME_TMPL,
-                total_frames=rec.total_frames,
-                height=rec.height,
-                width=rec.width,
-                label=rec.label,
-                actor_class=actor_id,
-                action_class=action_id,
-                instance_label=inst_label)
-            if flags is not None:
-                key = (vid, row.instance_id, row.query)
-                if key not in flags:
-                    raise KeyError(f'{owner}: no flags for {key} in '
-                                   f'{self.query_flags_file}')
-                sample['query_flags'] = flags[key]
-            data_list.append(sample)
+            data_list.append(self._sample(
+                root, vid, rec, item, pos, row.instance_id, row.query,
+                video_path, frame_dir, actors, actions, flags, owner))
         if errors:
             raise ValueError(f'{owner}: {len(errors)} rows do not resolve '
                              f'against {root}: {limited_list(errors)}')
