@@ -90,8 +90,7 @@ def release_state(tool):
 
 def _release_head_candidates(ours):
     import re
-    m = re.match(r'(\w+)\.(\d+)\.(.*)', ours)
-    name, idx, rest = m.group(1), int(m.group(2)), m.group(3)
+    rest = re.match(r'\w+\.\d+\.(.*)', ours).group(1)
     for rel in ('ires_trans', 'vres_trans', 'conv_fuse1', 'conv_fuse2',
                 'conv_mask'):
         for i in range(6):

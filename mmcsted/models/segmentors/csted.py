@@ -1,6 +1,6 @@
 """CSTED (Hui et al., CVPR 2021): collaborative spatial-temporal encoder-decoder."""
 import logging
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
