@@ -4,24 +4,30 @@
 
 1. generates the synthetic A2D-format benchmark into ``data/synthetic_a2d`` if it
    is not there (tools/data/synthetic/generate.py);
-2. trains the config (default: configs/csted/synthetic/csted_tiny_synthetic.py)
+2. pretrains the encoders in the synthetic world, as the paper's start from
+   ImageNet and Kinetics-400 (issue 11): Synthetic ImageNet (2D, 50 epochs) and
+   Synthetic Kinetics (3D, the short 10-epoch schedule), side by side on two
+   processes of one thread each; skipped where the checkpoint exists;
+3. trains the full CSTED from those weights with the 3D backbone frozen
+   (configs/csted/synthetic/csted_tiny_quick-pretrained_frozen-3d_synthetic.py)
    with tools/train.py, resuming an interrupted run;
-3. tests the last checkpoint with tools/test.py (per-sample results in the work
-   dir) and prints the metric table;
-4. publishes the weights (optimizer state stripped) to
+4. tests the last checkpoint with tools/test.py (per-sample results in the work
+   dir) and prints the metric table, twin / not-twin queries apart;
+5. publishes the weights (optimizer state stripped) to
    ``checkpoints/<config name>.pth``, the model-zoo entry the demo uses.
+
+Any row whose encoders start from a synthetic pretraining checkpoint
+(``work_dirs/<name>/epoch_<n>.pth`` with ``configs/pretrain/<name>.py``) gets
+that pretraining first, whatever the flags.
+
+``--from-scratch`` runs the former default instead: the full model from
+random weights (configs/csted/synthetic/csted_tiny_synthetic.py).
 
 ``--ablations`` does this for the Table 3a rows (spatial only, temporal only,
 both + concat, + LGFS, + CMAM) and for the two single encoders with their
-CMAMs, and prints them as one table.
-
-``--pretrained`` first pretrains the encoders in the synthetic world (issue
-11: the paper's start from ImageNet and Kinetics-400): Synthetic ImageNet for
-the 2D backbone, Synthetic Kinetics for the 3D one (configs/pretrain/, train
-videos only; skipped where ``<work-root>/<name>/epoch_<max_epochs>.pth``
-exists, resumed where interrupted; their accuracy on the test videos is
-printed), then runs the same rows from those weights (``*pretrained*``
-configs).
+CMAMs, and prints them as one table: from scratch, or with ``--pretrained``
+from the synthetic pretraining of the benchmark table (Synthetic ImageNet 50
+epochs, Synthetic Kinetics 30 epochs; 3D backbones frozen).
 
 ``--two-stage`` runs the paper's two-stage recipe: stage 1 = the two single
 encoders with their CMAMs (from scratch, or pretrained with ``--pretrained``),
@@ -39,7 +45,10 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CONFIG = 'configs/csted/synthetic/csted_tiny_synthetic.py'
+DEFAULT_CONFIG = ('configs/csted/synthetic/'
+                  'csted_tiny_quick-pretrained_frozen-3d_synthetic.py')
+SCRATCH_CONFIG = 'configs/csted/synthetic/csted_tiny_synthetic.py'
+PRETRAIN_DIR = 'configs/pretrain'
 ABLATIONS = [
     ('spatial only', 'configs/csted/synthetic/'
      'csted_tiny_spatial-only_synthetic.py'),
@@ -48,7 +57,7 @@ ABLATIONS = [
     ('both + concat', 'configs/csted/synthetic/'
      'csted_tiny_no-cmam_concat_synthetic.py'),
     ('+ LGFS', 'configs/csted/synthetic/csted_tiny_no-cmam_lgfs_synthetic.py'),
-    ('+ CMAM (full CSTED)', DEFAULT_CONFIG),
+    ('+ CMAM (full CSTED)', SCRATCH_CONFIG),
     # Single encoders with their own CMAMs (stage 1 of the paper's recipe);
     # the rows above without CMAM read the query in the decoder only.
     ('spatial only + CMAM', 'configs/csted/synthetic/'
@@ -66,20 +75,11 @@ PRETRAINED_ABLATIONS = [
     ('+ LGFS [pt]', 'configs/csted/synthetic/'
      'csted_tiny_pretrained_no-cmam_lgfs_synthetic.py'),
     ('+ CMAM (full) [pt]', 'configs/csted/synthetic/'
-     'csted_tiny_pretrained_synthetic.py'),
+     'csted_tiny_pretrained_frozen-3d_synthetic.py'),
     ('spatial + CMAM [pt]', 'configs/csted/synthetic/'
      'csted_tiny_pretrained_spatial-only-cmam_synthetic.py'),
     ('temporal + CMAM [pt]', 'configs/csted/synthetic/'
      'csted_tiny_pretrained_temporal-only-cmam_synthetic.py'),
-    ('full, 3D only [pt]', 'configs/csted/synthetic/'
-     'csted_tiny_pretrained-3d_synthetic.py'),
-]
-# (name, config) of the synthetic pretraining
-PRETRAINING = [
-    ('Synthetic ImageNet (2D)',
-     'configs/pretrain/synthetic_imagenet_r18_tiny.py'),
-    ('Synthetic Kinetics (3D)',
-     'configs/pretrain/synthetic_kinetics_r3d18_tiny.py'),
 ]
 TWO_STAGE = [
     ('spatial + CMAM (stage 1)', ABLATIONS[5][1]),
@@ -95,6 +95,7 @@ PRETRAINED_TWO_STAGE = [
 ]
 MAIN_KEYS = ('P@0.5', 'P@0.6', 'P@0.7', 'P@0.8', 'P@0.9', 'AP_paper', 'oIoU',
              'mIoU')
+FLAG_KEYS = (('twin', 'flag/twin/mIoU'), ('not twin', 'flag/not_twin/mIoU'))
 
 
 def run(cmd):
@@ -135,24 +136,86 @@ def checkpoint_overrides(config: str, work_root: str) -> list:
     return opts
 
 
-def pretrain(config: str, work_dir: str) -> dict:
-    """Train a synthetic pretraining config unless its last checkpoint
-    (``epoch_<max_epochs>.pth``, which the CSTED configs load) exists; test
-    it on the benchmark's test videos (a report only)."""
+def backbone_checkpoints(config: str) -> list:
+    """The ``init_cfg`` checkpoint paths of a config's encoder backbones."""
     from mmengine.config import Config
-    last = f'epoch_{Config.fromfile(config).train_cfg.max_epochs}.pth'
-    ckpt = osp.join(work_dir, last)
-    if not osp.isfile(ckpt):
-        train = [sys.executable, 'tools/train.py', config, '--work-dir',
-                 work_dir]
+    model = Config.fromfile(config).model
+    paths = []
+    for enc in ('spatial_encoder', 'temporal_encoder'):
+        init_cfg = (model.get(enc) or {}).get('backbone', {}).get('init_cfg')
+        path = (init_cfg or {}).get('checkpoint')
+        if isinstance(path, str):
+            paths.append(path)
+    return paths
+
+
+def pretraining_jobs(configs, work_root: str) -> list:
+    """``(pretraining config, its checkpoint under work_root)`` for every
+    synthetic pretraining the configs start from: a backbone checkpoint
+    ``work_dirs/<name>/epoch_<n>.pth`` with a ``configs/pretrain/<name>.py``."""
+    jobs = []
+    for config in configs:
+        for path in backbone_checkpoints(config):
+            parts = path.split('/')
+            if len(parts) != 3 or parts[0] != 'work_dirs':
+                continue
+            pretrain_cfg = osp.join(PRETRAIN_DIR, parts[1] + '.py')
+            job = (pretrain_cfg, osp.join(work_root, *parts[1:]))
+            if osp.isfile(pretrain_cfg) and job not in jobs:
+                jobs.append(job)
+    return jobs
+
+
+def pretrain_all(jobs) -> None:
+    """Train the missing pretraining checkpoints side by side (one process
+    per core, one thread each: the small models do not scale to 2 threads),
+    then test each on the benchmark's test videos (a report only)."""
+    from mmengine.config import Config
+    missing = [(cfg, ckpt) for cfg, ckpt in jobs if not osp.isfile(ckpt)]
+    for cfg, ckpt in missing:
+        epochs = Config.fromfile(cfg).train_cfg.max_epochs
+        if osp.basename(ckpt) != f'epoch_{epochs}.pth':
+            raise ValueError(f'{ckpt} is not the last checkpoint of {cfg} '
+                             f'(max_epochs {epochs})')
+    parallel = max(1, min(len(missing), os.cpu_count() or 1))
+    env = dict(os.environ)
+    if parallel > 1:
+        env.setdefault('OMP_NUM_THREADS', '1')
+    running = []
+    for cfg, ckpt in missing:
+        work_dir = osp.dirname(ckpt)
+        os.makedirs(work_dir, exist_ok=True)
+        cmd = [sys.executable, 'tools/train.py', cfg, '--work-dir', work_dir]
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
-            train.append('--resume')
-        run(train)
-    metrics_file = osp.join(work_dir, 'test_metrics.json')
-    run([sys.executable, 'tools/test.py', config, ckpt, '--work-dir',
-         work_dir, '--metrics-out', metrics_file])
-    with open(metrics_file) as f:
-        return json.load(f)
+            cmd.append('--resume')
+        log = osp.join(work_dir, 'train_stdout.log')
+        print('+', ' '.join(cmd), f'> {log}', flush=True)
+        with open(log, 'w') as f:
+            running.append((cfg, log, subprocess.Popen(
+                cmd, cwd=REPO, env=env, stdout=f, stderr=subprocess.STDOUT)))
+        if len(running) >= parallel:
+            wait_for(running.pop(0))
+    for job in running:
+        wait_for(job)
+    for cfg, ckpt in jobs:
+        work_dir = osp.dirname(ckpt)
+        metrics_file = osp.join(work_dir, 'test_metrics.json')
+        if not osp.isfile(metrics_file):
+            run([sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
+                 work_dir, '--metrics-out', metrics_file])
+        with open(metrics_file) as f:
+            m = json.load(f)
+        top1 = m.get('acc/top1', m.get('accuracy/top1'))
+        print(f'{osp.basename(cfg)}: top-1 accuracy on the test videos '
+              f'{top1}', flush=True)
+
+
+def wait_for(job) -> None:
+    cfg, log, proc = job
+    if proc.wait() != 0:
+        raise subprocess.CalledProcessError(
+            proc.returncode, f'tools/train.py {cfg} (log: {log})')
+    print(f'done: {cfg}', flush=True)
 
 
 def train_and_test(config: str, work_dir: str, extra) -> dict:
@@ -203,13 +266,17 @@ def publish(ckpt: str, name: str) -> str:
 
 
 def print_table(rows) -> None:
+    """The metrics of every row; twin queries (the target has an
+    identical-looking twin doing another action: only the motion tells
+    them apart) and the others apart."""
     head = f'{"model":<30}' + ''.join(f'{k:>9}' for k in MAIN_KEYS) + \
-        f'{"twin mIoU":>11}{"train s":>9}'
+        ''.join(f'{k + " mIoU":>15}' for k, _ in FLAG_KEYS) + f'{"train s":>9}'
     print('\n' + head + '\n' + '-' * len(head))
     for name, m in rows:
-        twin = m.get('flag/twin/mIoU', float('nan'))
         print(f'{name:<30}' + ''.join(f'{m[k]:>9.1f}' for k in MAIN_KEYS) +
-              f'{twin:>11.1f}{m["train_wall_s"]:>9.0f}')
+              ''.join(f'{m.get(key, float("nan")):>15.1f}'
+                      for _, key in FLAG_KEYS) +
+              f'{m["train_wall_s"]:>9.0f}')
 
 
 def main():
@@ -227,6 +294,9 @@ def main():
         '--two-stage', action='store_true',
         help="the paper's two-stage recipe (stage 1: each encoder with its "
         'CMAMs; stage 2: both frozen, a fresh joint decoder)')
+    parser.add_argument(
+        '--from-scratch', action='store_true',
+        help='the full model from random weights (the former default)')
     parser.add_argument('--no-publish', action='store_true')
     parser.add_argument('extra', nargs=argparse.REMAINDER,
                         help='passed to train.py and test.py after "--"')
@@ -234,27 +304,26 @@ def main():
     extra = [a for a in args.extra if a != '--']
     os.chdir(REPO)
     ensure_dataset(args.data_root)
-    if args.pretrained:
-        for name, config in PRETRAINING:
-            stem = osp.splitext(osp.basename(config))[0]
-            m = pretrain(config, osp.join(args.work_root, stem))
-            top1 = m.get('acc/top1', m.get('accuracy/top1'))
-            print(f'{name}: top-1 accuracy on the test videos {top1}')
     if args.two_stage:
         rows = PRETRAINED_TWO_STAGE if args.pretrained else TWO_STAGE
+    elif args.ablations:
+        rows = PRETRAINED_ABLATIONS if args.pretrained else ABLATIONS
     elif args.pretrained:
-        rows = PRETRAINED_ABLATIONS if args.ablations else [
-            ('CSTED [pt]', PRETRAINED_ABLATIONS[4][1])
-        ]
+        rows = [('CSTED [pt]', PRETRAINED_ABLATIONS[4][1])]
+    elif args.from_scratch:
+        rows = [('CSTED (from scratch)', SCRATCH_CONFIG)]
     else:
-        rows = ABLATIONS if args.ablations else [('CSTED', args.config)]
+        name = 'CSTED' if args.config == DEFAULT_CONFIG else osp.basename(
+            args.config)
+        rows = [(name, args.config)]
+    pretrain_all(pretraining_jobs([c for _, c in rows], args.work_root))
     results = []
     for name, config in rows:
         stem = osp.splitext(osp.basename(config))[0]
         metrics = train_and_test(config, osp.join(args.work_root, stem),
                                  extra)
         results.append((name, metrics))
-        if not args.no_publish and config == DEFAULT_CONFIG:
+        if not args.no_publish and config in (DEFAULT_CONFIG, SCRATCH_CONFIG):
             print('published', publish(metrics['checkpoint'], stem))
     print_table(results)
     suffix = ('_pretrained' if args.pretrained else '') + (

@@ -1,0 +1,55 @@
+"""tools/run_synthetic_benchmark.py: which synthetic pretraining each row
+needs, and that the checkpoint a row loads is the one its pretraining config
+writes last."""
+import glob
+import importlib.util
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.fixture(scope='module')
+def bench():
+    spec = importlib.util.spec_from_file_location(
+        'run_synthetic_benchmark',
+        osp.join(REPO, 'tools', 'run_synthetic_benchmark.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_main_job_pretrains_both_encoders_first(bench, monkeypatch):
+    monkeypatch.chdir(REPO)
+    jobs = bench.pretraining_jobs([bench.DEFAULT_CONFIG], 'wd')
+    assert jobs == [
+        ('configs/pretrain/synthetic_imagenet_r18_tiny.py',
+         osp.join('wd', 'synthetic_imagenet_r18_tiny', 'epoch_50.pth')),
+        ('configs/pretrain/synthetic_kinetics_r3d18_tiny_10e.py',
+         osp.join('wd', 'synthetic_kinetics_r3d18_tiny_10e', 'epoch_10.pth')),
+    ]
+    # the main job's 3D backbone stays frozen (the recipe of the table)
+    model = Config.fromfile(osp.join(REPO, bench.DEFAULT_CONFIG)).model
+    assert model.temporal_encoder.backbone.frozen is True
+    # from scratch: nothing to pretrain
+    assert bench.pretraining_jobs([bench.SCRATCH_CONFIG], 'wd') == []
+
+
+def test_every_synthetic_row_loads_the_last_pretraining_epoch(bench,
+                                                              monkeypatch):
+    """A row that names epoch_30 of a 10-epoch pretraining would wait for a
+    file that never comes: every such pair must agree."""
+    monkeypatch.chdir(REPO)
+    configs = sorted(glob.glob('configs/csted/synthetic/*.py'))
+    jobs = bench.pretraining_jobs(configs, 'work_dirs')
+    assert len(jobs) == 3  # ImageNet 50e, Kinetics 30e, Kinetics 10e
+    for pretrain_cfg, ckpt in jobs:
+        epochs = Config.fromfile(pretrain_cfg).train_cfg.max_epochs
+        assert osp.basename(ckpt) == f'epoch_{epochs}.pth', pretrain_cfg
+    for _, config in bench.PRETRAINED_ABLATIONS:
+        model = Config.fromfile(config).model
+        temporal = model.get('temporal_encoder')
+        if temporal:  # the table's pretrained rows keep the 3D backbone frozen
+            assert temporal.backbone.frozen is True, config
