@@ -148,3 +148,28 @@ def test_dist_train_two_processes(setup):
           '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1'],
          PORT=_free_port())
     assert osp.exists(osp.join(work, 'epoch_1.pth'))
+
+
+def test_same_command_same_weights(setup):
+    """The same command twice gives the same weights to the bit on the CPU
+    (same thread count), with the config's own random augmentation and
+    dataloader workers (seeded by mmengine per worker)."""
+    root, _ = setup
+    cfg = root / 'augmented.py'
+    cfg.write_text(f'''
+_base_ = [{CONFIG!r}]
+data_root = {str(root / 'data')!r}
+vocab_file = data_root + '/vocab.json'
+model = dict(
+    spatial_encoder=dict(text_encoder=dict(vocab_file=vocab_file)),
+    temporal_encoder=dict(text_encoder=dict(vocab_file=vocab_file)))
+train_dataloader = dict(batch_size=4, num_workers=2,
+                        dataset=dict(data_root=data_root))
+train_cfg = dict(max_epochs=1)
+''')
+    runs = [str(root / f'same_{i}') for i in range(2)]
+    for work_dir in runs:
+        _train(str(cfg), work_dir)
+    a, b = (_weights(osp.join(w, 'epoch_1.pth')) for w in runs)
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
