@@ -61,8 +61,10 @@ def check_a2d_release(root: str,
     """Check an A2D Sentences tree.
 
     Fast by default (file existence, CSV parsing, h5 counts per video);
-    ``deep`` also opens every mask file (through the cached, resumable mask
-    index) and every video (decord).
+    ``deep`` also reads every mask file to its end (every mask: the mask
+    index reads headers only, and its cache answers for files it saw before),
+    opens every video (decord), and brings the mask-index cache under
+    ``cache_dir`` up to date for the datasets.
     """
     r = CheckReport(f'A2D Sentences at {root}', limit)
     required = [(a2d.VIDEOSET_FILE, 'video list'),
@@ -153,11 +155,7 @@ def check_a2d_release(root: str,
         index = a2d.A2DMaskIndex(root, cache_dir)
         index.update([v for v in used if osp.isdir(
             osp.join(root, a2d.MASK_DIR, v))], progress=progress)
-        unreadable = [
-            f'{vid}/{it["file"]}: {it["error"]}' for vid in used
-            for it in index.videos.get(vid, {}).get('frames', [])
-            if 'error' in it
-        ]
+        unreadable = _read_every_mask(root, used, progress)
         if unreadable:
             r.error('unreadable mask files', unreadable)
         corrupt = []
@@ -180,6 +178,28 @@ def check_a2d_release(root: str,
         if corrupt:
             r.error('corrupt videos', corrupt)
     return r
+
+
+def _read_every_mask(root: str, vids: List[str], progress: bool) -> List[str]:
+    """``'<vid>/<file>: <error>'`` for each .h5 of these videos that cannot
+    be read to its end (truncated, corrupt, keys missing)."""
+    files = []
+    for vid in vids:
+        mdir = osp.join(root, a2d.MASK_DIR, vid)
+        if osp.isdir(mdir):
+            files += [(vid, name) for name in sorted(os.listdir(mdir))
+                      if a2d._H5_NAME.match(name)]
+    it = files
+    if progress:
+        from tqdm import tqdm
+        it = tqdm(files, desc='reading mask files', unit='file')
+    unreadable = []
+    for vid, name in it:
+        try:
+            a2d.read_h5_all_masks(osp.join(root, a2d.MASK_DIR, vid, name))
+        except Exception as e:
+            unreadable.append(f'{vid}/{name}: {type(e).__name__}: {e}')
+    return unreadable
 
 
 def check_jhmdb_release(root: str,
