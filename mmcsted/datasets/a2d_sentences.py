@@ -474,7 +474,11 @@ class A2DSentencesDataset(BaseDataset):
             metric breakdowns, as the synthetic generator's
             ``generator_meta.json`` (``queries``: list of dicts with
             ``video_id``, ``instance_id``, ``query`` and flags); relative to
-            data_root. Each sample then carries ``query_flags``.
+            data_root. Each sample then carries ``query_flags``; a sample
+            whose (video, instance, query) the file does not list (an edited
+            or added query) is kept without flags, counted in
+            ``num_without_flags`` and logged: the flag breakdowns of
+            ``ReferSegMetric`` leave it out, the main metrics count it.
         **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
             (``test_mode``, ``metainfo``, ``indices``, ``lazy_init``, ...).
 
@@ -489,7 +493,8 @@ class A2DSentencesDataset(BaseDataset):
     ``class_source='instance'`` from the target's own label),
     ``instance_label`` (the per-instance actor-action label from the mask
     file's ``id`` key, -1 if absent), ``query_flags`` (only with
-    ``query_flags_file``) and, once fetched, ``sample_idx``.
+    ``query_flags_file``, for the queries it lists) and, once fetched,
+    ``sample_idx``.
     """
 
     METAINFO = dict(
@@ -699,6 +704,7 @@ class A2DSentencesDataset(BaseDataset):
         data_list.sort(key=lambda d: (d['video_id'], d['frame_id'],
                                       d['instance_id'], d['query']))
         skips.log_summary(kept=len(data_list))
+        self._log_samples_without_flags(owner)
         self.skipped = skips.as_dict()
         if not data_list:
             raise ValueError(f'{owner}: no sample left in {root}; see the '
@@ -736,11 +742,28 @@ class A2DSentencesDataset(BaseDataset):
             instance_label=inst_label)
         if flags is not None:
             key = (vid, instance_id, query)
-            if key not in flags:
-                raise KeyError(f'{owner}: no flags for {key} in '
-                               f'{self.query_flags_file}')
-            sample['query_flags'] = flags[key]
+            if key in flags:
+                sample['query_flags'] = flags[key]
+            else:  # an edited query: kept, with no flag to report it under
+                self._without_flags.append(key)
         return sample
+
+    def _log_samples_without_flags(self, owner: str) -> None:
+        """One warning for the samples whose query the flags file does not
+        list (see ``query_flags_file``)."""
+        keys = self._without_flags
+        self.num_without_flags = len(keys)
+        if not keys:
+            return
+        queries = list(dict.fromkeys(keys))
+        examples = [f'{v} instance {i}: {q!r}' for v, i, q in queries]
+        print_log(
+            f'{owner}: {len(keys)} samples ({len(queries)} queries) are not '
+            f'in {self.query_flags_file}: kept without query flags, so the '
+            f'flag/... metrics leave them out (e.g. '
+            f'{limited_list(examples, 3)})',
+            logger='current',
+            level=logging.WARNING)
 
     def _load_sample_list(self, videos) -> List[dict]:
         """The samples of ``sample_list``: its rows, resolved against the
@@ -806,10 +829,13 @@ class A2DSentencesDataset(BaseDataset):
         if errors:
             raise ValueError(f'{owner}: {len(errors)} rows do not resolve '
                              f'against {root}: {limited_list(errors)}')
+        self._log_samples_without_flags(owner)
         self.skipped = {}
         return data_list
 
     def _load_query_flags(self) -> Optional[Dict]:
+        self._without_flags: List[Tuple[str, int, str]] = []
+        self.num_without_flags = 0
         if not self.query_flags_file:
             return None
         import json
