@@ -2,6 +2,7 @@
 # bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options]
 # Multi-node: NNODES=2 NODE_RANK=0 MASTER_ADDR=host0 PORT=29500 on each node.
 # On a machine without CUDA, GPUS is the number of CPU processes (gloo).
+source "$(dirname "$0")/python_for_tools.sh"  # sets PYTHON
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
@@ -11,7 +12,7 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
 PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-python -m torch.distributed.run \
+"$PYTHON" -m torch.distributed.run \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \

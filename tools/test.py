@@ -6,12 +6,14 @@ CHECKPOINT is a path, a URL, or a model-zoo name (configs/csted/metafile.yml).
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
                            shutdown_distributed)
+from mmcsted.utils.preflight import check_data_before_run
 
 
 def parse_args():
@@ -79,10 +81,16 @@ def main():
     cfg = merge_args(Config.fromfile(args.config), args)
     from mmcsted.apis.inference import vocab_from_checkpoint_if_missing
     from mmcsted.apis.model_zoo import resolve_checkpoint
-    cfg.load_from = resolve_checkpoint(args.checkpoint)
     # The words the model was trained with are in the checkpoint: a missing
     # vocabulary file (e.g. testing a downloaded model) is not an error.
     vocab_from_checkpoint_if_missing(cfg.model)
+    # before a checkpoint download and the runner's config dump: a missing
+    # data tree is one line
+    try:
+        check_data_before_run(cfg, ('test', ), 'tools/test.py')
+    except FileNotFoundError as e:
+        sys.exit(str(e))
+    cfg.load_from = resolve_checkpoint(args.checkpoint)
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

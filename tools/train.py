@@ -5,12 +5,14 @@ Multi-GPU / multi-node: ``bash tools/dist_train.sh CONFIG GPUS`` (torchrun).
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
                            shutdown_distributed)
+from mmcsted.utils.preflight import check_data_before_run
 
 
 def parse_args():
@@ -98,6 +100,11 @@ def main():
     args = parse_args()
     register_all_modules()
     cfg = merge_args(Config.fromfile(args.config), args)
+    # before the runner dumps the config: a missing data tree is one line
+    try:
+        check_data_before_run(cfg, ('train', 'val'), 'tools/train.py')
+    except FileNotFoundError as e:
+        sys.exit(str(e))
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -13,7 +13,8 @@ Layout under ``data_root``::
 A sample is one (query, annotated frame) pair whose instance is present in that
 frame. Reading the ~15k HDF5 files is the slow part: their content (instance
 ids, mask count) is kept in a per-video index under the cache directory, which
-is resumable and re-reads a video only when its mask directory changed.
+is resumable and re-reads a video only when one of its mask files changed
+(added, removed, or a different size or mtime).
 """
 import csv
 import logging
@@ -43,7 +44,7 @@ CLIP_DIR = 'Release/clips320H'
 FRAME_DIR = 'Release/frames'
 FRAME_TMPL = '{:05d}.jpg'
 INDEX_FILE = 'a2d_mask_index.json'
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: a (size, mtime) signature per file
 
 SPLITS = {'train': 0, 'test': 1}
 _H5_NAME = re.compile(r'^(\d+)\.h5$')
@@ -225,6 +226,26 @@ def read_h5_frame_info(path: str) -> Dict:
     return dict(instances=instances, num_masks=int(num_masks), labels=labels)
 
 
+def read_h5_all_masks(path: str) -> Dict:
+    """Read a mask file to its last byte (ids, every mask, boxes): the deep
+    check. ``read_h5_frame_info`` reads the header only, which a file damaged
+    past its header passes."""
+    import h5py
+    with h5py.File(path, 'r') as f:
+        if 'instance' not in f or 'reMask' not in f:
+            raise KeyError(f'{path}: expected the keys "instance" and '
+                           f'"reMask", found {sorted(f.keys())}')
+        instances = _as_int_list(f['instance'][()])
+        masks = np.asarray(f['reMask'][()])
+        if 'reBBox' in f:
+            f['reBBox'][()]
+    if masks.ndim not in (2, 3):
+        raise ValueError(f'{path}: reMask has shape {masks.shape}, expected '
+                         '(N, W, H) or (W, H)')
+    num_masks = 1 if masks.ndim == 2 else masks.shape[0]
+    return dict(instances=instances, num_masks=int(num_masks))
+
+
 def load_a2d_mask(path: str, instance_id: int) -> np.ndarray:
     """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file.
 
@@ -259,11 +280,13 @@ def load_a2d_mask(path: str, instance_id: int) -> np.ndarray:
 class A2DMaskIndex:
     """Per-video content of the A2D mask files, cached as JSON.
 
-    ``videos[vid]`` = ``{'mtime_ns': ..., 'frames': [{'frame': 11, 'file':
-    '00011.h5', 'instances': [...], 'num_masks': n, 'labels': [...]} or
-    {'frame': 11, 'file': ..., 'error': '...'}], 'bad_names': [...]}``, or
-    ``{'missing': True}`` when the video has no mask directory. A video is
-    re-read when its directory's mtime changed (a file added/removed).
+    ``videos[vid]`` = ``{'files': {name: [size, mtime_ns]}, 'frames':
+    [{'frame': 11, 'file': '00011.h5', 'instances': [...], 'num_masks': n,
+    'labels': [...]} or {'frame': 11, 'file': ..., 'error': '...'}],
+    'bad_names': [...]}``, or ``{'missing': True}`` when the video has no
+    mask directory. A video is re-read when its files' signature changed: a
+    file added or removed, or one rewritten or truncated in place (which
+    leaves the folder's mtime as it was).
     """
 
     def __init__(self, data_root: str, cache_dir: Optional[str] = None,
@@ -300,28 +323,38 @@ class A2DMaskIndex:
                 logger='current',
                 level=logging.WARNING)
 
-    def _dir_mtime(self, vid: str) -> Optional[int]:
+    def _signature(self, vid: str) -> Optional[Dict[str, List[int]]]:
+        """``{name: [size, mtime_ns]}`` of the video's mask folder, or None
+        when it has none (one stat per file: cheap next to reading them)."""
         try:
-            return os.stat(osp.join(self.mask_root, vid)).st_mtime_ns
-        except FileNotFoundError:
+            entries = list(os.scandir(osp.join(self.mask_root, vid)))
+        except (FileNotFoundError, NotADirectoryError):
             return None
+        sig = {}
+        for entry in entries:
+            try:
+                st = entry.stat()
+            except OSError:  # vanished between listing and stat
+                continue
+            sig[entry.name] = [st.st_size, st.st_mtime_ns]
+        return sig
 
     def is_current(self, vid: str) -> bool:
         entry = self.videos.get(vid)
         if entry is None:
             return False
-        mtime = self._dir_mtime(vid)
-        if mtime is None:
+        sig = self._signature(vid)
+        if sig is None:
             return bool(entry.get('missing'))
-        return entry.get('mtime_ns') == mtime
+        return entry.get('files') == sig
 
     def scan_video(self, vid: str) -> Dict:
         vdir = osp.join(self.mask_root, vid)
-        mtime = self._dir_mtime(vid)
-        if mtime is None:
+        sig = self._signature(vid)
+        if sig is None:
             return dict(missing=True)
         frames, bad_names = [], []
-        for name in sorted(os.listdir(vdir)):
+        for name in sorted(sig):
             m = _H5_NAME.match(name)
             if m is None:
                 bad_names.append(name)
@@ -332,7 +365,7 @@ class A2DMaskIndex:
             except Exception as e:
                 item['error'] = f'{type(e).__name__}: {e}'
             frames.append(item)
-        return dict(mtime_ns=mtime, frames=frames, bad_names=bad_names)
+        return dict(files=sig, frames=frames, bad_names=bad_names)
 
     def update(self,
                vids: Sequence[str],
@@ -441,7 +474,11 @@ class A2DSentencesDataset(BaseDataset):
             metric breakdowns, as the synthetic generator's
             ``generator_meta.json`` (``queries``: list of dicts with
             ``video_id``, ``instance_id``, ``query`` and flags); relative to
-            data_root. Each sample then carries ``query_flags``.
+            data_root. Each sample then carries ``query_flags``; a sample
+            whose (video, instance, query) the file does not list (an edited
+            or added query) is kept without flags, counted in
+            ``num_without_flags`` and logged: the flag breakdowns of
+            ``ReferSegMetric`` leave it out, the main metrics count it.
         **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
             (``test_mode``, ``metainfo``, ``indices``, ``lazy_init``, ...).
 
@@ -456,7 +493,8 @@ class A2DSentencesDataset(BaseDataset):
     ``class_source='instance'`` from the target's own label),
     ``instance_label`` (the per-instance actor-action label from the mask
     file's ``id`` key, -1 if absent), ``query_flags`` (only with
-    ``query_flags_file``) and, once fetched, ``sample_idx``.
+    ``query_flags_file``, for the queries it lists) and, once fetched,
+    ``sample_idx``.
     """
 
     METAINFO = dict(
@@ -666,6 +704,7 @@ class A2DSentencesDataset(BaseDataset):
         data_list.sort(key=lambda d: (d['video_id'], d['frame_id'],
                                       d['instance_id'], d['query']))
         skips.log_summary(kept=len(data_list))
+        self._log_samples_without_flags(owner)
         self.skipped = skips.as_dict()
         if not data_list:
             raise ValueError(f'{owner}: no sample left in {root}; see the '
@@ -703,11 +742,28 @@ class A2DSentencesDataset(BaseDataset):
             instance_label=inst_label)
         if flags is not None:
             key = (vid, instance_id, query)
-            if key not in flags:
-                raise KeyError(f'{owner}: no flags for {key} in '
-                               f'{self.query_flags_file}')
-            sample['query_flags'] = flags[key]
+            if key in flags:
+                sample['query_flags'] = flags[key]
+            else:  # an edited query: kept, with no flag to report it under
+                self._without_flags.append(key)
         return sample
+
+    def _log_samples_without_flags(self, owner: str) -> None:
+        """One warning for the samples whose query the flags file does not
+        list (see ``query_flags_file``)."""
+        keys = self._without_flags
+        self.num_without_flags = len(keys)
+        if not keys:
+            return
+        queries = list(dict.fromkeys(keys))
+        examples = [f'{v} instance {i}: {q!r}' for v, i, q in queries]
+        print_log(
+            f'{owner}: {len(keys)} samples ({len(queries)} queries) are not '
+            f'in {self.query_flags_file}: kept without query flags, so the '
+            f'flag/... metrics leave them out (e.g. '
+            f'{limited_list(examples, 3)})',
+            logger='current',
+            level=logging.WARNING)
 
     def _load_sample_list(self, videos) -> List[dict]:
         """The samples of ``sample_list``: its rows, resolved against the
@@ -773,10 +829,13 @@ class A2DSentencesDataset(BaseDataset):
         if errors:
             raise ValueError(f'{owner}: {len(errors)} rows do not resolve '
                              f'against {root}: {limited_list(errors)}')
+        self._log_samples_without_flags(owner)
         self.skipped = {}
         return data_list
 
     def _load_query_flags(self) -> Optional[Dict]:
+        self._without_flags: List[Tuple[str, int, str]] = []
+        self.num_without_flags = 0
         if not self.query_flags_file:
             return None
         import json

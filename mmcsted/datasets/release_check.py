@@ -11,6 +11,8 @@ from .utils import limited_list
 A2D_EXPECTED_VIDEOS = 3782
 A2D_EXPECTED_ANNOTATIONS = 6655
 JHMDB_EXPECTED_ANNOTATIONS = 928
+#: written by the synthetic generator beside the A2D-layout tree
+SYNTHETIC_META_FILE = 'generator_meta.json'
 
 
 class CheckReport:
@@ -61,8 +63,10 @@ def check_a2d_release(root: str,
     """Check an A2D Sentences tree.
 
     Fast by default (file existence, CSV parsing, h5 counts per video);
-    ``deep`` also opens every mask file (through the cached, resumable mask
-    index) and every video (decord).
+    ``deep`` also reads every mask file to its end (every mask: the mask
+    index reads headers only, and its cache answers for files it saw before),
+    opens every video (decord), and brings the mask-index cache under
+    ``cache_dir`` up to date for the datasets.
     """
     r = CheckReport(f'A2D Sentences at {root}', limit)
     required = [(a2d.VIDEOSET_FILE, 'video list'),
@@ -120,6 +124,9 @@ def check_a2d_release(root: str,
     if empty:
         r.warn('rows with an empty query', empty)
 
+    if osp.isfile(osp.join(root, SYNTHETIC_META_FILE)):
+        _check_generator_meta(r, root, rows, missed)
+
     used = [v for v in dict.fromkeys(x.video_id for x in rows)
             if v in videos and v not in missed]
     missing_videos, missing_masks, short_masks = [], [], []
@@ -153,11 +160,7 @@ def check_a2d_release(root: str,
         index = a2d.A2DMaskIndex(root, cache_dir)
         index.update([v for v in used if osp.isdir(
             osp.join(root, a2d.MASK_DIR, v))], progress=progress)
-        unreadable = [
-            f'{vid}/{it["file"]}: {it["error"]}' for vid in used
-            for it in index.videos.get(vid, {}).get('frames', [])
-            if 'error' in it
-        ]
+        unreadable = _read_every_mask(root, used, progress)
         if unreadable:
             r.error('unreadable mask files', unreadable)
         corrupt = []
@@ -180,6 +183,57 @@ def check_a2d_release(root: str,
         if corrupt:
             r.error('corrupt videos', corrupt)
     return r
+
+
+def _check_generator_meta(r: CheckReport, root: str, rows, missed) -> None:
+    """A synthetic tree: every query should be one the generator wrote, as
+    its flags (twin, ...) come from ``generator_meta.json``; an edited query
+    loads without flags and drops out of the flag/... metrics."""
+    import json
+    path = osp.join(root, SYNTHETIC_META_FILE)
+    try:
+        with open(path, encoding='utf-8') as f:
+            listed = {(q['video_id'], int(q['instance_id']), q['query'])
+                      for q in json.load(f)['queries']}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        r.error(f'{path} is not a readable generator summary '
+                f'({type(e).__name__}: {e})')
+        return
+    r.note(f'{SYNTHETIC_META_FILE}: {len(listed)} queries (synthetic tree)')
+    unlisted = []
+    for x in rows:
+        iid = a2d.parse_instance_id(x.instance_id)[0]
+        if x.video_id in missed or '(copy)' in x.instance_id or iid is None:
+            continue
+        if (x.video_id, iid, x.query) not in listed:
+            unlisted.append(f'line {x.line}: {x.video_id} instance {iid} '
+                            f'{x.query!r}')
+    if unlisted:
+        r.warn(f'queries not in {SYNTHETIC_META_FILE} (edited or added: they '
+               'load without query flags, so the flag/... metrics leave '
+               'them out)', unlisted)
+
+
+def _read_every_mask(root: str, vids: List[str], progress: bool) -> List[str]:
+    """``'<vid>/<file>: <error>'`` for each .h5 of these videos that cannot
+    be read to its end (truncated, corrupt, keys missing)."""
+    files = []
+    for vid in vids:
+        mdir = osp.join(root, a2d.MASK_DIR, vid)
+        if osp.isdir(mdir):
+            files += [(vid, name) for name in sorted(os.listdir(mdir))
+                      if a2d._H5_NAME.match(name)]
+    it = files
+    if progress:
+        from tqdm import tqdm
+        it = tqdm(files, desc='reading mask files', unit='file')
+    unreadable = []
+    for vid, name in it:
+        try:
+            a2d.read_h5_all_masks(osp.join(root, a2d.MASK_DIR, vid, name))
+        except Exception as e:
+            unreadable.append(f'{vid}/{name}: {type(e).__name__}: {e}')
+    return unreadable
 
 
 def check_jhmdb_release(root: str,

@@ -260,6 +260,46 @@ def test_mask_index_cache_and_refresh(tmp_path, monkeypatch):
     assert read and all('vidTrain_01' in p for p in read)
 
 
+def _truncate_keeping_folder_mtime(path):
+    """Cut a file in half in place; its folder's mtime stays what it was,
+    as after a copy that died half way or a disk error."""
+    folder = osp.dirname(path)
+    st = os.stat(folder)
+    with open(path, 'r+b') as f:
+        f.truncate(os.path.getsize(path) // 2)
+    os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(folder).st_mtime_ns == st.st_mtime_ns
+
+
+def test_mask_index_notices_a_file_truncated_in_place(tmp_path, logs):
+    # the cache once looked at the folder's mtime only: a mask file damaged
+    # after indexing passed as readable and crashed the test pipeline
+    make_a2d_tree(str(tmp_path))
+    ds = _build(str(tmp_path))
+    assert ds.skipped.get('unreadable mask files', 0) == 0
+    _truncate_keeping_folder_mtime(
+        osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_02', '00007.h5'))
+    assert not a2d.A2DMaskIndex(str(tmp_path)).is_current('vidTrain_02')
+    assert a2d.A2DMaskIndex(str(tmp_path)).is_current('vidTrain_01')
+    ds2 = _build(str(tmp_path))
+    assert ds2.skipped['unreadable mask files'] == 1
+    assert len(ds2) == len(ds) - 1
+    assert all((d['video_id'], d['frame_id']) != ('vidTrain_02', 7)
+               for d in (ds2.get_data_info(i) for i in range(len(ds2))))
+    assert any(level == logging.WARNING and 'unreadable mask files' in m
+               and '00007.h5' in m for level, m in logs)
+
+
+def test_old_mask_index_format_is_rebuilt(tmp_path):
+    make_a2d_tree(str(tmp_path))
+    index = a2d.A2DMaskIndex(str(tmp_path))
+    index.update(['vidTrain_01'], progress=False)
+    index.videos['vidTrain_01'] = dict(mtime_ns=1, frames=[], bad_names=[])
+    index.save()
+    # an entry of format 1 (folder mtime only) is never taken as current
+    assert not a2d.A2DMaskIndex(str(tmp_path)).is_current('vidTrain_01')
+
+
 def test_mask_index_resumes(tmp_path):
     make_a2d_tree(str(tmp_path))
     index = a2d.A2DMaskIndex(str(tmp_path))

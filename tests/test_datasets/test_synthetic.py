@@ -212,3 +212,48 @@ def test_config_datasets_build_through_registry(tiny):
         assert type(ds).__name__ == 'A2DSentencesDataset' and len(ds) == n
         out = ds[0]
         assert out['inputs'].shape == (3, 8, 64, 64)
+
+
+def test_edited_query_is_kept_without_flags_and_reported(tmp_path,
+                                                         monkeypatch):
+    """An edited query used to raise KeyError '... no flags' from
+    generator_meta.json; now it loads without flags, counted and logged,
+    and the check tool lists it."""
+    import csv
+
+    import mmcsted.datasets.a2d_sentences as mod_a2d
+    root = str(tmp_path)
+    make_synthetic_a2d(root, num_videos=8)
+    ann = osp.join(root, 'text_annotations', 'a2d_annotation.txt')
+    with open(ann, newline='') as f:
+        rows = list(csv.reader(f))
+    meta_keys = set(syn.query_flags(syn.load_meta(root)))
+    test_vids = set()
+    with open(osp.join(root, 'Release', 'videoset.csv')) as f:
+        test_vids = {r[0] for r in csv.reader(f) if r[8] == '1'}
+    edited = next(i for i, r in enumerate(rows[1:], 1)
+                  if r[0] in test_vids and r[1].isdigit()
+                  and (r[0], int(r[1]), r[2]) in meta_keys)
+    vid, iid = rows[edited][0], int(rows[edited][1])
+    rows[edited][2] = 'the naïve shape that a user rewrote'
+    with open(ann, 'w', newline='') as f:
+        csv.writer(f).writerows(rows)
+
+    logs = []
+    monkeypatch.setattr(mod_a2d, 'print_log',
+                        lambda msg, logger=None, level=0: logs.append(msg))
+    test = _dataset(root, 'test')
+    infos = [test.get_data_info(i) for i in range(len(test))]
+    unflagged = [d for d in infos if 'query_flags' not in d]
+    assert unflagged and all(
+        (d['video_id'], d['instance_id']) == (vid, iid)
+        and d['query'] == rows[edited][2] for d in unflagged)
+    assert test.num_without_flags == len(unflagged)
+    assert len(infos) > len(unflagged)  # the other samples keep their flags
+    assert any(f'{len(unflagged)} samples (1 queries) are not in '
+               'generator_meta.json' in m and 'rewrote' in m for m in logs)
+
+    rc, out = run_tool('a2d_sentences/check_release.py', root, capture=True)
+    assert rc == 0  # a warning: the tree still loads
+    assert 'queries not in generator_meta.json' in out
+    assert f'line {edited + 1}: {vid} instance {iid}' in out

@@ -77,6 +77,43 @@ def test_a2d_check_release_deep_finds_corrupt_files(tmp_path):
     assert rc == 1 and 'corrupt videos (1)' in out and 'vidTrain_02' in out
 
 
+def test_a2d_check_release_deep_reads_masks_past_the_cache(tmp_path):
+    """--deep used to answer from the mask-index cache: a mask file damaged
+    after indexing was reported OK."""
+    make_a2d_tree(str(tmp_path))
+    mdir = osp.join(str(tmp_path), a2d.MASK_DIR)
+    assert run_tool('a2d_sentences/check_release.py', str(tmp_path),
+                    '--deep', capture=True)[0] == 0  # writes the cache
+    # truncated in place: the folder's mtime stays as it was
+    path = osp.join(mdir, 'vidTrain_02', '00007.h5')
+    folder = os.stat(osp.dirname(path))
+    with open(path, 'r+b') as f:
+        f.truncate(os.path.getsize(path) // 2)
+    os.utime(osp.dirname(path), ns=(folder.st_atime_ns, folder.st_mtime_ns))
+    # damaged mask data under an intact header (all that the index reads):
+    # only reading the masks finds it
+    import h5py
+    import numpy as np
+    bitrot = osp.join(mdir, 'vidTrain_01', '00003.h5')
+    with h5py.File(bitrot, 'r') as f:
+        ids = f['instance'][()]
+        masks = f['reMask'][()]
+    with h5py.File(bitrot, 'w') as f:
+        f['instance'] = ids
+        f.create_dataset('reMask', data=masks, chunks=masks.shape,
+                         compression='gzip')
+    with h5py.File(bitrot, 'r') as f:
+        offset = f['reMask'].id.get_chunk_info(0).byte_offset
+    with open(bitrot, 'r+b') as f:
+        f.seek(offset)
+        f.write(b'\xff' * 16)
+    assert a2d.read_h5_frame_info(bitrot)['num_masks'] >= 1  # header fine
+    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
+                       '--deep', capture=True)
+    assert rc == 1 and 'unreadable mask files (2)' in out, out
+    assert 'vidTrain_02/00007.h5' in out and 'vidTrain_01/00003.h5' in out
+
+
 def test_a2d_prepare_vocab_frames_and_resume(tmp_path):
     make_a2d_tree(str(tmp_path))
     rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path),

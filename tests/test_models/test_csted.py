@@ -144,3 +144,26 @@ def test_full_size_iv3_i3d_forward_on_cpu():
         logits = model(**data, mode='tensor')
     assert logits[0].shape == (1, 1, 160, 160)
     assert len(logits) == 5
+
+
+def test_clips_of_another_length_than_clip_len_are_an_error():
+    # a pipeline with clip_len=16 for a clip_len=8 model used to train silently
+    model = build_tiny()
+    assert model.clip_len == 8
+    data = model.data_preprocessor(make_batch(n=2, t=16), training=True)
+    with pytest.raises(ValueError, match='clips of 16 frames.*clip_len=8'):
+        model(**data, mode='loss')
+    model.eval()
+    data = model.data_preprocessor(make_batch(n=1, t=16), training=False)
+    with pytest.raises(ValueError, match='clips of 16 frames.*clip_len=8'):
+        with torch.no_grad():
+            model(**data, mode='predict')
+
+
+def test_spatial_only_model_is_not_checked_against_clip_len():
+    cfg = tiny_model_cfg()
+    cfg.temporal_encoder = None
+    model = build_tiny(cfg)
+    data = model.data_preprocessor(make_batch(n=2, t=4), training=True)
+    losses = model(**data, mode='loss')
+    assert all(torch.isfinite(v) for v in losses.values())

@@ -13,6 +13,26 @@ def test_split_words_normalises():
     ]
 
 
+def test_split_words_keeps_accented_letters():
+    # letters with diacritics were dropped: 'naïve café' -> na, ve, caf
+    assert split_words('Naïve café, São-Paulo') == [
+        'naïve', 'café', 'são-paulo'
+    ]
+    # a combining accent (e + U+0301) is composed first, not a word break
+    assert split_words('cafe\u0301 au lait') == ['café', 'au', 'lait']
+    assert split_words('snake_case 2nd') == ['snake', 'case', '2nd']
+
+
+def test_release_tokenizer_unchanged_by_unicode_split():
+    # the authors' tokenizer (re.split(r'(\W+)')) is reproduced as it is:
+    # precomposed accents stay in the word there too, a combining mark splits
+    from mmcsted.models.text_encoders import release_tokenize
+    words, _ = release_tokenize('Naïve café.', max_words=0)
+    assert words == ['naïve', 'café']
+    words, _ = release_tokenize('cafe\u0301', max_words=0)
+    assert words == ['cafe', '\u0301']
+
+
 def test_vocabulary_build_load_dump(tmp_path):
     v = WordVocabulary.build(['a dog', 'a cat', 'the dog'])
     assert v.words[:2] == ['<pad>', '<unk>']

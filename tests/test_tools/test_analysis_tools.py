@@ -115,3 +115,26 @@ def test_data_pipeline_throughput(tmp_path):
     dataset = DATASETS.build(ds_cfg)
     sps, fps, _ = pipeline_throughput(dataset, 4, warmup=1)
     assert sps > 0 and fps == pytest.approx(sps * 8)  # 8 frames a clip
+
+
+def test_benchmark_channels_last_with_a_3d_encoder():
+    """--channels-last once crashed on the rank-5 weights of the 3D encoder
+    ('required rank 4 tensor to use channels_last format')."""
+    sys.path.insert(0, TOOLS)
+    try:
+        from benchmark import benchmark
+    finally:
+        sys.path.remove(TOOLS)
+    import torch
+    model = build_tiny()
+    assert any(p.dim() == 5 for p in model.temporal_encoder.parameters())
+    results = benchmark(model, 2, (8, 32, 32), torch.device('cpu'),
+                        channels_last=True, warmup=1, iters=1)
+    for key in ('infer', 'infer_backbones', 'train', 'train_backbones'):
+        assert results[key] > 0
+    conv3d = next(p for p in model.temporal_encoder.parameters()
+                  if p.dim() == 5)
+    conv2d = next(p for p in model.spatial_encoder.parameters()
+                  if p.dim() == 4)
+    assert conv3d.is_contiguous(memory_format=torch.channels_last_3d)
+    assert conv2d.is_contiguous(memory_format=torch.channels_last)

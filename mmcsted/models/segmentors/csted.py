@@ -248,8 +248,23 @@ class CSTED(BaseModel):
             return self._run(inputs, data_samples)
         raise RuntimeError(f'invalid mode "{mode}": loss, predict or tensor')
 
+    def check_clip_len(self, clip: torch.Tensor) -> None:
+        """Clips from the data must have the model's ``clip_len`` frames.
+
+        The temporal backbone runs on any multiple of its stride, so a data
+        pipeline with another ``clip_len`` would train (or be scored) without
+        a word; a spatial-only model reads the target frame only and is not
+        checked."""
+        if self.temporal_encoder is not None and clip.shape[2] != self.clip_len:
+            raise ValueError(
+                f'the data pipeline gives clips of {clip.shape[2]} frames but '
+                f'the model has clip_len={self.clip_len}: make the pipeline\'s '
+                f'clip_len (SampleClipAroundFrame) and model.clip_len the '
+                f'same')
+
     def loss(self, inputs: Dict[str, torch.Tensor],
              data_samples: List[ActorSegDataSample]) -> Dict[str, torch.Tensor]:
+        self.check_clip_len(inputs['clip'])
         logits = self._run(inputs, data_samples)
         gt = torch.stack([ds.gt_mask.data for ds in data_samples]).float()
         valid = torch.zeros_like(gt)
@@ -263,6 +278,7 @@ class CSTED(BaseModel):
                 ) -> List[ActorSegDataSample]:
         """Foreground probability and binary mask at the original frame size
         (``ori_shape``), the padding cut and the resize undone."""
+        self.check_clip_len(inputs['clip'])
         logits = self._run(inputs, data_samples)[0]
         size = inputs['clip'].shape[-2:]
         probs = F.interpolate(

@@ -6,22 +6,30 @@ same ids as training did.
 """
 import json
 import re
+import unicodedata
 from collections import Counter
 from typing import Iterable, List, Sequence
 
 PAD_TOKEN = '<pad>'
 UNK_TOKEN = '<unk>'
 
-# Words are runs of letters/digits, with inner apostrophes or hyphens kept
+# Words are runs of letters/digits of any script ([^\W_]: Unicode-aware, so
+# "naïve" and "café" stay whole), with inner apostrophes or hyphens kept
 # ("man's", "t-shirt"); everything else (punctuation, quotes) separates words.
-_WORD = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
+# ASCII queries split exactly as with the former [a-z0-9] pattern, so existing
+# vocabularies keep their meaning.
+_WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 
 
 def split_words(text: str) -> List[str]:
-    """Lower-case a query and split it into words, dropping punctuation."""
+    """Lower-case a query and split it into words, dropping punctuation.
+
+    The query is NFC-normalised first: an accent typed as a separate combining
+    mark ("e" + U+0301) is not a letter to the regex and would cut the word.
+    """
     if not isinstance(text, str):
         raise TypeError(f'a query must be a string, got {type(text).__name__}')
-    return _WORD.findall(text.lower())
+    return _WORD.findall(unicodedata.normalize('NFC', text).lower())
 
 
 class WordVocabulary:

@@ -20,11 +20,13 @@ def parse_args(argv=None):
                    help='where videos are expected (default: mp4 or '
                    'extracted frames)')
     p.add_argument('--deep', action='store_true',
-                   help='also open every mask file and every video (slow; '
-                   'the mask part is cached and resumable)')
+                   help='also read every mask file to its end and open every '
+                   'video (slow; the masks are read each time, so that a '
+                   'file damaged since the last run is found)')
     p.add_argument('--limit', type=int, default=10,
                    help='names listed per kind of problem')
-    p.add_argument('--cache-dir', default=None)
+    p.add_argument('--cache-dir', default=None,
+                   help='where the mask-index cache lives (--deep updates it)')
     return p.parse_args(argv)
 
 
