@@ -62,7 +62,7 @@ def check_a2d_release(root: str,
 
     Fast by default (file existence, CSV parsing, h5 counts per video);
     ``deep`` also opens every mask file (through the cached, resumable mask
-    index) and every video (decord).
+    index) and every video (the video layer, decord then PyAV).
     """
     r = CheckReport(f'A2D Sentences at {root}', limit)
     required = [(a2d.VIDEOSET_FILE, 'video list'),
@@ -172,9 +172,11 @@ def check_a2d_release(root: str,
             if path is None:
                 continue
             try:
-                import decord
-                if len(decord.VideoReader(path)) == 0:
-                    corrupt.append(f'{path}: no frames')
+                from mmcsted.utils.video_io import open_video_file
+                with open_video_file(path, ('decord', 'pyav'),
+                                     probe=False) as reader:
+                    if reader.num_frames == 0:
+                        corrupt.append(f'{path}: no frames')
             except Exception as e:
                 corrupt.append(f'{path}: {type(e).__name__}')
         if corrupt:
