@@ -328,6 +328,30 @@ def fill_clip(results: Dict, imgs, fail) -> Optional[Dict]:
 
 
 @TRANSFORMS.register_module()
+class ClipFromFrameCache(BaseTransform):
+    """The clip's frames from frames decoded beforehand: what inference runs
+    in place of ``VideoInit`` / ``VideoDecode`` (see
+    :mod:`mmcsted.apis.inference`), which decodes a video once, in
+    ascending order, into a sliding cache shared by the clips.
+
+    Required keys: ``frame_inds`` (1-based), ``frame_cache`` (a mapping of
+    0-based frame index to H x W x 3 RGB uint8 frame).
+
+    Added keys: as :class:`VideoDecode` (``imgs``, ``ori_shape``,
+    ``img_shape``). Removes ``frame_cache``.
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        cache = results.pop('frame_cache')
+        imgs = [cache[int(f) - 1] for f in results['frame_inds']]
+        return fill_clip(results, imgs, _raise)
+
+
+def _raise(results: Dict, msg: str):
+    raise DataLoadError(msg)
+
+
+@TRANSFORMS.register_module()
 class LoadActorMask(_OnError, BaseTransform):
     """Load the target frame's mask of the queried actor.
 
