@@ -873,11 +873,11 @@ FRAME_BACKENDS = ('decord', 'opencv')
 def extract_video_frames(video_path: str,
                          out_dir: str,
                          jpeg_quality: Optional[int] = 95,
-                         chunk: int = 32,
                          backend: str = 'decord') -> int:
     """Decode an mp4 into ``out_dir/<frame:05d>.jpg`` (1-based).
 
-    ``backend='decord'`` (default): decord, PyAV where decord fails.
+    ``backend='decord'`` (default): decord, PyAV where decord fails (the
+    video layer :func:`~mmcsted.utils.video_io.open_video_file`).
     ``backend='opencv'``: ``cv2.VideoCapture`` frame by frame, each BGR frame
     written as it comes with ``cv2.imwrite`` (the authors' ``frames_cv2``
     layout). ``jpeg_quality=None`` uses OpenCV's default JPEG settings
@@ -942,32 +942,16 @@ def extract_video_frames(video_path: str,
                 cap.release()
         return n
 
-    reader = None
-    try:
-        try:  # decord, in chunks
-            import decord
-            reader = decord.VideoReader(video_path)
-            n = len(reader)
-            for start in range(0, n, chunk):
-                idx = list(range(start, min(start + chunk, n)))
-                batch = reader.get_batch(idx).asnumpy()
-                if batch.ndim != 4 or batch.shape[-1] != 3:
-                    raise ValueError(f'decord gave frames {batch.shape}')
-                for i, img in zip(idx, batch):
-                    write(i + 1, img)
-        except Exception as e:
-            if isinstance(e, _FrameWriteError):
-                raise
-            # decord 0.6 fails on some frame widths: decode with PyAV
-            import av
-            reader = None  # never reuse a decord reader that failed
-            fresh_tmp()
-            n = 0
-            with av.open(video_path) as container:
-                for n, frame in enumerate(container.decode(video=0), 1):
-                    write(n, frame.to_ndarray(format='rgb24'))
-            if n == 0:
-                raise ValueError(f'{video_path}: no frame decoded')
+    try:  # decord, PyAV where it fails (mmcsted.utils.video_io)
+        from mmcsted.utils.video_io import open_video_file
+        n = 0
+        with open_video_file(video_path, ('decord', 'pyav'),
+                             probe=False) as reader:
+            for i, rgb in reader.iter_frames(range(reader.num_frames)):
+                write(i + 1, rgb)
+                n += 1
+        if n == 0:
+            raise ValueError(f'{video_path}: no frame decoded')
         os.replace(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

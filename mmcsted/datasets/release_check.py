@@ -65,8 +65,8 @@ def check_a2d_release(root: str,
     Fast by default (file existence, CSV parsing, h5 counts per video);
     ``deep`` also reads every mask file to its end (every mask: the mask
     index reads headers only, and its cache answers for files it saw before),
-    opens every video (decord), and brings the mask-index cache under
-    ``cache_dir`` up to date for the datasets.
+    opens every video (the video layer, decord then PyAV), and brings the
+    mask-index cache under ``cache_dir`` up to date for the datasets.
     """
     r = CheckReport(f'A2D Sentences at {root}', limit)
     required = [(a2d.VIDEOSET_FILE, 'video list'),
@@ -175,9 +175,11 @@ def check_a2d_release(root: str,
             if path is None:
                 continue
             try:
-                import decord
-                if len(decord.VideoReader(path)) == 0:
-                    corrupt.append(f'{path}: no frames')
+                from mmcsted.utils.video_io import open_video_file
+                with open_video_file(path, ('decord', 'pyav'),
+                                     probe=False) as reader:
+                    if reader.num_frames == 0:
+                        corrupt.append(f'{path}: no frames')
             except Exception as e:
                 corrupt.append(f'{path}: {type(e).__name__}')
         if corrupt:

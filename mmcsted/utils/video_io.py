@@ -1,10 +1,18 @@
-"""Reading the frames of a video file, a folder of frames or an array.
+"""The one video-reading layer of mmcsted: frames of a video file, a folder of
+frame images or an array, for training, testing, inference and the data
+tools.
 
 Readers give RGB uint8 frames (H, W, 3) by 0-based index, in ascending
 order, without holding the decoded video: :meth:`FrameReader.iter_frames`
-decodes what is asked for and nothing before it is kept. Video files are
-opened with decord, then PyAV, then OpenCV; a file none of them can read
-raises :class:`VideoReadError` naming it."""
+decodes what is asked for and nothing before it is kept. Files are read
+through :mod:`mmengine.fileio` (``backend_args`` selects a storage backend,
+e.g. a remote one). Video files are opened with mmaction2's decord transforms
+(:class:`DecordInit` / :class:`DecordDecode`), then PyAV (:class:`PyAVInit`),
+then OpenCV (local files only); where decord fails in the middle of a video,
+the rest is decoded with PyAV. A file none of them can read raises
+:class:`VideoReadError` naming it."""
+import io
+import logging
 import os
 import os.path as osp
 import re
@@ -12,6 +20,9 @@ from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
+from mmaction.datasets.transforms import DecordDecode, DecordInit, PyAVInit
+from mmengine import fileio
+from mmengine.logging import print_log
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
@@ -20,36 +31,78 @@ class VideoReadError(RuntimeError):
     """A video or frame cannot be read; the message names the file."""
 
 
-#: how frame images are decoded: OpenCV (``cv2.imread``, default) or Pillow
-#: (``Image.open(path).convert('RGB')``, as the CSTED authors' test code reads
+#: how frame images are decoded: OpenCV (``cv2.imdecode``, default) or Pillow
+#: (``Image.open(...).convert('RGB')``, as the CSTED authors' test code reads
 #: its JPEG frames; the two JPEG decoders may differ slightly).
 IMAGE_BACKENDS = ('cv2', 'pillow')
 
 
-def read_image(path: str, backend: str = 'cv2') -> np.ndarray:
+def read_image(path: str,
+               backend: str = 'cv2',
+               backend_args: Optional[dict] = None) -> np.ndarray:
     """An image file as H x W x 3 RGB uint8; a missing, unreadable or
     truncated file raises :class:`VideoReadError` naming it."""
+    if backend not in IMAGE_BACKENDS:
+        raise ValueError(f'image backend must be one of {IMAGE_BACKENDS}, '
+                         f'got {backend!r}')
+    try:
+        data = fileio.get(path, backend_args=backend_args)
+    except FileNotFoundError as e:
+        raise VideoReadError(f'cannot read frame image {path} (missing)') \
+            from e
+    except Exception as e:  # the storage backend's own errors
+        raise VideoReadError(f'cannot read frame image {path} '
+                             f'({type(e).__name__}: {e})') from e
     if backend == 'cv2':
-        img = cv2.imread(path, cv2.IMREAD_COLOR)
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
         if img is None:
-            what = 'missing' if not osp.exists(path) else 'unreadable'
-            raise VideoReadError(f'cannot read frame image {path} ({what})')
-        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-    if backend == 'pillow':
-        from PIL import Image
-        try:
-            with Image.open(path) as im:
-                return np.asarray(im.convert('RGB'), dtype=np.uint8)
-        except Exception as e:  # FileNotFoundError, UnidentifiedImageError,
-            # OSError('image file is truncated ...'), ...
             raise VideoReadError(f'cannot read frame image {path} '
-                                 f'({type(e).__name__}: {e})') from e
-    raise ValueError(f'image backend must be one of {IMAGE_BACKENDS}, got '
-                     f'{backend!r}')
+                                 '(unreadable)')
+        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return np.asarray(im.convert('RGB'), dtype=np.uint8)
+    except Exception as e:  # UnidentifiedImageError,
+        # OSError('image file is truncated ...'), ...
+        raise VideoReadError(f'cannot read frame image {path} '
+                             f'({type(e).__name__}: {e})') from e
+
+
+def _isdir(path: str, backend_args: Optional[dict]) -> bool:
+    try:
+        return fileio.isdir(path, backend_args=backend_args)
+    except (NotImplementedError, AttributeError):  # HTTP: no folders
+        return False
+
+
+def _exists(path: str, backend_args: Optional[dict]) -> bool:
+    try:
+        return fileio.exists(path, backend_args=backend_args)
+    except (NotImplementedError, AttributeError):  # HTTP: get() tells
+        return True
+
+
+def join_path(folder: str, name: str,
+              backend_args: Optional[dict] = None) -> str:
+    """``folder/name`` as the folder's storage backend joins paths."""
+    try:
+        return fileio.join_path(folder, name, backend_args=backend_args)
+    except (NotImplementedError, AttributeError):  # HTTP: a URL
+        return folder.rstrip('/') + '/' + name
 
 
 def _natural_key(name: str):
     return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', name)]
+
+
+def _check_ascending(indices: Sequence[int], num_frames: int, name: str):
+    if any(b <= a for a, b in zip(indices, indices[1:])):
+        raise ValueError('frame indices must be strictly ascending')
+    for i in indices:
+        if not 0 <= i < num_frames:
+            raise IndexError(f'frame {i} outside 0..{num_frames - 1} of '
+                             f'{name}')
 
 
 class FrameReader:
@@ -65,15 +118,9 @@ class FrameReader:
     def iter_frames(
             self, indices: Iterable[int]) -> Iterator[Tuple[int, np.ndarray]]:
         """Yield ``(index, frame)`` for the given ascending 0-based indices."""
-        last = -1
+        indices = [int(i) for i in indices]
+        _check_ascending(indices, self.num_frames, self.name)
         for i in indices:
-            i = int(i)
-            if i <= last:
-                raise ValueError('frame indices must be strictly ascending')
-            if not 0 <= i < self.num_frames:
-                raise IndexError(f'frame {i} outside 0..{self.num_frames - 1}'
-                                 f' of {self.name}')
-            last = i
             yield i, self._check(self.read(i), i)
 
     def read(self, index: int) -> np.ndarray:
@@ -96,8 +143,27 @@ class FrameReader:
         self.close()
 
 
+def _float_range(frames) -> Optional[Tuple[float, float]]:
+    """(min, max) of float frames, None for integer ones."""
+    if isinstance(frames, np.ndarray):
+        if not np.issubdtype(frames.dtype, np.floating):
+            return None
+        return float(frames.min()), float(frames.max())
+    floats = [f for f in frames if np.issubdtype(f.dtype, np.floating)]
+    if not floats:
+        return None
+    return (min(float(f.min()) for f in floats),
+            max(float(f.max()) for f in floats))
+
+
 class ArrayFrameReader(FrameReader):
-    """Frames of a (T, H, W, 3) RGB array (or a list of (H, W, 3) arrays)."""
+    """Frames of a (T, H, W, 3) RGB array (or a list of (H, W, 3) arrays).
+
+    uint8 frames are taken as they are. Float frames must lie in [0, 1]
+    (e.g. from ``ToTensor`` or ``skimage``) and are scaled to 0..255 (a note
+    is logged); other float ranges are ambiguous (0..255? -1..1?) and raise
+    a ``ValueError``: a plain cast would turn [0, 1] frames black and give
+    empty masks without a word."""
 
     def __init__(self,
                  frames: Union[np.ndarray, Sequence[np.ndarray]],
@@ -109,11 +175,26 @@ class ArrayFrameReader(FrameReader):
         self.frames = frames
         self.name = name
         self.num_frames = len(frames)
+        self.float_scale = None
+        value_range = _float_range(frames) if self.num_frames else None
+        if value_range is not None:
+            lo, hi = value_range
+            if not (0 <= lo and hi <= 1):
+                raise ValueError(
+                    f'float frames must lie in [0, 1], got values in '
+                    f'[{lo:g}, {hi:g}]: pass uint8 RGB frames (0..255) or '
+                    'floats in [0, 1]')
+            self.float_scale = 255.
+            print_log(f'{name}: float frames in [0, 1], scaled to 0..255 '
+                      'uint8', logger='current')
         if self.num_frames:
             self.frame_shape = tuple(frames[0].shape[:2])
 
     def read(self, index: int) -> np.ndarray:
         frame = self.frames[index]
+        if self.float_scale is not None and np.issubdtype(
+                frame.dtype, np.floating):
+            frame = np.rint(frame * self.float_scale)
         if frame.dtype != np.uint8:
             frame = np.clip(frame, 0, 255).astype(np.uint8)
         return frame
@@ -133,67 +214,162 @@ class FolderFrameReader(FrameReader):
     Args:
         image_backend: ``'cv2'`` (default) or ``'pillow'``
             (see :func:`read_image`).
+        backend_args: the :mod:`mmengine.fileio` backend of the folder.
     """
 
     def __init__(self,
                  folder: str,
                  filename_tmpl: Optional[str] = None,
                  start_index: int = 1,
-                 image_backend: str = 'cv2'):
-        if not osp.isdir(folder):
+                 image_backend: str = 'cv2',
+                 backend_args: Optional[dict] = None):
+        if not _isdir(folder, backend_args):
             raise FileNotFoundError(f'frame folder not found: {folder}')
         if image_backend not in IMAGE_BACKENDS:
             raise ValueError(f'image_backend must be one of {IMAGE_BACKENDS},'
                              f' got {image_backend!r}')
         self.image_backend = image_backend
+        self.backend_args = backend_args
         self.name = folder
+        files = set(
+            fileio.list_dir_or_file(folder, list_dir=False,
+                                    backend_args=backend_args))
         if filename_tmpl:
             names, i = [], start_index
-            while osp.isfile(osp.join(folder, filename_tmpl.format(i))):
+            while filename_tmpl.format(i) in files:
                 names.append(filename_tmpl.format(i))
                 i += 1
         else:
-            names = sorted((n for n in os.listdir(folder)
+            names = sorted((n for n in files
                             if n.lower().endswith(IMAGE_EXTENSIONS)),
                            key=_natural_key)
         if not names:
             raise VideoReadError(f'no image files in the frame folder '
                                  f'{folder}')
-        self.paths = [osp.join(folder, n) for n in names]
+        self.paths = [
+            join_path(folder, n, backend_args) for n in names
+        ]
         self.num_frames = len(self.paths)
 
     def read(self, index: int) -> np.ndarray:
-        return read_image(self.paths[index], self.image_backend)
+        return read_image(self.paths[index], self.image_backend,
+                          self.backend_args)
+
+
+class _FileioDecordInit(DecordInit):
+    """mmaction2's ``DecordInit`` reading the bytes through
+    :mod:`mmengine.fileio` (``backend_args``) and taking the file name as
+    it is (``DecordInit`` appends ``.mp4`` to a name without extension)."""
+
+    def __init__(self, backend_args: Optional[dict] = None, **kwargs):
+        super().__init__(**kwargs)
+        self.backend_args = backend_args
+
+    def _get_video_reader(self, filename: str):
+        import decord
+        data = fileio.get(filename, backend_args=self.backend_args)
+        return decord.VideoReader(io.BytesIO(data),
+                                  num_threads=self.num_threads)
+
+
+class _FileioPyAVInit(PyAVInit):
+    """mmaction2's ``PyAVInit`` reading the bytes through
+    :mod:`mmengine.fileio`; ``total_frames`` is counted from the packets
+    when the header does not give it, and the bytes are kept (``video_data``)
+    to reopen the video."""
+
+    def __init__(self, backend_args: Optional[dict] = None):
+        super().__init__()
+        self.backend_args = backend_args
+
+    def transform(self, results: dict) -> dict:
+        import av
+        data = fileio.get(results['filename'], backend_args=self.backend_args)
+        with av.open(io.BytesIO(data)) as container:
+            if not container.streams.video:
+                raise VideoReadError(f'{results["filename"]} has no video '
+                                     'stream')
+            stream = container.streams.video[0]
+            n = stream.frames or sum(
+                1 for p in container.demux(stream) if p.size)
+        results['video_data'] = data
+        results['video_reader'] = av.open(io.BytesIO(data))
+        results['total_frames'] = int(n)
+        return results
+
+
+_warned_fallback = False
 
 
 class DecordFrameReader(FrameReader):
-    """decord: random access, frames fetched in small contiguous batches."""
+    """decord (through mmaction2's ``DecordInit`` / ``DecordDecode``):
+    random access, frames fetched in small contiguous batches.
 
-    def __init__(self, path: str, num_threads: int = 0, chunk: int = 8):
-        import decord
+    Where decord fails on a batch or returns frames that are not H x W x 3
+    (decord 0.6 mis-strides rows for some widths, e.g. 16, 24, 48 or 72 px,
+    returning 4 "channels" or raising), the rest is decoded with PyAV
+    (``fallback=True``, logged once per process) or a
+    :class:`VideoReadError` is raised; a decord reader that failed is never
+    reused."""
+
+    def __init__(self,
+                 path: str,
+                 num_threads: int = 0,
+                 chunk: int = 8,
+                 backend_args: Optional[dict] = None,
+                 fallback: bool = True):
         self.name = path
-        self._reader = decord.VideoReader(path, num_threads=num_threads)
-        self.num_frames = len(self._reader)
+        self.backend_args = backend_args
+        opened = _FileioDecordInit(
+            backend_args, num_threads=num_threads).transform(
+                dict(filename=path))
+        self._reader = opened['video_reader']
+        self.num_frames = opened['total_frames']
+        self._decode = DecordDecode(mode='accurate')
         self.chunk = chunk
+        self.fallback = fallback
+        self._pyav = None
 
-    def iter_frames(self, indices):
-        indices = [int(i) for i in indices]
-        if any(b <= a for a, b in zip(indices, indices[1:])):
-            raise ValueError('frame indices must be strictly ascending')
-        for i in indices:
-            if not 0 <= i < self.num_frames:
-                raise IndexError(f'frame {i} outside 0..{self.num_frames - 1}'
-                                 f' of {self.name}')
-        for s in range(0, len(indices), self.chunk):
-            part = indices[s:s + self.chunk]
-            try:
-                batch = self._reader.get_batch(part).asnumpy()
-            except Exception as e:
+    def _decode_chunk(self, part):
+        try:
+            imgs = self._decode.transform(
+                dict(video_reader=self._reader,
+                     frame_inds=np.array(part)))['imgs']
+            shapes = {img.shape for img in imgs}
+            if len(shapes) != 1 or imgs[0].ndim != 3 or \
+                    imgs[0].shape[2] != 3:
+                raise ValueError(f'decord returned frames of shapes '
+                                 f'{sorted(shapes)}')
+            return imgs
+        except Exception as e:
+            self._reader = None
+            if not self.fallback:
                 raise VideoReadError(
                     f'cannot decode frames {part[0]}..{part[-1]} of '
                     f'{self.name}: {type(e).__name__}: '
                     f'{str(e).strip()[:200]}') from e
-            for i, frame in zip(part, batch):
+            global _warned_fallback
+            if not _warned_fallback:
+                _warned_fallback = True
+                print_log(
+                    f'decord could not decode {self.name} '
+                    f'({type(e).__name__}: {str(e).strip()[:120]}); using '
+                    'PyAV for such videos',
+                    logger='current',
+                    level=logging.INFO)
+            self._pyav = PyAVFrameReader(self.name, self.backend_args)
+            return None
+
+    def iter_frames(self, indices):
+        indices = [int(i) for i in indices]
+        _check_ascending(indices, self.num_frames, self.name)
+        for s in range(0, len(indices), self.chunk):
+            part = indices[s:s + self.chunk]
+            imgs = None if self._pyav else self._decode_chunk(part)
+            if imgs is None:
+                yield from self._pyav.iter_frames(indices[s:])
+                return
+            for i, frame in zip(part, imgs):
                 yield i, self._check(frame, i)
 
     def read(self, index: int) -> np.ndarray:
@@ -201,6 +377,9 @@ class DecordFrameReader(FrameReader):
 
     def close(self) -> None:
         self._reader = None
+        if self._pyav is not None:
+            self._pyav.close()
+            self._pyav = None
 
 
 class _SequentialReader(FrameReader):
@@ -232,26 +411,27 @@ class _SequentialReader(FrameReader):
 
 
 class PyAVFrameReader(_SequentialReader):
+    """PyAV (opened through mmaction2's ``PyAVInit``), decoding forward
+    without keeping the frames it passes (``PyAVDecode`` holds every frame up
+    to the last one wanted)."""
 
-    def __init__(self, path: str):
-        import av
-        self._av = av
+    def __init__(self, path: str, backend_args: Optional[dict] = None):
         self.name = path
         self._container = None
-        with av.open(path) as container:
-            if not container.streams.video:
-                raise VideoReadError(f'{path} has no video stream')
-            stream = container.streams.video[0]
-            n = stream.frames or sum(
-                1 for p in container.demux(stream) if p.size)
-        self.num_frames = int(n)
-        self._open()
+        opened = _FileioPyAVInit(backend_args).transform(dict(filename=path))
+        self._data = opened['video_data']
+        self.num_frames = opened['total_frames']
+        self._set(opened['video_reader'])
+
+    def _set(self, container):
+        self._container = container
+        self._frames = container.decode(video=0)
+        self._pos = 0
 
     def _open(self):
+        import av
         self.close()
-        self._container = self._av.open(self.name)
-        self._frames = self._container.decode(video=0)
-        self._pos = 0
+        self._set(av.open(io.BytesIO(self._data)))
 
     def _next(self):
         try:
@@ -269,6 +449,7 @@ class PyAVFrameReader(_SequentialReader):
 
 
 class CV2FrameReader(_SequentialReader):
+    """OpenCV, the last resort for local files (it cannot read bytes)."""
 
     def __init__(self, path: str):
         self.name = path
@@ -302,30 +483,47 @@ VIDEO_BACKENDS = ('decord', 'pyav', 'opencv')
 
 
 def open_video_file(path: str,
-                    backends: Sequence[str] = VIDEO_BACKENDS) -> FrameReader:
-    """Open a video file with the first backend that reads it (and decodes
-    its first frame); the error names the file and each backend's reason."""
-    if not osp.isfile(path):
+                    backends: Sequence[str] = VIDEO_BACKENDS,
+                    backend_args: Optional[dict] = None,
+                    probe: bool = True,
+                    num_threads: int = 0) -> FrameReader:
+    """Open a video file with the first backend that reads it; the error
+    names the file and each backend's reason.
+
+    Args:
+        backends: tried in order; ``'opencv'`` only for local files.
+        backend_args: the :mod:`mmengine.fileio` backend of ``path``.
+        probe: decode the first frame now (fail here, not mid-stream); the
+            datasets leave it out (one decode less per sample) and decode
+            errors come from the frames they ask for.
+        num_threads: decord's decoding threads (0: its default).
+    """
+    if not _exists(path, backend_args):
         raise FileNotFoundError(f'video file not found: {path}')
-    classes = {
-        'decord': DecordFrameReader,
-        'pyav': PyAVFrameReader,
-        'opencv': CV2FrameReader
+    openers = {
+        'decord': lambda: DecordFrameReader(
+            path, num_threads, backend_args=backend_args,
+            fallback='pyav' in backends),
+        'pyav': lambda: PyAVFrameReader(path, backend_args),
+        'opencv': lambda: CV2FrameReader(path),
     }
     reasons = []
     for backend in backends:
-        if backend not in classes:
+        if backend not in openers:
             raise ValueError(f'unknown video backend {backend!r}; choose '
                              f'from {VIDEO_BACKENDS}')
+        if backend == 'opencv' and (backend_args or not osp.isfile(path)):
+            continue
         reader = None
         try:
-            reader = classes[backend](path)
+            reader = openers[backend]()
             if reader.num_frames < 1:
                 raise VideoReadError('no frames')
-            first = reader.read(0)  # fail here, not mid-stream
-            reader.frame_shape = tuple(first.shape[:2])
-            if isinstance(reader, _SequentialReader):
-                reader._open()
+            if probe:
+                first = reader.read(0)
+                reader.frame_shape = tuple(first.shape[:2])
+                if isinstance(reader, _SequentialReader):
+                    reader._open()
             return reader
         except ImportError as e:
             reasons.append(f'{backend}: not installed ({e})')
@@ -340,18 +538,21 @@ def open_video_file(path: str,
 
 def open_video(video,
                filename_tmpl: Optional[str] = None,
-               image_backend: str = 'cv2') -> FrameReader:
+               image_backend: str = 'cv2',
+               backend_args: Optional[dict] = None) -> FrameReader:
     """A :class:`FrameReader` for a video file path, a folder of frames, a
     (T, H, W, 3) RGB array / list of frames, or a reader (returned as is).
-    ``image_backend`` decodes the images of a folder (:func:`read_image`)."""
+    ``image_backend`` decodes the images of a folder (:func:`read_image`);
+    ``backend_args`` is the :mod:`mmengine.fileio` backend of a path."""
     if isinstance(video, FrameReader):
         return video
     if isinstance(video, (str, os.PathLike)):
         video = os.fspath(video)
-        if osp.isdir(video):
+        if _isdir(video, backend_args):
             return FolderFrameReader(video, filename_tmpl,
-                                     image_backend=image_backend)
-        return open_video_file(video)
+                                     image_backend=image_backend,
+                                     backend_args=backend_args)
+        return open_video_file(video, backend_args=backend_args)
     if isinstance(video, np.ndarray) or (isinstance(video,
                                                     (list, tuple)) and video
                                          and isinstance(video[0], np.ndarray)):
@@ -364,14 +565,15 @@ def read_frame(video_path: Optional[str] = None,
                frame_dir: Optional[str] = None,
                frame_id: int = 1,
                filename_tmpl: str = '{:05d}.jpg',
-               image_backend: str = 'cv2') -> np.ndarray:
+               image_backend: str = 'cv2',
+               backend_args: Optional[dict] = None) -> np.ndarray:
     """One RGB frame by its 1-based number (the datasets' ``frame_id``) from a
     video file or a frame folder."""
     if frame_dir:
         return read_image(
-            osp.join(frame_dir, filename_tmpl.format(frame_id)),
-            image_backend)
+            join_path(frame_dir, filename_tmpl.format(frame_id),
+                      backend_args), image_backend, backend_args)
     if not video_path:
         raise ValueError('read_frame needs a video_path or a frame_dir')
-    with open_video_file(video_path) as reader:
+    with open_video_file(video_path, backend_args=backend_args) as reader:
         return reader.read(int(frame_id) - 1)

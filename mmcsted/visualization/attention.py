@@ -101,7 +101,7 @@ def run_with_recording(model: nn.Module,
 
     Args:
         clip: uint8 (C, T, H, W), resized and padded as the test pipeline
-            does (see :func:`mmcsted.apis.inference.resize_pad`).
+            does (see :func:`mmcsted.apis.inference.load_clip`).
         query: the query.
         target_index: the target frame's index in the clip (default T // 2).
         img_shape: (h, w) of the frame inside the padding (default: all).

@@ -4,7 +4,7 @@ import torch
 
 from mmcsted.apis import (VideoActorSegInferencer, inference_video, init_model,
                           iter_inference)
-from mmcsted.apis.inference import ClipStream, resize_pad, inference_settings
+from mmcsted.apis.inference import ClipStream, inference_pipeline
 from mmcsted.registry import INFERENCERS
 from mmcsted.utils.video_io import ArrayFrameReader, VideoReadError
 from tests.helpers import (TINY_SYNTHETIC_CONFIG, make_frames,
@@ -36,14 +36,15 @@ def test_init_model_takes_the_vocabulary_from_the_checkpoint(
     assert report['mismatched'] == []
     assert model.spatial_encoder.text_encoder.vocab.words == \
         tiny_model.spatial_encoder.text_encoder.vocab.words
-    assert inference_settings(model) == dict(input_size=64,
-                                             clip_len=8,
-                                             frame_interval=1,
-                                             clip_mode='centred',
-                                             resize='pad_square',
-                                             resize_backend='cv2',
-                                             interpolation='bilinear',
-                                             image_backend='cv2')
+    # the config's test pipeline, its loading steps replaced
+    pipeline = inference_pipeline(model)
+    assert pipeline.transforms == [
+        dict(type='SampleClipAroundFrame', clip_len=8, frame_interval=1),
+        dict(type='ClipFromFrameCache'),
+        dict(type='ResizePadSquare', size=64),
+        dict(type='PackActorSegInputs'),
+    ]
+    assert pipeline.image_backend == 'cv2' and pipeline.backend_args is None
     for k, v in tiny_model.state_dict().items():
         if isinstance(v, torch.Tensor):
             torch.testing.assert_close(model.state_dict()[k], v)
@@ -198,12 +199,15 @@ def test_clip_stream_cache_stays_bounded(clip_len, interval, batch, targets):
     bound = span + batch - 1 if targets is None else \
         batch * clip_len + span
     targets = targets or list(range(n))
-    stream = ClipStream(reader,
-                        targets,
-                        clip_len,
-                        interval,
-                        input_size=4,
-                        batch_size=batch)
+    transforms = [
+        dict(type='SampleClipAroundFrame', clip_len=clip_len,
+             frame_interval=interval),
+        dict(type='ClipFromFrameCache'),
+        dict(type='ResizePadSquare', size=4),
+        dict(type='PackActorSegInputs'),
+    ]
+    stream = ClipStream(reader, targets, transforms, batch_size=batch,
+                        metainfo=dict(query='a dog'))
     seen = []
     for items in stream:
         assert len(stream.cache) <= bound
@@ -237,12 +241,6 @@ def test_inference_reports_the_cache_bound(tiny_model):
     assert len(result) == 20
     assert result.stats['peak_cache'] <= (8 - 1) + 2
     assert reader.reads == list(range(20))
-
-
-def test_resize_pad_keeps_the_aspect_ratio():
-    out, shape = resize_pad(np.full((48, 64, 3), 7, np.uint8), 32)
-    assert out.shape == (32, 32, 3) and shape == (24, 32)
-    assert (out[:24] == 7).all() and (out[24:] == 0).all()
 
 
 def test_inferencer_class(tiny_model, tiny_checkpoint):

@@ -9,7 +9,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmcsted.apis import inference_video, iter_inference
-from mmcsted.apis.inference import inference_settings, load_clip
+from mmcsted.apis.inference import inference_pipeline, load_clip
 from mmcsted.datasets.clip_sampling import release_clip
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.utils.video_io import VideoReadError, open_video
@@ -99,15 +99,25 @@ RELEASE_PIPELINE = [
 ]
 
 
-def test_inference_settings_of_a_release_config(tiny_model):
+def test_inference_pipeline_of_a_release_config(tiny_model):
     cfg = Config(dict(test_dataloader=dict(dataset=dict(
         pipeline=RELEASE_PIPELINE))))
     tiny_model.cfg = cfg
     try:
-        assert inference_settings(tiny_model) == dict(
-            input_size=SIZE, clip_len=8, frame_interval=2,
-            clip_mode='release', resize='stretch', resize_backend='pillow',
-            interpolation='bilinear', image_backend='pillow')
+        pipeline = inference_pipeline(tiny_model)
+        assert pipeline.transforms == [
+            RELEASE_PIPELINE[1], dict(type='ClipFromFrameCache'),
+            RELEASE_PIPELINE[3], RELEASE_PIPELINE[5]]
+        assert pipeline.image_backend == 'pillow'
+        # overrides change the pipeline's transforms
+        other = inference_pipeline(tiny_model, input_size=48,
+                                   clip_mode='centred', resize='pad_square',
+                                   image_backend='cv2')
+        assert other.find('ResizePadSquare')['size'] == 48
+        assert other.find('ResizeStretch') is None
+        assert other.find('SampleClipAroundFrame')['mode'] == 'centred'
+        assert other.image_backend == 'cv2'
+        assert RELEASE_PIPELINE[1]['mode'] == 'release'  # not modified
     finally:
         del tiny_model.cfg
 

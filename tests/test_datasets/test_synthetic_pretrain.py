@@ -17,7 +17,7 @@ from tests.release_trees import make_synthetic_a2d
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('synthetic_pretrain'))
-    # frames wide enough for decord (see read_video_frames), 12 frames so
+    # frames wide enough for decord (see DecordFrameReader), 12 frames so
     # that an 8-frame clip fits around several targets
     make_synthetic_a2d(root, num_videos=10, height=48, width=64,
                        num_frames=12, seed=5)

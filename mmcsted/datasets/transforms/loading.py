@@ -12,16 +12,17 @@ fetches another sample), or ``'auto'`` (default): raise in test mode, skip in
 training. The dataset puts ``test_mode`` into the results dict.
 """
 import logging
-import os
 import os.path as osp
 from typing import Dict, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmengine import fileio
 from mmengine.logging import print_log
 
 from mmcsted.registry import TRANSFORMS
-from mmcsted.utils.video_io import IMAGE_BACKENDS, read_image
+from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path,
+                                    open_video_file, read_image)
 from ..clip_sampling import CLIP_MODES, sample_clip
 
 
@@ -59,127 +60,98 @@ class _OnError:
         return None
 
 
-_warned_fallback = False
-
-
-def _pyav_frames(path: str, wanted) -> Dict[int, np.ndarray]:
-    """Decode sequentially up to the last wanted (1-based) frame."""
-    import av
-    out, need, last = {}, set(wanted), max(wanted)
-    with av.open(path) as container:
-        for i, frame in enumerate(container.decode(video=0), 1):
-            if i in need:
-                out[i] = frame.to_ndarray(format='rgb24')
-            if i >= last:
-                break
-    if len(out) != len(need):
-        raise DataLoadError(f'{path}: only {len(out)} of the frames '
-                            f'{sorted(need)} could be decoded')
-    return out
-
-
-def read_video_frames(path: str, wanted, reader=None) -> Dict[int, np.ndarray]:
-    """``{frame: H x W x 3 RGB uint8}`` for 1-based ``wanted`` frames of an
-    mp4: decord (``reader`` if given), falling back to PyAV where decord
-    fails or returns frames that are not H x W x 3 (decord 0.6 mis-strides
-    rows for some widths, e.g. 16, 24, 48 or 72 px, returning 4 "channels"
-    or raising in ``get_batch``; a reader that raised is never reused)."""
-    global _warned_fallback
-    wanted = sorted(set(int(f) for f in wanted))
-    try:
-        if reader is None:
-            import decord
-            reader = decord.VideoReader(path, num_threads=1)
-        batch = reader.get_batch([f - 1 for f in wanted]).asnumpy()
-        if batch.ndim != 4 or batch.shape[-1] != 3:
-            raise ValueError(f'decord returned frames of shape {batch.shape}')
-        return {f: batch[i] for i, f in enumerate(wanted)}
-    except Exception as e:
-        if not _warned_fallback:
-            _warned_fallback = True
-            print_log(
-                f'decord could not decode {path} ({type(e).__name__}: '
-                f'{str(e).strip()[:120]}); using PyAV for such videos',
-                logger='current',
-                level=logging.INFO)
-    return _pyav_frames(path, wanted)
-
-
 def _video_name(results: Dict) -> str:
     return results.get('video_path') or results.get('frame_dir') or '?'
 
 
+def _close_reader(results: Dict) -> None:
+    reader = results.pop('video_reader', None)
+    if reader is not None:
+        reader.close()
+
+
 @TRANSFORMS.register_module()
 class VideoInit(_OnError, BaseTransform):
-    """Open a sample's video and count its frames.
+    """Open a sample's video and count its frames (through the video layer
+    :mod:`mmcsted.utils.video_io`).
 
     Required keys: ``video_path`` (an mp4) or ``frame_dir`` (+
     ``filename_tmpl``, default ``'{:05d}.jpg'``), ``frame_id``; optional
     ``max_frames`` (use only the first frames, e.g. J-HMDB frames with a mask).
 
-    Added keys: ``num_frames`` (frames available), ``video_reader`` (decord /
-    PyAV; only for videos).
+    Added keys: ``num_frames`` (frames available), ``video_reader`` (a
+    :class:`~mmcsted.utils.video_io.FrameReader`; only for videos).
 
     Args:
-        backend: ``'decord'`` or ``'pyav'`` for mp4 files.
+        backend: ``'decord'`` (PyAV where decord fails) or ``'pyav'`` for
+            mp4 files.
         num_threads: decord decoding threads.
         on_error: see the module doc.
+        backend_args: the :mod:`mmengine.fileio` backend of the files.
     """
 
     def __init__(self,
                  backend: str = 'decord',
                  num_threads: int = 1,
-                 on_error: str = 'auto'):
+                 on_error: str = 'auto',
+                 backend_args: Optional[dict] = None):
         if backend not in ('decord', 'pyav'):
             raise ValueError(f"backend must be 'decord' or 'pyav', got "
                              f'{backend!r}')
         self.backend = backend
         self.num_threads = num_threads
         self.on_error = self._check_policy(on_error)
+        self.backend_args = backend_args
+
+    def _count_frames(self, results: Dict, frame_dir: str) -> Optional[int]:
+        tmpl = results.get('filename_tmpl', '{:05d}.jpg')
+        try:
+            names = set(
+                fileio.list_dir_or_file(frame_dir, list_dir=False,
+                                        backend_args=self.backend_args))
+        except Exception as e:
+            return self._fail(results, f'cannot list {frame_dir}: {e}')
+        n = 0
+        while tmpl.format(n + 1) in names:
+            n += 1
+        # a hole in the numbering is not the end of the video
+        later = [
+            k for k in range(n + 2, n + 2 + len(names))
+            if tmpl.format(k) in names
+        ]
+        if later:
+            return self._fail(
+                results, f'frame folder {frame_dir} has a gap: '
+                f'{tmpl.format(n + 1)} is missing but '
+                f'{tmpl.format(later[0])} exists')
+        return n
+
+    def _open_video(self, results: Dict, video_path: str):
+        backends = ('decord', 'pyav') if self.backend == 'decord' else (
+            'pyav', )
+        try:
+            return open_video_file(video_path, backends, self.backend_args,
+                                   probe=False, num_threads=self.num_threads)
+        except FileNotFoundError:
+            return self._fail(results, f'video file missing: {video_path}')
+        except Exception as e:
+            return self._fail(
+                results, f'corrupt or unreadable video {video_path}: '
+                f'{type(e).__name__}: {str(e).strip()[:200]}')
 
     def transform(self, results: Dict) -> Optional[Dict]:
         video_path = results.get('video_path')
         frame_dir = results.get('frame_dir')
         if frame_dir:
-            tmpl = results.get('filename_tmpl', '{:05d}.jpg')
-            try:
-                names = set(os.listdir(frame_dir))
-            except OSError as e:
-                return self._fail(results, f'cannot list {frame_dir}: {e}')
-            n = 0
-            while tmpl.format(n + 1) in names:
-                n += 1
-            # a hole in the numbering is not the end of the video
-            later = [
-                k for k in range(n + 2, n + 2 + len(names))
-                if tmpl.format(k) in names
-            ]
-            if later:
-                return self._fail(
-                    results, f'frame folder {frame_dir} has a gap: '
-                    f'{tmpl.format(n + 1)} is missing but '
-                    f'{tmpl.format(later[0])} exists')
+            n = self._count_frames(results, frame_dir)
+            if n is None:
+                return None
             results['video_reader'] = None
         elif video_path:
-            if not osp.isfile(video_path):
-                return self._fail(results, f'video file missing: {video_path}')
-            try:
-                if self.backend == 'decord':
-                    import decord
-                    reader = decord.VideoReader(
-                        video_path, num_threads=self.num_threads)
-                    n = len(reader)
-                else:
-                    import av
-                    reader = None
-                    with av.open(video_path) as container:
-                        stream = container.streams.video[0]
-                        n = stream.frames or sum(
-                            1 for p in container.demux(stream) if p.size)
-            except Exception as e:
-                return self._fail(
-                    results, f'corrupt or unreadable video {video_path}: '
-                    f'{type(e).__name__}: {str(e).strip()[:200]}')
+            reader = self._open_video(results, video_path)
+            if reader is None:
+                return None
+            n = reader.num_frames
             results['video_reader'] = reader
         else:
             raise KeyError('VideoInit needs "video_path" or "frame_dir" in '
@@ -188,7 +160,7 @@ class VideoInit(_OnError, BaseTransform):
             n = min(n, int(results['max_frames']))
         frame_id = int(results['frame_id'])
         if not 1 <= frame_id <= n:
-            results.pop('video_reader', None)
+            _close_reader(results)
             return self._fail(
                 results, f'{_video_name(results)} has {n} frames but the '
                 f'target frame is {frame_id} (truncated video?)')
@@ -288,10 +260,15 @@ class VideoDecode(_OnError, BaseTransform):
             (``Image.open(path).convert('RGB')``, as the authors' test code
             reads its JPEG frames; a truncated JPEG is an error there, while
             OpenCV may decode what it can). Videos are decoded as before.
+        backend_args: the :mod:`mmengine.fileio` backend of a ``frame_dir``.
     """
 
-    def __init__(self, on_error: str = 'auto', image_backend: str = 'cv2'):
+    def __init__(self,
+                 on_error: str = 'auto',
+                 image_backend: str = 'cv2',
+                 backend_args: Optional[dict] = None):
         self.on_error = self._check_policy(on_error)
+        self.backend_args = backend_args
         if image_backend not in IMAGE_BACKENDS:
             raise ValueError(f'image_backend must be one of {IMAGE_BACKENDS},'
                              f' got {image_backend!r}')
@@ -303,36 +280,75 @@ class VideoDecode(_OnError, BaseTransform):
             tmpl = results.get('filename_tmpl', '{:05d}.jpg')
             return {
                 f: read_image(
-                    osp.join(frame_dir, tmpl.format(f)), self.image_backend)
+                    join_path(frame_dir, tmpl.format(f), self.backend_args),
+                    self.image_backend, self.backend_args)
                 for f in wanted
             }
-        reader = results.pop('video_reader', None)
-        if reader is not None:  # decord, PyAV where it fails
-            return read_video_frames(results['video_path'], wanted, reader)
-        return _pyav_frames(results['video_path'], wanted)
+        reader = results.get('video_reader')
+        if reader is None:  # a results dict made without VideoInit
+            reader = open_video_file(results['video_path'],
+                                     ('decord', 'pyav'), self.backend_args,
+                                     probe=False)
+            results['video_reader'] = reader
+        return {
+            i + 1: frame
+            for i, frame in reader.iter_frames([f - 1 for f in wanted])
+        }
 
     def transform(self, results: Dict) -> Optional[Dict]:
         wanted = sorted(set(int(f) for f in results['frame_inds']))
         try:
             frames = self._read_frames(results, wanted)
         except Exception as e:
-            results.pop('video_reader', None)
+            _close_reader(results)
             return self._fail(
                 results, f'cannot decode {_video_name(results)}: '
                 f'{type(e).__name__}: {str(e).strip()[:200]}')
-        results.pop('video_reader', None)
-        imgs = [frames[int(f)] for f in results['frame_inds']]
-        shapes = {img.shape for img in imgs}
-        if len(shapes) != 1 or imgs[0].ndim != 3 or imgs[0].shape[2] != 3:
-            return self._fail(
-                results, f'{_video_name(results)}: frames of shapes '
-                f'{sorted(shapes)}, expected one H x W x 3 shape')
-        results['imgs'] = [np.ascontiguousarray(i, dtype=np.uint8)
-                           for i in imgs]
-        h, w = imgs[0].shape[:2]
-        results['ori_shape'] = (h, w)
-        results['img_shape'] = (h, w)
-        return results
+        _close_reader(results)
+        return fill_clip(results, [frames[int(f)]
+                                   for f in results['frame_inds']],
+                         self._fail)
+
+
+def fill_clip(results: Dict, imgs, fail) -> Optional[Dict]:
+    """Put a clip's decoded frames into ``results`` (``imgs``, ``ori_shape``,
+    ``img_shape``): what :class:`VideoDecode` and the inference's
+    :class:`~mmcsted.apis.inference.streaming.ClipFromFrameCache` add;
+    frames of several shapes go to ``fail(results, msg)``."""
+    shapes = {img.shape for img in imgs}
+    if len(shapes) != 1 or imgs[0].ndim != 3 or imgs[0].shape[2] != 3:
+        return fail(
+            results, f'{_video_name(results)}: frames of shapes '
+            f'{sorted(shapes)}, expected one H x W x 3 shape')
+    results['imgs'] = [np.ascontiguousarray(i, dtype=np.uint8) for i in imgs]
+    h, w = imgs[0].shape[:2]
+    results['ori_shape'] = (h, w)
+    results['img_shape'] = (h, w)
+    return results
+
+
+@TRANSFORMS.register_module()
+class ClipFromFrameCache(BaseTransform):
+    """The clip's frames from frames decoded beforehand: what inference runs
+    in place of ``VideoInit`` / ``VideoDecode`` (see
+    :mod:`mmcsted.apis.inference`), which decodes a video once, in
+    ascending order, into a sliding cache shared by the clips.
+
+    Required keys: ``frame_inds`` (1-based), ``frame_cache`` (a mapping of
+    0-based frame index to H x W x 3 RGB uint8 frame).
+
+    Added keys: as :class:`VideoDecode` (``imgs``, ``ori_shape``,
+    ``img_shape``). Removes ``frame_cache``.
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        cache = results.pop('frame_cache')
+        imgs = [cache[int(f) - 1] for f in results['frame_inds']]
+        return fill_clip(results, imgs, _raise)
+
+
+def _raise(results: Dict, msg: str):
+    raise DataLoadError(msg)
 
 
 @TRANSFORMS.register_module()

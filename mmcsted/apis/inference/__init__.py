@@ -1,0 +1,18 @@
+"""Inference of a CSTED model on whole videos, by job: building the model
+(:mod:`.model`), the config's test pipeline made ready for inference
+(:mod:`.pipeline`), clips streamed from one frame source through a bounded
+frame cache (:mod:`.streaming`) and running the model on them
+(:mod:`.runner`)."""
+from .model import init_model, vocab_from_checkpoint_if_missing
+from .pipeline import (InferencePipeline, check_query, config_test_pipeline,
+                       inference_pipeline)
+from .runner import (VideoActorSegInferencer, VideoSegResult,
+                     inference_video, iter_inference, load_clip)
+from .streaming import MIN_SHORT_SIDE, ClipItem, ClipStream
+
+__all__ = [
+    'init_model', 'vocab_from_checkpoint_if_missing', 'InferencePipeline',
+    'check_query', 'config_test_pipeline', 'inference_pipeline',
+    'VideoActorSegInferencer', 'VideoSegResult', 'inference_video',
+    'iter_inference', 'load_clip', 'MIN_SHORT_SIDE', 'ClipItem', 'ClipStream'
+]

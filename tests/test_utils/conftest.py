@@ -1,0 +1,2 @@
+# Shared fixtures (tests/helpers.py).
+from tests.helpers import http_dir  # noqa

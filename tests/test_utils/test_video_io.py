@@ -1,0 +1,89 @@
+"""The video-reading layer (mmcsted/utils/video_io.py): remote files through
+mmengine.fileio, decord's fallback to PyAV, float frames."""
+import shutil
+
+import numpy as np
+import pytest
+
+from mmcsted.utils import video_io
+from mmcsted.utils.video_io import (ArrayFrameReader, DecordFrameReader,
+                                    PyAVFrameReader, VideoReadError,
+                                    open_video, read_frame)
+from tests.helpers import write_frame_folder, write_mp4
+
+
+def _all(reader):
+    with reader:
+        return np.stack([f for _, f in reader.iter_frames(
+            range(reader.num_frames))])
+
+
+def test_video_and_frames_over_http_equal_local_reads(tmp_path, http_dir):
+    root, url = http_dir
+    write_mp4(str(root / 'clip.mp4'), num_frames=10, height=32, width=64)
+    local = _all(open_video(str(root / 'clip.mp4')))
+    remote = _all(open_video(f'{url}/clip.mp4'))
+    assert local.shape == (10, 32, 64, 3)
+    np.testing.assert_array_equal(remote, local)
+    write_frame_folder(root / 'frames', local[:3])
+    np.testing.assert_array_equal(
+        read_frame(frame_dir=f'{url}/frames', frame_id=2,
+                   filename_tmpl='{:05d}.png'), local[1])
+    with pytest.raises(VideoReadError, match='00009.png'):
+        read_frame(frame_dir=f'{url}/frames', frame_id=9,
+                   filename_tmpl='{:05d}.png')
+
+
+def test_decord_failure_mid_video_falls_back_to_pyav(tmp_path, monkeypatch):
+    path = str(tmp_path / 'clip.mp4')
+    write_mp4(path, num_frames=20, height=32, width=64)
+    expected = _all(PyAVFrameReader(path))
+    calls = []
+
+    def flaky(self, results):  # the second batch of frames fails
+        calls.append(list(results['frame_inds']))
+        if len(calls) == 2:
+            raise RuntimeError('decoder error')
+        return original(self, results)
+
+    original = video_io.DecordDecode.transform
+    monkeypatch.setattr(video_io.DecordDecode, 'transform', flaky)
+    got = _all(DecordFrameReader(path, chunk=8))
+    assert calls[0] == list(range(8)) and len(calls) == 2
+    np.testing.assert_array_equal(got, expected)
+    calls.clear()
+    reader = DecordFrameReader(path, chunk=8, fallback=False)
+    with pytest.raises(VideoReadError, match=r'frames 8\.\.15 of .*clip.mp4'):
+        _all(reader)
+
+
+def test_corrupt_and_missing_files_are_named(tmp_path):
+    good = tmp_path / 'good.mp4'
+    write_mp4(str(good), num_frames=4, height=32, width=64)
+    bad = tmp_path / 'bad.mp4'
+    bad.write_bytes(good.read_bytes()[:300])
+    with pytest.raises(VideoReadError, match='bad.mp4.*decord.*pyav'):
+        open_video(str(bad))
+    with pytest.raises(FileNotFoundError, match='absent.mp4'):
+        open_video(str(tmp_path / 'absent.mp4'))
+    folder = tmp_path / 'frames'
+    write_frame_folder(folder, _all(open_video(str(good))), ext='jpg')
+    shutil.copy(folder / '00001.jpg', folder / '10.jpg')
+    # natural order: 1 < ... < 4 < 10 (00001..00004 are 1..4)
+    assert [p.rsplit('/', 1)[-1] for p in open_video(str(folder)).paths
+            ] == ['00001.jpg', '00002.jpg', '00003.jpg', '00004.jpg',
+                  '10.jpg']
+
+
+def test_float_frames_in_0_1_are_scaled_other_floats_rejected():
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
+    scaled = _all(ArrayFrameReader(frames / 255.))
+    np.testing.assert_array_equal(scaled, frames)
+    as_list = _all(ArrayFrameReader([f.astype(np.float32) / 255
+                                     for f in frames]))
+    np.testing.assert_array_equal(as_list, frames)
+    with pytest.raises(ValueError, match=r'\[0, 1\].*\[0, 255\]'):
+        ArrayFrameReader(frames.astype(np.float64))
+    with pytest.raises(ValueError, match=r'\[-1, 1\]'):
+        ArrayFrameReader(np.full((2, 4, 4, 3), -1.) + np.eye(4)[..., None] * 2)
