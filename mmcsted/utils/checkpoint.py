@@ -346,9 +346,9 @@ def download_checkpoint(url: str,
         try:
             torch.hub.download_url_to_file(url, tmp, progress=progress)
         except (OSError, ValueError, http.client.HTTPException) as err:
-            where = (' (the torch hub cache, torch.hub.get_dir()/checkpoints; '
-                     'set $TORCH_HOME to move it)' if cache_dir == osp.join(
-                         torch.hub.get_dir(), 'checkpoints') else '')
+            where = (' (the torch hub cache: $TORCH_HOME/hub/checkpoints, '
+                     'i.e. torch.hub.get_dir()/checkpoints)' if cache_dir ==
+                     osp.join(torch.hub.get_dir(), 'checkpoints') else '')
             raise CheckpointDownloadError(
                 f'cannot download {url}: {err}. To work offline, download it '
                 f'elsewhere and put it at {target}{where}; it is used from '
