@@ -3,6 +3,7 @@ synthetic A2D-format set (CPU, gloo)."""
 import json
 import os
 import os.path as osp
+import shutil
 import socket
 import subprocess
 import sys
@@ -84,8 +85,8 @@ def _run(args, **env):
 
 
 def _train(cfg, work_dir, *extra):
-    _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work_dir,
-          '--no-validate', *extra])
+    return _run([sys.executable, 'tools/train.py', cfg, '--work-dir',
+                 work_dir, '--no-validate', *extra])
 
 
 def _weights(path):
@@ -109,6 +110,30 @@ def test_resume_ends_with_the_same_weights(setup):
     first = _weights(osp.join(interrupted, 'epoch_1.pth'))
     assert any(not torch.equal(first[k], a[k]) for k in a
                if a[k].is_floating_point())
+
+
+def test_resume_skips_a_truncated_last_checkpoint(setup):
+    """A run killed while writing epoch_2.pth: --resume falls back to
+    epoch_1.pth, says so, and ends as the uninterrupted run."""
+    root, cfg = setup
+    straight, broken = str(root / 'straight'), str(root / 'broken')
+    if not osp.exists(osp.join(straight, 'epoch_2.pth')):
+        _train(cfg, straight)
+    os.makedirs(broken)
+    shutil.copy(osp.join(straight, 'epoch_1.pth'), broken)
+    data = open(osp.join(straight, 'epoch_2.pth'), 'rb').read()
+    with open(osp.join(broken, 'epoch_2.pth'), 'wb') as f:
+        f.write(data[:len(data) // 3])
+    with open(osp.join(broken, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(broken, 'epoch_2.pth'))
+    proc = _train(cfg, broken, '--resume')
+    out = proc.stdout + proc.stderr
+    assert f'--resume: skipped {osp.join(broken, "epoch_2.pth")}' in out
+    assert f'--resume: resuming from {osp.join(broken, "epoch_1.pth")}' in out
+    a = _weights(osp.join(straight, 'epoch_2.pth'))
+    b = _weights(osp.join(broken, 'epoch_2.pth'))
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
 
 
 def test_dist_test_two_processes_equals_one(setup):
