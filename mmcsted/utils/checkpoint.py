@@ -496,14 +496,21 @@ def load_state_dict_reported(module: torch.nn.Module,
     return report
 
 
-def load_checkpoint_reported(model: torch.nn.Module,
-                             filename: str,
-                             map_location='cpu') -> Tuple[Dict, Dict]:
+def load_checkpoint_reported(
+        model: torch.nn.Module,
+        filename: str,
+        map_location='cpu',
+        before_loading: Optional[Callable[[Dict], None]] = None
+) -> Tuple[Dict, Dict]:
     """Load a whole-model checkpoint (path, URL, ``package://``) into
     ``model`` through mmengine's (here safe) loaders, a DataParallel
     ``module.`` prefix removed; returns ``(checkpoint, report)`` with the
-    report of :func:`load_state_dict_reported`."""
+    report of :func:`load_state_dict_reported`. ``before_loading(checkpoint)``
+    runs between reading the file and loading the weights, where mmengine's
+    runner calls its hooks' ``after_load_checkpoint`` (EMA swaps weights)."""
     checkpoint = _load_checkpoint(filename, map_location=map_location)
+    if before_loading is not None:
+        before_loading(checkpoint)
     state = state_dict_from_checkpoint(checkpoint)
     state = {
         k[len('module.'):] if k.startswith('module.') else k: v
