@@ -2,6 +2,8 @@
 
 Multi-GPU / multi-node: ``bash tools/dist_test.sh CONFIG CHECKPOINT GPUS``.
 CHECKPOINT is a path, a URL, or a model-zoo name (configs/csted/metafile.yml).
+A checkpoint that does not fit the config (missing, unexpected or reshaped
+weights) is an error unless ``--allow-mismatch`` is given.
 """
 import argparse
 import os
@@ -9,10 +11,11 @@ import os.path as osp
 import sys
 
 from mmengine.config import Config, DictAction
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
-                           shutdown_distributed)
+from mmcsted.utils import (load_checkpoint_reported, register_all_modules,
+                           setup_cpu_distributed, shutdown_distributed)
 from mmcsted.utils.preflight import check_data_before_run
 
 
@@ -34,6 +37,11 @@ def parse_args():
     parser.add_argument(
         '--interval', type=int, default=1,
         help='draw every INTERVAL-th sample with --show-dir')
+    parser.add_argument(
+        '--allow-mismatch', action='store_true',
+        help='test even if the checkpoint does not fit the config (weights '
+        'missing, unexpected or of another shape); without it that is an '
+        'error')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, xxx=yyy')
@@ -75,6 +83,32 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
+def load_checked(runner: Runner, filename: str, config: str,
+                 allow_mismatch: bool = False) -> None:
+    """Load ``filename`` into the runner's model with mmcsted's report (what
+    ``load_from`` would do, without mmengine's line per reshaped weight); a
+    checkpoint that does not fit is a ``SystemExit`` with the counts and a
+    few keys, unless ``allow_mismatch``."""
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    _, report = load_checkpoint_reported(
+        model, filename,
+        before_loading=lambda ckpt: runner.call_hook(
+            'after_load_checkpoint', checkpoint=ckpt))
+    if allow_mismatch or not any(report.values()):
+        return
+    kinds = dict(missing='missing', unexpected='unexpected',
+                 mismatched='of another shape')
+    counts = ', '.join(f'{len(report[k])} {kinds[k]}' for k in kinds
+                       if report[k])
+    examples = '; '.join(f'{kinds[k]}: {", ".join(report[k][:3])}'
+                         for k in kinds if report[k])
+    raise SystemExit(
+        f'error: checkpoint {filename} does not fit the config {config}: '
+        f'{counts} weights (e.g. {examples}). Is it the checkpoint of this '
+        'config? --allow-mismatch tests it anyway.')
+
+
 def main():
     args = parse_args()
     register_all_modules()
@@ -90,9 +124,12 @@ def main():
         check_data_before_run(cfg, ('test', ), 'tools/test.py')
     except FileNotFoundError as e:
         sys.exit(str(e))
-    cfg.load_from = resolve_checkpoint(args.checkpoint)
+    checkpoint = resolve_checkpoint(args.checkpoint)
+    # loaded below, with one report, instead of through `load_from`
+    cfg.load_from = None
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
+    load_checked(runner, checkpoint, args.config, args.allow_mismatch)
     metrics = runner.test()
     if args.metrics_out and runner.rank == 0:
         import json

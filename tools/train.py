@@ -1,17 +1,21 @@
 """Train a CSTED model: ``python tools/train.py CONFIG [options]``.
 
 Multi-GPU / multi-node: ``bash tools/dist_train.sh CONFIG GPUS`` (torchrun).
+``--resume`` without a path resumes from the newest checkpoint of the work dir
+that loads: one truncated by a killed run is skipped, with a warning.
 """
 import argparse
+import logging
 import os
 import os.path as osp
 import sys
+from typing import List, Tuple
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
-                           shutdown_distributed)
+from mmcsted.utils import (find_resumable_checkpoint, register_all_modules,
+                           setup_cpu_distributed, shutdown_distributed)
 from mmcsted.utils.preflight import check_data_before_run
 
 
@@ -24,8 +28,8 @@ def parse_args():
         nargs='?',
         type=str,
         const='auto',
-        help='resume from this checkpoint, or with no value from the latest '
-        'checkpoint in the work dir')
+        help='resume from this checkpoint, or with no value from the newest '
+        'checkpoint in the work dir that loads')
     parser.add_argument(
         '--amp', action='store_true',
         help='automatic mixed precision (bf16 where the device supports it)')
@@ -96,6 +100,25 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
+def resolve_auto_resume(cfg: Config) -> List[Tuple[int, str]]:
+    """``--resume`` without a path: set ``cfg.load_from`` to the newest
+    loadable checkpoint of the work dir (mmengine would take the one
+    ``last_checkpoint`` names, even if a killed run left it truncated), or
+    train afresh when the work dir has none. Raises if checkpoints are there
+    but none loads. Returns the ``(level, message)`` lines to log."""
+    path, skipped = find_resumable_checkpoint(cfg.work_dir)
+    lines = [(logging.WARNING, f'--resume: skipped {p}: {why}')
+             for p, why in skipped]
+    if path is None:
+        cfg.resume = False
+        lines.append((logging.INFO, f'--resume: no checkpoint in '
+                      f'{cfg.work_dir}; training starts afresh'))
+    else:
+        cfg.load_from = path
+        lines.append((logging.INFO, f'--resume: resuming from {path}'))
+    return lines
+
+
 def main():
     args = parse_args()
     register_all_modules()
@@ -105,8 +128,11 @@ def main():
         check_data_before_run(cfg, ('train', 'val'), 'tools/train.py')
     except FileNotFoundError as e:
         sys.exit(str(e))
+    resume_log = resolve_auto_resume(cfg) if args.resume == 'auto' else []
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
+    for level, line in resume_log:
+        runner.logger.log(level, line)
     runner.train()
     shutdown_distributed()
 

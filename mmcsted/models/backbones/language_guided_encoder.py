@@ -14,7 +14,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmcsted.registry import MODELS
-from .pretrained import load_pretrained_weights, pop_pretrained_cfg
+from .pretrained import scoped_pretrained_cfg
 
 
 @MODELS.register_module()
@@ -49,8 +49,7 @@ class LanguageGuidedEncoder(BaseModule):
                  frozen: bool = False,
                  text_channels: Optional[int] = None,
                  init_cfg=None):
-        init_cfg, self.pretrained_cfg = pop_pretrained_cfg(init_cfg)
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(init_cfg=scoped_pretrained_cfg(init_cfg))
         cmam_stages = tuple(sorted(set(cmam_stages)))
         bad = [s for s in cmam_stages if s not in (1, 2, 3, 4, 5)]
         if bad:
@@ -148,12 +147,6 @@ class LanguageGuidedEncoder(BaseModule):
                 x = self.cmams[str(i + 1)](x, words, mask)
             feats.append(x)
         return feats
-
-    def init_weights(self) -> None:
-        super().init_weights()
-        if self.pretrained_cfg is not None:
-            load_pretrained_weights(self, self.pretrained_cfg,
-                                    name=f'{type(self).__name__}')
 
     def train(self, mode: bool = True):
         super().train(mode)

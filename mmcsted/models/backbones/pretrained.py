@@ -1,98 +1,120 @@
-"""Loading pretrained weights into a sub-module, loudly.
+"""The ``Pretrained`` initializer of mmcsted: mmengine's, made safe and loud.
 
-mmaction2's ResNet3d ignores ``init_cfg`` and, given a whole recognizer checkpoint
-(keys ``backbone.*``), loads nothing without a word. Here the ``Pretrained`` init_cfg
-is taken out of mmengine's hands, loaded safely (``weights_only=True``, downloads
-hash-checked), the keys are matched after removing ``prefix``, and the counts of
-loaded / missing / unexpected / shape-mismatched keys are logged. A checkpoint that
-matches no key at all is an error, not a silent no-op.
+``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')`` is
+mmengine's own machinery (``BaseModule.init_weights`` runs it after the
+children's ``init_weights``, so the loaded weights are the last word). In the
+``mmcsted`` scope the name resolves to :class:`CheckedPretrainedInit`, which
+
+* loads through :func:`mmcsted.utils.checkpoint.load_weights`
+  (``weights_only=True``, hash-checked downloads and hash-named files, an
+  optional ``sha256``, ``package://`` files, plain numpy pickles);
+* loads into ``module.pretrained_target`` when the module names one (the
+  wrapped backbone of :class:`StagedBackbone`, whose checkpoint keys are
+  relative to it), after the target's ``convert_pretrained(state_dict)``
+  (foreign key layouts, e.g. other ports of the same network);
+* drops keys under ``module.pretrained_unused_prefixes`` (sub-modules removed
+  on purpose, such as a classifier head) with a log line;
+* reports missing / unexpected / shape-mismatched keys through
+  :func:`mmcsted.utils.checkpoint.load_state_dict_reported`, and fails on a
+  checkpoint that matches no key (mmaction2's ResNet3d, given a whole
+  recognizer checkpoint, loads nothing without a word).
+
+mmcsted's modules put ``_scope_='mmcsted'`` into their ``Pretrained`` entry
+(:func:`scoped_pretrained_cfg`), so the checked initializer is used whatever
+the default scope is when ``init_weights`` runs.
 """
-import logging
-from typing import Dict, Optional, Sequence, Tuple
+import copy
+from typing import Dict, List, Optional, Sequence
 
 import torch.nn as nn
-from mmengine.logging import print_log
+from mmengine.model.weight_init import PretrainedInit, update_init_info
 
-from mmcsted.utils.checkpoint import load_weights, state_dict_from_checkpoint
+from mmcsted.registry import WEIGHT_INITIALIZERS
+from mmcsted.utils.checkpoint import (load_state_dict_reported, load_weights,
+                                      state_dict_from_checkpoint)
 
 
-def pop_pretrained_cfg(init_cfg) -> Tuple[object, Optional[Dict]]:
-    """Split ``init_cfg`` into (the rest, the ``Pretrained`` entry or None)."""
+@WEIGHT_INITIALIZERS.register_module(name='Pretrained')
+class CheckedPretrainedInit(PretrainedInit):
+    """Load a checkpoint (path, URL, ``package://``) into a module.
+
+    Args:
+        checkpoint (str): where the weights are.
+        prefix (str, optional): keep only the keys under it, removed (e.g.
+            ``'backbone.'`` of a recognizer / classifier checkpoint).
+        map_location (str): where tensors go. Defaults to ``'cpu'``.
+        sha256 (str, optional): the file's SHA-256 (or a prefix of it).
+        strict (bool): raise if any key is missing, unexpected or of another
+            shape.
+    """
+
+    def __init__(self,
+                 checkpoint: str,
+                 prefix: Optional[str] = None,
+                 map_location: str = 'cpu',
+                 sha256: Optional[str] = None,
+                 strict: bool = False):
+        super().__init__(checkpoint, prefix=prefix, map_location=map_location)
+        self.sha256 = sha256
+        self.strict = strict
+
+    def __call__(self, module: nn.Module) -> None:
+        self.load_into(
+            getattr(module, 'pretrained_target', module),
+            unused_prefixes=getattr(module, 'pretrained_unused_prefixes',
+                                    ()))
+        if hasattr(module, '_params_init_info'):
+            update_init_info(module, init_info=self._get_init_info())
+
+    def load_into(self,
+                  target: nn.Module,
+                  name: Optional[str] = None,
+                  unused_prefixes: Sequence[str] = ()) -> Dict[str, List]:
+        """Load the checkpoint into ``target`` itself; returns the report
+        (lists ``missing``, ``unexpected``, ``mismatched``)."""
+        name = name or type(target).__name__
+        checkpoint = load_weights(
+            self.checkpoint, map_location=self.map_location,
+            sha256=self.sha256)
+        state = state_dict_from_checkpoint(checkpoint, self.prefix)
+        if hasattr(target, 'convert_pretrained'):
+            state = target.convert_pretrained(state)
+        report = load_state_dict_reported(
+            target, state, self.checkpoint, name=name,
+            unused_prefixes=unused_prefixes,
+            hint=f' (prefix={self.prefix!r})')
+        if self.strict and any(report.values()):
+            raise RuntimeError(f'{name}: checkpoint {self.checkpoint} does '
+                               f'not match exactly: {report}')
+        return report
+
+
+def scoped_pretrained_cfg(init_cfg):
+    """``init_cfg`` with ``_scope_='mmcsted'`` in its ``Pretrained`` entries,
+    so that they build :class:`CheckedPretrainedInit` in any default scope
+    (``type`` stays ``'Pretrained'``: mmengine runs those entries last)."""
     if init_cfg is None:
-        return None, None
-    cfgs = list(init_cfg) if isinstance(init_cfg, (list, tuple)) else [
-        init_cfg
-    ]
-    pretrained = [c for c in cfgs if c.get('type') == 'Pretrained']
-    rest = [c for c in cfgs if c.get('type') != 'Pretrained']
-    if len(pretrained) > 1:
-        raise ValueError('only one Pretrained init_cfg per module')
-    rest = rest if len(rest) > 1 else (rest[0] if rest else None)
-    return rest, (dict(pretrained[0]) if pretrained else None)
+        return None
+    single = not isinstance(init_cfg, (list, tuple))
+    cfgs = [init_cfg] if single else list(init_cfg)
+    out = []
+    for cfg in cfgs:
+        cfg = copy.deepcopy(cfg)
+        if cfg.get('type') == 'Pretrained':
+            cfg.setdefault('_scope_', 'mmcsted')
+        out.append(cfg)
+    return out[0] if single else out
 
 
 def load_pretrained_weights(module: nn.Module,
                             cfg: Dict,
-                            name: str = 'module',
+                            name: Optional[str] = None,
                             strict: bool = False,
                             unused_prefixes: Sequence[str] = ()
                             ) -> Dict[str, list]:
-    """Load ``cfg['checkpoint']`` (path or URL) into ``module``.
-
-    ``cfg`` keys: ``checkpoint``, optional ``prefix`` (keys kept and stripped, e.g.
-    ``'backbone.'``), optional ``sha256``. A module that defines
-    ``convert_pretrained(state_dict)`` maps foreign key layouts (e.g. other ports
-    of the same network) into its own names first. Keys under
-    ``unused_prefixes`` (sub-modules the caller removed on purpose, such as a
-    classifier head) are dropped and logged, not counted as unexpected.
-    Returns the report dict with the lists ``missing``, ``unexpected`` and
-    ``mismatched``.
-    """
-    ckpt_path = cfg['checkpoint']
-    checkpoint = load_weights(ckpt_path, sha256=cfg.get('sha256'))
-    state = state_dict_from_checkpoint(checkpoint, cfg.get('prefix'))
-    if hasattr(module, 'convert_pretrained'):
-        state = module.convert_pretrained(state)
-    unused = [
-        k for k in state
-        if any(k.split('.', 1)[0] == p for p in unused_prefixes)
-    ]
-    if unused:
-        state = {k: v for k, v in state.items() if k not in unused}
-        print_log(
-            f'{name}: {len(unused)} tensors of the removed sub-modules '
-            f'{sorted(set(k.split(".", 1)[0] for k in unused))} not used',
-            logger='current')
-    own = module.state_dict()
-    mismatched = [
-        k for k, v in state.items()
-        if k in own and hasattr(v, 'shape') and v.shape != own[k].shape
-    ]
-    state = {k: v for k, v in state.items() if k not in mismatched}
-    result = module.load_state_dict(state, strict=False)
-    missing = [
-        k for k in result.missing_keys if not k.endswith('num_batches_tracked')
-    ]
-    loaded = len(state) - len(result.unexpected_keys)
-    report = dict(
-        missing=missing,
-        unexpected=list(result.unexpected_keys),
-        mismatched=mismatched)
-    if loaded == 0:
-        raise RuntimeError(
-            f'{ckpt_path} has no weight that fits {name} (prefix='
-            f'{cfg.get("prefix")!r}); first checkpoint keys: '
-            f'{list(state)[:3] or "none"}; first expected keys: {list(own)[:3]}')
-    print_log(
-        f'{name}: loaded {loaded} tensors from {ckpt_path}; '
-        f'{len(missing)} missing, {len(report["unexpected"])} unexpected, '
-        f'{len(mismatched)} with another shape', logger='current')
-    for kind, keys in report.items():
-        if keys:
-            print_log(f'{name}: {kind} keys: {keys[:10]}'
-                      f'{" ..." if len(keys) > 10 else ""}', logger='current',
-                      level=logging.WARNING)
-    if strict and any(report.values()):
-        raise RuntimeError(f'{name}: checkpoint {ckpt_path} does not match '
-                           f'exactly: {report}')
-    return report
+    """Load the ``Pretrained`` config ``cfg`` (``checkpoint``, optional
+    ``prefix``, ``sha256``) into ``module`` itself and return the report; for
+    tools and tests that load outside ``init_weights``."""
+    args = {k: v for k, v in cfg.items() if k not in ('type', '_scope_')}
+    return CheckedPretrainedInit(**args, strict=strict).load_into(
+        module, name=name, unused_prefixes=unused_prefixes)

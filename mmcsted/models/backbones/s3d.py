@@ -17,7 +17,7 @@ from mmengine.model import BaseModule
 from torchvision.models.video.s3d import S3D as _TVS3D
 
 from mmcsted.registry import MODELS
-from .pretrained import load_pretrained_weights, pop_pretrained_cfg
+from .pretrained import scoped_pretrained_cfg
 
 #: torchvision's ``S3D_Weights.KINETICS400_V1`` (SHA-256 prefix ``d76dad2f``,
 #: checked on download from the file name).
@@ -90,8 +90,7 @@ class TorchvisionS3D(BaseModule):
                  norm_eps: float = 1e-3,
                  norm_momentum: float = 1e-3,
                  init_cfg: Optional[Dict] = None):
-        init_cfg, self.pretrained_cfg = pop_pretrained_cfg(init_cfg)
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(init_cfg=scoped_pretrained_cfg(init_cfg))
         tv = _TVS3D(
             num_classes=num_classes or 1,
             dropout=dropout,
@@ -102,12 +101,6 @@ class TorchvisionS3D(BaseModule):
         if self.num_classes:
             self.avgpool = tv.avgpool
             self.classifier = tv.classifier
-
-    def init_weights(self) -> None:
-        super().init_weights()
-        if self.pretrained_cfg is not None:
-            load_pretrained_weights(
-                self, self.pretrained_cfg, name=type(self).__name__)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, 3, T, H, W)`` -> logits ``(N, num_classes)`` (torchvision's

@@ -13,7 +13,7 @@ from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcsted.registry import MODELS
-from .pretrained import load_pretrained_weights, pop_pretrained_cfg
+from .pretrained import scoped_pretrained_cfg
 
 _RESNET3D_TYPES = ('ResNet3d', 'ResNet3dSlowOnly', 'ResNet3dCSN',
                    'ResNet3dSlowFast', 'ResNet2Plus1d')
@@ -108,9 +108,11 @@ class StagedBackbone(BaseModule):
         frozen (bool): no gradients and BN in eval mode (stage-2 training).
         init_cfg (dict): ``dict(type='Pretrained', checkpoint=..., prefix=...)``
             loads weights into the wrapped backbone (``prefix='backbone.'`` for a
-            recognizer/classifier checkpoint); the number of loaded, missing and
-            unexpected keys is logged, and a checkpoint that matches nothing is
-            an error. Other init_cfg types go to mmengine as usual.
+            recognizer/classifier checkpoint), through its
+            ``convert_pretrained`` if it has one; the number of loaded, missing
+            and unexpected keys is logged, the dropped heads' tensors are
+            logged as unused, and a checkpoint that matches nothing is an
+            error (see :class:`CheckedPretrainedInit`).
     """
 
     def __init__(self,
@@ -121,8 +123,7 @@ class StagedBackbone(BaseModule):
                  frozen: bool = False,
                  norm_eval: bool = False,
                  init_cfg=None):
-        init_cfg, self.pretrained_cfg = pop_pretrained_cfg(init_cfg)
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(init_cfg=scoped_pretrained_cfg(init_cfg))
         self.backbone = MODELS.build(_in_own_scope(backbone))
         self.stage_modules = [
             list(s) for s in (stage_modules
@@ -210,14 +211,15 @@ class StagedBackbone(BaseModule):
         """All 5 stage outputs (no modulation in between)."""
         return list(self._run_stages(x))
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        if self.pretrained_cfg is not None:
-            load_pretrained_weights(
-                self.backbone,
-                self.pretrained_cfg,
-                name=type(self.backbone).__name__,
-                unused_prefixes=self.dropped_children)
+    # Pretrained checkpoints are of the wrapped network (keys relative to it);
+    # the heads it no longer has are not unexpected keys.
+    @property
+    def pretrained_target(self) -> nn.Module:
+        return self.backbone
+
+    @property
+    def pretrained_unused_prefixes(self) -> List[str]:
+        return self.dropped_children
 
     def train(self, mode: bool = True):
         # Not the backbone's own train(): mmaction2's returns None.

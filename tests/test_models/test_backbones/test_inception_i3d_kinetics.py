@@ -31,9 +31,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmcsted.models.backbones import InceptionI3D
-from mmcsted.models.backbones import pretrained as pretrained_module
-from mmcsted.models.backbones import staged_backbone as staged_module
+from mmcsted.models.backbones import CheckedPretrainedInit, InceptionI3D
 from mmcsted.models.backbones.inception_i3d import I3D_KINETICS400_JAX
 from mmcsted.models.backbones.pretrained import load_pretrained_weights
 from mmcsted.registry import MODELS
@@ -291,15 +289,16 @@ def test_paper_config_loads_every_kinetics_tensor(monkeypatch):
         check_hash(file, expected, source)
         hash_checks.append((file, expected))
 
+    load_into = CheckedPretrainedInit.load_into
+
     def recording_load(*args, **kwargs):
-        reports.append(load_pretrained_weights(*args, **kwargs))
+        reports.append(load_into(*args, **kwargs))
         return reports[-1]
 
     monkeypatch.setattr(checkpoint_module, '_check_hash',
                         recording_check_hash)
-    monkeypatch.setattr(staged_module, 'load_pretrained_weights',
-                        recording_load)
-    monkeypatch.setattr(pretrained_module, 'print_log',
+    monkeypatch.setattr(CheckedPretrainedInit, 'load_into', recording_load)
+    monkeypatch.setattr(checkpoint_module, 'print_log',
                         lambda msg, **kw: logs.append(msg))
 
     bb = MODELS.build(cfg)
