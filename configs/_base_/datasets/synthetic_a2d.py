@@ -31,6 +31,7 @@ train_pipeline = _at_this_size(_base_.train_pipeline)
 test_pipeline = _at_this_size(_base_.test_pipeline)
 
 dataset_common = dict(
+    type={{_base_.dataset_type}},
     data_root=data_root,
     metainfo=synthetic_metainfo,
     # breakdowns by the target's own shape/action and by the query flags
