@@ -4,18 +4,65 @@
 model can be named there, given by URL or by path. Downloads go to the torch hub
 cache with a progress bar and are verified against the hash in the file name or
 the metafile's ``Hash`` (SHA-256, full or prefix) before use.
+
+The metafile and the configs are read from the package's ``.mim`` folder
+(where an installed mmcsted keeps them, as openmim expects: setup.py puts
+them there), else from the source checkout the package is imported from.
 """
+import os
 import os.path as osp
 from typing import Dict, Optional
 
 from mmcsted.utils.checkpoint import download_checkpoint
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-METAFILE = osp.join(REPO_ROOT, 'configs', 'csted', 'metafile.yml')
+PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def load_metafile(path: str = METAFILE) -> Dict[str, dict]:
-    """``{model name: entry}`` of a metafile (empty if there is none)."""
+def config_root() -> str:
+    """The folder that holds ``configs/`` and ``model-index.yml``:
+    ``mmcsted/.mim`` when it has them, else the source checkout."""
+    mim_dir = osp.join(PACKAGE_DIR, '.mim')
+    if osp.isdir(osp.join(mim_dir, 'configs')):
+        return mim_dir
+    return osp.dirname(PACKAGE_DIR)
+
+
+def default_metafile() -> str:
+    return osp.join(config_root(), 'configs', 'csted', 'metafile.yml')
+
+
+def resolve_config(config: str) -> str:
+    """A config file for a path, a path relative to the configs' root
+    (``configs/csted/...``, as the metafile and the docs write them) or a
+    model-zoo name."""
+    if osp.isfile(config):
+        return config
+    packaged = osp.join(config_root(), config)
+    if osp.isfile(packaged):
+        return packaged
+    models = load_metafile()
+    if config in models:
+        return osp.join(config_root(), models[config]['Config'])
+    raise FileNotFoundError(
+        f'{config} is neither a config file, a path under '
+        f'{config_root()} nor a model-zoo name')
+
+
+def _local_weights(weights: str) -> Optional[str]:
+    """A relative ``Weights`` path: from the working directory (where the
+    quick-start writes it), else from the source checkout."""
+    if osp.isabs(weights):
+        return weights if osp.isfile(weights) else None
+    for root in (os.getcwd(), osp.dirname(PACKAGE_DIR)):
+        if osp.isfile(osp.join(root, weights)):
+            return osp.join(root, weights)
+    return None
+
+
+def load_metafile(path: Optional[str] = None) -> Dict[str, dict]:
+    """``{model name: entry}`` of a metafile (empty if there is none);
+    mmcsted's own by default."""
+    path = path or default_metafile()
     if not osp.isfile(path):
         return {}
     import yaml
@@ -25,7 +72,7 @@ def load_metafile(path: str = METAFILE) -> Dict[str, dict]:
 
 
 def resolve_checkpoint(checkpoint: str,
-                       metafile: str = METAFILE,
+                       metafile: Optional[str] = None,
                        sha256: Optional[str] = None) -> str:
     """A local path for a path, an http(s) URL or a model-zoo name."""
     if checkpoint.startswith(('http://', 'https://')):
@@ -40,13 +87,12 @@ def resolve_checkpoint(checkpoint: str,
             raise FileNotFoundError(
                 f'zoo model {checkpoint} has no released weights yet')
         if not weights.startswith(('http://', 'https://')):
-            weights = osp.join(REPO_ROOT, weights) \
-                if not osp.isabs(weights) else weights
-            if not osp.isfile(weights):
+            local = _local_weights(weights)
+            if local is None:
                 raise FileNotFoundError(
                     f'zoo model {checkpoint}: {weights} not found (produce '
                     'it with the quick-start command)')
-            return weights
+            return local
         return download_checkpoint(weights, sha256=sha256 or entry.get(
             'Hash'))
     hint = f'; zoo models: {", ".join(sorted(models))}' if models else ''

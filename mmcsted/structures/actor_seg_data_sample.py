@@ -1,8 +1,13 @@
-from mmengine.structures import BaseDataElement, PixelData
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 
-class ActorSegDataSample(BaseDataElement):
+class ActorSegDataSample(SegDataSample):
     """Data sample of language-queried actor segmentation.
+
+    An mmsegmentation ``SegDataSample`` (so its ``gt_sem_seg``,
+    ``pred_sem_seg`` and ``seg_logits`` fields exist too, unset) with the
+    fields below, which mmcsted's pipeline, model and metrics use.
 
     Data fields:
         gt_mask (PixelData): ``data`` of shape (1, H, W), uint8 {0, 1}; at the

@@ -1,13 +1,17 @@
+import glob
 import hashlib
 import io
 import os.path as osp
+import runpy
+import shutil
+import sys
 
 import pytest
 import torch
 import yaml
 
-from mmcsted.apis import load_metafile, resolve_checkpoint
-from mmcsted.apis.model_zoo import REPO_ROOT
+from mmcsted.apis import load_metafile, resolve_checkpoint, resolve_config
+from mmcsted.apis import model_zoo
 from mmcsted.utils import CheckpointHashError
 
 
@@ -83,10 +87,88 @@ def test_repository_metafile():
     assert models['csted_iv3_i3d_jhmdb']['Results'][0]['Dataset'] == \
         'J-HMDB Sentences'
     for name, entry in models.items():
-        assert osp.isfile(osp.join(REPO_ROOT, entry['Config'])), name
+        assert osp.isfile(osp.join(model_zoo.config_root(),
+                                   entry['Config'])), name
         for res in entry.get('Results', []):
             assert res['Task'] == \
                 'Language-queried Video Actor Segmentation'
             if entry['Weights'] is None:  # results without weights: paper's
                 assert entry['Metadata']['Results Source'].startswith(
                     'paper'), name
+
+
+def test_model_index_imports_the_metafile_and_lists_every_config():
+    root = model_zoo.config_root()
+    with open(osp.join(root, 'model-index.yml')) as f:
+        index = yaml.safe_load(f)
+    assert index['Import'] == ['configs/csted/metafile.yml']
+    models = load_metafile()
+    listed = {entry['Config'] for entry in models.values()}
+    # every paper / ablation / release config is a zoo entry (mim lists them)
+    for path in glob.glob(osp.join(root, 'configs/csted/*.py')) + glob.glob(
+            osp.join(root, 'configs/csted/ablations/*.py')):
+        assert osp.relpath(path, root) in listed, path
+    for name, entry in models.items():
+        assert resolve_config(name) == osp.join(root, entry['Config'])
+        assert osp.samefile(
+            resolve_config(entry['Config']), osp.join(root, entry['Config']))
+    with pytest.raises(FileNotFoundError, match='model-zoo name'):
+        resolve_config('surely_no_such_model')
+
+
+def _installed_layout(tmp_path):
+    """An installed mmcsted: the package folder with .mim/{configs,
+    model-index.yml} and no checkout around it."""
+    package = tmp_path / 'site-packages' / 'mmcsted'
+    (package / '.mim' / 'configs' / 'csted').mkdir(parents=True)
+    (package / '.mim' / 'configs' / 'csted' / 'metafile.yml').write_text(
+        yaml.safe_dump(dict(Models=[dict(
+            Name='packaged_model', Config='configs/csted/packaged.py',
+            Weights='checkpoints/packaged.pth')])))
+    (package / '.mim' / 'configs' / 'csted' / 'packaged.py').write_text(
+        'model = dict()\n')
+    return package
+
+
+def test_installed_package_finds_its_packaged_configs(tmp_path,
+                                                      monkeypatch):
+    package = _installed_layout(tmp_path)
+    monkeypatch.setattr(model_zoo, 'PACKAGE_DIR', str(package))
+    mim_dir = str(package / '.mim')
+    assert model_zoo.config_root() == mim_dir
+    assert set(load_metafile()) == {'packaged_model'}
+    assert resolve_config('packaged_model') == osp.join(
+        mim_dir, 'configs/csted/packaged.py')
+    assert resolve_config('configs/csted/packaged.py') == osp.join(
+        mim_dir, 'configs/csted/packaged.py')
+    # local weights: relative to the working directory, not the package
+    work = tmp_path / 'work'
+    (work / 'checkpoints').mkdir(parents=True)
+    monkeypatch.chdir(work)
+    with pytest.raises(FileNotFoundError, match='quick-start'):
+        resolve_checkpoint('packaged_model')
+    (work / 'checkpoints' / 'packaged.pth').write_bytes(b'x')
+    assert resolve_checkpoint('packaged_model') == str(
+        work / 'checkpoints' / 'packaged.pth')
+
+
+@pytest.mark.parametrize('command, linked', [('bdist_wheel', False),
+                                             ('editable_wheel', True)])
+def test_setup_puts_configs_tools_and_index_into_mim(tmp_path, monkeypatch,
+                                                     command, linked):
+    repo = osp.dirname(model_zoo.PACKAGE_DIR)
+    for name in ('configs', 'tools'):
+        shutil.copytree(osp.join(repo, name), tmp_path / name)
+    for name in ('model-index.yml', 'setup.py'):
+        shutil.copy(osp.join(repo, name), tmp_path / name)
+    (tmp_path / 'mmcsted').mkdir()
+    setup_py = runpy.run_path(str(tmp_path / 'setup.py'))
+    monkeypatch.setattr(sys, 'argv', ['setup.py', command])
+    setup_py['populate_mim_folder']()
+    mim_dir = tmp_path / 'mmcsted' / '.mim'
+    for name in ('configs', 'tools', 'model-index.yml'):
+        assert osp.islink(mim_dir / name) == linked, name
+    assert (mim_dir / 'configs' / 'csted' / 'metafile.yml').is_file()
+    assert (mim_dir / 'tools' / 'test.py').is_file()
+    assert (mim_dir / 'model-index.yml').read_text() == (
+        tmp_path / 'model-index.yml').read_text()

@@ -382,3 +382,15 @@ def test_with_mmengine_evaluator():
     ref, _ = ref_metrics(pairs)
     assert res['mIoU'] == pytest.approx(ref['mIoU'])
     assert res['actor/baby/count'] == 4
+
+
+def test_mmseg_counts_equal_the_boolean_counts():
+    from mmcsted.evaluation.metrics.refer_seg_metric import \
+        foreground_intersect_and_union
+    g = torch.Generator().manual_seed(0)
+    for h, w in [(1, 1), (7, 13), (240, 320)]:
+        for p_fg in (0.0, 0.3, 1.0):
+            pred = torch.rand(h, w, generator=g) < p_fg
+            gt = torch.rand(h, w, generator=g) < 0.5
+            assert foreground_intersect_and_union(pred, gt) == (
+                int((pred & gt).sum()), int((pred | gt).sum()))

@@ -2,6 +2,16 @@
 # Carreira & Zisserman's Inception-v1 I3D (Kinetics-400) temporal encoder, a GRU
 # per encoder, CMAM after stages 1..5, LGFS fusion in a 5-stage decoder.
 # Input 8 x 320 x 320.
+#
+# The spatial backbone is mmpretrain's own Inception V3 config (its ImageNet
+# classifier's backbone). mmengine lets a config inherit at most one base that
+# defines `model` (bases may not share keys), so `model` below replaces the
+# classifier (`_delete_`) and takes only its backbone; configs that swap a
+# backbone of this model (R50, I3D-R50, R(2+1)D, S3D) therefore state theirs,
+# and tests/test_models/test_configs.py checks them against mmpretrain's and
+# mmaction2's configs. Needs `import mmcsted` first (mmcsted/utils/
+# external_configs.py) and setuptools < 81 (setup.cfg).
+_base_ = ['mmpretrain::_base_/models/inception_v3.py']
 
 # mmpretrain Inception V3, ImageNet-1k (torchvision port).
 iv3_ckpt = ('https://download.openmmlab.com/mmclassification/v0/inception-v3/'
@@ -29,6 +39,7 @@ text_encoder = dict(
 cmam = dict(mid_channels=256, with_coord=True, identity_init=True)
 
 model = dict(
+    _delete_=True,
     type='CSTED',
     clip_len=8,
     data_preprocessor=dict(
@@ -40,7 +51,9 @@ model = dict(
         type='LanguageGuidedEncoder',
         backbone=dict(
             type='StagedBackbone',
-            backbone=dict(type='mmpretrain.InceptionV3'),
+            # mmpretrain's: InceptionV3, 1000 classes, no auxiliary logits
+            backbone=dict(_base_.model.backbone,
+                          type='mmpretrain.InceptionV3'),
             same_padding=True,
             # mmpretrain's Inception V3 was trained on (x - 127.5) / 127.5.
             renormalize=dict(

@@ -17,6 +17,9 @@
 # Inputs: RGB in [0, 1] (mean 0, std 255), no mean/std normalisation.
 # No pretrained downloads: every weight (and the GloVe vectors of the
 # vocabulary) comes from the converted checkpoint.
+# The spatial backbone is mmpretrain's own ResNet-50 config (its ImageNet
+# classifier's backbone; `model` replaces the classifier, `_delete_`).
+_base_ = ['mmpretrain::_base_/models/resnet50.py']
 text_encoder = dict(
     type='GloVeGRUTextEncoder',
     embed_dims=300,
@@ -28,6 +31,7 @@ cmam = dict(style='release', mid_channels=512, with_coord=True,
             identity_init=True)
 
 model = dict(
+    _delete_=True,
     type='CSTED',
     clip_len=8,
     text_encoder=text_encoder,
@@ -44,7 +48,7 @@ model = dict(
         type='LanguageGuidedEncoder',
         backbone=dict(
             type='StagedBackbone',
-            backbone=dict(type='mmpretrain.ResNet', depth=50)),
+            backbone=dict(_base_.model.backbone, type='mmpretrain.ResNet')),
         text_encoder=None,
         cmam=cmam,
         cmam_stages=(1, 2, 3, 4, 5)),
