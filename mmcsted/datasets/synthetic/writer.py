@@ -1,0 +1,245 @@
+"""Writing a synthetic tree in the A2D Sentences release layout: mp4 clips,
+transposed HDF5 masks, videoset.csv, the annotation files, the vocabulary and
+``generator_meta.json``."""
+import csv
+import json
+import os
+import os.path as osp
+import shutil
+import time
+from typing import Dict, List, Optional
+
+import cv2
+import numpy as np
+
+from .classes import ACTIONS, COLOURS, SHAPES
+from .queries import _make_query
+from .render import render_video
+from .scene import _video_id, sample_video
+
+FPS = 24
+# what generate() writes under out_dir (and removes with overwrite=True)
+_PRODUCED = ('Release', 'text_annotations', 'vocab.json',
+             'generator_meta.json', 'mmcsted_cache')
+
+
+def _write_h5(path: str, ids: List[int], masks: List[np.ndarray],
+              labels: List[int]) -> None:
+    import h5py
+    with h5py.File(path, 'w') as f:
+        f.create_dataset('instance', data=np.asarray(ids, np.float64))
+        # transposed: (N, W, H), or (W, H) for a single instance
+        stack = np.stack([m.T for m in masks]).astype(np.uint8)
+        f.create_dataset(
+            'reMask', data=stack[0] if len(masks) == 1 else stack,
+            compression='gzip')
+        boxes = []
+        for m in masks:
+            ys, xs = np.nonzero(m)
+            boxes.append([xs.min(), ys.min(), xs.max(), ys.max()])
+        f.create_dataset('reBBox', data=np.asarray(boxes, np.float64).T)
+        f.create_dataset('id', data=np.asarray([labels], np.float64))
+
+
+def _label(actor) -> int:
+    return (SHAPES.index(actor['shape']) + 1) * 10 + ACTIONS.index(
+        actor['action']) + 1
+
+
+def _check_params(height: int, width: int, num_frames: int, num_videos: int,
+                  min_actors: int, max_actors: int, num_missed: int) -> None:
+    if height % 2 or width % 2:
+        raise ValueError(f'height and width must be even (mp4), got '
+                         f'{height} x {width}')
+    if not 2 <= min_actors <= max_actors:
+        raise ValueError('need 2 <= min_actors <= max_actors')
+    if num_frames < 3:
+        raise ValueError('num_frames must be >= 3')
+    if num_videos < 4 + num_missed:
+        raise ValueError(f'num_videos must be >= {4 + num_missed}')
+
+
+def _clear_out_dir(out_dir: str, overwrite: bool) -> None:
+    """Refuse to write over a dataset unless ``overwrite``; then remove what
+    a previous run produced (and nothing else)."""
+    if not any(osp.exists(osp.join(out_dir, p)) for p in _PRODUCED):
+        return
+    if not overwrite:
+        raise FileExistsError(f'{out_dir} already holds a dataset; pass '
+                              'overwrite=True (--overwrite) to replace it')
+    for p in _PRODUCED:
+        p = osp.join(out_dir, p)
+        if osp.isdir(p):
+            shutil.rmtree(p)
+        elif osp.exists(p):
+            os.remove(p)
+
+
+def _write_mp4(path: str, frames: np.ndarray, height: int,
+               width: int) -> None:
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), FPS,
+                             (width, height))
+    if not writer.isOpened():
+        raise RuntimeError('OpenCV cannot write mp4v videos here')
+    for img in frames:
+        writer.write(cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    writer.release()
+
+
+def _write_masks(vdir: str, actors: List[Dict], visible: Dict,
+                 vis_ids: Dict[int, List[int]]) -> None:
+    """One ``<frame:05d>.h5`` per annotated frame, holding its visible
+    actors."""
+    os.makedirs(vdir, exist_ok=True)
+    by_id = {a['instance_id']: a for a in actors}
+    for f, ids in vis_ids.items():
+        _write_h5(
+            osp.join(vdir, f'{f:05d}.h5'), ids,
+            [visible[i][f - 1] for i in ids],
+            [_label(by_id[i]) for i in ids])
+
+
+def _write_annotations(out_dir: str, videoset_rows: List[list],
+                       queries: List[Dict], missed: set,
+                       copy_quirk: bool) -> Optional[List[str]]:
+    """videoset.csv, a2d_annotation.txt and a2d_missed_videos.txt; returns
+    the "1 (copy)" row written (None without ``copy_quirk``)."""
+    text_dir = osp.join(out_dir, 'text_annotations')
+    with open(osp.join(out_dir, 'Release', 'videoset.csv'), 'w',
+              newline='') as f:
+        csv.writer(f).writerows(videoset_rows)
+    rows = [[q['video_id'], str(q['instance_id']), q['query']]
+            for q in queries]
+    copy_row = None
+    if copy_quirk:  # the release's "1 (copy)" row, duplicating instance 1
+        for q in queries:
+            if q['split'] == 'train' and q['instance_id'] == 1:
+                copy_row = [q['video_id'], '1 (copy)', q['query']]
+                rows.insert(queries.index(q) + 1, copy_row)
+                break
+    with open(osp.join(text_dir, 'a2d_annotation.txt'), 'w',
+              newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['video_id', 'instance_id', 'query'])
+        w.writerows(rows)
+    with open(osp.join(text_dir, 'a2d_missed_videos.txt'), 'w') as f:
+        f.write(''.join(f'{v}\n' for v in sorted(missed)))
+    return copy_row
+
+
+def _counts(vids: List[str], subset: Dict[str, int], missed: set,
+            queries: List[Dict], num_train_queries: int,
+            vocab_size: int) -> Dict:
+    n_twin = sum(q['twin'] for q in queries)
+    return dict(
+        videos=len(vids),
+        train_videos=sum(1 for v in vids if subset[v] == 0),
+        test_videos=sum(1 for v in vids if subset[v] == 1),
+        missed_videos=len(missed),
+        queries=len(queries),
+        train_queries=num_train_queries,
+        test_queries=len(queries) - num_train_queries,
+        twin_queries=n_twin,
+        twin_fraction=round(n_twin / max(len(queries), 1), 4),
+        position_queries=sum(bool(q['position_word']) for q in queries),
+        train_samples=sum(q['num_samples'] for q in queries
+                          if q['split'] == 'train'),
+        test_samples=sum(q['num_samples'] for q in queries
+                         if q['split'] == 'test'),
+        vocab_size=vocab_size)
+
+
+def generate(out_dir: str,
+             num_videos: int = 640,
+             height: int = 64,
+             width: int = 80,
+             num_frames: int = 24,
+             seed: int = 0,
+             test_ratio: float = 0.25,
+             min_actors: int = 2,
+             max_actors: int = 4,
+             twin_prob: float = 0.65,
+             num_missed: int = 2,
+             copy_quirk: bool = True,
+             overwrite: bool = False,
+             progress: bool = False) -> Dict:
+    """Write a synthetic A2D Sentences tree into ``out_dir``.
+
+    Returns the summary also stored in ``generator_meta.json`` (without the
+    per-video/per-query lists): parameters, counts and generation time.
+    """
+    t0 = time.perf_counter()
+    _check_params(height, width, num_frames, num_videos, min_actors,
+                  max_actors, num_missed)
+    params = dict(num_videos=num_videos, height=height, width=width,
+                  num_frames=num_frames, seed=seed, test_ratio=test_ratio,
+                  min_actors=min_actors, max_actors=max_actors,
+                  twin_prob=twin_prob, num_missed=num_missed,
+                  copy_quirk=copy_quirk, fps=FPS)
+    _clear_out_dir(out_dir, overwrite)
+    clip_dir = osp.join(out_dir, 'Release', 'clips320H')
+    mask_root = osp.join(out_dir, 'text_annotations',
+                         'a2d_annotation_with_instances')
+    for d in (clip_dir, mask_root):
+        os.makedirs(d, exist_ok=True)
+
+    # One generator for the whole tree, drawn from in a fixed order: the
+    # same seed gives the same files.
+    rng = np.random.default_rng(seed)
+    taken: set = set()
+    vids = [_video_id(rng, taken) for _ in range(num_videos)]
+    n_test = max(1, int(round(num_videos * test_ratio)))
+    order = rng.permutation(num_videos)
+    subset = {vids[i]: (1 if k < n_test else 0) for k, i in enumerate(order)}
+    missed = set(str(v) for v in rng.choice(vids, num_missed, replace=False))
+
+    videos_meta, queries, videoset_rows = {}, [], []
+    iterator = vids
+    if progress:
+        from tqdm import tqdm
+        iterator = tqdm(vids, desc='rendering videos', unit='video')
+    for vid in iterator:
+        video, vis_ids, shown = sample_video(
+            rng, subset[vid], vid in missed, height, width, num_frames,
+            min_actors, max_actors, twin_prob)
+        actors = video['actors']
+        frames, visible = render_video(video, height, width, num_frames)
+        _write_mp4(osp.join(clip_dir, f'{vid}.mp4'), frames, height, width)
+        _write_masks(osp.join(mask_root, vid), actors, visible, vis_ids)
+        videoset_rows.append([
+            vid, _label(actors[0]), 0, f'{num_frames / FPS:.2f}', height,
+            width, num_frames, len(video['annotated_frames']), subset[vid]
+        ])
+        videos_meta[vid] = video
+        if vid in missed:
+            continue  # missed videos have no sentences
+        for a in actors:
+            if a['instance_id'] not in shown:
+                continue
+            q = _make_query(rng, a, actors, video['annotated_frames'],
+                            vis_ids)
+            q.update(video_id=vid, instance_id=a['instance_id'],
+                     split='test' if subset[vid] else 'train',
+                     num_samples=sum(a['instance_id'] in ids
+                                     for ids in vis_ids.values()))
+            queries.append(q)
+
+    copy_row = _write_annotations(out_dir, videoset_rows, queries, missed,
+                                  copy_quirk)
+    from mmcsted.models.text_encoders.vocabulary import WordVocabulary
+    train_queries = [q['query'] for q in queries if q['split'] == 'train']
+    vocab = WordVocabulary.build(train_queries)
+    vocab.dump(osp.join(out_dir, 'vocab.json'))
+
+    counts = _counts(vids, subset, missed, queries, len(train_queries),
+                     len(vocab))
+    seconds = round(time.perf_counter() - t0, 3)
+    summary = dict(
+        generator='mmcsted.datasets.synthetic', format=1, params=params,
+        actor_classes=list(SHAPES), action_classes=list(ACTIONS),
+        colours=COLOURS, counts=counts, generation_seconds=seconds,
+        copy_row=copy_row)
+    meta = dict(summary, videos=videos_meta, queries=queries)
+    with open(osp.join(out_dir, 'generator_meta.json'), 'w') as f:
+        json.dump(meta, f, indent=1)
+    return summary
