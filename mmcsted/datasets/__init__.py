@@ -1,4 +1,4 @@
-from .a2d_sentences import A2D_ACTIONS, A2D_ACTORS, A2DSentencesDataset
+from .a2d import A2D_ACTIONS, A2D_ACTORS, A2DSentencesDataset
 from .clip_sampling import clip_around_frame, release_clip, sample_clip
 from .jhmdb_sentences import JHMDB_ACTIONS, JHMDBSentencesDataset
 from .synthetic_pretrain import (APPEARANCE_CLASSES, SyntheticImageNetDataset,

@@ -24,7 +24,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmcsted.registry import DATASETS
-from .a2d_sentences import A2D_ACTORS
+from .a2d.layout import A2D_ACTORS
 from .utils import SkipCounter, limited_list, require_file
 
 JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf',

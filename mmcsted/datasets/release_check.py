@@ -4,7 +4,7 @@ import os
 import os.path as osp
 from typing import List, Optional
 
-from . import a2d_sentences as a2d
+from . import a2d
 from . import jhmdb_sentences as jhmdb
 from .utils import limited_list
 

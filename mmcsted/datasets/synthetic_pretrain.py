@@ -39,7 +39,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmcsted.registry import DATASETS
-from .a2d_sentences import CLIP_DIR
+from .a2d.layout import CLIP_DIR
 from .synthetic import (ACTIONS, COLOURS, SHAPES, SIZES, _raster, actor_pose,
                         load_meta)
 from .utils import require_file

@@ -7,6 +7,7 @@ import pytest
 
 from mmcsted.datasets import A2DSentencesDataset
 from mmcsted.datasets import a2d_sentences as a2d
+from mmcsted.datasets.a2d import mask_index
 from mmcsted.datasets.transforms import DataLoadError
 from tests.release_trees import (A2D_H, A2D_T, A2D_W, a2d_gt_mask,
                                  make_a2d_tree)
@@ -37,10 +38,12 @@ def logs(monkeypatch):
     def fake(msg, logger=None, level=logging.INFO):
         records.append((level, msg))
 
-    import mmcsted.datasets.a2d_sentences as mod_a2d
+    import mmcsted.datasets.a2d.dataset as mod_dataset
+    import mmcsted.datasets.a2d.mask_index as mod_index
+    import mmcsted.datasets.a2d.parsers as mod_parsers
     import mmcsted.datasets.transforms.loading as mod_loading
     import mmcsted.datasets.utils as mod_utils
-    for mod in (mod_utils, mod_a2d, mod_loading):
+    for mod in (mod_utils, mod_dataset, mod_index, mod_parsers, mod_loading):
         monkeypatch.setattr(mod, 'print_log', fake)
     return records
 
@@ -245,7 +248,7 @@ def test_mask_index_cache_and_refresh(tmp_path, monkeypatch):
     def boom(path):
         raise AssertionError(f'read {path} although it is cached')
 
-    monkeypatch.setattr(a2d, 'read_h5_frame_info', boom)
+    monkeypatch.setattr(mask_index, 'read_h5_frame_info', boom)
     assert len(_build(str(tmp_path))) == len(ds)
     # removing a file changes its folder: only that video is read again
     monkeypatch.undo()
@@ -253,7 +256,7 @@ def test_mask_index_cache_and_refresh(tmp_path, monkeypatch):
                        '00003.h5'))
     read = []
     orig = a2d.read_h5_frame_info
-    monkeypatch.setattr(a2d, 'read_h5_frame_info',
+    monkeypatch.setattr(mask_index, 'read_h5_frame_info',
                         lambda p: read.append(p) or orig(p))
     ds2 = _build(str(tmp_path))
     assert len(ds2) == len(ds) - 2

@@ -221,7 +221,7 @@ def test_edited_query_is_kept_without_flags_and_reported(tmp_path,
     and the check tool lists it."""
     import csv
 
-    import mmcsted.datasets.a2d_sentences as mod_a2d
+    import mmcsted.datasets.a2d.dataset as mod_a2d
     root = str(tmp_path)
     make_synthetic_a2d(root, num_videos=8)
     ann = osp.join(root, 'text_annotations', 'a2d_annotation.txt')

@@ -7,7 +7,7 @@ import os
 import os.path as osp
 import shutil
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -97,6 +97,40 @@ def _write_masks(vdir: str, actors: List[Dict], visible: Dict,
             osp.join(vdir, f'{f:05d}.h5'), ids,
             [visible[i][f - 1] for i in ids],
             [_label(by_id[i]) for i in ids])
+
+
+def _write_video(rng, vid: str, subset: int, missed: bool, clip_dir: str,
+                 mask_root: str,
+                 params: Dict) -> Tuple[Dict, list, List[Dict]]:
+    """Sample, render and write one video (mp4 and masks); returns its
+    ``generator_meta.json`` entry, its videoset.csv row and its queries (none
+    for a missed video)."""
+    height, width = params['height'], params['width']
+    num_frames = params['num_frames']
+    video, vis_ids, shown = sample_video(
+        rng, subset, missed, height, width, num_frames,
+        params['min_actors'], params['max_actors'], params['twin_prob'])
+    actors = video['actors']
+    frames, visible = render_video(video, height, width, num_frames)
+    _write_mp4(osp.join(clip_dir, f'{vid}.mp4'), frames, height, width)
+    _write_masks(osp.join(mask_root, vid), actors, visible, vis_ids)
+    row = [
+        vid, _label(actors[0]), 0, f'{num_frames / FPS:.2f}', height, width,
+        num_frames, len(video['annotated_frames']), subset
+    ]
+    queries = []
+    if missed:  # missed videos have no sentences
+        return video, row, queries
+    for a in actors:
+        if a['instance_id'] not in shown:
+            continue
+        q = _make_query(rng, a, actors, video['annotated_frames'], vis_ids)
+        q.update(video_id=vid, instance_id=a['instance_id'],
+                 split='test' if subset else 'train',
+                 num_samples=sum(a['instance_id'] in ids
+                                 for ids in vis_ids.values()))
+        queries.append(q)
+    return video, row, queries
 
 
 def _write_annotations(out_dir: str, videoset_rows: List[list],
@@ -199,30 +233,12 @@ def generate(out_dir: str,
         from tqdm import tqdm
         iterator = tqdm(vids, desc='rendering videos', unit='video')
     for vid in iterator:
-        video, vis_ids, shown = sample_video(
-            rng, subset[vid], vid in missed, height, width, num_frames,
-            min_actors, max_actors, twin_prob)
-        actors = video['actors']
-        frames, visible = render_video(video, height, width, num_frames)
-        _write_mp4(osp.join(clip_dir, f'{vid}.mp4'), frames, height, width)
-        _write_masks(osp.join(mask_root, vid), actors, visible, vis_ids)
-        videoset_rows.append([
-            vid, _label(actors[0]), 0, f'{num_frames / FPS:.2f}', height,
-            width, num_frames, len(video['annotated_frames']), subset[vid]
-        ])
+        video, row, video_queries = _write_video(
+            rng, vid, subset[vid], vid in missed, clip_dir, mask_root,
+            params)
+        videoset_rows.append(row)
         videos_meta[vid] = video
-        if vid in missed:
-            continue  # missed videos have no sentences
-        for a in actors:
-            if a['instance_id'] not in shown:
-                continue
-            q = _make_query(rng, a, actors, video['annotated_frames'],
-                            vis_ids)
-            q.update(video_id=vid, instance_id=a['instance_id'],
-                     split='test' if subset[vid] else 'train',
-                     num_samples=sum(a['instance_id'] in ids
-                                     for ids in vis_ids.values()))
-            queries.append(q)
+        queries += video_queries
 
     copy_row = _write_annotations(out_dir, videoset_rows, queries, missed,
                                   copy_quirk)

@@ -369,7 +369,7 @@ class LoadActorMask(_OnError, BaseTransform):
         self.on_error = self._check_policy(on_error)
 
     def transform(self, results: Dict) -> Optional[Dict]:
-        from ..a2d_sentences import load_a2d_mask
+        from ..a2d.mask_files import load_a2d_mask
         from ..jhmdb_sentences import load_jhmdb_mask
         path = results['mask_file']
         fmt = results.get('mask_format') or (

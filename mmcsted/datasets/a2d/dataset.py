@@ -1,0 +1,507 @@
+"""The A2D Sentences dataset: one sample per (query, annotated frame)."""
+import logging
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
+
+from mmcsted.registry import DATASETS
+from ..utils import SkipCounter, limited_list, require_file
+from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
+                     FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
+                     VIDEOSET_FILE, resolve_frame_root, resolve_video_source)
+from .mask_index import A2DMaskIndex
+from .parsers import (QueryRow, VideoRecord, parse_instance_id,
+                      read_a2d_annotations, read_missed_videos,
+                      read_sample_list, read_videoset, split_label)
+
+# (video_path, frame_dir) of a video, one of them None
+Source = Tuple[Optional[str], Optional[str]]
+
+
+@DATASETS.register_module()
+class A2DSentencesDataset(BaseDataset):
+    """A2D Sentences, one sample per (query, annotated frame).
+
+    Args:
+        data_root: root of the release (holds ``Release/`` and
+            ``text_annotations/``).
+        split: ``'train'`` or ``'test'`` (videoset.csv subset 0 / 1).
+        pipeline: transforms.
+        video_source: ``'mp4'`` (``Release/clips320H/<vid>.mp4``),
+            ``'frames'`` (``<frame_root>/<vid>/<frame:05d>.jpg``) or
+            ``'auto'`` (frames where a video's frame folder exists, else mp4).
+        frame_root: the folder of extracted frames, ``<frame_root>/<vid>/
+            <frame:05d>.jpg`` (1-based), relative to ``data_root`` unless
+            absolute. Default None: ``Release/frames``. The authors' test
+            code reads ``Release/frames_cv2`` (frames extracted with OpenCV;
+            ``tools/data/a2d_sentences/extract_frames.py`` writes it); pair it
+            with ``VideoDecode(image_backend='pillow')`` to read them as it
+            does. A missing frame folder follows ``on_missing_video``; a
+            missing or unreadable JPEG inside one is a load error naming the
+            file (``on_error`` of the loading transforms).
+        drop_copy_instances: drop rows whose instance id is ``'1 (copy)'``
+            (a duplicated annotation; public codebases drop it). If False the
+            row counts as instance 1.
+        on_missing_video: ``'error'`` (default; lists the missing files) or
+            ``'skip'`` (counted, logged skip of that video's samples).
+        cache_dir: where the mask index cache lives (default
+            ``<data_root>/mmcsted_cache``).
+        use_cache: read/write the mask index cache.
+        progress: show a progress bar while indexing mask files.
+        class_source: ``'video'`` (default): ``actor_class``/``action_class``
+            from the video's videoset.csv label (its main actor-action);
+            ``'instance'``: from the target instance's own label (the mask
+            file's ``id`` key) where present, else the video's.
+        sample_list: optional list of samples to use instead of the ones
+            derived from the annotations: the CSTED release's own test list
+            (``datasets/A2D/preprocessed/test.txt`` of RyanHTR/CSTM), read by
+            :func:`read_sample_list`; relative to data_root unless absolute.
+            The samples are then exactly its rows, in file order, duplicates
+            kept, each with the row's query text verbatim, resolved against
+            this tree (videoset.csv, mask files, video/frames); ``split``,
+            ``ann_file``, a2d_missed_videos.txt and ``on_missing_video`` do
+            not apply, and a row whose video, mask file or instance is
+            missing is an error naming the row. Default None: today's
+            samples.
+        sample_list_drop_last: with ``sample_list``, drop the final partial
+            batch of this size (the release scores its list at batch 8 with
+            ``drop_last=True``: pass 8). Default None: keep every row.
+        query_flags_file: optional JSON giving per-query boolean flags for
+            metric breakdowns, as the synthetic generator's
+            ``generator_meta.json`` (``queries``: list of dicts with
+            ``video_id``, ``instance_id``, ``query`` and flags); relative to
+            data_root. Each sample then carries ``query_flags``; a sample
+            whose (video, instance, query) the file does not list (an edited
+            or added query) is kept without flags, counted in
+            ``num_without_flags`` and logged: the flag breakdowns of
+            ``ReferSegMetric`` leave it out, the main metrics count it.
+        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
+            (``test_mode``, ``metainfo``, ``indices``, ``lazy_init``, ...).
+
+    Each data_list entry has: ``video_id``, ``frame_id`` (1-based target
+    frame), ``instance_id``, ``query``, ``mask_file``, ``mask_format``
+    (``'a2d_h5'``), ``video_path`` / ``frame_dir`` (one is None),
+    ``filename_tmpl``, ``total_frames``, ``height``, ``width`` (from
+    videoset.csv: the ORIGINAL video size, not the clips320H size),
+    ``label``, ``actor_class``, ``action_class`` (1-based ids, the digits of
+    the A2D label: id ``k`` names ``metainfo['actor_classes'][k - 1]``; -1 if
+    out of range; from the video-level label of videoset.csv, or with
+    ``class_source='instance'`` from the target's own label),
+    ``instance_label`` (the per-instance actor-action label from the mask
+    file's ``id`` key, -1 if absent), ``query_flags`` (only with
+    ``query_flags_file``, for the queries it lists) and, once fetched,
+    ``sample_idx``.
+    """
+
+    METAINFO = dict(
+        dataset_name='A2D Sentences',
+        actor_classes=A2D_ACTORS,
+        action_classes=A2D_ACTIONS)
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 pipeline: Sequence = (),
+                 video_source: str = 'auto',
+                 frame_root: Optional[str] = None,
+                 drop_copy_instances: bool = True,
+                 on_missing_video: str = 'error',
+                 cache_dir: Optional[str] = None,
+                 use_cache: bool = True,
+                 progress: bool = True,
+                 class_source: str = 'video',
+                 query_flags_file: Optional[str] = None,
+                 ann_file: str = ANNOTATION_FILE,
+                 sample_list: Optional[str] = None,
+                 sample_list_drop_last: Optional[int] = None,
+                 **kwargs):
+        if sample_list_drop_last is not None and (
+                not sample_list or not isinstance(sample_list_drop_last, int)
+                or sample_list_drop_last < 1):
+            raise ValueError('sample_list_drop_last must be a positive int '
+                             'and needs sample_list, got '
+                             f'{sample_list_drop_last!r}')
+        if class_source not in ('video', 'instance'):
+            raise ValueError("class_source must be 'video' or 'instance', "
+                             f'got {class_source!r}')
+        if split not in SPLITS:
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        if video_source not in ('auto', 'mp4', 'frames'):
+            raise ValueError("video_source must be 'auto', 'mp4' or "
+                             f"'frames', got {video_source!r}")
+        if on_missing_video not in ('error', 'skip'):
+            raise ValueError("on_missing_video must be 'error' or 'skip', "
+                             f'got {on_missing_video!r}')
+        self.split = split
+        self.video_source = video_source
+        self.frame_root = frame_root
+        self.drop_copy_instances = drop_copy_instances
+        self.on_missing_video = on_missing_video
+        self.cache_dir = cache_dir
+        self.use_cache = use_cache
+        self.progress = progress
+        self.class_source = class_source
+        self.query_flags_file = query_flags_file
+        self.sample_list = sample_list
+        self.sample_list_drop_last = sample_list_drop_last
+        self.skipped: Dict[str, int] = {}
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            pipeline=list(pipeline),
+            **kwargs)
+
+    # ------------------------------------------------------------------
+    def load_data_list(self) -> List[dict]:
+        root = self.data_root
+        owner = f'{type(self).__name__}({self.split})'
+        skips = SkipCounter(owner)
+        require_file(root, 'A2D Sentences data_root')
+        videos = read_videoset(osp.join(root, VIDEOSET_FILE))
+        if self.sample_list:
+            return self._load_sample_list(videos)
+        rows = read_a2d_annotations(self.ann_file)
+        missed = read_missed_videos(osp.join(root, MISSED_FILE))
+        require_file(
+            osp.join(root, MASK_DIR), 'A2D Sentences mask folder',
+            'a2d_annotation_with_instances/ from the A2D Sentences release')
+        # 1. Keep the rows of this split.
+        kept_rows = self._split_rows(rows, videos, missed, skips)
+        # 2. Read (or take from the cache) the mask files of these videos.
+        needed = list(dict.fromkeys(r.video_id for r, _ in kept_rows))
+        index = A2DMaskIndex(root, self.cache_dir, self.use_cache)
+        index.update(needed, progress=self.progress)
+        # 3. Videos: their files, and checks of their mask folders.
+        sources = self._video_sources(needed)
+        for vid in needed:
+            _count_mask_folder_problems(vid, index.videos[vid], videos[vid],
+                                        skips)
+        missing_videos = [v for v in needed if sources[v] == (None, None)]
+        if missing_videos:
+            self._report_missing_videos(missing_videos, owner, skips)
+        # 4. One sample per (query, annotated frame holding its instance).
+        data_list = self._samples_of_rows(kept_rows, videos, index, sources,
+                                          set(missing_videos), skips, owner)
+        data_list.sort(key=lambda d: (d['video_id'], d['frame_id'],
+                                      d['instance_id'], d['query']))
+        skips.log_summary(kept=len(data_list))
+        self._log_samples_without_flags(owner)
+        self.skipped = skips.as_dict()
+        if not data_list:
+            raise ValueError(f'{owner}: no sample left in {root}; see the '
+                             'warnings above')
+        return data_list
+
+    def _split_rows(self, rows: List[QueryRow], videos: Dict[str,
+                                                             VideoRecord],
+                    missed: set,
+                    skips: SkipCounter) -> List[Tuple[QueryRow, int]]:
+        """The query rows of this split that name a usable instance, with
+        their parsed instance id; the others are counted in ``skips``."""
+        subset = SPLITS[self.split]
+        kept_rows = []
+        for row in rows:
+            rec = videos.get(row.video_id)
+            if rec is None:
+                skips.add('query rows whose video is not in videoset.csv',
+                          f'line {row.line}: {row.video_id}')
+                continue
+            if rec.subset != subset:
+                continue
+            if row.video_id in missed:
+                skips.add('query rows of videos in a2d_missed_videos.txt',
+                          row.video_id, level=logging.INFO)
+                continue
+            iid, is_copy = parse_instance_id(row.instance_id)
+            if is_copy and self.drop_copy_instances:
+                skips.add("query rows with instance id '1 (copy)'",
+                          f'line {row.line}: {row.video_id}',
+                          level=logging.INFO)
+                continue
+            if iid is None:
+                skips.add('query rows with a malformed instance id',
+                          f'line {row.line}: {row.instance_id!r}')
+                continue
+            if not row.query.strip():
+                skips.add('query rows with an empty query',
+                          f'line {row.line}: {row.video_id}')
+                continue
+            kept_rows.append((row, iid))
+        return kept_rows
+
+    def _video_sources(self, vids: Sequence[str]) -> Dict[str, Source]:
+        return {
+            vid: resolve_video_source(self.data_root, vid, self.video_source,
+                                      self.frame_root)
+            for vid in vids
+        }
+
+    def _report_missing_videos(self, missing_videos: List[str], owner: str,
+                               skips: SkipCounter) -> None:
+        """Raise naming the missing video files, or (``on_missing_video=
+        'skip'``) start the count of their skipped samples."""
+        root = self.data_root
+        frame_root = resolve_frame_root(root, self.frame_root)
+        frame_where = (f'{FRAME_DIR}/<vid>/' if not self.frame_root else
+                       osp.join(frame_root, '<vid>/'))
+        where = {
+            'mp4': f'{CLIP_DIR}/<vid>.mp4',
+            'frames': frame_where,
+            'auto': f'{CLIP_DIR}/<vid>.mp4 or {frame_where}'
+        }[self.video_source]
+        paths = [
+            osp.join(root, CLIP_DIR, f'{v}.mp4')
+            if self.video_source != 'frames' else osp.join(frame_root, v)
+            for v in missing_videos
+        ]
+        if self.on_missing_video == 'error':
+            raise FileNotFoundError(
+                f'{owner}: {len(missing_videos)} videos not found as '
+                f'{where}: {limited_list(paths)}. Pass '
+                "on_missing_video='skip' to train without them.")
+        skips.add('samples of videos whose file is missing',
+                  limited_list(paths, 3), n=0)
+
+    def _samples_of_rows(self, kept_rows: List[Tuple[QueryRow, int]],
+                         videos: Dict[str, VideoRecord], index: A2DMaskIndex,
+                         sources: Dict[str, Source], missing_videos: set,
+                         skips: SkipCounter, owner: str) -> List[dict]:
+        """One sample per (query row, annotated frame holding its
+        instance), unsorted; the pairs left out are counted in ``skips``."""
+        actors = self.metainfo.get('actor_classes', A2D_ACTORS)
+        actions = self.metainfo.get('action_classes', A2D_ACTIONS)
+        flags = self._load_query_flags()
+        data_list = []
+        for row, iid in kept_rows:
+            vid = row.video_id
+            entry = index.videos[vid]
+            if entry.get('missing'):
+                skips.add('query rows whose video has no mask folder',
+                          f'line {row.line}: {vid}')
+                continue
+            n_samples = 0
+            for item in entry['frames']:
+                pos = _instance_position(item, vid, iid, skips)
+                if pos is None:
+                    continue
+                if vid in missing_videos:
+                    skips.add('samples of videos whose file is missing')
+                    continue
+                video_path, frame_dir = sources[vid]
+                data_list.append(self._sample(
+                    self.data_root, vid, videos[vid], item, pos, iid,
+                    row.query, video_path, frame_dir, actors, actions, flags,
+                    owner))
+                n_samples += 1
+            if n_samples == 0:
+                skips.add('queries whose instance is in none of the '
+                          'annotated frames', f'line {row.line}: {vid}')
+        return data_list
+
+    def _sample(self, root, vid, rec, item, pos, instance_id, query,
+                video_path, frame_dir, actors, actions, flags,
+                owner) -> dict:
+        """One sample: the mask-index ``item`` of the annotated frame, the
+        instance at position ``pos`` of its mask file."""
+        labels = item.get('labels') or []
+        inst_label = labels[pos] if pos < len(labels) else -1
+        actor_id, action_id = split_label(rec.label, len(actors),
+                                          len(actions))
+        if self.class_source == 'instance' and inst_label > 0:
+            actor_id, action_id = split_label(inst_label, len(actors),
+                                              len(actions))
+        sample = dict(
+            video_id=vid,
+            frame_id=item['frame'],
+            instance_id=instance_id,
+            query=query,
+            mask_file=osp.join(root, MASK_DIR, vid, item['file']),
+            mask_format='a2d_h5',
+            video_path=video_path,
+            frame_dir=frame_dir,
+            filename_tmpl=FRAME_TMPL,
+            total_frames=rec.total_frames,
+            height=rec.height,
+            width=rec.width,
+            label=rec.label,
+            actor_class=actor_id,
+            action_class=action_id,
+            instance_label=inst_label)
+        if flags is not None:
+            key = (vid, instance_id, query)
+            if key in flags:
+                sample['query_flags'] = flags[key]
+            else:  # an edited query: kept, with no flag to report it under
+                self._without_flags.append(key)
+        return sample
+
+    def _log_samples_without_flags(self, owner: str) -> None:
+        """One warning for the samples whose query the flags file does not
+        list (see ``query_flags_file``)."""
+        keys = self._without_flags
+        self.num_without_flags = len(keys)
+        if not keys:
+            return
+        queries = list(dict.fromkeys(keys))
+        examples = [f'{v} instance {i}: {q!r}' for v, i, q in queries]
+        print_log(
+            f'{owner}: {len(keys)} samples ({len(queries)} queries) are not '
+            f'in {self.query_flags_file}: kept without query flags, so the '
+            f'flag/... metrics leave them out (e.g. '
+            f'{limited_list(examples, 3)})',
+            logger='current',
+            level=logging.WARNING)
+
+    def _load_sample_list(self, videos) -> List[dict]:
+        """The samples of ``sample_list``: its rows, resolved against the
+        tree; any row that does not resolve is an error."""
+        root = self.data_root
+        path = self.sample_list
+        if not osp.isabs(path):
+            path = osp.join(root, path)
+        owner = f'{type(self).__name__}(sample_list={path})'
+        rows = read_sample_list(path, self.sample_list_drop_last)
+        if not rows:
+            raise ValueError(f'{owner}: no sample in the list')
+        require_file(
+            osp.join(root, MASK_DIR), 'A2D Sentences mask folder',
+            'a2d_annotation_with_instances/ from the A2D Sentences release')
+        actors = self.metainfo.get('actor_classes', A2D_ACTORS)
+        actions = self.metainfo.get('action_classes', A2D_ACTIONS)
+        needed = list(dict.fromkeys(r.video_id for r in rows
+                                    if r.video_id in videos))
+        index = A2DMaskIndex(root, self.cache_dir, self.use_cache)
+        index.update(needed, progress=self.progress)
+        sources = self._video_sources(needed)
+        flags = self._load_query_flags()
+        data_list, errors = [], []
+        for row in rows:
+            item, pos, error = self._resolve_list_row(row, videos, index,
+                                                      sources)
+            if error:
+                errors.append(error)
+                continue
+            vid = row.video_id
+            video_path, frame_dir = sources[vid]
+            data_list.append(self._sample(
+                root, vid, videos[vid], item, pos, row.instance_id, row.query,
+                video_path, frame_dir, actors, actions, flags, owner))
+        if errors:
+            raise ValueError(f'{owner}: {len(errors)} rows do not resolve '
+                             f'against {root}: {limited_list(errors)}')
+        self._log_samples_without_flags(owner)
+        self.skipped = {}
+        return data_list
+
+    def _resolve_list_row(
+            self, row, videos: Dict[str, VideoRecord], index: A2DMaskIndex,
+            sources: Dict[str, Source]
+    ) -> Tuple[Optional[Dict], Optional[int], Optional[str]]:
+        """(mask-index item, instance position, None) for a sample-list row
+        that resolves against the tree, else (None, None, the reason)."""
+        vid = row.video_id
+        name = (f'row {row.line} ({vid}/{row.frame_id:05d}, instance '
+                f'{row.instance_id}, {row.query!r})')
+        if vid not in videos:
+            return None, None, f'{name}: video not in {VIDEOSET_FILE}'
+        entry = index.videos[vid]
+        item = next((it for it in entry.get('frames', [])
+                     if it['frame'] == row.frame_id), None)
+        if item is None or 'error' in item:
+            return None, None, (
+                f'{name}: no readable mask file '
+                f'{MASK_DIR}/{vid}/{row.frame_id:05d}.h5' +
+                (f' ({item["error"]})' if item else ''))
+        instances = item['instances']
+        if row.instance_id not in instances:
+            return None, None, (f'{name}: instance {row.instance_id} not in '
+                                f'the mask file (instances {instances})')
+        pos = instances.index(row.instance_id)
+        if pos >= item['num_masks']:
+            return None, None, (f'{name}: instance {row.instance_id} has no '
+                                'stored mask (more ids than masks)')
+        if sources[vid] == (None, None):
+            return None, None, (f'{name}: video file/frames not found '
+                                f'(video_source={self.video_source!r})')
+        return item, pos, None
+
+    def _load_query_flags(self) -> Optional[Dict]:
+        self._without_flags: List[Tuple[str, int, str]] = []
+        self.num_without_flags = 0
+        if not self.query_flags_file:
+            return None
+        import json
+        path = self.query_flags_file
+        if not osp.isabs(path):
+            path = osp.join(self.data_root, path)
+        require_file(path, 'query flags file')
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+        queries = data['queries'] if isinstance(data, dict) else data
+        flags = {}
+        for q in queries:
+            key = (q['video_id'], int(q['instance_id']), q['query'])
+            flags[key] = {
+                k: v
+                for k, v in q.items() if isinstance(v, bool)
+            }
+            if 'position_word' in q:
+                flags[key]['position'] = bool(q['position_word'])
+        return flags
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info['test_mode'] = self.test_mode
+        return info
+
+
+
+def _count_mask_folder_problems(vid: str, entry: Dict, rec: VideoRecord,
+                                skips: SkipCounter) -> None:
+    """Count in ``skips`` what is wrong with a video's mask folder: absent,
+    unreadable files, stray names, fewer files than videoset.csv lists."""
+    if entry.get('missing'):
+        skips.add(
+            'missing mask files (whole mask folder absent)',
+            osp.join(MASK_DIR, vid), n=max(rec.annotated_frames, 1))
+        return
+    for item in entry['frames']:
+        if 'error' in item:
+            skips.add('unreadable mask files',
+                      f'{osp.join(MASK_DIR, vid, item["file"])}: '
+                      f'{item["error"]}')
+    for name in entry.get('bad_names', []):
+        skips.add('files in a mask folder not named <frame>.h5',
+                  osp.join(MASK_DIR, vid, name), level=logging.INFO)
+    found = len(entry['frames'])
+    if found < rec.annotated_frames:
+        skips.add(
+            'missing mask files (fewer .h5 files than videoset.csv '
+            'lists annotated frames)',
+            f'{vid}: {found} of {rec.annotated_frames}',
+            n=rec.annotated_frames - found)
+
+
+def _instance_position(item: Dict, vid: str, iid: int,
+                       skips: SkipCounter) -> Optional[int]:
+    """Where instance ``iid`` is among the masks of a mask-index ``item``;
+    None (counted in ``skips`` unless the file is unreadable, which is
+    counted once per file) when it has no mask there."""
+    if 'error' in item:
+        return None
+    instances = item['instances']
+    if iid not in instances:
+        skips.add(
+            '(query, frame) pairs whose instance is absent '
+            'from the frame', level=logging.INFO)
+        return None
+    pos = instances.index(iid)
+    if pos >= item['num_masks']:
+        skips.add(
+            '(query, frame) pairs whose instance has no stored '
+            'mask (more ids than masks)',
+            f'{vid}/{item["file"]} instance {iid}')
+        return None
+    return pos

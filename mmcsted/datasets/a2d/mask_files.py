@@ -1,0 +1,77 @@
+"""Reading the A2D mask files (``<vid>/<frame:05d>.h5``): their instance ids
+and mask count (header only), a deep read to the last byte, one instance's
+mask. ``reMask`` is stored transposed: (N, W, H), or (W, H) for one
+instance."""
+from typing import Dict, List
+
+import numpy as np
+
+
+def _as_int_list(arr) -> List[int]:
+    return [int(round(float(v))) for v in np.asarray(arr).ravel()]
+
+
+def read_h5_frame_info(path: str) -> Dict:
+    """Instance ids, mask count and per-instance labels of one mask file,
+    without reading the masks."""
+    import h5py
+    with h5py.File(path, 'r') as f:
+        if 'instance' not in f or 'reMask' not in f:
+            raise KeyError(f'{path}: expected the keys "instance" and '
+                           f'"reMask", found {sorted(f.keys())}')
+        instances = _as_int_list(f['instance'][()])
+        shape = tuple(f['reMask'].shape)
+        num_masks = 1 if len(shape) == 2 else shape[0]
+        labels = _as_int_list(f['id'][()]) if 'id' in f else []
+    return dict(instances=instances, num_masks=int(num_masks), labels=labels)
+
+
+def read_h5_all_masks(path: str) -> Dict:
+    """Read a mask file to its last byte (ids, every mask, boxes): the deep
+    check. ``read_h5_frame_info`` reads the header only, which a file damaged
+    past its header passes."""
+    import h5py
+    with h5py.File(path, 'r') as f:
+        if 'instance' not in f or 'reMask' not in f:
+            raise KeyError(f'{path}: expected the keys "instance" and '
+                           f'"reMask", found {sorted(f.keys())}')
+        instances = _as_int_list(f['instance'][()])
+        masks = np.asarray(f['reMask'][()])
+        if 'reBBox' in f:
+            f['reBBox'][()]
+    if masks.ndim not in (2, 3):
+        raise ValueError(f'{path}: reMask has shape {masks.shape}, expected '
+                         '(N, W, H) or (W, H)')
+    num_masks = 1 if masks.ndim == 2 else masks.shape[0]
+    return dict(instances=instances, num_masks=int(num_masks))
+
+
+def load_a2d_mask(path: str, instance_id: int) -> np.ndarray:
+    """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file.
+
+    ``reMask`` is stored transposed: (N, W, H), or (W, H) for one instance.
+    Where an id is listed twice (a known release quirk) the first is used.
+    """
+    import h5py
+    with h5py.File(path, 'r') as f:
+        instances = _as_int_list(f['instance'][()])
+        if instance_id not in instances:
+            raise KeyError(f'{path}: instance {instance_id} not in this '
+                           f'frame (instances {instances})')
+        idx = instances.index(instance_id)
+        dset = f['reMask']
+        if dset.ndim == 2:
+            if idx != 0:
+                raise ValueError(f'{path}: one mask stored but instance '
+                                 f'{instance_id} is number {idx + 1}')
+            mask = dset[()]
+        elif dset.ndim == 3:
+            if idx >= dset.shape[0]:
+                raise ValueError(f'{path}: {dset.shape[0]} masks stored but '
+                                 f'instance {instance_id} is number '
+                                 f'{idx + 1}')
+            mask = dset[idx]
+        else:
+            raise ValueError(f'{path}: reMask has shape {dset.shape}, '
+                             'expected (N, W, H) or (W, H)')
+    return (np.asarray(mask).T > 0.5).astype(np.uint8)

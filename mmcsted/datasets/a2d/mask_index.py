@@ -1,0 +1,134 @@
+"""The per-video index of the A2D mask files' content, cached as JSON.
+
+Reading the ~15k HDF5 files is the slow part of building the dataset: their
+content (instance ids, mask count) is kept per video under the cache
+directory; the index is resumable and re-reads a video only when one of its
+mask files changed (added, removed, or a different size or mtime).
+"""
+import logging
+import os
+import os.path as osp
+import re
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.logging import print_log
+
+from ..utils import atomic_write_json, resolve_cache_dir
+from .layout import MASK_DIR
+from .mask_files import read_h5_frame_info
+
+INDEX_FILE = 'a2d_mask_index.json'
+INDEX_FORMAT = 2  # 2: a (size, mtime) signature per file
+_H5_NAME = re.compile(r'^(\d+)\.h5$')
+
+
+class A2DMaskIndex:
+    """Per-video content of the A2D mask files, cached as JSON.
+
+    ``videos[vid]`` = ``{'files': {name: [size, mtime_ns]}, 'frames':
+    [{'frame': 11, 'file': '00011.h5', 'instances': [...], 'num_masks': n,
+    'labels': [...]} or {'frame': 11, 'file': ..., 'error': '...'}],
+    'bad_names': [...]}``, or ``{'missing': True}`` when the video has no
+    mask directory. A video is re-read when its files' signature changed: a
+    file added or removed, or one rewritten or truncated in place (which
+    leaves the folder's mtime as it was).
+    """
+
+    def __init__(self, data_root: str, cache_dir: Optional[str] = None,
+                 use_cache: bool = True):
+        self.data_root = data_root
+        self.mask_root = osp.join(data_root, MASK_DIR)
+        self.use_cache = use_cache
+        self.cache_file = osp.join(
+            resolve_cache_dir(data_root, cache_dir), INDEX_FILE)
+        self.videos: Dict[str, Dict] = {}
+        if use_cache and osp.isfile(self.cache_file):
+            try:
+                import json
+                with open(self.cache_file, encoding='utf-8') as f:
+                    data = json.load(f)
+                if data.get('format') == INDEX_FORMAT:
+                    self.videos = data['videos']
+            except Exception as e:  # a broken cache is rebuilt, not fatal
+                print_log(
+                    f'ignoring the unreadable index cache {self.cache_file}: '
+                    f'{e}',
+                    logger='current',
+                    level=logging.WARNING)
+
+    def save(self) -> None:
+        if not self.use_cache:
+            return
+        try:
+            atomic_write_json(self.cache_file,
+                              dict(format=INDEX_FORMAT, videos=self.videos))
+        except OSError as e:
+            print_log(
+                f'could not write the index cache {self.cache_file}: {e}',
+                logger='current',
+                level=logging.WARNING)
+
+    def _signature(self, vid: str) -> Optional[Dict[str, List[int]]]:
+        """``{name: [size, mtime_ns]}`` of the video's mask folder, or None
+        when it has none (one stat per file: cheap next to reading them)."""
+        try:
+            entries = list(os.scandir(osp.join(self.mask_root, vid)))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        sig = {}
+        for entry in entries:
+            try:
+                st = entry.stat()
+            except OSError:  # vanished between listing and stat
+                continue
+            sig[entry.name] = [st.st_size, st.st_mtime_ns]
+        return sig
+
+    def is_current(self, vid: str) -> bool:
+        entry = self.videos.get(vid)
+        if entry is None:
+            return False
+        sig = self._signature(vid)
+        if sig is None:
+            return bool(entry.get('missing'))
+        return entry.get('files') == sig
+
+    def scan_video(self, vid: str) -> Dict:
+        vdir = osp.join(self.mask_root, vid)
+        sig = self._signature(vid)
+        if sig is None:
+            return dict(missing=True)
+        frames, bad_names = [], []
+        for name in sorted(sig):
+            m = _H5_NAME.match(name)
+            if m is None:
+                bad_names.append(name)
+                continue
+            item = dict(frame=int(m.group(1)), file=name)
+            try:
+                item.update(read_h5_frame_info(osp.join(vdir, name)))
+            except Exception as e:
+                item['error'] = f'{type(e).__name__}: {e}'
+            frames.append(item)
+        return dict(files=sig, frames=frames, bad_names=bad_names)
+
+    def update(self,
+               vids: Sequence[str],
+               progress: bool = True,
+               save_every: int = 200) -> int:
+        """Scan the videos that are not current; saves every ``save_every``
+        videos so that an interrupted run resumes. Returns how many were
+        scanned."""
+        todo = [v for v in dict.fromkeys(vids) if not self.is_current(v)]
+        if not todo:
+            return 0
+        iterator = todo
+        if progress and len(todo) > 20:
+            from tqdm import tqdm
+            iterator = tqdm(todo, desc='indexing A2D mask files', unit='video')
+        for i, vid in enumerate(iterator, 1):
+            self.videos[vid] = self.scan_video(vid)
+            if i % save_every == 0:
+                self.save()
+        self.save()
+        return len(todo)

@@ -1,0 +1,169 @@
+"""Parsers of the A2D Sentences text files: ``videoset.csv``, the query
+annotations, the missed-video list and the CSTED release's sample lists; and
+the instance-id and actor-action label conventions they use."""
+import csv
+import logging
+import re
+from collections import OrderedDict
+from typing import List, NamedTuple, Optional, Tuple
+
+from mmengine.logging import print_log
+
+from ..utils import require_file
+
+
+class VideoRecord(NamedTuple):
+    """One row of ``Release/videoset.csv``."""
+    vid: str
+    label: int
+    start_time: str
+    end_time: str
+    height: int
+    width: int
+    total_frames: int
+    annotated_frames: int
+    subset: int
+
+
+class QueryRow(NamedTuple):
+    """One row of ``a2d_annotation.txt`` (``line`` is 1-based, header = 1)."""
+    line: int
+    video_id: str
+    instance_id: str
+    query: str
+
+
+def read_videoset(path: str) -> 'OrderedDict[str, VideoRecord]':
+    """Parse ``videoset.csv`` (no header, 9 columns); errors name the line."""
+    require_file(path, 'A2D video list', 'part of the A2D release')
+    videos: 'OrderedDict[str, VideoRecord]' = OrderedDict()
+    with open(path, newline='', encoding='utf-8') as f:
+        for lineno, row in enumerate(csv.reader(f), 1):
+            if not row or all(not c.strip() for c in row):
+                continue
+            row = [c.strip() for c in row]
+            if len(row) != 9:
+                raise ValueError(
+                    f'{path}:{lineno}: expected 9 columns (vid, label, '
+                    'start_time, end_time, height, width, total_frames, '
+                    f'annotated_frames, subset), got {len(row)}: {row}')
+            try:
+                rec = VideoRecord(row[0], int(float(row[1])), row[2], row[3],
+                                  int(float(row[4])), int(float(row[5])),
+                                  int(float(row[6])), int(float(row[7])),
+                                  int(float(row[8])))
+            except ValueError as e:
+                raise ValueError(f'{path}:{lineno}: malformed row {row}: {e}')
+            if rec.vid in videos:
+                print_log(
+                    f'{path}:{lineno}: video {rec.vid} listed twice; the '
+                    'first row is kept',
+                    logger='current',
+                    level=logging.WARNING)
+                continue
+            videos[rec.vid] = rec
+    return videos
+
+
+def read_a2d_annotations(path: str) -> List[QueryRow]:
+    """Parse ``a2d_annotation.txt`` with the csv module (queries may be
+    quoted and contain commas). A row with more than 3 fields (an unquoted
+    comma in the query) gets its query fields joined back."""
+    require_file(path, 'A2D Sentences annotation file',
+                 'text_annotations/ from the A2D Sentences release')
+    rows = []
+    with open(path, newline='', encoding='utf-8-sig') as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None or [h.strip().lower() for h in header[:3]] != [
+                'video_id', 'instance_id', 'query'
+        ]:
+            raise ValueError(f'{path}: expected the header '
+                             f'"video_id,instance_id,query", got {header}')
+        for row in reader:
+            lineno = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) < 3:
+                raise ValueError(
+                    f'{path}:{lineno}: expected 3 fields (video_id, '
+                    f'instance_id, query), got {row}')
+            query = row[2] if len(row) == 3 else ','.join(row[2:])
+            rows.append(
+                QueryRow(lineno, row[0].strip(), row[1].strip(), query))
+    return rows
+
+
+def read_missed_videos(path: str) -> set:
+    require_file(path, 'A2D Sentences missed-video list',
+                 'text_annotations/ from the A2D Sentences release')
+    with open(path, encoding='utf-8') as f:
+        return {line.strip() for line in f if line.strip()}
+
+
+class SampleListRow(NamedTuple):
+    line: int  # 1-based row number in the list file
+    video_id: str
+    frame_id: int
+    instance_id: int
+    query: str
+
+
+def read_sample_list(path: str,
+                     drop_last: Optional[int] = None) -> List[SampleListRow]:
+    """The rows of a CSTED-release sample list (``datasets/A2D/preprocessed/
+    test.txt`` of RyanHTR/CSTM), in file order, duplicates kept.
+
+    Rows are ``<vid>/<frame:05d>,<H>,<W>,<instance_id>,<query>,<class>``, no
+    header, read as the release reads them (``pd.read_csv(path,
+    header=None)``): a CSV reader with default quoting (a query holding a
+    comma is quoted), blank lines skipped, the query kept verbatim. With
+    ``drop_last=b`` the final partial batch of ``b`` rows is dropped, as the
+    release's ``DataLoader(batch_size=b, drop_last=True)`` does.
+    """
+    require_file(path, 'sample list',
+                 'datasets/A2D/preprocessed/test.txt of the CSTED release')
+    rows = []
+    with open(path, newline='', encoding='utf-8') as f:
+        for line, fields in enumerate(csv.reader(f), 1):
+            if not fields:
+                continue
+            try:
+                if len(fields) != 6:
+                    raise ValueError(f'{len(fields)} fields, expected 6')
+                vid, frame = fields[0].rsplit('/', 1)
+                rows.append(
+                    SampleListRow(line, vid, int(frame), int(fields[3]),
+                                  fields[4]))
+            except ValueError as e:
+                raise ValueError(f'{path}: row {line} {fields!r}: expected '
+                                 '<vid>/<frame>,<H>,<W>,<instance_id>,'
+                                 f'<query>,<class> ({e})') from None
+    if drop_last:
+        rows = rows[:len(rows) - len(rows) % drop_last]
+    return rows
+
+
+def parse_instance_id(text: str) -> Tuple[Optional[int], bool]:
+    """``'2'`` -> (2, False); ``'1 (copy)'`` -> (1, True); junk -> None."""
+    is_copy = '(copy)' in text
+    m = re.match(r'^\s*(\d+)', text)
+    if m is None:
+        return None, is_copy
+    rest = text[m.end():].replace('(copy)', '').strip()
+    if rest:
+        return None, is_copy
+    return int(m.group(1)), is_copy
+
+
+def split_label(label: int, num_actors: int,
+                num_actions: int) -> Tuple[int, int]:
+    """A2D label ``actor * 10 + action`` -> (actor id, action id), both
+    1-based like the label's digits (id ``k`` names ``classes[k - 1]``), -1
+    where out of range."""
+    actor, action = label // 10, label % 10
+    if not 1 <= actor <= num_actors:
+        actor = -1
+    if not 1 <= action <= num_actions:
+        action = -1
+    return actor, action
