@@ -8,7 +8,7 @@
 # defines `model` (bases may not share keys), so `model` below replaces the
 # classifier (`_delete_`) and takes only its backbone; configs that swap a
 # backbone of this model (R50, I3D-R50, R(2+1)D, S3D) therefore state theirs,
-# and tests/test_models/test_configs.py checks them against mmpretrain's and
+# and tests/test_configs/test_configs.py checks them against mmpretrain's and
 # mmaction2's configs. Needs `import mmcsted` first (mmcsted/utils/
 # external_configs.py) and setuptools < 81 (setup.cfg).
 _base_ = ['mmpretrain::_base_/models/inception_v3.py']

@@ -4,7 +4,7 @@
 # variant configs `*_i3d-r50_*` as `temporal_encoder.backbone`.
 # Written out rather than inherited from mmaction2's own config: a config
 # inherits at most one base with a `model` (mmengine), and the CSTED model it
-# joins already has one. tests/test_models/test_config_inheritance.py holds
+# joins already has one. tests/test_configs/test_config_inheritance.py holds
 # it to mmaction2's `_base_/models/` config.
 i3d_r50_ckpt = ('https://download.openmmlab.com/mmaction/v1.0/recognition/i3d/'
                 'i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb/'

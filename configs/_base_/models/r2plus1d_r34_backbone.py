@@ -3,7 +3,7 @@
 # (s3d_backbone.py). Used as `temporal_encoder.backbone`.
 # Written out rather than inherited from mmaction2's own config: a config
 # inherits at most one base with a `model` (mmengine), and the CSTED model it
-# joins already has one. tests/test_models/test_config_inheritance.py holds
+# joins already has one. tests/test_configs/test_config_inheritance.py holds
 # it to mmaction2's `_base_/models/` config.
 r2plus1d_ckpt = (
     'https://download.openmmlab.com/mmaction/v1.0/recognition/r2plus1d/'

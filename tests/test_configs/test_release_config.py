@@ -10,8 +10,9 @@ from mmcsted.models.backbones.inception_i3d import MaxPool3dSame
 from mmcsted.models.necks import CMAM
 from mmcsted.models.text_encoders import GloVeGRUTextEncoder
 from mmcsted.registry import MODELS
-from .test_cmam_release import randomise, release_cmam
-from .utils import make_batch
+from ..test_models.test_necks.test_cmam_release import (randomise,
+                                                       release_cmam)
+from ..test_models.utils import make_batch
 
 CONFIGS = ['configs/csted/csted_r50_i3d_a2d_release.py',
            'configs/csted/csted_r50_i3d_jhmdb_release.py']

@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 
 from mmcsted.registry import MODELS
-from .utils import VOCAB, make_batch
+from ..test_models.utils import VOCAB, make_batch
 
 CONFIGS = sorted(glob.glob('configs/csted/**/*.py', recursive=True))
 SYNTHETIC = [c for c in CONFIGS if 'synthetic' in c]

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from mmcsted.registry import MODELS
-from .utils import build_tiny, make_batch, tiny_model_cfg
+from ..utils import build_tiny, make_batch, tiny_model_cfg
 
 
 def test_stage_shapes_and_output_masks():

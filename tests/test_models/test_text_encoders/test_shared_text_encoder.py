@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from mmcsted.registry import MODELS
-from .utils import VOCAB, build_tiny, make_batch, tiny_model_cfg
+from ..utils import VOCAB, build_tiny, make_batch, tiny_model_cfg
 
 
 def shared_cfg(**cmam):
