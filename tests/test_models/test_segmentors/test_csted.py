@@ -95,15 +95,26 @@ def test_invalid_configs_fail_at_build_time(change, match):
         MODELS.build(cfg)
 
 
-@pytest.mark.parametrize('variant', [
-    dict(temporal_encoder=None),
-    dict(spatial_encoder=None),
-    dict(decode_head=dict(fusion=dict(type='SimpleFusion', mode='concat'))),
-    dict(decode_head=dict(deep_supervision=False,
-                          loss_decode=[dict(type='MaskBCELoss'),
-                                       dict(type='MaskDiceLoss')])),
+# the final mask's loss and one per side output of stages 2..5
+DEEP_SUPERVISION_LOSSES = {'loss_bce'} | {
+    f'loss_bce_s{i}'
+    for i in range(2, 6)
+}
+
+
+@pytest.mark.parametrize('variant,loss_names', [
+    (dict(temporal_encoder=None), DEEP_SUPERVISION_LOSSES),
+    (dict(spatial_encoder=None), DEEP_SUPERVISION_LOSSES),
+    (dict(decode_head=dict(fusion=dict(type='SimpleFusion', mode='concat'))),
+     DEEP_SUPERVISION_LOSSES),
+    (dict(decode_head=dict(deep_supervision=False,
+                           loss_decode=[dict(type='MaskBCELoss'),
+                                        dict(type='MaskDiceLoss')])),
+     {'loss_bce', 'loss_dice'}),
 ])
-def test_model_variants_run(variant):
+def test_model_variants_run(variant, loss_names):
+    """Each variant trains (its losses, gradients reaching every encoder it
+    has) and predicts probabilities at the original size."""
     cfg = tiny_model_cfg()
     for k, v in variant.items():
         if v is None:
@@ -113,7 +124,24 @@ def test_model_variants_run(variant):
     model = build_tiny(cfg)
     data = model.data_preprocessor(make_batch(n=2), training=True)
     losses = model(**data, mode='loss')
+    assert set(losses) == loss_names
+    assert all(torch.isfinite(v) and v > 0 for v in losses.values())
     sum(losses.values()).backward()
+    for name in ('spatial_encoder', 'temporal_encoder', 'decode_head'):
+        module = getattr(model, name, None)
+        if cfg.get(name, 'present') is None:
+            assert module is None
+            continue
+        grads = [p.grad for p in module.parameters() if p.requires_grad]
+        assert grads and any(g is not None and g.abs().sum() > 0
+                             for g in grads), f'no gradient reaches {name}'
+    model.eval()
+    with torch.no_grad():
+        out = model(**model.data_preprocessor(make_batch(n=2, ori=(40, 72))),
+                    mode='predict')
+    score = torch.cat([o.pred_score.data for o in out])
+    assert score.shape == (2, 40, 72)
+    assert ((score >= 0) & (score <= 1)).all()
 
 
 def test_frozen_encoders_train_only_the_decoder():
