@@ -62,6 +62,10 @@ def _forward(model, size):
     with torch.no_grad():
         out = model(**model.data_preprocessor(batch), mode='predict')
     assert out[0].pred_mask.shape == (size, size)
+    score = out[0].pred_score.data
+    assert torch.isfinite(score).all()
+    assert ((score >= 0) & (score <= 1)).all()
+    assert set(out[0].pred_mask.data.unique().tolist()) <= {0, 1}
 
 
 def test_all_configs_are_found():
