@@ -53,43 +53,52 @@ def parse_frames(items):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description='CSTED demo: segment the actor a query names')
-    p.add_argument('video', nargs='?',
-                   help='video file or folder of frame images (name order)')
-    p.add_argument('query',
-                   nargs='?',
-                   help='the query, e.g. "the red '
-                   'circle is jumping"')
-    p.add_argument('--checkpoint',
-                   required=True,
-                   help='path, URL or model-zoo name (configs/csted/'
-                   'metafile.yml)')
+    p.add_argument(
+        'video',
+        nargs='?',
+        help='video file or folder of frame images (name order)')
+    p.add_argument(
+        'query',
+        nargs='?',
+        help='the query, e.g. "the red '
+        'circle is jumping"')
+    p.add_argument(
+        '--checkpoint',
+        required=True,
+        help='path, URL or model-zoo name (configs/csted/'
+        'metafile.yml)')
     p.add_argument('--config', default=DEFAULT_CONFIG)
-    p.add_argument('--out',
-                   default=None,
-                   help='output video: .mp4 (H.264 where PyAV or OpenCV '
-                   'has an encoder, else mp4v with a note) or .webm (VP9/'
-                   'VP8); default outputs/demo.mp4, or outputs/demo.gif '
-                   'with --gif')
+    p.add_argument(
+        '--out',
+        default=None,
+        help='output video: .mp4 (H.264 where PyAV or OpenCV '
+        'has an encoder, else mp4v with a note) or .webm (VP9/'
+        'VP8); default outputs/demo.mp4, or outputs/demo.gif '
+        'with --gif')
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument('--gif', action='store_true', help='write a GIF')
     fmt.add_argument('--png-dir', help='write one PNG per frame here')
-    p.add_argument('--frames',
-                   nargs='+',
-                   help='0-based frames to segment (N, A-B, A:B:STEP); '
-                   'default all')
+    p.add_argument(
+        '--frames',
+        nargs='+',
+        help='0-based frames to segment (N, A-B, A:B:STEP); '
+        'default all')
     p.add_argument('--device', default='cpu')
     p.add_argument('--batch-size', type=int, default=8)
-    p.add_argument('--fps',
-                   type=float,
-                   default=None,
-                   help='output frame rate (default: the video\'s, or 10)')
-    p.add_argument('--min-size',
-                   type=int,
-                   default=320,
-                   help='enlarge smaller frames to this long side')
-    p.add_argument('--data-root',
-                   default=osp.join('data', 'synthetic_a2d'),
-                   help='synthetic benchmark used without VIDEO/QUERY')
+    p.add_argument(
+        '--fps',
+        type=float,
+        default=None,
+        help='output frame rate (default: the video\'s, or 10)')
+    p.add_argument(
+        '--min-size',
+        type=int,
+        default=320,
+        help='enlarge smaller frames to this long side')
+    p.add_argument(
+        '--data-root',
+        default=osp.join('data', 'synthetic_a2d'),
+        help='synthetic benchmark used without VIDEO/QUERY')
     p.add_argument('--no-progress', action='store_true')
     args = p.parse_args(argv)
     if (args.video is None) != (args.query is None):
@@ -162,10 +171,12 @@ class _PyAVVideo:
     """An encoder of PyAV (FFmpeg): libx264 for .mp4, libvpx-vp9 for .webm."""
 
     def __init__(self, out: str, codec: str, fps: float, size):
-        import av
         from fractions import Fraction
-        options = {'movflags': '+faststart'} if out.lower().endswith(
-            '.mp4') else {}
+
+        import av
+        options = {
+            'movflags': '+faststart'
+        } if out.lower().endswith('.mp4') else {}
         self.container = av.open(out, 'w', options=options)
         self.stream = self.container.add_stream(
             codec, rate=Fraction(fps).limit_denominator(1001))
@@ -233,9 +244,11 @@ def open_video_writer(out: str, fps: float, size):
             failures.append(f'{name}: {type(e).__name__}: {e}')
             continue
         if failures:
-            print(f'note: {"; ".join(failures)}; writing {name}' + (
-                ', which browsers do not play: use --gif or a .webm --out '
-                'for a browser' if 'mp4v' in codec else ''), file=sys.stderr)
+            print(
+                f'note: {"; ".join(failures)}; writing {name}' +
+                (', which browsers do not play: use --gif or a .webm --out '
+                 'for a browser' if 'mp4v' in codec else ''),
+                file=sys.stderr)
         return writer, name
     raise OSError(f'no encoder for {out}: ' + '; '.join(failures))
 
@@ -281,11 +294,12 @@ class OverlayWriter:
         if self.writer is not None:
             self.writer.release()
         if self.gif_frames:
-            self.gif_frames[0].save(self.out,
-                                    save_all=True,
-                                    append_images=self.gif_frames[1:],
-                                    duration=int(round(1000 / self.fps)),
-                                    loop=0)
+            self.gif_frames[0].save(
+                self.out,
+                save_all=True,
+                append_images=self.gif_frames[1:],
+                duration=int(round(1000 / self.fps)),
+                loop=0)
         return self.png_dir or self.out
 
 
@@ -309,20 +323,20 @@ def main(argv=None) -> int:
     try:
         if isinstance(video, str) and not osp.exists(video):
             raise FileNotFoundError(f'video not found: {video}')
-        for r in iter_inference(model,
-                                video,
-                                query,
-                                frames=args.frames,
-                                batch_size=args.batch_size,
-                                progress=not args.no_progress,
-                                return_frames=True,
-                                return_scores=False,
-                                stats=stats):
+        for r in iter_inference(
+                model,
+                video,
+                query,
+                frames=args.frames,
+                batch_size=args.batch_size,
+                progress=not args.no_progress,
+                return_frames=True,
+                return_scores=False,
+                stats=stats):
             writer.write(
-                overlay_query_mask(r['frame'],
-                                   r['mask'],
-                                   query,
-                                   min_size=args.min_size), r['frame_index'])
+                overlay_query_mask(
+                    r['frame'], r['mask'], query, min_size=args.min_size),
+                r['frame_index'])
     except (VideoReadError, FileNotFoundError, IndexError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

@@ -30,30 +30,38 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['mmcsted.engine'])
 DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, locations=['mmcsted.datasets'])
 DATA_SAMPLERS = Registry(
-    'data sampler', parent=MMENGINE_DATA_SAMPLERS,
+    'data sampler',
+    parent=MMENGINE_DATA_SAMPLERS,
     locations=['mmcsted.datasets'])
 TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS,
+    'transform',
+    parent=MMENGINE_TRANSFORMS,
     locations=['mmcsted.datasets.transforms'])
 
-MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmcsted.models'])
+MODELS = Registry(
+    'model', parent=MMENGINE_MODELS, locations=['mmcsted.models'])
 MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,
+    'model_wrapper',
+    parent=MMENGINE_MODEL_WRAPPERS,
     locations=['mmcsted.models'])
 WEIGHT_INITIALIZERS = Registry(
-    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS,
+    'weight initializer',
+    parent=MMENGINE_WEIGHT_INITIALIZERS,
     locations=['mmcsted.models'])
 
 OPTIMIZERS = Registry(
     'optimizer', parent=MMENGINE_OPTIMIZERS, locations=['mmcsted.engine'])
 OPTIM_WRAPPERS = Registry(
-    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
+    'optim_wrapper',
+    parent=MMENGINE_OPTIM_WRAPPERS,
     locations=['mmcsted.engine'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
-    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, locations=['mmcsted.engine'])
+    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+    locations=['mmcsted.engine'])
 PARAM_SCHEDULERS = Registry(
-    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS,
+    'parameter scheduler',
+    parent=MMENGINE_PARAM_SCHEDULERS,
     locations=['mmcsted.engine'])
 
 METRICS = Registry(
@@ -62,10 +70,12 @@ EVALUATOR = Registry(
     'evaluator', parent=MMENGINE_EVALUATOR, locations=['mmcsted.evaluation'])
 
 VISUALIZERS = Registry(
-    'visualizer', parent=MMENGINE_VISUALIZERS,
+    'visualizer',
+    parent=MMENGINE_VISUALIZERS,
     locations=['mmcsted.visualization'])
 VISBACKENDS = Registry(
-    'vis_backend', parent=MMENGINE_VISBACKENDS,
+    'vis_backend',
+    parent=MMENGINE_VISBACKENDS,
     locations=['mmcsted.visualization'])
 
 INFERENCERS = Registry(

@@ -31,9 +31,8 @@ def save_checkpoint(model, path: str, **extra) -> None:
 def make_frames(num_frames=20, height=48, width=64, seed=0) -> np.ndarray:
     """RGB frames: a noisy background and a red square moving right."""
     rng = np.random.default_rng(seed)
-    frames = rng.integers(0,
-                          60, (num_frames, height, width, 3),
-                          dtype=np.uint8)
+    frames = rng.integers(
+        0, 60, (num_frames, height, width, 3), dtype=np.uint8)
     for t in range(num_frames):
         x = 2 + t * max(1, (width - 20) // max(num_frames, 1))
         frames[t, 10:30, x:x + 16] = (220, 30, 30)
@@ -54,8 +53,8 @@ def write_mp4(path: str, num_frames=20, height=48, width=64, fps=10):
 def write_frame_folder(folder, frames, ext='png') -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i, f in enumerate(frames, 1):
-        cv2.imwrite(str(folder / f'{i:05d}.{ext}'),
-                    cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+        cv2.imwrite(
+            str(folder / f'{i:05d}.{ext}'), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
 
 
 # ------------------------------------------------------------------ fixtures

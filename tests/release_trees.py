@@ -19,26 +19,64 @@ JHMDB_H, JHMDB_W = 24, 32
 # (vid, label, subset, {instance: (y0, x0, y1, x1) box per frame or None})
 _A2D_VIDEOS = {
     # two instances; instance 1 is absent from frame 6
-    'vidTrain_01': dict(label=11, subset=0, frames=(3, 6, 9),
-                        instances={0: {3: (2, 2, 12, 14), 6: (4, 4, 14, 16),
-                                       9: (6, 6, 16, 18)},
-                                   1: {3: (14, 20, 28, 40), 9: (16, 26, 30,
-                                                                44)}}),
+    'vidTrain_01':
+    dict(
+        label=11,
+        subset=0,
+        frames=(3, 6, 9),
+        instances={
+            0: {
+                3: (2, 2, 12, 14),
+                6: (4, 4, 14, 16),
+                9: (6, 6, 16, 18)
+            },
+            1: {
+                3: (14, 20, 28, 40),
+                9: (16, 26, 30, 44)
+            }
+        }),
     # a single instance: reMask stored as a 2-D (W, H) array
-    'vidTrain_02': dict(label=38, subset=0, frames=(2, 7, 11),
-                        instances={1: {2: (5, 5, 20, 30), 7: (6, 8, 22, 33),
-                                       11: (8, 12, 24, 36)}}),
+    'vidTrain_02':
+    dict(
+        label=38,
+        subset=0,
+        frames=(2, 7, 11),
+        instances={
+            1: {
+                2: (5, 5, 20, 30),
+                7: (6, 8, 22, 33),
+                11: (8, 12, 24, 36)
+            }
+        }),
     # test video, two instances in every annotated frame
-    'vidTest_001': dict(label=79, subset=1, frames=(1, 6, 12),
-                        instances={0: {1: (1, 1, 10, 10), 6: (2, 2, 11, 11),
-                                       12: (3, 3, 12, 12)},
-                                   2: {1: (15, 30, 30, 46), 6: (15, 28, 30,
-                                                                44),
-                                       12: (15, 26, 30, 42)}}),
+    'vidTest_001':
+    dict(
+        label=79,
+        subset=1,
+        frames=(1, 6, 12),
+        instances={
+            0: {
+                1: (1, 1, 10, 10),
+                6: (2, 2, 11, 11),
+                12: (3, 3, 12, 12)
+            },
+            2: {
+                1: (15, 30, 30, 46),
+                6: (15, 28, 30, 44),
+                12: (15, 26, 30, 42)
+            }
+        }),
     # listed in a2d_missed_videos.txt although it has a row
-    'vidMissed01': dict(label=21, subset=0, frames=(4, 8, 12),
-                        instances={0: {4: (2, 2, 8, 8), 8: (2, 2, 8, 8),
-                                       12: (2, 2, 8, 8)}}),
+    'vidMissed01':
+    dict(
+        label=21,
+        subset=0,
+        frames=(4, 8, 12),
+        instances={0: {
+            4: (2, 2, 8, 8),
+            8: (2, 2, 8, 8),
+            12: (2, 2, 8, 8)
+        }}),
 }
 
 A2D_ROWS = [
@@ -96,15 +134,13 @@ def write_a2d_h5(path: str, ids, masks, labels=None) -> None:
 
 def write_mp4(path: str, frames_rgb) -> None:
     h, w = frames_rgb[0].shape[:2]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 24,
-                             (w, h))
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 24, (w, h))
     for img in frames_rgb:
         writer.write(cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
     writer.release()
 
 
-def make_a2d_tree(root: str, video_source: str = 'mp4',
-                  rows=None) -> Dict:
+def make_a2d_tree(root: str, video_source: str = 'mp4', rows=None) -> Dict:
     """Write the hand-made A2D Sentences tree; ``video_source`` 'mp4',
     'frames' (JPEGs under Release/frames) or 'both'.
 
@@ -120,8 +156,10 @@ def make_a2d_tree(root: str, video_source: str = 'mp4',
         w = csv.writer(f)
         for vid, info in _A2D_VIDEOS.items():
             # vid,label,start,end,height,width,total_frames,annotated,subset
-            w.writerow([vid, info['label'], '0', '0.5', A2D_H, A2D_W, A2D_T,
-                        len(info['frames']), info['subset']])
+            w.writerow([
+                vid, info['label'], '0', '0.5', A2D_H, A2D_W, A2D_T,
+                len(info['frames']), info['subset']
+            ])
     for vid, info in _A2D_VIDEOS.items():
         frames = [_frame_image(vid, t) for t in range(1, A2D_T + 1)]
         if video_source in ('mp4', 'both'):
@@ -131,9 +169,10 @@ def make_a2d_tree(root: str, video_source: str = 'mp4',
             fdir = osp.join(rel, 'frames', vid)
             os.makedirs(fdir, exist_ok=True)
             for t, img in enumerate(frames, 1):
-                cv2.imwrite(osp.join(fdir, f'{t:05d}.jpg'),
-                            cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
-                            [cv2.IMWRITE_JPEG_QUALITY, 98])
+                cv2.imwrite(
+                    osp.join(fdir, f'{t:05d}.jpg'),
+                    cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
+                    [cv2.IMWRITE_JPEG_QUALITY, 98])
         vdir = osp.join(masks_root, vid)
         os.makedirs(vdir, exist_ok=True)
         for t in info['frames']:
@@ -174,9 +213,11 @@ def make_jhmdb_tree(root: str) -> Dict[str, Tuple[str, int, int]]:
     masks (frames 8-9 are dropped). Returns ``{vid: (action, frames,
     masks)}``; the mask of frame t is a box whose top row is t."""
     from scipy.io import savemat
-    videos = {'vidA_brush': ('brush_hair', 8, 8),
-              'vidB_walk': ('walk', 6, 6),
-              'vidC_walk': ('walk', 9, 7)}
+    videos = {
+        'vidA_brush': ('brush_hair', 8, 8),
+        'vidB_walk': ('walk', 6, 6),
+        'vidC_walk': ('walk', 9, 7)
+    }
     rows = [('vidA_brush', 'man brushing his hair'),
             ('vidB_walk', 'a woman, walking to the left'),
             ('vidC_walk', 'man walking')]

@@ -126,9 +126,10 @@ def checkpoint_overrides(config: str, work_root: str) -> list:
     for enc in ('spatial_encoder', 'temporal_encoder'):
         if not model.get(enc):
             continue
-        for where, node in ((f'model.{enc}.init_cfg', model[enc].get(
-                'init_cfg')), (f'model.{enc}.backbone.init_cfg',
-                               model[enc].backbone.get('init_cfg'))):
+        for where, node in ((f'model.{enc}.init_cfg',
+                             model[enc].get('init_cfg')),
+                            (f'model.{enc}.backbone.init_cfg',
+                             model[enc].backbone.get('init_cfg'))):
             path = (node or {}).get('checkpoint', '')
             if isinstance(path, str) and path.startswith('work_dirs/'):
                 new = osp.join(work_root, path[len('work_dirs/'):])
@@ -191,8 +192,13 @@ def pretrain_all(jobs) -> None:
         log = osp.join(work_dir, 'train_stdout.log')
         print('+', ' '.join(cmd), f'> {log}', flush=True)
         with open(log, 'w') as f:
-            running.append((cfg, log, subprocess.Popen(
-                cmd, cwd=REPO, env=env, stdout=f, stderr=subprocess.STDOUT)))
+            running.append((cfg, log,
+                            subprocess.Popen(
+                                cmd,
+                                cwd=REPO,
+                                env=env,
+                                stdout=f,
+                                stderr=subprocess.STDOUT)))
         if len(running) >= parallel:
             wait_for(running.pop(0))
     for job in running:
@@ -201,13 +207,17 @@ def pretrain_all(jobs) -> None:
         work_dir = osp.dirname(ckpt)
         metrics_file = osp.join(work_dir, 'test_metrics.json')
         if not osp.isfile(metrics_file):
-            run([sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
-                 work_dir, '--metrics-out', metrics_file])
+            run([
+                sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
+                work_dir, '--metrics-out', metrics_file
+            ])
         with open(metrics_file) as f:
             m = json.load(f)
         top1 = m.get('acc/top1', m.get('accuracy/top1'))
-        print(f'{osp.basename(cfg)}: top-1 accuracy on the test videos '
-              f'{top1}', flush=True)
+        print(
+            f'{osp.basename(cfg)}: top-1 accuracy on the test videos '
+            f'{top1}',
+            flush=True)
 
 
 def wait_for(job) -> None:
@@ -275,8 +285,7 @@ def print_table(rows) -> None:
     for name, m in rows:
         print(f'{name:<30}' + ''.join(f'{m[k]:>9.1f}' for k in MAIN_KEYS) +
               ''.join(f'{m.get(key, float("nan")):>15.1f}'
-                      for _, key in FLAG_KEYS) +
-              f'{m["train_wall_s"]:>9.0f}')
+                      for _, key in FLAG_KEYS) + f'{m["train_wall_s"]:>9.0f}')
 
 
 def main():
@@ -284,22 +293,29 @@ def main():
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument('--data-root', default='data/synthetic_a2d')
     parser.add_argument('--work-root', default='work_dirs')
-    parser.add_argument('--ablations', action='store_true',
-                        help='train and test the Table 3a rows')
     parser.add_argument(
-        '--pretrained', action='store_true',
+        '--ablations',
+        action='store_true',
+        help='train and test the Table 3a rows')
+    parser.add_argument(
+        '--pretrained',
+        action='store_true',
         help='pretrain the encoders in the synthetic world first and run '
         'the rows from those weights')
     parser.add_argument(
-        '--two-stage', action='store_true',
+        '--two-stage',
+        action='store_true',
         help="the paper's two-stage recipe (stage 1: each encoder with its "
         'CMAMs; stage 2: both frozen, a fresh joint decoder)')
     parser.add_argument(
-        '--from-scratch', action='store_true',
+        '--from-scratch',
+        action='store_true',
         help='the full model from random weights (the former default)')
     parser.add_argument('--no-publish', action='store_true')
-    parser.add_argument('extra', nargs=argparse.REMAINDER,
-                        help='passed to train.py and test.py after "--"')
+    parser.add_argument(
+        'extra',
+        nargs=argparse.REMAINDER,
+        help='passed to train.py and test.py after "--"')
     args = parser.parse_args()
     extra = [a for a in args.extra if a != '--']
     os.chdir(REPO)
@@ -320,14 +336,13 @@ def main():
     results = []
     for name, config in rows:
         stem = osp.splitext(osp.basename(config))[0]
-        metrics = train_and_test(config, osp.join(args.work_root, stem),
-                                 extra)
+        metrics = train_and_test(config, osp.join(args.work_root, stem), extra)
         results.append((name, metrics))
         if not args.no_publish and config in (DEFAULT_CONFIG, SCRATCH_CONFIG):
             print('published', publish(metrics['checkpoint'], stem))
     print_table(results)
-    suffix = ('_pretrained' if args.pretrained else '') + (
-        '_two-stage' if args.two_stage else '')
+    suffix = ('_pretrained' if args.pretrained else
+              '') + ('_two-stage' if args.two_stage else '')
     summary = osp.join(args.work_root, f'synthetic_benchmark{suffix}.json')
     with open(summary, 'w') as f:
         json.dump({name: m for name, m in results}, f, indent=1)

@@ -25,29 +25,38 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint path, URL or zoo name')
     parser.add_argument('--work-dir', help='where logs and metrics go')
     parser.add_argument(
-        '--out', help='dump the per-sample results (I, U, IoU per sample) to '
+        '--out',
+        help='dump the per-sample results (I, U, IoU per sample) to '
         'this .json or .csv file')
     parser.add_argument(
         '--metrics-out', help='write the metrics dict to this JSON file')
     parser.add_argument(
-        '--show-dir', help='write overlays of prediction vs ground truth '
+        '--show-dir',
+        help='write overlays of prediction vs ground truth '
         'under WORK_DIR/TIMESTAMP/SHOW_DIR')
     parser.add_argument(
         '--show', action='store_true', help='show the overlays in a window')
     parser.add_argument(
-        '--interval', type=int, default=1,
+        '--interval',
+        type=int,
+        default=1,
         help='draw every INTERVAL-th sample with --show-dir')
     parser.add_argument(
-        '--allow-mismatch', action='store_true',
+        '--allow-mismatch',
+        action='store_true',
         help='test even if the checkpoint does not fit the config (weights '
         'missing, unexpected or of another shape); without it that is an '
         'error')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config entries, xxx=yyy')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -83,7 +92,9 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
-def load_checked(runner: Runner, filename: str, config: str,
+def load_checked(runner: Runner,
+                 filename: str,
+                 config: str,
                  allow_mismatch: bool = False) -> None:
     """Load ``filename`` into the runner's model with mmcsted's report (what
     ``load_from`` would do, without mmengine's line per reshaped weight); a
@@ -92,13 +103,16 @@ def load_checked(runner: Runner, filename: str, config: str,
     model = runner.model.module if is_model_wrapper(
         runner.model) else runner.model
     _, report = load_checkpoint_reported(
-        model, filename,
+        model,
+        filename,
         before_loading=lambda ckpt: runner.call_hook(
             'after_load_checkpoint', checkpoint=ckpt))
     if allow_mismatch or not any(report.values()):
         return
-    kinds = dict(missing='missing', unexpected='unexpected',
-                 mismatched='of another shape')
+    kinds = dict(
+        missing='missing',
+        unexpected='unexpected',
+        mismatched='of another shape')
     counts = ', '.join(f'{len(report[k])} {kinds[k]}' for k in kinds
                        if report[k])
     examples = '; '.join(f'{kinds[k]}: {", ".join(report[k][:3])}'
@@ -115,6 +129,7 @@ def main():
     cfg = merge_args(Config.fromfile(args.config), args)
     from mmcsted.apis.inference import vocab_from_checkpoint_if_missing
     from mmcsted.apis.model_zoo import resolve_checkpoint
+
     # The words the model was trained with are in the checkpoint: a missing
     # vocabulary file (e.g. testing a downloaded model) is not an error.
     vocab_from_checkpoint_if_missing(cfg.model)

@@ -31,28 +31,38 @@ def parse_args():
         help='resume from this checkpoint, or with no value from the newest '
         'checkpoint in the work dir that loads')
     parser.add_argument(
-        '--amp', action='store_true',
+        '--amp',
+        action='store_true',
         help='automatic mixed precision (bf16 where the device supports it)')
     parser.add_argument(
-        '--no-validate', action='store_true',
+        '--no-validate',
+        action='store_true',
         help='do not evaluate during training')
     parser.add_argument(
-        '--auto-scale-lr', action='store_true',
-        help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr by total batch size / auto_scale_lr.base_batch_size'
+    )
     parser.add_argument('--seed', type=int, default=None, help='random seed')
     parser.add_argument(
-        '--diff-rank-seed', action='store_true',
+        '--diff-rank-seed',
+        action='store_true',
         help='a different seed on each rank')
     parser.add_argument(
-        '--deterministic', action='store_true',
+        '--deterministic',
+        action='store_true',
         help='deterministic algorithms (cuDNN and torch)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config entries, xxx=yyy (e.g. '
         'train_dataloader.batch_size=4)')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))

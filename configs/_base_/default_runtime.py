@@ -5,8 +5,11 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=3,
-        save_best='mIoU', rule='greater'),
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        save_best='mIoU',
+        rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='ActorSegVisualizationHook', draw=False))
 

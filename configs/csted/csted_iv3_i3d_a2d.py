@@ -4,8 +4,7 @@
 # csted_iv3_spatial-only_a2d.py + csted_i3d_temporal-only_a2d.py, then
 # csted_iv3_i3d_two-stage_a2d.py.
 _base_ = [
-    '../_base_/models/csted_iv3_i3d.py',
-    '../_base_/datasets/a2d_sentences.py',
+    '../_base_/models/csted_iv3_i3d.py', '../_base_/datasets/a2d_sentences.py',
     '../_base_/schedules/adam_12e.py', '../_base_/default_runtime.py'
 ]
 vocab_file = {{_base_.vocab_file}}

@@ -104,8 +104,7 @@ val_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        split='val', test_mode=True, pipeline=val_pipeline,
-        **dataset_common))
+        split='val', test_mode=True, pipeline=val_pipeline, **dataset_common))
 # The benchmark's test videos, for a final report only.
 test_dataloader = dict(
     batch_size=32,
@@ -113,8 +112,7 @@ test_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        split='test', test_mode=True, pipeline=val_pipeline,
-        **dataset_common))
+        split='test', test_mode=True, pipeline=val_pipeline, **dataset_common))
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_evaluator = val_evaluator
 
@@ -122,13 +120,22 @@ test_evaluator = val_evaluator
 # about 10 s on 2 CPU cores). 96 classes learn slower than 5 actions: at a
 # constant lr 1e-3, 10 epochs reached 21 % top-1 / 78 % top-5 on 'val'.
 max_epochs = 50
-optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4))
+optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=2,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 2, eta_min=1e-5,
-         by_epoch=True, begin=2, end=max_epochs)
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=2,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - 2,
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=2,
+        end=max_epochs)
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=5)
 val_cfg = dict()

@@ -117,8 +117,7 @@ val_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        split='val', test_mode=True, pipeline=val_pipeline,
-        **dataset_common))
+        split='val', test_mode=True, pipeline=val_pipeline, **dataset_common))
 # The benchmark's test videos, for a final report only (never in training
 # or checkpoint selection): tools/test.py CONFIG CKPT
 test_dataloader = dict(
@@ -127,8 +126,7 @@ test_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        split='test', test_mode=True, pipeline=val_pipeline,
-        **dataset_common))
+        split='test', test_mode=True, pipeline=val_pipeline, **dataset_common))
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 
@@ -139,10 +137,20 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
     clip_grad=dict(max_norm=40, norm_type=2))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=2,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 2, eta_min=1e-5,
-         by_epoch=True, begin=2, end=max_epochs)
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=2,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - 2,
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=2,
+        end=max_epochs)
 ]
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)

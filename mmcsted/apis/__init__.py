@@ -3,6 +3,7 @@ from .inference import (VideoActorSegInferencer, VideoSegResult,
 from .model_zoo import load_metafile, resolve_checkpoint, resolve_config
 
 __all__ = [
-    'resolve_checkpoint', 'resolve_config', 'load_metafile', 'init_model', 'inference_video',
-    'iter_inference', 'VideoActorSegInferencer', 'VideoSegResult'
+    'resolve_checkpoint', 'resolve_config', 'load_metafile', 'init_model',
+    'inference_video', 'iter_inference', 'VideoActorSegInferencer',
+    'VideoSegResult'
 ]

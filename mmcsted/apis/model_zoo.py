@@ -43,9 +43,8 @@ def resolve_config(config: str) -> str:
     models = load_metafile()
     if config in models:
         return osp.join(config_root(), models[config]['Config'])
-    raise FileNotFoundError(
-        f'{config} is neither a config file, a path under '
-        f'{config_root()} nor a model-zoo name')
+    raise FileNotFoundError(f'{config} is neither a config file, a path under '
+                            f'{config_root()} nor a model-zoo name')
 
 
 def _local_weights(weights: str) -> Optional[str]:
@@ -93,8 +92,7 @@ def resolve_checkpoint(checkpoint: str,
                     f'zoo model {checkpoint}: {weights} not found (produce '
                     'it with the quick-start command)')
             return local
-        return download_checkpoint(weights, sha256=sha256 or entry.get(
-            'Hash'))
+        return download_checkpoint(weights, sha256=sha256 or entry.get('Hash'))
     hint = f'; zoo models: {", ".join(sorted(models))}' if models else ''
     raise FileNotFoundError(
         f'{checkpoint} is neither a file, a URL nor a model-zoo name{hint}')

@@ -5,8 +5,8 @@ from .synthetic_pretrain import (APPEARANCE_CLASSES, SyntheticImageNetDataset,
                                  SyntheticKineticsDataset)
 from .transforms import (ClipColorJitter, DataLoadError, LoadActorMask,
                          PackActorSegInputs, RandomFlipWithQuery,
-                         ResizePadSquare, ResizeStretch,
-                         SampleClipAroundFrame, VideoDecode, VideoInit)
+                         ResizePadSquare, ResizeStretch, SampleClipAroundFrame,
+                         VideoDecode, VideoInit)
 
 __all__ = [
     'A2DSentencesDataset', 'JHMDBSentencesDataset', 'clip_around_frame',

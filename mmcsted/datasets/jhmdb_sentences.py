@@ -27,8 +27,8 @@ from mmcsted.registry import DATASETS
 from .a2d.layout import A2D_ACTORS
 from .utils import SkipCounter, limited_list, require_file
 
-JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf',
-                 'jump', 'kick_ball', 'pick', 'pour', 'pullup', 'push', 'run',
+JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf', 'jump',
+                 'kick_ball', 'pick', 'pour', 'pullup', 'push', 'run',
                  'shoot_ball', 'shoot_bow', 'shoot_gun', 'sit', 'stand',
                  'swing_baseball', 'throw', 'walk', 'wave')
 
@@ -50,9 +50,8 @@ def read_jhmdb_annotations(path: str) -> List[Dict]:
     with open(path, newline='', encoding='utf-8-sig') as f:
         reader = csv.reader(f)
         header = next(reader, None)
-        if header is None or [h.strip().lower() for h in header[:2]] != [
-                'video_id', 'query'
-        ]:
+        if header is None or [h.strip().lower()
+                              for h in header[:2]] != ['video_id', 'query']:
             raise ValueError(f'{path}: expected the header "video_id,query", '
                              f'got {header}')
         for row in reader:
@@ -147,7 +146,8 @@ def draw_frozen_frames(usable: 'OrderedDict[str, int]',
     return out
 
 
-def scan_jhmdb(data_root: str, rows: List[Dict],
+def scan_jhmdb(data_root: str,
+               rows: List[Dict],
                progress: bool = False) -> Dict[str, Dict]:
     """Per annotated video: action, frame folder, mask file, number of
     frames, number of masks, usable frames (frames up to the last mask).
@@ -283,9 +283,8 @@ class JHMDBSentencesDataset(BaseDataset):
         if self.frame_sampling == 'frozen':
             path = osp.join(root, self.frozen_file) if not osp.isabs(
                 self.frozen_file) else self.frozen_file
-            require_file(
-                path, 'J-HMDB frozen frame list',
-                'written by tools/data/jhmdb_sentences/prepare.py')
+            require_file(path, 'J-HMDB frozen frame list',
+                         'written by tools/data/jhmdb_sentences/prepare.py')
             with open(path, encoding='utf-8') as f:
                 frozen = json.load(f)
 
@@ -335,8 +334,8 @@ class JHMDBSentencesDataset(BaseDataset):
                         label=-1,
                         action_name=action,
                         actor_class=adult,
-                        action_class=actions.index(action) + 1
-                        if action in actions else -1,
+                        action_class=actions.index(action) +
+                        1 if action in actions else -1,
                         instance_label=-1))
         skips.log_summary(kept=len(data_list))
         self.skipped = skips.as_dict()

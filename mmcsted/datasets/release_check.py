@@ -48,9 +48,9 @@ class CheckReport:
         lines += [f'  {n}' for n in self.notes]
         lines += [f'  WARNING: {w}' for w in self.warnings]
         lines += [f'  MISSING/MALFORMED: {e}' for e in self.errors]
-        lines.append('  result: ' + (
-            'OK' if self.ok else
-            f'{len(self.errors)} problem(s) with required files'))
+        lines.append('  result: ' +
+                     ('OK' if self.ok else
+                      f'{len(self.errors)} problem(s) with required files'))
         return '\n'.join(lines)
 
 
@@ -110,14 +110,15 @@ def check_a2d_release(root: str,
 
     unknown = sorted({x.video_id for x in rows if x.video_id not in videos})
     if unknown:
-        r.warn('annotation rows name videos absent from videoset.csv',
-               unknown)
+        r.warn('annotation rows name videos absent from videoset.csv', unknown)
     copies = [x for x in rows if '(copy)' in x.instance_id]
     if copies:
         r.note(f"{len(copies)} rows with instance id '1 (copy)' (dropped "
                'by default)')
-    bad_ids = [f'line {x.line}: {x.instance_id!r}' for x in rows
-               if a2d.parse_instance_id(x.instance_id)[0] is None]
+    bad_ids = [
+        f'line {x.line}: {x.instance_id!r}' for x in rows
+        if a2d.parse_instance_id(x.instance_id)[0] is None
+    ]
     if bad_ids:
         r.warn('rows with a malformed instance id', bad_ids)
     empty = [f'line {x.line}' for x in rows if not x.query.strip()]
@@ -127,15 +128,17 @@ def check_a2d_release(root: str,
     if osp.isfile(osp.join(root, SYNTHETIC_META_FILE)):
         _check_generator_meta(r, root, rows, missed)
 
-    used = [v for v in dict.fromkeys(x.video_id for x in rows)
-            if v in videos and v not in missed]
+    used = [
+        v for v in dict.fromkeys(x.video_id for x in rows)
+        if v in videos and v not in missed
+    ]
     missing_videos, missing_masks, short_masks = [], [], []
     for vid in used:
         path, fdir = a2d.resolve_video_source(root, vid, video_source)
         if path is None and fdir is None:
             missing_videos.append(
-                osp.join(a2d.FRAME_DIR, vid) if video_source == 'frames' else
-                osp.join(a2d.CLIP_DIR, f'{vid}.mp4'))
+                osp.join(a2d.FRAME_DIR, vid) if video_source ==
+                'frames' else osp.join(a2d.CLIP_DIR, f'{vid}.mp4'))
         mdir = osp.join(root, a2d.MASK_DIR, vid)
         if not osp.isdir(mdir):
             missing_masks.append(osp.join(a2d.MASK_DIR, vid) + '/')
@@ -153,19 +156,23 @@ def check_a2d_release(root: str,
         # A warning, not an error: the column counts the frames A2D labelled,
         # and a frame may lack a sentence-annotation file in a release
         # without anything being lost. The datasets count these too.
-        r.warn('mask files possibly missing (fewer .h5 files than '
-               'videoset.csv annotated_frames)', short_masks)
+        r.warn(
+            'mask files possibly missing (fewer .h5 files than '
+            'videoset.csv annotated_frames)', short_masks)
 
     if deep:
         index = a2d.A2DMaskIndex(root, cache_dir)
-        index.update([v for v in used if osp.isdir(
-            osp.join(root, a2d.MASK_DIR, v))], progress=progress)
+        index.update(
+            [v for v in used if osp.isdir(osp.join(root, a2d.MASK_DIR, v))],
+            progress=progress)
         unreadable = _read_every_mask(root, used, progress)
         if unreadable:
             r.error('unreadable mask files', unreadable)
         corrupt = []
-        vids = [v for v in used if osp.join(a2d.CLIP_DIR, f'{v}.mp4')
-                not in missing_videos]
+        vids = [
+            v for v in used
+            if osp.join(a2d.CLIP_DIR, f'{v}.mp4') not in missing_videos
+        ]
         it = vids
         if progress:
             from tqdm import tqdm
@@ -176,8 +183,8 @@ def check_a2d_release(root: str,
                 continue
             try:
                 from mmcsted.utils.video_io import open_video_file
-                with open_video_file(path, ('decord', 'pyav'),
-                                     probe=False) as reader:
+                with open_video_file(
+                        path, ('decord', 'pyav'), probe=False) as reader:
                     if reader.num_frames == 0:
                         corrupt.append(f'{path}: no frames')
             except Exception as e:
@@ -211,9 +218,10 @@ def _check_generator_meta(r: CheckReport, root: str, rows, missed) -> None:
             unlisted.append(f'line {x.line}: {x.video_id} instance {iid} '
                             f'{x.query!r}')
     if unlisted:
-        r.warn(f'queries not in {SYNTHETIC_META_FILE} (edited or added: they '
-               'load without query flags, so the flag/... metrics leave '
-               'them out)', unlisted)
+        r.warn(
+            f'queries not in {SYNTHETIC_META_FILE} (edited or added: they '
+            'load without query flags, so the flag/... metrics leave '
+            'them out)', unlisted)
 
 
 def _read_every_mask(root: str, vids: List[str], progress: bool) -> List[str]:
@@ -269,24 +277,26 @@ def check_jhmdb_release(root: str,
     missing = [p for it in info.values() for p in it['missing']]
     if missing:
         r.error('frames or masks missing', missing)
-    bad = [f'{it["mask_file"]}: {it["error"]}' for it in info.values()
-           if 'error' in it]
+    bad = [
+        f'{it["mask_file"]}: {it["error"]}' for it in info.values()
+        if 'error' in it
+    ]
     if bad:
         r.error('unreadable mask files', bad)
     ok = [it for it in info.values() if 'usable_frames' in it]
-    fewer = [f'{v} ({it["num_masks"]} masks, {it["num_images"]} frames)'
-             for v, it in info.items()
-             if 'usable_frames' in it and it['num_masks'] < it['num_images']]
+    fewer = [
+        f'{v} ({it["num_masks"]} masks, {it["num_images"]} frames)'
+        for v, it in info.items()
+        if 'usable_frames' in it and it['num_masks'] < it['num_images']
+    ]
     r.note(f'{len(ok)} videos complete; {len(fewer)} have frames after the '
            'last mask (those frames are dropped)')
     if any(it['usable_frames'] < 3 for it in ok):
-        r.warn('videos with fewer than 3 frames that have a mask', [
-            v for v, it in info.items() if it.get('usable_frames', 3) < 3
-        ])
+        r.warn('videos with fewer than 3 frames that have a mask',
+               [v for v, it in info.items() if it.get('usable_frames', 3) < 3])
     frozen = osp.join(root, jhmdb.FROZEN_FILE)
-    r.note(f'frozen frame list {frozen}: ' +
-           ('present' if osp.isfile(frozen) else
-            'absent (prepare.py writes it)'))
+    r.note(f'frozen frame list {frozen}: ' + (
+        'present' if osp.isfile(frozen) else 'absent (prepare.py writes it)'))
     if deep:
         import cv2
         items = [(v, it) for v, it in info.items() if 'usable_frames' in it]

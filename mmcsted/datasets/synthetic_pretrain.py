@@ -53,8 +53,8 @@ PRETRAIN_SPLITS = ('train', 'val', 'trainval', 'test')
 
 def appearance_label(shape: str, colour: str, size: str) -> int:
     """Index of ``'<size> <colour> <shape>'`` in :data:`APPEARANCE_CLASSES`."""
-    return (SIZES.index(size) * len(COLOURS) + list(COLOURS).index(colour)
-            ) * len(SHAPES) + SHAPES.index(shape)
+    return (SIZES.index(size) * len(COLOURS) +
+            list(COLOURS).index(colour)) * len(SHAPES) + SHAPES.index(shape)
 
 
 def split_appearance_label(label: int) -> Tuple[str, str, str]:
@@ -83,13 +83,16 @@ def actor_tracks(video: Dict, height: int, width: int,
     area = {}
     for a in actors:
         side = int(np.ceil(a['radius'] * 3)) + 2
-        area[a['instance_id']] = max(float(_raster(
-            a['shape'], side / 2, side / 2, a['radius'], a['angle0'], side,
-            side).sum()), 1.0)
+        area[a['instance_id']] = max(
+            float(
+                _raster(a['shape'], side / 2, side / 2, a['radius'],
+                        a['angle0'], side, side).sum()), 1.0)
     for t in range(num_frames):
         poses = [actor_pose(a, t) for a in actors]
-        masks = [_raster(a['shape'], x, y, a['radius'], ang, height, width)
-                 for a, (x, y, ang) in zip(actors, poses)]
+        masks = [
+            _raster(a['shape'], x, y, a['radius'], ang, height, width)
+            for a, (x, y, ang) in zip(actors, poses)
+        ]
         cover = np.zeros((height, width), bool)
         for a, (x, y, _), m in reversed(list(zip(actors, poses, masks))):
             vis = float((m & ~cover).sum())
@@ -225,8 +228,7 @@ class SyntheticImageNetDataset(_SyntheticActorDataset):
     METAINFO = dict(classes=APPEARANCE_CLASSES)
 
     def label_of(self, actor: Dict) -> int:
-        return appearance_label(actor['shape'], actor['colour'],
-                                actor['size'])
+        return appearance_label(actor['shape'], actor['colour'], actor['size'])
 
 
 def eligible_frames(visible: Sequence[float],
@@ -240,8 +242,9 @@ def eligible_frames(visible: Sequence[float],
     n = len(visible)
     before = (clip_len // 2) * frame_interval
     after = (clip_len - 1 - clip_len // 2) * frame_interval
-    fitting = [f for f in range(1, n + 1) if f - before >= 1 and
-               f + after <= n] or list(range(1, n + 1))
+    fitting = [
+        f for f in range(1, n + 1) if f - before >= 1 and f + after <= n
+    ] or list(range(1, n + 1))
     good = [f for f in fitting if visible[f - 1] >= min_visible]
     if good:
         return good

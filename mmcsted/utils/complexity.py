@@ -20,8 +20,10 @@ class _TensorInputs(nn.Module):
 
     def forward(self, clip, frame, target_index, *token_tensors):
         keys = list(self.model.encoders)
-        tokens = {k: (token_tensors[2 * i], token_tensors[2 * i + 1])
-                  for i, k in enumerate(keys)}
+        tokens = {
+            k: (token_tensors[2 * i], token_tensors[2 * i + 1])
+            for i, k in enumerate(keys)
+        }
         spatial, temporal, sentence = self.model.encode(
             clip, frame, tokens, target_index)
         return self.model.decode_head(spatial, temporal, sentence)
@@ -33,9 +35,10 @@ def _components(model) -> Dict[str, Sequence[str]]:
     for key, enc in model.encoders.items():
         parts[f'{key} encoder (backbone)'] = [f'{key}_encoder.backbone']
         parts[f'{key} CMAM'] = [f'{key}_encoder.cmams']
-    parts['text encoders'] = [f'{k}_encoder.text_encoder'
-                              for k, e in model.encoders.items()
-                              if e.text_encoder is not None]
+    parts['text encoders'] = [
+        f'{k}_encoder.text_encoder' for k, e in model.encoders.items()
+        if e.text_encoder is not None
+    ]
     if getattr(model, 'text_encoder', None) is not None:  # shared
         parts['text encoders'].append('text_encoder')
     parts['decoder'] = ['decode_head']
@@ -69,9 +72,8 @@ def model_complexity(model,
     split = {}
     for name, prefixes in _components(model).items():
         flops = sum(by_module.get(f'model.{p}', 0) for p in prefixes)
-        params = sum(
-            p.numel() for n, p in model.named_parameters()
-            if any(n.startswith(pre + '.') for pre in prefixes))
+        params = sum(p.numel() for n, p in model.named_parameters() if any(
+            n.startswith(pre + '.') for pre in prefixes))
         split[name] = (flops, params)
     return dict(
         flops=info['flops'],

@@ -11,18 +11,18 @@ DOCS = 'docs/dataset_prepare.md'
 # dataset type -> (what the user calls it, a file every tree of it has, how
 # to get it)
 _DATASETS = {
-    'A2DSentencesDataset': ('A2D Sentences', 'Release/videoset.csv',
-                            f'see {DOCS}'),
-    'JHMDBSentencesDataset': ('J-HMDB Sentences', 'jhmdb_annotation.txt',
-                              f'see {DOCS}'),
-    'SyntheticKineticsDataset': ('the synthetic benchmark',
-                                 'generator_meta.json',
-                                 'write it with tools/data/synthetic/'
-                                 'generate.py'),
-    'SyntheticImageNetDataset': ('the synthetic benchmark',
-                                 'generator_meta.json',
-                                 'write it with tools/data/synthetic/'
-                                 'generate.py'),
+    'A2DSentencesDataset':
+    ('A2D Sentences', 'Release/videoset.csv', f'see {DOCS}'),
+    'JHMDBSentencesDataset':
+    ('J-HMDB Sentences', 'jhmdb_annotation.txt', f'see {DOCS}'),
+    'SyntheticKineticsDataset':
+    ('the synthetic benchmark', 'generator_meta.json',
+     'write it with tools/data/synthetic/'
+     'generate.py'),
+    'SyntheticImageNetDataset':
+    ('the synthetic benchmark', 'generator_meta.json',
+     'write it with tools/data/synthetic/'
+     'generate.py'),
 }
 _SYNTHETIC = ('the synthetic benchmark', 'generator_meta.json',
               'write it with tools/data/synthetic/generate.py (or run '
@@ -33,8 +33,7 @@ _MODEL_FILES = {
     'vocab_file': ('the query vocabulary',
                    'tools/data/a2d_sentences/prepare.py writes it (the '
                    f'synthetic generator writes its own); see {DOCS}'),
-    'glove_file': ('the GloVe vectors',
-                   'glove.840B.300d.zip from '
+    'glove_file': ('the GloVe vectors', 'glove.840B.300d.zip from '
                    f'https://nlp.stanford.edu/projects/glove/; see {DOCS}'),
 }
 
@@ -90,8 +89,7 @@ def data_problems(cfg: Config, loaders: Iterable[str]) -> List[str]:
                     f'{name} not found at {root}: {how} (or point the '
                     f'config at your copy: {override}PATH)')
             elif key_file and not osp.exists(osp.join(root, key_file)):
-                problems.append(
-                    f'{name} at {root} has no {key_file}: {how}')
+                problems.append(f'{name} at {root} has no {key_file}: {how}')
     for where, key, value in _file_options(cfg.get('model')):
         if not osp.exists(value) and value not in seen:
             seen.add(value)

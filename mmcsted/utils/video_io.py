@@ -83,7 +83,8 @@ def _exists(path: str, backend_args: Optional[dict]) -> bool:
         return True
 
 
-def join_path(folder: str, name: str,
+def join_path(folder: str,
+              name: str,
               backend_args: Optional[dict] = None) -> str:
     """``folder/name`` as the folder's storage backend joins paths."""
     try:
@@ -152,8 +153,8 @@ def _float_range(frames) -> Optional[Tuple[float, float]]:
     floats = [f for f in frames if np.issubdtype(f.dtype, np.floating)]
     if not floats:
         return None
-    return (min(float(f.min()) for f in floats),
-            max(float(f.max()) for f in floats))
+    return (min(float(f.min())
+                for f in floats), max(float(f.max()) for f in floats))
 
 
 class ArrayFrameReader(FrameReader):
@@ -185,8 +186,10 @@ class ArrayFrameReader(FrameReader):
                     f'[{lo:g}, {hi:g}]: pass uint8 RGB frames (0..255) or '
                     'floats in [0, 1]')
             self.float_scale = 255.
-            print_log(f'{name}: float frames in [0, 1], scaled to 0..255 '
-                      'uint8', logger='current')
+            print_log(
+                f'{name}: float frames in [0, 1], scaled to 0..255 '
+                'uint8',
+                logger='current')
         if self.num_frames:
             self.frame_shape = tuple(frames[0].shape[:2])
 
@@ -232,23 +235,21 @@ class FolderFrameReader(FrameReader):
         self.backend_args = backend_args
         self.name = folder
         files = set(
-            fileio.list_dir_or_file(folder, list_dir=False,
-                                    backend_args=backend_args))
+            fileio.list_dir_or_file(
+                folder, list_dir=False, backend_args=backend_args))
         if filename_tmpl:
             names, i = [], start_index
             while filename_tmpl.format(i) in files:
                 names.append(filename_tmpl.format(i))
                 i += 1
         else:
-            names = sorted((n for n in files
-                            if n.lower().endswith(IMAGE_EXTENSIONS)),
-                           key=_natural_key)
+            names = sorted(
+                (n for n in files if n.lower().endswith(IMAGE_EXTENSIONS)),
+                key=_natural_key)
         if not names:
             raise VideoReadError(f'no image files in the frame folder '
                                  f'{folder}')
-        self.paths = [
-            join_path(folder, n, backend_args) for n in names
-        ]
+        self.paths = [join_path(folder, n, backend_args) for n in names]
         self.num_frames = len(self.paths)
 
     def read(self, index: int) -> np.ndarray:
@@ -268,8 +269,8 @@ class _FileioDecordInit(DecordInit):
     def _get_video_reader(self, filename: str):
         import decord
         data = fileio.get(filename, backend_args=self.backend_args)
-        return decord.VideoReader(io.BytesIO(data),
-                                  num_threads=self.num_threads)
+        return decord.VideoReader(
+            io.BytesIO(data), num_threads=self.num_threads)
 
 
 class _FileioPyAVInit(PyAVInit):
@@ -321,8 +322,8 @@ class DecordFrameReader(FrameReader):
         self.name = path
         self.backend_args = backend_args
         opened = _FileioDecordInit(
-            backend_args, num_threads=num_threads).transform(
-                dict(filename=path))
+            backend_args,
+            num_threads=num_threads).transform(dict(filename=path))
         self._reader = opened['video_reader']
         self.num_frames = opened['total_frames']
         self._decode = DecordDecode(mode='accurate')
@@ -501,11 +502,16 @@ def open_video_file(path: str,
     if not _exists(path, backend_args):
         raise FileNotFoundError(f'video file not found: {path}')
     openers = {
-        'decord': lambda: DecordFrameReader(
-            path, num_threads, backend_args=backend_args,
+        'decord':
+        lambda: DecordFrameReader(
+            path,
+            num_threads,
+            backend_args=backend_args,
             fallback='pyav' in backends),
-        'pyav': lambda: PyAVFrameReader(path, backend_args),
-        'opencv': lambda: CV2FrameReader(path),
+        'pyav':
+        lambda: PyAVFrameReader(path, backend_args),
+        'opencv':
+        lambda: CV2FrameReader(path),
     }
     reasons = []
     for backend in backends:
@@ -549,9 +555,11 @@ def open_video(video,
     if isinstance(video, (str, os.PathLike)):
         video = os.fspath(video)
         if _isdir(video, backend_args):
-            return FolderFrameReader(video, filename_tmpl,
-                                     image_backend=image_backend,
-                                     backend_args=backend_args)
+            return FolderFrameReader(
+                video,
+                filename_tmpl,
+                image_backend=image_backend,
+                backend_args=backend_args)
         return open_video_file(video, backend_args=backend_args)
     if isinstance(video, np.ndarray) or (isinstance(video,
                                                     (list, tuple)) and video
@@ -571,8 +579,8 @@ def read_frame(video_path: Optional[str] = None,
     video file or a frame folder."""
     if frame_dir:
         return read_image(
-            join_path(frame_dir, filename_tmpl.format(frame_id),
-                      backend_args), image_backend, backend_args)
+            join_path(frame_dir, filename_tmpl.format(frame_id), backend_args),
+            image_backend, backend_args)
     if not video_path:
         raise ValueError('read_frame needs a video_path or a frame_dir')
     with open_video_file(video_path, backend_args=backend_args) as reader:

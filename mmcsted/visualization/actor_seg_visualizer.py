@@ -41,8 +41,9 @@ def _fit(mask: np.ndarray,
          shape: Tuple[int, int],
          interpolation=cv2.INTER_NEAREST) -> np.ndarray:
     if mask.shape[:2] != tuple(shape):
-        mask = cv2.resize(mask.astype(np.float32), (shape[1], shape[0]),
-                          interpolation=interpolation)
+        mask = cv2.resize(
+            mask.astype(np.float32), (shape[1], shape[0]),
+            interpolation=interpolation)
     return mask
 
 
@@ -54,8 +55,9 @@ def upscale(image: np.ndarray, min_size: int) -> Tuple[np.ndarray, int]:
         return image, 1
     factor = int(np.ceil(min_size / long_side))
     h, w = image.shape[:2]
-    return cv2.resize(image, (w * factor, h * factor),
-                      interpolation=cv2.INTER_LINEAR), factor
+    return cv2.resize(
+        image, (w * factor, h * factor),
+        interpolation=cv2.INTER_LINEAR), factor
 
 
 def draw_mask(image: np.ndarray,
@@ -77,9 +79,8 @@ def draw_mask(image: np.ndarray,
         region = out[mask].astype(np.float32)
         out[mask] = (region * (1 - alpha) + colour * alpha).astype(np.uint8)
     if contour and mask.any():
-        contours, _ = cv2.findContours(mask.astype(np.uint8),
-                                       cv2.RETR_EXTERNAL,
-                                       cv2.CHAIN_APPROX_SIMPLE)
+        contours, _ = cv2.findContours(
+            mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(out, contours, -1, tuple(int(c) for c in color),
                          thickness)
     return out
@@ -157,11 +158,8 @@ def overlay_query_mask(frame: np.ndarray,
     """One demo frame: ``mask`` blended (and outlined) on ``frame``, the query
     above it. ``min_size`` enlarges small frames first."""
     frame, _ = upscale(frame, min_size)
-    out = draw_mask(frame,
-                    mask,
-                    color,
-                    alpha,
-                    thickness=max(1, frame.shape[1] // 320 + 1))
+    out = draw_mask(
+        frame, mask, color, alpha, thickness=max(1, frame.shape[1] // 320 + 1))
     return draw_query(out, query) if query else out
 
 
@@ -185,8 +183,8 @@ def frame_from_clip(clip, meta: dict, mean=None, std=None) -> np.ndarray:
     img = img[:h, :w]
     oh, ow = tuple(meta.get('ori_shape', (h, w)))[:2]
     if (oh, ow) != (h, w):
-        img = cv2.resize(img, (int(ow), int(oh)),
-                         interpolation=cv2.INTER_LINEAR)
+        img = cv2.resize(
+            img, (int(ow), int(oh)), interpolation=cv2.INTER_LINEAR)
     return np.ascontiguousarray(img)
 
 
@@ -238,11 +236,12 @@ class ActorSegVisualizer(Visualizer):
                  min_size: int = 320,
                  draw_score: bool = False,
                  **kwargs):
-        super().__init__(name=name,
-                         image=image,
-                         vis_backends=vis_backends,
-                         save_dir=save_dir,
-                         **kwargs)
+        super().__init__(
+            name=name,
+            image=image,
+            vis_backends=vis_backends,
+            save_dir=save_dir,
+            **kwargs)
         self.pred_color = tuple(pred_color)
         self.gt_color = tuple(gt_color)
         self.alpha = alpha
@@ -251,10 +250,11 @@ class ActorSegVisualizer(Visualizer):
 
     def _panel(self, image: np.ndarray, title: str):
         """(title band, image) of one panel."""
-        return (text_band(title,
-                          image.shape[1],
-                          background=(40, 40, 40),
-                          scale=_font_scale(image.shape[1]) * 0.8), image)
+        return (text_band(
+            title,
+            image.shape[1],
+            background=(40, 40, 40),
+            scale=_font_scale(image.shape[1]) * 0.8), image)
 
     @staticmethod
     def _join(panels) -> np.ndarray:
@@ -290,18 +290,12 @@ class ActorSegVisualizer(Visualizer):
             if draw_pred and self.draw_score else None
         panels = []
         if pred is not None:
-            shown = draw_mask(big,
-                              pred,
-                              self.pred_color,
-                              self.alpha,
-                              thickness=thickness)
+            shown = draw_mask(
+                big, pred, self.pred_color, self.alpha, thickness=thickness)
             title = 'prediction'
             if gt is not None:
-                shown = draw_mask(shown,
-                                  gt,
-                                  self.gt_color,
-                                  fill=False,
-                                  thickness=thickness)
+                shown = draw_mask(
+                    shown, gt, self.gt_color, fill=False, thickness=thickness)
                 iou = mask_iou(_fit(pred, gt.shape) > 0.5, gt)
                 title += f' (IoU {iou:.2f}, gt outlined)'
             panels.append(self._panel(shown, title))
@@ -311,11 +305,12 @@ class ActorSegVisualizer(Visualizer):
         if gt is not None:
             panels.append(
                 self._panel(
-                    draw_mask(big,
-                              gt,
-                              self.gt_color,
-                              self.alpha,
-                              thickness=thickness), 'ground truth'))
+                    draw_mask(
+                        big,
+                        gt,
+                        self.gt_color,
+                        self.alpha,
+                        thickness=thickness), 'ground truth'))
         drawn = self._join(panels) if panels else big
         query = data_sample.metainfo.get('query') \
             if data_sample is not None else None

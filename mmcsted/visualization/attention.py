@@ -123,24 +123,27 @@ def run_with_recording(model: nn.Module,
     target_index = t // 2 if target_index is None else int(target_index)
     img_shape = tuple(img_shape or (h, w))[:2]
     ori_shape = tuple(ori_shape or img_shape)[:2]
-    sample = ActorSegDataSample(metainfo=dict(query=query,
-                                              target_index=target_index,
-                                              img_shape=img_shape,
-                                              ori_shape=ori_shape))
+    sample = ActorSegDataSample(
+        metainfo=dict(
+            query=query,
+            target_index=target_index,
+            img_shape=img_shape,
+            ori_shape=ori_shape))
     model.eval()
     with recording(model), torch.no_grad():
         pred = model.test_step(dict(inputs=[clip], data_samples=[sample]))[0]
         pad_shape = tuple(sample.metainfo.get('batch_input_shape', (h, w)))
-        out = dict(query=query,
-                   words={},
-                   spatial={},
-                   temporal={},
-                   lgfs={},
-                   img_shape=img_shape,
-                   pad_shape=pad_shape,
-                   ori_shape=ori_shape,
-                   pred_score=pred.pred_score.data[0].float().cpu().numpy(),
-                   pred_mask=pred.pred_mask.data[0].cpu().numpy())
+        out = dict(
+            query=query,
+            words={},
+            spatial={},
+            temporal={},
+            lgfs={},
+            img_shape=img_shape,
+            pad_shape=pad_shape,
+            ori_shape=ori_shape,
+            pred_score=pred.pred_score.data[0].float().cpu().numpy(),
+            pred_mask=pred.pred_mask.data[0].cpu().numpy())
         for name, enc in model.encoders.items():
             out['words'][name] = query_words(enc, query)
             strides = getattr(enc.backbone, 'temporal_strides', None)
@@ -152,9 +155,10 @@ def run_with_recording(model: nn.Module,
                 if attn.ndim == 4:  # K, T', h, w
                     stride = strides[stage - 1] if strides else 1
                     ti = min(target_index // stride, attn.shape[1] - 1)
-                    entry.update(attention=attn[:, ti],
-                                 time_index=ti,
-                                 attention_all=attn)
+                    entry.update(
+                        attention=attn[:, ti],
+                        time_index=ti,
+                        attention_all=attn)
                 else:
                     entry['attention'] = attn
                 out[name][stage] = entry
@@ -162,9 +166,10 @@ def run_with_recording(model: nn.Module,
         for i, fusion in enumerate(_lgfs(head)):
             weights = fusion.last_weights[0].float().cpu().numpy()  # 2, C
             share = float(weights[0].mean())
-            out['lgfs'][i + 1] = dict(spatial_share=share,
-                                      temporal_share=1. - share,
-                                      weights=weights)
+            out['lgfs'][i + 1] = dict(
+                spatial_share=share,
+                temporal_share=1. - share,
+                weights=weights)
     return out
 
 
@@ -185,8 +190,9 @@ def word_weight_table(result: Dict) -> Dict:
 def lgfs_table(result: Dict) -> Dict:
     return {
         str(stage):
-        dict(spatial_share=round(v['spatial_share'], 6),
-             temporal_share=round(v['temporal_share'], 6))
+        dict(
+            spatial_share=round(v['spatial_share'], 6),
+            temporal_share=round(v['temporal_share'], 6))
         for stage, v in sorted(result['lgfs'].items())
     }
 

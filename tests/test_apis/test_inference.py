@@ -17,12 +17,13 @@ SIZE = 32  # network input of the tests (small: fast)
 @pytest.fixture(scope='module')
 def all_frames(tiny_model, small_video):
     path, _ = small_video
-    return inference_video(tiny_model,
-                           path,
-                           'the red dog jumping',
-                           batch_size=8,
-                           progress=False,
-                           input_size=SIZE)
+    return inference_video(
+        tiny_model,
+        path,
+        'the red dog jumping',
+        batch_size=8,
+        progress=False,
+        input_size=SIZE)
 
 
 def test_init_model_takes_the_vocabulary_from_the_checkpoint(
@@ -91,18 +92,18 @@ def test_every_frame_of_a_video_file(all_frames, small_video):
 def test_chosen_frames_only_and_batching_does_not_change_results(
         tiny_model, small_video, all_frames):
     path, _ = small_video
-    result = inference_video(tiny_model,
-                             path,
-                             'the red dog jumping',
-                             frames=[17, 3, 3],
-                             batch_size=1,
-                             progress=False,
-                             input_size=SIZE)
+    result = inference_video(
+        tiny_model,
+        path,
+        'the red dog jumping',
+        frames=[17, 3, 3],
+        batch_size=1,
+        progress=False,
+        input_size=SIZE)
     assert result.frame_indices == [3, 17]
     for i, f in enumerate(result.frame_indices):
-        np.testing.assert_allclose(result.scores[i],
-                                   all_frames.scores[f],
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            result.scores[i], all_frames.scores[f], atol=1e-5)
     # only the frames of the two windows were decoded
     assert result.stats['frames_decoded'] == len(
         set(range(0, 7)) | set(range(13, 20)))
@@ -126,13 +127,14 @@ def test_frame_folder_array_and_list_agree(tiny_model, tmp_path):
 def test_stream_yields_original_frames(tiny_model):
     frames = make_frames(num_frames=5, height=32, width=32)
     out = list(
-        iter_inference(tiny_model,
-                       frames,
-                       'a dog',
-                       progress=False,
-                       input_size=SIZE,
-                       return_frames=True,
-                       return_scores=False))
+        iter_inference(
+            tiny_model,
+            frames,
+            'a dog',
+            progress=False,
+            input_size=SIZE,
+            return_frames=True,
+            return_scores=False))
     assert [r['frame_index'] for r in out] == list(range(5))
     for r in out:
         np.testing.assert_array_equal(r['frame'], frames[r['frame_index']])
@@ -200,14 +202,20 @@ def test_clip_stream_cache_stays_bounded(clip_len, interval, batch, targets):
         batch * clip_len + span
     targets = targets or list(range(n))
     transforms = [
-        dict(type='SampleClipAroundFrame', clip_len=clip_len,
-             frame_interval=interval),
+        dict(
+            type='SampleClipAroundFrame',
+            clip_len=clip_len,
+            frame_interval=interval),
         dict(type='ClipFromFrameCache'),
         dict(type='ResizePadSquare', size=4),
         dict(type='PackActorSegInputs'),
     ]
-    stream = ClipStream(reader, targets, transforms, batch_size=batch,
-                        metainfo=dict(query='a dog'))
+    stream = ClipStream(
+        reader,
+        targets,
+        transforms,
+        batch_size=batch,
+        metainfo=dict(query='a dog'))
     seen = []
     for items in stream:
         assert len(stream.cache) <= bound
@@ -216,7 +224,8 @@ def test_clip_stream_cache_stays_bounded(clip_len, interval, batch, targets):
             index = (it.clip[0, :, 0, 0].long() +
                      256 * it.clip[1, :, 0, 0].long()).tolist()
             expected = [
-                min(max(it.frame_index + (i - clip_len // 2) * interval, 0),
+                min(
+                    max(it.frame_index + (i - clip_len // 2) * interval, 0),
                     n - 1) for i in range(clip_len)
             ]
             assert index == expected == it.frame_inds
@@ -232,12 +241,13 @@ def test_clip_stream_cache_stays_bounded(clip_len, interval, batch, targets):
 def test_inference_reports_the_cache_bound(tiny_model):
     frames = make_frames(num_frames=20, height=32, width=32)
     reader = CountingReader(frames)
-    result = inference_video(tiny_model,
-                             reader,
-                             'the red dog',
-                             batch_size=2,
-                             progress=False,
-                             input_size=SIZE)
+    result = inference_video(
+        tiny_model,
+        reader,
+        'the red dog',
+        batch_size=2,
+        progress=False,
+        input_size=SIZE)
     assert len(result) == 20
     assert result.stats['peak_cache'] <= (8 - 1) + 2
     assert reader.reads == list(range(20))
@@ -248,20 +258,14 @@ def test_inferencer_class(tiny_model, tiny_checkpoint):
         VideoActorSegInferencer
     frames = make_frames(num_frames=3, height=32, width=48)
     inferencer = VideoActorSegInferencer(tiny_model)
-    result = inferencer(frames,
-                        'a red dog',
-                        frames=[1],
-                        progress=False,
-                        input_size=SIZE)
+    result = inferencer(
+        frames, 'a red dog', frames=[1], progress=False, input_size=SIZE)
     assert result.frame_indices == [1] and result.masks[0].shape == (32, 48)
     assert result[0]['mask'] is result.masks[0]
     from_config = VideoActorSegInferencer(TINY_SYNTHETIC_CONFIG,
                                           tiny_checkpoint)
-    again = from_config(frames,
-                        'a red dog',
-                        frames=[1],
-                        progress=False,
-                        input_size=SIZE)
+    again = from_config(
+        frames, 'a red dog', frames=[1], progress=False, input_size=SIZE)
     np.testing.assert_allclose(again.scores[0], result.scores[0], atol=1e-5)
     assert len(list(from_config.stream(frames, 'a dog', progress=False))) \
         == 3

@@ -10,8 +10,8 @@ import pytest
 import torch
 import yaml
 
-from mmcsted.apis import load_metafile, resolve_checkpoint, resolve_config
-from mmcsted.apis import model_zoo
+from mmcsted.apis import (load_metafile, model_zoo, resolve_checkpoint,
+                          resolve_config)
 from mmcsted.utils import CheckpointHashError
 
 
@@ -27,15 +27,16 @@ def _serve(root, stem, good=True):
 def _metafile(path, models):
     path.write_text(
         yaml.safe_dump(
-            dict(Collections=[dict(Name='CSTED')],
-                 Models=[
-                     dict(
-                         {
-                             'Name': n,
-                             'In Collection': 'CSTED',
-                             'Config': 'x.py'
-                         }, **entry) for n, entry in models.items()
-                 ])))
+            dict(
+                Collections=[dict(Name='CSTED')],
+                Models=[
+                    dict(
+                        {
+                            'Name': n,
+                            'In Collection': 'CSTED',
+                            'Config': 'x.py'
+                        }, **entry) for n, entry in models.items()
+                ])))
     return str(path)
 
 
@@ -57,8 +58,8 @@ def test_zoo_name_downloads_and_checks_the_hash(http_dir, tmp_path,
         })
     path = resolve_checkpoint('good', metafile=meta)
     assert path.startswith(str(tmp_path / 'torch')) and path.endswith(good)
-    assert torch.load(path,
-                      weights_only=True)['state_dict']['w'].shape == (3, )
+    assert torch.load(
+        path, weights_only=True)['state_dict']['w'].shape == (3, )
     with pytest.raises(CheckpointHashError, match='expected deadbeef'):
         resolve_checkpoint('bad', metafile=meta)
     assert not osp.exists(osp.join(osp.dirname(path), bad))
@@ -122,16 +123,19 @@ def _installed_layout(tmp_path):
     package = tmp_path / 'site-packages' / 'mmcsted'
     (package / '.mim' / 'configs' / 'csted').mkdir(parents=True)
     (package / '.mim' / 'configs' / 'csted' / 'metafile.yml').write_text(
-        yaml.safe_dump(dict(Models=[dict(
-            Name='packaged_model', Config='configs/csted/packaged.py',
-            Weights='checkpoints/packaged.pth')])))
-    (package / '.mim' / 'configs' / 'csted' / 'packaged.py').write_text(
-        'model = dict()\n')
+        yaml.safe_dump(
+            dict(Models=[
+                dict(
+                    Name='packaged_model',
+                    Config='configs/csted/packaged.py',
+                    Weights='checkpoints/packaged.pth')
+            ])))
+    (package / '.mim' / 'configs' / 'csted' /
+     'packaged.py').write_text('model = dict()\n')
     return package
 
 
-def test_installed_package_finds_its_packaged_configs(tmp_path,
-                                                      monkeypatch):
+def test_installed_package_finds_its_packaged_configs(tmp_path, monkeypatch):
     package = _installed_layout(tmp_path)
     monkeypatch.setattr(model_zoo, 'PACKAGE_DIR', str(package))
     mim_dir = str(package / '.mim')
@@ -148,8 +152,8 @@ def test_installed_package_finds_its_packaged_configs(tmp_path,
     with pytest.raises(FileNotFoundError, match='quick-start'):
         resolve_checkpoint('packaged_model')
     (work / 'checkpoints' / 'packaged.pth').write_bytes(b'x')
-    assert resolve_checkpoint('packaged_model') == str(
-        work / 'checkpoints' / 'packaged.pth')
+    assert resolve_checkpoint('packaged_model') == str(work / 'checkpoints' /
+                                                       'packaged.pth')
 
 
 @pytest.mark.parametrize('command, linked', [('bdist_wheel', False),
@@ -170,5 +174,6 @@ def test_setup_puts_configs_tools_and_index_into_mim(tmp_path, monkeypatch,
         assert osp.islink(mim_dir / name) == linked, name
     assert (mim_dir / 'configs' / 'csted' / 'metafile.yml').is_file()
     assert (mim_dir / 'tools' / 'test.py').is_file()
-    assert (mim_dir / 'model-index.yml').read_text() == (
-        tmp_path / 'model-index.yml').read_text()
+    assert (mim_dir /
+            'model-index.yml').read_text() == (tmp_path /
+                                               'model-index.yml').read_text()

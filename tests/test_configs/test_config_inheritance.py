@@ -97,8 +97,7 @@ def test_tiny_model_inherits_the_paper_model():
     # inherited, not restated
     for path in ('type', 'clip_len', 'data_preprocessor', 'test_cfg',
                  'decode_head.fusion', 'decode_head.deep_supervision',
-                 'decode_head.loss_decode',
-                 'spatial_encoder.cmam_stages',
+                 'decode_head.loss_decode', 'spatial_encoder.cmam_stages',
                  'temporal_encoder.cmam.with_coord'):
         a, b = paper, tiny
         for key in path.split('.'):

@@ -46,12 +46,14 @@ def offline_model_cfg(path):
             if node.get('type') == 'GRUTextEncoder':
                 node.update(vocab=VOCAB, vocab_file=None)
             if node.get('type') == 'GloVeGRUTextEncoder':
-                node.update(vocab=VOCAB, vocab_file=None,
-                            vocab_from_checkpoint=False,
-                            glove_file=_tiny_glove(
-                                node.get('embed_dims', 300)))
+                node.update(
+                    vocab=VOCAB,
+                    vocab_file=None,
+                    vocab_from_checkpoint=False,
+                    glove_file=_tiny_glove(node.get('embed_dims', 300)))
             for v in node.values():
                 strip(v)
+
     strip(model)
     return model
 

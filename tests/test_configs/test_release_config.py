@@ -10,12 +10,13 @@ from mmcsted.models.backbones.inception_i3d import MaxPool3dSame
 from mmcsted.models.necks import CMAM
 from mmcsted.models.text_encoders import GloVeGRUTextEncoder
 from mmcsted.registry import MODELS
-from ..test_models.test_necks.test_cmam_release import (randomise,
-                                                       release_cmam)
+from ..test_models.test_necks.test_cmam_release import randomise, release_cmam
 from ..test_models.utils import make_batch
 
-CONFIGS = ['configs/csted/csted_r50_i3d_a2d_release.py',
-           'configs/csted/csted_r50_i3d_jhmdb_release.py']
+CONFIGS = [
+    'configs/csted/csted_r50_i3d_a2d_release.py',
+    'configs/csted/csted_r50_i3d_jhmdb_release.py'
+]
 
 
 @pytest.fixture(scope='module')
@@ -61,8 +62,10 @@ def test_release_model_modules(release_model):
     assert isinstance(model.text_encoder, GloVeGRUTextEncoder)
     assert model.spatial_encoder.text_module is model.text_encoder
     assert model.temporal_encoder.text_module is model.text_encoder
-    bns = [m for m in model.modules()
-           if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    bns = [
+        m for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
     assert all(b.eps == 1e-5 and b.momentum == 0.1 for b in bns)
     assert model.spatial_encoder.out_channels == (64, 256, 512, 1024, 2048)
     assert model.temporal_encoder.out_channels == (64, 192, 480, 832, 1024)
@@ -75,16 +78,19 @@ def test_r50_has_torchvision_names(release_model):
     tv = torchvision.models.resnet50().eval()
     ours = release_model.spatial_encoder.backbone
     state = ours.backbone.state_dict()
-    theirs = {k: v for k, v in tv.state_dict().items()
-              if not k.startswith('fc.')}
+    theirs = {
+        k: v
+        for k, v in tv.state_dict().items() if not k.startswith('fc.')
+    }
     assert set(state) == set(theirs)
     assert all(state[k].shape == theirs[k].shape for k in state)
     ours.backbone.load_state_dict(theirs)
     ours.eval()
     x = torch.randn(1, 3, 64, 64)
-    stages = [nn.Sequential(tv.conv1, tv.bn1, tv.relu),
-              nn.Sequential(tv.maxpool, tv.layer1), tv.layer2, tv.layer3,
-              tv.layer4]
+    stages = [
+        nn.Sequential(tv.conv1, tv.bn1, tv.relu),
+        nn.Sequential(tv.maxpool, tv.layer1), tv.layer2, tv.layer3, tv.layer4
+    ]
     with torch.no_grad():
         y = x
         for i, stage in enumerate(stages):
@@ -105,8 +111,7 @@ def test_static_pools_pad_with_zeros_like_the_release():
             total = max(k - s, 0)
             pads.append((total // 2, total - total // 2))
         t, h, w = pads
-        ref = F.max_pool3d(F.pad(x, w + h + t), kernel, stride,
-                           ceil_mode=True)
+        ref = F.max_pool3d(F.pad(x, w + h + t), kernel, stride, ceil_mode=True)
         ours = MaxPool3dSame(kernel, stride, same_padding='static')(x)
         torch.testing.assert_close(ours, ref, rtol=0, atol=0)
 

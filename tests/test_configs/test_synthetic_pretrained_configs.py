@@ -45,8 +45,8 @@ def foreign_checkpoints(tmp_path_factory):
     for name, path in (('kinetics', KINETICS), ('imagenet', IMAGENET)):
         model = _build_foreign(path)
         ckpt = str(root / f'{name}.pth')
-        torch.save(dict(state_dict=model.state_dict(), meta=dict(epoch=1)),
-                   ckpt)
+        torch.save(
+            dict(state_dict=model.state_dict(), meta=dict(epoch=1)), ckpt)
         out[name] = (ckpt, model.state_dict())
     return out
 
@@ -86,8 +86,10 @@ def test_pretrained_rows_load_every_encoder_weight(path, foreign_checkpoints):
     cfg = Config.fromfile(path)
     model_cfg = cfg.model
     which = {'spatial_encoder': 'imagenet', 'temporal_encoder': 'kinetics'}
-    present = [k for k in which if model_cfg.get(k)
-               and model_cfg[k].backbone.get('init_cfg')]
+    present = [
+        k for k in which
+        if model_cfg.get(k) and model_cfg[k].backbone.get('init_cfg')
+    ]
     # the 3D-only row keeps a from-scratch 2D encoder; the others
     # pretrain every encoder they have
     expected_present = [k for k in which if model_cfg.get(k)]
@@ -97,8 +99,10 @@ def test_pretrained_rows_load_every_encoder_weight(path, foreign_checkpoints):
     for key in present:
         init = model_cfg[key].backbone.init_cfg
         assert init.type == 'Pretrained' and init.prefix == 'backbone.'
-        expected = {'imagenet': 'work_dirs/synthetic_imagenet_r18_tiny/',
-                    'kinetics': 'work_dirs/synthetic_kinetics_r3d18_tiny/'}
+        expected = {
+            'imagenet': 'work_dirs/synthetic_imagenet_r18_tiny/',
+            'kinetics': 'work_dirs/synthetic_kinetics_r3d18_tiny/'
+        }
         assert init.checkpoint.startswith(expected[which[key]])
         init.checkpoint = foreign_checkpoints[which[key]][0]
     model_cfg = offline_model_cfg_keep_pretrained(model_cfg)
@@ -108,8 +112,8 @@ def test_pretrained_rows_load_every_encoder_weight(path, foreign_checkpoints):
         ckpt, source = foreign_checkpoints[which[key]]
         own = _encoder_states(model, key)
         for k, v in own.items():
-            torch.testing.assert_close(v, source['backbone.' + k], rtol=0,
-                                       atol=0, msg=f'{key} {k}')
+            torch.testing.assert_close(
+                v, source['backbone.' + k], rtol=0, atol=0, msg=f'{key} {k}')
         report = load_pretrained_weights(
             getattr(model, key).backbone.backbone,
             dict(checkpoint=ckpt, prefix='backbone.'))
@@ -172,8 +176,8 @@ def test_two_stage_loads_and_freezes_both_stage1_encoders(path, tmp_path):
         assert encoder.frozen
         assert not any(p.requires_grad for p in encoder.parameters())
         for k, v in encoder.state_dict().items():
-            torch.testing.assert_close(v, source[f'{key}.{k}'], rtol=0,
-                                       atol=0, msg=f'{key}.{k}')
+            torch.testing.assert_close(
+                v, source[f'{key}.{k}'], rtol=0, atol=0, msg=f'{key}.{k}')
     assert all(p.requires_grad for p in model.decode_head.parameters())
     model.train()
     assert not model.spatial_encoder.training

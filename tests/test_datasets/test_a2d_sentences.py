@@ -9,8 +9,7 @@ from mmcsted.datasets import A2DSentencesDataset
 from mmcsted.datasets import a2d_sentences as a2d
 from mmcsted.datasets.a2d import mask_index
 from mmcsted.datasets.transforms import DataLoadError
-from tests.release_trees import (A2D_H, A2D_T, A2D_W, a2d_gt_mask,
-                                 make_a2d_tree)
+from tests.release_trees import A2D_H, A2D_T, A2D_W, a2d_gt_mask, make_a2d_tree
 
 TEST_PIPELINE = [
     dict(type='VideoInit'),
@@ -121,7 +120,10 @@ def test_masks_single_and_multi_instance(tmp_path):
 def test_pipeline_original_resolution_masks(tmp_path, source):
     make_a2d_tree(str(tmp_path), video_source=source)
     ds = _build(
-        str(tmp_path), 'test', test_mode=True, pipeline=TEST_PIPELINE,
+        str(tmp_path),
+        'test',
+        test_mode=True,
+        pipeline=TEST_PIPELINE,
         video_source='auto')
     for i in range(len(ds)):
         out = ds[i]
@@ -166,8 +168,8 @@ def test_missing_mask_folder_is_named(tmp_path):
     make_a2d_tree(str(tmp_path))
     import shutil
     shutil.rmtree(osp.join(str(tmp_path), a2d.MASK_DIR))
-    with pytest.raises(FileNotFoundError,
-                       match='a2d_annotation_with_instances'):
+    with pytest.raises(
+            FileNotFoundError, match='a2d_annotation_with_instances'):
         _build(str(tmp_path))
 
 
@@ -181,23 +183,23 @@ def test_malformed_videoset_names_line(tmp_path):
 
 def test_missing_mask_file_counted_and_logged(tmp_path, logs):
     expected = make_a2d_tree(str(tmp_path))
-    os.remove(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_01',
-                       '00006.h5'))
+    os.remove(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_01', '00006.h5'))
     ds = _build(str(tmp_path))
     got, _ = _samples(ds)
-    assert got == {s for s in expected['train']
-                   if s[:2] != ('vidTrain_01', 6)}
+    assert got == {s for s in expected['train'] if s[:2] != ('vidTrain_01', 6)}
     key = ('missing mask files (fewer .h5 files than videoset.csv lists '
            'annotated frames)')
     assert ds.skipped[key] == 1
-    assert any(level == logging.WARNING and 'skipped 1 x missing mask files'
-               in msg and 'vidTrain_01' in msg for level, msg in logs)
+    assert any(
+        level == logging.WARNING and 'skipped 1 x missing mask files' in msg
+        and 'vidTrain_01' in msg for level, msg in logs)
 
 
 def test_unreadable_mask_file_counted(tmp_path, logs):
     make_a2d_tree(str(tmp_path))
-    with open(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_02',
-                       '00007.h5'), 'wb') as f:
+    with open(
+            osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_02', '00007.h5'),
+            'wb') as f:
         f.write(b'not an hdf5 file')
     ds = _build(str(tmp_path))
     assert ds.skipped['unreadable mask files'] == 1
@@ -252,8 +254,7 @@ def test_mask_index_cache_and_refresh(tmp_path, monkeypatch):
     assert len(_build(str(tmp_path))) == len(ds)
     # removing a file changes its folder: only that video is read again
     monkeypatch.undo()
-    os.remove(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_01',
-                       '00003.h5'))
+    os.remove(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_01', '00003.h5'))
     read = []
     orig = a2d.read_h5_frame_info
     monkeypatch.setattr(mask_index, 'read_h5_frame_info',
@@ -319,12 +320,15 @@ def test_corrupt_video_skipped_in_training(tmp_path, logs):
     with open(path, 'r+b') as f:
         f.truncate(300)
     ds = _build(str(tmp_path), pipeline=TRAIN_PIPELINE)
-    idx = next(i for i in range(len(ds))
-               if ds.get_data_info(i)['video_id'] == 'vidTrain_02')
+    idx = next(
+        i for i in range(len(ds))
+        if ds.get_data_info(i)['video_id'] == 'vidTrain_02')
     out = ds[idx]  # refetches another sample
     assert out['data_samples'].video_id != 'vidTrain_02'
-    warned = [m for lvl, m in logs
-              if lvl == logging.WARNING and 'VideoInit: skipped' in m]
+    warned = [
+        m for lvl, m in logs
+        if lvl == logging.WARNING and 'VideoInit: skipped' in m
+    ]
     assert warned and 'vidTrain_02.mp4' in warned[0]
     assert '1 skipped' in warned[0]
 
@@ -345,8 +349,8 @@ def test_truncated_frames_raise_in_test_mode(tmp_path):
     for t in range(7, A2D_T + 1):  # frame 12 is annotated
         os.remove(osp.join(fdir, f'{t:05d}.jpg'))
     ds = _build(str(tmp_path), 'test', test_mode=True, pipeline=TEST_PIPELINE)
-    last = next(i for i in range(len(ds))
-                if ds.get_data_info(i)['frame_id'] == 12)
+    last = next(
+        i for i in range(len(ds)) if ds.get_data_info(i)['frame_id'] == 12)
     with pytest.raises(DataLoadError, match='has 6 frames but the target'):
         ds[last]
 

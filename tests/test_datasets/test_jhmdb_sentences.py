@@ -52,8 +52,8 @@ def test_uniform_sampling_and_mask_truncation(tmp_path):
 
 def test_pipeline_masks_and_frame_limit(tmp_path):
     make_jhmdb_tree(str(tmp_path))
-    ds = JHMDBSentencesDataset(str(tmp_path), pipeline=PIPELINE,
-                               progress=False)
+    ds = JHMDBSentencesDataset(
+        str(tmp_path), pipeline=PIPELINE, progress=False)
     for i in range(len(ds)):
         out = ds[i]
         s = out['data_samples']
@@ -82,8 +82,8 @@ def test_frozen_sampling_from_prepare(tmp_path):
         OrderedDict([('vidA_brush', 8), ('vidB_walk', 6), ('vidC_walk', 7)]),
         3, 42)
     assert again == frozen
-    ds = JHMDBSentencesDataset(str(tmp_path), frame_sampling='frozen',
-                               progress=False)
+    ds = JHMDBSentencesDataset(
+        str(tmp_path), frame_sampling='frozen', progress=False)
     got = {(d['video_id'], d['frame_id']) for d in _infos(ds)}
     assert got == {(v, f) for v, fs in frozen.items() for f in fs}
     # an existing list is kept on a re-run
@@ -95,19 +95,19 @@ def test_frozen_sampling_from_prepare(tmp_path):
 def test_frozen_file_missing_is_named(tmp_path):
     make_jhmdb_tree(str(tmp_path))
     with pytest.raises(FileNotFoundError, match=jh.FROZEN_FILE):
-        JHMDBSentencesDataset(str(tmp_path), frame_sampling='frozen',
-                              progress=False)
+        JHMDBSentencesDataset(
+            str(tmp_path), frame_sampling='frozen', progress=False)
 
 
 def test_missing_files_error_or_skip(tmp_path):
     make_jhmdb_tree(str(tmp_path))
-    mat = osp.join(str(tmp_path), 'puppet_mask', 'walk', 'vidB_walk',
-                   'puppet_mask.mat')
+    mat = osp.join(
+        str(tmp_path), 'puppet_mask', 'walk', 'vidB_walk', 'puppet_mask.mat')
     os.remove(mat)
     with pytest.raises(FileNotFoundError, match='vidB_walk/puppet_mask.mat'):
         JHMDBSentencesDataset(str(tmp_path), progress=False)
-    ds = JHMDBSentencesDataset(str(tmp_path), on_missing='skip',
-                               progress=False)
+    ds = JHMDBSentencesDataset(
+        str(tmp_path), on_missing='skip', progress=False)
     assert len(ds) == 6
     assert ds.skipped['videos with missing frames or mask file'] == 1
     os.remove(osp.join(str(tmp_path), 'jhmdb_annotation.txt'))

@@ -17,14 +17,16 @@ from mmcsted.datasets.transforms import (DataLoadError, ResizeStretch,
                                          SampleClipAroundFrame, VideoDecode,
                                          VideoInit, pil_resize,
                                          release_mask_resize)
-from tests.release_trees import (A2D_H, A2D_T, A2D_W, a2d_gt_mask,
-                                 make_a2d_tree)
+from tests.release_trees import A2D_H, A2D_T, A2D_W, a2d_gt_mask, make_a2d_tree
 from tests.test_datasets.test_tools import run_tool
 
 RELEASE_TEST_PIPELINE = [
     dict(type='VideoInit'),
-    dict(type='SampleClipAroundFrame', clip_len=8, frame_interval=2,
-         mode='release'),
+    dict(
+        type='SampleClipAroundFrame',
+        clip_len=8,
+        frame_interval=2,
+        mode='release'),
     dict(type='VideoDecode', image_backend='pillow'),
     dict(type='ResizeStretch', size=40, backend='pillow'),
     dict(type='LoadActorMask'),
@@ -55,13 +57,15 @@ def test_release_clip_indices(f, frames, spatial):
     assert sample_clip(f, 100, 8, 2, mode='release') == (got, 4, False)
 
 
-@pytest.mark.parametrize('f,n,frames', [
-    (20, 26, [12, 14, 16, 18, 20, 22, 24, 26]),  # exactly reaches the end
-    (20, 25, [12, 14, 16, 18, 20, 22, 24, 25]),
-    (30, 30, [22, 24, 26, 28, 30, 30, 30, 30]),
-    (5, 12, [1, 3, 5, 7, 9, 11, 12, 12]),
-    (3, 6, [1, 3, 5, 6, 6, 6, 6, 6]),  # spatial frame 9 > 6: clamped too
-])
+@pytest.mark.parametrize(
+    'f,n,frames',
+    [
+        (20, 26, [12, 14, 16, 18, 20, 22, 24, 26]),  # exactly reaches the end
+        (20, 25, [12, 14, 16, 18, 20, 22, 24, 25]),
+        (30, 30, [22, 24, 26, 28, 30, 30, 30, 30]),
+        (5, 12, [1, 3, 5, 7, 9, 11, 12, 12]),
+        (3, 6, [1, 3, 5, 6, 6, 6, 6, 6]),  # spatial frame 9 > 6: clamped too
+    ])
 def test_release_clip_near_the_end_clamps(f, n, frames):
     got, index, clamped = release_clip(f, n, 8, 2)
     assert got == frames == release_reference(f, n)
@@ -79,8 +83,8 @@ def test_release_clip_errors_and_default_mode_unchanged():
     with pytest.raises(ValueError, match='mode'):
         SampleClipAroundFrame(mode='nope')
     # the default stays the centred, clamped clip
-    out = SampleClipAroundFrame(8, 2).transform(
-        dict(frame_id=3, num_frames=100))
+    out = SampleClipAroundFrame(8,
+                                2).transform(dict(frame_id=3, num_frames=100))
     assert out['frame_inds'] == [1, 1, 1, 1, 3, 5, 7, 9]
     assert out['clip_mode'] == 'centred' and out['target_index'] == 4
 
@@ -88,9 +92,10 @@ def test_release_clip_errors_and_default_mode_unchanged():
 def test_release_clip_transform_counts_and_logs_clamps(monkeypatch):
     import mmcsted.datasets.transforms.loading as mod
     logs = []
-    monkeypatch.setattr(mod, 'print_log',
-                        lambda msg, logger=None, level=None: logs.append(
-                            (level, msg)))
+    monkeypatch.setattr(
+        mod,
+        'print_log',
+        lambda msg, logger=None, level=None: logs.append((level, msg)))
     t = SampleClipAroundFrame(8, 2, mode='release')
     out = t.transform(dict(frame_id=5, num_frames=100, video_id='v'))
     assert out['frame_inds'] == [1, 3, 5, 7, 9, 11, 13, 15]
@@ -125,16 +130,16 @@ def test_pil_stretch_is_image_resize_and_not_cv2(hw, size):
     np.testing.assert_array_equal(out['imgs'][0], ref)
     np.testing.assert_array_equal(
         out['imgs'][1],
-        np.asarray(Image.fromarray(img[::-1].copy()).resize((w, h),
-                                                            Image.BILINEAR)))
+        np.asarray(
+            Image.fromarray(img[::-1].copy()).resize((w, h), Image.BILINEAR)))
     assert out['img_shape'] == out['pad_shape'] == (h, w)
     assert out['ori_shape'] == hw
     assert out['scale_factor'] == (w / hw[1], h / hw[0])
     # a swap for OpenCV's bilinear would be noticed
     cv = cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
     assert not np.array_equal(cv, ref)
-    cv_out = ResizeStretch(size=size, backend='cv2').transform(
-        dict(imgs=[img]))
+    cv_out = ResizeStretch(
+        size=size, backend='cv2').transform(dict(imgs=[img]))
     np.testing.assert_array_equal(cv_out['imgs'][0], cv)
 
 
@@ -157,8 +162,10 @@ def test_release_mask_resize_for_training_targets():
     mask[3:9, 10:31] = 1
     mask[20, 40] = 1
     ref = F.interpolate(
-        torch.from_numpy(mask).float()[None, None], size=(16, 16),
-        mode='bilinear', align_corners=True)[0, 0]
+        torch.from_numpy(mask).float()[None, None],
+        size=(16, 16),
+        mode='bilinear',
+        align_corners=True)[0, 0]
     ref[ref > 0] = 1
     got = release_mask_resize(mask, (16, 16))
     assert got.dtype == np.uint8
@@ -166,8 +173,9 @@ def test_release_mask_resize_for_training_targets():
     img = _photo(30, 50)
     out = ResizeStretch(16).transform(dict(imgs=[img], gt_mask=mask))
     np.testing.assert_array_equal(out['gt_mask'], got)
-    near = ResizeStretch(16, mask_resize='nearest').transform(
-        dict(imgs=[img], gt_mask=mask))['gt_mask']
+    near = ResizeStretch(
+        16, mask_resize='nearest').transform(dict(imgs=[img],
+                                                  gt_mask=mask))['gt_mask']
     assert near.shape == (16, 16)
     with pytest.raises(ValueError, match='backend'):
         ResizeStretch(backend='skimage')
@@ -181,8 +189,8 @@ def cv2_tree(tmp_path):
     """The hand-made tree (mp4s) plus frames_cv2 from the extraction tool."""
     root = str(tmp_path / 'a2d')
     expected = make_a2d_tree(root)
-    rc, out = run_tool('a2d_sentences/extract_frames.py', root,
-                       '--no-progress', capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/extract_frames.py', root, '--no-progress', capture=True)
     assert rc == 0, out
     return root, expected, out
 
@@ -213,37 +221,46 @@ def test_extract_frames_tool_writes_the_release_layout(cv2_tree):
         with open(osp.join(frame_root, 'vidTest_001', names[i]), 'rb') as f:
             assert f.read() == enc.tobytes()
     # resumable
-    rc, out = run_tool('a2d_sentences/extract_frames.py', root,
-                       '--no-progress', capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/extract_frames.py', root, '--no-progress', capture=True)
     assert rc == 0 and '3 videos already extracted, 0 to do' in out
 
 
 def test_extract_frames_tool_split_and_failures(tmp_path):
     root = str(tmp_path / 'a2d')
     make_a2d_tree(root)
-    rc, out = run_tool('a2d_sentences/extract_frames.py', root, '--split',
-                       'test', '--out', str(tmp_path / 'fr'),
-                       '--no-progress', capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/extract_frames.py',
+        root,
+        '--split',
+        'test',
+        '--out',
+        str(tmp_path / 'fr'),
+        '--no-progress',
+        capture=True)
     assert rc == 0 and os.listdir(tmp_path / 'fr') == ['vidTest_001']
     os.remove(osp.join(root, 'Release', 'clips320H', 'vidTrain_02.mp4'))
-    rc, out = run_tool('a2d_sentences/extract_frames.py', root,
-                       '--no-progress', capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/extract_frames.py', root, '--no-progress', capture=True)
     assert rc == 1 and 'vidTrain_02' in out and 'not found' in out
     assert osp.isdir(osp.join(root, 'Release', 'frames_cv2', 'vidTrain_01'))
 
 
 def _pil_frame(path, size):
-    img = Image.open(path).convert('RGB').resize((size, size),
-                                                 Image.BILINEAR)
+    img = Image.open(path).convert('RGB').resize((size, size), Image.BILINEAR)
     return np.asarray(img)
 
 
 def test_frame_root_dataset_gives_the_release_clip(cv2_tree):
     root, expected, _ = cv2_tree
-    ds = A2DSentencesDataset(root, split='test', test_mode=True,
-                             video_source='frames',
-                             frame_root='Release/frames_cv2',
-                             pipeline=RELEASE_TEST_PIPELINE, progress=False)
+    ds = A2DSentencesDataset(
+        root,
+        split='test',
+        test_mode=True,
+        video_source='frames',
+        frame_root='Release/frames_cv2',
+        pipeline=RELEASE_TEST_PIPELINE,
+        progress=False)
     assert len(ds) == len(expected['test'])
     fdir = osp.join(root, 'Release', 'frames_cv2', 'vidTest_001')
     for i in range(len(ds)):
@@ -269,43 +286,65 @@ def test_frame_root_dataset_gives_the_release_clip(cv2_tree):
 def test_frame_root_absolute_and_missing_folder(cv2_tree, tmp_path):
     root, expected, _ = cv2_tree
     absolute = osp.join(root, 'Release', 'frames_cv2')
-    ds = A2DSentencesDataset(root, split='train', video_source='frames',
-                             frame_root=absolute, progress=False)
+    ds = A2DSentencesDataset(
+        root,
+        split='train',
+        video_source='frames',
+        frame_root=absolute,
+        progress=False)
     assert ds.get_data_info(0)['frame_dir'].startswith(absolute)
     with pytest.raises(FileNotFoundError, match='elsewhere'):
-        A2DSentencesDataset(root, split='train', video_source='frames',
-                            frame_root='elsewhere', progress=False)
+        A2DSentencesDataset(
+            root,
+            split='train',
+            video_source='frames',
+            frame_root='elsewhere',
+            progress=False)
     # 'auto' falls back to the mp4 where the frame folder is absent
-    ds = A2DSentencesDataset(root, split='train', video_source='auto',
-                             frame_root='elsewhere', progress=False)
+    ds = A2DSentencesDataset(
+        root,
+        split='train',
+        video_source='auto',
+        frame_root='elsewhere',
+        progress=False)
     assert ds.get_data_info(0)['video_path'].endswith('.mp4')
 
 
 def test_missing_or_corrupt_jpeg(cv2_tree, monkeypatch):
     root, _, _ = cv2_tree
     fdir = osp.join(root, 'Release', 'frames_cv2', 'vidTest_001')
-    kw = dict(split='test', video_source='frames',
-              frame_root='Release/frames_cv2', progress=False)
+    kw = dict(
+        split='test',
+        video_source='frames',
+        frame_root='Release/frames_cv2',
+        progress=False)
     # a truncated JPEG: PIL refuses it, naming the file
     path = osp.join(fdir, '00005.jpg')
     with open(path, 'rb') as f:
         data = f.read()
     with open(path, 'wb') as f:
         f.write(data[:len(data) // 2])
-    ds = A2DSentencesDataset(root, test_mode=True,
-                             pipeline=RELEASE_TEST_PIPELINE, **kw)
-    idx = [i for i in range(len(ds))
-           if ds.get_data_info(i)['frame_id'] in (1, 6)][0]
+    ds = A2DSentencesDataset(
+        root, test_mode=True, pipeline=RELEASE_TEST_PIPELINE, **kw)
+    idx = [
+        i for i in range(len(ds)) if ds.get_data_info(i)['frame_id'] in (1, 6)
+    ][0]
     with pytest.raises(DataLoadError, match='00005.jpg'):
         ds[idx]
     # in training: a counted, logged skip (another sample is fetched)
     import mmcsted.datasets.transforms.loading as mod
     logs = []
-    monkeypatch.setattr(mod, 'print_log',
-                        lambda msg, logger=None, level=None: logs.append(msg))
+    monkeypatch.setattr(
+        mod,
+        'print_log',
+        lambda msg, logger=None, level=None: logs.append(msg))
     decode = VideoDecode(image_backend='pillow')
-    results = dict(frame_dir=fdir, frame_inds=[3, 5], frame_id=3,
-                   filename_tmpl='{:05d}.jpg', test_mode=False)
+    results = dict(
+        frame_dir=fdir,
+        frame_inds=[3, 5],
+        frame_id=3,
+        filename_tmpl='{:05d}.jpg',
+        test_mode=False)
     assert decode.transform(results) is None
     assert decode.num_skipped == 1 and '00005.jpg' in logs[-1]
     # a hole in the numbering is an error, not the end of the video
@@ -318,14 +357,16 @@ def test_missing_or_corrupt_jpeg(cv2_tree, monkeypatch):
 
 
 # -------------------------------------------------------- config fragments
-@pytest.mark.parametrize('name', ['a2d_sentences_release',
-                                  'jhmdb_sentences_release'])
+@pytest.mark.parametrize('name',
+                         ['a2d_sentences_release', 'jhmdb_sentences_release'])
 def test_release_config_fragments(name):
     cfg = Config.fromfile(f'configs/_base_/datasets/{name}.py')
     pipeline = cfg.test_dataloader.dataset.pipeline
     types = [t['type'] for t in pipeline]
-    assert types == ['VideoInit', 'SampleClipAroundFrame', 'VideoDecode',
-                     'ResizeStretch', 'LoadActorMask', 'PackActorSegInputs']
+    assert types == [
+        'VideoInit', 'SampleClipAroundFrame', 'VideoDecode', 'ResizeStretch',
+        'LoadActorMask', 'PackActorSegInputs'
+    ]
     assert pipeline[1]['mode'] == 'release'
     assert (pipeline[1]['clip_len'], pipeline[1]['frame_interval']) == (8, 2)
     assert pipeline[2]['image_backend'] == 'pillow'
@@ -362,20 +403,24 @@ def test_release_chain_end_to_end(cv2_tree):
     kw.update(data_root=root, pipeline=pipeline, progress=False)
     ds = A2DSentencesDataset(**kw)
     cfg = tiny_model_cfg()
-    cfg.data_preprocessor = dict(type='CSTEDDataPreprocessor', mean=[0.] * 3,
-                                 std=[255.] * 3)
+    cfg.data_preprocessor = dict(
+        type='CSTEDDataPreprocessor', mean=[0.] * 3, std=[255.] * 3)
     cfg.test_cfg = dict(keep_input_score=True)
     torch.manual_seed(0)
     model = MODELS.build(cfg).eval()
     batch = pseudo_collate([ds[i] for i in range(len(ds))])
     pre = model.data_preprocessor(batch)
     # the release's ToTensor values: uint8 / 255
-    torch.testing.assert_close(pre['inputs']['clip'][0],
-                               batch['inputs'][0].float() / 255., rtol=0,
-                               atol=0)
-    torch.testing.assert_close(pre['inputs']['frame'][0],
-                               batch['inputs'][0][:, 4].float() / 255.,
-                               rtol=0, atol=0)
+    torch.testing.assert_close(
+        pre['inputs']['clip'][0],
+        batch['inputs'][0].float() / 255.,
+        rtol=0,
+        atol=0)
+    torch.testing.assert_close(
+        pre['inputs']['frame'][0],
+        batch['inputs'][0][:, 4].float() / 255.,
+        rtol=0,
+        atol=0)
     with torch.no_grad():
         outs = model.test_step(batch)
     assert tuple(outs[0].pred_score_input.shape) == (64, 64)
@@ -417,9 +462,14 @@ def test_release_sample_list(tmp_path):
     root = str(tmp_path / 'a2d')
     make_a2d_tree(root)
     _write_list(osp.join(root, 'test.txt'), _LIST_ROWS)
-    ds = A2DSentencesDataset(root, split='test', test_mode=True,
-                             sample_list='test.txt', sample_list_drop_last=8,
-                             pipeline=RELEASE_TEST_PIPELINE, progress=False)
+    ds = A2DSentencesDataset(
+        root,
+        split='test',
+        test_mode=True,
+        sample_list='test.txt',
+        sample_list_drop_last=8,
+        pipeline=RELEASE_TEST_PIPELINE,
+        progress=False)
     got = [(d['video_id'], d['frame_id'], d['instance_id'], d['query'])
            for d in (ds.get_data_info(i) for i in range(len(ds)))]
     assert got == [
@@ -433,20 +483,22 @@ def test_release_sample_list(tmp_path):
         ('vidTrain_02', 7, 1, '  red car jumping '),
     ]
     info = ds.get_data_info(0)
-    assert info['mask_file'].endswith(
-        osp.join('vidTest_001', '00006.h5'))
+    assert info['mask_file'].endswith(osp.join('vidTest_001', '00006.h5'))
     assert info['video_path'].endswith('vidTest_001.mp4')
     out = ds[2]
-    np.testing.assert_array_equal(
-        out['data_samples'].gt_mask.data[0].numpy(),
-        a2d_gt_mask('vidTrain_01', 1, 3))
+    np.testing.assert_array_equal(out['data_samples'].gt_mask.data[0].numpy(),
+                                  a2d_gt_mask('vidTrain_01', 1, 3))
     # an absolute path; without drop_last every row, so the absent instance
     # of the last row is an error naming that row
-    with pytest.raises(ValueError, match=r'row 11 \(vidTrain_01/00006, '
-                       r'instance 1'):
-        A2DSentencesDataset(root, split='test', test_mode=True,
-                            sample_list=osp.join(root, 'test.txt'),
-                            progress=False)
+    with pytest.raises(
+            ValueError, match=r'row 11 \(vidTrain_01/00006, '
+            r'instance 1'):
+        A2DSentencesDataset(
+            root,
+            split='test',
+            test_mode=True,
+            sample_list=osp.join(root, 'test.txt'),
+            progress=False)
     with pytest.raises(ValueError, match='sample_list_drop_last'):
         A2DSentencesDataset(root, sample_list_drop_last=8, progress=False)
 
@@ -455,16 +507,18 @@ def test_release_sample_list_errors_name_the_row(tmp_path):
     root = str(tmp_path / 'a2d')
     make_a2d_tree(root)
     path = osp.join(root, 'bad.txt')
-    kw = dict(split='test', test_mode=True, sample_list='bad.txt',
-              progress=False)
+    kw = dict(
+        split='test', test_mode=True, sample_list='bad.txt', progress=False)
     # an instance absent from its frame
     _write_list(path, _LIST_ROWS[:2] + ['vidTest_001/00006,1,1,1,x,11'])
-    with pytest.raises(ValueError, match=r'row 3 \(vidTest_001/00006, '
-                       'instance 1.*not in the mask file'):
+    with pytest.raises(
+            ValueError,
+            match=r'row 3 \(vidTest_001/00006, '
+            'instance 1.*not in the mask file'):
         A2DSentencesDataset(root, **kw)
     # a video not in videoset.csv, a frame with no mask file
-    _write_list(path, ['vidNope/00001,1,1,0,x,11',
-                       'vidTest_001/00002,1,1,0,y,11'])
+    _write_list(path,
+                ['vidNope/00001,1,1,0,x,11', 'vidTest_001/00002,1,1,0,y,11'])
     with pytest.raises(ValueError) as e:
         A2DSentencesDataset(root, **kw)
     assert 'row 1 (vidNope/00001' in str(e.value)

@@ -10,8 +10,9 @@ from mmcsted.datasets import synthetic as syn
 from tests.release_trees import make_synthetic_a2d
 from tests.test_datasets.test_tools import run_tool
 
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_',
-                  'datasets', 'synthetic_a2d.py')
+CONFIG = osp.join(
+    osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets',
+    'synthetic_a2d.py')
 
 
 @pytest.fixture(scope='module')
@@ -48,8 +49,7 @@ def test_tree_loads_with_counts(tiny):
                              0) == (1 if summary['copy_row'] else 0)
     # per-query flags travel with the samples (for metric breakdowns)
     info = train.get_data_info(0)
-    assert set(info['query_flags']) >= {'twin', 'mentions_action',
-                                        'position'}
+    assert set(info['query_flags']) >= {'twin', 'mentions_action', 'position'}
     # class ids are the target's own shape/action (class_source='instance')
     q = syn.query_flags(meta)[(info['video_id'], info['instance_id'],
                                info['query'])]
@@ -70,8 +70,8 @@ def test_packed_masks_equal_generator_ground_truth(tiny):
         np.testing.assert_array_equal(s.gt_mask.data[0].numpy(), gt)
         assert out['inputs'].shape == (3, 8, 64, 64)
         assert s.ori_shape == (32, 48) and s.img_shape == (43, 64)
-        assert s.query_flags['twin'] == syn.query_flags(meta)[
-            (s.video_id, s.instance_id, s.query)]['twin']
+        assert s.query_flags['twin'] == syn.query_flags(meta)[(
+            s.video_id, s.instance_id, s.query)]['twin']
 
 
 def test_train_pipeline_runs(tiny):
@@ -92,8 +92,8 @@ def test_seeded_and_reproducible(tmp_path):
     assert ma['videos'] == mb['videos'] and ma['queries'] == mb['queries']
     assert a['counts'] == b['counts']
     assert ma['queries'] != mc['queries']
-    for rel in ('text_annotations/a2d_annotation.txt',
-                'Release/videoset.csv', 'vocab.json'):
+    for rel in ('text_annotations/a2d_annotation.txt', 'Release/videoset.csv',
+                'vocab.json'):
         assert open(tmp_path / 'a' / rel).read() == open(tmp_path / 'b' /
                                                          rel).read()
     assert c['params']['seed'] == 2
@@ -109,8 +109,10 @@ def test_scene_and_query_invariants(tmp_path):
         actors = video['actors']
         me = actors[q['instance_id']]
         look = (me['shape'], me['colour'], me['size'])
-        same = [a for a in actors if a is not me
-                and (a['shape'], a['colour'], a['size']) == look]
+        same = [
+            a for a in actors
+            if a is not me and (a['shape'], a['colour'], a['size']) == look
+        ]
         if q['twin']:
             # an identical-looking actor doing something else; the query
             # names the action and no position
@@ -123,8 +125,10 @@ def test_scene_and_query_invariants(tmp_path):
             for f in video['annotated_frames']:
                 if q['instance_id'] not in video['visible'][str(f)]:
                     continue
-                xs = {a['instance_id']: syn.actor_pose(a, f - 1)[0]
-                      for a in actors}
+                xs = {
+                    a['instance_id']: syn.actor_pose(a, f - 1)[0]
+                    for a in actors
+                }
                 side = min if q['position_word'] == 'left' else max
                 assert side(xs, key=xs.get) == q['instance_id']
         assert 3 <= len(video['annotated_frames']) <= 5
@@ -145,14 +149,14 @@ def test_occlusion_masks_exclude_hidden_pixels(tmp_path):
     p = meta['params']
     overlaps = 0
     for video in meta['videos'].values():
-        _, vis = syn.render_video(video, p['height'], p['width'],
-                                  p['num_frames'], with_frames=False)
+        _, vis = syn.render_video(
+            video, p['height'], p['width'], p['num_frames'], with_frames=False)
         stack = np.stack(list(vis.values())).astype(int)
         assert stack.sum(0).max() <= 1  # visible masks never overlap
         for a in video['actors']:
             x, y, ang = syn.actor_pose(a, 0)
-            full = syn._raster(a['shape'], x, y, a['radius'], ang,
-                               p['height'], p['width'])
+            full = syn._raster(a['shape'], x, y, a['radius'], ang, p['height'],
+                               p['width'])
             overlaps += int(full.sum() > vis[a['instance_id']][0].sum())
     assert overlaps > 0  # some actor is partly hidden somewhere
 
@@ -161,8 +165,9 @@ def test_default_size_videos_decode(tmp_path):
     summary = syn.generate(str(tmp_path), num_videos=6)
     assert summary['params']['height'] == 64
     assert summary['params']['width'] == 80
-    import decord
     import glob
+
+    import decord
     for path in glob.glob(str(tmp_path / 'Release' / 'clips320H' / '*.mp4')):
         vr = decord.VideoReader(path)
         assert len(vr) == 24
@@ -214,8 +219,8 @@ def test_config_datasets_build_through_registry(tiny):
         assert out['inputs'].shape == (3, 8, 64, 64)
 
 
-def test_edited_query_is_kept_without_flags_and_reported(tmp_path,
-                                                         monkeypatch):
+def test_edited_query_is_kept_without_flags_and_reported(
+        tmp_path, monkeypatch):
     """An edited query used to raise KeyError '... no flags' from
     generator_meta.json; now it loads without flags, counted and logged,
     and the check tool lists it."""
@@ -231,23 +236,27 @@ def test_edited_query_is_kept_without_flags_and_reported(tmp_path,
     test_vids = set()
     with open(osp.join(root, 'Release', 'videoset.csv')) as f:
         test_vids = {r[0] for r in csv.reader(f) if r[8] == '1'}
-    edited = next(i for i, r in enumerate(rows[1:], 1)
-                  if r[0] in test_vids and r[1].isdigit()
-                  and (r[0], int(r[1]), r[2]) in meta_keys)
+    edited = next(
+        i for i, r in enumerate(rows[1:], 1)
+        if r[0] in test_vids and r[1].isdigit() and (r[0], int(r[1]),
+                                                     r[2]) in meta_keys)
     vid, iid = rows[edited][0], int(rows[edited][1])
     rows[edited][2] = 'the naïve shape that a user rewrote'
     with open(ann, 'w', newline='') as f:
         csv.writer(f).writerows(rows)
 
     logs = []
-    monkeypatch.setattr(mod_a2d, 'print_log',
-                        lambda msg, logger=None, level=0: logs.append(msg))
+    monkeypatch.setattr(
+        mod_a2d,
+        'print_log',
+        lambda msg, logger=None, level=0: logs.append(msg))
     test = _dataset(root, 'test')
     infos = [test.get_data_info(i) for i in range(len(test))]
     unflagged = [d for d in infos if 'query_flags' not in d]
     assert unflagged and all(
-        (d['video_id'], d['instance_id']) == (vid, iid)
-        and d['query'] == rows[edited][2] for d in unflagged)
+        (d['video_id'],
+         d['instance_id']) == (vid, iid) and d['query'] == rows[edited][2]
+        for d in unflagged)
     assert test.num_without_flags == len(unflagged)
     assert len(infos) > len(unflagged)  # the other samples keep their flags
     assert any(f'{len(unflagged)} samples (1 queries) are not in '

@@ -3,8 +3,7 @@ synthetic benchmark (mmcsted/datasets/synthetic_pretrain.py)."""
 import numpy as np
 import pytest
 
-from mmcsted.datasets import (SyntheticImageNetDataset,
-                              SyntheticKineticsDataset)
+from mmcsted.datasets import SyntheticImageNetDataset, SyntheticKineticsDataset
 from mmcsted.datasets import synthetic as syn
 from mmcsted.datasets.synthetic_pretrain import (APPEARANCE_CLASSES,
                                                  appearance_label,
@@ -19,8 +18,8 @@ def tiny(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('synthetic_pretrain'))
     # frames wide enough for decord (see DecordFrameReader), 12 frames so
     # that an 8-frame clip fits around several targets
-    make_synthetic_a2d(root, num_videos=10, height=48, width=64,
-                       num_frames=12, seed=5)
+    make_synthetic_a2d(
+        root, num_videos=10, height=48, width=64, num_frames=12, seed=5)
     return root, syn.load_meta(root)
 
 
@@ -43,8 +42,8 @@ def test_splits_use_train_videos_only(tiny):
     assert all(meta['videos'][v]['subset'] == 0 for v, _ in _keys(trainval))
     assert all(meta['videos'][v]['subset'] == 1 for v, _ in _keys(test))
     # every visible actor of a train video is a sample
-    n = sum(len(v['actors']) for v in meta['videos'].values()
-            if v['subset'] == 0)
+    n = sum(
+        len(v['actors']) for v in meta['videos'].values() if v['subset'] == 0)
     assert len(trainval) <= n and len(trainval) >= n - 2
     with pytest.raises(ValueError, match='split'):
         SyntheticKineticsDataset(root, split='validation')
@@ -57,8 +56,11 @@ def test_labels_are_the_actors_own(tiny):
     assert kin.metainfo['classes'] == syn.ACTIONS
     assert img.metainfo['classes'] == APPEARANCE_CLASSES
     assert len(APPEARANCE_CLASSES) == 96
-    actors = {(vid, a['instance_id']): a
-              for vid, v in meta['videos'].items() for a in v['actors']}
+    actors = {
+        (vid, a['instance_id']): a
+        for vid, v in meta['videos'].items()
+        for a in v['actors']
+    }
     for d in _infos(kin):
         a = actors[(d['video_id'], d['instance_id'])]
         assert syn.ACTIONS[d['label']] == a['action']
@@ -67,8 +69,8 @@ def test_labels_are_the_actors_own(tiny):
         assert d['centres'][5] == pytest.approx([x, y])
     for d in _infos(img):
         a = actors[(d['video_id'], d['instance_id'])]
-        assert split_appearance_label(d['label']) == (a['shape'],
-                                                       a['colour'], a['size'])
+        assert split_appearance_label(d['label']) == (a['shape'], a['colour'],
+                                                      a['size'])
         assert APPEARANCE_CLASSES[d['label']] == \
             f'{a["size"]} {a["colour"]} {a["shape"]}'
     assert appearance_label('ring', 'cyan', 'big') == 95
@@ -95,14 +97,16 @@ def _pipeline(clip_len, **crop):
 def test_clip_is_cropped_around_the_actor(tiny):
     root, meta = tiny
     ds = SyntheticKineticsDataset(
-        root, split='trainval', test_mode=True,
+        root,
+        split='trainval',
+        test_mode=True,
         pipeline=_pipeline(8, crop_size=30, out_size=30))
     hits = n = 0
     for i in range(len(ds)):
         r = ds[i]
         assert len(r['imgs']) == 8 and r['imgs'][0].shape == (30, 30, 3)
-        assert r['frame_inds'] == list(range(r['frame_id'] - 4,
-                                             r['frame_id'] + 4))
+        assert r['frame_inds'] == list(
+            range(r['frame_id'] - 4, r['frame_id'] + 4))
         assert r['visible'][r['frame_id'] - 1] >= 0.5 or \
             max(r['visible']) < 0.5
         if r['shape'] == 'ring':  # the centre is the ring's hole
@@ -116,22 +120,25 @@ def test_clip_is_cropped_around_the_actor(tiny):
 
 
 def test_window_is_fixed_over_the_clip_and_padded():
-    crop = TRANSFORMS.build(dict(type='CropAroundActor', crop_size=8,
-                                 out_size=8))
+    crop = TRANSFORMS.build(
+        dict(type='CropAroundActor', crop_size=8, out_size=8))
     imgs = [np.full((10, 12, 3), t, np.uint8) for t in range(3)]
-    r = crop(dict(imgs=imgs, centres=[[1, 1], [6, 5], [11, 9]], frame_id=2,
-                  test_mode=True))
+    r = crop(
+        dict(
+            imgs=imgs,
+            centres=[[1, 1], [6, 5], [11, 9]],
+            frame_id=2,
+            test_mode=True))
     assert r['crop_box'] == (2, 1, 10, 9)  # from frame 2's centre only
     assert [int(i[0, 0, 0]) for i in r['imgs']] == [0, 1, 2]
-    r = crop(dict(imgs=imgs, centres=[[0, 0]] * 3, frame_id=1,
-                  test_mode=True))
+    r = crop(dict(imgs=imgs, centres=[[0, 0]] * 3, frame_id=1, test_mode=True))
     assert (r['imgs'][2][:4, :4] == 0).all()  # outside the frame: padding
     assert (r['imgs'][2][4:, 4:] == 2).all()
 
 
 def test_flip_mirrors_left_and_right():
-    flip = TRANSFORMS.build(dict(type='FlipActorClip', prob=1.0,
-                                 swap_labels=[(0, 1)]))
+    flip = TRANSFORMS.build(
+        dict(type='FlipActorClip', prob=1.0, swap_labels=[(0, 1)]))
     img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
     for label, expected in ((0, 1), (1, 0), (2, 2), (4, 4)):
         r = flip(dict(imgs=[img], label=label))
@@ -144,7 +151,9 @@ def test_flip_mirrors_left_and_right():
 def test_image_sample(tiny):
     root, _ = tiny
     ds = SyntheticImageNetDataset(
-        root, split='trainval', test_mode=True,
+        root,
+        split='trainval',
+        test_mode=True,
         pipeline=_pipeline(1, crop_size=30, out_size=24) +
         [dict(type='ClipToImage')])
     r = ds[0]

@@ -29,8 +29,8 @@ def run_tool(rel: str, *argv: str, capture: bool = False):
 
 def test_a2d_check_release_ok_and_counts(tmp_path):
     make_a2d_tree(str(tmp_path))
-    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
-                       capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
     assert rc == 0, out
     assert 'videoset.csv: 4 videos' in out and '3782' in out
     assert 'a2d_annotation.txt: 7 rows' in out and '6655' in out
@@ -41,10 +41,9 @@ def test_a2d_check_release_ok_and_counts(tmp_path):
 def test_a2d_check_release_names_missing_files(tmp_path):
     make_a2d_tree(str(tmp_path))
     os.remove(osp.join(str(tmp_path), a2d.CLIP_DIR, 'vidTest_001.mp4'))
-    os.remove(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_01',
-                       '00003.h5'))
-    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
-                       capture=True)
+    os.remove(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_01', '00003.h5'))
+    rc, out = run_tool(
+        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
     assert rc == 1
     assert 'videos missing (1): Release/clips320H/vidTest_001.mp4' in out
     assert 'vidTrain_01 (2 of 3 .h5 files)' in out
@@ -52,15 +51,15 @@ def test_a2d_check_release_names_missing_files(tmp_path):
     import shutil
     make_a2d_tree(str(tmp_path))
     shutil.rmtree(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_02'))
-    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
-                       capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
     assert rc == 1
     assert ('mask folders missing (1): text_annotations/'
             'a2d_annotation_with_instances/vidTrain_02/') in out
 
     os.remove(osp.join(str(tmp_path), a2d.MISSED_FILE))
-    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
-                       capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
     assert rc == 1 and 'a2d_missed_videos.txt' in out
 
 
@@ -69,11 +68,14 @@ def test_a2d_check_release_deep_finds_corrupt_files(tmp_path):
     with open(osp.join(str(tmp_path), a2d.CLIP_DIR, 'vidTrain_02.mp4'),
               'wb') as f:
         f.write(b'\0' * 100)
-    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
-                       capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
     assert rc == 0  # existence only
-    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
-                       '--deep', capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/check_release.py',
+        str(tmp_path),
+        '--deep',
+        capture=True)
     assert rc == 1 and 'corrupt videos (1)' in out and 'vidTrain_02' in out
 
 
@@ -82,8 +84,11 @@ def test_a2d_check_release_deep_reads_masks_past_the_cache(tmp_path):
     after indexing was reported OK."""
     make_a2d_tree(str(tmp_path))
     mdir = osp.join(str(tmp_path), a2d.MASK_DIR)
-    assert run_tool('a2d_sentences/check_release.py', str(tmp_path),
-                    '--deep', capture=True)[0] == 0  # writes the cache
+    assert run_tool(
+        'a2d_sentences/check_release.py',
+        str(tmp_path),
+        '--deep',
+        capture=True)[0] == 0  # writes the cache
     # truncated in place: the folder's mtime stays as it was
     path = osp.join(mdir, 'vidTrain_02', '00007.h5')
     folder = os.stat(osp.dirname(path))
@@ -100,24 +105,30 @@ def test_a2d_check_release_deep_reads_masks_past_the_cache(tmp_path):
         masks = f['reMask'][()]
     with h5py.File(bitrot, 'w') as f:
         f['instance'] = ids
-        f.create_dataset('reMask', data=masks, chunks=masks.shape,
-                         compression='gzip')
+        f.create_dataset(
+            'reMask', data=masks, chunks=masks.shape, compression='gzip')
     with h5py.File(bitrot, 'r') as f:
         offset = f['reMask'].id.get_chunk_info(0).byte_offset
     with open(bitrot, 'r+b') as f:
         f.seek(offset)
         f.write(b'\xff' * 16)
     assert a2d.read_h5_frame_info(bitrot)['num_masks'] >= 1  # header fine
-    rc, out = run_tool('a2d_sentences/check_release.py', str(tmp_path),
-                       '--deep', capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/check_release.py',
+        str(tmp_path),
+        '--deep',
+        capture=True)
     assert rc == 1 and 'unreadable mask files (2)' in out, out
     assert 'vidTrain_02/00007.h5' in out and 'vidTrain_01/00003.h5' in out
 
 
 def test_a2d_prepare_vocab_frames_and_resume(tmp_path):
     make_a2d_tree(str(tmp_path))
-    rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path),
-                       '--extract-frames', capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/prepare.py',
+        str(tmp_path),
+        '--extract-frames',
+        capture=True)
     assert rc == 0, out
     assert 'train: 8 samples, 2 videos, 3 queries' in out
     assert 'test: 6 samples, 1 videos, 2 queries' in out
@@ -128,11 +139,13 @@ def test_a2d_prepare_vocab_frames_and_resume(tmp_path):
     fdir = osp.join(str(tmp_path), a2d.FRAME_DIR, 'vidTrain_01')
     assert sorted(os.listdir(fdir))[:2] == ['00001.jpg', '00002.jpg']
     assert len(os.listdir(fdir)) == 12
-    assert not osp.isdir(osp.join(str(tmp_path), a2d.FRAME_DIR,
-                                  'vidMissed01'))
+    assert not osp.isdir(osp.join(str(tmp_path), a2d.FRAME_DIR, 'vidMissed01'))
     # a second run skips what is done
-    rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path),
-                       '--extract-frames', capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/prepare.py',
+        str(tmp_path),
+        '--extract-frames',
+        capture=True)
     assert rc == 0
     assert 'frames: 3 videos already extracted, 0 to do' in out
     assert 'mask index: 0 videos read now, 3 from the cache' in out
@@ -141,23 +154,26 @@ def test_a2d_prepare_vocab_frames_and_resume(tmp_path):
 def test_a2d_prepare_stops_on_missing_files(tmp_path):
     make_a2d_tree(str(tmp_path))
     os.remove(osp.join(str(tmp_path), a2d.CLIP_DIR, 'vidTrain_02.mp4'))
-    rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path),
-                       capture=True)
+    rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path), capture=True)
     assert rc == 1 and 'vidTrain_02.mp4' in out
-    rc, out = run_tool('a2d_sentences/prepare.py', str(tmp_path), '--force',
-                       capture=True)
+    rc, out = run_tool(
+        'a2d_sentences/prepare.py', str(tmp_path), '--force', capture=True)
     assert rc == 0 and 'train: 5 samples' in out
 
 
 def test_jhmdb_check_release(tmp_path):
     make_jhmdb_tree(str(tmp_path))
-    rc, out = run_tool('jhmdb_sentences/check_release.py', str(tmp_path),
-                       '--deep', capture=True)
+    rc, out = run_tool(
+        'jhmdb_sentences/check_release.py',
+        str(tmp_path),
+        '--deep',
+        capture=True)
     assert rc == 0, out
     assert 'jhmdb_annotation.txt: 3 rows' in out and '928' in out
     assert '1 have frames after the last mask' in out
-    os.remove(osp.join(str(tmp_path), 'Rename_Images', 'walk', 'vidB_walk',
-                       '00001.png'))
-    rc, out = run_tool('jhmdb_sentences/check_release.py', str(tmp_path),
-                       capture=True)
+    os.remove(
+        osp.join(
+            str(tmp_path), 'Rename_Images', 'walk', 'vidB_walk', '00001.png'))
+    rc, out = run_tool(
+        'jhmdb_sentences/check_release.py', str(tmp_path), capture=True)
     assert rc == 1 and 'vidB_walk/00001.png' in out

@@ -55,7 +55,7 @@ def _clip(h, w, t=3):
 ])
 def test_resize_pad_square_geometry(h, w, size, img_shape):
     mask = np.zeros((h, w), np.uint8)
-    mask[: h // 2, : w // 4] = 1
+    mask[:h // 2, :w // 4] = 1
     res = ResizePadSquare(size=size)(
         dict(imgs=_clip(h, w), gt_mask=mask.copy()))
     assert res['img_shape'] == img_shape
@@ -131,10 +131,12 @@ def test_color_jitter_same_for_every_frame():
     np.random.seed(0)
     frame = _clip(16, 20, 1)[0]
     imgs = [frame.copy() for _ in range(4)]
-    res = dict(imgs=[np.pad(i, ((0, 4), (0, 0), (0, 0))) for i in imgs],
-               img_shape=(16, 20))
-    out = ClipColorJitter(brightness=0.4, contrast=0.4, saturation=0.4,
-                          hue=0.1)(res)
+    res = dict(
+        imgs=[np.pad(i, ((0, 4), (0, 0), (0, 0))) for i in imgs],
+        img_shape=(16, 20))
+    out = ClipColorJitter(
+        brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1)(
+            res)
     first = out['imgs'][0]
     assert not np.array_equal(first[:16], frame)  # it did something
     for img in out['imgs'][1:]:
@@ -150,10 +152,22 @@ def test_pack_contract():
     mask = np.zeros((h, w), np.uint8)
     mask[2:4, 3:5] = 1
     results = dict(
-        imgs=imgs, gt_mask=mask, query='the dog on the left', video_id='v',
-        frame_id=5, target_index=1, frame_inds=[4, 5, 6], clamped=False,
-        ori_shape=(h, w), img_shape=(h, w), actor_class=7, action_class=1,
-        instance_id=2, sample_idx=11, video_reader=object(), mask_file='x')
+        imgs=imgs,
+        gt_mask=mask,
+        query='the dog on the left',
+        video_id='v',
+        frame_id=5,
+        target_index=1,
+        frame_inds=[4, 5, 6],
+        clamped=False,
+        ori_shape=(h, w),
+        img_shape=(h, w),
+        actor_class=7,
+        action_class=1,
+        instance_id=2,
+        sample_idx=11,
+        video_reader=object(),
+        mask_file='x')
     out = PackActorSegInputs()(results)
     assert set(out) == {'inputs', 'data_samples'}
     x = out['inputs']
@@ -168,9 +182,9 @@ def test_pack_contract():
     assert meta['query'] == 'the dog on the left'
     assert meta['flip'] is False
     assert meta['pad_shape'] == (h, w) and meta['scale_factor'] == (1.0, 1.0)
-    for k in ('video_id', 'frame_id', 'target_index', 'frame_inds',
-              'clamped', 'ori_shape', 'img_shape', 'actor_class',
-              'action_class', 'instance_id', 'sample_idx'):
+    for k in ('video_id', 'frame_id', 'target_index', 'frame_inds', 'clamped',
+              'ori_shape', 'img_shape', 'actor_class', 'action_class',
+              'instance_id', 'sample_idx'):
         assert meta[k] == results[k]
     assert 'video_reader' not in meta and 'mask_file' not in meta
     # without a mask: no gt_mask field
@@ -178,6 +192,10 @@ def test_pack_contract():
     out = PackActorSegInputs()(results)
     assert 'gt_mask' not in out['data_samples']
     with pytest.raises(KeyError, match='query'):
-        PackActorSegInputs()(dict(imgs=imgs, ori_shape=(h, w),
-                                  img_shape=(h, w), video_id='v',
-                                  frame_id=1))
+        PackActorSegInputs()(
+            dict(
+                imgs=imgs,
+                ori_shape=(h, w),
+                img_shape=(h, w),
+                video_id='v',
+                frame_id=1))

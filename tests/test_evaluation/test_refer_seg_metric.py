@@ -62,14 +62,13 @@ def ref_metrics(pairs, smooth=1e-6, op='>='):
     def prec(x):
         return 100 * np.mean(ious >= x if op == '>=' else ious > x)
 
-    out = dict(
-        oIoU=100 * inter.sum() / union.sum(),
-        mIoU=100 * ious.mean())
+    out = dict(oIoU=100 * inter.sum() / union.sum(), mIoU=100 * ious.mean())
     for x in (0.5, 0.6, 0.7, 0.8, 0.9):
         out[f'P@{x}'] = prec(x)
-    out['AP_paper'] = np.mean([prec(x) for x in
-                               (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85,
-                                0.9, 0.95)])
+    out['AP_paper'] = np.mean([
+        prec(x)
+        for x in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+    ])
     return out, ious
 
 
@@ -105,8 +104,10 @@ def test_against_numpy_reference():
     samples, pairs = random_case()
     res = run_metric(ReferSegMetric(), samples, batch_size=5)
     ref, _ = ref_metrics(pairs)
-    main = ['oIoU', 'mIoU', 'P@0.5', 'P@0.6', 'P@0.7', 'P@0.8', 'P@0.9',
-            'AP_paper', 'num_samples']
+    main = [
+        'oIoU', 'mIoU', 'P@0.5', 'P@0.6', 'P@0.7', 'P@0.8', 'P@0.9',
+        'AP_paper', 'num_samples'
+    ]
     assert list(res)[:len(main)] == main
     for k, v in ref.items():
         assert res[k] == pytest.approx(v, abs=1e-9), k
@@ -115,11 +116,15 @@ def test_against_numpy_reference():
 
 def test_objects_and_dicts_agree():
     samples, _ = random_case(n=5, seed=3)
-    objs = [make_sample(s['pred_score']['data'][0].numpy(),
-                        s['gt_mask']['data'][0].numpy(), i, as_dict=False)
-            for i, s in enumerate(samples)]
-    assert run_metric(ReferSegMetric(), samples) == run_metric(
-        ReferSegMetric(), objs)
+    objs = [
+        make_sample(
+            s['pred_score']['data'][0].numpy(),
+            s['gt_mask']['data'][0].numpy(),
+            i,
+            as_dict=False) for i, s in enumerate(samples)
+    ]
+    assert run_metric(ReferSegMetric(),
+                      samples) == run_metric(ReferSegMetric(), objs)
 
 
 def test_results_hold_numbers_not_masks():
@@ -128,8 +133,8 @@ def test_results_hold_numbers_not_masks():
     metric.process({}, samples)
     for r in metric.results:
         assert {'I', 'U', 'IoU'} <= set(r)
-        assert not any(isinstance(v, (torch.Tensor, np.ndarray))
-                       for v in r.values())
+        assert not any(
+            isinstance(v, (torch.Tensor, np.ndarray)) for v in r.values())
         assert 'pred_rle' not in r
 
 
@@ -162,8 +167,8 @@ def test_empty_cases():
 
 def test_both_empty_without_smoothing_and_all_empty_oiou():
     metric = ReferSegMetric(iou_smooth=0)
-    res = run_metric(metric, [make_sample(np.zeros((3, 3)),
-                                          np.zeros((3, 3)), 0)])
+    res = run_metric(metric,
+                     [make_sample(np.zeros((3, 3)), np.zeros((3, 3)), 0)])
     assert metric.kept_results[0]['IoU'] == 1.0
     assert res['oIoU'] == 100.0 and res['mIoU'] == 100.0
 
@@ -193,8 +198,8 @@ def test_max_ratio_vs_threshold():
 
 def test_pred_mask_mode():
     gt = np.array([[1, 1], [0, 0]])
-    sample = make_sample(np.zeros((2, 2)), gt, 0,
-                         pred_mask=np.array([[1, 0], [0, 0]]))
+    sample = make_sample(
+        np.zeros((2, 2)), gt, 0, pred_mask=np.array([[1, 0], [0, 0]]))
     m = ReferSegMetric(binarize='pred_mask')
     run_metric(m, [sample])
     assert (m.kept_results[0]['I'], m.kept_results[0]['U']) == (1, 2)
@@ -265,8 +270,7 @@ def test_breakdown_by_class_and_flags():
         inter = sum(np.logical_and(*pairs[i]).sum() for i in members)
         union = sum(np.logical_or(*pairs[i]).sum() for i in members)
         assert res[f'{key}/count'] == len(members)
-        assert res[f'{key}/mIoU'] == pytest.approx(
-            100 * ious[members].mean())
+        assert res[f'{key}/mIoU'] == pytest.approx(100 * ious[members].mean())
         assert res[f'{key}/oIoU'] == pytest.approx(100 * inter / union)
 
     check('actor/adult', [0, 1])
@@ -372,10 +376,14 @@ def test_with_mmengine_evaluator():
     evaluator = Evaluator(dict(type='mmcsted.ReferSegMetric'))
     evaluator.dataset_meta = dict(
         actor_classes=A2D_ACTORS, action_classes=A2D_ACTIONS)
-    objs = [make_sample(s['pred_score']['data'][0].numpy(),
-                        s['gt_mask']['data'][0].numpy(), i, as_dict=False,
-                        actor_class=2)
-            for i, s in enumerate(samples)]
+    objs = [
+        make_sample(
+            s['pred_score']['data'][0].numpy(),
+            s['gt_mask']['data'][0].numpy(),
+            i,
+            as_dict=False,
+            actor_class=2) for i, s in enumerate(samples)
+    ]
     evaluator.process(objs[:2])
     evaluator.process(objs[2:])
     res = evaluator.evaluate(4)
@@ -392,5 +400,5 @@ def test_mmseg_counts_equal_the_boolean_counts():
         for p_fg in (0.0, 0.3, 1.0):
             pred = torch.rand(h, w, generator=g) < p_fg
             gt = torch.rand(h, w, generator=g) < 0.5
-            assert foreground_intersect_and_union(pred, gt) == (
-                int((pred & gt).sum()), int((pred | gt).sum()))
+            assert foreground_intersect_and_union(pred, gt) == (int(
+                (pred & gt).sum()), int((pred | gt).sum()))

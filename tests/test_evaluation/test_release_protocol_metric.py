@@ -22,11 +22,12 @@ def release_reference(logits_list, gts):
     for logits, gt in zip(logits_list, gts):
         H, W = gt.shape
         res = (torch.sigmoid(logits) * 255.0).numpy()
-        pred = cv2.resize((res > np.amax(res) * 0.5).astype(np.uint8),
-                          (W, H))
+        pred = cv2.resize((res > np.amax(res) * 0.5).astype(np.uint8), (W, H))
         mask_large = F.interpolate(
-            torch.from_numpy(gt).float()[None, None], size=(IN, IN),
-            mode='bilinear', align_corners=True).squeeze()
+            torch.from_numpy(gt).float()[None, None],
+            size=(IN, IN),
+            mode='bilinear',
+            align_corners=True).squeeze()
         mask_large[mask_large > 0] = 1
         gt_r = cv2.resize(mask_large.numpy().astype(np.uint8), (W, H))
         i_area = (pred & (gt_r == 1.0)).astype(float).sum()
@@ -35,8 +36,8 @@ def release_reference(logits_list, gts):
         inters.append(i_area)
         unions.append(o_area)
     ious = np.array(ious)
-    out = dict(mIoU=ious.mean() * 100,
-               oIoU=np.sum(inters) / np.sum(unions) * 100)
+    out = dict(
+        mIoU=ious.mean() * 100, oIoU=np.sum(inters) / np.sum(unions) * 100)
     for x in (0.5, 0.6, 0.7, 0.8, 0.9):
         out[f'P@{x}'] = (ious >= x).mean() * 100
     out['AP_paper'] = np.mean([(ious >= t / 100.0).mean()
@@ -60,8 +61,8 @@ def make_cases(seed=0, n=12):
         sy, sx = H / IN, W / IN
         gr = r * rng.uniform(0.7, 1.3)
         gt = ((((gy - (cy + rng.uniform(-3, 3)) * sy) / sy)**2 +
-               ((gx - (cx + rng.uniform(-3, 3)) * sx) / sx)**2) <
-              gr**2).astype(np.uint8)
+               ((gx - (cx + rng.uniform(-3, 3)) * sx) / sx)**2)
+              < gr**2).astype(np.uint8)
         if i == 5:
             gt[:] = 0  # empty ground truth
         logits_list.append(logits)
@@ -72,14 +73,21 @@ def make_cases(seed=0, n=12):
 def make_sample(logits, gt, idx, keep_input=True, as_dict=True):
     prob = torch.sigmoid(logits)[None]
     H, W = gt.shape
-    s = ActorSegDataSample(metainfo=dict(
-        sample_idx=idx, video_id='v', frame_id=idx + 1, instance_id=0,
-        query='q', ori_shape=(H, W), img_shape=(IN, IN)))
+    s = ActorSegDataSample(
+        metainfo=dict(
+            sample_idx=idx,
+            video_id='v',
+            frame_id=idx + 1,
+            instance_id=0,
+            query='q',
+            ori_shape=(H, W),
+            img_shape=(IN, IN)))
     if keep_input:
         s.pred_score_input = PixelData(data=prob)
     # the model's pred_score: bilinear back to the frame size
-    s.pred_score = PixelData(data=F.interpolate(
-        prob[None], (H, W), mode='bilinear', align_corners=False)[0])
+    s.pred_score = PixelData(
+        data=F.interpolate(
+            prob[None], (H, W), mode='bilinear', align_corners=False)[0])
     s.gt_mask = PixelData(data=torch.from_numpy(gt)[None])
     return s.to_dict() if as_dict else s
 
@@ -94,27 +102,35 @@ def run(metric, samples):
 def test_release_protocol_equals_the_release_formula():
     logits_list, gts = make_cases()
     ref, ref_ious = release_reference(logits_list, gts)
-    samples = [make_sample(lg, gt, i)
-               for i, (lg, gt) in enumerate(zip(logits_list, gts))]
+    samples = [
+        make_sample(lg, gt, i)
+        for i, (lg, gt) in enumerate(zip(logits_list, gts))
+    ]
     metric = ReferSegMetric(protocol='release')
     got = run(metric, samples)
-    np.testing.assert_allclose([r['IoU'] for r in metric.kept], ref_ious,
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose([r['IoU'] for r in metric.kept],
+                               ref_ious,
+                               rtol=0,
+                               atol=1e-12)
     for k, v in ref.items():
         assert got[k] == pytest.approx(v, abs=1e-9), k
     assert got['num_samples'] == len(samples)
     # the cases are not trivial: IoUs spread over the thresholds
     assert 0 < got['P@0.5'] < 100 and ref_ious.min() < 0.5
     # objects work like dicts
-    objs = [make_sample(lg, gt, i, as_dict=False)
-            for i, (lg, gt) in enumerate(zip(logits_list, gts))]
+    objs = [
+        make_sample(lg, gt, i, as_dict=False)
+        for i, (lg, gt) in enumerate(zip(logits_list, gts))
+    ]
     assert run(ReferSegMetric(protocol='release'), objs) == got
 
 
 def test_release_protocol_differs_from_the_default_protocol():
     logits_list, gts = make_cases(seed=1, n=16)
-    samples = [make_sample(lg, gt, i)
-               for i, (lg, gt) in enumerate(zip(logits_list, gts))]
+    samples = [
+        make_sample(lg, gt, i)
+        for i, (lg, gt) in enumerate(zip(logits_list, gts))
+    ]
     release = ReferSegMetric(protocol='release')
     default = ReferSegMetric()
     run(release, samples)
@@ -135,7 +151,8 @@ def test_release_masks_pieces():
     pred, gt_r = release_masks(score, gt)
     small = (score * np.float32(255) > (score * np.float32(255)).max() * 0.5)
     np.testing.assert_array_equal(
-        pred, cv2.resize(small.astype(np.uint8), (20, 12)) == 1)
+        pred,
+        cv2.resize(small.astype(np.uint8), (20, 12)) == 1)
     assert gt_r.sum() > 1
     _, gt_same = release_masks(score, gt, gt_round_trip=False)
     np.testing.assert_array_equal(gt_same, gt > 0)
@@ -160,8 +177,10 @@ def test_release_protocol_errors_and_coco(tmp_path):
     with pytest.raises(ValueError, match='binarize'):
         ReferSegMetric(protocol='release', binarize='threshold')
     pytest.importorskip('pycocotools')
-    samples = [make_sample(lg, gt, i)
-               for i, (lg, gt) in enumerate(zip(logits_list, gts))]
+    samples = [
+        make_sample(lg, gt, i)
+        for i, (lg, gt) in enumerate(zip(logits_list, gts))
+    ]
     out = run(ReferSegMetric(protocol='release', coco_map=True), samples)
     assert 0 <= out['coco_mAP'] <= 100
 
@@ -171,13 +190,18 @@ def test_two_metrics_dump_to_two_files(tmp_path):
     given one --out path, write two files."""
     from mmengine.evaluator import Evaluator
     logits_list, gts = make_cases(n=4)
-    samples = [make_sample(lg, gt, i)
-               for i, (lg, gt) in enumerate(zip(logits_list, gts))]
+    samples = [
+        make_sample(lg, gt, i)
+        for i, (lg, gt) in enumerate(zip(logits_list, gts))
+    ]
     out = str(tmp_path / 'res.json')
     ev = Evaluator([
         dict(type='ReferSegMetric', protocol='release', out_file_path=out),
-        dict(type='ReferSegMetric', prefix='mmcsted', out_file_tag='mmcsted',
-             out_file_path=out)
+        dict(
+            type='ReferSegMetric',
+            prefix='mmcsted',
+            out_file_tag='mmcsted',
+            out_file_path=out)
     ])
     ev.process(samples)
     res = ev.evaluate(len(samples))
@@ -195,8 +219,11 @@ def test_model_keeps_the_input_size_score():
     model = build_tiny().eval()
     assert not model.test_cfg.get('keep_input_score', False)
     clip = torch.randint(0, 255, (3, 8, 64, 64), dtype=torch.uint8)
-    meta = dict(query='a red dog', img_shape=(64, 64), ori_shape=(40, 70),
-                target_index=4)
+    meta = dict(
+        query='a red dog',
+        img_shape=(64, 64),
+        ori_shape=(40, 70),
+        target_index=4)
 
     def predict():
         s = ActorSegDataSample(metainfo=meta)
@@ -210,6 +237,6 @@ def test_model_keeps_the_input_size_score():
     score_in = out.pred_score_input.data
     assert tuple(score_in.shape) == (1, 64, 64)
     assert tuple(out.pred_score.data.shape) == (1, 40, 70)
-    back = F.interpolate(score_in[None], (40, 70), mode='bilinear',
-                         align_corners=False)[0]
+    back = F.interpolate(
+        score_in[None], (40, 70), mode='bilinear', align_corners=False)[0]
     torch.testing.assert_close(out.pred_score.data, back)

@@ -38,16 +38,24 @@ def test_complexity_split_adds_up():
 
 
 def test_get_flops_and_benchmark_cli():
-    out = subprocess.run(
-        [sys.executable, osp.join(TOOLS, 'get_flops.py'), TINY, '--shape',
-         '8', '64', '64'], cwd=REPO, capture_output=True, text=True,
-        check=True).stdout
+    out = subprocess.run([
+        sys.executable,
+        osp.join(TOOLS, 'get_flops.py'), TINY, '--shape', '8', '64', '64'
+    ],
+                         cwd=REPO,
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout
     assert 'total' in out and 'decoder' in out
-    out = subprocess.run(
-        [sys.executable, osp.join(TOOLS, 'benchmark.py'), TINY, '--shape',
-         '8', '32', '32', '--batch-size', '2', '--warmup', '1', '--iters',
-         '2', '--device', 'cpu'], cwd=REPO, capture_output=True, text=True,
-        check=True).stdout
+    out = subprocess.run([
+        sys.executable,
+        osp.join(TOOLS, 'benchmark.py'), TINY, '--shape', '8', '32', '32',
+        '--batch-size', '2', '--warmup', '1', '--iters', '2', '--device', 'cpu'
+    ],
+                         cwd=REPO,
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout
     for key in ('infer', 'infer_backbones', 'train', 'train_backbones',
                 'full / backbones'):
         assert key in out
@@ -65,15 +73,19 @@ COMPONENTS = ('spatial encoder (backbone)', 'spatial CMAM',
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('config, temporal_backbone', PAPER_CONFIGS,
-                         ids=['i3d', 's3d'])
+@pytest.mark.parametrize(
+    'config, temporal_backbone', PAPER_CONFIGS, ids=['i3d', 's3d'])
 def test_get_flops_on_the_paper_configs(config, temporal_backbone):
     # no weights are downloaded (the tool drops the Pretrained init_cfgs) and
     # the A2D vocabulary need not exist; a small clip keeps it fast
-    proc = subprocess.run(
-        [sys.executable, osp.join(TOOLS, 'get_flops.py'), config, '--shape',
-         '8', '64', '64'], cwd=REPO, capture_output=True, text=True,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(TOOLS, 'get_flops.py'), config, '--shape', '8', '64', '64'
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     assert 'input: 1 x 3 x 8 x 64 x 64' in out
@@ -128,8 +140,13 @@ def test_benchmark_channels_last_with_a_3d_encoder():
     import torch
     model = build_tiny()
     assert any(p.dim() == 5 for p in model.temporal_encoder.parameters())
-    results = benchmark(model, 2, (8, 32, 32), torch.device('cpu'),
-                        channels_last=True, warmup=1, iters=1)
+    results = benchmark(
+        model,
+        2, (8, 32, 32),
+        torch.device('cpu'),
+        channels_last=True,
+        warmup=1,
+        iters=1)
     for key in ('infer', 'infer_backbones', 'train', 'train_backbones'):
         assert results[key] > 0
     conv3d = next(p for p in model.temporal_encoder.parameters()

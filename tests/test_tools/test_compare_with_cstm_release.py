@@ -23,8 +23,8 @@ CSTM_REPO = os.environ.get('CSTM_REPO')
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        not CSTM_REPO or not osp.isfile(
-            osp.join(CSTM_REPO or '', 'models', 'cstm_model.py')),
+        not CSTM_REPO or
+        not osp.isfile(osp.join(CSTM_REPO or '', 'models', 'cstm_model.py')),
         reason='set CSTM_REPO to a checkout of the authors\' release '
         '(RyanHTR/CSTM, with models/cstm_model.py) to compare against it'),
 ]
@@ -35,10 +35,17 @@ def report(tmp_path_factory):
     work = tmp_path_factory.mktemp('cstm_compare')
     out = work / 'report.json'
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run(
-        [sys.executable, TOOL, '--cstm-repo', CSTM_REPO, '--size', '64',
-         '--work-dir', str(work / 'files'), '--json', str(out)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run([
+        sys.executable, TOOL, '--cstm-repo', CSTM_REPO, '--size', '64',
+        '--work-dir',
+        str(work / 'files'), '--json',
+        str(out)
+    ],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=1800)
     assert out.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding='utf-8'))
     data['_stdout'] = proc.stdout
@@ -70,14 +77,16 @@ def test_model_tensor_for_tensor(report, dtype):
 def test_queries_tokenised_as_the_release(report):
     tokens = report['model_tokens']
     assert tokens["man's shirt, red."][:5] == [
-        'man', "'", 's', 'shirt (unk)', ',  (unk)']
+        'man', "'", 's', 'shirt (unk)', ',  (unk)'
+    ]
     assert tokens["man's shirt, red."][5:] == ['red'] + ['<pad>'] * 14
     assert tokens['  the  cat  '][:3] == ['the', '   (unk)', 'cat']
     # ', ' and '  ' are tokens of their own (no GloVe vector); 'café' is one
     # word; a final '!' stays (only '.' is dropped); 27 words are cut to 20
     assert tokens['The café owner, Zoë, is jumping!'][:9] == [
         'the', 'café', 'owner', ',  (unk)', 'zoë (unk)', ',  (unk)', 'is',
-        'jumping', '!']
+        'jumping', '!'
+    ]
     long = next(t for t in tokens if len(t.split()) > 20)
     assert len(tokens[long]) == 20 and tokens[long][-1] == 'towards'
 

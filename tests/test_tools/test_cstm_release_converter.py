@@ -35,11 +35,19 @@ def release_state(tool):
     model = tool.build_model(tool.DEFAULT_CONFIG)
     own = model.state_dict()
     from mmcsted.models.backbones.inception_i3d import InceptionI3D
-    t_names = {name: (s, j) for s, names in enumerate(
-        InceptionI3D.stage_names, 1) for j, name in enumerate(names)}
-    s_names = {'conv1.': 's_layer1.0.', 'bn1.': 's_layer1.1.',
-               'layer1.': 's_layer2.1.', 'layer2.': 's_layer3.',
-               'layer3.': 's_layer4.', 'layer4.': 's_layer5.'}
+    t_names = {
+        name: (s, j)
+        for s, names in enumerate(InceptionI3D.stage_names, 1)
+        for j, name in enumerate(names)
+    }
+    s_names = {
+        'conv1.': 's_layer1.0.',
+        'bn1.': 's_layer1.1.',
+        'layer1.': 's_layer2.1.',
+        'layer2.': 's_layer3.',
+        'layer3.': 's_layer4.',
+        'layer4.': 's_layer5.'
+    }
     inv_cmam = {}
     for release, ours in RELEASE_KEY_MAP.items():
         three_d = 'conv3d' in release or 'batch3d' in release
@@ -69,12 +77,12 @@ def release_state(tool):
             release = (f'cmam_{branch[0]}.{int(stage) - 1}.' + rel +
                        rest[len(ours):])
         elif key.startswith('text_encoder.'):
-            release = {'text_encoder.gru.weight_ih_l0':
-                       'txt_encoder.weight_ih_l0',
-                       'text_encoder.gru.weight_hh_l0':
-                       'txt_encoder.weight_hh_l0',
-                       'text_encoder.norm.weight': 'txt_norm.0.weight',
-                       'text_encoder.norm.bias': 'txt_norm.0.bias'}[key]
+            release = {
+                'text_encoder.gru.weight_ih_l0': 'txt_encoder.weight_ih_l0',
+                'text_encoder.gru.weight_hh_l0': 'txt_encoder.weight_hh_l0',
+                'text_encoder.norm.weight': 'txt_norm.0.weight',
+                'text_encoder.norm.bias': 'txt_norm.0.bias'
+            }[key]
         else:
             assert key.startswith('decode_head.'), key
             release = None
@@ -98,9 +106,10 @@ def _release_head_candidates(ours):
 
 
 def _glove(tmp_path, words, zipped=False):
-    lines = [f'{w} ' + ' '.join(f'{0.01 * (i + 1) * (k + 1):.4f}'
-                                for k in range(300))
-             for i, w in enumerate(words)]
+    lines = [
+        f'{w} ' + ' '.join(f'{0.01 * (i + 1) * (k + 1):.4f}'
+                           for k in range(300)) for i, w in enumerate(words)
+    ]
     txt = tmp_path / 'glove.txt'
     txt.write_text('\n'.join(lines) + '\n', encoding='utf-8')
     if not zipped:
@@ -144,12 +153,13 @@ def test_release_checkpoint_converts_and_loads_strictly(
         release_state['module.cmam_s.0.l_query.0.weight'])
     torch.testing.assert_close(sd['decode_head.mask_heads.0.4.weight'],
                                release_state['module.conv_mask.5.4.weight'])
-    torch.testing.assert_close(sd['text_encoder.gru.weight_hh_l0'],
-                               release_state['module.txt_encoder.weight_hh_l0'])
+    torch.testing.assert_close(
+        sd['text_encoder.gru.weight_hh_l0'],
+        release_state['module.txt_encoder.weight_hh_l0'])
     # GloVe vectors of the vocabulary; a word outside GloVe is a zero vector
     vectors = sd['text_encoder.word_vectors']
-    assert list(model.text_encoder.vocab_words) == [
-        'man', 'dog', 'running', 'zebra']
+    assert list(
+        model.text_encoder.vocab_words) == ['man', 'dog', 'running', 'zebra']
     assert vectors.shape == (4, 300)
     assert vectors[3].abs().sum() == 0  # zebra: not in GloVe
     assert vectors[0, 0].item() == pytest.approx(0.02)  # 'man': line 2
@@ -166,8 +176,8 @@ def test_a_renamed_key_fails_naming_it(tool, release_state, tmp_path):
     with pytest.raises(KeyError, match='cmam_x.0.vt.conv.weight'):
         tool.convert(str(src), str(tmp_path / 'o.pth'), glove)
     # the CLI says the same and exits 1
-    assert tool.main([str(src), str(tmp_path / 'o.pth'), '--glove',
-                      glove]) == 1
+    assert tool.main([str(src),
+                      str(tmp_path / 'o.pth'), '--glove', glove]) == 1
 
 
 def test_a_missing_tensor_fails_naming_it(tool, release_state, tmp_path):
@@ -176,5 +186,5 @@ def test_a_missing_tensor_fails_naming_it(tool, release_state, tmp_path):
     src = tmp_path / 'short.pth.tar'
     torch.save(dict(state_dict=state, epoch=1), src)
     with pytest.raises(KeyError, match='top_down_fusions.1.0.weight'):
-        tool.convert(str(src), str(tmp_path / 'o.pth'),
-                     _glove(tmp_path, ['man']))
+        tool.convert(
+            str(src), str(tmp_path / 'o.pth'), _glove(tmp_path, ['man']))

@@ -96,14 +96,12 @@ def test_demo_on_a_folder_of_frames(small_video, tiny_checkpoint, tmp_path,
     for name, video in (('mp4', path), ('dir', str(folder))):
         outs[name] = tmp_path / f'png_{name}'
         assert demo.main([
-            video, 'the red dog', '--checkpoint', tiny_checkpoint,
-            '--png-dir',
+            video, 'the red dog', '--checkpoint', tiny_checkpoint, '--png-dir',
             str(outs[name]), '--frames', '0', '5-6', '19', '--no-progress'
         ]) == 0
     names = sorted(os.listdir(outs['dir']))
-    assert names == sorted(os.listdir(outs['mp4'])) == [
-        '00000.png', '00005.png', '00006.png', '00019.png'
-    ]
+    assert names == sorted(os.listdir(
+        outs['mp4'])) == ['00000.png', '00005.png', '00006.png', '00019.png']
     for n in names:  # lossless frames: the same overlays
         a = cv2.imread(str(outs['dir'] / n))
         b = cv2.imread(str(outs['mp4'] / n))
@@ -116,8 +114,10 @@ def test_demo_folder_errors(tiny_checkpoint, tmp_path, capsys):
     folder = tmp_path / 'frames'
     write_frame_folder(folder, make_frames(num_frames=5), ext='jpg')
     (folder / '00003.jpg').write_bytes(b'broken')
-    args = ['a dog', '--checkpoint', tiny_checkpoint, '--png-dir',
-            str(tmp_path / 'out'), '--no-progress']
+    args = [
+        'a dog', '--checkpoint', tiny_checkpoint, '--png-dir',
+        str(tmp_path / 'out'), '--no-progress'
+    ]
     assert demo.main([str(folder)] + args) == 1
     assert '00003.jpg' in capsys.readouterr().err
     (tmp_path / 'empty').mkdir()
@@ -166,8 +166,7 @@ def test_demo_mp4_falls_back_to_mp4v_with_a_note(tmp_path, monkeypatch,
 
     monkeypatch.setitem(demo.ENCODERS, '.mp4', [
         ('H.264 (PyAV libx264)', NoEncoder, 'libx264'),
-        ('H.264 (OpenCV avc1)', NoEncoder, 'avc1'),
-        demo.ENCODERS['.mp4'][-1]
+        ('H.264 (OpenCV avc1)', NoEncoder, 'avc1'), demo.ENCODERS['.mp4'][-1]
     ])
     writer = _write(tmp_path / 'out.mp4')
     assert writer.codec == 'MPEG-4 Part 2 (OpenCV mp4v)'

@@ -23,9 +23,9 @@ def _checkpoints(cfg):
 
 def test_every_pretrained_backbone_of_the_paper_configs_is_listed():
     doc = open(DOC, encoding='utf-8').read()
-    configs = sorted(glob.glob(osp.join(REPO, 'configs', 'csted', '*.py')) +
-                     glob.glob(osp.join(REPO, 'configs', 'csted', 'ablations',
-                                        '*.py')))
+    configs = sorted(
+        glob.glob(osp.join(REPO, 'configs', 'csted', '*.py')) +
+        glob.glob(osp.join(REPO, 'configs', 'csted', 'ablations', '*.py')))
     seen = set()
     for path in configs:
         for ckpt in _checkpoints(Config.fromfile(path).model.to_dict()):

@@ -16,17 +16,19 @@ def _training_checkpoint(path, model):
     buf = HistoryBuffer()
     buf.update(0.5)
     torch.save(
-        dict(state_dict=model.state_dict(),
-             meta=dict(epoch=np.int64(12),
-                       iter=np.int64(480),
-                       best_score=np.float32(0.61),
-                       seed=np.int64(0),
-                       shape=np.arange(3),
-                       dataset_meta=dict(actor_classes=('circle', 'square')),
-                       cfg='model = dict(type="CSTED")'),
-             optimizer=dict(state={}, param_groups=[dict(lr=1e-3)]),
-             message_hub=dict(log_scalars=dict(loss=buf)),
-             param_schedulers=[dict(last_epoch=np.int64(12))]), path)
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(
+                epoch=np.int64(12),
+                iter=np.int64(480),
+                best_score=np.float32(0.61),
+                seed=np.int64(0),
+                shape=np.arange(3),
+                dataset_meta=dict(actor_classes=('circle', 'square')),
+                cfg='model = dict(type="CSTED")'),
+            optimizer=dict(state={}, param_groups=[dict(lr=1e-3)]),
+            message_hub=dict(log_scalars=dict(loss=buf)),
+            param_schedulers=[dict(last_epoch=np.int64(12))]), path)
 
 
 def test_publish_strips_and_names_with_the_hash(tmp_path, tiny_model, capsys):
@@ -65,18 +67,17 @@ def test_publish_strips_and_names_with_the_hash(tmp_path, tiny_model, capsys):
 def test_publish_refuses_a_file_without_weights(tmp_path):
     torch.save({'meta': {}}, tmp_path / 'empty.pth')
     with pytest.raises(ValueError, match='no weights'):
-        publish_model.publish(str(tmp_path / 'empty.pth'),
-                              str(tmp_path / 'x'),
-                              verbose=False)
+        publish_model.publish(
+            str(tmp_path / 'empty.pth'), str(tmp_path / 'x'), verbose=False)
     assert not list(tmp_path.glob('x*'))
 
 
 def test_to_plain_converts_and_reports():
     notes = []
     out = publish_model.to_plain(
-        dict(a=np.float64(1.5),
-             b=[np.int32(2), (np.bool_(True), )],
-             c=object()), 'meta', notes)
+        dict(
+            a=np.float64(1.5), b=[np.int32(2), (np.bool_(True), )],
+            c=object()), 'meta', notes)
     assert out['a'] == 1.5 and type(out['b'][0]) is int
     assert out['b'][1] == (True, )
     assert isinstance(out['c'], str) and notes == ['meta.c (object)']

@@ -37,8 +37,8 @@ def test_main_job_pretrains_both_encoders_first(bench, monkeypatch):
     assert bench.pretraining_jobs([bench.SCRATCH_CONFIG], 'wd') == []
 
 
-def test_every_synthetic_row_loads_the_last_pretraining_epoch(bench,
-                                                              monkeypatch):
+def test_every_synthetic_row_loads_the_last_pretraining_epoch(
+        bench, monkeypatch):
     """A row that names epoch_30 of a 10-epoch pretraining would wait for a
     file that never comes: every such pair must agree."""
     monkeypatch.chdir(REPO)

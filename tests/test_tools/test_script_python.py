@@ -21,8 +21,11 @@ def _stub(path, record):
 
 
 def _env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ('PYTHON', 'VIRTUAL_ENV', 'CONDA_PREFIX')}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ('PYTHON', 'VIRTUAL_ENV', 'CONDA_PREFIX')
+    }
     env.update(extra)
     return env
 
@@ -34,8 +37,10 @@ def _env(**extra):
 def test_dist_scripts_honour_PYTHON(tmp_path, script, args):
     record = tmp_path / 'calls.txt'
     python = _stub(str(tmp_path / 'bin' / 'mypython'), record)
-    subprocess.run(['bash', osp.join('tools', script), *args], cwd=REPO,
-                   env=_env(PYTHON=python), check=True)
+    subprocess.run(['bash', osp.join('tools', script), *args],
+                   cwd=REPO,
+                   env=_env(PYTHON=python),
+                   check=True)
     call = record.read_text().split()
     assert call[0] == python
     assert call[1:3] == ['-m', 'torch.distributed.run']
@@ -50,15 +55,19 @@ def test_scripts_fall_back_to_the_repository_venv(tmp_path):
     for name in ('dist_train.sh', 'python_for_tools.sh'):
         shutil.copy(osp.join(REPO, 'tools', name), tools / name)
     record = tmp_path / 'calls.txt'
-    venv_python = _stub(str(tmp_path / 'repo' / '.venv' / 'bin' / 'python'),
-                        record)
+    venv_python = _stub(
+        str(tmp_path / 'repo' / '.venv' / 'bin' / 'python'), record)
     path_python = _stub(str(tmp_path / 'path' / 'python'), record)
     path = f'{osp.dirname(path_python)}{os.pathsep}{os.environ["PATH"]}'
-    subprocess.run(['bash', str(tools / 'dist_train.sh'), 'cfg.py', '1'],
-                   env=_env(PATH=path), check=True)
+    subprocess.run(
+        ['bash', str(tools / 'dist_train.sh'), 'cfg.py', '1'],
+        env=_env(PATH=path),
+        check=True)
     assert record.read_text().split()[0] == venv_python
     # an activated environment wins over the repository's .venv
     record.unlink()
-    subprocess.run(['bash', str(tools / 'dist_train.sh'), 'cfg.py', '1'],
-                   env=_env(PATH=path, VIRTUAL_ENV='/some/env'), check=True)
+    subprocess.run(
+        ['bash', str(tools / 'dist_train.sh'), 'cfg.py', '1'],
+        env=_env(PATH=path, VIRTUAL_ENV='/some/env'),
+        check=True)
     assert record.read_text().split()[0] == path_python

@@ -21,23 +21,31 @@ IMAGENET = 'configs/pretrain/synthetic_imagenet_r18_tiny.py'
 def _one_iteration_options(root):
     """Two samples, batch 2: one training iteration, then one validation
     iteration (on the test videos: the tiny set may hold no 'val' video)."""
-    opts = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-            'default_hooks.logger.interval=1']
+    opts = [
+        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+        'default_hooks.logger.interval=1'
+    ]
     for loader in ('train_dataloader', 'val_dataloader'):
-        opts += [f'{loader}.dataset.data_root={root}',
-                 f'{loader}.batch_size=2', f'{loader}.dataset.indices=2',
-                 f'{loader}.num_workers=0',
-                 f'{loader}.persistent_workers=False']
+        opts += [
+            f'{loader}.dataset.data_root={root}', f'{loader}.batch_size=2',
+            f'{loader}.dataset.indices=2', f'{loader}.num_workers=0',
+            f'{loader}.persistent_workers=False'
+        ]
     opts.append('val_dataloader.dataset.split=test')
     return opts
 
 
 def _train(config, work_dir, root):
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-    proc = subprocess.run(
-        [sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
-         '--cfg-options', *_one_iteration_options(root)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([
+        sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
+        '--cfg-options', *_one_iteration_options(root)
+    ],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 
@@ -46,8 +54,8 @@ def _train(config, work_dir, root):
 def pretrained(tmp_path_factory):
     base = tmp_path_factory.mktemp('synthetic_pretraining')
     root = str(base / 'data')
-    make_synthetic_a2d(root, num_videos=10, height=48, width=64,
-                       num_frames=12, seed=5)
+    make_synthetic_a2d(
+        root, num_videos=10, height=48, width=64, num_frames=12, seed=5)
     out = {}
     for name, config in (('kinetics', KINETICS), ('imagenet', IMAGENET)):
         work = str(base / name)
@@ -81,8 +89,9 @@ def _probe(argv, capsys):
 
 
 def _stage_rows(text, name):
-    return [line.split() for line in text.splitlines()
-            if line.startswith(name)]
+    return [
+        line.split() for line in text.splitlines() if line.startswith(name)
+    ]
 
 
 def test_probe_prints_an_accuracy_per_stage(pretrained, tmp_path, capsys):
@@ -102,11 +111,10 @@ def test_probe_prints_an_accuracy_per_stage(pretrained, tmp_path, capsys):
     saved = json.load(open(json_out))
     assert saved['encoder'] == 'temporal' and saved['label'] == 'action'
     assert saved['scored_samples'] <= 16 and saved['fit_samples'] <= 16
-    assert [r['stage'] for r in saved['results']['checkpoint']] == [1, 2, 3,
-                                                                    4, 5]
-    assert [r['channels'] for r in saved['results']['random']] == [
-        16, 16, 32, 64, 128
-    ]
+    assert [r['stage']
+            for r in saved['results']['checkpoint']] == [1, 2, 3, 4, 5]
+    assert [r['channels']
+            for r in saved['results']['random']] == [16, 16, 32, 64, 128]
 
 
 def test_probe_of_a_csted_checkpoint_with_cmam(pretrained, tmp_path, capsys):

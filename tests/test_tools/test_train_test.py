@@ -60,8 +60,8 @@ default_hooks = dict(logger=dict(interval=1))
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp('syn')
     data = str(root / 'data')
-    synthetic.generate(data, num_videos=8, height=32, width=40,
-                       num_frames=12, seed=3)
+    synthetic.generate(
+        data, num_videos=8, height=32, width=40, num_frames=12, seed=3)
     cfg = root / 'tiny.py'
     cfg.write_text(TEST_CONFIG.format(base=CONFIG, root=data))
     return root, str(cfg)
@@ -76,11 +76,17 @@ def _free_port():
 def _run(args, expect_ok=True, **env):
     # The shell scripts call `python`: make it this interpreter (the venv's,
     # even when the venv is not activated, as in CI).
-    path = osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', '')
-    full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1',
-                    PATH=path, **env)
-    proc = subprocess.run(args, cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=600)
+    path = osp.dirname(sys.executable) + os.pathsep + os.environ.get(
+        'PATH', '')
+    full_env = dict(
+        os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1', PATH=path, **env)
+    proc = subprocess.run(
+        args,
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=600)
     if expect_ok:
         assert proc.returncode == 0, \
             proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -88,8 +94,10 @@ def _run(args, expect_ok=True, **env):
 
 
 def _train(cfg, work_dir, *extra):
-    return _run([sys.executable, 'tools/train.py', cfg, '--work-dir',
-                 work_dir, '--no-validate', *extra])
+    return _run([
+        sys.executable, 'tools/train.py', cfg, '--work-dir', work_dir,
+        '--no-validate', *extra
+    ])
 
 
 def _weights(path):
@@ -157,8 +165,10 @@ def test_a_checkpoint_of_another_config_is_refused(setup):
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
 
     metrics = str(root / 'narrow_metrics.json')
-    args = [sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
-            str(root / 'narrow_test'), '--metrics-out', metrics]
+    args = [
+        sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
+        str(root / 'narrow_test'), '--metrics-out', metrics
+    ]
     proc = _run(args, expect_ok=False)
     assert proc.returncode == 1
     assert f'error: checkpoint {ckpt} does not fit the config {cfg}' in \
@@ -186,10 +196,14 @@ def test_dist_test_two_processes_equals_one(setup):
         _train(cfg, work)
     one, two = str(root / 'm1.json'), str(root / 'm2.json')
     dump1, dump2 = str(root / 'd1.json'), str(root / 'd2.json')
-    _run([sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
-          str(root / 't1'), '--metrics-out', one, '--out', dump1])
-    _run(['bash', 'tools/dist_test.sh', cfg, ckpt, '2', '--work-dir',
-          str(root / 't2'), '--metrics-out', two, '--out', dump2],
+    _run([
+        sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
+        str(root / 't1'), '--metrics-out', one, '--out', dump1
+    ])
+    _run([
+        'bash', 'tools/dist_test.sh', cfg, ckpt, '2', '--work-dir',
+        str(root / 't2'), '--metrics-out', two, '--out', dump2
+    ],
          PORT=_free_port())
     m1, m2 = json.load(open(one)), json.load(open(two))
     assert m1['num_samples'] == m2['num_samples'] > 0
@@ -198,10 +212,12 @@ def test_dist_test_two_processes_equals_one(setup):
     # A user without the vocabulary file: the checkpoint's words are used.
     three = str(root / 'm3.json')
     missing = str(root / 'no_such_vocab.json')
-    _run([sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
-          str(root / 't3'), '--metrics-out', three, '--cfg-options',
-          f'model.spatial_encoder.text_encoder.vocab_file={missing}',
-          f'model.temporal_encoder.text_encoder.vocab_file={missing}'])
+    _run([
+        sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
+        str(root / 't3'), '--metrics-out', three, '--cfg-options',
+        f'model.spatial_encoder.text_encoder.vocab_file={missing}',
+        f'model.temporal_encoder.text_encoder.vocab_file={missing}'
+    ])
     assert json.load(open(three)) == m1
     rows1 = sorted(r['sample_idx'] for r in json.load(open(dump1)))
     rows2 = sorted(r['sample_idx'] for r in json.load(open(dump2)))
@@ -211,8 +227,10 @@ def test_dist_test_two_processes_equals_one(setup):
 def test_dist_train_two_processes(setup):
     root, cfg = setup
     work = str(root / 'dist_train')
-    _run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work,
-          '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1'],
+    _run([
+        'bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work,
+        '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1'
+    ],
          PORT=_free_port())
     assert osp.exists(osp.join(work, 'epoch_1.pth'))
 

@@ -11,7 +11,6 @@ from mmengine.runner import Runner
 from mmcsted.utils import (CheckpointDownloadError, CheckpointHashError,
                            download_checkpoint, find_resumable_checkpoint,
                            load_weights)
-from ..helpers import http_dir  # noqa: F401  (fixture)
 from ..test_models.utils import make_batch, tiny_model_cfg
 
 
@@ -36,12 +35,13 @@ def _runner(work_dir, max_epochs, resume=False, load_from=None):
         model=tiny_model_cfg(),
         work_dir=str(work_dir),
         train_dataloader=dict(
-            dataset=_PackedSamples(), batch_size=2, num_workers=0,
+            dataset=_PackedSamples(),
+            batch_size=2,
+            num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=True)),
         optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-3)),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
-                                           interval=1)),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
         randomness=dict(seed=0),
         resume=resume,
         load_from=load_from,
@@ -98,32 +98,37 @@ def test_download_verifies_the_hash_in_the_name(http_dir, tmp_path):
     root, url = http_dir
     cache = tmp_path / 'cache'
     name, sha = _publish(root, 'model_20261126')
-    path = download_checkpoint(f'{url}/{name}', cache_dir=str(cache),
-                               progress=False)
+    path = download_checkpoint(
+        f'{url}/{name}', cache_dir=str(cache), progress=False)
     assert path.endswith(name)
     # A cached file is reused after its hash is checked again.
-    assert download_checkpoint(f'{url}/{name}', cache_dir=str(cache),
-                               progress=False) == path
+    assert download_checkpoint(
+        f'{url}/{name}', cache_dir=str(cache), progress=False) == path
     bad_name, _ = _publish(root, 'other_20261126', good=False)
     with pytest.raises(CheckpointHashError, match='expected deadbeef'):
-        download_checkpoint(f'{url}/{bad_name}', cache_dir=str(cache),
-                            progress=False)
+        download_checkpoint(
+            f'{url}/{bad_name}', cache_dir=str(cache), progress=False)
     assert not (cache / bad_name).exists()
     assert not list(cache.glob('*.partial'))
 
 
-def test_download_with_a_metafile_hash_and_mmengine_scheme(http_dir, tmp_path,
-                                                           monkeypatch):
+def test_download_with_a_metafile_hash_and_mmengine_scheme(
+        http_dir, tmp_path, monkeypatch):
     root, url = http_dir
     name, sha = _publish(root, 'plain')
     plain = root / 'plain.pth'
     (root / name).rename(plain)
     with pytest.raises(CheckpointHashError):
-        download_checkpoint(f'{url}/plain.pth', cache_dir=str(tmp_path / 'c'),
-                            sha256='0' * 64, progress=False)
-    path = download_checkpoint(f'{url}/plain.pth', cache_dir=str(tmp_path /
-                                                                 'c'),
-                               sha256=sha, progress=False)
+        download_checkpoint(
+            f'{url}/plain.pth',
+            cache_dir=str(tmp_path / 'c'),
+            sha256='0' * 64,
+            progress=False)
+    path = download_checkpoint(
+        f'{url}/plain.pth',
+        cache_dir=str(tmp_path / 'c'),
+        sha256=sha,
+        progress=False)
     assert path.endswith('plain.pth')
     # mmengine's own loader (load_from, init_cfg Pretrained) goes through ours.
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
@@ -140,8 +145,8 @@ def test_a_local_file_named_with_a_hash_is_checked(tmp_path):
     from mmengine.runner.checkpoint import CheckpointLoader
     name, sha = _publish(tmp_path, 'model_20261126')
     good = str(tmp_path / name)
-    torch.testing.assert_close(load_weights(good)['state_dict']['w'],
-                               torch.arange(3.))
+    torch.testing.assert_close(
+        load_weights(good)['state_dict']['w'], torch.arange(3.))
     bad_name, _ = _publish(tmp_path, 'model_20261127', good=False)
     bad = str(tmp_path / bad_name)
     assert not sha.startswith('deadbeef')
@@ -157,8 +162,8 @@ def test_a_local_file_named_with_a_hash_is_checked(tmp_path):
     for plain in ('model-beef.pth', 'model_deadbeef.pth',
                   'model-deadbeefx.pth', 'epoch_12.pth'):
         (tmp_path / plain).write_bytes(open(bad, 'rb').read())
-        assert load_weights(str(tmp_path / plain))['state_dict'][
-            'w'].numel() == 3
+        assert load_weights(str(tmp_path /
+                                plain))['state_dict']['w'].numel() == 3
 
 
 def _closed_port():
@@ -185,8 +190,8 @@ def test_a_failed_download_names_the_url_and_the_offline_place(
     assert not list((tmp_path / 'torch').rglob('*.partial'))
     # an explicit cache dir (mmengine's model_dir) is the place named
     with pytest.raises(CheckpointDownloadError, match=str(tmp_path / 'mine')):
-        download_checkpoint(url, cache_dir=str(tmp_path / 'mine'),
-                            progress=False)
+        download_checkpoint(
+            url, cache_dir=str(tmp_path / 'mine'), progress=False)
 
 
 def test_auto_resume_falls_back_past_a_truncated_checkpoint(tmp_path):

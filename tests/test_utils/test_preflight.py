@@ -19,9 +19,13 @@ TINY = osp.join(REPO, 'configs', 'csted', 'synthetic',
 
 def _run_tool(tool, *args, cwd):
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, osp.join(REPO, 'tools', tool),
-                           *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', tool), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
 
 
 def test_train_without_a2d_fails_first_and_briefly(tmp_path):
@@ -39,8 +43,8 @@ def test_train_without_a2d_fails_first_and_briefly(tmp_path):
 
 def test_test_without_jhmdb_fails_before_the_checkpoint(tmp_path):
     # the checkpoint is not even looked at (no download of a zoo model)
-    proc = _run_tool('test.py', JHMDB, 'no_such_checkpoint.pth',
-                     cwd=str(tmp_path))
+    proc = _run_tool(
+        'test.py', JHMDB, 'no_such_checkpoint.pth', cwd=str(tmp_path))
     assert proc.returncode == 1
     assert ('J-HMDB Sentences not found at data/jhmdb_sentences: see '
             'docs/dataset_prepare.md') in proc.stderr
@@ -55,8 +59,7 @@ def test_synthetic_tree_present_or_absent(tmp_path, monkeypatch):
     assert problems[0].startswith(
         'the synthetic benchmark not found at data/synthetic_a2d: write it '
         'with tools/data/synthetic/generate.py')
-    make_synthetic_a2d(str(tmp_path / 'data' / 'synthetic_a2d'),
-                       num_videos=6)
+    make_synthetic_a2d(str(tmp_path / 'data' / 'synthetic_a2d'), num_videos=6)
     assert data_problems(cfg, ('train', 'val', 'test')) == []
     check_data_before_run(cfg, ('train', ))  # raises nothing
 

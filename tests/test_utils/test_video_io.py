@@ -14,8 +14,8 @@ from tests.helpers import write_frame_folder, write_mp4
 
 def _all(reader):
     with reader:
-        return np.stack([f for _, f in reader.iter_frames(
-            range(reader.num_frames))])
+        return np.stack(
+            [f for _, f in reader.iter_frames(range(reader.num_frames))])
 
 
 def test_video_and_frames_over_http_equal_local_reads(tmp_path, http_dir):
@@ -27,11 +27,12 @@ def test_video_and_frames_over_http_equal_local_reads(tmp_path, http_dir):
     np.testing.assert_array_equal(remote, local)
     write_frame_folder(root / 'frames', local[:3])
     np.testing.assert_array_equal(
-        read_frame(frame_dir=f'{url}/frames', frame_id=2,
-                   filename_tmpl='{:05d}.png'), local[1])
+        read_frame(
+            frame_dir=f'{url}/frames', frame_id=2, filename_tmpl='{:05d}.png'),
+        local[1])
     with pytest.raises(VideoReadError, match='00009.png'):
-        read_frame(frame_dir=f'{url}/frames', frame_id=9,
-                   filename_tmpl='{:05d}.png')
+        read_frame(
+            frame_dir=f'{url}/frames', frame_id=9, filename_tmpl='{:05d}.png')
 
 
 def test_decord_failure_mid_video_falls_back_to_pyav(tmp_path, monkeypatch):
@@ -70,9 +71,9 @@ def test_corrupt_and_missing_files_are_named(tmp_path):
     write_frame_folder(folder, _all(open_video(str(good))), ext='jpg')
     shutil.copy(folder / '00001.jpg', folder / '10.jpg')
     # natural order: 1 < ... < 4 < 10 (00001..00004 are 1..4)
-    assert [p.rsplit('/', 1)[-1] for p in open_video(str(folder)).paths
-            ] == ['00001.jpg', '00002.jpg', '00003.jpg', '00004.jpg',
-                  '10.jpg']
+    assert [p.rsplit('/', 1)[-1] for p in open_video(str(folder)).paths] == [
+        '00001.jpg', '00002.jpg', '00003.jpg', '00004.jpg', '10.jpg'
+    ]
 
 
 def test_float_frames_in_0_1_are_scaled_other_floats_rejected():
@@ -80,8 +81,8 @@ def test_float_frames_in_0_1_are_scaled_other_floats_rejected():
     frames = rng.integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
     scaled = _all(ArrayFrameReader(frames / 255.))
     np.testing.assert_array_equal(scaled, frames)
-    as_list = _all(ArrayFrameReader([f.astype(np.float32) / 255
-                                     for f in frames]))
+    as_list = _all(
+        ArrayFrameReader([f.astype(np.float32) / 255 for f in frames]))
     np.testing.assert_array_equal(as_list, frames)
     with pytest.raises(ValueError, match=r'\[0, 1\].*\[0, 255\]'):
         ArrayFrameReader(frames.astype(np.float64))

@@ -13,15 +13,14 @@ from mmcsted.visualization.attention import (map_to_frame, plot_lgfs,
 @pytest.fixture(scope='module')
 def result(tiny_model):
     g = torch.Generator().manual_seed(0)
-    clip = torch.randint(0,
-                         256, (3, 8, 64, 64),
-                         generator=g,
-                         dtype=torch.uint8)
-    return run_with_recording(tiny_model,
-                              clip,
-                              'The red dog, jumping!',
-                              img_shape=(48, 64),
-                              ori_shape=(96, 128))
+    clip = torch.randint(
+        0, 256, (3, 8, 64, 64), generator=g, dtype=torch.uint8)
+    return run_with_recording(
+        tiny_model,
+        clip,
+        'The red dog, jumping!',
+        img_shape=(48, 64),
+        ori_shape=(96, 128))
 
 
 def test_maps_and_weights_per_word_for_both_encoders(tiny_model, result):
@@ -77,10 +76,8 @@ def test_unknown_words_are_marked(tiny_model):
 def test_map_to_frame_cuts_the_padding():
     maps = np.zeros((2, 4, 4), np.float32)
     maps[:, :2, :] = 1  # the valid (top) half of a padded input
-    out = map_to_frame(maps,
-                       img_shape=(32, 64),
-                       pad_shape=(64, 64),
-                       ori_shape=(20, 40))
+    out = map_to_frame(
+        maps, img_shape=(32, 64), pad_shape=(64, 64), ori_shape=(20, 40))
     assert out.shape == (2, 20, 40)
     # the padding (zeros) is gone: only the border blurs
     assert out[:, :12].min() > 0.99 and out.mean() > 0.9
@@ -91,12 +88,13 @@ def test_panels_have_the_words_as_titles(tmp_path, result):
     entry = result['spatial'][3]
     maps = map_to_frame(entry['attention'], result['img_shape'],
                         result['pad_shape'], frame.shape[:2])
-    fig, titles = plot_word_attention(frame,
-                                      maps,
-                                      result['words']['spatial'],
-                                      entry['word_weights'],
-                                      title='spatial',
-                                      out_file=str(tmp_path / 'a.png'))
+    fig, titles = plot_word_attention(
+        frame,
+        maps,
+        result['words']['spatial'],
+        entry['word_weights'],
+        title='spatial',
+        out_file=str(tmp_path / 'a.png'))
     assert [t.split('\n')[0]
             for t in titles] == ['the', 'red', 'dog', 'jumping']
     axes_titles = [ax.get_title() for ax in fig.axes]

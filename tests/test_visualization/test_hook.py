@@ -17,13 +17,15 @@ from tests.test_models.utils import make_batch, tiny_model_cfg
 def _outputs(n, video_path=None, h=48, w=64):
     out = []
     for i in range(n):
-        ds = ActorSegDataSample(metainfo=dict(query=f'query {i}',
-                                              video_id='vid',
-                                              frame_id=i + 1,
-                                              sample_idx=i,
-                                              target_index=1,
-                                              img_shape=(24, 32),
-                                              ori_shape=(h, w)))
+        ds = ActorSegDataSample(
+            metainfo=dict(
+                query=f'query {i}',
+                video_id='vid',
+                frame_id=i + 1,
+                sample_idx=i,
+                target_index=1,
+                img_shape=(24, 32),
+                ori_shape=(h, w)))
         if video_path and i == 0:
             ds.set_metainfo(dict(video_path=video_path))
         ds.pred_mask = PixelData(data=torch.ones(1, h, w, dtype=torch.uint8))
@@ -36,14 +38,14 @@ def test_hook_draws_every_interval_samples(tmp_path, small_video):
     path, frames = small_video
     ActorSegVisualizer.get_instance('test_hook_vis', min_size=0)
     hook = HOOKS.build(
-        dict(type='ActorSegVisualizationHook',
-             draw=True,
-             interval=2,
-             test_out_dir='vis'))
+        dict(
+            type='ActorSegVisualizationHook',
+            draw=True,
+            interval=2,
+            test_out_dir='vis'))
     assert isinstance(hook, ActorSegVisualizationHook)
-    runner = SimpleNamespace(log_dir=str(tmp_path / 'log'),
-                             iter=0,
-                             model=SimpleNamespace())
+    runner = SimpleNamespace(
+        log_dir=str(tmp_path / 'log'), iter=0, model=SimpleNamespace())
     clips = torch.zeros(3, 3, 2, 32, 32, dtype=torch.uint8)
     clips[:, :, 1, :24, :32] = 200  # the target time slice, unpadded part
     outputs = _outputs(3, video_path=path)
@@ -93,20 +95,23 @@ def test_runner_test_writes_the_pictures(tmp_path):
     runner = Runner(
         model=tiny_model_cfg(),
         work_dir=str(tmp_path),
-        test_dataloader=dict(dataset=_Packed(),
-                             batch_size=2,
-                             num_workers=0,
-                             sampler=dict(type='DefaultSampler',
-                                          shuffle=False)),
+        test_dataloader=dict(
+            dataset=_Packed(),
+            batch_size=2,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False)),
         test_cfg=dict(type='TestLoop'),
         test_evaluator=dict(type='ReferSegMetric'),
-        default_hooks=dict(visualization=dict(type='ActorSegVisualizationHook',
-                                              draw=True,
-                                              interval=3,
-                                              test_out_dir='show')),
-        visualizer=dict(type='ActorSegVisualizer',
-                        name='test_runner_vis',
-                        vis_backends=[dict(type='LocalVisBackend')]),
+        default_hooks=dict(
+            visualization=dict(
+                type='ActorSegVisualizationHook',
+                draw=True,
+                interval=3,
+                test_out_dir='show')),
+        visualizer=dict(
+            type='ActorSegVisualizer',
+            name='test_runner_vis',
+            vis_backends=[dict(type='LocalVisBackend')]),
         default_scope='mmcsted')
     runner.test()
     out = osp.join(runner.log_dir, 'show')

@@ -51,15 +51,15 @@ def test_overlay_query_mask_enlarges_and_writes_the_query_above():
 
 def test_visualizer_writes_a_file_and_to_its_backends(tmp_path):
     vis = VISUALIZERS.build(
-        dict(type='ActorSegVisualizer',
-             name='test_vis_file',
-             vis_backends=[dict(type='LocalVisBackend')],
-             save_dir=str(tmp_path / 'backend'),
-             draw_score=True))
+        dict(
+            type='ActorSegVisualizer',
+            name='test_vis_file',
+            vis_backends=[dict(type='LocalVisBackend')],
+            save_dir=str(tmp_path / 'backend'),
+            draw_score=True))
     assert isinstance(vis, ActorSegVisualizer)
-    image = np.random.default_rng(0).integers(0,
-                                              255, (48, 64, 3),
-                                              dtype=np.uint8)
+    image = np.random.default_rng(0).integers(
+        0, 255, (48, 64, 3), dtype=np.uint8)
     out_file = tmp_path / 'out' / 'sample.png'
     vis.add_datasample('sample', image, _sample(), out_file=str(out_file))
     drawn = cv2.imread(str(out_file))
@@ -97,9 +97,8 @@ def test_visualizer_draws_what_it_has(tmp_path):
 
 
 def test_frame_from_clip_undoes_padding_resize_and_normalisation():
-    frame = np.random.default_rng(1).integers(0,
-                                              255, (24, 32, 3),
-                                              dtype=np.uint8)
+    frame = np.random.default_rng(1).integers(
+        0, 255, (24, 32, 3), dtype=np.uint8)
     clip = torch.zeros(3, 4, 32, 32, dtype=torch.uint8)
     clip[:, 2, :24, :32] = torch.from_numpy(frame).permute(2, 0, 1)
     meta = dict(target_index=2, img_shape=(24, 32), ori_shape=(48, 64))

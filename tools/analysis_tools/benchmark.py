@@ -101,8 +101,15 @@ def to_channels_last(model: torch.nn.Module) -> None:
                 memory_format=torch.channels_last_3d)
 
 
-def benchmark(model, batch_size, shape, device, amp=False,
-              channels_last=False, compile_model=False, warmup=5, iters=20,
+def benchmark(model,
+              batch_size,
+              shape,
+              device,
+              amp=False,
+              channels_last=False,
+              compile_model=False,
+              warmup=5,
+              iters=20,
               query='the man in a red shirt is running on the left'):
     """Times in seconds per batch and peak memory, as a dict."""
     t, h, w = shape
@@ -125,9 +132,11 @@ def benchmark(model, batch_size, shape, device, amp=False,
     autocast = torch.autocast(device.type, dtype=dtype, enabled=amp)
 
     def infer(net, *inputs):
+
         def fn():
             with torch.no_grad(), autocast:
                 net(*inputs)
+
         return fn
 
     def train_step(net, params, *inputs):
@@ -139,6 +148,7 @@ def benchmark(model, batch_size, shape, device, amp=False,
                 outs = net(*inputs)
             sum(o.float().mean() for o in outs).backward()
             optim.step()
+
         return fn
 
     results = {}
@@ -170,8 +180,8 @@ def main():
     parser.add_argument('--checkpoint')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--shape', type=int, nargs=3, metavar=('T', 'H', 'W'))
-    parser.add_argument('--device', default='cuda'
-                        if torch.cuda.is_available() else 'cpu')
+    parser.add_argument(
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--amp', action='store_true', help='bf16 autocast')
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument('--compile', action='store_true')

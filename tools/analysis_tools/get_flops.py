@@ -9,7 +9,6 @@ used, the GRU cost does not depend on its size).
 import argparse
 
 import torch
-
 from mmengine.config import Config, DictAction
 
 from mmcsted.registry import MODELS
@@ -25,8 +24,7 @@ def build_offline(model_cfg: dict):
     for module in model.modules():
         if getattr(module, 'awaits_vocab', False) and hasattr(
                 module, 'set_vocabulary'):
-            module.set_vocabulary(['word'],
-                                  torch.zeros(1, module.embed_dims))
+            module.set_vocabulary(['word'], torch.zeros(1, module.embed_dims))
     return model
 
 
@@ -46,11 +44,17 @@ def offline(node):
 def main():
     parser = argparse.ArgumentParser(description='CSTED parameters and FLOPs')
     parser.add_argument('config')
-    parser.add_argument('--shape', type=int, nargs=3, default=None,
-                        metavar=('T', 'H', 'W'),
-                        help='clip size (default: clip_len x 320 x 320)')
-    parser.add_argument('--table', action='store_true',
-                        help='print the per-module table of mmengine')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=3,
+        default=None,
+        metavar=('T', 'H', 'W'),
+        help='clip size (default: clip_len x 320 x 320)')
+    parser.add_argument(
+        '--table',
+        action='store_true',
+        help='print the per-module table of mmengine')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     register_all_modules()

@@ -67,35 +67,56 @@ def parse_args(argv=None):
         description='Probe what a CSTED encoder knows about the actors '
         '(action by default), stage by stage')
     p.add_argument('config', help='a CSTED config of the synthetic benchmark')
-    p.add_argument('checkpoint', nargs='?', default=None,
-                   help='CSTED checkpoint, or a recognizer/classifier '
-                   'checkpoint (backbone.* keys); none: the config\'s own '
-                   'initialisation')
-    p.add_argument('--split', default='test', choices=('train', 'test'),
-                   help='split the probes are scored on (they are always fit '
-                   'on the train split)')
-    p.add_argument('--max-samples', type=int, default=None,
-                   help='at most this many samples of the scored split '
-                   '(a fixed random subset)')
-    p.add_argument('--max-fit-samples', type=int, default=None,
-                   help='at most this many train samples to fit on '
-                   '(default: --max-samples)')
-    p.add_argument('--encoder', default='temporal',
-                   choices=('temporal', 'spatial'))
+    p.add_argument(
+        'checkpoint',
+        nargs='?',
+        default=None,
+        help='CSTED checkpoint, or a recognizer/classifier '
+        'checkpoint (backbone.* keys); none: the config\'s own '
+        'initialisation')
+    p.add_argument(
+        '--split',
+        default='test',
+        choices=('train', 'test'),
+        help='split the probes are scored on (they are always fit '
+        'on the train split)')
+    p.add_argument(
+        '--max-samples',
+        type=int,
+        default=None,
+        help='at most this many samples of the scored split '
+        '(a fixed random subset)')
+    p.add_argument(
+        '--max-fit-samples',
+        type=int,
+        default=None,
+        help='at most this many train samples to fit on '
+        '(default: --max-samples)')
+    p.add_argument(
+        '--encoder', default='temporal', choices=('temporal', 'spatial'))
     p.add_argument('--label', default='action', choices=LABELS)
-    p.add_argument('--with-cmam', action='store_true',
-                   help='run the encoder with the query\'s CMAMs (the '
-                   'model\'s encode path), not the backbone alone')
-    p.add_argument('--also-random', action='store_true',
-                   help='also probe the random initialisation of the same '
-                   'architecture')
-    p.add_argument('--data-root', default=None,
-                   help='the synthetic benchmark (default: the config\'s)')
+    p.add_argument(
+        '--with-cmam',
+        action='store_true',
+        help='run the encoder with the query\'s CMAMs (the '
+        'model\'s encode path), not the backbone alone')
+    p.add_argument(
+        '--also-random',
+        action='store_true',
+        help='also probe the random initialisation of the same '
+        'architecture')
+    p.add_argument(
+        '--data-root',
+        default=None,
+        help='the synthetic benchmark (default: the config\'s)')
     p.add_argument('--batch-size', type=int, default=16)
     p.add_argument('--num-workers', type=int, default=0)
-    p.add_argument('--weight-decay', type=float, default=1e-3,
-                   help='L2 penalty of the linear probe (on standardised '
-                   'features)')
+    p.add_argument(
+        '--weight-decay',
+        type=float,
+        default=1e-3,
+        help='L2 penalty of the linear probe (on standardised '
+        'features)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default=None, help='write the results as JSON')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -133,12 +154,17 @@ def _checkpoint_state(path: str) -> Dict:
     from mmcsted.utils import checkpoint as _  # noqa: F401 (safe loading)
     ckpt = _load_checkpoint(path, map_location='cpu', logger='current')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-    return {k[7:] if k.startswith('module.') else k: v
-            for k, v in state.items()}
+    return {
+        k[7:] if k.startswith('module.') else k: v
+        for k, v in state.items()
+    }
 
 
-def build_probed_model(cfg: Config, checkpoint: Optional[str], encoder: str,
-                       random_init: bool = False, with_cmam: bool = False,
+def build_probed_model(cfg: Config,
+                       checkpoint: Optional[str],
+                       encoder: str,
+                       random_init: bool = False,
+                       with_cmam: bool = False,
                        seed: int = 0):
     """The CSTED of ``cfg`` with the weights the probe should see (see the
     module doc), in eval mode, and a one-line description of them."""
@@ -174,9 +200,11 @@ def build_probed_model(cfg: Config, checkpoint: Optional[str], encoder: str,
         model.init_weights()
     if kind == 'csted':
         result = model.load_state_dict(state, strict=False)
-        enc_missing = [k for k in result.missing_keys
-                       if k.startswith(enc_key + '.')
-                       and not k.endswith('num_batches_tracked')]
+        enc_missing = [
+            k for k in result.missing_keys
+            if k.startswith(enc_key +
+                            '.') and not k.endswith('num_batches_tracked')
+        ]
         if enc_missing:
             raise RuntimeError(f'{checkpoint} lacks {len(enc_missing)} '
                                f'{enc_key} weights, e.g. {enc_missing[:3]}')
@@ -184,7 +212,8 @@ def build_probed_model(cfg: Config, checkpoint: Optional[str], encoder: str,
     elif kind == 'backbone':
         backbone = getattr(model, enc_key).backbone
         report = load_pretrained_weights(
-            backbone.backbone, dict(checkpoint=checkpoint, prefix='backbone.'),
+            backbone.backbone,
+            dict(checkpoint=checkpoint, prefix='backbone.'),
             name=type(backbone.backbone).__name__,
             unused_prefixes=backbone.dropped_children)
         if report['missing']:
@@ -225,16 +254,15 @@ def stage_features(model, inputs: Dict, data_samples, encoder: str,
     strides = enc.backbone.temporal_strides
     return [
         model.middle_slice(f) if model.temporal_index == 'middle' else
-        model.target_slice(f, target_index, s)
-        for f, s in zip(feats, strides)
+        model.target_slice(f, target_index, s) for f, s in zip(feats, strides)
     ]
 
 
 def masked_pool(feat: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     """Average of (N, C, h, w) features over (N, H, W) masks, the masks
     scaled to h x w by area (fractional cover). Returns (N, C)."""
-    w = F.interpolate(masks[:, None].float(), size=feat.shape[-2:],
-                      mode='area')
+    w = F.interpolate(
+        masks[:, None].float(), size=feat.shape[-2:], mode='area')
     return (feat * w).sum((2, 3)) / w.sum((2, 3)).clamp_min(1e-6)
 
 
@@ -249,8 +277,9 @@ def probe_pipeline(cfg: Config) -> List[dict]:
     names = [t['type'].split('.')[-1] for t in pipeline]
     if 'VideoDecode' not in names:
         raise ValueError('the test pipeline has no VideoDecode')
-    pipeline = [t for t in pipeline
-                if t['type'].split('.')[-1] != 'LoadActorMask']
+    pipeline = [
+        t for t in pipeline if t['type'].split('.')[-1] != 'LoadActorMask'
+    ]
     at = [t['type'].split('.')[-1] for t in pipeline].index('VideoDecode')
     pipeline.insert(at + 1, dict(type='LoadActorMask'))
     return pipeline
@@ -259,8 +288,11 @@ def probe_pipeline(cfg: Config) -> List[dict]:
 def build_split(cfg: Config, split: str, data_root: Optional[str]):
     from mmcsted.registry import DATASETS
     ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset.to_dict())
-    ds_cfg.update(split=split, test_mode=True, pipeline=probe_pipeline(cfg),
-                  progress=False)
+    ds_cfg.update(
+        split=split,
+        test_mode=True,
+        pipeline=probe_pipeline(cfg),
+        progress=False)
     if data_root is not None:
         ds_cfg['data_root'] = data_root
         if ds_cfg.get('query_flags_file') and osp.isabs(
@@ -274,8 +306,12 @@ def actor_labels(meta: Dict, label: str):
     from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES, SIZES
     from mmcsted.datasets.synthetic_pretrain import (APPEARANCE_CLASSES,
                                                      appearance_label)
-    names = dict(action=ACTIONS, shape=SHAPES, colour=tuple(COLOURS),
-                 size=SIZES, appearance=APPEARANCE_CLASSES)[label]
+    names = dict(
+        action=ACTIONS,
+        shape=SHAPES,
+        colour=tuple(COLOURS),
+        size=SIZES,
+        appearance=APPEARANCE_CLASSES)[label]
     out = {}
     for vid, video in meta['videos'].items():
         for a in video['actors']:
@@ -310,8 +346,10 @@ def extract(models: Dict[str, torch.nn.Module], dataset, indices, labels,
     """Pooled stage features of every model on the same decoded samples."""
     from torch.utils.data import DataLoader, Subset
     loader = DataLoader(
-        Subset(dataset, indices), batch_size=args.batch_size,
-        num_workers=args.num_workers, collate_fn=pseudo_collate)
+        Subset(dataset, indices),
+        batch_size=args.batch_size,
+        num_workers=args.num_workers,
+        collate_fn=pseudo_collate)
     feats = {name: [[] for _ in range(5)] for name in models}
     ys, keys = [], []
     preprocessor = next(iter(models.values())).data_preprocessor
@@ -353,12 +391,16 @@ def standardise(x_fit: np.ndarray, x: np.ndarray):
 def nearest_centroid(x_fit, y_fit, x, num_classes: int) -> np.ndarray:
     classes = [c for c in range(num_classes) if (y_fit == c).any()]
     centroids = np.stack([x_fit[y_fit == c].mean(0) for c in classes])
-    d = ((x[:, None, :] - centroids[None]) ** 2).sum(-1)
+    d = ((x[:, None, :] - centroids[None])**2).sum(-1)
     return np.asarray(classes)[d.argmin(1)]
 
 
-def linear_probe(x_fit, y_fit, x, num_classes: int,
-                 weight_decay: float = 1e-3, max_iter: int = 200,
+def linear_probe(x_fit,
+                 y_fit,
+                 x,
+                 num_classes: int,
+                 weight_decay: float = 1e-3,
+                 max_iter: int = 200,
                  seed: int = 0) -> np.ndarray:
     """Multinomial logistic regression, full-batch L-BFGS."""
     g = torch.Generator().manual_seed(seed)
@@ -366,13 +408,18 @@ def linear_probe(x_fit, y_fit, x, num_classes: int,
     yf = torch.from_numpy(y_fit)
     lin = torch.nn.Linear(xf.shape[1], num_classes).double()
     with torch.no_grad():
-        lin.weight.copy_(torch.randn(lin.weight.shape, generator=g,
-                                     dtype=torch.float64) * 0.01)
+        lin.weight.copy_(
+            torch.randn(lin.weight.shape, generator=g, dtype=torch.float64) *
+            0.01)
         lin.bias.zero_()
     present = torch.zeros(num_classes, dtype=torch.bool)
     present[yf.unique()] = True
-    opt = torch.optim.LBFGS(lin.parameters(), lr=1, max_iter=max_iter,
-                            history_size=20, line_search_fn='strong_wolfe')
+    opt = torch.optim.LBFGS(
+        lin.parameters(),
+        lr=1,
+        max_iter=max_iter,
+        history_size=20,
+        line_search_fn='strong_wolfe')
 
     def closure():
         opt.zero_grad()
@@ -389,10 +436,12 @@ def linear_probe(x_fit, y_fit, x, num_classes: int,
 
 
 def scores(pred: np.ndarray, y: np.ndarray, num_classes: int) -> Dict:
-    recalls = [float((pred[y == c] == c).mean()) for c in range(num_classes)
-               if (y == c).any()]
-    return dict(acc=float((pred == y).mean()),
-                balanced_acc=float(np.mean(recalls)))
+    recalls = [
+        float((pred[y == c] == c).mean()) for c in range(num_classes)
+        if (y == c).any()
+    ]
+    return dict(
+        acc=float((pred == y).mean()), balanced_acc=float(np.mean(recalls)))
 
 
 def run_probes(fit: Dict, test: Dict, name: str, num_classes: int,
@@ -400,21 +449,25 @@ def run_probes(fit: Dict, test: Dict, name: str, num_classes: int,
     rows = []
     for s in range(5):
         xf, xt = standardise(fit['feats'][name][s], test['feats'][name][s])
-        nc = scores(nearest_centroid(xf, fit['y'], xt, num_classes),
-                    test['y'], num_classes)
-        lp_pred = linear_probe(xf, fit['y'], xt, num_classes,
-                               args.weight_decay, seed=args.seed)
+        nc = scores(
+            nearest_centroid(xf, fit['y'], xt, num_classes), test['y'],
+            num_classes)
+        lp_pred = linear_probe(
+            xf, fit['y'], xt, num_classes, args.weight_decay, seed=args.seed)
         lp = scores(lp_pred, test['y'], num_classes)
         per_class = {
             int(c): float((lp_pred[test['y'] == c] == c).mean())
             for c in range(num_classes) if (test['y'] == c).any()
         }
         rows.append(
-            dict(stage=s + 1, channels=int(xf.shape[1]),
-                 nearest_centroid=nc['acc'],
-                 nearest_centroid_balanced=nc['balanced_acc'],
-                 linear=lp['acc'], linear_balanced=lp['balanced_acc'],
-                 linear_per_class_recall=per_class))
+            dict(
+                stage=s + 1,
+                channels=int(xf.shape[1]),
+                nearest_centroid=nc['acc'],
+                nearest_centroid_balanced=nc['balanced_acc'],
+                linear=lp['acc'],
+                linear_balanced=lp['balanced_acc'],
+                linear_per_class_recall=per_class))
     return rows
 
 
@@ -424,12 +477,11 @@ def format_table(results: Dict[str, List[Dict]], chance: float) -> str:
     lines = [head, '-' * len(head)]
     for name, rows in results.items():
         for r in rows:
-            lines.append(
-                f'{name:<14}{r["stage"]:>6}{r["channels"]:>6}'
-                f'{100 * r["nearest_centroid"]:>10.1f}'
-                f'{100 * r["nearest_centroid_balanced"]:>8.1f}'
-                f'{100 * r["linear"]:>9.1f}'
-                f'{100 * r["linear_balanced"]:>8.1f}')
+            lines.append(f'{name:<14}{r["stage"]:>6}{r["channels"]:>6}'
+                         f'{100 * r["nearest_centroid"]:>10.1f}'
+                         f'{100 * r["nearest_centroid_balanced"]:>8.1f}'
+                         f'{100 * r["linear"]:>9.1f}'
+                         f'{100 * r["linear_balanced"]:>8.1f}')
     lines.append(f'chance (majority class of the scored split): '
                  f'{100 * chance:.1f}')
     return '\n'.join(lines)
@@ -455,13 +507,20 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     models = {}
     main_name = 'checkpoint' if args.checkpoint else 'config-init'
     models[main_name], what = build_probed_model(
-        cfg, args.checkpoint, args.encoder, with_cmam=args.with_cmam,
+        cfg,
+        args.checkpoint,
+        args.encoder,
+        with_cmam=args.with_cmam,
         seed=args.seed)
     described = {main_name: what}
     if args.also_random:
         models['random'], described['random'] = build_probed_model(
-            cfg, None, args.encoder, random_init=True,
-            with_cmam=args.with_cmam, seed=args.seed)
+            cfg,
+            None,
+            args.encoder,
+            random_init=True,
+            with_cmam=args.with_cmam,
+            seed=args.seed)
     for n, w in described.items():
         print_log(f'{n}: {w}', logger='current')
 
@@ -472,17 +531,19 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     fit = extract(models, fit_ds, fit_idx, labels, args)
     if args.split == 'train':
         test = fit
-        print_log('scoring on the train split: the probes are scored on the '
-                  'samples they were fit on', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            'scoring on the train split: the probes are scored on the '
+            'samples they were fit on',
+            logger='current',
+            level=logging.WARNING)
     else:
         test_ds = build_split(cfg, args.split, args.data_root)
         test = extract(models, test_ds,
                        unique_samples(test_ds, args.max_samples, args.seed),
                        labels, args)
     num_classes = len(names)
-    chance = float(np.bincount(test['y'], minlength=num_classes).max() /
-                   len(test['y']))
+    chance = float(
+        np.bincount(test['y'], minlength=num_classes).max() / len(test['y']))
     results = {n: run_probes(fit, test, n, num_classes, args) for n in models}
     how = "with the query's CMAMs" if args.with_cmam else \
         'backbone alone, no CMAM'
@@ -494,13 +555,21 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
         print(f'  {n}: {w}')
     print(format_table(results, chance))
     summary = dict(
-        config=args.config, checkpoint=args.checkpoint,
-        weights=described, encoder=args.encoder, label=args.label,
-        classes=list(names), with_cmam=args.with_cmam,
-        split=args.split, fit_samples=len(fit['y']),
-        scored_samples=len(test['y']), chance=chance,
+        config=args.config,
+        checkpoint=args.checkpoint,
+        weights=described,
+        encoder=args.encoder,
+        label=args.label,
+        classes=list(names),
+        with_cmam=args.with_cmam,
+        split=args.split,
+        fit_samples=len(fit['y']),
+        scored_samples=len(test['y']),
+        chance=chance,
         class_counts=np.bincount(test['y'], minlength=num_classes).tolist(),
-        weight_decay=args.weight_decay, seed=args.seed, results=results,
+        weight_decay=args.weight_decay,
+        seed=args.seed,
+        results=results,
         seconds=round(time.time() - t0, 1))
     if args.out:
         with open(args.out, 'w') as f:

@@ -30,29 +30,32 @@ def parse_args(argv=None):
     p.add_argument('checkpoint', help='path, URL or model-zoo name')
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument('--video', help='video file or frame folder')
-    src.add_argument('--sample-idx',
-                     type=int,
-                     help='index into the config\'s test dataset')
+    src.add_argument(
+        '--sample-idx', type=int, help='index into the config\'s test dataset')
     p.add_argument('--query', help='the query (with --video)')
-    p.add_argument('--frame',
-                   type=int,
-                   default=0,
-                   help='target frame, 0-based (with --video)')
-    p.add_argument('--stage',
-                   type=int,
-                   default=3,
-                   choices=[1, 2, 3, 4, 5],
-                   help='CMAM stage to draw')
-    p.add_argument('--normalise',
-                   default='word',
-                   choices=['word', 'global'],
-                   help='scale each word map on its own or all together')
+    p.add_argument(
+        '--frame',
+        type=int,
+        default=0,
+        help='target frame, 0-based (with --video)')
+    p.add_argument(
+        '--stage',
+        type=int,
+        default=3,
+        choices=[1, 2, 3, 4, 5],
+        help='CMAM stage to draw')
+    p.add_argument(
+        '--normalise',
+        default='word',
+        choices=['word', 'global'],
+        help='scale each word map on its own or all together')
     p.add_argument('--out-dir', required=True)
     p.add_argument('--device', default='cpu')
-    p.add_argument('--cfg-options',
-                   nargs='+',
-                   action=DictAction,
-                   help='key=value config overrides')
+    p.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='key=value config overrides')
     args = p.parse_args(argv)
     if args.video and not args.query:
         p.error('--video needs --query')
@@ -74,9 +77,10 @@ def _from_dataset(model, index: int):
     frame = None
     if meta.get('video_path') or meta.get('frame_dir'):
         try:
-            frame = read_frame(meta.get('video_path'), meta.get('frame_dir'),
-                               int(meta['frame_id']),
-                               meta.get('filename_tmpl') or '{:05d}.jpg')
+            frame = read_frame(
+                meta.get('video_path'), meta.get('frame_dir'),
+                int(meta['frame_id']),
+                meta.get('filename_tmpl') or '{:05d}.jpg')
         except Exception as e:  # fall back to the network input
             print(f'cannot read the original frame ({e}); using the input')
     if frame is None:

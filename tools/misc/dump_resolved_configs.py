@@ -19,8 +19,9 @@ KEYS = ('model', 'train_dataloader', 'val_dataloader', 'test_dataloader',
 
 
 def resolve(path: str) -> dict:
-    import mmcsted  # noqa: F401  (its import-time fixes for mmengine)
     from mmengine.config import Config
+
+    import mmcsted  # noqa: F401  (its import-time fixes for mmengine)
     cfg = Config.fromfile(path)
     return {k: cfg.to_dict().get(k) for k in KEYS}
 
@@ -31,8 +32,8 @@ def diff(a, b, where=''):
     if isinstance(a, dict) and isinstance(b, dict):
         out = []
         for k in sorted(set(a) | set(b)):
-            out += diff(a.get(k, '<absent>'), b.get(k, '<absent>'),
-                        f'{where}.{k}')
+            out += diff(
+                a.get(k, '<absent>'), b.get(k, '<absent>'), f'{where}.{k}')
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         out = []
@@ -44,8 +45,10 @@ def diff(a, b, where=''):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--compare', action='store_true',
-                        help='compare two dumps instead of writing one')
+    parser.add_argument(
+        '--compare',
+        action='store_true',
+        help='compare two dumps instead of writing one')
     parser.add_argument('out')
     parser.add_argument('configs', nargs='+')
     args = parser.parse_args()

@@ -36,10 +36,13 @@ def main():
     parser.add_argument('checkpoint')
     parser.add_argument('--data-root', default='data/synthetic_a2d')
     parser.add_argument('--nth', type=int, default=0)
-    parser.add_argument('--frames', type=int, nargs='+',
-                        default=[3, 9, 15, 21])
-    parser.add_argument('--min-size', type=int, default=240,
-                        help='frames are enlarged to this long side')
+    parser.add_argument(
+        '--frames', type=int, nargs='+', default=[3, 9, 15, 21])
+    parser.add_argument(
+        '--min-size',
+        type=int,
+        default=240,
+        help='frames are enlarged to this long side')
     parser.add_argument('--out', default='docs/images/demo_twin.png')
     args = parser.parse_args()
 
@@ -47,8 +50,8 @@ def main():
     video = osp.join(args.data_root, 'Release', 'clips320H',
                      query['video_id'] + '.mp4')
     model = init_model(args.config, args.checkpoint, device='cpu')
-    result = inference_video(model, video, query['query'],
-                             frames=args.frames, progress=False)
+    result = inference_video(
+        model, video, query['query'], frames=args.frames, progress=False)
     reader = open_video(video)
     panels = [
         overlay_query_mask(reader.read(i), mask, min_size=args.min_size)

@@ -103,16 +103,32 @@ NOT_IN_GLOVE = ('shirt', 'hat', 'zoë')
 
 # The tiny A2D test set of part 2: (vid, width, frames, {frame: [instances]}).
 VIDEOS = [
-    ('vidA0000001', 426, 30, {5: [0], 20: [0, 1]}),
-    ('vidB0000002', 568, 26, {9: [0, 2], 12: [2]}),
-    ('vidC0000003', 500, 24, {10: [1, 3]}),
+    ('vidA0000001', 426, 30, {
+        5: [0],
+        20: [0, 1]
+    }),
+    ('vidB0000002', 568, 26, {
+        9: [0, 2],
+        12: [2]
+    }),
+    ('vidC0000003', 500, 24, {
+        10: [1, 3]
+    }),
 ]
 # instance -> query, per video
 VIDEO_QUERIES = {
-    'vidA0000001': {0: "man's shirt, red.", 1: 'a dog'},
-    'vidB0000002': {0: '  the  cat  ', 2: QUERIES[2]},
-    'vidC0000003': {1: 'The café owner, Zoë, is jumping!',
-                    3: 'a white and brown cat is jumping backward'},
+    'vidA0000001': {
+        0: "man's shirt, red.",
+        1: 'a dog'
+    },
+    'vidB0000002': {
+        0: '  the  cat  ',
+        2: QUERIES[2]
+    },
+    'vidC0000003': {
+        1: 'The café owner, Zoë, is jumping!',
+        3: 'a white and brown cat is jumping backward'
+    },
 }
 LABEL = 11  # adult-climbing, any valid A2D label
 
@@ -154,6 +170,7 @@ class _MiniFrame:
     iteration over the columns (= the file's rows) and ``[col].values``."""
 
     class _Col:
+
         def __init__(self, values):
             self.values = values
 
@@ -180,8 +197,9 @@ def _mini_read_csv(path, header=None, **kwargs):
     with open(path, newline='', encoding='utf-8') as f:
         rows = [r for r in csv.reader(f) if r]
     ncol = len(rows[0])
-    numeric = [all(r[c].lstrip('-').isdigit() for r in rows)
-               for c in range(ncol)]
+    numeric = [
+        all(r[c].lstrip('-').isdigit() for r in rows) for c in range(ncol)
+    ]
     out = []
     for r in rows:
         arr = np.empty(ncol, dtype=object)
@@ -207,6 +225,7 @@ def import_release(cstm_repo: str, glove_file: str) -> Dict[str, object]:
             'models/cstm_model.py)')
     _GloVeStandIn.PATH = glove_file
     import torchvision  # noqa: F401  (before any stand-in module exists)
+
     # torchtext stand-in (their word_utils imports torchtext.vocab.GloVe)
     if 'torchtext' not in sys.modules or not hasattr(
             sys.modules.get('torchtext.vocab'), '_cstm_stand_in'):
@@ -297,10 +316,11 @@ def cuda_is_cpu():
 def release_opt(mods, project_root: str, size: int, batch_size: int):
     """Their options as the README's test command gives them."""
     return mods['opts'].parser.parse_args([
-        '--data_margin', '2', '--batch_size', str(batch_size), '--gpu_id',
-        '0', '--resize', str(size), '--skip', 'single', '--dim_semantic',
-        '512', '--dataset', 'A2D', '--model_root', 'cstm_checkpoints',
-        '--checkpoint', 'checkpoint.pth.tar', '--project_root', project_root
+        '--data_margin', '2', '--batch_size',
+        str(batch_size), '--gpu_id', '0', '--resize',
+        str(size), '--skip', 'single', '--dim_semantic', '512', '--dataset',
+        'A2D', '--model_root', 'cstm_checkpoints', '--checkpoint',
+        'checkpoint.pth.tar', '--project_root', project_root
     ])
 
 
@@ -315,12 +335,16 @@ def build_release_model(mods, opt):
     if not osp.isfile(path):
         i3d = mods['i3d'].I3D(400, modality='rgb', skip_connect='single')
         g = torch.Generator().manual_seed(123)
-        torch.save({k: torch.rand(v.shape, generator=g) + 0.5
-                    if v.is_floating_point() else v
-                    for k, v in i3d.state_dict().items()}, path)
+        torch.save(
+            {
+                k:
+                torch.rand(v.shape, generator=g) +
+                0.5 if v.is_floating_point() else v
+                for k, v in i3d.state_dict().items()
+            }, path)
     original = cm.resnet50
-    cm.resnet50 = lambda pretrained=False, **kw: original(pretrained=False,
-                                                          **kw)
+    cm.resnet50 = lambda pretrained=False, **kw: original(
+        pretrained=False, **kw)
     try:
         with _quiet():
             model = cm.CSTMModel(opt)
@@ -354,18 +378,18 @@ def randomize_(model: nn.Module, seed: int = 0) -> int:
             m.running_mean.copy_(rnd(n, 0.2))
             m.running_var.copy_(0.5 + 1.5 * torch.rand(n, generator=g))
             m.num_batches_tracked.fill_(
-                int(torch.randint(1, 10 ** 6, (1, ), generator=g)))
+                int(torch.randint(1, 10**6, (1, ), generator=g)))
         elif isinstance(m, nn.LayerNorm):
             m.weight.copy_(1. + rnd(m.weight.shape, 0.2))
             m.bias.copy_(rnd(m.bias.shape, 0.1))
         elif isinstance(m, nn.GRU):
-            k = m.hidden_size ** -0.5
+            k = m.hidden_size**-0.5
             for p in m.parameters():
                 p.copy_((torch.rand(p.shape, generator=g) * 2 - 1) * k)
         elif isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)):
             fan_in = m.weight[0].numel()
             is_gate = name.endswith('gamma.0')
-            std = 3. * fan_in ** -0.5 if is_gate else (2. / fan_in) ** 0.5
+            std = 3. * fan_in**-0.5 if is_gate else (2. / fan_in)**0.5
             m.weight.copy_(rnd(m.weight.shape, std))
             if m.bias is not None:
                 m.bias.copy_(rnd(m.bias.shape, 0.5 if is_gate else 0.1))
@@ -380,7 +404,9 @@ def randomize_(model: nn.Module, seed: int = 0) -> int:
 
 
 @torch.no_grad()
-def calibrate_final_bias_(model, mods, size: int,
+def calibrate_final_bias_(model,
+                          mods,
+                          size: int,
                           quantile: float = 0.85) -> float:
     """Shift the bias of the last mask head (the prediction) so that about
     15 % of a probe clip's pixels have positive logits: a random model
@@ -405,24 +431,27 @@ def release_tokens(word_utils, text: str) -> List[str]:
     return words
 
 
-def write_glove_and_vocab(work: str, word_utils, queries: Sequence[str],
+def write_glove_and_vocab(work: str,
+                          word_utils,
+                          queries: Sequence[str],
                           seed: int = 1) -> Tuple[str, str, List[str]]:
     """A tiny GloVe text file with 300-d vectors for the tokens of
     ``queries`` (but :data:`NOT_IN_GLOVE` and tokens with whitespace, which a
     GloVe line cannot hold), and the vocabulary file (one token a line) for
     the converter. Returns (glove path, vocab path, tokens)."""
-    tokens = list(dict.fromkeys(
-        t for q in queries for t in release_tokens(word_utils, q)))
+    tokens = list(
+        dict.fromkeys(
+            t for q in queries for t in release_tokens(word_utils, q)))
     g = torch.Generator().manual_seed(seed)
     glove = osp.join(work, 'glove.tiny.300d.txt')
     with open(glove, 'w', encoding='utf-8') as f:
         for t in tokens:
-            if t in NOT_IN_GLOVE or not t.strip() or any(
-                    c.isspace() for c in t):
+            if t in NOT_IN_GLOVE or not t.strip() or any(c.isspace()
+                                                         for c in t):
                 continue
             vec = torch.randn(300, generator=g) * 0.4
-            f.write(t + ' ' + ' '.join(f'{v:.6f}' for v in vec.tolist()) +
-                    '\n')
+            f.write(t + ' ' + ' '.join(f'{v:.6f}'
+                                       for v in vec.tolist()) + '\n')
     vocab = osp.join(work, 'vocab.txt')
     with open(vocab, 'w', encoding='utf-8') as f:
         for t in tokens:
@@ -431,8 +460,7 @@ def write_glove_and_vocab(work: str, word_utils, queries: Sequence[str],
 
 
 def _load_converter():
-    spec = importlib.util.spec_from_file_location('_cstm_converter',
-                                                  CONVERTER)
+    spec = importlib.util.spec_from_file_location('_cstm_converter', CONVERTER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -447,9 +475,11 @@ def save_and_convert(model: nn.Module, work: str, glove: str,
     plain = osp.join(work, 'checkpoint.pth.tar')
     prefixed = osp.join(work, 'checkpoint_dataparallel.pth.tar')
     torch.save(dict(state_dict=state, epoch=7), plain)
-    torch.save(dict(state_dict={'module.' + k: v
-                                for k, v in state.items()}, epoch=7),
-               prefixed)
+    torch.save(
+        dict(state_dict={
+            'module.' + k: v
+            for k, v in state.items()
+        }, epoch=7), prefixed)
     converter = _load_converter()
     out = {}
     for tag, src in (('plain', plain), ('module', prefixed)):
@@ -464,10 +494,12 @@ def save_and_convert(model: nn.Module, work: str, glove: str,
     b = torch.load(out['module'], map_location='cpu', weights_only=True)
     same = a['state_dict'].keys() == b['state_dict'].keys() and all(
         torch.equal(v, b['state_dict'][k]) for k, v in a['state_dict'].items())
-    out.update(release_checkpoint=plain, release_checkpoint_module=prefixed,
-               prefixed_converts_equal=bool(same),
-               release_tensors=len(state),
-               converted_tensors=len(a['state_dict']))
+    out.update(
+        release_checkpoint=plain,
+        release_checkpoint_module=prefixed,
+        prefixed_converts_equal=bool(same),
+        release_tensors=len(state),
+        converted_tensors=len(a['state_dict']))
     return out
 
 
@@ -493,8 +525,8 @@ def _diff(a: torch.Tensor, b: torch.Tensor) -> Dict[str, float]:
         raise ValueError(f'shape {tuple(a.shape)} vs {tuple(b.shape)}')
     scale = float(a.abs().max())
     mad = float((a - b).abs().max())
-    return dict(max_abs=mad, scale=scale,
-                rel=mad / scale if scale > 0 else mad)
+    return dict(
+        max_abs=mad, scale=scale, rel=mad / scale if scale > 0 else mad)
 
 
 class _Recorder:
@@ -505,12 +537,15 @@ class _Recorder:
         self.handles = []
 
     def out(self, module, name, fn=lambda o: o):
-        self.handles.append(module.register_forward_hook(
-            lambda m, i, o: self.data.__setitem__(name, fn(o).detach())))
+        self.handles.append(
+            module.register_forward_hook(
+                lambda m, i, o: self.data.__setitem__(name,
+                                                      fn(o).detach())))
 
     def inp(self, module, name, index=0):
-        self.handles.append(module.register_forward_hook(
-            lambda m, i, o: self.data.__setitem__(name, i[index].detach())))
+        self.handles.append(
+            module.register_forward_hook(lambda m, i, o: self.data.__setitem__(
+                name, i[index].detach())))
 
     def remove(self):
         for h in self.handles:
@@ -562,7 +597,7 @@ def release_inputs(mods, clips_u8: torch.Tensor, queries: Sequence[str],
     n = clips_u8.shape[0]
     spatials = []
     for i in range(5):
-        feat = size // 32 * (2 ** i)
+        feat = size // 32 * (2**i)
         sp = torch.from_numpy(mods['tool'].get_video_spatial_feature(
             feat, feat)).unsqueeze(0).repeat(n, 1, 1, 1)
         spatials.append(sp.to(dtype))
@@ -613,8 +648,8 @@ def compare_model(theirs, ours, mods, size: int, dtype, clips_u8,
         a, b = rt.data, ro.data
         pairs = {
             'input.clip': (video, data['inputs']['clip']),
-            'input.frame (clip index 4)': (video[:, :, 4],
-                                           data['inputs']['frame']),
+            'input.frame (clip index 4)': (video[:, :,
+                                                 4], data['inputs']['frame']),
             'text (GRU+LN+tanh)': (a['text'], b['text']),
         }
         for br in 'st':
@@ -635,8 +670,8 @@ def compare_model(theirs, ours, mods, size: int, dtype, clips_u8,
         for i in range(6):
             # theirs predictions[i]: stride 32 / 2**i, (B, H, W);
             # ours: finest first, (B, 1, H, W)
-            pairs[f'response.stride{32 >> i}'] = (preds[i],
-                                                  logits[5 - i][:, 0])
+            pairs[f'response.stride{32 >> i}'] = (preds[i], logits[5 - i][:,
+                                                                          0])
         # a CMAM that is the identity would make the check weak: the gates
         # (sigmoid - 0.5) must be well away from 0
         for br in 'st':
@@ -659,8 +694,10 @@ def compare_model(theirs, ours, mods, size: int, dtype, clips_u8,
 def make_clips(n: int, size: int, seed: int = 0) -> torch.Tensor:
     """n uint8 clips (3, 8, size, size): smooth moving blobs + noise."""
     g = torch.Generator().manual_seed(seed)
-    yy, xx = torch.meshgrid(torch.linspace(-1, 1, size),
-                            torch.linspace(-1, 1, size), indexing='ij')
+    yy, xx = torch.meshgrid(
+        torch.linspace(-1, 1, size),
+        torch.linspace(-1, 1, size),
+        indexing='ij')
     clips = torch.empty(n, 3, 8, size, size, dtype=torch.uint8)
     for i in range(n):
         base = torch.rand(3, 1, 1, generator=g)
@@ -668,7 +705,7 @@ def make_clips(n: int, size: int, seed: int = 0) -> torch.Tensor:
         vel = (torch.rand(2, generator=g) - 0.5) * 0.2
         for t in range(8):
             cx, cy = (c0 + vel * t).tolist()
-            blob = torch.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / 0.08)
+            blob = torch.exp(-((xx - cx)**2 + (yy - cy)**2) / 0.08)
             img = base * (0.5 + 0.5 * xx) + blob * torch.rand(
                 3, 1, 1, generator=g) + 0.1 * torch.rand(
                     3, size, size, generator=g)
@@ -684,12 +721,13 @@ def _frame_image(vid_index: int, t: int, h: int, w: int) -> np.ndarray:
     import cv2
     rng = np.random.default_rng(1000 * vid_index + t)
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    img = np.stack([x / w * 200, y / h * 180,
-                    np.full_like(x, 60 + 40 * vid_index)], -1)
+    img = np.stack(
+        [x / w * 200, y / h * 180,
+         np.full_like(x, 60 + 40 * vid_index)], -1)
     for k in range(3):
         cx = (0.2 + 0.3 * k) * w + 4 * t * (k - 1)
         cy = (0.3 + 0.2 * k) * h + 2 * t
-        mask = ((x - cx) / (0.12 * w)) ** 2 + ((y - cy) / (0.2 * h)) ** 2 < 1
+        mask = ((x - cx) / (0.12 * w))**2 + ((y - cy) / (0.2 * h))**2 < 1
         img[mask] = (60 * k + 40, 255 - 70 * k, 30 + 50 * vid_index)
     img += rng.normal(0, 8, img.shape)
     img = np.clip(img, 0, 255).astype(np.uint8)
@@ -707,11 +745,11 @@ def write_h5(path: str, ids: Sequence[int], masks: Sequence[np.ndarray]):
         boxes = []
         for m in masks:
             ys, xs = np.nonzero(m)
-            boxes.append([xs.min(), ys.min(), xs.max(), ys.max()] if len(xs)
-                         else [0, 0, 0, 0])
+            boxes.append([xs.min(), ys.min(
+            ), xs.max(), ys.max()] if len(xs) else [0, 0, 0, 0])
         f.create_dataset('reBBox', data=np.asarray(boxes, np.float64).T)
-        f.create_dataset('id', data=np.asarray([[LABEL] * len(ids)],
-                                               np.float64))
+        f.create_dataset(
+            'id', data=np.asarray([[LABEL] * len(ids)], np.float64))
 
 
 def samples() -> List[Tuple[str, int, int, str, int]]:
@@ -730,25 +768,30 @@ def write_tree(root: str, project_root: str, height: int = 320) -> None:
     import cv2
     rel = osp.join(root, 'Release')
     text = osp.join(root, 'text_annotations')
-    os.makedirs(osp.join(text, 'a2d_annotation_with_instances'),
-                exist_ok=True)
+    os.makedirs(osp.join(text, 'a2d_annotation_with_instances'), exist_ok=True)
     os.makedirs(rel, exist_ok=True)
     with open(osp.join(rel, 'videoset.csv'), 'w', newline='') as f:
         w = csv.writer(f)
         for vid, width, n, frames in VIDEOS:
             # the ORIGINAL video size (not the 320 x W frames): unused for
             # scoring, which must use the frame / mask size
-            w.writerow([vid, LABEL, '0', '1.5', 2 * height, 2 * width, n,
-                        len(frames), 1])
+            w.writerow([
+                vid, LABEL, '0', '1.5', 2 * height, 2 * width, n,
+                len(frames), 1
+            ])
     for k, (vid, width, n, _) in enumerate(VIDEOS):
         fdir = osp.join(rel, 'frames_cv2', vid)
         os.makedirs(fdir, exist_ok=True)
         for t in range(1, n + 1):
             # OpenCV's default JPEG settings, as their frames_cv2
-            cv2.imwrite(osp.join(fdir, f'{t:05d}.jpg'),
-                        _frame_image(k, t, height, width))
-    with open(osp.join(text, 'a2d_annotation.txt'), 'w', newline='',
-              encoding='utf-8') as f:
+            cv2.imwrite(
+                osp.join(fdir, f'{t:05d}.jpg'),
+                _frame_image(k, t, height, width))
+    with open(
+            osp.join(text, 'a2d_annotation.txt'),
+            'w',
+            newline='',
+            encoding='utf-8') as f:
         w = csv.writer(f)
         w.writerow(['video_id', 'instance_id', 'query'])
         for vid, _, _, _ in VIDEOS:
@@ -759,8 +802,8 @@ def write_tree(root: str, project_root: str, height: int = 320) -> None:
     # their list: vid/frame, H, W, instance, query, label (no header)
     lst = osp.join(project_root, 'datasets', 'A2D', 'preprocessed')
     os.makedirs(lst, exist_ok=True)
-    with open(osp.join(lst, 'test.txt'), 'w', newline='',
-              encoding='utf-8') as f:
+    with open(
+            osp.join(lst, 'test.txt'), 'w', newline='', encoding='utf-8') as f:
         w = csv.writer(f, lineterminator='\n')
         for vid, frame, inst, q, width in samples():
             w.writerow([f'{vid}/{frame:05d}', height, width, inst, q, LABEL])
@@ -819,9 +862,11 @@ def write_masks_from_predictions(mods, theirs, opt, root: str) -> None:
     ds.frame_root = osp.join(root, 'Release', 'frames_cv2')
     mask_root = osp.join(root, 'text_annotations',
                          'a2d_annotation_with_instances')
-    spatials = [torch.from_numpy(mods['tool'].get_video_spatial_feature(
-        opt.resize // 32 * 2 ** i, opt.resize // 32 * 2 ** i))[None]
-        for i in range(5)]
+    spatials = [
+        torch.from_numpy(mods['tool'].get_video_spatial_feature(
+            opt.resize // 32 * 2**i, opt.resize // 32 * 2**i))[None]
+        for i in range(5)
+    ]
     gts: Dict[Tuple[str, int], Dict[int, np.ndarray]] = {}
     with torch.no_grad():
         for k, rec in enumerate(ds.pair_list):
@@ -837,8 +882,8 @@ def write_masks_from_predictions(mods, theirs, opt, root: str) -> None:
         vdir = osp.join(mask_root, vid)
         os.makedirs(vdir, exist_ok=True)
         ids = sorted(inst)
-        write_h5(osp.join(vdir, f'{frame:05d}.h5'), ids,
-                 [inst[i] for i in ids])
+        write_h5(
+            osp.join(vdir, f'{frame:05d}.h5'), ids, [inst[i] for i in ids])
 
 
 def run_release_test(mods, opt, root: str, checkpoint: str,
@@ -858,16 +903,21 @@ def run_release_test(mods, opt, root: str, checkpoint: str,
     model = build_release_model(mods, opt)
     spatials = []
     for i in range(5):
-        feat = opt.resize // 32 * (2 ** i)
-        spatials.append(torch.from_numpy(tool.get_video_spatial_feature(
-            feat, feat)).unsqueeze(0).repeat(opt.batch_size, 1, 1, 1))
+        feat = opt.resize // 32 * (2**i)
+        spatials.append(
+            torch.from_numpy(tool.get_video_spatial_feature(
+                feat, feat)).unsqueeze(0).repeat(opt.batch_size, 1, 1, 1))
     ds = mods['dataset'].VideoTextDataset(opt, 'test')
     ds.frame_root = osp.join(root, 'Release', 'frames_cv2')
     ds.mask_root = osp.join(root, 'text_annotations',
                             'a2d_annotation_with_instances')
     loader = torch.utils.data.DataLoader(
-        ds, batch_size=batch_size, shuffle=False, pin_memory=False,
-        num_workers=0, drop_last=True)
+        ds,
+        batch_size=batch_size,
+        shuffle=False,
+        pin_memory=False,
+        num_workers=0,
+        drop_last=True)
     per_sample, result = [], {}
     orig_iou = tool.calculate_IoU
     orig_report = test_mod.report_evaluation_result
@@ -894,10 +944,14 @@ def run_release_test(mods, opt, root: str, checkpoint: str,
     metrics = {n: float(v) * 100 for n, v in zip(names, result['values'])}
     keys = [(r.video_id, r.frame_id, r.instance_id, r.txt)
             for r in ds.pair_list][:len(per_sample)]
-    return dict(metrics=metrics, samples=[
-        dict(key=list(k), I=float(i), U=float(u), IoU=float(iou))
-        for k, (iou, i, u) in zip(keys, per_sample)
-    ], scored=len(per_sample), listed=len(ds))
+    return dict(
+        metrics=metrics,
+        samples=[
+            dict(key=list(k), I=float(i), U=float(u), IoU=float(iou))
+            for k, (iou, i, u) in zip(keys, per_sample)
+        ],
+        scored=len(per_sample),
+        listed=len(ds))
 
 
 def run_mmcsted_test(root: str, checkpoint: str, work: str, size: int,
@@ -906,9 +960,17 @@ def run_mmcsted_test(root: str, checkpoint: str, work: str, size: int,
     out = osp.join(work, 'mmcsted_samples.json')
     metrics_out = osp.join(work, 'mmcsted_metrics.json')
     cmd = [
-        sys.executable, osp.join(REPO, 'tools', 'test.py'), CONFIG,
-        checkpoint, '--work-dir', osp.join(work, 'mmcsted_work'), '--out',
-        out, '--metrics-out', metrics_out, '--cfg-options',
+        sys.executable,
+        osp.join(REPO, 'tools', 'test.py'),
+        CONFIG,
+        checkpoint,
+        '--work-dir',
+        osp.join(work, 'mmcsted_work'),
+        '--out',
+        out,
+        '--metrics-out',
+        metrics_out,
+        '--cfg-options',
         f'test_dataloader.dataset.data_root={root}',
         'test_dataloader.dataset.frame_root=Release/frames_cv2',
         'test_dataloader.num_workers=0',
@@ -916,11 +978,12 @@ def run_mmcsted_test(root: str, checkpoint: str, work: str, size: int,
         f'test_dataloader.batch_size={batch_size}',
         f'test_dataloader.dataset.pipeline.3.size={size}',
     ]
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
-               PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH',
-                                                             ''))
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
-                          text=True)
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS=str(threads),
+        PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    proc = subprocess.run(
+        cmd, cwd=REPO, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError('tools/test.py failed:\n' + proc.stdout[-3000:] +
                            proc.stderr[-5000:])
@@ -938,37 +1001,60 @@ def run_mmcsted_test(root: str, checkpoint: str, work: str, size: int,
         if name not in raw:
             raise KeyError(f'metric {name} not in {sorted(raw)}')
         metrics[name] = float(raw[name])
-    return dict(metrics=metrics, raw=raw, samples=[
-        dict(key=[r['video_id'], int(r['frame_id']), int(r['instance_id']),
-                  r['query']], I=float(r['I']), U=float(r['U']),
-             IoU=float(r['IoU'])) for r in rows
-    ], scored=len(rows))
+    return dict(
+        metrics=metrics,
+        raw=raw,
+        samples=[
+            dict(
+                key=[
+                    r['video_id'],
+                    int(r['frame_id']),
+                    int(r['instance_id']), r['query']
+                ],
+                I=float(r['I']),
+                U=float(r['U']),
+                IoU=float(r['IoU'])) for r in rows
+        ],
+        scored=len(rows))
 
 
 # --------------------------------------------------------------------------
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--cstm-repo', required=True,
-                        help='a checkout of RyanHTR/CSTM (their code is '
-                        'imported from it at run time)')
-    parser.add_argument('--work-dir', help='where files go (default: a '
-                        'temporary folder, removed at the end)')
-    parser.add_argument('--size', type=int, default=320,
-                        help='input size (the release: 320; a multiple of '
-                        '32; smaller is faster)')
-    parser.add_argument('--batch', type=int, default=2,
-                        help='clips per forward in part 1')
-    parser.add_argument('--release-batch-size', type=int, default=4,
-                        help="their test loader's batch size (drop_last=True; "
-                        'the tiny set has 8 samples)')
-    parser.add_argument('--dtypes', default='float64,float32',
-                        help='part 1 precisions')
-    parser.add_argument('--atol64', type=float, default=1e-9,
-                        help='float64 bound on max|diff| / max|theirs|')
-    parser.add_argument('--skip-model', action='store_true',
-                        help='skip part 1')
-    parser.add_argument('--skip-protocol', action='store_true',
-                        help='skip part 2')
+    parser.add_argument(
+        '--cstm-repo',
+        required=True,
+        help='a checkout of RyanHTR/CSTM (their code is '
+        'imported from it at run time)')
+    parser.add_argument(
+        '--work-dir',
+        help='where files go (default: a '
+        'temporary folder, removed at the end)')
+    parser.add_argument(
+        '--size',
+        type=int,
+        default=320,
+        help='input size (the release: 320; a multiple of '
+        '32; smaller is faster)')
+    parser.add_argument(
+        '--batch', type=int, default=2, help='clips per forward in part 1')
+    parser.add_argument(
+        '--release-batch-size',
+        type=int,
+        default=4,
+        help="their test loader's batch size (drop_last=True; "
+        'the tiny set has 8 samples)')
+    parser.add_argument(
+        '--dtypes', default='float64,float32', help='part 1 precisions')
+    parser.add_argument(
+        '--atol64',
+        type=float,
+        default=1e-9,
+        help='float64 bound on max|diff| / max|theirs|')
+    parser.add_argument(
+        '--skip-model', action='store_true', help='skip part 1')
+    parser.add_argument(
+        '--skip-protocol', action='store_true', help='skip part 2')
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--json', help='write the report to this file')
@@ -999,16 +1085,21 @@ def run(args, work: str) -> Dict:
     os.makedirs(project_root, exist_ok=True)
     # the GloVe file needs their tokeniser: import their word_utils first
     # with a placeholder file, then write the real one
-    all_queries = list(dict.fromkeys(
-        QUERIES + [q for v in VIDEO_QUERIES.values() for q in v.values()]))
+    all_queries = list(
+        dict.fromkeys(QUERIES +
+                      [q for v in VIDEO_QUERIES.values() for q in v.values()]))
     placeholder = osp.join(work, 'glove.placeholder.txt')
     open(placeholder, 'w').close()
     mods = import_release(args.cstm_repo, placeholder)
     glove, vocab, tokens = write_glove_and_vocab(work, mods['word_utils'],
                                                  all_queries)
     _GloVeStandIn.PATH = glove
-    report = dict(cstm_repo=osp.abspath(args.cstm_repo), size=args.size,
-                  real_pandas=mods['real_pandas'], tokens=tokens, ok=True)
+    report = dict(
+        cstm_repo=osp.abspath(args.cstm_repo),
+        size=args.size,
+        real_pandas=mods['real_pandas'],
+        tokens=tokens,
+        ok=True)
     print(f"their code: {args.cstm_repo} (pandas: "
           f"{'real' if mods['real_pandas'] else 'csv stand-in'}; torchtext "
           'GloVe: stand-in on a tiny GloVe file)')
@@ -1019,8 +1110,12 @@ def run(args, work: str) -> Dict:
     theirs.eval()
     calibrate_final_bias_(theirs, mods, args.size)
     conv = save_and_convert(theirs, work, glove, vocab)
-    report['checkpoint'] = dict(randomised_tensors=n, **{
-        k: v for k, v in conv.items() if not isinstance(v, str)})
+    report['checkpoint'] = dict(
+        randomised_tensors=n,
+        **{
+            k: v
+            for k, v in conv.items() if not isinstance(v, str)
+        })
     print(f'their model: {n} tensors randomised; checkpoint converted '
           f"(plain and 'module.'-prefixed give equal results: "
           f"{conv['prefixed_converts_equal']})")
@@ -1046,11 +1141,14 @@ def run(args, work: str) -> Dict:
                 print(f'  {k:32s} {v["max_abs"]:.3e}  scale {v["scale"]:.3e}'
                       f'  rel {v["rel"]:.3e}')
             gates = {k: v['value'] for k, v in res.items() if 'value' in v}
-            print('  CMAM gates |sigmoid - 0.5| (mean): ' + ', '.join(
-                f'{k.split()[-1]} {v:.3f}' for k, v in gates.items()))
+            print('  CMAM gates |sigmoid - 0.5| (mean): ' +
+                  ', '.join(f'{k.split()[-1]} {v:.3f}'
+                            for k, v in gates.items()))
             if dtype == torch.float64:
-                bad = [k for k, v in res.items()
-                       if 'rel' in v and v['rel'] > args.atol64]
+                bad = [
+                    k for k, v in res.items()
+                    if 'rel' in v and v['rel'] > args.atol64
+                ]
                 if bad:
                     print(f'  DIFFER beyond {args.atol64}: {bad}')
                     report['ok'] = False

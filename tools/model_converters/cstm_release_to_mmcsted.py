@@ -86,8 +86,9 @@ def release_key_to_mmcsted(key: str) -> Optional[str]:
     return None if head is None else 'decode_head.' + head
 
 
-def convert_state_dict(state: Dict[str, torch.Tensor]
-                       ) -> Tuple[Dict[str, torch.Tensor], List[str]]:
+def convert_state_dict(
+    state: Dict[str,
+                torch.Tensor]) -> Tuple[Dict[str, torch.Tensor], List[str]]:
     """(mmcsted state dict, release keys that could not be placed)."""
     out, unplaced = {}, []
     for key, value in state.items():
@@ -140,7 +141,9 @@ def fill_batch_counters(state: Dict[str, torch.Tensor],
     return added
 
 
-def convert(src: str, dst: str, glove: str,
+def convert(src: str,
+            dst: str,
+            glove: str,
             vocab_files: Optional[Sequence[str]] = None,
             config: str = DEFAULT_CONFIG) -> Dict:
     """Convert ``src`` into ``dst``; returns a report dict."""
@@ -182,9 +185,8 @@ def convert(src: str, dst: str, glove: str,
             f'the converted weights do not fit {config}: missing '
             f'{missing[:10]}, unexpected {result.unexpected_keys[:10]}')
     mismatched = [
-        k for k, v in converted.items()
-        if k in own and own[k].shape != v.shape and
-        not k.startswith('text_encoder.')
+        k for k, v in converted.items() if k in own and own[k].shape != v.shape
+        and not k.startswith('text_encoder.')
     ]
     if mismatched:
         raise ValueError(f'shape mismatch for {mismatched[:10]}')
@@ -200,12 +202,14 @@ def convert(src: str, dst: str, glove: str,
         filled_num_batches_tracked=len(filled))
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     torch.save(
-        dict(state_dict=model.state_dict(),
-             meta=dict(converted_from=report['source'],
-                       release_epoch=report['epoch'],
-                       glove_file=report['glove_file'],
-                       vocabulary=report['vocabulary'],
-                       glove_found=report['glove_found'])), dst)
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(
+                converted_from=report['source'],
+                release_epoch=report['epoch'],
+                glove_file=report['glove_file'],
+                vocabulary=report['vocabulary'],
+                glove_found=report['glove_found'])), dst)
     return report
 
 
@@ -213,13 +217,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help="the authors' checkpoint.pth.tar")
     parser.add_argument('dst', help='the mmcsted checkpoint to write')
-    parser.add_argument('--glove', required=True,
-                        help='glove.840B.300d.txt or .zip')
-    parser.add_argument('--vocab', action='append',
-                        help='vocabulary file (one word a line); repeatable; '
-                        'default: the A2D Sentences query words')
-    parser.add_argument('--config', default=DEFAULT_CONFIG,
-                        help='the release config the result must load into')
+    parser.add_argument(
+        '--glove', required=True, help='glove.840B.300d.txt or .zip')
+    parser.add_argument(
+        '--vocab',
+        action='append',
+        help='vocabulary file (one word a line); repeatable; '
+        'default: the A2D Sentences query words')
+    parser.add_argument(
+        '--config',
+        default=DEFAULT_CONFIG,
+        help='the release config the result must load into')
     args = parser.parse_args(argv)
     try:
         report = convert(args.src, args.dst, args.glove, args.vocab,

@@ -35,14 +35,14 @@ def make_clip(kind: str, frames: int, size: int, seed: int) -> np.ndarray:
     """A (1, 3, T, H, W) float32 clip in [-1, 1]."""
     rng = np.random.default_rng(seed)
     if kind == 'random':
-        return rng.uniform(-1, 1, (1, 3, frames, size, size)).astype(
-            np.float32)
+        return rng.uniform(-1, 1,
+                           (1, 3, frames, size, size)).astype(np.float32)
     # a bright disc moving across drifting colour gratings, plus a little noise
     t = np.arange(frames)[:, None, None]
     y, x = np.mgrid[0:size, 0:size][:, None] / size
     clip = np.empty((3, frames, size, size), np.float32)
-    for c, (fx, fy, speed) in enumerate(((3, 1, .05), (1, 4, -.03),
-                                         (2, 2, .08))):
+    for c, (fx, fy, speed) in enumerate(
+        ((3, 1, .05), (1, 4, -.03), (2, 2, .08))):
         clip[c] = 0.6 * np.sin(2 * np.pi * (fx * x + fy * y + speed * t))
     cx, cy = 0.2 + 0.6 * t / max(frames - 1, 1), 0.5 + 0.1 * np.sin(t / 3)
     disc = ((x - cx)**2 + (y - cy)**2) < 0.12**2
@@ -94,8 +94,8 @@ def run_flax(i3d_py: str, inputs: str, output: str) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--jax-python', help='python with jax and flax')
-    parser.add_argument('--clip', choices=('pattern', 'random'),
-                        default='pattern')
+    parser.add_argument(
+        '--clip', choices=('pattern', 'random'), default='pattern')
     parser.add_argument('--frames', type=int, default=16)
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--seed', type=int, default=0)
@@ -107,8 +107,8 @@ def main():
         return
 
     import torch
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-        osp.abspath(__file__)))))
+    sys.path.insert(
+        0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
     from mmcsted.models.backbones.inception_i3d import InceptionI3D
     from mmcsted.utils.checkpoint import load_weights, resolve_package_path
     if args.threads:
@@ -141,16 +141,19 @@ def main():
                 stack += [(path + (k, ), v) for k, v in node.items()]
             else:
                 flat['|'.join(path)] = node.numpy()
-    i3d_py = osp.join(
-        osp.dirname(resolve_package_path(CKPT)), '..', 'i3d.py')
+    i3d_py = osp.join(osp.dirname(resolve_package_path(CKPT)), '..', 'i3d.py')
     with tempfile.TemporaryDirectory() as tmp:
         inputs, output = osp.join(tmp, 'in.npz'), osp.join(tmp, 'out.npz')
-        np.savez(inputs, clip=clip,
-                 final_endpoint=np.array(
-                     'Logits' if with_head else 'Mixed_5c'),
-                 **flat)
-        cmd = [args.jax_python or sys.executable, osp.abspath(__file__),
-               '--flax-worker', osp.normpath(i3d_py), inputs, output]
+        np.savez(
+            inputs,
+            clip=clip,
+            final_endpoint=np.array('Logits' if with_head else 'Mixed_5c'),
+            **flat)
+        cmd = [
+            args.jax_python or sys.executable,
+            osp.abspath(__file__), '--flax-worker',
+            osp.normpath(i3d_py), inputs, output
+        ]
         env = dict(os.environ, JAX_PLATFORMS='cpu')
         subprocess.run(cmd, check=True, env=env)
         ref = dict(np.load(output, allow_pickle=False))

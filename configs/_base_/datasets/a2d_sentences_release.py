@@ -56,7 +56,8 @@ train_pipeline = [
 ]
 
 release_frames = dict(video_source='frames', frame_root=frame_root)
-train_dataloader = dict(dataset=dict(**release_frames, pipeline=train_pipeline))
+train_dataloader = dict(
+    dataset=dict(**release_frames, pipeline=train_pipeline))
 # The release's loader has batch_size=8 and drop_last=True (its last
 # partial batch is not scored); every sample is scored here. To score the
 # release's own list (datasets/A2D/preprocessed/test.txt of RyanHTR/CSTM,

@@ -40,9 +40,7 @@ dataset_common = dict(
     query_flags_file='generator_meta.json')
 
 train_dataloader = dict(
-    num_workers=2,
-    dataset=dict(pipeline=train_pipeline, **dataset_common))
+    num_workers=2, dataset=dict(pipeline=train_pipeline, **dataset_common))
 val_dataloader = dict(
-    num_workers=2,
-    dataset=dict(pipeline=test_pipeline, **dataset_common))
+    num_workers=2, dataset=dict(pipeline=test_pipeline, **dataset_common))
 test_dataloader = val_dataloader

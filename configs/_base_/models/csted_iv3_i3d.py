@@ -52,8 +52,8 @@ model = dict(
         backbone=dict(
             type='StagedBackbone',
             # mmpretrain's: InceptionV3, 1000 classes, no auxiliary logits
-            backbone=dict(_base_.model.backbone,
-                          type='mmpretrain.InceptionV3'),
+            backbone=dict(
+                _base_.model.backbone, type='mmpretrain.InceptionV3'),
             same_padding=True,
             # mmpretrain's Inception V3 was trained on (x - 127.5) / 127.5.
             renormalize=dict(
@@ -83,8 +83,7 @@ model = dict(
                 to_mean=[127.5] * 3,
                 to_std=[127.5] * 3),
             init_cfg=dict(
-                type='Pretrained',
-                checkpoint=i3d_ckpt,
+                type='Pretrained', checkpoint=i3d_ckpt,
                 sha256=i3d_ckpt_sha256)),
         text_encoder=text_encoder,
         cmam=cmam,

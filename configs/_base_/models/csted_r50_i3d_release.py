@@ -27,8 +27,8 @@ text_encoder = dict(
     max_words=20,
     # the converted checkpoint carries the vocabulary and its GloVe vectors
     vocab_from_checkpoint=True)
-cmam = dict(style='release', mid_channels=512, with_coord=True,
-            identity_init=True)
+cmam = dict(
+    style='release', mid_channels=512, with_coord=True, identity_init=True)
 
 model = dict(
     _delete_=True,

@@ -5,5 +5,11 @@
 # varies; the paper removes the concatenation wherever CMAM is inserted).
 _base_ = ['../csted_iv3_i3d_a2d.py']
 model = dict(
-    spatial_encoder=dict(cmam_stages=(4, 5,)),
-    temporal_encoder=dict(cmam_stages=(4, 5,)))
+    spatial_encoder=dict(cmam_stages=(
+        4,
+        5,
+    )),
+    temporal_encoder=dict(cmam_stages=(
+        4,
+        5,
+    )))

@@ -13,5 +13,4 @@ model = dict(
     spatial_encoder=dict(
         backbone=dict(init_cfg={{_base_.spatial_pretrained}})),
     temporal_encoder=dict(
-        backbone=dict(
-            init_cfg={{_base_.temporal_pretrained}}, frozen=True)))
+        backbone=dict(init_cfg={{_base_.temporal_pretrained}}, frozen=True)))

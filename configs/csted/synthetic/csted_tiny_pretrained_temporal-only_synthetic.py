@@ -11,5 +11,4 @@ _base_ = [
 ]
 model = dict(
     temporal_encoder=dict(
-        backbone=dict(
-            init_cfg={{_base_.temporal_pretrained}}, frozen=True)))
+        backbone=dict(init_cfg={{_base_.temporal_pretrained}}, frozen=True)))

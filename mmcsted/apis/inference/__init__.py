@@ -6,8 +6,8 @@ frame cache (:mod:`.streaming`) and running the model on them
 from .model import init_model, vocab_from_checkpoint_if_missing
 from .pipeline import (InferencePipeline, check_query, config_test_pipeline,
                        inference_pipeline)
-from .runner import (VideoActorSegInferencer, VideoSegResult,
-                     inference_video, iter_inference, load_clip)
+from .runner import (VideoActorSegInferencer, VideoSegResult, inference_video,
+                     iter_inference, load_clip)
 from .streaming import MIN_SHORT_SIDE, ClipItem, ClipStream
 
 __all__ = [

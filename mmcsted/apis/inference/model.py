@@ -17,6 +17,7 @@ from ..model_zoo import resolve_checkpoint
 
 ConfigType = Union[str, Path, Config]
 
+
 def _text_encoder_cfgs(model_cfg) -> List[dict]:
     """The text encoder configs of a model: the shared one (``text_encoder``
     of the model, as in the authors' release) and the encoders' own."""
@@ -90,9 +91,10 @@ def init_model(config: ConfigType,
         if isinstance(meta, dict) and meta.get('dataset_meta'):
             model.dataset_meta = meta['dataset_meta']
     else:
-        print_log('init_model without a checkpoint: the weights are random',
-                  logger='current',
-                  level=logging.WARNING)
+        print_log(
+            'init_model without a checkpoint: the weights are random',
+            logger='current',
+            level=logging.WARNING)
     model.cfg = cfg
     model.to(device)
     model.eval()

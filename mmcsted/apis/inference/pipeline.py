@@ -65,13 +65,13 @@ class InferencePipeline:
     backend_args: Optional[dict] = None
 
     def find(self, name: str) -> Optional[dict]:
-        return next((t for t in self.transforms if type_name(t) == name),
-                    None)
+        return next((t for t in self.transforms if type_name(t) == name), None)
 
 
 def _set_resize(pipeline: List[dict], input_size, resize, resize_backend):
-    pos = [i for i, t in enumerate(pipeline)
-           if type_name(t) in RESIZE_TRANSFORMS]
+    pos = [
+        i for i, t in enumerate(pipeline) if type_name(t) in RESIZE_TRANSFORMS
+    ]
     if not pos:
         raise ValueError('the test pipeline has no ResizePadSquare or '
                          'ResizeStretch: inference needs one')
@@ -81,8 +81,10 @@ def _set_resize(pipeline: List[dict], input_size, resize, resize_backend):
             raise ValueError(f"resize must be 'pad_square' or 'stretch', got "
                              f'{resize!r}')
         if type_name(old) != RESIZE_NAMES[resize]:
-            old = dict(type=RESIZE_NAMES[resize], size=old.get('size', 320),
-                       interpolation=old.get('interpolation', 'bilinear'))
+            old = dict(
+                type=RESIZE_NAMES[resize],
+                size=old.get('size', 320),
+                interpolation=old.get('interpolation', 'bilinear'))
     if input_size is not None:
         old['size'] = int(input_size)
     if resize_backend is not None and type_name(old) == 'ResizeStretch':
@@ -90,15 +92,15 @@ def _set_resize(pipeline: List[dict], input_size, resize, resize_backend):
     pipeline[pos[0]] = old
 
 
-def inference_pipeline(model: nn.Module,
-                       input_size: Optional[int] = None,
-                       clip_len: Optional[int] = None,
-                       frame_interval: Optional[int] = None,
-                       clip_mode: Optional[str] = None,
-                       resize: Optional[str] = None,
-                       resize_backend: Optional[str] = None,
-                       image_backend: Optional[str] = None
-                       ) -> InferencePipeline:
+def inference_pipeline(
+        model: nn.Module,
+        input_size: Optional[int] = None,
+        clip_len: Optional[int] = None,
+        frame_interval: Optional[int] = None,
+        clip_mode: Optional[str] = None,
+        resize: Optional[str] = None,
+        resize_backend: Optional[str] = None,
+        image_backend: Optional[str] = None) -> InferencePipeline:
     """The config's test pipeline made ready for inference (see the module
     doc), with the non-None arguments overriding its settings:
     ``input_size`` (the resize's ``size``), ``clip_len`` /
@@ -114,8 +116,8 @@ def inference_pipeline(model: nn.Module,
             raise ValueError(f'the test pipeline has no {needed} ({names}): '
                              'inference runs clips around frames')
     sample = pipeline[names.index('SampleClipAroundFrame')]
-    overrides = dict(clip_len=clip_len, frame_interval=frame_interval,
-                     mode=clip_mode)
+    overrides = dict(
+        clip_len=clip_len, frame_interval=frame_interval, mode=clip_mode)
     sample.update({k: v for k, v in overrides.items() if v is not None})
     if sample.get('mode', 'centred') not in CLIP_MODES:
         raise ValueError(f'clip_mode must be one of {CLIP_MODES}, got '
@@ -125,9 +127,8 @@ def inference_pipeline(model: nn.Module,
     init = pipeline[names.index('VideoInit')] if 'VideoInit' in names \
         else {}
     transforms = [
-        dict(type='ClipFromFrameCache') if type_name(t) == 'VideoDecode'
-        else t for t in pipeline if type_name(t) not in
-        ('VideoInit', 'LoadActorMask')
+        dict(type='ClipFromFrameCache') if type_name(t) == 'VideoDecode' else t
+        for t in pipeline if type_name(t) not in ('VideoInit', 'LoadActorMask')
     ]
     return InferencePipeline(
         transforms,

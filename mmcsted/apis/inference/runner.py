@@ -40,9 +40,10 @@ class VideoSegResult:
         return len(self.frame_indices)
 
     def __getitem__(self, i: int) -> Dict:
-        return dict(frame_index=self.frame_indices[i],
-                    mask=self.masks[i],
-                    score=self.scores[i])
+        return dict(
+            frame_index=self.frame_indices[i],
+            mask=self.masks[i],
+            score=self.scores[i])
 
 
 def _targets(frames, num_frames: int, name: str) -> List[int]:
@@ -97,13 +98,14 @@ class _Timing:
         elif self.done > self.first[0]:
             stats['fps_after_first_batch'] = (self.done - self.first[0]) / \
                 max(busy - self.first[1], 1e-9)
-        stats.update(frames=self.done,
-                     decode_time=stream.decode_time,
-                     model_time=self.model_time,
-                     fps=self.done / max(busy, 1e-9),
-                     peak_cache=stream.peak_cache,
-                     frames_decoded=stream.frames_decoded,
-                     wall_time=time.perf_counter() - self.t_start)
+        stats.update(
+            frames=self.done,
+            decode_time=stream.decode_time,
+            model_time=self.model_time,
+            fps=self.done / max(busy, 1e-9),
+            peak_cache=stream.peak_cache,
+            frames_decoded=stream.frames_decoded,
+            wall_time=time.perf_counter() - self.t_start)
 
 
 def _predict(model: nn.Module, items: List[ClipItem], return_scores: bool):
@@ -111,8 +113,9 @@ def _predict(model: nn.Module, items: List[ClipItem], return_scores: bool):
     packed clips, as in testing."""
     with torch.no_grad():
         preds = model.test_step(
-            dict(inputs=[it.clip for it in items],
-                 data_samples=[it.data_sample for it in items]))
+            dict(
+                inputs=[it.clip for it in items],
+                data_samples=[it.data_sample for it in items]))
         return [(p.pred_mask.data[0].cpu().numpy(),
                  p.pred_score.data[0].float().cpu().numpy()
                  if return_scores else None) for p in preds]
@@ -120,8 +123,10 @@ def _predict(model: nn.Module, items: List[ClipItem], return_scores: bool):
 
 def _open(model, video, frames, pipeline_args: dict):
     pipeline = inference_pipeline(model, **pipeline_args)
-    reader = open_video(video, image_backend=pipeline.image_backend,
-                        backend_args=pipeline.backend_args)
+    reader = open_video(
+        video,
+        image_backend=pipeline.image_backend,
+        backend_args=pipeline.backend_args)
     try:
         if reader.num_frames < 1:
             raise ValueError(f'{reader.name} has no frames')
@@ -175,12 +180,17 @@ def iter_inference(model: nn.Module,
     pipeline, reader, targets = _open(model, video, frames, pipeline_args)
     stats = stats if stats is not None else {}
     try:
-        stream = ClipStream(reader, targets, pipeline.transforms, batch_size,
-                            keep_frames=return_frames,
-                            metainfo=dict(query=query))
+        stream = ClipStream(
+            reader,
+            targets,
+            pipeline.transforms,
+            batch_size,
+            keep_frames=return_frames,
+            metainfo=dict(query=query))
         timing = _Timing(stats, stream)
-        bar = _Progress(len(targets), progress and len(stream) > 1,
-                        f'segmenting "{query[:30]}"')
+        bar = _Progress(
+            len(targets), progress and len(stream) > 1,
+            f'segmenting "{query[:30]}"')
         try:
             for items in stream:
                 t0 = time.perf_counter()
@@ -188,8 +198,8 @@ def iter_inference(model: nn.Module,
                 timing.add(len(items), time.perf_counter() - t0)
                 bar.update(len(items))
                 for it, (mask, score) in zip(items, out):
-                    result = dict(frame_index=it.frame_index, mask=mask,
-                                  score=score)
+                    result = dict(
+                        frame_index=it.frame_index, mask=mask, score=score)
                     if return_frames:
                         result['frame'] = it.frame
                     yield result
@@ -212,18 +222,20 @@ def inference_video(model: nn.Module,
     :class:`VideoSegResult` with a mask and a score map per requested frame
     at the frame's original size."""
     stats = {}
-    result = VideoSegResult(video=video if isinstance(video, str) else getattr(
-        video, 'name',
-        type(video).__name__),
-                            query=query)
-    for r in iter_inference(model,
-                            video,
-                            query,
-                            frames,
-                            batch_size,
-                            progress,
-                            stats=stats,
-                            **kwargs):
+    result = VideoSegResult(
+        video=video if isinstance(video, str) else getattr(
+            video, 'name',
+            type(video).__name__),
+        query=query)
+    for r in iter_inference(
+            model,
+            video,
+            query,
+            frames,
+            batch_size,
+            progress,
+            stats=stats,
+            **kwargs):
         result.frame_indices.append(r['frame_index'])
         result.masks.append(r['mask'])
         result.scores.append(r['score'])
@@ -240,9 +252,13 @@ def load_clip(model: nn.Module, video, frame_index: int,
     pipeline, reader, targets = _open(model, video, [frame_index],
                                       pipeline_args)
     try:
-        stream = ClipStream(reader, targets, pipeline.transforms,
-                            batch_size=1, keep_frames=True,
-                            metainfo=dict(query=''))
+        stream = ClipStream(
+            reader,
+            targets,
+            pipeline.transforms,
+            batch_size=1,
+            keep_frames=True,
+            metainfo=dict(query=''))
         return next(iter(stream))[0]
     finally:
         if reader is not video:

@@ -118,16 +118,18 @@ class ClipStream:
         return -(-len(self.targets) // self.batch_size)
 
     def _sampled(self, target: int) -> dict:
-        results = dict(self.metainfo,
-                       frame_id=target + 1,
-                       num_frames=self.reader.num_frames,
-                       video_id=self.reader.name,
-                       test_mode=True)
+        results = dict(
+            self.metainfo,
+            frame_id=target + 1,
+            num_frames=self.reader.num_frames,
+            video_id=self.reader.name,
+            test_mode=True)
         results = self.sample(results)
         # 0-based frames the clip needs (the release's clip may leave out
         # its target frame: with keep_frames it is decoded too)
-        results['needs'] = sorted({i - 1 for i in results['frame_inds']} |
-                                  ({target} if self.keep_frames else set()))
+        results['needs'] = sorted({i - 1
+                                   for i in results['frame_inds']}
+                                  | ({target} if self.keep_frames else set()))
         return results
 
     def _decode(self, wanted: List[int]) -> None:
@@ -142,11 +144,11 @@ class ClipStream:
         results.pop('needs')
         results['frame_cache'] = self.cache
         packed = self.process(results)
-        item = ClipItem(frame_index=target,
-                        clip=packed['inputs'],
-                        data_sample=packed['data_samples'],
-                        frame=self.cache.get(target)
-                        if self.keep_frames else None)
+        item = ClipItem(
+            frame_index=target,
+            clip=packed['inputs'],
+            data_sample=packed['data_samples'],
+            frame=self.cache.get(target) if self.keep_frames else None)
         self._check_size(item)
         return item
 
@@ -172,18 +174,20 @@ class ClipStream:
             while len(planned) < self.batch_size and upcoming is not None:
                 planned.append((upcoming, self._sampled(upcoming)))
                 upcoming = next(todo, None)
-            batch = [planned.popleft() for _ in range(
-                min(self.batch_size, len(planned)))]
+            batch = [
+                planned.popleft()
+                for _ in range(min(self.batch_size, len(planned)))
+            ]
             hi = max(r['needs'][-1] for _, r in batch)
             # later targets whose clips reach down to hi
-            while upcoming is not None and (
-                    not planned or planned[-1][1]['needs'][0] <= hi):
+            while upcoming is not None and (not planned or
+                                            planned[-1][1]['needs'][0] <= hi):
                 planned.append((upcoming, self._sampled(upcoming)))
                 upcoming = next(todo, None)
             wanted = sorted({
                 i
-                for _, r in batch + list(planned) for i in r['needs']
-                if next_read <= i <= hi
+                for _, r in batch + list(planned)
+                for i in r['needs'] if next_read <= i <= hi
             })
             self._decode(wanted)
             next_read = max(next_read, hi + 1)

@@ -23,8 +23,8 @@ from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
                      VIDEOSET_FILE, resolve_frame_root, resolve_video_source)
 from .mask_files import load_a2d_mask, read_h5_all_masks, read_h5_frame_info
 # _H5_NAME is private but release_check names mask files with it
-from .mask_index import (_H5_NAME, INDEX_FILE, INDEX_FORMAT,  # noqa: F401
-                         A2DMaskIndex)
+from .mask_index import _H5_NAME  # noqa: F401
+from .mask_index import INDEX_FILE, INDEX_FORMAT, A2DMaskIndex
 from .parsers import (QueryRow, SampleListRow, VideoRecord, parse_instance_id,
                       read_a2d_annotations, read_missed_videos,
                       read_sample_list, read_videoset, split_label)

@@ -184,8 +184,8 @@ class A2DSentencesDataset(BaseDataset):
         # 4. One sample per (query, annotated frame holding its instance).
         data_list = self._samples_of_rows(kept_rows, videos, index, sources,
                                           set(missing_videos), skips, owner)
-        data_list.sort(key=lambda d: (d['video_id'], d['frame_id'],
-                                      d['instance_id'], d['query']))
+        data_list.sort(key=lambda d: (d['video_id'], d['frame_id'], d[
+            'instance_id'], d['query']))
         skips.log_summary(kept=len(data_list))
         self._log_samples_without_flags(owner)
         self.skipped = skips.as_dict()
@@ -194,8 +194,7 @@ class A2DSentencesDataset(BaseDataset):
                              'warnings above')
         return data_list
 
-    def _split_rows(self, rows: List[QueryRow], videos: Dict[str,
-                                                             VideoRecord],
+    def _split_rows(self, rows: List[QueryRow], videos: Dict[str, VideoRecord],
                     missed: set,
                     skips: SkipCounter) -> List[Tuple[QueryRow, int]]:
         """The query rows of this split that name a usable instance, with
@@ -211,14 +210,17 @@ class A2DSentencesDataset(BaseDataset):
             if rec.subset != subset:
                 continue
             if row.video_id in missed:
-                skips.add('query rows of videos in a2d_missed_videos.txt',
-                          row.video_id, level=logging.INFO)
+                skips.add(
+                    'query rows of videos in a2d_missed_videos.txt',
+                    row.video_id,
+                    level=logging.INFO)
                 continue
             iid, is_copy = parse_instance_id(row.instance_id)
             if is_copy and self.drop_copy_instances:
-                skips.add("query rows with instance id '1 (copy)'",
-                          f'line {row.line}: {row.video_id}',
-                          level=logging.INFO)
+                skips.add(
+                    "query rows with instance id '1 (copy)'",
+                    f'line {row.line}: {row.video_id}',
+                    level=logging.INFO)
                 continue
             if iid is None:
                 skips.add('query rows with a malformed instance id',
@@ -233,8 +235,9 @@ class A2DSentencesDataset(BaseDataset):
 
     def _video_sources(self, vids: Sequence[str]) -> Dict[str, Source]:
         return {
-            vid: resolve_video_source(self.data_root, vid, self.video_source,
-                                      self.frame_root)
+            vid:
+            resolve_video_source(self.data_root, vid, self.video_source,
+                                 self.frame_root)
             for vid in vids
         }
 
@@ -261,8 +264,10 @@ class A2DSentencesDataset(BaseDataset):
                 f'{owner}: {len(missing_videos)} videos not found as '
                 f'{where}: {limited_list(paths)}. Pass '
                 "on_missing_video='skip' to train without them.")
-        skips.add('samples of videos whose file is missing',
-                  limited_list(paths, 3), n=0)
+        skips.add(
+            'samples of videos whose file is missing',
+            limited_list(paths, 3),
+            n=0)
 
     def _samples_of_rows(self, kept_rows: List[Tuple[QueryRow, int]],
                          videos: Dict[str, VideoRecord], index: A2DMaskIndex,
@@ -290,25 +295,24 @@ class A2DSentencesDataset(BaseDataset):
                     skips.add('samples of videos whose file is missing')
                     continue
                 video_path, frame_dir = sources[vid]
-                data_list.append(self._sample(
-                    self.data_root, vid, videos[vid], item, pos, iid,
-                    row.query, video_path, frame_dir, actors, actions, flags,
-                    owner))
+                data_list.append(
+                    self._sample(self.data_root, vid, videos[vid], item, pos,
+                                 iid, row.query, video_path, frame_dir, actors,
+                                 actions, flags, owner))
                 n_samples += 1
             if n_samples == 0:
-                skips.add('queries whose instance is in none of the '
-                          'annotated frames', f'line {row.line}: {vid}')
+                skips.add(
+                    'queries whose instance is in none of the '
+                    'annotated frames', f'line {row.line}: {vid}')
         return data_list
 
     def _sample(self, root, vid, rec, item, pos, instance_id, query,
-                video_path, frame_dir, actors, actions, flags,
-                owner) -> dict:
+                video_path, frame_dir, actors, actions, flags, owner) -> dict:
         """One sample: the mask-index ``item`` of the annotated frame, the
         instance at position ``pos`` of its mask file."""
         labels = item.get('labels') or []
         inst_label = labels[pos] if pos < len(labels) else -1
-        actor_id, action_id = split_label(rec.label, len(actors),
-                                          len(actions))
+        actor_id, action_id = split_label(rec.label, len(actors), len(actions))
         if self.class_source == 'instance' and inst_label > 0:
             actor_id, action_id = split_label(inst_label, len(actors),
                                               len(actions))
@@ -370,8 +374,8 @@ class A2DSentencesDataset(BaseDataset):
             'a2d_annotation_with_instances/ from the A2D Sentences release')
         actors = self.metainfo.get('actor_classes', A2D_ACTORS)
         actions = self.metainfo.get('action_classes', A2D_ACTIONS)
-        needed = list(dict.fromkeys(r.video_id for r in rows
-                                    if r.video_id in videos))
+        needed = list(
+            dict.fromkeys(r.video_id for r in rows if r.video_id in videos))
         index = A2DMaskIndex(root, self.cache_dir, self.use_cache)
         index.update(needed, progress=self.progress)
         sources = self._video_sources(needed)
@@ -385,9 +389,10 @@ class A2DSentencesDataset(BaseDataset):
                 continue
             vid = row.video_id
             video_path, frame_dir = sources[vid]
-            data_list.append(self._sample(
-                root, vid, videos[vid], item, pos, row.instance_id, row.query,
-                video_path, frame_dir, actors, actions, flags, owner))
+            data_list.append(
+                self._sample(root, vid, videos[vid], item, pos,
+                             row.instance_id, row.query, video_path, frame_dir,
+                             actors, actions, flags, owner))
         if errors:
             raise ValueError(f'{owner}: {len(errors)} rows do not resolve '
                              f'against {root}: {limited_list(errors)}')
@@ -396,8 +401,8 @@ class A2DSentencesDataset(BaseDataset):
         return data_list
 
     def _resolve_list_row(
-            self, row, videos: Dict[str, VideoRecord], index: A2DMaskIndex,
-            sources: Dict[str, Source]
+        self, row, videos: Dict[str, VideoRecord], index: A2DMaskIndex,
+        sources: Dict[str, Source]
     ) -> Tuple[Optional[Dict], Optional[int], Optional[str]]:
         """(mask-index item, instance position, None) for a sample-list row
         that resolves against the tree, else (None, None, the reason)."""
@@ -407,13 +412,14 @@ class A2DSentencesDataset(BaseDataset):
         if vid not in videos:
             return None, None, f'{name}: video not in {VIDEOSET_FILE}'
         entry = index.videos[vid]
-        item = next((it for it in entry.get('frames', [])
-                     if it['frame'] == row.frame_id), None)
+        item = next(
+            (it
+             for it in entry.get('frames', []) if it['frame'] == row.frame_id),
+            None)
         if item is None or 'error' in item:
-            return None, None, (
-                f'{name}: no readable mask file '
-                f'{MASK_DIR}/{vid}/{row.frame_id:05d}.h5' +
-                (f' ({item["error"]})' if item else ''))
+            return None, None, (f'{name}: no readable mask file '
+                                f'{MASK_DIR}/{vid}/{row.frame_id:05d}.h5' +
+                                (f' ({item["error"]})' if item else ''))
         instances = item['instances']
         if row.instance_id not in instances:
             return None, None, (f'{name}: instance {row.instance_id} not in '
@@ -443,10 +449,7 @@ class A2DSentencesDataset(BaseDataset):
         flags = {}
         for q in queries:
             key = (q['video_id'], int(q['instance_id']), q['query'])
-            flags[key] = {
-                k: v
-                for k, v in q.items() if isinstance(v, bool)
-            }
+            flags[key] = {k: v for k, v in q.items() if isinstance(v, bool)}
             if 'position_word' in q:
                 flags[key]['position'] = bool(q['position_word'])
         return flags
@@ -457,7 +460,6 @@ class A2DSentencesDataset(BaseDataset):
         return info
 
 
-
 def _count_mask_folder_problems(vid: str, entry: Dict, rec: VideoRecord,
                                 skips: SkipCounter) -> None:
     """Count in ``skips`` what is wrong with a video's mask folder: absent,
@@ -465,16 +467,20 @@ def _count_mask_folder_problems(vid: str, entry: Dict, rec: VideoRecord,
     if entry.get('missing'):
         skips.add(
             'missing mask files (whole mask folder absent)',
-            osp.join(MASK_DIR, vid), n=max(rec.annotated_frames, 1))
+            osp.join(MASK_DIR, vid),
+            n=max(rec.annotated_frames, 1))
         return
     for item in entry['frames']:
         if 'error' in item:
-            skips.add('unreadable mask files',
-                      f'{osp.join(MASK_DIR, vid, item["file"])}: '
-                      f'{item["error"]}')
+            skips.add(
+                'unreadable mask files',
+                f'{osp.join(MASK_DIR, vid, item["file"])}: '
+                f'{item["error"]}')
     for name in entry.get('bad_names', []):
-        skips.add('files in a mask folder not named <frame>.h5',
-                  osp.join(MASK_DIR, vid, name), level=logging.INFO)
+        skips.add(
+            'files in a mask folder not named <frame>.h5',
+            osp.join(MASK_DIR, vid, name),
+            level=logging.INFO)
     found = len(entry['frames'])
     if found < rec.annotated_frames:
         skips.add(
@@ -495,7 +501,8 @@ def _instance_position(item: Dict, vid: str, iid: int,
     if iid not in instances:
         skips.add(
             '(query, frame) pairs whose instance is absent '
-            'from the frame', level=logging.INFO)
+            'from the frame',
+            level=logging.INFO)
         return None
     pos = instances.index(iid)
     if pos >= item['num_masks']:

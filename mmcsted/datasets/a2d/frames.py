@@ -17,8 +17,9 @@ FRAME_BACKENDS = ('decord', 'opencv')
 def _jpeg_writer(tmp: str, jpeg_quality: Optional[int]):
     """``write_bgr(i, bgr)`` writing ``tmp/<i:05d>.jpg``."""
     import cv2
-    params = ([] if jpeg_quality is None else
-              [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
+    params = ([] if jpeg_quality is None else [
+        cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)
+    ])
 
     def write_bgr(i, bgr):
         if not cv2.imwrite(osp.join(tmp, FRAME_TMPL.format(i)), bgr, params):
@@ -55,8 +56,8 @@ def _write_frames_decord(video_path: str, write_bgr) -> int:
 
     from mmcsted.utils.video_io import open_video_file
     n = 0
-    with open_video_file(video_path, ('decord', 'pyav'),
-                         probe=False) as reader:
+    with open_video_file(
+            video_path, ('decord', 'pyav'), probe=False) as reader:
         for i, rgb in reader.iter_frames(range(reader.num_frames)):
             write_bgr(i + 1, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
             n += 1
@@ -93,8 +94,8 @@ def extract_video_frames(video_path: str,
     if osp.isdir(tmp):
         shutil.rmtree(tmp)
     os.makedirs(tmp)
-    write_frames = (_write_frames_opencv
-                    if backend == 'opencv' else _write_frames_decord)
+    write_frames = (
+        _write_frames_opencv if backend == 'opencv' else _write_frames_decord)
     try:
         n = write_frames(video_path, _jpeg_writer(tmp, jpeg_quality))
         if n == 0:
@@ -141,8 +142,11 @@ def extract_a2d_frames(data_root: str,
             failed.append(f'{vid}: {mp4} not found')
     log(f'frames: {done} videos already extracted, {len(jobs)} to do')
     from tqdm import tqdm
-    bar = dict(total=len(jobs), desc='extracting frames', unit='video',
-               disable=not progress)
+    bar = dict(
+        total=len(jobs),
+        desc='extracting frames',
+        unit='video',
+        disable=not progress)
     if workers > 1 and len(jobs) > 1:
         from multiprocessing import Pool
         with Pool(workers) as pool:

@@ -34,7 +34,9 @@ class A2DMaskIndex:
     leaves the folder's mtime as it was).
     """
 
-    def __init__(self, data_root: str, cache_dir: Optional[str] = None,
+    def __init__(self,
+                 data_root: str,
+                 cache_dir: Optional[str] = None,
                  use_cache: bool = True):
         self.data_root = data_root
         self.mask_root = osp.join(data_root, MASK_DIR)

@@ -75,9 +75,8 @@ def read_a2d_annotations(path: str) -> List[QueryRow]:
     with open(path, newline='', encoding='utf-8-sig') as f:
         reader = csv.reader(f)
         header = next(reader, None)
-        if header is None or [h.strip().lower() for h in header[:3]] != [
-                'video_id', 'instance_id', 'query'
-        ]:
+        if header is None or [h.strip().lower() for h in header[:3]
+                              ] != ['video_id', 'instance_id', 'query']:
             raise ValueError(f'{path}: expected the header '
                              f'"video_id,instance_id,query", got {header}')
         for row in reader:

@@ -15,5 +15,4 @@ COLOURS = {  # RGB
 }
 # Rotation does not show on these shapes, so they never rotate.
 ROTATION_INVARIANT = ('circle', 'ring')
-SYNTHETIC_METAINFO = dict(
-    actor_classes=SHAPES, action_classes=ACTIONS)
+SYNTHETIC_METAINFO = dict(actor_classes=SHAPES, action_classes=ACTIONS)

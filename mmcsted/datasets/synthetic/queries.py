@@ -5,8 +5,8 @@ from typing import Dict, Optional
 from .render import actor_pose
 
 _ING = {
-    'moving left': ('moving to the left', 'moving left', 'going left',
-                    'sliding to the left'),
+    'moving left':
+    ('moving to the left', 'moving left', 'going left', 'sliding to the left'),
     'moving right': ('moving to the right', 'moving right', 'going right',
                      'sliding to the right'),
     'jumping': ('jumping', 'jumping up and down', 'bouncing'),
@@ -70,8 +70,10 @@ def _make_query(rng, actor, actors, frames, visible_ids) -> Dict:
     if not twin and rng.random() < 0.5:
         side = _position_side(actor, actors, frames, visible_ids)
 
-    words = [w for w in (mention.get('size'), mention.get('colour'),
-                         actor['shape']) if w]
+    words = [
+        w for w in (mention.get('size'), mention.get('colour'), actor['shape'])
+        if w
+    ]
     desc = ' '.join(words)
     det = str(rng.choice(['the', 'a', '']))
     if det == 'a' and desc[0] in 'aeiou':
@@ -81,10 +83,11 @@ def _make_query(rng, actor, actors, frames, visible_ids) -> Dict:
         template = int(rng.integers(5))
         ing = str(rng.choice(_ING[actor['action']]))
         third = str(rng.choice(_THIRD[actor['action']]))
-        text = [f'{det} {desc}{pos} is {ing}', f'{det} {desc}{pos} {ing}',
-                f'{det} {desc}{pos} that {third}',
-                f'{det} {desc}{pos} which is {ing}',
-                f'{det} {desc}{pos}, {ing}'][template]
+        text = [
+            f'{det} {desc}{pos} is {ing}', f'{det} {desc}{pos} {ing}',
+            f'{det} {desc}{pos} that {third}',
+            f'{det} {desc}{pos} which is {ing}', f'{det} {desc}{pos}, {ing}'
+        ][template]
     else:
         template = 5
         text = f'{det} {desc}{pos}'

@@ -30,9 +30,11 @@ def _shape_polygons(shape: str, cx: float, cy: float, r: float,
         pts = [np.stack([np.cos(t) * rad, np.sin(t) * rad], 1)]
     elif shape == 'cross':
         w = 0.36
-        pts = [np.array([(w, 1), (w, w), (1, w), (1, -w), (w, -w), (w, -1),
-                         (-w, -1), (-w, -w), (-1, -w), (-1, w), (-w, w),
-                         (-w, 1)], dtype=np.float64)]
+        pts = [
+            np.array([(w, 1), (w, w), (1, w), (1, -w), (w, -w), (w, -1),
+                      (-w, -1), (-w, -w), (-1, -w), (-1, w), (-w, w), (-w, 1)],
+                     dtype=np.float64)
+        ]
     else:
         raise ValueError(f'unknown shape {shape!r}')
     rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
@@ -44,8 +46,9 @@ def _raster(shape: str, cx: float, cy: float, r: float, angle: float,
     canvas = np.zeros((height, width), np.uint8)
     polys = _shape_polygons(shape, cx, cy, r, angle)
     shift = 4  # sub-pixel precision
-    ipolys = [np.round((p - 0.5) * (1 << shift)).astype(np.int32)
-              for p in polys]
+    ipolys = [
+        np.round((p - 0.5) * (1 << shift)).astype(np.int32) for p in polys
+    ]
     cv2.fillPoly(canvas, [ipolys[0]], 1, lineType=cv2.LINE_8, shift=shift)
     if len(ipolys) > 1:  # ring hole
         cv2.fillPoly(canvas, [ipolys[1]], 0, lineType=cv2.LINE_8, shift=shift)
@@ -57,8 +60,8 @@ def actor_pose(actor: Dict, t: int) -> Tuple[float, float, float]:
     x = actor['x0'] + actor['vx'] * t
     y = actor['y0']
     if actor['amp']:
-        y -= actor['amp'] * abs(np.sin(np.pi * t / actor['period'] +
-                                       actor['phase']))
+        y -= actor['amp'] * abs(
+            np.sin(np.pi * t / actor['period'] + actor['phase']))
     return x, y, actor['angle0'] + actor['omega'] * t
 
 
@@ -68,8 +71,8 @@ def _background(seed: int, height: int, width: int) -> np.ndarray:
     for cells, amp in ((3, 55.0), (7, 25.0), (15, 10.0)):
         gh, gw = cells, max(2, int(round(cells * width / height)))
         noise = rng.uniform(-1, 1, (gh, gw, 3)).astype(np.float32)
-        bg += cv2.resize(noise, (width, height),
-                         interpolation=cv2.INTER_CUBIC) * amp
+        bg += cv2.resize(
+            noise, (width, height), interpolation=cv2.INTER_CUBIC) * amp
     base = rng.uniform(80, 150, 3).astype(np.float32)
     bg = bg + base
     gray = bg.mean(axis=2, keepdims=True)
@@ -92,14 +95,17 @@ def render_video(video: Dict,
     actors = sorted(video['actors'], key=lambda a: a['depth'])
     bg = _background(video['bg_seed'], height, width) if with_frames else None
     noise_rng = np.random.default_rng(video['bg_seed'] + 1)
-    visible = {a['instance_id']: np.zeros((num_frames, height, width), bool)
-               for a in actors}
-    frames = np.zeros((num_frames, height, width, 3),
-                      np.uint8) if with_frames else None
+    visible = {
+        a['instance_id']: np.zeros((num_frames, height, width), bool)
+        for a in actors
+    }
+    frames = np.zeros(
+        (num_frames, height, width, 3), np.uint8) if with_frames else None
     for t in range(num_frames):
-        drawn = [(a, _raster(a['shape'], *actor_pose(a, t)[:2], a['radius'],
-                             actor_pose(a, t)[2], height, width))
-                 for a in actors]
+        drawn = [(a,
+                  _raster(a['shape'],
+                          *actor_pose(a, t)[:2], a['radius'],
+                          actor_pose(a, t)[2], height, width)) for a in actors]
         cover = np.zeros((height, width), bool)
         for a, m in reversed(drawn):  # nearest first
             visible[a['instance_id']][t] = m & ~cover

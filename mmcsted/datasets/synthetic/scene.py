@@ -22,8 +22,13 @@ def _video_id(rng: np.random.Generator, taken: set) -> str:
 def _sample_motion(rng, action: str, r: float, height: int, width: int,
                    num_frames: int) -> Dict:
     span = max(num_frames - 1, 1)
-    m = dict(vx=0.0, amp=0.0, period=8.0, phase=0.0, omega=0.0,
-             angle0=float(rng.uniform(0, 360)))
+    m = dict(
+        vx=0.0,
+        amp=0.0,
+        period=8.0,
+        phase=0.0,
+        omega=0.0,
+        angle0=float(rng.uniform(0, 360)))
     lo_x, hi_x = r, width - r
     lo_y, hi_y = r, height - r
     if action in ('moving left', 'moving right'):
@@ -42,9 +47,11 @@ def _sample_motion(rng, action: str, r: float, height: int, width: int,
         if action == 'jumping':
             amp = float(rng.uniform(0.15, 0.25)) * height
             amp = min(amp, max(hi_y - lo_y - 1, 1.0))
-            m.update(amp=amp, period=float(rng.uniform(6, 10)),
-                     phase=float(rng.uniform(0, np.pi)),
-                     y0=float(rng.uniform(lo_y + amp, hi_y)))
+            m.update(
+                amp=amp,
+                period=float(rng.uniform(6, 10)),
+                phase=float(rng.uniform(0, np.pi)),
+                y0=float(rng.uniform(lo_y + amp, hi_y)))
         else:
             m['y0'] = float(rng.uniform(lo_y, hi_y))
         if action == 'rotating':
@@ -53,8 +60,10 @@ def _sample_motion(rng, action: str, r: float, height: int, width: int,
 
 
 def _allowed_actions(shape: str) -> List[str]:
-    return [a for a in ACTIONS
-            if not (a == 'rotating' and shape in ROTATION_INVARIANT)]
+    return [
+        a for a in ACTIONS
+        if not (a == 'rotating' and shape in ROTATION_INVARIANT)
+    ]
 
 
 def _sample_appearances(rng, n: int,
@@ -94,8 +103,10 @@ def _sample_actors(rng, height: int, width: int, num_frames: int,
     actors = []
     twin_actions = None
     if twin:
-        twin_actions = [str(a) for a in rng.choice(
-            _allowed_actions(apps[0][0]), 2, replace=False)]
+        twin_actions = [
+            str(a) for a in rng.choice(
+                _allowed_actions(apps[0][0]), 2, replace=False)
+        ]
     depth = rng.permutation(n)
     for i, (shape, colour, size, is_twin) in enumerate(apps):
         if is_twin:
@@ -104,11 +115,16 @@ def _sample_actors(rng, height: int, width: int, num_frames: int,
             action = str(rng.choice(_allowed_actions(shape)))
         r = base * (0.10 if size == 'small' else 0.17) * float(
             rng.uniform(0.95, 1.05))
-        actor = dict(instance_id=i, shape=shape, colour=colour, size=size,
-                     action=action, twin=bool(is_twin), radius=r,
-                     depth=int(depth[i]))
-        actor.update(_sample_motion(rng, action, r, height, width,
-                                    num_frames))
+        actor = dict(
+            instance_id=i,
+            shape=shape,
+            colour=colour,
+            size=size,
+            action=action,
+            twin=bool(is_twin),
+            radius=r,
+            depth=int(depth[i]))
+        actor.update(_sample_motion(rng, action, r, height, width, num_frames))
         actors.append(actor)
     order = rng.permutation(n)  # twins are not always instances 0 and 1
     actors = [actors[j] for j in order]
@@ -133,9 +149,10 @@ def _visible_per_frame(actors, visible, frames) -> Dict[int, List[int]]:
     for f in frames:
         ids = []
         for a in actors:
-            full = _raster(a['shape'], *actor_pose(a, f - 1)[:2], a['radius'],
-                           actor_pose(a, f - 1)[2], *visible[
-                               a['instance_id']].shape[1:])
+            full = _raster(a['shape'],
+                           *actor_pose(a, f - 1)[:2], a['radius'],
+                           actor_pose(a, f - 1)[2],
+                           *visible[a['instance_id']].shape[1:])
             vis = visible[a['instance_id']][f - 1].sum()
             if vis >= 4 and vis >= VISIBLE_FRACTION * max(full.sum(), 1):
                 ids.append(a['instance_id'])
@@ -143,10 +160,10 @@ def _visible_per_frame(actors, visible, frames) -> Dict[int, List[int]]:
     return out
 
 
-def sample_video(rng, subset: int, missed: bool, height: int, width: int,
-                 num_frames: int, min_actors: int, max_actors: int,
-                 twin_prob: float
-                 ) -> Tuple[Dict, Dict[int, List[int]], Set[int]]:
+def sample_video(
+        rng, subset: int, missed: bool, height: int, width: int,
+        num_frames: int, min_actors: int, max_actors: int,
+        twin_prob: float) -> Tuple[Dict, Dict[int, List[int]], Set[int]]:
     """One video's scene (its ``generator_meta.json`` entry), the actors
     visible in each annotated frame and the ids shown in any of them.
 
@@ -157,11 +174,14 @@ def sample_video(rng, subset: int, missed: bool, height: int, width: int,
         actors = _sample_actors(rng, height, width, num_frames, min_actors,
                                 max_actors, twin_prob)
         frames_ann = _annotated_frames(rng, num_frames)
-        video = dict(subset=subset, missed=missed,
-                     bg_seed=int(rng.integers(2**31)), actors=actors,
-                     annotated_frames=frames_ann)
-        _, visible = render_video(video, height, width, num_frames,
-                                  with_frames=False)
+        video = dict(
+            subset=subset,
+            missed=missed,
+            bg_seed=int(rng.integers(2**31)),
+            actors=actors,
+            annotated_frames=frames_ann)
+        _, visible = render_video(
+            video, height, width, num_frames, with_frames=False)
         vis_ids = _visible_per_frame(actors, visible, frames_ann)
         shown = set(i for ids in vis_ids.values() for i in ids)
         if len(shown) == len(actors) and all(vis_ids.values()):

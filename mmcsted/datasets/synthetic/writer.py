@@ -31,7 +31,8 @@ def _write_h5(path: str, ids: List[int], masks: List[np.ndarray],
         # transposed: (N, W, H), or (W, H) for a single instance
         stack = np.stack([m.T for m in masks]).astype(np.uint8)
         f.create_dataset(
-            'reMask', data=stack[0] if len(masks) == 1 else stack,
+            'reMask',
+            data=stack[0] if len(masks) == 1 else stack,
             compression='gzip')
         boxes = []
         for m in masks:
@@ -75,8 +76,7 @@ def _clear_out_dir(out_dir: str, overwrite: bool) -> None:
             os.remove(p)
 
 
-def _write_mp4(path: str, frames: np.ndarray, height: int,
-               width: int) -> None:
+def _write_mp4(path: str, frames: np.ndarray, height: int, width: int) -> None:
     writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), FPS,
                              (width, height))
     if not writer.isOpened():
@@ -95,8 +95,7 @@ def _write_masks(vdir: str, actors: List[Dict], visible: Dict,
     for f, ids in vis_ids.items():
         _write_h5(
             osp.join(vdir, f'{f:05d}.h5'), ids,
-            [visible[i][f - 1] for i in ids],
-            [_label(by_id[i]) for i in ids])
+            [visible[i][f - 1] for i in ids], [_label(by_id[i]) for i in ids])
 
 
 def _write_video(rng, vid: str, subset: int, missed: bool, clip_dir: str,
@@ -107,16 +106,19 @@ def _write_video(rng, vid: str, subset: int, missed: bool, clip_dir: str,
     for a missed video)."""
     height, width = params['height'], params['width']
     num_frames = params['num_frames']
-    video, vis_ids, shown = sample_video(
-        rng, subset, missed, height, width, num_frames,
-        params['min_actors'], params['max_actors'], params['twin_prob'])
+    video, vis_ids, shown = sample_video(rng, subset, missed, height, width,
+                                         num_frames, params['min_actors'],
+                                         params['max_actors'],
+                                         params['twin_prob'])
     actors = video['actors']
     frames, visible = render_video(video, height, width, num_frames)
     _write_mp4(osp.join(clip_dir, f'{vid}.mp4'), frames, height, width)
     _write_masks(osp.join(mask_root, vid), actors, visible, vis_ids)
     row = [
-        vid, _label(actors[0]), 0, f'{num_frames / FPS:.2f}', height, width,
-        num_frames, len(video['annotated_frames']), subset
+        vid,
+        _label(actors[0]), 0, f'{num_frames / FPS:.2f}', height, width,
+        num_frames,
+        len(video['annotated_frames']), subset
     ]
     queries = []
     if missed:  # missed videos have no sentences
@@ -125,10 +127,12 @@ def _write_video(rng, vid: str, subset: int, missed: bool, clip_dir: str,
         if a['instance_id'] not in shown:
             continue
         q = _make_query(rng, a, actors, video['annotated_frames'], vis_ids)
-        q.update(video_id=vid, instance_id=a['instance_id'],
-                 split='test' if subset else 'train',
-                 num_samples=sum(a['instance_id'] in ids
-                                 for ids in vis_ids.values()))
+        q.update(
+            video_id=vid,
+            instance_id=a['instance_id'],
+            split='test' if subset else 'train',
+            num_samples=sum(a['instance_id'] in ids
+                            for ids in vis_ids.values()))
         queries.append(q)
     return video, row, queries
 
@@ -139,8 +143,9 @@ def _write_annotations(out_dir: str, videoset_rows: List[list],
     """videoset.csv, a2d_annotation.txt and a2d_missed_videos.txt; returns
     the "1 (copy)" row written (None without ``copy_quirk``)."""
     text_dir = osp.join(out_dir, 'text_annotations')
-    with open(osp.join(out_dir, 'Release', 'videoset.csv'), 'w',
-              newline='') as f:
+    with open(
+            osp.join(out_dir, 'Release', 'videoset.csv'), 'w',
+            newline='') as f:
         csv.writer(f).writerows(videoset_rows)
     rows = [[q['video_id'], str(q['instance_id']), q['query']]
             for q in queries]
@@ -151,8 +156,7 @@ def _write_annotations(out_dir: str, videoset_rows: List[list],
                 copy_row = [q['video_id'], '1 (copy)', q['query']]
                 rows.insert(queries.index(q) + 1, copy_row)
                 break
-    with open(osp.join(text_dir, 'a2d_annotation.txt'), 'w',
-              newline='') as f:
+    with open(osp.join(text_dir, 'a2d_annotation.txt'), 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(['video_id', 'instance_id', 'query'])
         w.writerows(rows)
@@ -205,11 +209,19 @@ def generate(out_dir: str,
     t0 = time.perf_counter()
     _check_params(height, width, num_frames, num_videos, min_actors,
                   max_actors, num_missed)
-    params = dict(num_videos=num_videos, height=height, width=width,
-                  num_frames=num_frames, seed=seed, test_ratio=test_ratio,
-                  min_actors=min_actors, max_actors=max_actors,
-                  twin_prob=twin_prob, num_missed=num_missed,
-                  copy_quirk=copy_quirk, fps=FPS)
+    params = dict(
+        num_videos=num_videos,
+        height=height,
+        width=width,
+        num_frames=num_frames,
+        seed=seed,
+        test_ratio=test_ratio,
+        min_actors=min_actors,
+        max_actors=max_actors,
+        twin_prob=twin_prob,
+        num_missed=num_missed,
+        copy_quirk=copy_quirk,
+        fps=FPS)
     _clear_out_dir(out_dir, overwrite)
     clip_dir = osp.join(out_dir, 'Release', 'clips320H')
     mask_root = osp.join(out_dir, 'text_annotations',
@@ -233,9 +245,9 @@ def generate(out_dir: str,
         from tqdm import tqdm
         iterator = tqdm(vids, desc='rendering videos', unit='video')
     for vid in iterator:
-        video, row, video_queries = _write_video(
-            rng, vid, subset[vid], vid in missed, clip_dir, mask_root,
-            params)
+        video, row, video_queries = _write_video(rng, vid, subset[vid], vid
+                                                 in missed, clip_dir,
+                                                 mask_root, params)
         videoset_rows.append(row)
         videos_meta[vid] = video
         queries += video_queries
@@ -251,9 +263,14 @@ def generate(out_dir: str,
                      len(vocab))
     seconds = round(time.perf_counter() - t0, 3)
     summary = dict(
-        generator='mmcsted.datasets.synthetic', format=1, params=params,
-        actor_classes=list(SHAPES), action_classes=list(ACTIONS),
-        colours=COLOURS, counts=counts, generation_seconds=seconds,
+        generator='mmcsted.datasets.synthetic',
+        format=1,
+        params=params,
+        actor_classes=list(SHAPES),
+        action_classes=list(ACTIONS),
+        colours=COLOURS,
+        counts=counts,
+        generation_seconds=seconds,
         copy_row=copy_row)
     meta = dict(summary, videos=videos_meta, queries=queries)
     with open(osp.join(out_dir, 'generator_meta.json'), 'w') as f:

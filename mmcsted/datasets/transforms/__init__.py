@@ -3,15 +3,14 @@ from .actor_crop import (ClipToImage, CropAroundActor, FlipActorClip,
 from .formatting import PackActorSegInputs
 from .loading import (ClipFromFrameCache, DataLoadError, LoadActorMask,
                       SampleClipAroundFrame, VideoDecode, VideoInit)
-from .processing import (ClipColorJitter, RandomFlipWithQuery,
-                         ResizePadSquare, ResizeStretch, pil_resize,
-                         release_mask_resize, swap_words)
+from .processing import (ClipColorJitter, RandomFlipWithQuery, ResizePadSquare,
+                         ResizeStretch, pil_resize, release_mask_resize,
+                         swap_words)
 
 __all__ = [
     'VideoInit', 'SampleClipAroundFrame', 'VideoDecode', 'ClipFromFrameCache',
-    'LoadActorMask',
-    'DataLoadError', 'ResizePadSquare', 'ResizeStretch', 'pil_resize',
-    'release_mask_resize', 'RandomFlipWithQuery',
+    'LoadActorMask', 'DataLoadError', 'ResizePadSquare', 'ResizeStretch',
+    'pil_resize', 'release_mask_resize', 'RandomFlipWithQuery',
     'ClipColorJitter', 'swap_words', 'PackActorSegInputs', 'SampleActorClip',
     'CropAroundActor', 'FlipActorClip', 'ClipToImage'
 ]

@@ -65,8 +65,9 @@ class SampleActorClip(BaseTransform):
         random = self.random if self.random is not None else \
             not results.get('test_mode', False)
         frame_id = pick_frame(candidates, total, random)
-        frames, target_index, _ = clip_around_frame(
-            frame_id, total, self.clip_len, self.frame_interval)
+        frames, target_index, _ = clip_around_frame(frame_id, total,
+                                                    self.clip_len,
+                                                    self.frame_interval)
         results.update(
             frame_id=frame_id,
             frame_inds=frames,
@@ -111,7 +112,8 @@ class CropAroundActor(BaseTransform):
     """
 
     _INTERP = dict(
-        bilinear=cv2.INTER_LINEAR, area=cv2.INTER_AREA,
+        bilinear=cv2.INTER_LINEAR,
+        area=cv2.INTER_AREA,
         nearest=cv2.INTER_NEAREST)
 
     def __init__(self,
@@ -145,8 +147,10 @@ class CropAroundActor(BaseTransform):
         out = []
         for img in results['imgs']:
             h, w = img.shape[:2]
-            crop = np.full((self.crop_size, self.crop_size) + img.shape[2:],
-                           self.pad_val, dtype=img.dtype)
+            crop = np.full(
+                (self.crop_size, self.crop_size) + img.shape[2:],
+                self.pad_val,
+                dtype=img.dtype)
             sx1, sy1, sx2, sy2 = max(x1, 0), max(y1, 0), min(x2, w), min(y2, h)
             if sx2 > sx1 and sy2 > sy1:
                 crop[sy1 - y1:sy2 - y1, sx1 - x1:sx2 - x1] = \

@@ -13,8 +13,7 @@ DEFAULT_META_KEYS = ('query', 'video_id', 'frame_id', 'target_index',
                      'frame_inds', 'clamped', 'ori_shape', 'img_shape',
                      'pad_shape', 'scale_factor', 'flip', 'actor_class',
                      'action_class', 'instance_id', 'sample_idx',
-                     'query_flags', 'video_path', 'frame_dir',
-                     'filename_tmpl')
+                     'query_flags', 'video_path', 'frame_dir', 'filename_tmpl')
 REQUIRED_META_KEYS = ('query', 'video_id', 'frame_id', 'ori_shape',
                       'img_shape')
 
@@ -54,8 +53,10 @@ class PackActorSegInputs(BaseTransform):
                 (ih, iw), (oh, ow) = results['img_shape'][:2], \
                     results['ori_shape'][:2]
                 results.setdefault('scale_factor', (iw / ow, ih / oh))
-        missing = [k for k in REQUIRED_META_KEYS
-                   if k in self.meta_keys and k not in results]
+        missing = [
+            k for k in REQUIRED_META_KEYS
+            if k in self.meta_keys and k not in results
+        ]
         if missing:
             raise KeyError(f'PackActorSegInputs: the results dict lacks '
                            f'{missing}')

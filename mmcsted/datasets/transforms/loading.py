@@ -21,8 +21,8 @@ from mmengine import fileio
 from mmengine.logging import print_log
 
 from mmcsted.registry import TRANSFORMS
-from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path,
-                                    open_video_file, read_image)
+from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path, open_video_file,
+                                    read_image)
 from ..clip_sampling import CLIP_MODES, sample_clip
 
 
@@ -107,8 +107,8 @@ class VideoInit(_OnError, BaseTransform):
         tmpl = results.get('filename_tmpl', '{:05d}.jpg')
         try:
             names = set(
-                fileio.list_dir_or_file(frame_dir, list_dir=False,
-                                        backend_args=self.backend_args))
+                fileio.list_dir_or_file(
+                    frame_dir, list_dir=False, backend_args=self.backend_args))
         except Exception as e:
             return self._fail(results, f'cannot list {frame_dir}: {e}')
         n = 0
@@ -127,11 +127,15 @@ class VideoInit(_OnError, BaseTransform):
         return n
 
     def _open_video(self, results: Dict, video_path: str):
-        backends = ('decord', 'pyav') if self.backend == 'decord' else (
-            'pyav', )
+        backends = ('decord',
+                    'pyav') if self.backend == 'decord' else ('pyav', )
         try:
-            return open_video_file(video_path, backends, self.backend_args,
-                                   probe=False, num_threads=self.num_threads)
+            return open_video_file(
+                video_path,
+                backends,
+                self.backend_args,
+                probe=False,
+                num_threads=self.num_threads)
         except FileNotFoundError:
             return self._fail(results, f'video file missing: {video_path}')
         except Exception as e:
@@ -279,16 +283,18 @@ class VideoDecode(_OnError, BaseTransform):
         if frame_dir:
             tmpl = results.get('filename_tmpl', '{:05d}.jpg')
             return {
-                f: read_image(
+                f:
+                read_image(
                     join_path(frame_dir, tmpl.format(f), self.backend_args),
                     self.image_backend, self.backend_args)
                 for f in wanted
             }
         reader = results.get('video_reader')
         if reader is None:  # a results dict made without VideoInit
-            reader = open_video_file(results['video_path'],
-                                     ('decord', 'pyav'), self.backend_args,
-                                     probe=False)
+            reader = open_video_file(
+                results['video_path'], ('decord', 'pyav'),
+                self.backend_args,
+                probe=False)
             results['video_reader'] = reader
         return {
             i + 1: frame
@@ -305,8 +311,8 @@ class VideoDecode(_OnError, BaseTransform):
                 results, f'cannot decode {_video_name(results)}: '
                 f'{type(e).__name__}: {str(e).strip()[:200]}')
         _close_reader(results)
-        return fill_clip(results, [frames[int(f)]
-                                   for f in results['frame_inds']],
+        return fill_clip(results,
+                         [frames[int(f)] for f in results['frame_inds']],
                          self._fail)
 
 
@@ -372,8 +378,8 @@ class LoadActorMask(_OnError, BaseTransform):
         from ..a2d.mask_files import load_a2d_mask
         from ..jhmdb_sentences import load_jhmdb_mask
         path = results['mask_file']
-        fmt = results.get('mask_format') or (
-            'a2d_h5' if path.endswith('.h5') else 'jhmdb_mat')
+        fmt = results.get('mask_format') or ('a2d_h5' if path.endswith('.h5')
+                                             else 'jhmdb_mat')
         if not osp.isfile(path):
             return self._fail(results, f'mask file missing: {path}')
         try:

@@ -50,8 +50,10 @@ class ResizePadSquare(BaseTransform):
             if (nh, nw) != (h, w):
                 img = cv2.resize(
                     img, (nw, nh), interpolation=_INTERP[self.interpolation])
-            canvas = np.full((self.size, self.size) + img.shape[2:],
-                             self.pad_val, dtype=img.dtype)
+            canvas = np.full(
+                (self.size, self.size) + img.shape[2:],
+                self.pad_val,
+                dtype=img.dtype)
             canvas[:nh, :nw] = img
             out.append(canvas)
         results['imgs'] = out
@@ -61,8 +63,8 @@ class ResizePadSquare(BaseTransform):
                 raise ValueError(f'gt_mask is {mask.shape[:2]} but the frames '
                                  f'are {(h, w)}')
             if (nh, nw) != (h, w):
-                mask = cv2.resize(mask, (nw, nh),
-                                  interpolation=cv2.INTER_NEAREST)
+                mask = cv2.resize(
+                    mask, (nw, nh), interpolation=cv2.INTER_NEAREST)
             canvas = np.zeros((self.size, self.size), dtype=mask.dtype)
             canvas[:nh, :nw] = mask
             results['gt_mask'] = canvas
@@ -111,7 +113,9 @@ def release_mask_resize(mask: np.ndarray, size_hw: Tuple[int,
     import torch.nn.functional as F
     t = torch.from_numpy(np.ascontiguousarray(mask)).float()[None, None]
     out = F.interpolate(
-        t, size=tuple(int(v) for v in size_hw), mode='bilinear',
+        t,
+        size=tuple(int(v) for v in size_hw),
+        mode='bilinear',
         align_corners=True)[0, 0]
     return (out > 0).numpy().astype(np.uint8)
 
@@ -263,8 +267,8 @@ class RandomFlipWithQuery(BaseTransform):
         if not 0 <= prob <= 1:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
         self.prob = prob
-        self.swap_words = dict(
-            DEFAULT_SWAP_WORDS if swap_words is None else swap_words)
+        self.swap_words = dict(DEFAULT_SWAP_WORDS if swap_words is
+                               None else swap_words)
 
     @staticmethod
     def _flip(arr: np.ndarray, h: int, w: int) -> np.ndarray:

@@ -110,11 +110,11 @@ class ActorSegVisualizationHook(Hook):
         if frame_id is None or not (video_path or frame_dir):
             return None
         try:
-            return read_frame(video_path=video_path,
-                              frame_dir=frame_dir,
-                              frame_id=int(frame_id),
-                              filename_tmpl=meta.get('filename_tmpl')
-                              or '{:05d}.jpg')
+            return read_frame(
+                video_path=video_path,
+                frame_dir=frame_dir,
+                frame_id=int(frame_id),
+                filename_tmpl=meta.get('filename_tmpl') or '{:05d}.jpg')
         except Exception as e:  # draw from the network input instead
             self._warn(
                 'read', f'cannot read the target frame from '

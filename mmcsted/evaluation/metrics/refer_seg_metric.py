@@ -111,9 +111,8 @@ def _format_table(title: str, headers: Sequence[str],
     """A plain-text table (no extra dependency) for the logger."""
     cells = [[str(h) for h in headers]]
     for row in rows:
-        cells.append([
-            f'{v:.2f}' if isinstance(v, float) else str(v) for v in row
-        ])
+        cells.append(
+            [f'{v:.2f}' if isinstance(v, float) else str(v) for v in row])
     widths = [max(len(r[c]) for r in cells) for c in range(len(headers))]
     sep = '+' + '+'.join('-' * (w + 2) for w in widths) + '+'
 
@@ -391,9 +390,10 @@ class ReferSegMetric(BaseMetric):
             return 1.0
         return (inter + self.iou_smooth) / den
 
-    def _binarize(self, sample: Any,
-                  gt_hw: Tuple[int, int]) -> Tuple[torch.Tensor,
-                                                   Optional[torch.Tensor]]:
+    def _binarize(
+            self, sample: Any,
+            gt_hw: Tuple[int,
+                         int]) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Binary prediction and (resized) score map at the gt size."""
         score_data = _field_data(_get(sample, 'pred_score'))
         score = None
@@ -401,7 +401,9 @@ class ReferSegMetric(BaseMetric):
             score = _to_2d_tensor(score_data, 'pred_score').float()
             if tuple(score.shape) != gt_hw:
                 score = F.interpolate(
-                    score[None, None], size=gt_hw, mode='bilinear',
+                    score[None, None],
+                    size=gt_hw,
+                    mode='bilinear',
                     align_corners=False)[0, 0]
 
         if self.binarize == 'pred_mask':
@@ -425,8 +427,9 @@ class ReferSegMetric(BaseMetric):
             pred = score >= self.threshold
         return pred, score
 
-    def _release(self, sample: Any, gt: torch.Tensor
-                 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _release(
+            self, sample: Any, gt: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(pred, gt, input-size score) of ``protocol='release'``."""
         data = _field_data(_get(sample, 'pred_score_input'))
         if data is None:
@@ -493,8 +496,9 @@ class ReferSegMetric(BaseMetric):
     def _sample_key(res: dict) -> Optional[tuple]:
         if res.get('sample_idx') is not None:
             return ('sample_idx', res['sample_idx'])
-        meta = tuple(res.get(k) for k in ('video_id', 'frame_id',
-                                          'instance_id', 'query'))
+        meta = tuple(
+            res.get(k)
+            for k in ('video_id', 'frame_id', 'instance_id', 'query'))
         if all(v is None for v in meta):
             return None  # nothing identifies the sample: cannot check
         return ('meta', ) + meta
@@ -542,8 +546,8 @@ class ReferSegMetric(BaseMetric):
         """(group, name, samples) for classes and query flags."""
         groups = []
         meta = self.dataset_meta or {}
-        for group, key in (('actor', 'actor_class'),
-                           ('action', 'action_class')):
+        for group, key in (('actor', 'actor_class'), ('action',
+                                                      'action_class')):
             names = meta.get(f'{group}_classes')
             if not names:
                 continue
@@ -559,7 +563,8 @@ class ReferSegMetric(BaseMetric):
                     f'{self.__class__.__name__}: {group} class ids {others} '
                     f'are outside 1..{len(names)} (1-based A2D ids); they '
                     'are reported as id<k>.',
-                    logger='current', level=logging.WARNING)
+                    logger='current',
+                    level=logging.WARNING)
             for k in in_range:
                 groups.append((group, str(names[k - 1]), by_id[k]))
             for k in others:
@@ -623,10 +628,11 @@ class ReferSegMetric(BaseMetric):
             coco_eval.evaluate()
             coco_eval.accumulate()
             coco_eval.summarize()
-        summary = [ln for ln in log.getvalue().splitlines()
-                   if 'Average' in ln]
-        print_log('COCO mask mAP (useCats=0, one detection per sample):\n' +
-                  '\n'.join(summary), logger='current')
+        summary = [ln for ln in log.getvalue().splitlines() if 'Average' in ln]
+        print_log(
+            'COCO mask mAP (useCats=0, one detection per sample):\n' +
+            '\n'.join(summary),
+            logger='current')
 
         def pct(v: float) -> float:
             return float(v) * 100 if v >= 0 else -1.0
@@ -643,8 +649,7 @@ class ReferSegMetric(BaseMetric):
             rec = {k: res.get(k) for k in _DUMP_KEYS}
             rec['query_flags'] = res.get('query_flags')
             records.append(rec)
-        if records and all(
-                isinstance(r['sample_idx'], int) for r in records):
+        if records and all(isinstance(r['sample_idx'], int) for r in records):
             records.sort(key=lambda r: r['sample_idx'])
         path = self.out_file_path
         if self.out_file_tag:
@@ -659,16 +664,17 @@ class ReferSegMetric(BaseMetric):
                 writer.writeheader()
                 for rec in records:
                     row = dict(rec)
-                    row['query_flags'] = ('' if rec['query_flags'] is None
-                                          else json.dumps(rec['query_flags']))
-                    row = {k: ('' if v is None else v)
-                           for k, v in row.items()}
+                    row['query_flags'] = ('' if rec['query_flags'] is None else
+                                          json.dumps(rec['query_flags']))
+                    row = {k: ('' if v is None else v) for k, v in row.items()}
                     writer.writerow(row)
         else:
             with open(path, 'w', encoding='utf-8') as f:
                 json.dump(records, f, indent=1, ensure_ascii=False)
-        print_log(f'Per-sample results of {len(records)} samples written to '
-                  f'{path}', logger='current')
+        print_log(
+            f'Per-sample results of {len(records)} samples written to '
+            f'{path}',
+            logger='current')
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Aggregate the per-sample numbers; see the class docstring."""
@@ -683,8 +689,8 @@ class ReferSegMetric(BaseMetric):
         n = len(results)
 
         metrics: Dict[str, float] = OrderedDict()
-        metrics['oIoU'] = (self._overall_iou(inters, unions)
-                           if n else float('nan'))
+        metrics['oIoU'] = (
+            self._overall_iou(inters, unions) if n else float('nan'))
         metrics['mIoU'] = float(ious.mean()) * 100 if n else float('nan')
         for thr in REPORTED_PRECISION_THRS:
             metrics[f'P@{thr}'] = self._precision(ious, thr)
@@ -704,8 +710,7 @@ class ReferSegMetric(BaseMetric):
         table = _format_table(
             f'Referring segmentation ({n} samples; {self.protocol} protocol; '
             f'percent; P@X uses IoU {self.precision_op} X; AP_paper = mean '
-            'P@0.50:0.05:0.95)',
-            ['metric', 'value'], main_rows)
+            'P@0.50:0.05:0.95)', ['metric', 'value'], main_rows)
         print_log('\n' + table, logger='current')
 
         rows = []
@@ -718,8 +723,8 @@ class ReferSegMetric(BaseMetric):
             rows.append((group, name, len(members), miou, oiou))
         if rows:
             print_log(
-                '\n' + _format_table('Breakdown (percent)',
-                                     ['group', 'name', 'count', 'mIoU',
-                                      'oIoU'], rows),
+                '\n' + _format_table(
+                    'Breakdown (percent)',
+                    ['group', 'name', 'count', 'mIoU', 'oIoU'], rows),
                 logger='current')
         return metrics

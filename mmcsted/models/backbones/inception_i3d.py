@@ -164,8 +164,8 @@ class Unit3D(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.pad_in_conv:
-            x = F.pad(x, _pad_arg(x, self.kernel_size, self.stride,
-                                  self.dynamic))
+            x = F.pad(x,
+                      _pad_arg(x, self.kernel_size, self.stride, self.dynamic))
         x = self.conv3d(x)
         if hasattr(self, 'batch3d'):
             x = self.batch3d(x)
@@ -285,8 +285,8 @@ class InceptionI3D(BaseModule):
         ['maxPool3d_2a_3x3', 'conv3d_2b_1x1', 'conv3d_2c_3x3'],
         ['maxPool3d_3a_3x3', 'mixed_3b', 'mixed_3c'],
         [
-            'maxPool3d_4a_3x3', 'mixed_4b', 'mixed_4c', 'mixed_4d',
-            'mixed_4e', 'mixed_4f'
+            'maxPool3d_4a_3x3', 'mixed_4b', 'mixed_4c', 'mixed_4d', 'mixed_4e',
+            'mixed_4f'
         ],
         ['maxPool3d_5a_2x2', 'mixed_5b', 'mixed_5c'],
     )
@@ -491,8 +491,8 @@ def _as_tensor(value) -> torch.Tensor:
 
 def _from_jax(state: Dict) -> Dict:
     state = {
-        k.replace('Mixed_5b/Branch_2/Conv3d_0a_3x3/',
-                  'Mixed_5b/Branch_2/Conv3d_0b_3x3/'): v
+        k.replace('Mixed_5b/Branch_2/Conv3d_0a_3x3/', 'Mixed_5b/Branch_2/Conv3d_0b_3x3/'):
+        v
         for k, v in state.items()
     }
     out = {}
@@ -508,8 +508,8 @@ def _from_jax(state: Dict) -> Dict:
         if kernel not in state:
             continue  # reported as missing by the caller
         # (T, H, W, Cin, Cout) -> (Cout, Cin, T, H, W)
-        out[f'{unit}.conv3d.weight'] = take(kernel).permute(
-            4, 3, 0, 1, 2).contiguous()
+        out[f'{unit}.conv3d.weight'] = take(kernel).permute(4, 3, 0, 1,
+                                                            2).contiguous()
         if unit == _HEAD_UNIT:
             if f'params/{tf}/Conv_0/bias' in state:
                 out[f'{unit}.conv3d.bias'] = take(
@@ -517,8 +517,8 @@ def _from_jax(state: Dict) -> Dict:
             continue
         bn = f'{tf}/BatchNorm_0'
         channels = out[f'{unit}.conv3d.weight'].shape[0]
-        for src, dst in ((f'params/{bn}/bias', 'bias'),
-                         (f'params/{bn}/scale', 'weight'),
+        for src, dst in ((f'params/{bn}/bias', 'bias'), (f'params/{bn}/scale',
+                                                         'weight'),
                          (f'batch_stats/{bn}/mean', 'running_mean'),
                          (f'batch_stats/{bn}/var', 'running_var')):
             if src in state:

@@ -75,7 +75,8 @@ class LanguageGuidedEncoder(BaseModule):
         self.__dict__['_shared_text_encoder'] = None
         cmam = dict(type='CMAM', **(cmam or {}))
         self.cmams = nn.ModuleDict({
-            str(s): MODELS.build(
+            str(s):
+            MODELS.build(
                 dict(
                     cmam,
                     visual_channels=self.backbone.out_channels[s - 1],
@@ -129,9 +130,9 @@ class LanguageGuidedEncoder(BaseModule):
     def tokenize(self, texts: Sequence[str], device=None):
         return self.text_module.tokenize(texts, device=device)
 
-    def forward(self, x: torch.Tensor, ids: torch.Tensor,
-                mask: torch.Tensor
-                ) -> Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor
+    ) -> Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor]:
         """Returns (5 modulated stage features, word features, word mask)."""
         words, mask = self.text_module(ids, mask)
         return self.forward_words(x, words, mask), words, mask

@@ -61,26 +61,31 @@ class CheckedPretrainedInit(PretrainedInit):
     def __call__(self, module: nn.Module) -> None:
         self.load_into(
             getattr(module, 'pretrained_target', module),
-            unused_prefixes=getattr(module, 'pretrained_unused_prefixes',
-                                    ()))
+            unused_prefixes=getattr(module, 'pretrained_unused_prefixes', ()))
         if hasattr(module, '_params_init_info'):
             update_init_info(module, init_info=self._get_init_info())
 
-    def load_into(self,
-                  target: nn.Module,
-                  name: Optional[str] = None,
-                  unused_prefixes: Sequence[str] = ()) -> Dict[str, List]:
+    def load_into(
+        self,
+        target: nn.Module,
+        name: Optional[str] = None,
+        unused_prefixes: Sequence[str] = ()
+    ) -> Dict[str, List]:
         """Load the checkpoint into ``target`` itself; returns the report
         (lists ``missing``, ``unexpected``, ``mismatched``)."""
         name = name or type(target).__name__
         checkpoint = load_weights(
-            self.checkpoint, map_location=self.map_location,
+            self.checkpoint,
+            map_location=self.map_location,
             sha256=self.sha256)
         state = state_dict_from_checkpoint(checkpoint, self.prefix)
         if hasattr(target, 'convert_pretrained'):
             state = target.convert_pretrained(state)
         report = load_state_dict_reported(
-            target, state, self.checkpoint, name=name,
+            target,
+            state,
+            self.checkpoint,
+            name=name,
             unused_prefixes=unused_prefixes,
             hint=f' (prefix={self.prefix!r})')
         if self.strict and any(report.values()):
@@ -106,15 +111,16 @@ def scoped_pretrained_cfg(init_cfg):
     return out[0] if single else out
 
 
-def load_pretrained_weights(module: nn.Module,
-                            cfg: Dict,
-                            name: Optional[str] = None,
-                            strict: bool = False,
-                            unused_prefixes: Sequence[str] = ()
-                            ) -> Dict[str, list]:
+def load_pretrained_weights(
+    module: nn.Module,
+    cfg: Dict,
+    name: Optional[str] = None,
+    strict: bool = False,
+    unused_prefixes: Sequence[str] = ()) -> Dict[str, list]:
     """Load the ``Pretrained`` config ``cfg`` (``checkpoint``, optional
     ``prefix``, ``sha256``) into ``module`` itself and return the report; for
     tools and tests that load outside ``init_weights``."""
     args = {k: v for k, v in cfg.items() if k not in ('type', '_scope_')}
-    return CheckedPretrainedInit(**args, strict=strict).load_into(
-        module, name=name, unused_prefixes=unused_prefixes)
+    return CheckedPretrainedInit(
+        **args, strict=strict).load_into(
+            module, name=name, unused_prefixes=unused_prefixes)

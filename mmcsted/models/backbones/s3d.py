@@ -112,8 +112,9 @@ class TorchvisionS3D(BaseModule):
         x = self.classifier(self.avgpool(x))
         return torch.mean(x, dim=(2, 3, 4))
 
-    def convert_pretrained(self, state_dict: Dict[str, torch.Tensor]
-                           ) -> Dict[str, torch.Tensor]:
+    def convert_pretrained(
+            self, state_dict: Dict[str,
+                                   torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Check that ``state_dict`` is in torchvision's S3D layout.
 
         Keys are kept as they are (torchvision's names are this module's);
@@ -133,7 +134,8 @@ class TorchvisionS3D(BaseModule):
                     del state[k]
                 print_log(
                     f'TorchvisionS3D: no head, {len(head)} classifier tensors '
-                    'not used', logger='current')
+                    'not used',
+                    logger='current')
         unknown = [k for k in state if k not in own]
         if unknown or not state:
             prefixes = sorted({

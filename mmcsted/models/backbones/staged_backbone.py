@@ -52,7 +52,9 @@ def default_stage_modules(backbone: nn.Module) -> List[List[str]]:
             stem = ['conv1', 'bn1', 'relu']
         else:  # mmaction2 2D ResNet: conv1 is a ConvModule
             stem = ['conv1']
-        return [stem, ['maxpool', 'layer1'], ['layer2'], ['layer3'], ['layer4']]
+        return [
+            stem, ['maxpool', 'layer1'], ['layer2'], ['layer3'], ['layer4']
+        ]
     raise ValueError(
         f'no default 5-stage split for {name}; give `stage_modules` (a list '
         'of 5 lists of child-module names)')
@@ -78,8 +80,8 @@ def _same_pad_3x3(module: nn.Module) -> int:
     changed = 0
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.MaxPool2d)):
-            k = m.kernel_size if isinstance(m.kernel_size, tuple) else (
-                m.kernel_size, m.kernel_size)
+            k = m.kernel_size if isinstance(
+                m.kernel_size, tuple) else (m.kernel_size, m.kernel_size)
             p = m.padding if isinstance(m.padding, tuple) else (m.padding,
                                                                 m.padding)
             if k == (3, 3) and p == (0, 0):
@@ -126,8 +128,8 @@ class StagedBackbone(BaseModule):
         super().__init__(init_cfg=scoped_pretrained_cfg(init_cfg))
         self.backbone = MODELS.build(_in_own_scope(backbone))
         self.stage_modules = [
-            list(s) for s in (stage_modules
-                              or default_stage_modules(self.backbone))
+            list(s)
+            for s in (stage_modules or default_stage_modules(self.backbone))
         ]
         if len(self.stage_modules) != 5:
             raise ValueError('a staged backbone has 5 stages, got '
@@ -152,10 +154,12 @@ class StagedBackbone(BaseModule):
             _same_pad_3x3(self.backbone)
         self.renormalize = renormalize
         if renormalize is not None:
-            f_mean, f_std = (torch.tensor(renormalize[k], dtype=torch.float32)
-                             for k in ('from_mean', 'from_std'))
-            t_mean, t_std = (torch.tensor(renormalize[k], dtype=torch.float32)
-                             for k in ('to_mean', 'to_std'))
+            f_mean, f_std = (
+                torch.tensor(renormalize[k], dtype=torch.float32)
+                for k in ('from_mean', 'from_std'))
+            t_mean, t_std = (
+                torch.tensor(renormalize[k], dtype=torch.float32)
+                for k in ('to_mean', 'to_std'))
             # x_raw = x * f_std + f_mean;  x_new = (x_raw - t_mean) / t_std
             self.register_buffer('norm_scale', f_std / t_std, persistent=False)
             self.register_buffer(
@@ -179,8 +183,8 @@ class StagedBackbone(BaseModule):
         ndim = 3 if type(self.backbone).__name__ in _RESNET3D_TYPES or any(
             isinstance(m, nn.Conv3d) for m in self.backbone.modules()) else 2
         size, frames = 64, 16
-        x = torch.zeros((1, 3, frames, size, size) if ndim == 3 else
-                        (1, 3, size, size))
+        x = torch.zeros((1, 3, frames, size,
+                         size) if ndim == 3 else (1, 3, size, size))
         channels, s_strides, t_strides = [], [], []
         with torch.no_grad():
             for feat in self._run_stages(x):

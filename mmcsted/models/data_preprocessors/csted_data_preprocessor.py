@@ -45,10 +45,12 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
         super().__init__()
         self.frame_index = frame_index
         self.register_buffer(
-            'mean', torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1, 1),
+            'mean',
+            torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1, 1),
             persistent=False)
         self.register_buffer(
-            'std', torch.tensor(std, dtype=torch.float32).view(-1, 1, 1, 1),
+            'std',
+            torch.tensor(std, dtype=torch.float32).view(-1, 1, 1, 1),
             persistent=False)
         self.size = tuple(size) if size is not None else None
         self.size_divisor = size_divisor
@@ -84,13 +86,14 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
                                  f'{pad_h}x{pad_w}: resize it in the pipeline')
             clip = (clip.float() - self.mean) / self.std
             batch.append(
-                F.pad(clip, (0, pad_w - w, 0, pad_h - h),
-                      value=self.pad_value))
+                F.pad(
+                    clip, (0, pad_w - w, 0, pad_h - h), value=self.pad_value))
         clip_batch = torch.stack(batch)
         n, _, t = clip_batch.shape[:3]
         if data_samples is not None:
-            target_index = [ds.metainfo.get('target_index', t // 2)
-                            for ds in data_samples]
+            target_index = [
+                ds.metainfo.get('target_index', t // 2) for ds in data_samples
+            ]
             for ds in data_samples:
                 ds.set_metainfo(dict(batch_input_shape=(pad_h, pad_w)))
                 # Training masks follow the input (resized + padded); test
@@ -101,8 +104,9 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
                         raise ValueError(
                             f'mask {tuple(m.shape)} larger than the input '
                             f'{pad_h}x{pad_w}')
-                    ds.gt_mask = PixelData(data=F.pad(
-                        m, (0, pad_w - m.shape[-1], 0, pad_h - m.shape[-2])))
+                    ds.gt_mask = PixelData(
+                        data=F.pad(m, (0, pad_w - m.shape[-1], 0,
+                                       pad_h - m.shape[-2])))
         else:
             target_index = [t // 2] * n
         if self.frame_index is not None:
@@ -111,8 +115,7 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
         if (index < 0).any() or (index >= t).any():
             raise ValueError(f'frame index {target_index} outside a clip of '
                              f'{t} frames')
-        frame = clip_batch[torch.arange(n, device=clip_batch.device), :,
-                           index]
+        frame = clip_batch[torch.arange(n, device=clip_batch.device), :, index]
         return dict(
             inputs=dict(clip=clip_batch, frame=frame),
             data_samples=data_samples)

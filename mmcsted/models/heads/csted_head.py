@@ -51,7 +51,8 @@ class LanguageConcat(nn.Module):
                 sentence.to(visual.dtype)[:, :, None, None].expand(
                     -1, -1, h, w),
                 coord.unsqueeze(0).expand(n, -1, -1, -1)
-            ], dim=1))
+            ],
+                      dim=1))
 
 
 @MODELS.register_module()
@@ -97,8 +98,8 @@ class CSTEDHead(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if spatial_channels is None and temporal_channels is None:
             raise ValueError('CSTEDHead needs at least one encoder')
-        widths = [channels] * 5 if isinstance(channels, int) else list(
-            channels)
+        widths = [channels] * 5 if isinstance(channels,
+                                              int) else list(channels)
         if len(widths) != 5:
             raise ValueError('`channels` is an int or 5 ints')
         self.widths = widths
@@ -126,8 +127,9 @@ class CSTEDHead(BaseModule):
             for w in widths) if language_concat else None
         # Lateral 1x1 where consecutive decoder widths differ.
         self.top_down = nn.ModuleList(
-            nn.Identity() if widths[i + 1] == widths[i] else nn.Conv2d(
-                widths[i + 1], widths[i], 1) for i in range(4))
+            nn.Identity() if widths[i + 1] ==
+            widths[i] else nn.Conv2d(widths[i + 1], widths[i], 1)
+            for i in range(4))
         self.deep_supervision = deep_supervision
         n_heads = 5 if deep_supervision else 1
         self.mask_heads = nn.ModuleList(
@@ -176,18 +178,21 @@ class CSTEDHead(BaseModule):
             decoded[i] = fused[i] + up
         return [head(decoded[i]) for i, head in enumerate(self.mask_heads)]
 
-    def loss_by_logits(self, logits: List[torch.Tensor],
-                       gt_masks: torch.Tensor,
-                       valid: Optional[torch.Tensor] = None
-                       ) -> Dict[str, torch.Tensor]:
+    def loss_by_logits(
+            self,
+            logits: List[torch.Tensor],
+            gt_masks: torch.Tensor,
+            valid: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """Losses of each scale, the logits upsampled to the gt size.
 
         ``valid`` (N, 1, H, W) marks the pixels of the frame (padding 0)."""
         losses = {}
-        for scale, (logit, weight) in enumerate(
-                zip(logits, self.loss_scale_weights)):
+        for scale, (logit,
+                    weight) in enumerate(zip(logits, self.loss_scale_weights)):
             logit = F.interpolate(
-                logit, gt_masks.shape[-2:], mode='bilinear',
+                logit,
+                gt_masks.shape[-2:],
+                mode='bilinear',
                 align_corners=False)
             for loss in self.losses:
                 name = loss.loss_name if scale == 0 else \

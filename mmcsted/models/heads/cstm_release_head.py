@@ -168,8 +168,7 @@ class CSTMReleaseHead(BaseModule):
         losses = loss_decode if isinstance(loss_decode,
                                            (list, tuple)) else [loss_decode]
         self.losses = nn.ModuleList(MODELS.build(c) for c in losses)
-        self.loss_scale_weights = list(loss_scale_weights
-                                       or [1.] * NUM_MASKS)
+        self.loss_scale_weights = list(loss_scale_weights or [1.] * NUM_MASKS)
         if len(self.loss_scale_weights) != NUM_MASKS:
             raise ValueError(f'{NUM_MASKS} loss scale weights expected')
 
@@ -197,19 +196,20 @@ class CSTMReleaseHead(BaseModule):
         maps.append(_up2(maps[-1]))  # stride 1
         return maps
 
-    def forward(self, spatial: List[torch.Tensor],
+    def forward(self,
+                spatial: List[torch.Tensor],
                 temporal: List[torch.Tensor],
-                sentence: Optional[torch.Tensor] = None
-                ) -> List[torch.Tensor]:
+                sentence: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
         """Six mask logit maps (N, 1, H, W), finest (stride 1, the release's
         prediction) first. ``sentence`` is ignored."""
         maps = self.decode(spatial, temporal)[::-1]  # finest first
         return [head(x) for head, x in zip(self.mask_heads, maps)]
 
-    def loss_by_logits(self, logits: List[torch.Tensor],
-                       gt_masks: torch.Tensor,
-                       valid: Optional[torch.Tensor] = None
-                       ) -> Dict[str, torch.Tensor]:
+    def loss_by_logits(
+            self,
+            logits: List[torch.Tensor],
+            gt_masks: torch.Tensor,
+            valid: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """Deep supervision: the losses of each scale, the logits upsampled
         to the gt size; names ``loss_bce`` (finest), ``loss_bce_s2`` ...
         ``loss_bce_s6``.
@@ -219,11 +219,13 @@ class CSTMReleaseHead(BaseModule):
             raise ValueError(f'{NUM_MASKS} logit maps expected, '
                              f'got {len(logits)}')
         losses = {}
-        for scale, (logit, weight) in enumerate(
-                zip(logits, self.loss_scale_weights)):
+        for scale, (logit,
+                    weight) in enumerate(zip(logits, self.loss_scale_weights)):
             if logit.shape[-2:] != gt_masks.shape[-2:]:
                 logit = F.interpolate(
-                    logit, gt_masks.shape[-2:], mode='bilinear',
+                    logit,
+                    gt_masks.shape[-2:],
+                    mode='bilinear',
                     align_corners=False)
             for loss in self.losses:
                 name = loss.loss_name if scale == 0 else \

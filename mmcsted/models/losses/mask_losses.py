@@ -20,14 +20,18 @@ class MaskBCELoss(nn.Module):
     """Binary cross-entropy on mask logits (the paper's loss), averaged over the
     valid (non-padding) pixels."""
 
-    def __init__(self, loss_weight: float = 1.0, pos_weight: float = 1.0,
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 pos_weight: float = 1.0,
                  loss_name: str = 'loss_bce'):
         super().__init__()
         self.loss_weight = loss_weight
         self.pos_weight = pos_weight
         self.loss_name = loss_name
 
-    def forward(self, logits: torch.Tensor, target: torch.Tensor,
+    def forward(self,
+                logits: torch.Tensor,
+                target: torch.Tensor,
                 valid: Optional[torch.Tensor] = None) -> torch.Tensor:
         target = target.to(logits.dtype)
         pos_weight = logits.new_tensor(self.pos_weight) \
@@ -42,14 +46,18 @@ class MaskDiceLoss(nn.Module):
     """Soft Dice loss per sample, 1 - (2 |P.G| + s) / (|P| + |G| + s), averaged
     over the batch."""
 
-    def __init__(self, loss_weight: float = 1.0, smooth: float = 1.0,
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 smooth: float = 1.0,
                  loss_name: str = 'loss_dice'):
         super().__init__()
         self.loss_weight = loss_weight
         self.smooth = smooth
         self.loss_name = loss_name
 
-    def forward(self, logits: torch.Tensor, target: torch.Tensor,
+    def forward(self,
+                logits: torch.Tensor,
+                target: torch.Tensor,
                 valid: Optional[torch.Tensor] = None) -> torch.Tensor:
         prob = logits.sigmoid()
         target = target.to(prob.dtype)

@@ -67,7 +67,6 @@ from mmengine.model import BaseModule
 from mmcsted.registry import MODELS
 from .coord_feature import COORD_CHANNELS, coord_feature
 
-
 #: release CMAM sub-module prefix -> ours (2D and 3D names both listed).
 RELEASE_KEY_MAP = {
     'vt.conv.': 'transform.conv.',
@@ -103,21 +102,30 @@ class ConvBNAct(nn.Sequential):
     "SAME" for an odd kernel at stride 1, which is what the release's
     ``Unit3Dpy`` reduces to here). Sub-modules ``conv``, ``bn``, ``relu``."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
-                 dims: int, relu: bool = True):
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 kernel_size: int,
+                 dims: int,
+                 relu: bool = True):
         conv = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[dims]
         bn = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d, 3: nn.BatchNorm3d}[dims]
         if kernel_size % 2 != 1:
             raise ValueError('ConvBNAct pads symmetrically: odd kernels only')
-        layers = [('conv', conv(in_channels, out_channels, kernel_size,
-                                padding=kernel_size // 2, bias=False)),
-                  ('bn', bn(out_channels))]
+        layers = [('conv',
+                   conv(
+                       in_channels,
+                       out_channels,
+                       kernel_size,
+                       padding=kernel_size // 2,
+                       bias=False)), ('bn', bn(out_channels))]
         if relu:
             layers.append(('relu', nn.ReLU()))
         super().__init__(OrderedDict(layers))
 
 
-def masked_word_softmax(scores: torch.Tensor, mask: torch.Tensor,
+def masked_word_softmax(scores: torch.Tensor,
+                        mask: torch.Tensor,
                         eps: float = 1e-6) -> torch.Tensor:
     """softmax(w / ||w||_2) over the real words; padding words get weight 0."""
     scores = scores.masked_fill(~mask, 0.)
@@ -205,9 +213,12 @@ class CMAM(BaseModule):
         return torch.cat(
             [visual, coord.unsqueeze(0).expand(n, *coord.shape)], dim=1)
 
-    def word_scores(self, visual: torch.Tensor, words: torch.Tensor,
-                    need_map: bool = False
-                    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    def word_scores(
+            self,
+            visual: torch.Tensor,
+            words: torch.Tensor,
+            need_map: bool = False
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Paper style: w (N, K) = sum over locations of A, and A itself if
         ``need_map``."""
         if self.style != 'paper':
@@ -217,8 +228,7 @@ class CMAM(BaseModule):
         if need_map:
             v = self.visual_proj(v_in).flatten(2)  # N, Cm, P
             attn = torch.einsum('nck,ncp->nkp', text, v)
-            return attn.sum(-1), attn.view(*attn.shape[:2],
-                                           *visual.shape[2:])
+            return attn.sum(-1), attn.view(*attn.shape[:2], *visual.shape[2:])
         num_locations = v_in[0, 0].numel()
         pooled = v_in.flatten(2).sum(-1)  # N, Cv + 8
         weight = self.visual_proj.weight.flatten(1)  # Cm, Cv + 8
@@ -236,7 +246,9 @@ class CMAM(BaseModule):
         gate = torch.sigmoid(self.gate(sentence))
         return gate - 0.5 if self.identity_init else gate
 
-    def forward(self, visual: torch.Tensor, words: torch.Tensor,
+    def forward(self,
+                visual: torch.Tensor,
+                words: torch.Tensor,
                 word_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Modulated V (same shape). ``words`` (N, K, Cl); ``word_mask``
         (N, K) marks the real words (paper style; ignored by the release
@@ -267,7 +279,6 @@ class CMAM(BaseModule):
         if self.record_attention:
             self._record(
                 attn.transpose(1, 2).reshape(*attn.shape[::2],
-                                             *visual.shape[2:]), weights,
-                gate)
+                                             *visual.shape[2:]), weights, gate)
         shape = gate.shape + (1, ) * (visual.dim() - 2)
         return visual + vt * gate.view(shape)

@@ -15,18 +15,24 @@ def _coord_feature_cpu(height: int, width: int) -> torch.Tensor:
     ys = torch.arange(height, dtype=torch.float64)
     x0, x1 = xs / width * 2 - 1, (xs + 1) / width * 2 - 1
     y0, y1 = ys / height * 2 - 1, (ys + 1) / height * 2 - 1
-    grid = lambda v, axis: (v.view(1, -1).expand(height, width)  # noqa: E731
-                            if axis == 'x' else v.view(-1, 1).expand(
-                                height, width))
+    grid = lambda v, axis: (
+        v.view(1, -1).expand(height, width)  # noqa: E731
+        if axis == 'x' else v.view(-1, 1).expand(height, width))
     return torch.stack([
-        grid(x0, 'x'), grid(y0, 'y'), grid(x1, 'x'), grid(y1, 'y'),
-        grid((x0 + x1) / 2, 'x'), grid((y0 + y1) / 2, 'y'),
+        grid(x0, 'x'),
+        grid(y0, 'y'),
+        grid(x1, 'x'),
+        grid(y1, 'y'),
+        grid((x0 + x1) / 2, 'x'),
+        grid((y0 + y1) / 2, 'y'),
         torch.full((height, width), 1. / width, dtype=torch.float64),
         torch.full((height, width), 1. / height, dtype=torch.float64)
     ]).to(torch.float32)
 
 
-def coord_feature(height: int, width: int, device=None,
+def coord_feature(height: int,
+                  width: int,
+                  device=None,
                   dtype=torch.float32) -> torch.Tensor:
     """The 8-channel coordinate feature (8, H, W): xmin, ymin, xmax, ymax, xctr,
     yctr of each cell in [-1, 1] coordinates, then 1/W and 1/H."""

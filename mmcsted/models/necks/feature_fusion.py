@@ -68,7 +68,9 @@ class SimpleFusion(BaseModule):
             self.conv = ConvModule(
                 2 * channels, channels, 3, padding=1, norm_cfg=norm_cfg)
 
-    def forward(self, spatial: torch.Tensor, temporal: torch.Tensor,
+    def forward(self,
+                spatial: torch.Tensor,
+                temporal: torch.Tensor,
                 sentence: Optional[torch.Tensor] = None) -> torch.Tensor:
         if self.mode == 'add':
             return spatial + temporal

@@ -135,8 +135,10 @@ class CSTED(BaseModel):
                 'CSTED has a shared text_encoder: the encoders\' own '
                 '`text_encoder` must be None')
         encoder = MODELS.build(
-            dict(cfg, text_encoder=None,
-                 text_channels=self.text_encoder.out_channels))
+            dict(
+                cfg,
+                text_encoder=None,
+                text_channels=self.text_encoder.out_channels))
         encoder.use_shared_text_encoder(self.text_encoder)
         return encoder
 
@@ -165,10 +167,11 @@ class CSTED(BaseModel):
             return {k: tokens for k in self.encoders}
         return {k: e.tokenize(texts, device) for k, e in self.encoders.items()}
 
-    def encode(self, clip: torch.Tensor, frame: torch.Tensor,
-               tokens: Dict[str, Tokens], target_index: torch.Tensor
-               ) -> Tuple[Optional[List[torch.Tensor]],
-                          Optional[List[torch.Tensor]], torch.Tensor]:
+    def encode(
+        self, clip: torch.Tensor, frame: torch.Tensor,
+        tokens: Dict[str, Tokens], target_index: torch.Tensor
+    ) -> Tuple[Optional[List[torch.Tensor]], Optional[List[torch.Tensor]],
+               torch.Tensor]:
         """(spatial features, temporal features of the target frame, sentence
         feature for the decoder)."""
         spatial = temporal = None
@@ -176,8 +179,7 @@ class CSTED(BaseModel):
         shared = None
         if self.text_encoder is not None:
             # one text encoder, run once (both keys hold the same tokens)
-            words, mask = self.text_encoder(*tokens[next(iter(
-                self.encoders))])
+            words, mask = self.text_encoder(*tokens[next(iter(self.encoders))])
             shared = (words, mask)
         if self.spatial_encoder is not None:
             if shared is None:
@@ -217,9 +219,10 @@ class CSTED(BaseModel):
         index = (target_index // stride).clamp(max=feat.shape[2] - 1)
         return feat[torch.arange(feat.shape[0], device=feat.device), :, index]
 
-    def _run(self, inputs: Dict[str, torch.Tensor],
-             data_samples: Optional[List[ActorSegDataSample]]
-             ) -> List[torch.Tensor]:
+    def _run(
+        self, inputs: Dict[str, torch.Tensor],
+        data_samples: Optional[List[ActorSegDataSample]]
+    ) -> List[torch.Tensor]:
         clip, frame = inputs['clip'], inputs['frame']
         if data_samples is None:
             raise ValueError('CSTED needs data samples carrying the queries')
@@ -262,8 +265,9 @@ class CSTED(BaseModel):
                 f'clip_len (SampleClipAroundFrame) and model.clip_len the '
                 f'same')
 
-    def loss(self, inputs: Dict[str, torch.Tensor],
-             data_samples: List[ActorSegDataSample]) -> Dict[str, torch.Tensor]:
+    def loss(
+            self, inputs: Dict[str, torch.Tensor],
+            data_samples: List[ActorSegDataSample]) -> Dict[str, torch.Tensor]:
         self.check_clip_len(inputs['clip'])
         logits = self._run(inputs, data_samples)
         gt = torch.stack([ds.gt_mask.data for ds in data_samples]).float()
@@ -273,9 +277,10 @@ class CSTED(BaseModel):
             valid[i, :, :h, :w] = 1
         return self.decode_head.loss_by_logits(logits, gt, valid)
 
-    def predict(self, inputs: Dict[str, torch.Tensor],
-                data_samples: List[ActorSegDataSample]
-                ) -> List[ActorSegDataSample]:
+    def predict(
+            self, inputs: Dict[str, torch.Tensor],
+            data_samples: List[ActorSegDataSample]
+    ) -> List[ActorSegDataSample]:
         """Foreground probability and binary mask at the original frame size
         (``ori_shape``), the padding cut and the resize undone."""
         self.check_clip_len(inputs['clip'])
@@ -294,7 +299,9 @@ class CSTED(BaseModel):
                 ds.pred_score_input = PixelData(data=prob)
             if tuple(ori) != (h, w):
                 prob = F.interpolate(
-                    prob[None], tuple(ori), mode='bilinear',
+                    prob[None],
+                    tuple(ori),
+                    mode='bilinear',
                     align_corners=False)[0]
             ds.pred_score = PixelData(data=prob)
             ds.pred_mask = PixelData(

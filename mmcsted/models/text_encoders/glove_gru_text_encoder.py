@@ -86,8 +86,9 @@ def release_tokenize(text: str,
     return words, mask
 
 
-def load_glove_vectors(path: str, words: Sequence[str]
-                       ) -> Tuple[Dict[str, torch.Tensor], int]:
+def load_glove_vectors(
+        path: str,
+        words: Sequence[str]) -> Tuple[Dict[str, torch.Tensor], int]:
     """GloVe vectors of ``words`` as torchtext's ``Vectors`` would give them.
 
     ``path``: a GloVe text file, a zip holding one (``glove.840B.300d.zip``),
@@ -102,8 +103,10 @@ def load_glove_vectors(path: str, words: Sequence[str]
         # torchtext's cache: (itos list, stoi dict, vectors tensor, dim int),
         # all allowed by the safe loader
         itos, stoi, vectors, dim = torch.load(path, weights_only=True)
-        return {w: vectors[stoi[w]].clone()
-                for w in wanted if w in stoi}, int(dim)
+        return {
+            w: vectors[stoi[w]].clone()
+            for w in wanted if w in stoi
+        }, int(dim)
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if n.endswith('.txt')]
@@ -200,8 +203,8 @@ class GloVeGRUTextEncoder(BaseModule):
         self.norm = nn.LayerNorm(hidden_dims)
         self.unknown_words = Counter()
         self._warn_state = {}
-        self._set_vocab(list(vocab or []),
-                        torch.zeros(len(vocab or []), embed_dims))
+        self._set_vocab(
+            list(vocab or []), torch.zeros(len(vocab or []), embed_dims))
 
     # ------------------------------------------------------------ vocabulary
     def set_vocabulary(self, words: Sequence[str],
@@ -226,11 +229,11 @@ class GloVeGRUTextEncoder(BaseModule):
         # words stored with an all-zero vector (e.g. a converter that keeps
         # words GloVe lacks) are reported like words outside the vocabulary
         self.zero_rows = {
-            w for w, zero in zip(words, (vectors == 0).all(1).tolist())
-            if zero
+            w
+            for w, zero in zip(words, (vectors == 0).all(1).tolist()) if zero
         } if len(words) else set()
-        self.register_buffer('vocab_buffer', self.encode_vocab(words).to(
-            device))
+        self.register_buffer('vocab_buffer',
+                             self.encode_vocab(words).to(device))
         self.register_buffer('word_vectors', vectors.float().to(device))
 
     @staticmethod
@@ -262,11 +265,12 @@ class GloVeGRUTextEncoder(BaseModule):
             print_log(
                 f'GloVe {self.glove_file}: {len(kept)} of '
                 f'{len(self.vocab_words)} vocabulary tokens have a vector '
-                '(the others read as zero vectors)', logger='current')
+                '(the others read as zero vectors)',
+                logger='current')
             self._set_vocab(
                 kept,
-                torch.stack([vectors[w] for w in kept]) if kept else
-                torch.zeros(0, self.embed_dims))
+                torch.stack([vectors[w] for w in kept])
+                if kept else torch.zeros(0, self.embed_dims))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         key, vec_key = prefix + 'vocab_buffer', prefix + 'word_vectors'
@@ -295,11 +299,13 @@ class GloVeGRUTextEncoder(BaseModule):
         words, _ = self.release_tokens(text)
         return [
             '<pad>' if w == RELEASE_PAD else
-            (w if w in self.index and w not in self.zero_rows else
-             f'{w} (unk)') for w in words
+            (w
+             if w in self.index and w not in self.zero_rows else f'{w} (unk)')
+            for w in words
         ]
 
-    def tokenize(self, texts: Sequence[str],
+    def tokenize(self,
+                 texts: Sequence[str],
                  device=None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Vector rows (N, max_words), -1 for a zero vector (a token without
         a vector, or a pad not in the vocabulary), and the release's mask of
@@ -323,9 +329,11 @@ class GloVeGRUTextEncoder(BaseModule):
                 if w != RELEASE_PAD and (w not in self.index
                                          or w in self.zero_rows):
                     if w not in self.unknown_words:
-                        print_log(f'token {w!r} has no word vector: read as '
-                                  'a zero vector', logger='current',
-                                  level=logging.WARNING)
+                        print_log(
+                            f'token {w!r} has no word vector: read as '
+                            'a zero vector',
+                            logger='current',
+                            level=logging.WARNING)
                     self.unknown_words[w] += 1
             mask[i, :len(real)] = torch.tensor(real, dtype=torch.bool)
         device = device or self.word_vectors.device
@@ -337,26 +345,29 @@ class GloVeGRUTextEncoder(BaseModule):
         if words and words[-1] == '.':
             words = words[:-1]
         if not words:
-            print_log(f'query {text!r} has no token: it reads as pads only '
-                      '(as in the release)', logger='current',
-                      level=logging.WARNING)
+            print_log(
+                f'query {text!r} has no token: it reads as pads only '
+                '(as in the release)',
+                logger='current',
+                level=logging.WARNING)
         elif len(words) > self.max_words:
             self._warn_state['truncated'] = \
                 self._warn_state.get('truncated', 0) + 1
             print_log(
                 f'query of {len(words)} tokens cut to its first '
                 f'{self.max_words} ({self._warn_state["truncated"]} so far): '
-                f'{text!r}', logger='current', level=logging.WARNING)
+                f'{text!r}',
+                logger='current',
+                level=logging.WARNING)
 
     # --------------------------------------------------------------- forward
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         """GloVe vectors (N, L, embed_dims); rows < 0 are zero vectors."""
         known = ids >= 0
-        vectors = self.word_vectors[ids.clamp(min=0)] if len(
-            self.vocab_words) else self.word_vectors.new_zeros(
+        vectors = self.word_vectors[ids.clamp(
+            min=0)] if len(self.vocab_words) else self.word_vectors.new_zeros(
                 *ids.shape, self.embed_dims)
-        return torch.where(known.unsqueeze(-1), vectors,
-                           vectors.new_zeros(()))
+        return torch.where(known.unsqueeze(-1), vectors, vectors.new_zeros(()))
 
     def forward(self, ids: torch.Tensor,
                 mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:

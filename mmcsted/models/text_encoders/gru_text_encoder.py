@@ -1,5 +1,5 @@
-import logging
 import io
+import logging
 import os.path as osp
 import zipfile
 from collections import Counter
@@ -37,7 +37,8 @@ def tokenize_queries(texts: Sequence[str], max_words: int,
             print_log(
                 f'query longer than {max_words} words is cut to its first '
                 f'{max_words} ({warn_state["truncated"]} so far): {text!r}',
-                logger='current', level=logging.WARNING)
+                logger='current',
+                level=logging.WARNING)
             w = w[:max_words]
         words.append(w)
     return words
@@ -164,7 +165,8 @@ class GRUTextEncoder(BaseModule):
                 f'{len(self.vocab) - 2} vocabulary words initialised',
                 logger='current')
 
-    def tokenize(self, texts: Sequence[str],
+    def tokenize(self,
+                 texts: Sequence[str],
                  device=None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Word ids (N, L) and the mask of real words (N, L), L = the longest
         query of the batch. Unknown words become ``<unk>`` and are counted in
@@ -176,14 +178,17 @@ class GRUTextEncoder(BaseModule):
                 'one: load the trained checkpoint first')
         words = tokenize_queries(texts, self.max_words, self._warn_state)
         length = max(len(w) for w in words)
-        ids = torch.full((len(words), length), WordVocabulary.pad_id,
+        ids = torch.full((len(words), length),
+                         WordVocabulary.pad_id,
                          dtype=torch.long)
         for i, w in enumerate(words):
             for word in w:
                 if word not in self.vocab:
                     if word not in self.unknown_words:
-                        print_log(f'unknown word {word!r} read as <unk>',
-                                  logger='current', level=logging.WARNING)
+                        print_log(
+                            f'unknown word {word!r} read as <unk>',
+                            logger='current',
+                            level=logging.WARNING)
                     self.unknown_words[word] += 1
             ids[i, :len(w)] = torch.tensor(self.vocab.lookup(w))
         # Not `ids != pad`: a word may be unknown, never a pad.
@@ -197,7 +202,9 @@ class GRUTextEncoder(BaseModule):
         """Word features (N, L, hidden_dims) and the word mask (N, L)."""
         lengths = mask.sum(1).cpu()
         packed = pack_padded_sequence(
-            self.embedding(ids), lengths, batch_first=True,
+            self.embedding(ids),
+            lengths,
+            batch_first=True,
             enforce_sorted=False)
         out, _ = self.gru(packed)
         out, _ = pad_packed_sequence(
@@ -235,9 +242,11 @@ class GRUTextEncoder(BaseModule):
                 print_log(
                     f'{prefix}: the checkpoint vocabulary ({len(words)} words)'
                     f' replaces the configured one '
-                    f'({self.embedding.num_embeddings})', logger='current')
+                    f'({self.embedding.num_embeddings})',
+                    logger='current')
                 self.embedding = nn.Embedding(
-                    len(words), self.embed_dims,
+                    len(words),
+                    self.embed_dims,
                     padding_idx=WordVocabulary.pad_id).to(
                         self.embedding.weight.device)
                 if self.freeze_embedding:

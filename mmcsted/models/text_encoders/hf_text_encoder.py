@@ -44,7 +44,8 @@ class HFTextEncoder(BaseModule):
         self.max_tokens = max_tokens
         self._warn_state = {}
 
-    def tokenize(self, texts: Sequence[str],
+    def tokenize(self,
+                 texts: Sequence[str],
                  device=None) -> Tuple[torch.Tensor, torch.Tensor]:
         words = tokenize_queries(texts, self.max_words, self._warn_state)
         enc = self.tokenizer([' '.join(w) for w in words],

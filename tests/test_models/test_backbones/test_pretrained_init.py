@@ -12,8 +12,8 @@ from mmcsted.registry import WEIGHT_INITIALIZERS
 from mmcsted.utils import checkpoint as checkpoint_module
 from mmcsted.utils.checkpoint import load_state_dict_reported
 
-R2D_TINY = dict(type='mmpretrain.ResNet', depth=18, stem_channels=8,
-                base_channels=8)
+R2D_TINY = dict(
+    type='mmpretrain.ResNet', depth=18, stem_channels=8, base_channels=8)
 
 
 class _TwoLayers(BaseModule):
@@ -28,8 +28,7 @@ class _TwoLayers(BaseModule):
 def _classifier_checkpoint(tmp_path):
     """An mmpretrain classifier checkpoint (``backbone.*``, ``head.*``)."""
     from mmcsted.registry import MODELS
-    src = MODELS.build(dict(R2D_TINY, _scope_='mmpretrain',
-                            type='ResNet'))
+    src = MODELS.build(dict(R2D_TINY, _scope_='mmpretrain', type='ResNet'))
     for p in src.parameters():
         nn.init.normal_(p)
     state = {f'backbone.{k}': v for k, v in src.state_dict().items()}
@@ -42,10 +41,10 @@ def _classifier_checkpoint(tmp_path):
 def test_pretrained_resolves_to_the_checked_initializer():
     assert WEIGHT_INITIALIZERS.get('Pretrained') is CheckedPretrainedInit
     # mmcsted's modules pin the scope, and keep the type mmengine runs last
-    bb = StagedBackbone(R2D_TINY, init_cfg=dict(type='Pretrained',
-                                                checkpoint='x.pth'))
-    assert bb.init_cfg == dict(type='Pretrained', checkpoint='x.pth',
-                               _scope_='mmcsted')
+    bb = StagedBackbone(
+        R2D_TINY, init_cfg=dict(type='Pretrained', checkpoint='x.pth'))
+    assert bb.init_cfg == dict(
+        type='Pretrained', checkpoint='x.pth', _scope_='mmcsted')
 
 
 @pytest.mark.parametrize('scope', ['mmcsted', 'mmengine'])
@@ -56,8 +55,10 @@ def test_staged_backbone_loads_through_mmengine_init_weights(
     monkeypatch.setattr(checkpoint_module, 'print_log',
                         lambda msg, **kw: logs.append(msg))
     with DefaultScope.overwrite_default_scope(scope):
-        bb = StagedBackbone(R2D_TINY, init_cfg=dict(
-            type='Pretrained', checkpoint=path, prefix='backbone.'))
+        bb = StagedBackbone(
+            R2D_TINY,
+            init_cfg=dict(
+                type='Pretrained', checkpoint=path, prefix='backbone.'))
         bb.init_weights()
     for k, v in src.state_dict().items():
         torch.testing.assert_close(bb.backbone.state_dict()[k], v)
@@ -70,10 +71,12 @@ def test_a_foreign_module_gets_the_checked_initializer_in_mmcsted_scope(
         tmp_path):
     """mmengine's own Pretrained would warn and go on; in the mmcsted scope a
     checkpoint that fits nothing is an error."""
-    torch.save({'state_dict': {'c.weight': torch.zeros(1)}},
-               tmp_path / 'other.pth')
-    module = _TwoLayers(init_cfg=dict(type='Pretrained',
-                                      checkpoint=str(tmp_path / 'other.pth')))
+    torch.save({'state_dict': {
+        'c.weight': torch.zeros(1)
+    }}, tmp_path / 'other.pth')
+    module = _TwoLayers(
+        init_cfg=dict(
+            type='Pretrained', checkpoint=str(tmp_path / 'other.pth')))
     with DefaultScope.overwrite_default_scope('mmcsted'):
         with pytest.raises(RuntimeError, match='no weight that fits'):
             module.init_weights()
@@ -93,10 +96,10 @@ def test_the_report_names_missing_unexpected_and_reshaped_keys(monkeypatch):
         'head.fc.bias': torch.ones(2),
     }
     before = module.b.weight.detach().clone()
-    report = load_state_dict_reported(module, state, 'ckpt.pth',
-                                      unused_prefixes=('head', 'neck'))
-    assert report == dict(missing=['a.bias'], unexpected=['c.weight'],
-                          mismatched=['b.weight'])
+    report = load_state_dict_reported(
+        module, state, 'ckpt.pth', unused_prefixes=('head', 'neck'))
+    assert report == dict(
+        missing=['a.bias'], unexpected=['c.weight'], mismatched=['b.weight'])
     assert torch.equal(module.a.weight, torch.ones(3, 2))
     assert torch.equal(module.b.bias, torch.ones(4))
     assert torch.equal(module.b.weight, before)
@@ -109,11 +112,13 @@ def test_the_report_names_missing_unexpected_and_reshaped_keys(monkeypatch):
 
 
 def test_strict_loading_refuses_an_inexact_checkpoint(tmp_path):
-    torch.save({'a.weight': torch.ones(3, 2), 'a.bias': torch.ones(3)},
-               tmp_path / 'a.pth')
+    torch.save({
+        'a.weight': torch.ones(3, 2),
+        'a.bias': torch.ones(3)
+    }, tmp_path / 'a.pth')
     init = CheckedPretrainedInit(str(tmp_path / 'a.pth'), strict=True)
     with pytest.raises(RuntimeError, match='does not match exactly'):
         init.load_into(_TwoLayers())
-    report = CheckedPretrainedInit(str(tmp_path / 'a.pth'),
-                                   prefix=None).load_into(_TwoLayers())
+    report = CheckedPretrainedInit(
+        str(tmp_path / 'a.pth'), prefix=None).load_into(_TwoLayers())
     assert report['missing'] == ['b.weight', 'b.bias']

@@ -64,8 +64,8 @@ def test_staged_backbone_uses_stage_names():
     bb.eval()
     with torch.no_grad():
         outs = bb(torch.randn(1, 3, 8, 64, 64))
-    assert [tuple(o.shape[1:3]) for o in outs] == list(
-        zip(CHANNELS, TIME_STEPS))
+    assert [tuple(o.shape[1:3])
+            for o in outs] == list(zip(CHANNELS, TIME_STEPS))
 
 
 @pytest.mark.parametrize('num_classes', [None, 0])
@@ -92,8 +92,8 @@ def test_torchvision_file_loads_strictly(tmp_path):
     result = m.load_state_dict(loaded, strict=True)
     assert not result.missing_keys and not result.unexpected_keys
     own = m.state_dict()
-    for key in ('features.0.0.0.weight',
-                'features.15.branch3.1.1.running_var', 'classifier.1.bias'):
+    for key in ('features.0.0.0.weight', 'features.15.branch3.1.1.running_var',
+                'classifier.1.bias'):
         torch.testing.assert_close(own[key], state[key])
 
     # The mmcsted loader, strict: no missing, unexpected or reshaped key.
@@ -163,5 +163,6 @@ def test_weights_url_is_torchvisions():
     assert tuple(transforms.std) == TorchvisionS3D.std
     assert all(
         abs(a - 255 * b) < 1e-4
-        for a, b in zip(TorchvisionS3D.mean_255 + TorchvisionS3D.std_255,
-                        TorchvisionS3D.mean + TorchvisionS3D.std))
+        for a, b in zip(TorchvisionS3D.mean_255 +
+                        TorchvisionS3D.std_255, TorchvisionS3D.mean +
+                        TorchvisionS3D.std))

@@ -3,9 +3,14 @@ import torch
 
 from mmcsted.models.backbones import StagedBackbone
 
-R3D_TINY = dict(type='mmaction.ResNet3d', depth=18, base_channels=8,
-                pretrained=None, pretrained2d=False, conv1_kernel=(3, 7, 7),
-                inflate=(1, 1, 1, 1))
+R3D_TINY = dict(
+    type='mmaction.ResNet3d',
+    depth=18,
+    base_channels=8,
+    pretrained=None,
+    pretrained2d=False,
+    conv1_kernel=(3, 7, 7),
+    inflate=(1, 1, 1, 1))
 
 
 def _shapes(bb, x):
@@ -33,12 +38,16 @@ def test_stages_compose_to_the_backbone_forward():
 
 
 def test_resnet2d_and_inception_stages():
-    r18 = StagedBackbone(dict(type='mmpretrain.ResNet', depth=18,
-                              stem_channels=8, base_channels=8))
+    r18 = StagedBackbone(
+        dict(
+            type='mmpretrain.ResNet',
+            depth=18,
+            stem_channels=8,
+            base_channels=8))
     assert r18.ndim == 2
     assert _shapes(r18, torch.randn(1, 3, 64, 64))[0] == (1, 8, 32, 32)
-    iv3 = StagedBackbone(dict(type='mmpretrain.InceptionV3'),
-                         same_padding=True)
+    iv3 = StagedBackbone(
+        dict(type='mmpretrain.InceptionV3'), same_padding=True)
     shapes = _shapes(iv3, torch.randn(1, 3, 64, 64))
     assert [s[1] for s in shapes] == [64, 192, 288, 768, 2048]
     assert [s[-1] for s in shapes] == [32, 16, 8, 4, 2]
@@ -65,8 +74,10 @@ def _recognizer_checkpoint(tmp_path, cfg):
 
 def test_pretrained_weights_really_arrive(tmp_path):
     path, src = _recognizer_checkpoint(tmp_path, R3D_TINY)
-    bb = StagedBackbone(R3D_TINY, init_cfg=dict(
-        type='Pretrained', checkpoint=str(path), prefix='backbone.'))
+    bb = StagedBackbone(
+        R3D_TINY,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=str(path), prefix='backbone.'))
     bb.init_weights()
     for k, v in src.state_dict().items():
         torch.testing.assert_close(bb.backbone.state_dict()[k], v)
@@ -81,14 +92,18 @@ def test_the_mmaction_trap_is_closed(tmp_path):
     naive.init_weights()
     w = 'conv1.conv.weight'
     assert not torch.equal(naive.state_dict()[w], src.state_dict()[w])
-    bb = StagedBackbone(R3D_TINY, init_cfg=dict(
-        type='Pretrained', checkpoint=str(path), prefix='cls_head.'))
+    bb = StagedBackbone(
+        R3D_TINY,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=str(path), prefix='cls_head.'))
     with pytest.raises(RuntimeError, match='no weight that fits'):
         bb.init_weights()
     with pytest.raises(KeyError, match='no key under'):
-        StagedBackbone(R3D_TINY, init_cfg=dict(
-            type='Pretrained', checkpoint=str(path),
-            prefix='neck.')).init_weights()
+        StagedBackbone(
+            R3D_TINY,
+            init_cfg=dict(
+                type='Pretrained', checkpoint=str(path),
+                prefix='neck.')).init_weights()
 
 
 def test_frozen_backbone_stays_in_eval_mode():
@@ -100,10 +115,16 @@ def test_frozen_backbone_stays_in_eval_mode():
 
 def test_renormalize_matches_the_target_normalisation():
     bb = StagedBackbone(
-        dict(type='mmpretrain.ResNet', depth=18, stem_channels=8,
-             base_channels=8),
-        renormalize=dict(from_mean=[100.] * 3, from_std=[50.] * 3,
-                         to_mean=[127.5] * 3, to_std=[127.5] * 3))
+        dict(
+            type='mmpretrain.ResNet',
+            depth=18,
+            stem_channels=8,
+            base_channels=8),
+        renormalize=dict(
+            from_mean=[100.] * 3,
+            from_std=[50.] * 3,
+            to_mean=[127.5] * 3,
+            to_std=[127.5] * 3))
     raw = torch.rand(1, 3, 8, 8) * 255
     x = (raw - 100) / 50
     shape = (1, -1, 1, 1)

@@ -21,14 +21,13 @@ def _sample(target_index=None, mask_hw=None):
     if target_index is not None:
         ds.set_metainfo(dict(target_index=target_index))
     if mask_hw is not None:
-        ds.gt_mask = PixelData(data=torch.ones(1, *mask_hw,
-                                               dtype=torch.uint8))
+        ds.gt_mask = PixelData(data=torch.ones(1, *mask_hw, dtype=torch.uint8))
     return ds
 
 
 def test_normalises_with_mean_and_std_and_pads_to_the_divisor():
-    pre = CSTEDDataPreprocessor(mean=(10, 20, 30), std=(2, 4, 5),
-                                size_divisor=8, pad_value=-7.)
+    pre = CSTEDDataPreprocessor(
+        mean=(10, 20, 30), std=(2, 4, 5), size_divisor=8, pad_value=-7.)
     out = pre(dict(inputs=[_clip(fill=50)]))
     clip = out['inputs']['clip']
     assert clip.shape == (1, 3, 4, 8, 8)  # 5 x 6 padded up to 8 x 8
@@ -42,8 +41,8 @@ def test_normalises_with_mean_and_std_and_pads_to_the_divisor():
 
 
 def test_stacks_clips_of_different_sizes_to_the_batch_maximum():
-    pre = CSTEDDataPreprocessor(mean=(0, 0, 0), std=(255, 255, 255),
-                                size_divisor=4)
+    pre = CSTEDDataPreprocessor(
+        mean=(0, 0, 0), std=(255, 255, 255), size_divisor=4)
     out = pre(dict(inputs=[_clip(h=5, w=6), _clip(h=7, w=3)]))
     assert out['inputs']['clip'].shape == (2, 3, 4, 8, 8)
     assert out['inputs']['frame'].shape == (2, 3, 8, 8)
@@ -72,8 +71,7 @@ def test_frame_is_the_target_index_of_each_sample_or_the_middle():
 
 
 def test_frame_index_overrides_the_target_index():
-    pre = CSTEDDataPreprocessor(mean=(0, 0, 0), std=(1, 1, 1),
-                                frame_index=0)
+    pre = CSTEDDataPreprocessor(mean=(0, 0, 0), std=(1, 1, 1), frame_index=0)
     samples = [_sample(target_index=3), _sample(target_index=2)]
     out = pre(dict(inputs=[_clip()] * 2, data_samples=samples))
     assert out['inputs']['frame'][:, 0, 0, 0].tolist() == [0., 0.]

@@ -22,12 +22,18 @@ def test_language_concat_is_a_conv_over_visual_sentence_and_coord():
 
 def test_head_output_depends_on_sentence_only_with_language_concat():
     torch.manual_seed(0)
-    feats = [torch.randn(1, c, 16 // 2**i, 16 // 2**i)
-             for i, c in enumerate((3, 4, 5, 6, 7))]
+    feats = [
+        torch.randn(1, c, 16 // 2**i, 16 // 2**i)
+        for i, c in enumerate((3, 4, 5, 6, 7))
+    ]
     s1, s2 = torch.randn(1, 8), torch.randn(1, 8)
     for concat in (False, True):
-        head = CSTEDHead([3, 4, 5, 6, 7], None, text_channels=8,
-                         channels=4, mask_channels=4, language_concat=concat)
+        head = CSTEDHead([3, 4, 5, 6, 7],
+                         None,
+                         text_channels=8,
+                         channels=4,
+                         mask_channels=4,
+                         language_concat=concat)
         head.eval()
         with torch.no_grad():
             a, b = head(feats, None, s1)[0], head(feats, None, s2)[0]
@@ -44,8 +50,9 @@ def test_no_cmam_model_trains_its_text_encoders():
     losses = model(**model.data_preprocessor(batch, True), mode='loss')
     sum(losses.values()).backward()
     for enc in (model.spatial_encoder, model.temporal_encoder):
-        grads = [p.grad for p in enc.text_encoder.parameters()
-                 if p.requires_grad]
+        grads = [
+            p.grad for p in enc.text_encoder.parameters() if p.requires_grad
+        ]
         assert grads and all(g is not None and g.abs().sum() > 0
                              for g in grads if g is not None)
 

@@ -7,8 +7,8 @@ import torch.nn.functional as F
 
 from mmcsted.models.heads import CSTMReleaseHead
 from mmcsted.models.heads.cstm_release_head import (RELEASE_KEY_MAP,
-                                                     convert_release_key,
-                                                     release_key_map)
+                                                    convert_release_key,
+                                                    release_key_map)
 from mmcsted.registry import MODELS
 
 S_CH, T_CH = (4, 5, 6, 7, 8), (5, 6, 7, 8, 9)
@@ -17,8 +17,13 @@ SIZE = 64  # stage i (1..5) at stride 2**i: 32, 16, 8, 4, 2
 
 def make_head(channels=8, mask_channels=8, **kw):
     torch.manual_seed(0)
-    head = CSTMReleaseHead(S_CH, T_CH, text_channels=16, channels=channels,
-                           mask_channels=mask_channels, **kw)
+    head = CSTMReleaseHead(
+        S_CH,
+        T_CH,
+        text_channels=16,
+        channels=channels,
+        mask_channels=mask_channels,
+        **kw)
     for m in head.modules():  # random running stats and affine parameters
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.normal_()
@@ -30,12 +35,16 @@ def make_head(channels=8, mask_channels=8, **kw):
 
 def make_feats(n=2, size=SIZE, seed=1):
     g = torch.Generator().manual_seed(seed)
-    spatial = [torch.randn(n, c, size >> i, size >> i, generator=g,
-                           dtype=torch.double)
-               for i, c in enumerate(S_CH, 1)]
-    temporal = [torch.randn(n, c, size >> i, size >> i, generator=g,
-                            dtype=torch.double)
-                for i, c in enumerate(T_CH, 1)]
+    spatial = [
+        torch.randn(
+            n, c, size >> i, size >> i, generator=g, dtype=torch.double)
+        for i, c in enumerate(S_CH, 1)
+    ]
+    temporal = [
+        torch.randn(
+            n, c, size >> i, size >> i, generator=g, dtype=torch.double)
+        for i, c in enumerate(T_CH, 1)
+    ]
     return spatial, temporal
 
 
@@ -61,15 +70,27 @@ def cbr(x, w, name):
 
 
 def mask(x, w, i):
-    x = F.relu(F.conv2d(x, w[f'conv_mask.{i}.0.weight'],
-                        w[f'conv_mask.{i}.0.bias'], padding=1))
-    x = F.relu(F.conv2d(x, w[f'conv_mask.{i}.2.weight'],
-                        w[f'conv_mask.{i}.2.bias'], padding=1))
+    x = F.relu(
+        F.conv2d(
+            x,
+            w[f'conv_mask.{i}.0.weight'],
+            w[f'conv_mask.{i}.0.bias'],
+            padding=1))
+    x = F.relu(
+        F.conv2d(
+            x,
+            w[f'conv_mask.{i}.2.weight'],
+            w[f'conv_mask.{i}.2.bias'],
+            padding=1))
     return F.conv2d(x, w[f'conv_mask.{i}.4.weight'],
                     w[f'conv_mask.{i}.4.bias'])
 
 
-def reference(w, spatial, temporal, swap_top=False, swap_lateral=False,
+def reference(w,
+              spatial,
+              temporal,
+              swap_top=False,
+              swap_lateral=False,
               swap_up=False):
     """The release's decoder (CSTMModel.forward after the encoders) from its
     description; the swap flags flip one concatenation order. Returns the
@@ -83,12 +104,14 @@ def reference(w, spatial, temporal, swap_top=False, swap_lateral=False,
     feats = [cbr(cat(s[4], t[4], swap_top), w, 'conv_fuse1.4')]
     for i in range(5):
         if i >= 1:
-            lat = cbr(cat(t[4 - i], s[4 - i], swap_lateral), w,
-                      f'conv_fuse1.{4 - i}')
-            feats[i] = cbr(cat(feats[i], lat, swap_up), w,
-                           f'conv_fuse2.{4 - i}')
-        feats.append(F.interpolate(feats[i], scale_factor=2, mode='bilinear',
-                                   align_corners=True))
+            lat = cbr(
+                cat(t[4 - i], s[4 - i], swap_lateral), w,
+                f'conv_fuse1.{4 - i}')
+            feats[i] = cbr(
+                cat(feats[i], lat, swap_up), w, f'conv_fuse2.{4 - i}')
+        feats.append(
+            F.interpolate(
+                feats[i], scale_factor=2, mode='bilinear', align_corners=True))
     return [mask(f, w, i) for i, f in enumerate(feats)]
 
 
@@ -122,8 +145,8 @@ def test_reference_catches_concat_order(swap):
         ref = reference(to_release(head), spatial, temporal, **{swap: True})
     # Some scale differs by more than a tenth of its spread (the unswapped
     # reference agrees to 1e-10).
-    assert any((o - r).abs().max() > 0.1 * o.std()
-               for o, r in zip(out, ref[::-1]))
+    assert any(
+        (o - r).abs().max() > 0.1 * o.std() for o, r in zip(out, ref[::-1]))
 
 
 def test_release_state_dict_loads_strictly_through_the_key_map():
@@ -153,8 +176,10 @@ def test_release_state_dict_loads_strictly_through_the_key_map():
         })
     head = make_head(c, m)
     ours = {k: tuple(v.shape) for k, v in head.state_dict().items()}
-    converted = {convert_release_key('module.' + k): v
-                 for k, v in release.items()}
+    converted = {
+        convert_release_key('module.' + k): v
+        for k, v in release.items()
+    }
     assert converted == ours
     # Encoder keys are not the decoder's.
     assert convert_release_key('module.cmam_s.0.g.0.weight') is None
@@ -208,8 +233,8 @@ def test_loss_by_logits_six_finite_losses():
     gt = (torch.rand(2, 1, 32, 32) > 0.5).float()
     valid = torch.ones_like(gt)
     losses = head.loss_by_logits(logits, gt, valid)
-    assert list(losses) == ['loss_bce'] + [f'loss_bce_s{i}'
-                                           for i in range(2, 7)]
+    assert list(losses) == ['loss_bce'
+                            ] + [f'loss_bce_s{i}' for i in range(2, 7)]
     assert all(torch.isfinite(v) and v.ndim == 0 for v in losses.values())
     sum(losses.values()).backward()
     assert all(p.grad is not None for p in head.parameters())
@@ -218,16 +243,19 @@ def test_loss_by_logits_six_finite_losses():
 def test_needs_both_branches_and_halving_sizes():
     for s, t in ((S_CH, None), (None, T_CH), (None, None)):
         with pytest.raises(ValueError, match='spatial and a temporal'):
-            CSTMReleaseHead(s, t, text_channels=4, channels=4,
-                            mask_channels=4)
+            CSTMReleaseHead(s, t, text_channels=4, channels=4, mask_channels=4)
     with pytest.raises(ValueError, match='5 stages'):
         CSTMReleaseHead(S_CH[:4], T_CH, text_channels=4)
     head = make_head()
     sizes = (30, 15, 8, 4, 2)  # 2 x 8 != 15
-    spatial = [torch.randn(1, c, s, s, dtype=torch.double)
-               for c, s in zip(S_CH, sizes)]
-    temporal = [torch.randn(1, c, s, s, dtype=torch.double)
-                for c, s in zip(T_CH, sizes)]
+    spatial = [
+        torch.randn(1, c, s, s, dtype=torch.double)
+        for c, s in zip(S_CH, sizes)
+    ]
+    temporal = [
+        torch.randn(1, c, s, s, dtype=torch.double)
+        for c, s in zip(T_CH, sizes)
+    ]
     with pytest.raises(ValueError, match='halve exactly'):
         head(spatial, temporal, None)
     with pytest.raises(ValueError, match='spatial and temporal'):
@@ -239,8 +267,7 @@ def test_in_a_tiny_csted():
     uses the stride-1 map."""
     from ..utils import make_batch, tiny_model_cfg
     cfg = tiny_model_cfg()
-    cfg.decode_head = dict(type='CSTMReleaseHead', channels=8,
-                           mask_channels=8)
+    cfg.decode_head = dict(type='CSTMReleaseHead', channels=8, mask_channels=8)
     model = MODELS.build(cfg)
     model.init_weights()
     assert isinstance(model.decode_head, CSTMReleaseHead)

@@ -48,15 +48,15 @@ def test_cmam_equals_direct_computation(dims, identity_init):
     out = m(visual, words, mask)
     expected, expected_w = direct_cmam(m, visual, words, mask)
     torch.testing.assert_close(out, expected, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(m.last_word_weights, expected_w, rtol=1e-4,
-                               atol=1e-6)
+    torch.testing.assert_close(
+        m.last_word_weights, expected_w, rtol=1e-4, atol=1e-6)
     # Padding words get zero weight; real words' weights sum to 1.
     assert (m.last_word_weights[~mask] == 0).all()
     torch.testing.assert_close(m.last_word_weights.sum(1), torch.ones(2))
     # The fast path (no attention map) gives the same result.
     m.record_attention = False
-    torch.testing.assert_close(m(visual, words, mask), out, rtol=1e-4,
-                               atol=1e-5)
+    torch.testing.assert_close(
+        m(visual, words, mask), out, rtol=1e-4, atol=1e-5)
     assert m.last_attention.shape == (2, 4) + shape[2:]
 
 
@@ -69,8 +69,8 @@ def test_padding_words_do_not_change_the_output():
     mask = torch.ones(1, 2, dtype=torch.bool)
     padded = torch.cat([words, torch.randn(1, 3, 3) * 100], dim=1)
     pmask = torch.tensor([[1, 1, 0, 0, 0]], dtype=torch.bool)
-    torch.testing.assert_close(m(visual, words, mask),
-                               m(visual, padded, pmask))
+    torch.testing.assert_close(
+        m(visual, words, mask), m(visual, padded, pmask))
 
 
 def test_zero_initialised_cmam_is_identity():

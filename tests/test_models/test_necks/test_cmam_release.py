@@ -12,8 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from mmcsted.models.necks import CMAM, coord_feature
-from mmcsted.models.necks.cmam import (RELEASE_KEY_MAP,
-                                       convert_release_cmam_key)
+from mmcsted.models.necks.cmam import RELEASE_KEY_MAP, convert_release_cmam_key
 
 RELEASE_KEYS = [
     'transform.conv.weight', 'transform.bn.weight', 'transform.bn.bias',
@@ -36,8 +35,10 @@ def release_coord(h, w):
             xmax = (x + 1) / w * 2 - 1
             ymin = y / h * 2 - 1
             ymax = (y + 1) / h * 2 - 1
-            out[:, y, x] = [xmin, ymin, xmax, ymax, (xmin + xmax) / 2,
-                            (ymin + ymax) / 2, 1 / w, 1 / h]
+            out[:, y, x] = [
+                xmin, ymin, xmax, ymax, (xmin + xmax) / 2, (ymin + ymax) / 2,
+                1 / w, 1 / h
+            ]
     return torch.from_numpy(out)
 
 
@@ -57,16 +58,18 @@ def release_cmam(p, visual, words, dims):
     coord = release_coord(*visual.shape[-2:])
     if dims == 3:
         coord = coord.unsqueeze(1).repeat(1, visual.shape[2], 1, 1)
-    x = torch.cat([visual, coord.unsqueeze(0).repeat(n, *[1] * coord.dim())],
-                  1)
+    x = torch.cat(
+        [visual, coord.unsqueeze(0).repeat(n, *[1] * coord.dim())], 1)
     conv = F.conv2d if dims == 2 else F.conv3d
-    vt = torch.relu(bn_eval(conv(x, p['transform.conv.weight'], padding=1), p,
-                            'transform.bn.'))
+    vt = torch.relu(
+        bn_eval(
+            conv(x, p['transform.conv.weight'], padding=1), p,
+            'transform.bn.'))
     key = bn_eval(conv(vt, p['key_proj.conv.weight']), p, 'key_proj.bn.')
     key = key.reshape(n, key.shape[1], -1)  # N, Cm, P
     txt = words.transpose(1, 2)  # N, Cl, K
-    query = bn_eval(F.conv1d(txt, p['query_proj.conv.weight']), p,
-                    'query_proj.bn.')
+    query = bn_eval(
+        F.conv1d(txt, p['query_proj.conv.weight']), p, 'query_proj.bn.')
     attn = torch.einsum('bcn,bct->bnt', key, query)  # N, P, K
     s = attn.sum(1, keepdim=True)  # N, 1, K
     s = s / s.norm(dim=-1, keepdim=True).clamp_min(1e-12)
@@ -102,14 +105,15 @@ def test_release_cmam_equals_the_release_equations(dims):
     words = torch.randn(2, 7, 5)
     m.record_attention = True
     out = m(visual, words, torch.zeros(2, 7, dtype=torch.bool))
-    expected, w, attn = release_cmam(dict(m.state_dict()), visual, words,
-                                     dims)
+    expected, w, attn = release_cmam(dict(m.state_dict()), visual, words, dims)
     torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(m.last_word_weights, w, rtol=1e-5, atol=1e-6)
     # recorded: A as (N, K, [T,] H, W); every position weighed, pads included
     assert m.last_attention.shape == (2, 7) + shape[2:]
     torch.testing.assert_close(
-        m.last_attention.flatten(2).transpose(1, 2), attn, rtol=1e-5,
+        m.last_attention.flatten(2).transpose(1, 2),
+        attn,
+        rtol=1e-5,
         atol=1e-4)
     assert (m.last_word_weights > 0).all()
     torch.testing.assert_close(m.last_word_weights.sum(1), torch.ones(2))
@@ -121,8 +125,8 @@ def test_release_cmam_ignores_the_mask_and_reads_every_position():
     visual, words = torch.randn(1, 4, 5, 5), torch.randn(1, 4, 3)
     all_real = torch.ones(1, 4, dtype=torch.bool)
     some_pad = torch.tensor([[1, 1, 0, 0]], dtype=torch.bool)
-    torch.testing.assert_close(m(visual, words, all_real),
-                               m(visual, words, some_pad))
+    torch.testing.assert_close(
+        m(visual, words, all_real), m(visual, words, some_pad))
     torch.testing.assert_close(m(visual, words), m(visual, words, some_pad))
     changed = words.clone()
     changed[:, 3] += 1  # a "padding" position changes the output
@@ -145,8 +149,8 @@ def test_release_cmam_layers(dims):
     for mod in m.modules():
         if hasattr(mod, 'eps'):
             assert mod.eps == 1e-5 and mod.momentum == 0.1
-        if isinstance(mod, (torch.nn.Conv1d, torch.nn.Conv2d,
-                            torch.nn.Conv3d)):
+        if isinstance(mod,
+                      (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)):
             assert mod.bias is None
     assert m.gate.bias is not None
 
@@ -171,8 +175,8 @@ def test_release_cmam_without_identity_init_modulates_by_g():
 
 def test_coord_feature_is_bit_equal_to_the_release():
     for h, w in ((10, 10), (20, 20), (40, 40), (80, 80), (160, 160), (3, 7)):
-        torch.testing.assert_close(coord_feature(h, w), release_coord(h, w),
-                                   rtol=0, atol=0)
+        torch.testing.assert_close(
+            coord_feature(h, w), release_coord(h, w), rtol=0, atol=0)
 
 
 def test_release_key_conversion():
@@ -194,12 +198,18 @@ def test_release_key_conversion():
     # a release CMAM's state dict (2D and 3D names) maps onto ours exactly
     for dims, conv, bn in ((2, 'conv', 'bn'), (3, 'conv3d', 'batch3d')):
         ours = CMAM(6, 5, dims=dims, style='release').state_dict()
-        bn_keys = ['weight', 'bias', 'running_mean', 'running_var',
-                   'num_batches_tracked']
-        release = [f'vt.{conv}.weight', f'v_key.{conv}.weight',
-                   'l_query.0.weight', 'gamma.0.weight', 'gamma.0.bias']
-        release += [f'{p}.{k}' for p in (f'vt.{bn}', f'v_key.{bn}',
-                                         'l_query.1') for k in bn_keys]
+        bn_keys = [
+            'weight', 'bias', 'running_mean', 'running_var',
+            'num_batches_tracked'
+        ]
+        release = [
+            f'vt.{conv}.weight', f'v_key.{conv}.weight', 'l_query.0.weight',
+            'gamma.0.weight', 'gamma.0.bias'
+        ]
+        release += [
+            f'{p}.{k}' for p in (f'vt.{bn}', f'v_key.{bn}', 'l_query.1')
+            for k in bn_keys
+        ]
         assert sorted(convert_release_cmam_key(k) for k in release) == \
             sorted(ours)
     assert set(RELEASE_KEY_MAP.values()) == {

@@ -20,22 +20,22 @@ def test_stage_shapes_and_output_masks():
                                                  (2, 16, 16, 16),
                                                  (2, 32, 8, 8), (2, 64, 4, 4),
                                                  (2, 128, 2, 2)]
-    assert [tuple(f.shape) for f in temporal] == [
-        tuple(s.shape) for s in spatial
-    ]
+    assert [tuple(f.shape)
+            for f in temporal] == [tuple(s.shape) for s in spatial]
     assert sentence.shape == (2, 64)
     logits = model(**data, mode='tensor')
-    assert [tuple(x.shape) for x in logits] == [(2, 1, 32, 32),
-                                               (2, 1, 16, 16), (2, 1, 8, 8),
-                                               (2, 1, 4, 4), (2, 1, 2, 2)]
+    assert [tuple(x.shape) for x in logits] == [(2, 1, 32, 32), (2, 1, 16, 16),
+                                                (2, 1, 8, 8), (2, 1, 4, 4),
+                                                (2, 1, 2, 2)]
 
 
 def test_loss_and_predict_modes():
     model = build_tiny()
     data = model.data_preprocessor(make_batch(n=2), training=True)
     losses = model(**data, mode='loss')
-    assert set(losses) == {'loss_bce'} | {f'loss_bce_s{i}' for i in (2, 3, 4,
-                                                                     5)}
+    assert set(losses) == {'loss_bce'
+                           } | {f'loss_bce_s{i}'
+                                for i in (2, 3, 4, 5)}
     assert all(torch.isfinite(v) for v in losses.values())
     model.eval()
     batch = make_batch(n=2, ori=(48, 80))
@@ -45,8 +45,8 @@ def test_loss_and_predict_modes():
     assert out[0].pred_mask.data.dtype == torch.uint8
     p = out[0].pred_score.data
     assert ((p >= 0) & (p <= 1)).all()
-    torch.testing.assert_close(out[0].pred_mask.data,
-                               (p >= 0.5).to(torch.uint8))
+    torch.testing.assert_close(out[0].pred_mask.data, (p
+                                                       >= 0.5).to(torch.uint8))
 
 
 def test_padding_is_cut_before_resizing_back():
@@ -74,13 +74,11 @@ def test_a_train_step_reduces_the_loss_on_a_fixed_batch():
 
 
 @pytest.mark.parametrize('change,match', [
-    (lambda c: c.decode_head.update(fusion=dict(type='SimpleFusion',
-                                                mode='mul')),
-     'unknown fusion mode'),
+    (lambda c: c.decode_head.update(
+        fusion=dict(type='SimpleFusion', mode='mul')), 'unknown fusion mode'),
     (lambda c: c.decode_head.update(fusion=dict(type='Attention')),
      'not in the mmcsted::model registry|Attention'),
-    (lambda c: c.spatial_encoder.update(cmam_stages=(1, 6)),
-     'within 1..5'),
+    (lambda c: c.spatial_encoder.update(cmam_stages=(1, 6)), 'within 1..5'),
     (lambda c: c.update(clip_len=5), 'clip_len=5 does not fit'),
     (lambda c: c.update(spatial_encoder=None, temporal_encoder=None),
      'needs a spatial or a temporal encoder'),
@@ -96,10 +94,9 @@ def test_invalid_configs_fail_at_build_time(change, match):
 
 
 # the final mask's loss and one per side output of stages 2..5
-DEEP_SUPERVISION_LOSSES = {'loss_bce'} | {
-    f'loss_bce_s{i}'
-    for i in range(2, 6)
-}
+DEEP_SUPERVISION_LOSSES = {'loss_bce'
+                           } | {f'loss_bce_s{i}'
+                                for i in range(2, 6)}
 
 
 @pytest.mark.parametrize('variant,loss_names', [
@@ -107,9 +104,11 @@ DEEP_SUPERVISION_LOSSES = {'loss_bce'} | {
     (dict(spatial_encoder=None), DEEP_SUPERVISION_LOSSES),
     (dict(decode_head=dict(fusion=dict(type='SimpleFusion', mode='concat'))),
      DEEP_SUPERVISION_LOSSES),
-    (dict(decode_head=dict(deep_supervision=False,
-                           loss_decode=[dict(type='MaskBCELoss'),
-                                        dict(type='MaskDiceLoss')])),
+    (dict(
+        decode_head=dict(
+            deep_supervision=False,
+            loss_decode=[dict(type='MaskBCELoss'),
+                         dict(type='MaskDiceLoss')])),
      {'loss_bce', 'loss_dice'}),
 ])
 def test_model_variants_run(variant, loss_names):
@@ -137,8 +136,9 @@ def test_model_variants_run(variant, loss_names):
                              for g in grads), f'no gradient reaches {name}'
     model.eval()
     with torch.no_grad():
-        out = model(**model.data_preprocessor(make_batch(n=2, ori=(40, 72))),
-                    mode='predict')
+        out = model(
+            **model.data_preprocessor(make_batch(n=2, ori=(40, 72))),
+            mode='predict')
     score = torch.cat([o.pred_score.data for o in out])
     assert score.shape == (2, 40, 72)
     assert ((score >= 0) & (score <= 1)).all()
@@ -151,8 +151,10 @@ def test_frozen_encoders_train_only_the_decoder():
     model = build_tiny(cfg)
     model.train()
     assert not model.spatial_encoder.training
-    trainable = {n.split('.')[0] for n, p in model.named_parameters()
-                 if p.requires_grad}
+    trainable = {
+        n.split('.')[0]
+        for n, p in model.named_parameters() if p.requires_grad
+    }
     assert trainable == {'decode_head'}
 
 

@@ -9,8 +9,7 @@ import pytest
 import torch
 
 from mmcsted.models.text_encoders import (GloVeGRUTextEncoder,
-                                          load_glove_vectors,
-                                          release_tokenize)
+                                          load_glove_vectors, release_tokenize)
 
 
 def regex_rule(line, max_len=20):
@@ -31,12 +30,12 @@ def regex_rule(line, max_len=20):
 
 
 TRICKY = [
-    "man's", 'a dog, running.', 'A dog running  ', '  a  dog   running.',
-    '', ' ', '.', '...', 'a dog.', 'a dog. ', 'a dog..', 'The Man IS running',
-    'café crème brûlée', 'naïve Zoë', 'a man-in-red is jumping!',
-    'x ' * 30, ('word ' * 19) + 'last.', ('word ' * 25) + '.',
-    'tab\tseparated\nline', 'don\'t stop', '"quoted" words', '1st car 2',
-    'under_score', 'end with space .'
+    "man's", 'a dog, running.', 'A dog running  ', '  a  dog   running.', '',
+    ' ', '.', '...', 'a dog.', 'a dog. ', 'a dog..', 'The Man IS running',
+    'café crème brûlée', 'naïve Zoë', 'a man-in-red is jumping!', 'x ' * 30,
+    ('word ' * 19) + 'last.', ('word ' * 25) + '.', 'tab\tseparated\nline',
+    'don\'t stop', '"quoted" words', '1st car 2', 'under_score',
+    'end with space .'
 ]
 
 
@@ -48,6 +47,7 @@ def test_release_tokenize_equals_the_regex_rule(text):
 
 
 def test_release_tokenize_examples():
+
     def real(text):
         words, mask = release_tokenize(text)
         return [w for w, m in zip(words, mask) if m]
@@ -88,9 +88,12 @@ def glove(tmp_path):
 
 
 def make_encoder(glove_file, vocab=WORDS + ['purple'], max_words=20):
-    enc = GloVeGRUTextEncoder(vocab=vocab, glove_file=glove_file,
-                              embed_dims=DIM, hidden_dims=HID,
-                              max_words=max_words)
+    enc = GloVeGRUTextEncoder(
+        vocab=vocab,
+        glove_file=glove_file,
+        embed_dims=DIM,
+        hidden_dims=HID,
+        max_words=max_words)
     enc.init_weights()
     with torch.no_grad():
         for p in enc.norm.parameters():
@@ -102,9 +105,8 @@ def reference_text_path(enc, vectors, text):
     """GloVe lookup (zeros if absent), GRU equations without biases over
     all positions, LayerNorm (eps 1e-5), tanh."""
     words, _ = regex_rule(text, enc.max_words)
-    x = torch.stack([
-        vectors[w] if w in vectors else torch.zeros(DIM) for w in words
-    ])
+    x = torch.stack(
+        [vectors[w] if w in vectors else torch.zeros(DIM) for w in words])
     w_ir, w_iz, w_in = enc.gru.weight_ih_l0.chunk(3)
     w_hr, w_hz, w_hn = enc.gru.weight_hh_l0.chunk(3)
     h = torch.zeros(HID)
@@ -168,8 +170,8 @@ def test_unknown_tokens_and_pads_are_zero_vectors(glove):
 
 def test_a_pad_token_with_a_vector_is_used(tmp_path):
     """If the vectors give '' a vector (torchtext would), pads read it."""
-    enc = GloVeGRUTextEncoder(vocab_from_checkpoint=True, embed_dims=DIM,
-                              hidden_dims=HID)
+    enc = GloVeGRUTextEncoder(
+        vocab_from_checkpoint=True, embed_dims=DIM, hidden_dims=HID)
     state = enc.state_dict()
     state['vocab_buffer'] = GloVeGRUTextEncoder.encode_vocab(['', 'a', 'zz'])
     state['word_vectors'] = torch.arange(3 * DIM).float().view(3, DIM) + 1
@@ -190,12 +192,12 @@ def test_vocabulary_travels_in_the_checkpoint(glove):
     enc = make_encoder(glove[0])
     state = enc.state_dict()
     assert set(state) == {
-        'vocab_buffer', 'word_vectors', 'gru.weight_ih_l0',
-        'gru.weight_hh_l0', 'norm.weight', 'norm.bias'
+        'vocab_buffer', 'word_vectors', 'gru.weight_ih_l0', 'gru.weight_hh_l0',
+        'norm.weight', 'norm.bias'
     }
     assert state['vocab_buffer'].dtype == torch.uint8
-    fresh = GloVeGRUTextEncoder(vocab_from_checkpoint=True, embed_dims=DIM,
-                                hidden_dims=HID)
+    fresh = GloVeGRUTextEncoder(
+        vocab_from_checkpoint=True, embed_dims=DIM, hidden_dims=HID)
     with pytest.raises(RuntimeError, match='checkpoint'):
         fresh.tokenize(['a dog'])
     fresh.load_state_dict(state)
@@ -222,8 +224,8 @@ def test_bad_construction(glove):
 
 def test_load_glove_vectors_follows_torchtext(tmp_path):
     path = tmp_path / 'g.txt'
-    write_glove(path, [('a', [1., 2.]), ('b', [3., 4.]), ('a', [5., 6.])],
-                header=True)
+    write_glove(
+        path, [('a', [1., 2.]), ('b', [3., 4.]), ('a', [5., 6.])], header=True)
     vecs, dim = load_glove_vectors(str(path), ['a', 'b', 'c'])
     assert dim == 2 and set(vecs) == {'a', 'b'}
     assert vecs['a'].tolist() == [5., 6.]  # the last occurrence wins
@@ -232,9 +234,10 @@ def test_load_glove_vectors_follows_torchtext(tmp_path):
         zf.write(path, 'glove.txt')
     assert load_glove_vectors(str(zpath), ['b'])[0]['b'].tolist() == [3., 4.]
     cache = tmp_path / 'g.txt.pt'
-    torch.save((['a', 'b'], {'a': 0, 'b': 1}, torch.tensor([[1., 2.],
-                                                             [3., 4.]]), 2),
-               cache)
+    torch.save((['a', 'b'], {
+        'a': 0,
+        'b': 1
+    }, torch.tensor([[1., 2.], [3., 4.]]), 2), cache)
     assert load_glove_vectors(str(cache), ['b'])[0]['b'].tolist() == [3., 4.]
 
 

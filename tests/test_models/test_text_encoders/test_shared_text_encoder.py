@@ -26,9 +26,9 @@ def test_one_module_used_by_both_branches():
     assert model.spatial_encoder.text_encoder is None
     keys = list(model.state_dict())
     assert 'text_encoder.gru.weight_ih_l0' in keys
-    assert not any(k.startswith(('spatial_encoder.text_encoder',
-                                 'temporal_encoder.text_encoder'))
-                   for k in keys)
+    assert not any(
+        k.startswith(('spatial_encoder.text_encoder',
+                      'temporal_encoder.text_encoder')) for k in keys)
     # counted once
     n_params = sum(p.numel() for p in model.parameters())
     per_encoder = build_tiny()
@@ -119,9 +119,12 @@ def test_release_style_tiny_model_with_glove_text_and_recording(tmp_path):
             f.write(w + ' ' + ' '.join(
                 str(x) for x in torch.randn(32, generator=g).tolist()) + '\n')
     cfg = shared_cfg(style='release')
-    cfg.text_encoder = dict(type='GloVeGRUTextEncoder', vocab=VOCAB,
-                            glove_file=str(path), embed_dims=32,
-                            hidden_dims=64)
+    cfg.text_encoder = dict(
+        type='GloVeGRUTextEncoder',
+        vocab=VOCAB,
+        glove_file=str(path),
+        embed_dims=32,
+        hidden_dims=64)
     model = build_tiny(cfg)
     assert model.text_encoder.vocab_words == VOCAB
     model.eval()
@@ -151,8 +154,9 @@ def test_frame_index_and_middle_slice():
     hook = model.temporal_encoder.register_forward_hook(
         lambda m, a, out: feats.extend(out[0]))
     with torch.no_grad():
-        _, temporal, _ = model.encode(clip, frame, model.tokenize(
-            ['a dog', 'a cat']), torch.tensor([1, 1]))
+        _, temporal, _ = model.encode(clip, frame,
+                                      model.tokenize(['a dog', 'a cat']),
+                                      torch.tensor([1, 1]))
     hook.remove()
     for f, t in zip(feats, temporal):
         torch.testing.assert_close(t, f[:, :, f.shape[2] // 2])

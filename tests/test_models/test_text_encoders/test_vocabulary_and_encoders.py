@@ -46,8 +46,8 @@ def test_vocabulary_build_load_dump(tmp_path):
 
 
 def test_tokenize_unknown_long_and_empty_queries():
-    enc = GRUTextEncoder(vocab=['a', 'dog'], embed_dims=4, hidden_dims=6,
-                         max_words=5)
+    enc = GRUTextEncoder(
+        vocab=['a', 'dog'], embed_dims=4, hidden_dims=6, max_words=5)
     ids, mask = enc.tokenize(['a dog', 'a purple dog'])
     assert ids.tolist() == [[2, 3, 0], [2, 1, 3]]
     assert mask.tolist() == [[True, True, False], [True, True, True]]
@@ -63,8 +63,8 @@ def test_tokenize_unknown_long_and_empty_queries():
 
 def test_gru_output_ignores_padding():
     torch.manual_seed(0)
-    enc = GRUTextEncoder(vocab=['a', 'dog', 'cat'], embed_dims=4,
-                         hidden_dims=6)
+    enc = GRUTextEncoder(
+        vocab=['a', 'dog', 'cat'], embed_dims=4, hidden_dims=6)
     enc.init_weights()
     ids, mask = enc.tokenize(['a dog', 'a cat dog dog'])
     words, m = enc(ids, mask)
@@ -75,8 +75,8 @@ def test_gru_output_ignores_padding():
 
 
 def test_vocabulary_travels_with_the_state_dict():
-    trained = GRUTextEncoder(vocab=['a', 'dog', 'cat', 'bird'], embed_dims=4,
-                             hidden_dims=6)
+    trained = GRUTextEncoder(
+        vocab=['a', 'dog', 'cat', 'bird'], embed_dims=4, hidden_dims=6)
     state = trained.state_dict()
     fresh = GRUTextEncoder(vocab=['x'], embed_dims=4, hidden_dims=6)
     fresh.load_state_dict(state)
@@ -94,8 +94,11 @@ def test_glove_initialisation_from_txt_and_zip(tmp_path):
     with zipfile.ZipFile(zpath, 'w') as zf:
         zf.writestr('glove.txt', lines)
     for path in (txt, zpath):
-        enc = GRUTextEncoder(vocab=['dog', 'cat', 'owl'], embed_dims=4,
-                             hidden_dims=6, glove_file=str(path))
+        enc = GRUTextEncoder(
+            vocab=['dog', 'cat', 'owl'],
+            embed_dims=4,
+            hidden_dims=6,
+            glove_file=str(path))
         enc.init_weights()
         torch.testing.assert_close(enc.embedding.weight[2],
                                    torch.tensor([1., 2., 3., 4.]))
@@ -117,9 +120,12 @@ def test_hf_text_encoder_on_a_local_tiny_bert(tmp_path):
     (tmp_path / 'vocab.txt').write_text('\n'.join(words))
     tok = transformers.BertTokenizer(str(tmp_path / 'vocab.txt'))
     tok.save_pretrained(tmp_path)
-    cfg = transformers.BertConfig(vocab_size=len(words), hidden_size=8,
-                                  num_hidden_layers=1, num_attention_heads=2,
-                                  intermediate_size=16)
+    cfg = transformers.BertConfig(
+        vocab_size=len(words),
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16)
     transformers.BertModel(cfg).save_pretrained(tmp_path)
     from mmcsted.models.text_encoders import HFTextEncoder
     enc = HFTextEncoder(str(tmp_path), out_channels=6, freeze=True)
@@ -134,8 +140,8 @@ def test_hf_text_encoder_on_a_local_tiny_bert(tmp_path):
 def test_vocab_from_checkpoint():
     with pytest.raises(ValueError, match='vocab_from_checkpoint'):
         GRUTextEncoder()
-    enc = GRUTextEncoder(vocab_from_checkpoint=True, embed_dims=4,
-                         hidden_dims=6)
+    enc = GRUTextEncoder(
+        vocab_from_checkpoint=True, embed_dims=4, hidden_dims=6)
     with pytest.raises(RuntimeError, match='load the trained checkpoint'):
         enc.tokenize(['a dog'])
     trained = GRUTextEncoder(vocab=['a', 'dog'], embed_dims=4, hidden_dims=6)

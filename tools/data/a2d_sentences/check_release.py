@@ -13,28 +13,41 @@ from mmcsted.datasets.release_check import check_a2d_release
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('data_root', help='folder holding Release/ and '
-                   'text_annotations/')
-    p.add_argument('--video-source', default='auto',
-                   choices=['auto', 'mp4', 'frames'],
-                   help='where videos are expected (default: mp4 or '
-                   'extracted frames)')
-    p.add_argument('--deep', action='store_true',
-                   help='also read every mask file to its end and open every '
-                   'video (slow; the masks are read each time, so that a '
-                   'file damaged since the last run is found)')
-    p.add_argument('--limit', type=int, default=10,
-                   help='names listed per kind of problem')
-    p.add_argument('--cache-dir', default=None,
-                   help='where the mask-index cache lives (--deep updates it)')
+    p.add_argument(
+        'data_root', help='folder holding Release/ and '
+        'text_annotations/')
+    p.add_argument(
+        '--video-source',
+        default='auto',
+        choices=['auto', 'mp4', 'frames'],
+        help='where videos are expected (default: mp4 or '
+        'extracted frames)')
+    p.add_argument(
+        '--deep',
+        action='store_true',
+        help='also read every mask file to its end and open every '
+        'video (slow; the masks are read each time, so that a '
+        'file damaged since the last run is found)')
+    p.add_argument(
+        '--limit',
+        type=int,
+        default=10,
+        help='names listed per kind of problem')
+    p.add_argument(
+        '--cache-dir',
+        default=None,
+        help='where the mask-index cache lives (--deep updates it)')
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     report = check_a2d_release(
-        args.data_root, video_source=args.video_source, deep=args.deep,
-        limit=args.limit, cache_dir=args.cache_dir)
+        args.data_root,
+        video_source=args.video_source,
+        deep=args.deep,
+        limit=args.limit,
+        cache_dir=args.cache_dir)
     print(report.render())
     return 0 if report.ok else 1
 

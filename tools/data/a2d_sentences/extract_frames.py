@@ -28,20 +28,29 @@ def parse_args(argv=None):
         description='extract A2D videos to <out>/<vid>/<frame:05d>.jpg with '
         'OpenCV (the authors\' frames_cv2 layout)')
     p.add_argument('data_root')
-    p.add_argument('--out', default=DEFAULT_OUT,
-                   help='frame root, relative to data_root unless absolute '
-                   f'(default {DEFAULT_OUT})')
-    p.add_argument('--split', choices=('all', 'train', 'test'),
-                   default='all',
-                   help='videos with sentences of this split (default all)')
-    p.add_argument('--videos', nargs='+', default=None,
-                   help='only these video ids')
-    p.add_argument('--jpeg-quality', type=int, default=None,
-                   help='JPEG quality (default: OpenCV\'s default, 95)')
-    p.add_argument('--backend', choices=('opencv', 'decord'),
-                   default='opencv',
-                   help='decoder (default opencv, as the authors; decord '
-                   'falls back to PyAV)')
+    p.add_argument(
+        '--out',
+        default=DEFAULT_OUT,
+        help='frame root, relative to data_root unless absolute '
+        f'(default {DEFAULT_OUT})')
+    p.add_argument(
+        '--split',
+        choices=('all', 'train', 'test'),
+        default='all',
+        help='videos with sentences of this split (default all)')
+    p.add_argument(
+        '--videos', nargs='+', default=None, help='only these video ids')
+    p.add_argument(
+        '--jpeg-quality',
+        type=int,
+        default=None,
+        help='JPEG quality (default: OpenCV\'s default, 95)')
+    p.add_argument(
+        '--backend',
+        choices=('opencv', 'decord'),
+        default='opencv',
+        help='decoder (default opencv, as the authors; decord '
+        'falls back to PyAV)')
     p.add_argument('--workers', type=int, default=1)
     p.add_argument('--no-progress', action='store_true')
     return p.parse_args(argv)

@@ -24,19 +24,30 @@ import time
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('data_root')
-    p.add_argument('--extract-frames', action='store_true',
-                   help='decode the mp4s to JPEG frames (Release/frames/)')
+    p.add_argument(
+        '--extract-frames',
+        action='store_true',
+        help='decode the mp4s to JPEG frames (Release/frames/)')
     p.add_argument('--jpeg-quality', type=int, default=95)
-    p.add_argument('--workers', type=int, default=1,
-                   help='processes for frame extraction')
-    p.add_argument('--cache-dir', default=None,
-                   help='where the mask index goes (default '
-                   '<data_root>/mmcsted_cache)')
-    p.add_argument('--vocab-out', default=None,
-                   help='vocabulary path (default <data_root>/vocab.json)')
-    p.add_argument('--force', action='store_true',
-                   help='go on although the check found missing files '
-                   '(their samples are skipped)')
+    p.add_argument(
+        '--workers',
+        type=int,
+        default=1,
+        help='processes for frame extraction')
+    p.add_argument(
+        '--cache-dir',
+        default=None,
+        help='where the mask index goes (default '
+        '<data_root>/mmcsted_cache)')
+    p.add_argument(
+        '--vocab-out',
+        default=None,
+        help='vocabulary path (default <data_root>/vocab.json)')
+    p.add_argument(
+        '--force',
+        action='store_true',
+        help='go on although the check found missing files '
+        '(their samples are skipped)')
     return p.parse_args(argv)
 
 
@@ -67,8 +78,10 @@ def main(argv=None) -> int:
     videos = a2d.read_videoset(osp.join(root, a2d.VIDEOSET_FILE))
     rows = a2d.read_a2d_annotations(osp.join(root, a2d.ANNOTATION_FILE))
     missed = a2d.read_missed_videos(osp.join(root, a2d.MISSED_FILE))
-    used = [v for v in dict.fromkeys(r.video_id for r in rows)
-            if v in videos and v not in missed]
+    used = [
+        v for v in dict.fromkeys(r.video_id for r in rows)
+        if v in videos and v not in missed
+    ]
 
     if args.extract_frames:
         print('[2/4] extracting frames')
@@ -80,8 +93,8 @@ def main(argv=None) -> int:
 
     print('[3/4] indexing mask files')
     index = a2d.A2DMaskIndex(root, args.cache_dir)
-    n = index.update([v for v in used if osp.isdir(
-        osp.join(root, a2d.MASK_DIR, v))])
+    n = index.update(
+        [v for v in used if osp.isdir(osp.join(root, a2d.MASK_DIR, v))])
     print(f'mask index: {n} videos read now, {len(used) - n} from the cache '
           f'({index.cache_file})')
 
@@ -91,15 +104,19 @@ def main(argv=None) -> int:
     for split in ('train', 'test'):
         try:
             ds = A2DSentencesDataset(
-                root, split=split, cache_dir=args.cache_dir,
-                on_missing_video=on_missing, test_mode=split == 'test')
+                root,
+                split=split,
+                cache_dir=args.cache_dir,
+                on_missing_video=on_missing,
+                test_mode=split == 'test')
         except ValueError as e:  # e.g. an empty split with --force
             print(f'{split}: {e}')
             samples[split] = []
             continue
         items = [ds.get_data_info(i) for i in range(len(ds))]
-        queries = list(dict.fromkeys(
-            (d['video_id'], d['instance_id'], d['query']) for d in items))
+        queries = list(
+            dict.fromkeys(
+                (d['video_id'], d['instance_id'], d['query']) for d in items))
         samples[split] = queries
         print(f'{split}: {len(items)} samples, '
               f'{len({d["video_id"] for d in items})} videos, '

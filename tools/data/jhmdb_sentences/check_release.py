@@ -13,19 +13,26 @@ from mmcsted.datasets.release_check import check_jhmdb_release
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('data_root', help='folder holding jhmdb_annotation.txt, '
-                   'Rename_Images/ and puppet_mask/')
-    p.add_argument('--deep', action='store_true',
-                   help='also load every mask and compare it with its frames')
-    p.add_argument('--limit', type=int, default=10,
-                   help='names listed per kind of problem')
+    p.add_argument(
+        'data_root',
+        help='folder holding jhmdb_annotation.txt, '
+        'Rename_Images/ and puppet_mask/')
+    p.add_argument(
+        '--deep',
+        action='store_true',
+        help='also load every mask and compare it with its frames')
+    p.add_argument(
+        '--limit',
+        type=int,
+        default=10,
+        help='names listed per kind of problem')
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    report = check_jhmdb_release(args.data_root, deep=args.deep,
-                                 limit=args.limit)
+    report = check_jhmdb_release(
+        args.data_root, deep=args.deep, limit=args.limit)
     print(report.render())
     return 0 if report.ok else 1
 

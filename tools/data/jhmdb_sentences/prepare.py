@@ -19,15 +19,19 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('data_root')
     p.add_argument('--seed', type=int, default=42)
-    p.add_argument('--num-frames', type=int, default=3,
-                   help='frames drawn per video')
-    p.add_argument('--out', default=None,
-                   help='frozen list path (default <data_root>/'
-                   'jhmdb_sentences_frozen_frames.json)')
+    p.add_argument(
+        '--num-frames', type=int, default=3, help='frames drawn per video')
+    p.add_argument(
+        '--out',
+        default=None,
+        help='frozen list path (default <data_root>/'
+        'jhmdb_sentences_frozen_frames.json)')
     p.add_argument('--overwrite', action='store_true')
-    p.add_argument('--force', action='store_true',
-                   help='go on although files are missing (those videos '
-                   'are left out)')
+    p.add_argument(
+        '--force',
+        action='store_true',
+        help='go on although files are missing (those videos '
+        'are left out)')
     return p.parse_args(argv)
 
 
@@ -70,8 +74,11 @@ def main(argv=None) -> int:
     on_missing = 'skip' if args.force else 'error'
     for sampling in ('frozen', 'uniform'):
         ds = JHMDBSentencesDataset(
-            root, frame_sampling=sampling, frozen_file=out,
-            num_frames_per_video=args.num_frames, on_missing=on_missing)
+            root,
+            frame_sampling=sampling,
+            frozen_file=out,
+            num_frames_per_video=args.num_frames,
+            on_missing=on_missing)
         print(f'{sampling}: {len(ds)} samples')
     return 0
 

@@ -15,21 +15,32 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('out_dir')
     p.add_argument('--num-videos', type=int, default=640)
-    p.add_argument('--height', type=int, default=64,
-                   help='frame height (even; up to 320 like clips320H)')
+    p.add_argument(
+        '--height',
+        type=int,
+        default=64,
+        help='frame height (even; up to 320 like clips320H)')
     p.add_argument('--width', type=int, default=80, help='frame width (even)')
     p.add_argument('--num-frames', type=int, default=24)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--test-ratio', type=float, default=0.25)
     p.add_argument('--min-actors', type=int, default=2)
     p.add_argument('--max-actors', type=int, default=4)
-    p.add_argument('--twin-prob', type=float, default=0.65,
-                   help='probability that a video holds an identical-looking '
-                   'pair doing different actions')
-    p.add_argument('--num-missed', type=int, default=2,
-                   help='videos listed in a2d_missed_videos.txt')
-    p.add_argument('--no-copy-quirk', action='store_true',
-                   help="do not write the release's '1 (copy)' row")
+    p.add_argument(
+        '--twin-prob',
+        type=float,
+        default=0.65,
+        help='probability that a video holds an identical-looking '
+        'pair doing different actions')
+    p.add_argument(
+        '--num-missed',
+        type=int,
+        default=2,
+        help='videos listed in a2d_missed_videos.txt')
+    p.add_argument(
+        '--no-copy-quirk',
+        action='store_true',
+        help="do not write the release's '1 (copy)' row")
     p.add_argument('--overwrite', action='store_true')
     return p.parse_args(argv)
 
@@ -39,12 +50,20 @@ def main(argv=None) -> int:
     from mmcsted.datasets.synthetic import generate
     t0 = time.perf_counter()
     summary = generate(
-        args.out_dir, num_videos=args.num_videos, height=args.height,
-        width=args.width, num_frames=args.num_frames, seed=args.seed,
-        test_ratio=args.test_ratio, min_actors=args.min_actors,
-        max_actors=args.max_actors, twin_prob=args.twin_prob,
-        num_missed=args.num_missed, copy_quirk=not args.no_copy_quirk,
-        overwrite=args.overwrite, progress=True)
+        args.out_dir,
+        num_videos=args.num_videos,
+        height=args.height,
+        width=args.width,
+        num_frames=args.num_frames,
+        seed=args.seed,
+        test_ratio=args.test_ratio,
+        min_actors=args.min_actors,
+        max_actors=args.max_actors,
+        twin_prob=args.twin_prob,
+        num_missed=args.num_missed,
+        copy_quirk=not args.no_copy_quirk,
+        overwrite=args.overwrite,
+        progress=True)
     c = summary['counts']
     print(f'wrote {args.out_dir} in {time.perf_counter() - t0:.1f} s: '
           f'{c["videos"]} videos ({c["train_videos"]} train, '

@@ -1,2 +1,0 @@
-# Shared fixtures (tests/helpers.py).
-from tests.helpers import http_dir  # noqa
