@@ -98,7 +98,6 @@ def test_a2d_check_release_deep_reads_masks_past_the_cache(tmp_path):
     # damaged mask data under an intact header (all that the index reads):
     # only reading the masks finds it
     import h5py
-    import numpy as np
     bitrot = osp.join(mdir, 'vidTrain_01', '00003.h5')
     with h5py.File(bitrot, 'r') as f:
         ids = f['instance'][()]

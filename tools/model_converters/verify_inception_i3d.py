@@ -41,8 +41,8 @@ def make_clip(kind: str, frames: int, size: int, seed: int) -> np.ndarray:
     t = np.arange(frames)[:, None, None]
     y, x = np.mgrid[0:size, 0:size][:, None] / size
     clip = np.empty((3, frames, size, size), np.float32)
-    for c, (fx, fy, speed) in enumerate(
-        ((3, 1, .05), (1, 4, -.03), (2, 2, .08))):
+    gratings = ((3, 1, .05), (1, 4, -.03), (2, 2, .08))
+    for c, (fx, fy, speed) in enumerate(gratings):
         clip[c] = 0.6 * np.sin(2 * np.pi * (fx * x + fy * y + speed * t))
     cx, cy = 0.2 + 0.6 * t / max(frames - 1, 1), 0.5 + 0.1 * np.sin(t / 3)
     disc = ((x - cx)**2 + (y - cy)**2) < 0.12**2

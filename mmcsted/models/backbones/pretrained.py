@@ -112,15 +112,15 @@ def scoped_pretrained_cfg(init_cfg):
 
 
 def load_pretrained_weights(
-    module: nn.Module,
-    cfg: Dict,
-    name: Optional[str] = None,
-    strict: bool = False,
-    unused_prefixes: Sequence[str] = ()) -> Dict[str, list]:
+        module: nn.Module,
+        cfg: Dict,
+        name: Optional[str] = None,
+        strict: bool = False,
+        unused_prefixes: Sequence[str] = (),
+) -> Dict[str, list]:
     """Load the ``Pretrained`` config ``cfg`` (``checkpoint``, optional
     ``prefix``, ``sha256``) into ``module`` itself and return the report; for
     tools and tests that load outside ``init_weights``."""
     args = {k: v for k, v in cfg.items() if k not in ('type', '_scope_')}
-    return CheckedPretrainedInit(
-        **args, strict=strict).load_into(
-            module, name=name, unused_prefixes=unused_prefixes)
+    init = CheckedPretrainedInit(**args, strict=strict)
+    return init.load_into(module, name=name, unused_prefixes=unused_prefixes)

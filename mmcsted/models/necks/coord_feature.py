@@ -15,9 +15,12 @@ def _coord_feature_cpu(height: int, width: int) -> torch.Tensor:
     ys = torch.arange(height, dtype=torch.float64)
     x0, x1 = xs / width * 2 - 1, (xs + 1) / width * 2 - 1
     y0, y1 = ys / height * 2 - 1, (ys + 1) / height * 2 - 1
-    grid = lambda v, axis: (
-        v.view(1, -1).expand(height, width)  # noqa: E731
-        if axis == 'x' else v.view(-1, 1).expand(height, width))
+
+    def grid(v, axis):
+        if axis == 'x':
+            return v.view(1, -1).expand(height, width)
+        return v.view(-1, 1).expand(height, width)
+
     return torch.stack([
         grid(x0, 'x'),
         grid(y0, 'y'),
