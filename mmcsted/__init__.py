@@ -1,6 +1,6 @@
 """mmcsted: CSTED language-queried video actor segmentation for OpenMMLab."""
-# Importing the package makes every mmengine checkpoint load in this process use
-# ``weights_only=True`` with a narrow allow-list (see utils/checkpoint.py).
+# Importing the package makes every mmengine checkpoint load in this process
+# use ``weights_only=True`` with a narrow allow-list (see utils/checkpoint.py).
 # ... and lets configs inherit mmaction2's base configs ('mmaction::...'),
 # which one of mmaction2 1.1.0's metafiles keeps mmengine from finding
 # (see utils/external_configs.py).

@@ -1,7 +1,8 @@
 """Registries of mmcsted: children of the mmengine roots, scope ``mmcsted``.
 
-Each registry names the package where its modules live (``locations``) so that a
-config with ``default_scope='mmcsted'`` builds them without an explicit import.
+Each registry names the package where its modules live (``locations``) so that
+a config with ``default_scope='mmcsted'`` builds them without an explicit
+import.
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS

@@ -2,8 +2,8 @@
 
     python tools/run_synthetic_benchmark.py
 
-1. generates the synthetic A2D-format benchmark into ``data/synthetic_a2d`` if it
-   is not there (tools/data/synthetic/generate.py);
+1. generates the synthetic A2D-format benchmark into ``data/synthetic_a2d`` if
+   it is not there (tools/data/synthetic/generate.py);
 2. pretrains the encoders in the synthetic world, as the paper's start from
    ImageNet and Kinetics-400 (issue 11): Synthetic ImageNet (2D, 50 epochs) and
    Synthetic Kinetics (3D, the short 10-epoch schedule), side by side on two
@@ -153,7 +153,8 @@ def backbone_checkpoints(config: str) -> list:
 def pretraining_jobs(configs, work_root: str) -> list:
     """``(pretraining config, its checkpoint under work_root)`` for every
     synthetic pretraining the configs start from: a backbone checkpoint
-    ``work_dirs/<name>/epoch_<n>.pth`` with a ``configs/pretrain/<name>.py``."""
+    ``work_dirs/<name>/epoch_<n>.pth`` with a
+    ``configs/pretrain/<name>.py``."""
     jobs = []
     for config in configs:
         for path in backbone_checkpoints(config):

@@ -1,9 +1,9 @@
 """Model-zoo names, URLs and local paths of checkpoints.
 
 ``configs/csted/metafile.yml`` (OpenMMLab format) lists the released models; a
-model can be named there, given by URL or by path. Downloads go to the torch hub
-cache with a progress bar and are verified against the hash in the file name or
-the metafile's ``Hash`` (SHA-256, full or prefix) before use.
+model can be named there, given by URL or by path. Downloads go to the torch
+hub cache with a progress bar and are verified against the hash in the file
+name or the metafile's ``Hash`` (SHA-256, full or prefix) before use.
 
 The metafile and the configs are read from the package's ``.mim`` folder
 (where an installed mmcsted keeps them, as openmim expects: setup.py puts

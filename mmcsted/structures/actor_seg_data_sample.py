@@ -18,11 +18,11 @@ class ActorSegDataSample(SegDataSample):
         pred_score (PixelData): the foreground probability (1, H, W), float, at
             the original frame size; metrics binarise it with their own rule.
 
-    Metainfo (set by the pipeline): ``query``, ``video_id``, ``frame_id`` (1-based
-    target frame), ``target_index`` (index of the target frame in the clip),
-    ``frame_inds``, ``clamped`` (clip clamped at a video end), ``ori_shape``,
-    ``img_shape``, ``pad_shape``, ``scale_factor``, ``flip``, ``actor_class``,
-    ``action_class``, ``instance_id``.
+    Metainfo (set by the pipeline): ``query``, ``video_id``, ``frame_id``
+    (1-based target frame), ``target_index`` (index of the target frame in the
+    clip), ``frame_inds``, ``clamped`` (clip clamped at a video end),
+    ``ori_shape``, ``img_shape``, ``pad_shape``, ``scale_factor``, ``flip``,
+    ``actor_class``, ``action_class``, ``instance_id``.
     """
 
     @property

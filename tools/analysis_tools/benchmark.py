@@ -6,10 +6,11 @@
 
 Prints, after warm-up, the median time per batch (and clips/s) of:
 inference of the whole model, a training step (forward + backward + Adam step),
-and the same for the two backbones alone (spatial on the target frames, temporal
-on the clips), so that what CSTED adds on top of its backbones is a ratio; plus
-the peak memory (GPU: torch.cuda.max_memory_allocated; CPU: the process's peak
-RSS). Random weights unless --checkpoint: the speed does not depend on them.
+and the same for the two backbones alone (spatial on the target frames,
+temporal on the clips), so that what CSTED adds on top of its backbones is a
+ratio; plus the peak memory (GPU: torch.cuda.max_memory_allocated; CPU: the
+process's peak RSS). Random weights unless --checkpoint: the speed does not
+depend on them.
 """
 import argparse
 import resource

@@ -1,11 +1,13 @@
-"""Write the resolved parts of configs that matter for training to one JSON.
+r"""Write the resolved parts of configs that matter for training to one JSON.
 
 Used to check that a refactoring of the config files (inheritance, bases)
 leaves what they build unchanged:
 
-    python tools/misc/dump_resolved_configs.py before.json configs/csted/synthetic/*.py
+    python tools/misc/dump_resolved_configs.py before.json \
+        configs/csted/synthetic/*.py
     # ... change the configs ...
-    python tools/misc/dump_resolved_configs.py after.json configs/csted/synthetic/*.py
+    python tools/misc/dump_resolved_configs.py after.json \
+        configs/csted/synthetic/*.py
     python tools/misc/dump_resolved_configs.py --compare before.json after.json
 """
 import argparse

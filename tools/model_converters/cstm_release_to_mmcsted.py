@@ -1,11 +1,11 @@
 """Convert the authors' released CSTED checkpoint into an mmcsted checkpoint.
 
 The authors (RyanHTR/CSTM, link in its README) released ``checkpoint.pth.tar``:
-``dict(state_dict=..., epoch=...)`` of their ``CSTMModel`` (R50 + Inception-I3D,
-release CMAM, one GRU, the release decoder; keys may carry DataParallel's
-``module.``). This tool maps every tensor onto
-``configs/csted/csted_r50_i3d_a2d_release.py`` and adds what the release read from
-GloVe at test time: the 300-d GloVe vectors of a vocabulary, stored in the
+``dict(state_dict=..., epoch=...)`` of their ``CSTMModel`` (R50 +
+Inception-I3D, release CMAM, one GRU, the release decoder; keys may carry
+DataParallel's ``module.``). This tool maps every tensor onto
+``configs/csted/csted_r50_i3d_a2d_release.py`` and adds what the release read
+from GloVe at test time: the 300-d GloVe vectors of a vocabulary, stored in the
 checkpoint (tensors only), so that no GloVe file is needed afterwards::
 
     python tools/model_converters/cstm_release_to_mmcsted.py \\
@@ -15,11 +15,11 @@ checkpoint (tensors only), so that no GloVe file is needed afterwards::
 The vocabulary defaults to the words of the A2D Sentences queries shipped with
 mmcsted (``mmcsted/models/text_encoders/vocabularies/a2d_sentences.txt``);
 ``--vocab FILE`` (one word a line, repeatable) replaces it, e.g. with the file
-that ``tools/data/jhmdb_sentences/prepare.py`` writes for J-HMDB Sentences. A word
-outside the vocabulary, like a word outside GloVe in the release, is a zero
-vector. The source is read with ``weights_only=True``; a key that cannot be placed
-is an error naming it, and the result is loaded into the release config with
-``strict=True`` before it is written.
+that ``tools/data/jhmdb_sentences/prepare.py`` writes for J-HMDB Sentences. A
+word outside the vocabulary, like a word outside GloVe in the release, is a
+zero vector. The source is read with ``weights_only=True``; a key that cannot
+be placed is an error naming it, and the result is loaded into the release
+config with ``strict=True`` before it is written.
 """
 import argparse
 import os

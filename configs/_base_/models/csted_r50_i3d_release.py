@@ -1,8 +1,10 @@
-# The authors' released CSTED (RyanHTR/CSTM: test code and a trained checkpoint),
-# as switches on mmcsted's modules, to load the converted release checkpoint and
-# reproduce its outputs (../shared/METHOD.md, "The authors' release, exactly"):
+# The authors' released CSTED (RyanHTR/CSTM: test code and a trained
+# checkpoint), as switches on mmcsted's modules, to load the converted release
+# checkpoint and reproduce its outputs (../shared/METHOD.md, "The authors'
+# release, exactly"):
 # - spatial: ResNet-50 (mmpretrain, torchvision's parameter names), stages
-#   conv1-bn1-relu | maxpool+layer1 | layer2 | layer3 | layer4, on clip index 4;
+#   conv1-bn1-relu | maxpool+layer1 | layer2 | layer3 | layer4, on clip
+#   index 4;
 # - temporal: Inception-v1 I3D in hassony2's old layout: static TF padding
 #   (zeros, ceil_mode pools), BN eps 1e-5; the decoder reads each stage's
 #   middle time step T' // 2;

@@ -1,6 +1,6 @@
 # mmaction2's I3D-ResNet-50 (Kinetics-400) as a StagedBackbone: NOT the paper's
-# I3D (that is the Inception-v1 I3D of csted_iv3_i3d.py). It keeps 4, 2, 1, 1, 1
-# time steps for 8 frames where the paper's keeps 4, 4, 4, 2, 1. Used by the
+# I3D (that is the Inception-v1 I3D of csted_iv3_i3d.py). It keeps 4, 2, 1, 1,
+# 1 time steps for 8 frames where the paper's keeps 4, 4, 4, 2, 1. Used by the
 # variant configs `*_i3d-r50_*` as `temporal_encoder.backbone`.
 # Written out rather than inherited from mmaction2's own config: a config
 # inherits at most one base with a `model` (mmengine), and the CSTED model it

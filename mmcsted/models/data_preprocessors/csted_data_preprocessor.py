@@ -13,9 +13,10 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
     """Batch clips for CSTED.
 
     Takes the packed clips (C, T, H, W) uint8, moves them to the device,
-    normalises, pads bottom/right to a common size (``size``, or the batch maximum
-    rounded up to ``size_divisor``), pads the ground-truth masks the same way, and
-    takes out the target frame of each clip (``target_index`` of its data sample).
+    normalises, pads bottom/right to a common size (``size``, or the batch
+    maximum rounded up to ``size_divisor``), pads the ground-truth masks the
+    same way, and takes out the target frame of each clip (``target_index`` of
+    its data sample).
 
     Returns ``dict(inputs=dict(clip=(N, C, T, H, W), frame=(N, C, H, W)),
     data_samples=...)``. The queries stay strings in the data samples: the text

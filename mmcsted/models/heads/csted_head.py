@@ -1,5 +1,6 @@
-"""The CSTED decoder: per-stage projection, fusion (LGFS or a baseline), top-down
-aggregation VD_i = VF_i + Up(VD_{i+1}) and a mask head per decoded scale."""
+"""The CSTED decoder: per-stage projection, fusion (LGFS or a baseline),
+top-down aggregation VD_i = VF_i + Up(VD_{i+1}) and a mask head per decoded
+scale."""
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
@@ -27,10 +28,11 @@ class LanguageConcat(nn.Module):
     """The paper's baselines' only meeting of vision and language:
     [VF, tiled sentence, coord] -> conv1x1-BN-ReLU back to the decoder width.
 
-    The paper (Table 3a rows 1-4, Table 3b) says only that multimodal interaction
-    happens "in the decoders by visual and linguistic feature concatenation";
-    the 1x1 mixing (a 3x3 at stride 2 would cost ~45 GFLOPs) and the coordinate
-    channels (as wherever vision meets language in this model) are our choice.
+    The paper (Table 3a rows 1-4, Table 3b) says only that multimodal
+    interaction happens "in the decoders by visual and linguistic feature
+    concatenation"; the 1x1 mixing (a 3x3 at stride 2 would cost ~45 GFLOPs)
+    and the coordinate channels (as wherever vision meets language in this
+    model) are our choice.
     """
 
     def __init__(self, channels: int, text_channels: int, norm_cfg):

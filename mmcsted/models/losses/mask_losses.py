@@ -17,8 +17,8 @@ def _weighted_mean(values: torch.Tensor,
 
 @MODELS.register_module()
 class MaskBCELoss(nn.Module):
-    """Binary cross-entropy on mask logits (the paper's loss), averaged over the
-    valid (non-padding) pixels."""
+    """Binary cross-entropy on mask logits (the paper's loss), averaged over
+    the valid (non-padding) pixels."""
 
     def __init__(self,
                  loss_weight: float = 1.0,

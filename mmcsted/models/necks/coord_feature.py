@@ -37,6 +37,6 @@ def coord_feature(height: int,
                   width: int,
                   device=None,
                   dtype=torch.float32) -> torch.Tensor:
-    """The 8-channel coordinate feature (8, H, W): xmin, ymin, xmax, ymax, xctr,
-    yctr of each cell in [-1, 1] coordinates, then 1/W and 1/H."""
+    """The 8-channel coordinate feature (8, H, W): xmin, ymin, xmax, ymax,
+    xctr, yctr of each cell in [-1, 1] coordinates, then 1/W and 1/H."""
     return _coord_feature_cpu(height, width).to(device=device, dtype=dtype)

@@ -1,8 +1,9 @@
-"""Fusion of the spatial and the temporal (target-frame) features in the decoder.
+"""Fusion of the spatial and the temporal (target-frame) features in the
+decoder.
 
-``LGFS`` is the paper's language-guided feature selection; ``SimpleFusion`` holds
-the ablation baselines (element-wise add, element-wise max, concat + conv).
-All take (spatial, temporal, sentence) and return the fused map.
+``LGFS`` is the paper's language-guided feature selection; ``SimpleFusion``
+holds the ablation baselines (element-wise add, element-wise max, concat +
+conv). All take (spatial, temporal, sentence) and return the fused map.
 """
 from typing import Optional
 
@@ -18,9 +19,9 @@ from mmcsted.registry import MODELS
 class LGFS(BaseModule):
     """Language-guided feature selection.
 
-    gS = Linear_S(l), gT = Linear_T(l); for each channel c the pair (gS_c, gT_c)
-    goes through a softmax; VF = VS * g~S + VT * g~T. ``l`` is the mean of the
-    real words' features, computed by the caller.
+    gS = Linear_S(l), gT = Linear_T(l); for each channel c the pair (gS_c,
+    gT_c) goes through a softmax; VF = VS * g~S + VT * g~T. ``l`` is the mean
+    of the real words' features, computed by the caller.
     """
 
     def __init__(self, channels: int, text_channels: int, init_cfg=None):

@@ -1,4 +1,5 @@
-"""CSTED (Hui et al., CVPR 2021): collaborative spatial-temporal encoder-decoder."""
+"""CSTED (Hui et al., CVPR 2021): collaborative spatial-temporal
+encoder-decoder."""
 import logging
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -30,8 +31,8 @@ class CSTED(BaseModel):
     Args:
         spatial_encoder (dict, optional): a ``LanguageGuidedEncoder`` with a 2D
             backbone.
-        temporal_encoder (dict, optional): a ``LanguageGuidedEncoder`` with a 3D
-            backbone.
+        temporal_encoder (dict, optional): a ``LanguageGuidedEncoder`` with a
+            3D backbone.
         decode_head (dict): a ``CSTEDHead`` (or ``CSTMReleaseHead``);
             channels are filled in.
         clip_len (int): frames per clip T; checked against the temporal
@@ -258,12 +259,13 @@ class CSTED(BaseModel):
         pipeline with another ``clip_len`` would train (or be scored) without
         a word; a spatial-only model reads the target frame only and is not
         checked."""
-        if self.temporal_encoder is not None and clip.shape[2] != self.clip_len:
+        if (self.temporal_encoder is not None
+                and clip.shape[2] != self.clip_len):
             raise ValueError(
                 f'the data pipeline gives clips of {clip.shape[2]} frames but '
-                f'the model has clip_len={self.clip_len}: make the pipeline\'s '
-                f'clip_len (SampleClipAroundFrame) and model.clip_len the '
-                f'same')
+                f'the model has clip_len={self.clip_len}: make the '
+                "pipeline's clip_len (SampleClipAroundFrame) and "
+                'model.clip_len the same')
 
     def loss(
             self, inputs: Dict[str, torch.Tensor],

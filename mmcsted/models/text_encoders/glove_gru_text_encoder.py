@@ -1,11 +1,12 @@
 """The text path of the authors' CSTED release (RyanHTR/CSTM), exactly.
 
-Release (``datasets/word_utils.py`` ``Corpus.tokenize`` and ``models/cstm_model.py``):
+Release (``datasets/word_utils.py`` ``Corpus.tokenize`` and
+``models/cstm_model.py``):
 
 * tokens: ``re.split(r'(\\W+)', query.strip())`` with the separators KEPT as
   tokens, lower-cased, dropping ``''`` and ``' '`` (exactly those: ``', '`` or
-  ``'  '`` stay); no token at all -> ``['']``; a final ``'.'`` is dropped; cut to
-  20, or padded to 20 with the pad token ``''``; always 20 positions.
+  ``'  '`` stay); no token at all -> ``['']``; a final ``'.'`` is dropped; cut
+  to 20, or padded to 20 with the pad token ``''``; always 20 positions.
 * word vectors: torchtext ``GloVe(name='840B', dim=300)`` of each of the 20
   tokens, used as fixed inputs (no trainable embedding); a token GloVe does not
   have (and the pad ``''``) is a zero vector.
@@ -16,22 +17,24 @@ Release (``datasets/word_utils.py`` ``Corpus.tokenize`` and ``models/cstm_model.
 * the mask ``phrase_mask`` (1 for the tokens before padding) is computed but
   never used by the model: CMAM's word softmax runs over all 20 positions.
 
-Here the GloVe vectors of a vocabulary (the words the model may meet) are buffers
-of the module, so a checkpoint carries them (tensors only): ``vocab_buffer``
-(uint8, UTF-8 words each followed by a newline) and ``word_vectors`` (V, 300). A
-token outside the vocabulary is a zero vector, as a token outside GloVe is for
-torchtext; such tokens are counted in ``unknown_words`` and the first sighting
-of each is logged. Build the vocabulary from every query the model will read
-(tokenised with :func:`release_tokenize`) and GloVe (:func:`load_glove_vectors`
-mirrors torchtext: last occurrence of a repeated word wins); the converter of
-the release checkpoint writes it.
+Here the GloVe vectors of a vocabulary (the words the model may meet) are
+buffers of the module, so a checkpoint carries them (tensors only):
+``vocab_buffer`` (uint8, UTF-8 words each followed by a newline) and
+``word_vectors`` (V, 300). A token outside the vocabulary is a zero vector, as
+a token outside GloVe is for torchtext; such tokens are counted in
+``unknown_words`` and the first sighting of each is logged. Build the
+vocabulary from every query the model will read (tokenised with
+:func:`release_tokenize`) and GloVe (:func:`load_glove_vectors` mirrors
+torchtext: last occurrence of a repeated word wins); the converter of the
+release checkpoint writes it.
 
-State-dict keys (relative to the module; ``text_encoder.`` inside a CSTED) and the
-release's::
+State-dict keys (relative to the module; ``text_encoder.`` inside a CSTED) and
+the release's::
 
-    gru.weight_ih_l0, gru.weight_hh_l0   <- txt_encoder.weight_ih_l0, .weight_hh_l0
-    norm.weight, norm.bias               <- txt_norm.0.weight, txt_norm.0.bias
-    vocab_buffer, word_vectors           (GloVe, written by the converter)
+    gru.weight_ih_l0, gru.weight_hh_l0  <- txt_encoder.weight_ih_l0,
+                                           txt_encoder.weight_hh_l0
+    norm.weight, norm.bias              <- txt_norm.0.weight, txt_norm.0.bias
+    vocab_buffer, word_vectors          (GloVe, written by the converter)
 
 The mask returned with the word features is the release's ``phrase_mask`` (real
 tokens): the release-style CMAM ignores it (every position takes part), while
@@ -63,8 +66,8 @@ def release_tokenize(text: str,
     """The release's ``Corpus.tokenize`` on one query: (tokens, mask).
 
     ``max_words > 0``: exactly ``max_words`` tokens (cut, or padded with
-    ``''``), and the mask (1 for the tokens before padding). ``max_words <= 0``:
-    no cut and no padding, as in the release.
+    ``''``), and the mask (1 for the tokens before padding).
+    ``max_words <= 0``: no cut and no padding, as in the release.
     """
     if not isinstance(text, str):
         raise TypeError(f'a query must be a string, got {type(text).__name__}')

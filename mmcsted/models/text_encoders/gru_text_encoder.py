@@ -45,8 +45,8 @@ def tokenize_queries(texts: Sequence[str], max_words: int,
 
 
 def read_glove(path: str, vocab: WordVocabulary) -> Tuple[dict, int]:
-    """Vectors of the vocabulary's words from a GloVe text file or a zip holding
-    one (``glove.840B.300d.zip``). Returns ({word: vector}, dim)."""
+    """Vectors of the vocabulary's words from a GloVe text file or a zip
+    holding one (``glove.840B.300d.zip``). Returns ({word: vector}, dim)."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if n.endswith('.txt')]
@@ -63,7 +63,8 @@ def read_glove(path: str, vocab: WordVocabulary) -> Tuple[dict, int]:
 def _parse_glove(lines, vocab: WordVocabulary, path: str):
     vectors, dim = {}, None
     for line_no, line in enumerate(lines, 1):
-        # GloVe 840B has tokens with spaces; the vector is the last `dim` items.
+        # GloVe 840B has tokens with spaces; the vector is the last `dim`
+        # items.
         parts = line.rstrip().split(' ')
         if dim is None:
             dim = len(parts) - 1
@@ -90,8 +91,8 @@ class GRUTextEncoder(BaseModule):
     encoders with ``CSTED(text_encoder=...)``).
 
     The vocabulary is part of the module state (buffer ``vocab_buffer``), so a
-    checkpoint carries the words it was trained with; loading a checkpoint whose
-    vocabulary differs from the config's resizes the embedding to it.
+    checkpoint carries the words it was trained with; loading a checkpoint
+    whose vocabulary differs from the config's resizes the embedding to it.
 
     Args:
         vocab (list[str], optional) / vocab_file (str, optional): the words

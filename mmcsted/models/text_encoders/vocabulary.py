@@ -1,8 +1,8 @@
 """Word vocabulary of the GRU text encoder.
 
-The vocabulary is built from the training queries (A2D Sentences train split) and
-travels inside the model's checkpoint, so that testing and the demo map words to the
-same ids as training did.
+The vocabulary is built from the training queries (A2D Sentences train split)
+and travels inside the model's checkpoint, so that testing and the demo map
+words to the same ids as training did.
 """
 import json
 import re

@@ -1,5 +1,5 @@
-"""InceptionI3D: stages, TF "SAME" padding, the three public checkpoint layouts,
-and the safe loading of numpy pickles / ``package://`` files."""
+"""InceptionI3D: stages, TF "SAME" padding, the three public checkpoint
+layouts, and the safe loading of numpy pickles / ``package://`` files."""
 import importlib.util
 import os
 import pickle

@@ -1,5 +1,6 @@
 """CMAM(style='release') against the release's equations written out here with
-plain tensor ops (METHOD.md, last section; RyanHTR/CSTM models/components/cmam.py):
+plain tensor ops (METHOD.md, last section; RyanHTR/CSTM
+models/components/cmam.py):
 
     vt  = ReLU(BN(conv3x3([V, coord])))        (3D: 3x3x3, padding 1)
     key = BN(conv1x1(vt));  q = BN1d(conv1d(L))

@@ -1,7 +1,7 @@
-"""The release's text path (RyanHTR/CSTM datasets/word_utils.py Corpus.tokenize,
-models/cstm_model.py txt_encoder/txt_norm): tokeniser, fixed GloVe vectors with
-zeros for unknown tokens and pads, bias-free GRU over all 20 positions,
-LayerNorm + tanh."""
+"""The release's text path (RyanHTR/CSTM datasets/word_utils.py
+Corpus.tokenize, models/cstm_model.py txt_encoder/txt_norm): tokeniser, fixed
+GloVe vectors with zeros for unknown tokens and pads, bias-free GRU over all 20
+positions, LayerNorm + tanh."""
 import re
 import zipfile
 

@@ -1,5 +1,6 @@
 """CSTED(text_encoder=...): one text encoder (the release's one GRU) shared by
-both encoders; the release's frame/slice rules (frame_index, temporal_index)."""
+both encoders; the release's frame/slice rules (frame_index,
+temporal_index)."""
 import copy
 
 import pytest
