@@ -2,6 +2,10 @@ import os
 
 import pytest
 
+# The shared fixtures (tiny_model, tiny_checkpoint, small_video, http_dir) of
+# the api / tool / utils / visualisation tests.
+pytest_plugins = ['tests.helpers']
+
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
 if os.environ.get('PYTEST_XDIST_WORKER'):
