@@ -1,3 +1,8 @@
+from .jf_metric import (JFMetric, boundary_f, boundary_tolerance,
+                        mask_boundary, region_similarity_j)
 from .refer_seg_metric import ReferSegMetric, release_masks
 
-__all__ = ['ReferSegMetric', 'release_masks']
+__all__ = [
+    'ReferSegMetric', 'release_masks', 'JFMetric', 'region_similarity_j',
+    'boundary_f', 'boundary_tolerance', 'mask_boundary'
+]
