@@ -1,6 +1,7 @@
 from .a2d import A2D_ACTIONS, A2D_ACTORS, A2DSentencesDataset
 from .clip_sampling import clip_around_frame, release_clip, sample_clip
 from .jhmdb_sentences import JHMDB_ACTIONS, JHMDBSentencesDataset
+from .ref_davis import VIDEO_NAME_FIXES, parse_davis_text_annotations
 from .synthetic_pretrain import (APPEARANCE_CLASSES, SyntheticImageNetDataset,
                                  SyntheticKineticsDataset)
 from .transforms import (ClipColorJitter, DataLoadError, LoadActorMask,
@@ -15,5 +16,5 @@ __all__ = [
     'LoadActorMask', 'DataLoadError', 'ResizePadSquare', 'ResizeStretch',
     'RandomFlipWithQuery', 'ClipColorJitter', 'PackActorSegInputs',
     'SyntheticKineticsDataset', 'SyntheticImageNetDataset',
-    'APPEARANCE_CLASSES'
+    'APPEARANCE_CLASSES', 'parse_davis_text_annotations', 'VIDEO_NAME_FIXES'
 ]
