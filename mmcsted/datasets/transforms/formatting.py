@@ -13,7 +13,8 @@ DEFAULT_META_KEYS = ('query', 'video_id', 'frame_id', 'target_index',
                      'frame_inds', 'clamped', 'ori_shape', 'img_shape',
                      'pad_shape', 'scale_factor', 'flip', 'actor_class',
                      'action_class', 'instance_id', 'sample_idx',
-                     'query_flags', 'video_path', 'frame_dir', 'filename_tmpl')
+                     'query_flags', 'video_path', 'frame_dir', 'filename_tmpl',
+                     'exp_id', 'frame_name', 'object_ids', 'run')
 REQUIRED_META_KEYS = ('query', 'video_id', 'frame_id', 'ori_shape',
                       'img_shape')
 
@@ -27,7 +28,8 @@ class PackActorSegInputs(BaseTransform):
     * ``inputs``: ``torch.uint8`` tensor (C, T, H, W) (channels, then time:
       mmaction's NCTHW once batched), RGB.
     * ``data_samples``: :class:`ActorSegDataSample` with ``gt_mask`` =
-      ``PixelData(data=uint8 tensor (1, H, W))`` when the results hold a mask,
+      ``PixelData(data=uint8 tensor (1, H, W))`` when the results hold a mask
+      (``void_mask`` likewise when they hold one),
       and the ``meta_keys`` as metainfo (those present in the results;
       ``query_flags`` exists only for datasets given a flags file). ``query``
       stays the raw string.
@@ -69,6 +71,11 @@ class PackActorSegInputs(BaseTransform):
                 raise ValueError(f'gt_mask must be H x W, got {mask.shape}')
             data_sample.gt_mask = PixelData(
                 data=torch.from_numpy(mask[None].copy()))
+        void = results.get('void_mask')
+        if void is not None:  # DAVIS void pixels: scored by no one
+            data_sample.void_mask = PixelData(
+                data=torch.from_numpy(
+                    np.ascontiguousarray(void, dtype=np.uint8)[None].copy()))
         data_sample.set_metainfo(
             {k: results[k]
              for k in self.meta_keys if k in results})

@@ -76,7 +76,9 @@ class VideoInit(_OnError, BaseTransform):
     :mod:`mmcsted.utils.video_io`).
 
     Required keys: ``video_path`` (an mp4) or ``frame_dir`` (+
-    ``filename_tmpl``, default ``'{:05d}.jpg'``), ``frame_id``; optional
+    ``filename_tmpl``, default ``'{:05d}.jpg'``, or ``frame_names``: the
+    listed frames in order, frame ``k`` being ``frame_names[k - 1]``, as
+    Ref-YouTube-VOS / MeViS / DAVIS list theirs), ``frame_id``; optional
     ``max_frames`` (use only the first frames, e.g. J-HMDB frames with a mask).
 
     Added keys: ``num_frames`` (frames available), ``video_reader`` (a
@@ -146,7 +148,11 @@ class VideoInit(_OnError, BaseTransform):
     def transform(self, results: Dict) -> Optional[Dict]:
         video_path = results.get('video_path')
         frame_dir = results.get('frame_dir')
-        if frame_dir:
+        if frame_dir and results.get('frame_names'):
+            # a listed frame that is missing fails at decoding, naming it
+            n = len(results['frame_names'])
+            results['video_reader'] = None
+        elif frame_dir:
             n = self._count_frames(results, frame_dir)
             if n is None:
                 return None
@@ -252,7 +258,8 @@ class SampleClipAroundFrame(BaseTransform):
 class VideoDecode(_OnError, BaseTransform):
     """Decode the clip's frames.
 
-    Required keys: ``frame_inds`` (1-based), ``video_reader`` / ``frame_dir``.
+    Required keys: ``frame_inds`` (1-based), ``video_reader`` / ``frame_dir``
+    (+ ``filename_tmpl`` or ``frame_names``, see :class:`VideoInit`).
 
     Added keys: ``imgs`` (list of H x W x 3 RGB uint8 arrays), ``ori_shape``
     and ``img_shape`` (H, W). Removes ``video_reader``.
@@ -281,12 +288,15 @@ class VideoDecode(_OnError, BaseTransform):
     def _read_frames(self, results: Dict, wanted):
         frame_dir = results.get('frame_dir')
         if frame_dir:
+            names = results.get('frame_names')
             tmpl = results.get('filename_tmpl', '{:05d}.jpg')
             return {
                 f:
                 read_image(
-                    join_path(frame_dir, tmpl.format(f), self.backend_args),
-                    self.image_backend, self.backend_args)
+                    join_path(frame_dir,
+                              names[f - 1] if names else tmpl.format(f),
+                              self.backend_args), self.image_backend,
+                    self.backend_args)
                 for f in wanted
             }
         reader = results.get('video_reader')
@@ -359,45 +369,125 @@ def _raise(results: Dict, msg: str):
 
 @TRANSFORMS.register_module()
 class LoadActorMask(_OnError, BaseTransform):
-    """Load the target frame's mask of the queried actor.
+    """Load the target frame's mask of the queried actor(s).
 
-    Required keys: ``mask_file``, ``mask_format`` (``'a2d_h5'`` or
-    ``'jhmdb_mat'``; else from the file extension), ``instance_id``,
-    ``frame_id``; ``ori_shape`` if present is checked against the mask.
+    Required keys: ``mask_format`` (else from the file extension) and
+
+    * ``'a2d_h5'``: ``mask_file``, ``instance_id`` (A2D Sentences);
+    * ``'jhmdb_mat'``: ``mask_file``, ``frame_id`` (J-HMDB Sentences);
+    * ``'index_png'``: ``mask_file`` (a palette / single-channel PNG whose
+      pixel is the object id, 0 = background), ``object_ids`` (the
+      expression's objects: their union is the target), optional
+      ``void_label`` (DAVIS: 255, pixels scored by no one) -- Ref-YouTube-VOS,
+      DAVIS 2017;
+    * ``'coco_rle'``: ``mask_rles`` (one COCO RLE dict or None per object of
+      the expression; None = the object is not in this frame; their union is
+      the target, all None = an empty target) -- MeViS ``mask_dict.json``.
+
+    ``ori_shape`` if present is checked against the mask (and gives the size
+    of an empty ``coco_rle`` target).
 
     Added keys: ``gt_mask`` (H x W uint8 {0, 1} at the ORIGINAL frame size:
     place this transform after the resize in test pipelines so that
     evaluation is at the original resolution, before it in training
-    pipelines so that the mask follows the geometric transforms).
+    pipelines so that the mask follows the geometric transforms);
+    ``void_mask`` (H x W uint8 {0, 1}) for ``index_png`` with a
+    ``void_label``.
     """
 
     def __init__(self, on_error: str = 'auto'):
         self.on_error = self._check_policy(on_error)
 
-    def transform(self, results: Dict) -> Optional[Dict]:
+    def _load(self, results: Dict, fmt: str, path: Optional[str]):
+        """(mask, void or None); raises on a broken file."""
         from ..a2d.mask_files import load_a2d_mask
         from ..jhmdb_sentences import load_jhmdb_mask
-        path = results['mask_file']
-        fmt = results.get('mask_format') or ('a2d_h5' if path.endswith('.h5')
-                                             else 'jhmdb_mat')
-        if not osp.isfile(path):
+        if fmt == 'a2d_h5':
+            return load_a2d_mask(path, int(results['instance_id'])), None
+        if fmt == 'jhmdb_mat':
+            return load_jhmdb_mask(path, int(results['frame_id'])), None
+        if fmt == 'index_png':
+            return load_index_png_mask(path, results['object_ids'],
+                                       results.get('void_label'))
+        if fmt == 'coco_rle':
+            ori = results.get('ori_shape')
+            return union_of_rles(results['mask_rles'],
+                                 None if ori is None else ori[:2]), None
+        raise ValueError(f'unknown mask_format {fmt!r}')
+
+    def transform(self, results: Dict) -> Optional[Dict]:
+        path = results.get('mask_file')
+        fmt = results.get('mask_format')
+        if not fmt:
+            fmt = {
+                '.h5': 'a2d_h5',
+                '.png': 'index_png'
+            }.get(osp.splitext(path or '')[1].lower(), 'jhmdb_mat')
+        if fmt != 'coco_rle' and not osp.isfile(path):
             return self._fail(results, f'mask file missing: {path}')
+        where = path or f'the RLEs of {_video_name(results)}'
         try:
-            if fmt == 'a2d_h5':
-                mask = load_a2d_mask(path, int(results['instance_id']))
-            elif fmt == 'jhmdb_mat':
-                mask = load_jhmdb_mask(path, int(results['frame_id']))
-            else:
-                raise ValueError(f'unknown mask_format {fmt!r}')
+            mask, void = self._load(results, fmt, path)
         except Exception as e:
             return self._fail(
-                results, f'cannot load the mask from {path}: '
+                results, f'cannot load the mask from {where}: '
                 f'{type(e).__name__}: {e}')
         ori = results.get('ori_shape')
         if ori is not None and tuple(mask.shape) != tuple(ori[:2]):
             return self._fail(
-                results, f'mask {path} is {mask.shape[0]} x {mask.shape[1]} '
+                results, f'mask {where} is {mask.shape[0]} x {mask.shape[1]} '
                 f'(H x W after un-transposing) but the frames of '
                 f'{_video_name(results)} are {ori[0]} x {ori[1]}')
         results['gt_mask'] = mask
+        if void is not None:
+            results['void_mask'] = void
         return results
+
+
+def load_index_png_mask(path: str,
+                        object_ids,
+                        void_label: Optional[int] = None):
+    """(target, void) of an object-id PNG: ``target`` is the uint8 {0, 1}
+    union of ``object_ids``, ``void`` the pixels equal to ``void_label``
+    (None without one). A palette PNG is read as its indices (PIL mode
+    ``'P'``), not as colours; an RGB PNG is an error."""
+    from PIL import Image
+    with Image.open(path) as img:
+        if img.mode not in ('P', 'L', 'I', 'I;16'):
+            raise ValueError(f'{path}: mode {img.mode!r}, expected an '
+                             "object-id PNG (palette 'P' or grey 'L')")
+        ids = np.array(img)
+    if isinstance(object_ids, (int, np.integer)):
+        object_ids = [object_ids]
+    target = np.isin(ids, [int(i) for i in object_ids]).astype(np.uint8)
+    void = None
+    if void_label is not None:
+        void = (ids == int(void_label)).astype(np.uint8)
+    return target, void
+
+
+def union_of_rles(rles, shape=None) -> np.ndarray:
+    """The uint8 {0, 1} union of COCO RLE dicts (``size`` [H, W] and
+    ``counts``, compressed string or list); None entries are objects absent
+    from the frame. With no RLE at all the result is an empty ``shape``
+    mask (an expression with no target in this frame)."""
+    from pycocotools import mask as mask_utils
+    present = [r for r in rles if r is not None]
+    if not present:
+        if shape is None:
+            raise ValueError('every RLE is null and the frame size is '
+                             'unknown (decode the frames first)')
+        return np.zeros(tuple(shape), np.uint8)
+    out = None
+    for rle in present:
+        rle = dict(rle)
+        if isinstance(rle['counts'], str):
+            rle['counts'] = rle['counts'].encode('ascii')
+        elif isinstance(rle['counts'], list):  # uncompressed
+            rle = mask_utils.frPyObjects(rle, *rle['size'])
+        m = mask_utils.decode(rle).astype(bool)
+        if out is not None and m.shape != out.shape:
+            raise ValueError(f'RLEs of sizes {out.shape} and {m.shape} in '
+                             'one frame')
+        out = m if out is None else (out | m)
+    return out.astype(np.uint8)
