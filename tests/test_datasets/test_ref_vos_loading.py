@@ -147,3 +147,9 @@ def test_a_missing_png_follows_the_error_policy(tmp_path):
     assert LoadActorMask()(results) is None  # training: a counted skip
     with pytest.raises(DataLoadError, match='none.png'):
         LoadActorMask()(dict(results, test_mode=True))
+
+
+def test_a_split_without_ground_truth_passes_through():
+    results = dict(mask_format='none', video_id='v', frame_id=1)
+    out = LoadActorMask()(dict(results))
+    assert out == results and 'gt_mask' not in out

@@ -382,7 +382,9 @@ class LoadActorMask(_OnError, BaseTransform):
       DAVIS 2017;
     * ``'coco_rle'``: ``mask_rles`` (one COCO RLE dict or None per object of
       the expression; None = the object is not in this frame; their union is
-      the target, all None = an empty target) -- MeViS ``mask_dict.json``.
+      the target, all None = an empty target) -- MeViS ``mask_dict.json``;
+    * ``'none'``: a split without ground truth (Ref-YouTube-VOS valid, MeViS
+      valid: scored by their servers); the results pass through unchanged.
 
     ``ori_shape`` if present is checked against the mask (and gives the size
     of an empty ``coco_rle`` target).
@@ -418,6 +420,8 @@ class LoadActorMask(_OnError, BaseTransform):
     def transform(self, results: Dict) -> Optional[Dict]:
         path = results.get('mask_file')
         fmt = results.get('mask_format')
+        if fmt == 'none':
+            return results
         if not fmt:
             fmt = {
                 '.h5': 'a2d_h5',
