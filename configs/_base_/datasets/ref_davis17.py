@@ -1,0 +1,21 @@
+# Ref-DAVIS17: DAVIS 2017 val with Khoreva et al.'s expressions, test only
+# (see docs/dataset_prepare.md):
+#   python tools/data/ref_davis17/check_release.py data/ref_davis17
+# ReferFormer's protocol: four runs (annotator 1 / 2 x first-frame /
+# full-video expressions), each scored in the unsupervised mode of the DAVIS
+# 2017 toolkit (per video, predicted objects matched to the ground-truth
+# objects), J&F averaged over the four runs. Every frame of every video.
+_base_ = ['./ref_youtube_vos.py']
+dataset_type = 'RefDAVIS17Dataset'
+data_root = 'data/ref_davis17'
+
+train_dataloader = None
+test_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        split='val',
+        test_mode=True,
+        pipeline={{_base_.test_pipeline}}))
+test_evaluator = dict(_delete_=True, type='RefDAVIS17Metric')
