@@ -304,3 +304,80 @@ def test_paths_and_expected_frames_from_a_data_list():
 def test_writer_without_records_is_an_error(tmp_path):
     with pytest.raises(ValueError, match='no predictions'):
         SubmissionWriter(str(tmp_path), 'mevis').finalize([])
+
+
+def load_test_tool():
+    import importlib.util
+    import os.path as osp
+    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'test.py')
+    spec = importlib.util.spec_from_file_location('mmcsted_test_tool', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def tool_args(**kwargs):
+    import argparse
+    base = dict(
+        config='cfg.py',
+        launcher='none',
+        work_dir='work',
+        show=False,
+        show_dir=None,
+        out=None,
+        cfg_options=None,
+        format_only=False,
+        out_dir=None)
+    base.update(kwargs)
+    return argparse.Namespace(**base)
+
+
+def test_tool_format_only_sets_the_metric(tmp_path):
+    from mmengine.config import Config
+    tool = load_test_tool()
+    cfg = Config(
+        dict(
+            test_evaluator=dict(
+                type='JFMetric', submission_layout='ref_youtube_vos')))
+    cfg = tool.merge_args(cfg,
+                          tool_args(format_only=True, out_dir=str(tmp_path)))
+    assert cfg.test_evaluator.format_only is True
+    assert cfg.test_evaluator.output_dir == str(tmp_path)
+    # the built metric is a format-only one
+    from mmcsted.registry import METRICS
+    from mmcsted.utils import register_all_modules
+    register_all_modules()
+    metric = METRICS.build(cfg.test_evaluator)
+    assert metric.format_only and metric.writer.layout == 'ref_youtube_vos'
+
+    # the cfg-options way, layout given there
+    cfg = Config(dict(test_evaluator=dict(type='JFMetric')))
+    cfg = tool.merge_args(
+        cfg,
+        tool_args(
+            cfg_options={
+                'test_evaluator.format_only': True,
+                'test_evaluator.output_dir': str(tmp_path),
+                'test_evaluator.submission_layout': 'mevis'
+            }))
+    assert cfg.test_evaluator.submission_layout == 'mevis'
+
+
+def test_tool_format_only_errors_are_one_line(tmp_path):
+    from mmengine.config import Config
+    tool = load_test_tool()
+    with pytest.raises(SystemExit, match='needs --out-dir'):
+        tool.merge_args(
+            Config(
+                dict(
+                    test_evaluator=dict(
+                        type='JFMetric', submission_layout='mevis'))),
+            tool_args(format_only=True))
+    with pytest.raises(SystemExit, match='no submission_layout'):
+        tool.merge_args(
+            Config(dict(test_evaluator=dict(type='JFMetric'))),
+            tool_args(format_only=True, out_dir=str(tmp_path)))
+    with pytest.raises(SystemExit, match='test_evaluator has none'):
+        tool.merge_args(
+            Config(dict(test_evaluator=dict(type='ReferSegMetric'))),
+            tool_args(format_only=True, out_dir=str(tmp_path)))
