@@ -1,9 +1,16 @@
 """Submission zips of Ref-YouTube-VOS and MeViS through JFMetric."""
+import argparse
+import importlib.util
+import json
+import os.path as osp
 import zipfile
 
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from mmengine.config import Config
 from mmengine.structures import PixelData
 from PIL import Image
 
@@ -307,8 +314,6 @@ def test_writer_without_records_is_an_error(tmp_path):
 
 
 def load_test_tool():
-    import importlib.util
-    import os.path as osp
     path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'test.py')
     spec = importlib.util.spec_from_file_location('mmcsted_test_tool', path)
     module = importlib.util.module_from_spec(spec)
@@ -317,7 +322,6 @@ def load_test_tool():
 
 
 def tool_args(**kwargs):
-    import argparse
     base = dict(
         config='cfg.py',
         launcher='none',
@@ -333,7 +337,6 @@ def tool_args(**kwargs):
 
 
 def test_tool_format_only_sets_the_metric(tmp_path):
-    from mmengine.config import Config
     tool = load_test_tool()
     cfg = Config(
         dict(
@@ -364,7 +367,6 @@ def test_tool_format_only_sets_the_metric(tmp_path):
 
 
 def test_tool_format_only_errors_are_one_line(tmp_path):
-    from mmengine.config import Config
     tool = load_test_tool()
     with pytest.raises(SystemExit, match='needs --out-dir'):
         tool.merge_args(
@@ -381,3 +383,52 @@ def test_tool_format_only_errors_are_one_line(tmp_path):
         tool.merge_args(
             Config(dict(test_evaluator=dict(type='ReferSegMetric'))),
             tool_args(format_only=True, out_dir=str(tmp_path)))
+
+
+def _rank_main(rank, world_size, init_file, out_dir, result_file):
+
+    dist.init_process_group(
+        'gloo',
+        init_method=f'file://{init_file}',
+        rank=rank,
+        world_size=world_size)
+    try:
+        samples = all_samples()
+        # DefaultSampler(shuffle=False): rank r gets r, r + world, ...,
+        # padded from the start to equal lengths (8 samples, 3 ranks: the
+        # last rank's third sample is sample 0 again)
+        total = -(-len(samples) // world_size) * world_size
+        indices = (list(range(len(samples))) * 2)[:total]
+        metric = JFMetric(
+            format_only=True,
+            output_dir=out_dir,
+            submission_layout='ref_youtube_vos')
+        metric.dataset_meta = dict(expected_frames=expected_frames())
+        for i in indices[rank::world_size]:
+            metric.process({}, [samples[i]])
+        metrics = metric.evaluate(len(samples))
+        with open(f'{result_file}.{rank}', 'w') as f:
+            json.dump(metrics, f)
+    finally:
+        dist.destroy_process_group()
+
+
+def test_distributed_three_ranks_one_zip(tmp_path):
+    # real processes: every rank writes its PNGs, rank 0 alone zips (mmengine
+    # runs compute_metrics on rank 0 and broadcasts the result); the padded
+    # repeat of sample 0 is dropped by the collection, not a duplicate
+
+    out_dir = str(tmp_path / 'sub')
+    result_file = str(tmp_path / 'metrics')
+    # fork: the children need not import torch and mmcsted again (seconds)
+    mp.start_processes(
+        _rank_main,
+        args=(3, str(tmp_path / 'init'), out_dir, result_file),
+        nprocs=3,
+        start_method='fork')
+    for rank in range(3):
+        with open(f'{result_file}.{rank}') as f:
+            assert json.load(f) == dict(
+                num_videos=2, num_expressions=3, num_frames=8)
+    with zipfile.ZipFile(tmp_path / 'sub' / 'submission.zip') as zf:
+        assert set(zf.namelist()) == expected_names('Annotations/')
