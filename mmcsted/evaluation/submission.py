@@ -158,7 +158,11 @@ def zip_submission(root: str, rel_paths: Sequence[str], zip_file: str) -> str:
     try:
         with zipfile.ZipFile(tmp, 'w', zipfile.ZIP_DEFLATED) as zf:
             for entry in _zip_folder_entries(rel_paths):
-                zf.writestr(zipfile.ZipInfo(entry), b'')
+                info = zipfile.ZipInfo(entry)
+                # a directory as zip -r marks it (unix drwxr-xr-x + MS-DOS
+                # directory bit), so every unzip makes a folder of it
+                info.external_attr = (0o40755 << 16) | 0x10
+                zf.writestr(info, b'')
             for rel in rel_paths:
                 zf.write(osp.join(root, *rel.split('/')), arcname=rel)
         os.replace(tmp, zip_file)
