@@ -4,6 +4,15 @@ Multi-GPU / multi-node: ``bash tools/dist_test.sh CONFIG CHECKPOINT GPUS``.
 CHECKPOINT is a path, a URL, or a model-zoo name (configs/csted/metafile.yml).
 A checkpoint that does not fit the config (missing, unexpected or reshaped
 weights) is an error unless ``--allow-mismatch`` is given.
+
+Challenge submissions (Ref-YouTube-VOS valid, MeViS valid: no ground truth,
+scored online): ``--format-only --out-dir DIR`` has the config's ``JFMetric``
+write one 0/255 PNG per listed frame under DIR and zip them to
+DIR/submission.zip in the layout of the config's ``submission_layout``; the
+same as ``--cfg-options test_evaluator.format_only=True
+test_evaluator.output_dir=DIR``. ``--out-dir`` alone keeps the PNGs of a
+scored split (e.g. MeViS valid_u). With several processes DIR must be on a
+filesystem they all share.
 """
 import argparse
 import os
@@ -30,6 +39,15 @@ def parse_args():
         'this .json or .csv file')
     parser.add_argument(
         '--metrics-out', help='write the metrics dict to this JSON file')
+    parser.add_argument(
+        '--format-only',
+        action='store_true',
+        help='score nothing: write the challenge submission (PNGs and '
+        'zip, JFMetric) to --out-dir')
+    parser.add_argument(
+        '--out-dir',
+        help='write the predictions as submission PNGs and a zip here '
+        '(JFMetric; with or without --format-only)')
     parser.add_argument(
         '--show-dir',
         help='write overlays of prediction vs ground truth '
@@ -87,9 +105,50 @@ def merge_args(cfg: Config, args) -> Config:
             if evaluator.get('type') in ('ReferSegMetric',
                                          'mmcsted.ReferSegMetric'):
                 evaluator.out_file_path = args.out
+    if args.format_only or args.out_dir:
+        set_submission_output(cfg, args.format_only, args.out_dir)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    check_submission_output(cfg)
     return cfg
+
+
+def _jf_metrics(cfg: Config) -> list:
+    evaluators = cfg.get('test_evaluator') or []
+    if not isinstance(evaluators, (list, tuple)):
+        evaluators = [evaluators]
+    return [
+        e for e in evaluators
+        if e.get('type') in ('JFMetric', 'mmcsted.JFMetric')
+    ]
+
+
+def set_submission_output(cfg: Config, format_only: bool, out_dir) -> None:
+    """``--format-only`` / ``--out-dir`` on the test evaluator's
+    ``JFMetric``."""
+    jf_metrics = _jf_metrics(cfg)
+    if not jf_metrics:
+        raise SystemExit('error: --format-only/--out-dir write the '
+                         'submission of JFMetric; test_evaluator has none')
+    for metric in jf_metrics:
+        if out_dir:
+            metric.output_dir = out_dir
+        if format_only:
+            metric.format_only = True
+
+
+def check_submission_output(cfg: Config) -> None:
+    """One line instead of a traceback from inside the runner: a JFMetric
+    asked for a submission needs a folder and a layout."""
+    for metric in _jf_metrics(cfg):
+        if metric.get('format_only') and not metric.get('output_dir'):
+            raise SystemExit('error: --format-only needs --out-dir (where '
+                             'the submission is written)')
+        if metric.get('output_dir') and not metric.get('submission_layout'):
+            raise SystemExit('error: the config\'s JFMetric has no '
+                             'submission_layout (ref_youtube_vos or mevis); '
+                             '--cfg-options '
+                             'test_evaluator.submission_layout=... sets it')
 
 
 def load_checked(runner: Runner,

@@ -1,4 +1,10 @@
 from .metrics import *  # noqa: F401,F403
 from .metrics import __all__ as _metrics_all
+from .submission import (SUBMISSION_LAYOUTS, SubmissionWriter,
+                         expected_frames_from_data_list, submission_png_path,
+                         write_mask_png, zip_submission)
 
-__all__ = list(_metrics_all)
+__all__ = list(_metrics_all) + [
+    'SUBMISSION_LAYOUTS', 'SubmissionWriter', 'expected_frames_from_data_list',
+    'submission_png_path', 'write_mask_png', 'zip_submission'
+]

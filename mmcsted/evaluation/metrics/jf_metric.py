@@ -20,7 +20,10 @@ davis2017-evaluation), as Ref-YouTube-VOS, Ref-DAVIS17 and MeViS report them:
 
 ``JFMetric`` averages the per-frame J and F over the frames of each
 expression (a video and an expression id), then over the expressions, and
-reports ``J``, ``F`` and ``J&F`` = (J + F) / 2 in percent.
+reports ``J``, ``F`` and ``J&F`` = (J + F) / 2 in percent. It also writes
+the challenge submissions of Ref-YouTube-VOS and MeViS
+(:mod:`mmcsted.evaluation.submission`), with ``format_only`` for the splits
+without ground truth.
 """
 import math
 from collections import OrderedDict, defaultdict
@@ -34,6 +37,7 @@ from mmengine.logging import print_log
 from scipy import ndimage
 
 from mmcsted.registry import METRICS
+from ..submission import SUBMISSION_LAYOUTS, SubmissionWriter
 from .refer_seg_metric import _field_data, _get, _plain, _to_2d_tensor
 
 
@@ -183,12 +187,40 @@ class JFMetric(BaseMetric):
 
     A (video_id, exp_id, frame_id) seen twice raises ``ValueError``.
 
+    **Submission.** With ``output_dir``, every prediction is also written as
+    a 0/255 PNG at ``ori_shape`` (metainfo ``video_id``, ``exp_id``,
+    ``frame_name``, ``ori_shape``; ``run`` if set) in the
+    ``submission_layout`` as it is processed, and the end of the evaluation
+    checks the set and zips it (see :class:`SubmissionWriter`). The set is
+    checked against ``dataset_meta['expected_frames']``
+    (``{video_id: {exp_id: [frame, ...]}}``) when the dataset's metainfo has
+    it (else only the counts are logged); a frame written twice is an error.
+    ``format_only=True`` (Ref-YouTube-VOS valid, MeViS valid) needs no
+    ground truth: nothing is scored and the metrics are the counts
+    ``num_videos``, ``num_expressions``, ``num_frames``. Without it the
+    PNGs are written besides the scores (e.g. to keep MeViS valid_u
+    predictions).
+
+    Under distributed testing each rank writes its own samples' PNGs and
+    rank 0 (mmengine's ``BaseMetric.evaluate`` calls ``compute_metrics``
+    there only, after collecting every rank's results) checks and zips
+    them: ``output_dir`` must be on a filesystem all ranks share.
+
     Args:
         bound_th (float): boundary tolerance (see :func:`boundary_f`).
             Defaults to 0.008.
         threshold (float): binarisation of ``pred_score`` when there is no
             ``pred_mask``. Defaults to 0.5.
         no_target_rule (bool): the MeViS rule above. Defaults to True.
+        format_only (bool): only write the submission (needs
+            ``output_dir``). Defaults to False.
+        output_dir (str, optional): where the PNGs go (and the zip, unless
+            ``zip_file``). Defaults to None: no PNGs.
+        submission_layout (str, optional): ``'ref_youtube_vos'``
+            (``Annotations/<vid>/<exp_id>/<frame>.png``) or ``'mevis'``
+            (``<vid>/<exp_id>/<frame>.png``); required with ``output_dir``.
+        zip_file (str, optional): the zip's path. Defaults to
+            ``output_dir/submission.zip``.
         collect_device, prefix, collect_dir: see ``BaseMetric``.
     """
 
@@ -198,6 +230,10 @@ class JFMetric(BaseMetric):
                  bound_th: float = 0.008,
                  threshold: float = 0.5,
                  no_target_rule: bool = True,
+                 format_only: bool = False,
+                 output_dir: Optional[str] = None,
+                 submission_layout: Optional[str] = None,
+                 zip_file: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -210,6 +246,19 @@ class JFMetric(BaseMetric):
         self.bound_th = float(bound_th)
         self.threshold = float(threshold)
         self.no_target_rule = bool(no_target_rule)
+        self.format_only = bool(format_only)
+        if self.format_only and not output_dir:
+            raise ValueError('JFMetric(format_only=True) needs `output_dir` '
+                             '(where the submission is written)')
+        self.writer: Optional[SubmissionWriter] = None
+        if output_dir:
+            if submission_layout not in SUBMISSION_LAYOUTS:
+                raise ValueError(
+                    'JFMetric with `output_dir` needs `submission_layout`, '
+                    f'one of {sorted(SUBMISSION_LAYOUTS)}; got '
+                    f'{submission_layout!r}')
+            self.writer = SubmissionWriter(output_dir, submission_layout,
+                                           zip_file)
 
     def _pred(self, sample: Any, gt_hw: Tuple[int, int]) -> torch.Tensor:
         mask_data = _field_data(_get(sample, 'pred_mask'))
@@ -241,8 +290,26 @@ class JFMetric(BaseMetric):
         return (region_similarity_j(pred_b, gt_b, void),
                 boundary_f(pred_b, gt_b, void, bound_th=self.bound_th))
 
+    def _write(self, sample: Any) -> dict:
+        """Write the sample's prediction PNG at ``ori_shape``; its record."""
+        ori_shape = _plain(_get(sample, 'ori_shape'))
+        if ori_shape is None or len(ori_shape) < 2:
+            raise KeyError('the submission needs `ori_shape` (the frame\'s '
+                           'original size) in every data sample')
+        pred = self._pred(sample, (int(ori_shape[0]), int(ori_shape[1])))
+        return self.writer.write(
+            pred.numpy(),
+            video_id=_plain(_get(sample, 'video_id')),
+            exp_id=_plain(_get(sample, 'exp_id')),
+            frame_name=_plain(_get(sample, 'frame_name')),
+            run=_plain(_get(sample, 'run')))
+
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         for sample in data_samples:
+            record = None if self.writer is None else self._write(sample)
+            if self.format_only:
+                self.results.append(dict(submission=record))
+                continue
             gt_data = _field_data(_get(sample, 'gt_mask'))
             if gt_data is None:
                 raise KeyError('JFMetric needs `gt_mask` in every data '
@@ -263,9 +330,19 @@ class JFMetric(BaseMetric):
                     exp_id=_plain(exp_id),
                     frame_id=_plain(_get(sample, 'frame_id')),
                     J=float(j),
-                    F=float(f)))
+                    F=float(f),
+                    submission=record))
+
+    def _finalize_submission(self, results: List[dict]) -> Dict[str, int]:
+        expected = (self.dataset_meta or {}).get('expected_frames')
+        return self.writer.finalize([r['submission'] for r in results],
+                                    expected)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        if self.format_only:
+            return OrderedDict(self._finalize_submission(results))
+        if self.writer is not None:
+            self._finalize_submission(results)
         per_exp: Dict[Tuple[Any, Any], List[Tuple[float, float]]] = \
             defaultdict(list)
         seen = set()

@@ -1,0 +1,313 @@
+"""Submission files of the referring-VOS challenge servers.
+
+Ref-YouTube-VOS (valid, CodaLab) and MeViS (valid, CodaLab / CodaBench) are
+scored only online, from a zip of binary PNG masks, one per listed frame of
+every expression:
+
+* ``ref_youtube_vos``: ``Annotations/<video_id>/<exp_id>/<frame>.png``
+  (ReferFormer / MTTR: the output folder renamed ``Annotations``, then
+  ``zip -q -r submission.zip Annotations``);
+* ``mevis``: ``<video_id>/<exp_id>/<frame>.png`` at the zip's root (the
+  MeViS README: ``cd output_dir && zip -r ../xxx.zip *``).
+
+Each PNG is single-channel 8 bit, 0 (background) / 255 (the referred
+object(s)), at the frame's original resolution; a no-target expression is an
+all-zero PNG. The zip holds the folder entries too, as ``zip -r`` writes
+them.
+
+:class:`SubmissionWriter` writes one PNG per prediction as it comes (nothing
+is held in memory but the file names) and, at the end,
+:meth:`SubmissionWriter.finalize` checks the set (no frame twice; with an
+expected set, nothing missing and nothing extra) and zips it.
+"""
+import os
+import os.path as osp
+import tempfile
+import zipfile
+from collections import defaultdict
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+import numpy as np
+from mmengine.logging import print_log
+from PIL import Image
+
+#: layout name -> folder the masks go under inside the zip ('' = the root).
+SUBMISSION_LAYOUTS = {'ref_youtube_vos': 'Annotations', 'mevis': ''}
+
+#: extensions stripped from a ``frame_name`` given with one.
+_FRAME_EXTS = ('.jpg', '.jpeg', '.png')
+
+
+def _path_part(value: Any, what: str) -> str:
+    """``value`` as one path component; an error for anything that would
+    leave its folder or make an odd zip entry."""
+    if value is None:
+        raise KeyError(f'the submission needs `{what}` in every data sample')
+    text = str(value)
+    if (not text or text in ('.', '..') or '/' in text or '\\' in text
+            or '\0' in text):
+        raise ValueError(f'`{what}` {text!r} cannot be a submission path '
+                         'component')
+    return text
+
+
+def frame_stem(frame_name: Any) -> str:
+    """The frame's name without its image extension ('00005.jpg' ->
+    '00005'; '00005' stays)."""
+    name = _path_part(frame_name, 'frame_name')
+    stem, ext = osp.splitext(name)
+    return stem if ext.lower() in _FRAME_EXTS else name
+
+
+def submission_png_path(layout: str,
+                        video_id: Any,
+                        exp_id: Any,
+                        frame_name: Any,
+                        run: Any = None) -> str:
+    """Path of one mask inside the zip (``/``-separated).
+
+    ``run`` (Ref-DAVIS17's annotation run, when a sample has one) becomes a
+    top folder, since the runs share video, expression and frame names;
+    neither server has runs.
+    """
+    if layout not in SUBMISSION_LAYOUTS:
+        raise ValueError(f'unknown submission layout {layout!r}; one of '
+                         f'{sorted(SUBMISSION_LAYOUTS)}')
+    parts = [SUBMISSION_LAYOUTS[layout]] if SUBMISSION_LAYOUTS[layout] else []
+    if run is not None:
+        parts.insert(0, _path_part(run, 'run'))
+    parts += [
+        _path_part(video_id, 'video_id'),
+        _path_part(exp_id, 'exp_id'),
+        frame_stem(frame_name) + '.png'
+    ]
+    return '/'.join(parts)
+
+
+def write_mask_png(mask: np.ndarray, path: str) -> None:
+    """Write a (H, W) mask (> 0 = foreground) as an 8-bit grey PNG of 0/255.
+
+    Written to a temporary name and renamed, so a reader (or a second rank
+    writing the same padded sample) never sees half a file.
+    """
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise ValueError(f'a submission mask must be (H, W), got shape '
+                         f'{mask.shape}')
+    image = Image.fromarray(np.where(mask > 0, 255, 0).astype(np.uint8), 'L')
+    folder = osp.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix='.' + osp.basename(path) + '.', suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            image.save(f, format='PNG')
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def expected_frames_from_data_list(
+        data_list: Iterable[Mapping]) -> Dict[str, Dict[str, List[str]]]:
+    """``{video_id: {exp_id: [frame, ...]}}`` of a referring-VOS data list.
+
+    Every entry contributes its expression's listed frames (``frame_names``,
+    extensions dropped); a dataset can put the result in its metainfo as
+    ``expected_frames`` so that :class:`SubmissionWriter` (through
+    ``JFMetric.dataset_meta``) checks the submission is complete.
+    """
+    expected: Dict[str, Dict[str, List[str]]] = defaultdict(dict)
+    for index, info in enumerate(data_list):
+        try:
+            video_id, exp_id = str(info['video_id']), str(info['exp_id'])
+            names = [frame_stem(n) for n in info['frame_names']]
+        except KeyError as e:
+            raise KeyError(f'data_list entry {index} has no {e}; expected '
+                           'video_id, exp_id and frame_names') from None
+        known = expected[video_id].get(exp_id)
+        if known is not None and known != names:
+            raise ValueError(f'data_list entry {index}: video {video_id!r} '
+                             f'expression {exp_id!r} lists other frames '
+                             'than an earlier entry')
+        expected[video_id][exp_id] = names
+    return {vid: dict(exps) for vid, exps in expected.items()}
+
+
+def _zip_folder_entries(paths: Sequence[str]) -> List[str]:
+    """The folder entries ``zip -r`` writes for ``paths`` ('a/', 'a/b/')."""
+    folders = set()
+    for path in paths:
+        parts = path.split('/')[:-1]
+        for i in range(1, len(parts) + 1):
+            folders.add('/'.join(parts[:i]) + '/')
+    return sorted(folders)
+
+
+def zip_submission(root: str, rel_paths: Sequence[str], zip_file: str) -> str:
+    """Zip ``root/<rel_path>`` for every path (and their folders) into
+    ``zip_file``, entries named by ``rel_path``; written to a temporary name
+    and renamed. Returns ``zip_file``."""
+    rel_paths = sorted(rel_paths)
+    folder = osp.dirname(osp.abspath(zip_file))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix='.' + osp.basename(zip_file) + '.', suffix='.tmp', dir=folder)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, 'w', zipfile.ZIP_DEFLATED) as zf:
+            for entry in _zip_folder_entries(rel_paths):
+                info = zipfile.ZipInfo(entry)
+                # a directory as zip -r marks it (unix drwxr-xr-x + MS-DOS
+                # directory bit), so every unzip makes a folder of it
+                info.external_attr = (0o40755 << 16) | 0x10
+                zf.writestr(info, b'')
+            for rel in rel_paths:
+                zf.write(osp.join(root, *rel.split('/')), arcname=rel)
+        os.replace(tmp, zip_file)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+    return zip_file
+
+
+def _examples(items: Iterable, limit: int = 5) -> str:
+    items = sorted(items)
+    shown = ', '.join('/'.join(map(str, item)) for item in items[:limit])
+    more = f' and {len(items) - limit} more' if len(items) > limit else ''
+    return shown + more
+
+
+class SubmissionWriter:
+    """Writes a challenge submission: PNGs as predictions come, a zip at
+    the end.
+
+    Args:
+        output_dir (str): the PNGs go to ``output_dir/<zip path>``, e.g.
+            ``output_dir/Annotations/<vid>/<exp_id>/<frame>.png``.
+        layout (str): ``'ref_youtube_vos'`` or ``'mevis'`` (see the module
+            doc).
+        zip_file (str, optional): the zip; defaults to
+            ``output_dir/submission.zip``.
+
+    Under distributed testing every rank writes its own samples' PNGs and
+    one process (rank 0) calls :meth:`finalize` with everyone's records:
+    ``output_dir`` must be on a filesystem all ranks share.
+    """
+
+    def __init__(self,
+                 output_dir: str,
+                 layout: str,
+                 zip_file: Optional[str] = None) -> None:
+        if layout not in SUBMISSION_LAYOUTS:
+            raise ValueError(f'unknown submission layout {layout!r}; one of '
+                             f'{sorted(SUBMISSION_LAYOUTS)}')
+        if not output_dir:
+            raise ValueError('SubmissionWriter needs an `output_dir`')
+        self.output_dir = output_dir
+        self.layout = layout
+        self.zip_file = zip_file or osp.join(output_dir, 'submission.zip')
+
+    def write(self,
+              mask: np.ndarray,
+              video_id: Any,
+              exp_id: Any,
+              frame_name: Any,
+              run: Any = None) -> dict:
+        """Write one frame's mask; returns the record :meth:`finalize`
+        takes (names only)."""
+        rel = submission_png_path(self.layout, video_id, exp_id, frame_name,
+                                  run)
+        write_mask_png(mask, osp.join(self.output_dir, *rel.split('/')))
+        return dict(
+            video_id=str(video_id),
+            exp_id=str(exp_id),
+            frame_name=frame_stem(frame_name),
+            run=None if run is None else str(run),
+            png=rel)
+
+    def finalize(
+        self,
+        records: Sequence[dict],
+        expected_frames: Optional[Mapping[str, Mapping[str,
+                                                       Sequence[str]]]] = None
+    ) -> Dict[str, int]:
+        """Check the written set and zip it.
+
+        Raises ``ValueError`` when a PNG was written twice, and, given
+        ``expected_frames`` (``{video_id: {exp_id: [frame, ...]}}``, see
+        :func:`expected_frames_from_data_list`), when an expected frame is
+        missing or an unexpected one is there; ``FileNotFoundError`` when a
+        recorded PNG is not on disk (another rank's write not visible: not a
+        shared filesystem). Returns the counts ``num_videos``,
+        ``num_expressions``, ``num_frames``.
+        """
+        if not records:
+            raise ValueError('no predictions to write a submission from')
+        seen = set()
+        twice = set()
+        for rec in records:
+            if rec['png'] in seen:
+                twice.add((rec['png'], ))
+            seen.add(rec['png'])
+        if twice:
+            raise ValueError(f'{len(twice)} frame(s) predicted twice: '
+                             f'{_examples(twice)}')
+        keys = {(r['video_id'], r['exp_id'], r['frame_name']) for r in records}
+        has_runs = any(r.get('run') is not None for r in records)
+        if expected_frames is not None and has_runs:
+            print_log(
+                'submission: samples carry annotation runs; the expected '
+                'frame set is per run and was not checked',
+                logger='current')
+        elif expected_frames is not None:
+            want = {(str(vid), str(exp), frame_stem(frame))
+                    for vid, exps in expected_frames.items()
+                    for exp, frames in exps.items()
+                    for frame in frames}
+            missing = want - keys
+            extra = keys - want
+            if missing or extra:
+                msg = [
+                    f'the submission in {self.output_dir} is not the '
+                    'dataset\'s set of frames:'
+                ]
+                if missing:
+                    msg.append(f'{len(missing)} of {len(want)} expected '
+                               f'(video/expression/frame) missing, e.g. '
+                               f'{_examples(missing)}')
+                if extra:
+                    msg.append(f'{len(extra)} not expected, e.g. '
+                               f'{_examples(extra)}')
+                raise ValueError('; '.join(msg))
+        absent = [
+            rec['png'] for rec in records if
+            not osp.isfile(osp.join(self.output_dir, *rec['png'].split('/')))
+        ]
+        if absent:
+            raise FileNotFoundError(
+                f'{len(absent)} written PNG(s) not found under '
+                f'{self.output_dir} (e.g. {absent[0]}); with several '
+                'processes the output folder must be on a filesystem they '
+                'all share')
+        zip_submission(self.output_dir, [r['png'] for r in records],
+                       self.zip_file)
+        counts = dict(
+            num_videos=len({k[0]
+                            for k in keys}),
+            num_expressions=len({k[:2]
+                                 for k in keys}),
+            num_frames=len(records))
+        checked = ('complete against the dataset'
+                   if expected_frames is not None and not has_runs else
+                   'completeness not checked: no expected_frames in the '
+                   'dataset meta')
+        print_log(
+            f'submission ({self.layout}): {counts["num_frames"]} frames of '
+            f'{counts["num_expressions"]} expressions in '
+            f'{counts["num_videos"]} videos, {checked}; zip: '
+            f'{self.zip_file}',
+            logger='current')
+        return counts
