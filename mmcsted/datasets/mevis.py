@@ -1,0 +1,207 @@
+"""MeViS (Ding et al., ICCV 2023): referring video segmentation with motion
+expressions.
+
+Layout under ``data_root`` (one folder per split)::
+
+    <split>/JPEGImages/<vid>/<frame>.jpg   split: train, valid_u, valid
+    <split>/meta_expressions.json          expressions: {"exp", "obj_id":
+                                           [ints], "anno_id": [ints]}
+    <split>/mask_dict.json                 train and valid_u only:
+                                           {str(anno_id): [COCO RLE or
+                                           null, one per listed frame]}
+
+An expression may name several objects (its target is the union of their
+masks) or, in MeViS v2, none (``obj_id == anno_id == []``: the target is
+empty in every frame). ``mask_dict[str(anno_id)][k]`` is the object's mask
+in the ``k``-th frame of the video's sorted frame list (null where the
+object is absent), as the MeViS loaders index it. ``valid_u`` (50 videos
+held out from train, with masks) is the split evaluated locally; ``valid``
+has no masks and is scored by the challenge server.
+"""
+import json
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence
+
+from mmcsted.registry import DATASETS
+from .ref_vos_base import BaseRefVOSDataset, read_meta_expressions
+from .utils import SkipCounter, require_file
+
+MEVIS_SPLITS = ('train', 'valid_u', 'valid')
+#: splits whose mask_dict.json is public
+MEVIS_SPLITS_WITH_MASKS = ('train', 'valid_u')
+META_EXPRESSIONS_FILE = 'meta_expressions.json'
+MASK_DICT_FILE = 'mask_dict.json'
+FRAME_DIR = 'JPEGImages'
+
+
+def read_mask_dict(path: str) -> Dict[str, list]:
+    """``{str(anno_id): [RLE dict or None, ...]}`` of a ``mask_dict.json``."""
+    require_file(path, 'MeViS mask_dict.json',
+                 'mask_dict.json of the train / valid_u split of MeViS')
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+    except ValueError as e:
+        raise ValueError(f'{path}: not valid JSON ({e})') from None
+    if not isinstance(data, dict):
+        raise ValueError(f'{path}: expected {{anno_id: [RLE or null, ...]}}')
+    for key, value in data.items():
+        if not isinstance(value, list):
+            raise ValueError(f'{path}: anno_id {key!r} maps to '
+                             f'{type(value).__name__}, not a list of RLEs')
+    return data
+
+
+def id_list(value, what: str, where: str) -> List[int]:
+    """A MeViS ``obj_id`` / ``anno_id`` list as ints (a bare int is taken as
+    a one-item list); a malformed one is a ``ValueError`` naming ``where``."""
+    if value is None:
+        return []
+    if isinstance(value, (int, str)):
+        value = [value]
+    if not isinstance(value, list):
+        raise ValueError(f'{where}: {what} must be a list of ids, got '
+                         f'{value!r}')
+    try:
+        return [int(x) for x in value]
+    except (TypeError, ValueError):
+        raise ValueError(f'{where}: {what} must be a list of ids, got '
+                         f'{value!r}') from None
+
+
+@DATASETS.register_module()
+class MeViSDataset(BaseRefVOSDataset):
+    """MeViS: one sample per (expression, listed frame).
+
+    Args:
+        data_root: the release root holding ``train/``, ``valid_u/``,
+            ``valid/``.
+        split: ``'train'`` or ``'valid_u'`` (masks:
+            ``mask_format='coco_rle'``) or ``'valid'`` (no masks:
+            ``mask_format='none'``).
+        pipeline: transforms.
+        frame_stride: training only: every k-th listed frame is a target.
+        on_missing_video: a listed video whose JPEG folder is missing:
+            ``'error'`` (default) or ``'skip'`` (counted, logged).
+        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+
+    Samples have the keys of :class:`BaseRefVOSDataset` samples and
+    ``object_ids`` (the expression's ``obj_id`` list), ``anno_ids``; in
+    train / valid_u ``mask_format='coco_rle'``, ``mask_rles`` (one RLE or
+    None per ``anno_id``, for this frame; put in by ``get_data_info`` from
+    the mask_dict, which the dataset holds once) and ``no_target`` (True
+    for an expression with no object: an empty target in every frame). An
+    ``anno_id`` missing from ``mask_dict.json``, or an entry with fewer
+    masks than the video has listed frames, is a ``ValueError`` naming the
+    expression.
+
+    ``num_no_target_expressions`` and ``num_multi_object_expressions``
+    count those among the loaded expressions.
+    """
+
+    SPLITS = MEVIS_SPLITS
+    METAINFO = dict(dataset_name='MeViS')
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 pipeline: Sequence = (),
+                 frame_stride: int = 1,
+                 on_missing_video: str = 'error',
+                 **kwargs):
+        self.mask_dict: Dict[str, list] = {}
+        self.num_no_target_expressions = 0
+        self.num_multi_object_expressions = 0
+        super().__init__(
+            data_root=data_root,
+            split=split,
+            pipeline=pipeline,
+            frame_stride=frame_stride,
+            on_missing_video=on_missing_video,
+            **kwargs)
+
+    @property
+    def has_masks(self) -> bool:
+        return self.split in MEVIS_SPLITS_WITH_MASKS
+
+    def _split_videos(self, skips: SkipCounter) -> 'OrderedDict[str, dict]':
+        folder = osp.join(self.data_root, self.split)
+        videos = read_meta_expressions(
+            osp.join(folder, META_EXPRESSIONS_FILE),
+            f'MeViS {self.split} expression file',
+            f'{self.split}/meta_expressions.json from the MeViS release')
+        self._all_masks = None
+        if self.has_masks:
+            self._all_masks = read_mask_dict(osp.join(folder, MASK_DICT_FILE))
+        self._kept_masks: Dict[str, list] = {}
+        self.num_no_target_expressions = 0
+        self.num_multi_object_expressions = 0
+        return videos
+
+    def _frame_dir(self, vid: str) -> str:
+        return osp.join(self.data_root, self.split, FRAME_DIR, vid)
+
+    def _expression_fields(self, vid: str, exp_id: str, exp: dict,
+                           frames: List[str],
+                           skips: SkipCounter) -> Optional[dict]:
+        where = (f'{osp.join(self.data_root, self.split)}/'
+                 f'{META_EXPRESSIONS_FILE}: video {vid!r} expression '
+                 f'{exp_id!r}')
+        object_ids = id_list(exp.get('obj_id'), 'obj_id', where)
+        if not self.has_masks:
+            return dict(object_ids=object_ids)
+        anno_ids = id_list(exp.get('anno_id'), 'anno_id', where)
+        if len(anno_ids) != len(object_ids):
+            raise ValueError(f'{where}: {len(object_ids)} obj_id but '
+                             f'{len(anno_ids)} anno_id (one per object)')
+        for a in anno_ids:
+            self._check_mask_entry(a, len(frames), where, skips)
+        if not anno_ids:
+            self.num_no_target_expressions += 1
+        elif len(anno_ids) > 1:
+            self.num_multi_object_expressions += 1
+        return dict(
+            object_ids=object_ids, anno_ids=anno_ids, no_target=not anno_ids)
+
+    def _check_mask_entry(self, anno_id: int, num_frames: int, where: str,
+                          skips: SkipCounter) -> None:
+        key = str(anno_id)
+        masks = self._all_masks.get(key)
+        if masks is None:
+            raise ValueError(
+                f'{where}: anno_id {anno_id} is not in '
+                f'{self.split}/{MASK_DICT_FILE} (the mask_dict of another '
+                'split or version?)')
+        if len(masks) < num_frames:
+            raise ValueError(
+                f'{where}: mask_dict entry of anno_id {anno_id} has '
+                f'{len(masks)} masks but the video lists {num_frames} frames')
+        if len(masks) > num_frames and key not in self._kept_masks:
+            skips.add(
+                "mask_dict entries longer than their video's frame list "
+                '(the masks past the last listed frame are not used)',
+                f'anno_id {anno_id}: {len(masks)} masks, {num_frames} '
+                'frames')
+        self._kept_masks[key] = masks
+
+    def _frame_fields(self, vid: str, fields: dict, frame_index: int,
+                      frame: str) -> dict:
+        if not self.has_masks:
+            return dict(mask_format='none')
+        return dict(mask_format='coco_rle')
+
+    def load_data_list(self) -> List[dict]:
+        data_list = super().load_data_list()
+        # only the masks of loaded expressions stay in memory
+        self.mask_dict = self._kept_masks if self.has_masks else {}
+        self._all_masks = None
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        if info.get('mask_format') == 'coco_rle':
+            k = info['frame_index']
+            rles = [self.mask_dict[str(a)][k] for a in info['anno_ids']]
+            info['mask_rles'] = [None if r is None else dict(r) for r in rles]
+        return info

@@ -1,0 +1,253 @@
+"""What the referring video object segmentation releases share
+(Ref-YouTube-VOS, MeViS): ``meta_expressions.json`` and the samples made
+from it.
+
+``meta_expressions.json``::
+
+    {"videos": {"<vid>": {"expressions": {"<exp_id>": {"exp": "...",
+                                                       "obj_id": ...,
+                                                       ["anno_id": ...]}},
+                          "frames": ["00000", "00005", ...]}}}
+
+``frames`` are the listed (annotated, 6 fps) frames' names without the
+``.jpg`` extension. ReferFormer and MeViS sort them before use (the names
+are zero-padded numbers); so do the readers here, and MeViS's
+``mask_dict.json`` is indexed by a frame's position in that sorted list.
+"""
+import json
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.dataset import BaseDataset
+
+from .utils import SkipCounter, limited_list, require_file
+
+#: frame images of the releases: ``<JPEGImages>/<vid>/<frame>.jpg``
+FRAME_EXT = '.jpg'
+
+
+def clean_query(text) -> str:
+    """An expression with its whitespace stripped and collapsed (releases
+    hold doubled spaces, tabs, trailing newlines); ``''`` for a non-string.
+    Case is kept: lower-casing is the tokenizer's business."""
+    if not isinstance(text, str):
+        return ''
+    return ' '.join(text.split())
+
+
+def read_meta_expressions(path: str,
+                          what: str = 'meta_expressions.json',
+                          hint: str = '') -> 'OrderedDict[str, dict]':
+    """``{vid: {'expressions': {exp_id: {...}}, 'frames': [...]}}`` of a
+    ``meta_expressions.json``, in file order, with its structure checked: a
+    malformed file is a ``ValueError`` naming the file and the video."""
+    require_file(path, what, hint)
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f, object_pairs_hook=OrderedDict)
+    except ValueError as e:
+        raise ValueError(f'{path}: not valid JSON ({e})') from None
+    if not isinstance(data, dict) or not isinstance(data.get('videos'), dict):
+        raise ValueError(f'{path}: expected {{"videos": {{<vid>: ...}}}} at '
+                         'the top level')
+    videos = data['videos']
+    for vid, entry in videos.items():
+        if not isinstance(entry, dict):
+            raise ValueError(f'{path}: video {vid!r} is not an object')
+        if not isinstance(entry.get('expressions'), dict):
+            raise ValueError(f'{path}: video {vid!r} has no "expressions" '
+                             'object')
+        frames = entry.get('frames')
+        if not isinstance(frames, list) or not all(
+                isinstance(x, str) for x in frames):
+            raise ValueError(f'{path}: video {vid!r} has no "frames" list '
+                             'of frame names')
+        for exp_id, exp in entry['expressions'].items():
+            if not isinstance(exp, dict):
+                raise ValueError(f'{path}: video {vid!r} expression '
+                                 f'{exp_id!r} is not an object')
+    return videos
+
+
+def sorted_frames(frames: Sequence[str]) -> List[str]:
+    """The listed frames in the order the readers index them (sorted, as
+    ReferFormer and MeViS do), duplicates dropped."""
+    return sorted(set(frames))
+
+
+class BaseRefVOSDataset(BaseDataset):
+    """Samples of a referring-VOS release: (expression, listed frame) pairs.
+
+    In training (``test_mode=False``) one sample per (expression, listed
+    frame), every ``frame_stride``-th listed frame being a target
+    (``SampleClipAroundFrame`` then cuts the clip around it; a stride > 1
+    thins the samples, as ReferFormer's ``range(0, len, num_frames)``). In
+    test mode every listed frame of every expression is a sample
+    (whole-video evaluation and submissions need them all);
+    ``frame_stride`` does not apply there.
+
+    Subclasses give ``_split_videos`` (the videos and their folders) and
+    ``_expression_fields`` / ``_frame_fields`` (the mask fields).
+
+    Args:
+        data_root: the release root.
+        split: a name in the subclass's ``SPLITS``.
+        pipeline: transforms.
+        frame_stride: training only: every k-th listed frame is a target.
+        on_missing_video: a video listed in the json whose JPEG folder is
+            missing: ``'error'`` (default; lists them) or ``'skip'`` (its
+            expressions are left out, counted and logged).
+        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+
+    A sample (``get_data_info``) has ``video_id``, ``exp_id``, ``query``,
+    ``frame_dir``, ``frame_names`` (the listed frames' file names, sorted),
+    ``frame_id`` (1-based index into ``frame_names``), ``frame_index``
+    (0-based), ``frame_name`` (without extension), ``object_ids``,
+    ``mask_format`` and its fields, ``test_mode``. ``frame_names`` is kept
+    once per video and put in by ``get_data_info`` (a data_list entry does
+    not hold it: a per-frame copy of each video's frame list would dominate
+    the memory of the serialized data_list).
+
+    Counters after loading: ``num_videos``, ``num_expressions`` (the
+    expressions that gave samples), ``skipped`` (reason -> count).
+    """
+
+    SPLITS: Sequence[str] = ()
+    #: split -> mask_format of its samples
+    MASK_FORMATS: Dict[str, str] = {}
+
+    def __init__(self,
+                 data_root: str,
+                 split: str,
+                 pipeline: Sequence = (),
+                 frame_stride: int = 1,
+                 on_missing_video: str = 'error',
+                 **kwargs):
+        if split not in self.SPLITS:
+            raise ValueError(f'split must be one of {tuple(self.SPLITS)}, '
+                             f'got {split!r}')
+        if not isinstance(frame_stride, int) or frame_stride < 1:
+            raise ValueError('frame_stride must be an int >= 1, got '
+                             f'{frame_stride!r}')
+        if on_missing_video not in ('error', 'skip'):
+            raise ValueError("on_missing_video must be 'error' or 'skip', "
+                             f'got {on_missing_video!r}')
+        self.split = split
+        self.frame_stride = frame_stride
+        self.on_missing_video = on_missing_video
+        self.skipped: Dict[str, int] = {}
+        self.num_videos = 0
+        self.num_expressions = 0
+        self.video_frames: Dict[str, List[str]] = {}
+        super().__init__(
+            data_root=data_root, pipeline=list(pipeline), **kwargs)
+
+    @property
+    def owner(self) -> str:
+        return f'{type(self).__name__}({self.split})'
+
+    # -- subclass hooks -------------------------------------------------
+    def _split_videos(self, skips: SkipCounter) -> 'OrderedDict[str, dict]':
+        """``{vid: json entry}`` of this split (after any list filtering),
+        in the order the samples should follow."""
+        raise NotImplementedError
+
+    def _frame_dir(self, vid: str) -> str:
+        raise NotImplementedError
+
+    def _missing_folders(self, vid: str) -> List[str]:
+        """The folders of ``vid`` that must exist (default: its JPEGs)."""
+        return [self._frame_dir(vid)]
+
+    def _expression_fields(self, vid: str, exp_id: str, exp: dict,
+                           frames: List[str],
+                           skips: SkipCounter) -> Optional[dict]:
+        """Per-expression fields (``object_ids``, ...), or None to skip the
+        expression (the hook counts it in ``skips``)."""
+        raise NotImplementedError
+
+    def _frame_fields(self, vid: str, fields: dict, frame_index: int,
+                      frame: str) -> dict:
+        """Per-frame mask fields of one sample (``mask_format`` and its
+        file / RLE references)."""
+        raise NotImplementedError
+
+    # -------------------------------------------------------------------
+    def load_data_list(self) -> List[dict]:
+        owner = self.owner
+        skips = SkipCounter(owner)
+        require_file(self.data_root, f'{type(self).__name__} data_root')
+        videos = self._split_videos(skips)
+        missing = OrderedDict()
+        for vid in videos:
+            absent = [
+                d for d in self._missing_folders(vid) if not osp.isdir(d)
+            ]
+            if absent:
+                missing[vid] = absent
+        if missing:
+            paths = [p for ps in missing.values() for p in ps]
+            if self.on_missing_video == 'error':
+                raise FileNotFoundError(
+                    f'{owner}: {len(missing)} videos listed in the '
+                    f'expression file have a missing folder: '
+                    f'{limited_list(paths)}. Run the release check tool '
+                    "for the full list, or pass on_missing_video='skip'.")
+        stride = 1 if self.test_mode else self.frame_stride
+        data_list, video_frames = [], {}
+        num_expressions = 0
+        for vid, entry in videos.items():
+            if vid in missing:
+                skips.add(
+                    'videos whose folder is missing (all their '
+                    'expressions)', '; '.join(missing[vid]))
+                continue
+            frames = sorted_frames(entry['frames'])
+            if not frames:
+                skips.add('videos with an empty "frames" list', vid)
+                continue
+            frame_names = [f + FRAME_EXT for f in frames]
+            frame_dir = self._frame_dir(vid)
+            n_before = len(data_list)
+            for exp_id, exp in entry['expressions'].items():
+                query = clean_query(exp.get('exp'))
+                if not query:
+                    skips.add('expressions with an empty query',
+                              f'{vid} expression {exp_id}')
+                    continue
+                fields = self._expression_fields(vid, exp_id, exp, frames,
+                                                 skips)
+                if fields is None:
+                    continue
+                num_expressions += 1
+                for k in range(0, len(frames), stride):
+                    sample = dict(
+                        video_id=vid,
+                        exp_id=str(exp_id),
+                        query=query,
+                        frame_dir=frame_dir,
+                        frame_id=k + 1,
+                        frame_index=k,
+                        frame_name=frames[k])
+                    sample.update(fields)
+                    sample.update(
+                        self._frame_fields(vid, fields, k, frames[k]))
+                    data_list.append(sample)
+            if len(data_list) > n_before:
+                video_frames[vid] = frame_names
+        self.video_frames = video_frames
+        self.num_videos = len(video_frames)
+        self.num_expressions = num_expressions
+        skips.log_summary(kept=len(data_list))
+        self.skipped = skips.as_dict()
+        if not data_list:
+            raise ValueError(f'{owner}: no sample left in {self.data_root}; '
+                             'see the warnings above')
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info['frame_names'] = list(self.video_frames[info['video_id']])
+        info['test_mode'] = self.test_mode
+        return info

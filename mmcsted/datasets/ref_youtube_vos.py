@@ -1,0 +1,219 @@
+"""Ref-YouTube-VOS (Seo et al., ECCV 2020; the 2021 competition release).
+
+Layout under ``data_root``::
+
+    meta_expressions/train/meta_expressions.json
+    meta_expressions/valid/meta_expressions.json   202 valid + 305 test videos
+    meta_expressions/test/meta_expressions.json    the 305 test videos
+    train/JPEGImages/<vid>/<frame>.jpg             the listed (6 fps) frames
+    train/Annotations/<vid>/<frame>.png            palette PNG, pixel = object
+                                                   id, 0 = background
+    train/meta.json                                {"videos": {<vid>:
+                                                   {"objects": {<obj_id>:
+                                                   {"category", "frames"}}}}}
+    valid/JPEGImages/<vid>/<frame>.jpg             valid and test videos
+
+Expressions of ``train`` are ``{"exp", "obj_id"}`` (one object, its id a
+string); those of ``valid`` have no usable ground truth: its masks are
+scored only by the competition server.
+
+The valid/test split trap: the valid expression file lists the 507 videos
+of the original validation set, which the competition split into its
+"valid" (202 videos) and "test" (305) phases. The 202 scored on the valid
+server are the valid list minus the test list (ReferFormer's and MTTR's
+inference scripts do this subtraction), so ``split='valid'`` needs the test
+expression file too.
+"""
+import json
+import logging
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence
+
+from mmcsted.registry import DATASETS
+from .ref_vos_base import BaseRefVOSDataset, read_meta_expressions
+from .utils import SkipCounter, require_file
+
+YTVOS_SPLITS = ('train', 'valid')
+META_EXPRESSIONS_TMPL = 'meta_expressions/{}/meta_expressions.json'
+TRAIN_META_FILE = 'train/meta.json'
+FRAME_DIR_TMPL = '{}/JPEGImages'
+ANNOTATION_DIR = 'train/Annotations'
+#: videos scored on the valid server (valid list minus test list)
+YTVOS_VALID_VIDEOS = 202
+#: videos of the test phase, listed in the valid file too
+YTVOS_TEST_VIDEOS = 305
+
+
+def read_ytvos_meta(path: str) -> Dict[str, dict]:
+    """``{vid: {obj_id (str): {'category', 'frames'}}}`` of
+    ``train/meta.json``."""
+    require_file(path, 'Ref-YouTube-VOS train/meta.json')
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+    except ValueError as e:
+        raise ValueError(f'{path}: not valid JSON ({e})') from None
+    if not isinstance(data, dict) or not isinstance(data.get('videos'), dict):
+        raise ValueError(f'{path}: expected {{"videos": {{<vid>: '
+                         '{"objects": ...}}}} at the top level')
+    out = {}
+    for vid, entry in data['videos'].items():
+        objects = entry.get('objects') if isinstance(entry, dict) else None
+        if not isinstance(objects, dict):
+            raise ValueError(f'{path}: video {vid!r} has no "objects" object')
+        out[vid] = {str(k): v for k, v in objects.items()}
+    return out
+
+
+def ytvos_valid_video_ids(data_root: str,
+                          exclude_test_videos: bool = True) -> List[str]:
+    """The videos of the valid split, in file order: those of the valid
+    expression file minus those of the test one (see the module doc)."""
+    valid = read_meta_expressions(
+        osp.join(data_root, META_EXPRESSIONS_TMPL.format('valid')),
+        'Ref-YouTube-VOS valid expression file')
+    if not exclude_test_videos:
+        return list(valid)
+    test = read_meta_expressions(
+        osp.join(data_root, META_EXPRESSIONS_TMPL.format('test')),
+        'Ref-YouTube-VOS test expression file',
+        f'it lists the {YTVOS_TEST_VIDEOS} test-phase videos that the valid '
+        f'file holds too; the {YTVOS_VALID_VIDEOS} videos scored on the '
+        'valid server are the valid list minus the test list. Put it in '
+        'place (it comes with the competition release) or pass '
+        'exclude_test_videos=False to use every video of the valid file')
+    return [v for v in valid if v not in test]
+
+
+@DATASETS.register_module()
+class RefYouTubeVOSDataset(BaseRefVOSDataset):
+    """Ref-YouTube-VOS: one sample per (expression, listed frame).
+
+    Args:
+        data_root: the release root (see the module doc for the layout).
+        split: ``'train'`` (masks: ``mask_format='index_png'``, the
+            expression's ``obj_id`` in ``train/Annotations``) or ``'valid'``
+            (no masks: ``mask_format='none'``; predictions go to the
+            competition server).
+        pipeline: transforms.
+        frame_stride: training only: every k-th listed frame is a target.
+        on_missing_video: a listed video whose JPEG folder (or, in train,
+            whose Annotations folder) is missing: ``'error'`` (default) or
+            ``'skip'`` (counted, logged).
+        exclude_test_videos: valid only: leave out the videos of
+            ``meta_expressions/test/meta_expressions.json`` (default True:
+            the 202 videos the valid server scores). With True a missing
+            test file is an error (using the 507 videos unknowingly would
+            write a submission four-fifths of which is not scored, and
+            an evaluation of the wrong set); False takes every video of the
+            valid file.
+        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+
+    Samples have the keys of :class:`BaseRefVOSDataset` samples; train ones
+    ``mask_format='index_png'``, ``mask_file``
+    (``train/Annotations/<vid>/<frame>.png``), ``object_ids``
+    (``[int(obj_id)]``) and ``category`` (from ``train/meta.json``); valid
+    ones ``mask_format='none'`` and ``object_ids`` from an ``obj_id`` if
+    the file gives one, else ``[]``.
+
+    ``num_test_videos_excluded`` counts the valid file's videos left out as
+    test videos.
+    """
+
+    SPLITS = YTVOS_SPLITS
+    METAINFO = dict(dataset_name='Ref-YouTube-VOS')
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 pipeline: Sequence = (),
+                 frame_stride: int = 1,
+                 on_missing_video: str = 'error',
+                 exclude_test_videos: bool = True,
+                 **kwargs):
+        self.exclude_test_videos = exclude_test_videos
+        self.num_test_videos_excluded = 0
+        self.object_meta: Optional[Dict[str, dict]] = None
+        super().__init__(
+            data_root=data_root,
+            split=split,
+            pipeline=pipeline,
+            frame_stride=frame_stride,
+            on_missing_video=on_missing_video,
+            **kwargs)
+
+    def _split_videos(self, skips: SkipCounter) -> 'OrderedDict[str, dict]':
+        root = self.data_root
+        path = osp.join(root, META_EXPRESSIONS_TMPL.format(self.split))
+        videos = read_meta_expressions(
+            path, f'Ref-YouTube-VOS {self.split} expression file',
+            'meta_expressions/ from the Ref-YouTube-VOS release')
+        if self.split == 'train':
+            self.object_meta = read_ytvos_meta(osp.join(root, TRAIN_META_FILE))
+            return videos
+        keep = set(ytvos_valid_video_ids(root, self.exclude_test_videos))
+        self.num_test_videos_excluded = len(videos) - len(keep)
+        if self.exclude_test_videos:
+            skips.add(
+                'videos of the valid file that are test videos',
+                f'{len(keep)} valid videos kept; the release has '
+                f'{YTVOS_VALID_VIDEOS}',
+                n=self.num_test_videos_excluded,
+                level=logging.INFO)
+        return OrderedDict((v, e) for v, e in videos.items() if v in keep)
+
+    def _frame_dir(self, vid: str) -> str:
+        return osp.join(self.data_root, FRAME_DIR_TMPL.format(self.split), vid)
+
+    def _missing_folders(self, vid: str) -> List[str]:
+        dirs = [self._frame_dir(vid)]
+        if self.split == 'train':
+            dirs.append(osp.join(self.data_root, ANNOTATION_DIR, vid))
+        return dirs
+
+    def _expression_fields(self, vid: str, exp_id: str, exp: dict,
+                           frames: List[str],
+                           skips: SkipCounter) -> Optional[dict]:
+        obj_id = exp.get('obj_id')
+        if self.split != 'train':
+            ids = [] if obj_id is None else [_parse_obj_id(obj_id)]
+            return dict(object_ids=[i for i in ids if i is not None])
+        parsed = None if obj_id is None else _parse_obj_id(obj_id)
+        if parsed is None:
+            skips.add('train expressions without a valid obj_id',
+                      f'{vid} expression {exp_id}: obj_id={obj_id!r}')
+            return None
+        objects = self.object_meta.get(vid)
+        if objects is None:
+            skips.add(
+                'train expressions whose video is absent from '
+                'train/meta.json', f'{vid} expression {exp_id}')
+            return None
+        obj = objects.get(str(parsed))
+        if obj is None:
+            skips.add(
+                'train expressions whose obj_id is not among the '
+                "video's objects in train/meta.json",
+                f'{vid} expression {exp_id}: obj_id {parsed}')
+            return None
+        return dict(object_ids=[parsed], category=obj.get('category'))
+
+    def _frame_fields(self, vid: str, fields: dict, frame_index: int,
+                      frame: str) -> dict:
+        if self.split != 'train':
+            return dict(mask_format='none')
+        return dict(
+            mask_format='index_png',
+            mask_file=osp.join(self.data_root, ANNOTATION_DIR, vid,
+                               frame + '.png'))
+
+
+def _parse_obj_id(obj_id) -> Optional[int]:
+    """``int`` of a Ref-YouTube-VOS ``obj_id`` (a string such as ``"1"``);
+    None if it is not a positive integer."""
+    try:
+        value = int(obj_id)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
