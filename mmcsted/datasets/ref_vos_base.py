@@ -109,6 +109,10 @@ class BaseRefVOSDataset(BaseDataset):
     not hold it: a per-frame copy of each video's frame list would dominate
     the memory of the serialized data_list).
 
+    In test mode the metainfo gains ``expected_frames`` (``{video_id:
+    {exp_id: [frame, ...]}}``): the submission writer of ``JFMetric`` checks
+    that every listed frame of every expression was written.
+
     Counters after loading: ``num_videos``, ``num_expressions`` (the
     expressions that gave samples), ``skipped`` (reason -> count).
     """
@@ -196,6 +200,7 @@ class BaseRefVOSDataset(BaseDataset):
                     "for the full list, or pass on_missing_video='skip'.")
         stride = 1 if self.test_mode else self.frame_stride
         data_list, video_frames = [], {}
+        expected: Dict[str, Dict[str, List[str]]] = {}
         num_expressions = 0
         for vid, entry in videos.items():
             if vid in missing:
@@ -221,6 +226,7 @@ class BaseRefVOSDataset(BaseDataset):
                 if fields is None:
                     continue
                 num_expressions += 1
+                expected.setdefault(vid, {})[str(exp_id)] = frames
                 for k in range(0, len(frames), stride):
                     sample = dict(
                         video_id=vid,
@@ -237,6 +243,9 @@ class BaseRefVOSDataset(BaseDataset):
             if len(data_list) > n_before:
                 video_frames[vid] = frame_names
         self.video_frames = video_frames
+        if self.test_mode:
+            # what a submission must hold: JFMetric's writer checks it
+            self._metainfo['expected_frames'] = expected
         self.num_videos = len(video_frames)
         self.num_expressions = num_expressions
         skips.log_summary(kept=len(data_list))

@@ -202,6 +202,12 @@ def test_valid_is_valid_minus_test(tmp_path):
     assert all(d['mask_format'] == 'none' and 'mask_file' not in d
                for d in infos)
     assert infos[0]['object_ids'] == []
+    # what the submission writer checks the zip against
+    expected = ds.metainfo['expected_frames']
+    assert set(expected) == {'val1', 'val2'}
+    assert sum(len(f) for e in expected.values()
+               for f in e.values()) == len(infos)
+    assert expected['val1'][infos[0]['exp_id']][0] == infos[0]['frame_name']
     every = RefYouTubeVOSDataset(
         root, split='valid', test_mode=True, exclude_test_videos=False)
     assert len(every) == 10 + 3
