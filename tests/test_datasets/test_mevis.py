@@ -306,3 +306,17 @@ def test_check_release_cli_and_absent_splits(tmp_path):
     shutil.rmtree(osp.join(root, 'valid'))
     rc, out = run_tool('mevis/check_release.py', root, capture=True)
     assert rc == 0 and 'split folder not found' in out
+
+
+def test_prepare_writes_the_train_vocabulary(tmp_path):
+    root = make_mevis_tree(tmp_path, missing_video=False)
+    rc, out = run_tool('mevis/prepare.py', root, capture=True)
+    assert rc == 0, out
+    with open(osp.join(root, 'vocab.json'), encoding='utf-8') as f:
+        words = json.load(f)
+    train = json.load(open(osp.join(root, 'train/meta_expressions.json')))
+    exps = [
+        e['exp'] for v in train['videos'].values()
+        for e in v['expressions'].values()
+    ]
+    assert exps and all(w in words for e in exps for w in e.lower().split())

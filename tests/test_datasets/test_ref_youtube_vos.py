@@ -301,3 +301,22 @@ def test_check_release_cli(tmp_path):
     os.remove(osp.join(root, 'meta_expressions/train/meta_expressions.json'))
     rc, out = run_tool('ref_youtube_vos/check_release.py', root, capture=True)
     assert rc == 1 and 'train/meta_expressions.json' in out
+
+
+def test_prepare_writes_the_train_vocabulary(tmp_path):
+    root = make_ytvos_tree(tmp_path)  # vidGone is missing
+    rc, out = run_tool('ref_youtube_vos/prepare.py', root, capture=True)
+    assert rc == 1 and 'stopping' in out
+    assert not osp.exists(osp.join(root, 'vocab.json'))
+    rc, out = run_tool(
+        'ref_youtube_vos/prepare.py', root, '--force', capture=True)
+    assert rc == 0, out
+    with open(osp.join(root, 'vocab.json'), encoding='utf-8') as f:
+        words = json.load(f)
+    train = json.load(
+        open(osp.join(root, 'meta_expressions/train/meta_expressions.json')))
+    first = next(iter(train['videos'].values()))
+    exp = next(e['exp'] for e in first['expressions'].values() if e['exp'])
+    assert all(w in words for w in exp.lower().split())
+    # valid expressions are not in the train vocabulary unless also in train
+    assert words[:2] == ['<pad>', '<unk>']
