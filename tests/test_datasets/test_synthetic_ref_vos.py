@@ -201,6 +201,9 @@ def test_mevis_multi_object_targets_are_the_union(mevis):
                     union |= _decode(masks[str(aid)][t])
             expected = np.any([visible[i][t] for i in q['instance_ids']], 0)
             np.testing.assert_array_equal(union, expected)
+    # motion groups too ("the shapes moving left"), in any split
+    assert any(e['kind'] == 'multi' and e['mentions_action']
+               for e in meta['expressions'])
     c = summary['counts']
     assert c['train_multi_expressions'] == sum(
         e['kind'] == 'multi' and e['split'] == 'train'

@@ -160,6 +160,14 @@ def make_group_query(rng, actors) -> Optional[Dict]:
                 groups[ids].append(mention)
     if not groups:
         return None
+    # MeViS is about motion: prefer mentions that name the shared action
+    moving = {
+        ids: [m for m in ms if 'action' in m]
+        for ids, ms in groups.items()
+    }
+    moving = {ids: ms for ids, ms in moving.items() if ms}
+    if moving and rng.random() < 0.6:
+        groups = moving
     ids = sorted(groups)[int(rng.integers(len(groups)))]
     mention = groups[ids][int(rng.integers(len(groups[ids])))]
     text = _group_text(rng, mention, len(ids), len(ids) == len(actors))
