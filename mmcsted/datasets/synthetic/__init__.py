@@ -20,21 +20,33 @@ HDF5 masks in the transposed release layout) loads through
 
 Use :func:`generate` (or ``tools/data/synthetic/generate.py``).
 
+The same world can also be written in the Ref-YouTube-VOS release layout
+(:func:`generate_ref_youtube_vos`: palette PNG masks, every 5th frame
+listed, the valid/test list trap) and the MeViS layout
+(:func:`generate_mevis`: COCO RLE mask_dict, multi-object and no-target
+expressions), ``--layout`` in the tool.
+
 Modules by job: ``classes`` (what actors can be and do), ``scene`` (sampling
 a video's actors and annotated frames), ``render`` (frames and visible
 masks), ``queries`` (the query grammar), ``writer`` (:func:`generate`: the
-release-layout tree) and ``meta`` (reading ``generator_meta.json`` back).
+release-layout tree), ``ytvos_writer`` / ``mevis_writer`` (the other
+layouts, sharing ``video_release``) and ``meta`` (reading
+``generator_meta.json`` back).
 """
 from .classes import (ACTIONS, COLOURS, ROTATION_INVARIANT, SHAPES, SIZES,
                       SYNTHETIC_METAINFO)
 from .meta import ground_truth_mask, load_meta, query_flags
+from .mevis_writer import generate_mevis
 # _raster is private but synthetic_pretrain draws its crops with it
-from .render import _raster, actor_pose, render_video  # noqa: F401
+from .render import _raster, actor_pose, on_screen, render_video  # noqa
 from .scene import VISIBLE_FRACTION
+from .video_release import davis_palette
 from .writer import FPS, generate
+from .ytvos_writer import generate_ref_youtube_vos
 
 __all__ = [
     'ACTIONS', 'COLOURS', 'ROTATION_INVARIANT', 'SHAPES', 'SIZES',
     'SYNTHETIC_METAINFO', 'VISIBLE_FRACTION', 'FPS', 'generate', 'load_meta',
-    'query_flags', 'ground_truth_mask', 'render_video', 'actor_pose'
+    'query_flags', 'ground_truth_mask', 'render_video', 'actor_pose',
+    'on_screen', 'generate_ref_youtube_vos', 'generate_mevis', 'davis_palette'
 ]

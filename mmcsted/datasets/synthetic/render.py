@@ -65,6 +65,13 @@ def actor_pose(actor: Dict, t: int) -> Tuple[float, float, float]:
     return x, y, actor['angle0'] + actor['omega'] * t
 
 
+def on_screen(actor: Dict, t: int) -> bool:
+    """Whether an actor is in the scene at 0-based frame ``t``: actors of
+    the Ref-YouTube-VOS / MeViS layouts may enter late (``enter``) or leave
+    early (``leave``, exclusive); A2D actors have neither key."""
+    return actor.get('enter', 0) <= t < actor.get('leave', t + 1)
+
+
 def _background(seed: int, height: int, width: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     bg = np.zeros((height, width, 3), np.float32)
@@ -90,7 +97,7 @@ def render_video(video: Dict,
     Returns ``(frames, visible)``: frames (T, H, W, 3) RGB uint8 (None if
     ``with_frames`` is False) and ``visible[instance_id]`` (T, H, W) bool:
     each actor's pixels not hidden by actors drawn after it (draw order =
-    ``depth``: larger is nearer).
+    ``depth``: larger is nearer), empty where it is not :func:`on_screen`.
     """
     actors = sorted(video['actors'], key=lambda a: a['depth'])
     bg = _background(video['bg_seed'], height, width) if with_frames else None
@@ -105,7 +112,8 @@ def render_video(video: Dict,
         drawn = [(a,
                   _raster(a['shape'],
                           *actor_pose(a, t)[:2], a['radius'],
-                          actor_pose(a, t)[2], height, width)) for a in actors]
+                          actor_pose(a, t)[2], height, width)) for a in actors
+                 if on_screen(a, t)]
         cover = np.zeros((height, width), bool)
         for a, m in reversed(drawn):  # nearest first
             visible[a['instance_id']][t] = m & ~cover

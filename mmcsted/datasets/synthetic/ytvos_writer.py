@@ -1,0 +1,177 @@
+"""Writing a synthetic tree in the Ref-YouTube-VOS release layout::
+
+    meta_expressions/train/meta_expressions.json  exp + obj_id ("1", ...)
+    meta_expressions/valid/meta_expressions.json  exp only: valid + test
+    meta_expressions/test/meta_expressions.json   exp only: the test videos
+    train/JPEGImages/<vid>/<frame>.jpg
+    train/Annotations/<vid>/<frame>.png   palette PNG, pixel = object id
+    train/meta.json       objects -> {category, frames where it shows}
+    valid/JPEGImages/<vid>/<frame>.jpg    every video of the valid list
+    generator_meta.json
+
+As in the release, a video is rendered at its full frame rate and every
+``frame_step``-th frame is listed (YouTube-VOS: 30 fps -> 6 fps), named by
+its original frame number ('00000', '00005', ...); only listed frames are
+written. The valid expressions list also holds the test videos (the
+release's trap): the scored valid videos are valid minus test.
+"""
+import os.path as osp
+import time
+from typing import Dict
+
+import numpy as np
+
+from .queries import _make_query
+from .video_release import (assign_splits, check_params, clear_out_dir,
+                            dump_json, frame_name, hex_video_id, index_map,
+                            sample_release_scene, write_generator_meta,
+                            write_index_png, write_jpegs)
+
+_PRODUCED = ('meta_expressions', 'train', 'valid', 'generator_meta.json')
+
+
+def _object_id(actor: Dict) -> int:
+    return actor['instance_id'] + 1  # 0 is background
+
+
+def generate_ref_youtube_vos(out_dir: str,
+                             num_videos: int = 64,
+                             height: int = 64,
+                             width: int = 80,
+                             num_frames: int = 36,
+                             frame_step: int = 5,
+                             seed: int = 0,
+                             valid_ratio: float = 0.25,
+                             test_share: float = 0.6,
+                             expressions_per_object: int = 2,
+                             min_actors: int = 2,
+                             max_actors: int = 4,
+                             twin_prob: float = 0.65,
+                             exit_prob: float = 0.2,
+                             overwrite: bool = False,
+                             progress: bool = False) -> Dict:
+    """Write a synthetic Ref-YouTube-VOS tree into ``out_dir``.
+
+    ``valid_ratio`` of the videos form the valid list; ``test_share`` of
+    those are test videos (the release: 305 of 507). Each object gets
+    ``expressions_per_object`` expressions (the release: two annotators).
+    Returns the summary stored in ``generator_meta.json``.
+    """
+    t0 = time.perf_counter()
+    params = dict(
+        layout='ref_youtube_vos',
+        num_videos=num_videos,
+        height=height,
+        width=width,
+        num_frames=num_frames,
+        frame_step=frame_step,
+        seed=seed,
+        valid_ratio=valid_ratio,
+        test_share=test_share,
+        expressions_per_object=expressions_per_object,
+        min_actors=min_actors,
+        max_actors=max_actors,
+        twin_prob=twin_prob,
+        exit_prob=exit_prob)
+    check_params(params, 3)
+    if frame_step < 1:
+        raise ValueError('frame_step must be >= 1')
+    clear_out_dir(out_dir, _PRODUCED, overwrite)
+    listed = list(range(0, num_frames, frame_step))
+
+    rng = np.random.default_rng(seed)
+    taken: set = set()
+    vids = [hex_video_id(rng, taken, 10) for _ in range(num_videos)]
+    n_valid = min(max(2, int(round(num_videos * valid_ratio))), num_videos - 1)
+    n_test = min(max(1, int(round(n_valid * test_share))), n_valid - 1)
+    split = assign_splits(rng, vids, [('train', 0), ('test', n_test),
+                                      ('valid', n_valid - n_test)])
+
+    names = [frame_name(t) for t in listed]
+    exp_json = {s: {} for s in ('train', 'valid', 'test')}
+    train_meta: Dict[str, Dict] = {}
+    videos_meta, expressions = {}, []
+    iterator = vids
+    if progress:
+        from tqdm import tqdm
+        iterator = tqdm(vids, desc='rendering videos', unit='video')
+    for vid in iterator:
+        video, frames, visible, vis_ids = sample_release_scene(
+            rng, params, listed)
+        video['split'] = split[vid]
+        actors = video['actors']
+        image_split = 'train' if split[vid] == 'train' else 'valid'
+        write_jpegs(
+            osp.join(out_dir, image_split, 'JPEGImages', vid), frames, listed)
+        if split[vid] == 'train':
+            ann_dir = osp.join(out_dir, 'train', 'Annotations', vid)
+            for t in listed:
+                write_index_png(
+                    osp.join(ann_dir,
+                             frame_name(t) + '.png'),
+                    index_map(actors, visible, t, _object_id))
+            train_meta[vid] = dict(
+                objects={
+                    str(_object_id(a)):
+                    dict(
+                        category=a['shape'],
+                        frames=[
+                            frame_name(t) for t in listed
+                            if visible[a['instance_id']][t].any()
+                        ])
+                    for a in actors
+                })
+        # the position grammar works on 1-based frames
+        vis_1 = {t + 1: ids for t, ids in vis_ids.items()}
+        entries = {}
+        for a in actors:
+            for _ in range(expressions_per_object):
+                q = _make_query(rng, a, actors, [t + 1 for t in listed], vis_1)
+                exp_id = str(len(entries))
+                entry = dict(exp=q['query'])
+                if split[vid] == 'train':  # valid/test truth is hidden
+                    entry['obj_id'] = str(_object_id(a))
+                entries[exp_id] = entry
+                q.update(
+                    video_id=vid,
+                    exp_id=exp_id,
+                    split=split[vid],
+                    obj_id=_object_id(a),
+                    instance_id=a['instance_id'])
+                expressions.append(q)
+        record = dict(expressions=entries, frames=names)
+        if split[vid] == 'train':
+            exp_json['train'][vid] = record
+        else:
+            exp_json['valid'][vid] = record
+            if split[vid] == 'test':
+                exp_json['test'][vid] = record
+        videos_meta[vid] = video
+
+    for s, videos in exp_json.items():
+        dump_json(
+            osp.join(out_dir, 'meta_expressions', s, 'meta_expressions.json'),
+            dict(videos=videos))
+    dump_json(osp.join(out_dir, 'train', 'meta.json'), dict(videos=train_meta))
+
+    def n_exp(s):
+        return sum(e['split'] == s for e in expressions)
+
+    counts = dict(
+        videos=num_videos,
+        train_videos=len(exp_json['train']),
+        valid_list_videos=len(exp_json['valid']),
+        test_videos=len(exp_json['test']),
+        scored_valid_videos=len(exp_json['valid']) - len(exp_json['test']),
+        listed_frames_per_video=len(listed),
+        expressions=len(expressions),
+        train_expressions=n_exp('train'),
+        valid_expressions=n_exp('valid'),
+        test_expressions=n_exp('test'),
+        twin_expressions=sum(e['twin'] for e in expressions),
+        train_objects_absent_in_some_frames=sum(
+            len(o['frames']) < len(listed) for v in train_meta.values()
+            for o in v['objects'].values()))
+    return write_generator_meta(out_dir, 'ref_youtube_vos', params, counts,
+                                round(time.perf_counter() - t0, 3),
+                                videos_meta, expressions)
