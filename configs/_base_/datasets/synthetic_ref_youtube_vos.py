@@ -1,0 +1,33 @@
+# The synthetic world in the Ref-YouTube-VOS release layout, made by
+#   python tools/data/synthetic/generate.py --layout ref_youtube_vos \
+#       data/synthetic_ref_youtube_vos
+#   python tools/data/ref_youtube_vos/prepare.py data/synthetic_ref_youtube_vos
+# It is Ref-YouTube-VOS (ref_youtube_vos.py: same dataset class, pipelines,
+# submission writer) at another size: 64 x 80 frames, 64 x 64 input, 2 loader
+# workers. It exercises the reader and the submission zip end to end; it is
+# not a benchmark.
+_base_ = ['./ref_youtube_vos.py']
+data_root = 'data/synthetic_ref_youtube_vos'
+vocab_file = data_root + '/vocab.json'
+input_size = 64
+train_frame_stride = 1
+
+
+def _at_this_size(pipeline):
+    """The release pipeline at this input size."""
+    changed = dict(ResizePadSquare=dict(size=input_size))
+    return [dict(step, **changed.get(step['type'], {})) for step in pipeline]
+
+
+train_pipeline = _at_this_size(_base_.train_pipeline)
+test_pipeline = _at_this_size(_base_.test_pipeline)
+train_dataloader = dict(
+    num_workers=2,
+    dataset=dict(
+        data_root=data_root,
+        frame_stride=train_frame_stride,
+        pipeline=train_pipeline))
+test_dataloader = dict(
+    num_workers=2, dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_evaluator = dict(
+    output_dir='work_dirs/synthetic_ref_youtube_vos_submission')

@@ -1,0 +1,17 @@
+# The small CSTED (csted_tiny.py, from scratch) on the synthetic
+# Ref-YouTube-VOS-layout tree: trains on train, writes the valid submission
+# zip. An end-to-end check of the reader and the writer on a release-shaped
+# tree, not a benchmark (see
+# configs/_base_/datasets/synthetic_ref_youtube_vos.py).
+_base_ = [
+    '../../_base_/models/csted_tiny.py',
+    '../../_base_/datasets/synthetic_ref_youtube_vos.py',
+    '../../_base_/schedules/synthetic_cpu.py',
+    '../../_base_/default_runtime.py'
+]
+vocab_file = {{_base_.vocab_file}}
+model = dict(
+    spatial_encoder=dict(text_encoder=dict(vocab_file=vocab_file)),
+    temporal_encoder=dict(text_encoder=dict(vocab_file=vocab_file)))
+val_cfg = None
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(save_best=None))
