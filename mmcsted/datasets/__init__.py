@@ -1,7 +1,8 @@
 from .a2d import A2D_ACTIONS, A2D_ACTORS, A2DSentencesDataset
 from .clip_sampling import clip_around_frame, release_clip, sample_clip
 from .jhmdb_sentences import JHMDB_ACTIONS, JHMDBSentencesDataset
-from .ref_davis import VIDEO_NAME_FIXES, parse_davis_text_annotations
+from .ref_davis import (VIDEO_NAME_FIXES, RefDAVIS17Dataset,
+                        parse_davis_text_annotations)
 from .synthetic_pretrain import (APPEARANCE_CLASSES, SyntheticImageNetDataset,
                                  SyntheticKineticsDataset)
 from .transforms import (ClipColorJitter, DataLoadError, LoadActorMask,
@@ -16,5 +17,6 @@ __all__ = [
     'LoadActorMask', 'DataLoadError', 'ResizePadSquare', 'ResizeStretch',
     'RandomFlipWithQuery', 'ClipColorJitter', 'PackActorSegInputs',
     'SyntheticKineticsDataset', 'SyntheticImageNetDataset',
-    'APPEARANCE_CLASSES', 'parse_davis_text_annotations', 'VIDEO_NAME_FIXES'
+    'APPEARANCE_CLASSES', 'parse_davis_text_annotations', 'VIDEO_NAME_FIXES',
+    'RefDAVIS17Dataset'
 ]
