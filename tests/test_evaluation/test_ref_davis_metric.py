@@ -13,6 +13,7 @@ from PIL import Image
 from mmcsted.evaluation import RefDAVIS17Metric, merge_expression_masks
 from mmcsted.evaluation.metrics.jf_metric import (boundary_f,
                                                   region_similarity_j)
+from mmcsted.evaluation.metrics.ref_davis_metric import FrameBoundaries
 
 H = W = 12
 RUNS = ('anno1_first_frame', 'anno1_full_video', 'anno2_first_frame',
@@ -253,3 +254,22 @@ def test_end_to_end_on_a_release_tree_with_an_oracle(tmp_path):
         assert out['J&F'] == pytest.approx(100)
         for run in RUNS:
             assert out[f'{run}/num_objects'] == 4  # 2 videos x 2 objects
+
+
+@pytest.mark.parametrize('bound_th', [0.008, 3, 0.05])
+def test_cached_boundaries_give_boundary_f(bound_th):
+    rng = np.random.default_rng(0)
+    from scipy import ndimage
+    masks = []
+    for _ in range(4):
+        noise = rng.random((60, 90)) > 0.97
+        masks.append(ndimage.binary_dilation(noise, iterations=3))
+    masks.append(np.zeros((60, 90), bool))
+    void = np.zeros((60, 90), bool)
+    void[20:30, 40:70] = True
+    for v in (None, void):
+        side = FrameBoundaries(masks, v, bound_th)
+        for p in range(len(masks)):
+            for g in range(len(masks)):
+                assert side.f(p, g, side) == pytest.approx(
+                    boundary_f(masks[p], masks[g], v, bound_th=bound_th))

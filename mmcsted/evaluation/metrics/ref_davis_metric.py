@@ -44,7 +44,8 @@ from mmengine.logging import print_log
 from scipy.optimize import linear_sum_assignment
 
 from mmcsted.registry import METRICS
-from .jf_metric import boundary_f, region_similarity_j
+from .jf_metric import (_disk, boundary_tolerance, mask_boundary,
+                        region_similarity_j)
 from .refer_seg_metric import _field_data, _get, _plain, _to_2d_tensor
 
 VOID_LABEL = 255
@@ -70,6 +71,58 @@ def read_index_png(path: str) -> np.ndarray:
             raise ValueError(f'{path}: mode {img.mode!r}, expected an '
                              "object-id PNG (palette 'P' or grey 'L')")
         return np.array(img)
+
+
+class FrameBoundaries:
+    """The DAVIS boundaries of the masks of one frame and their dilations,
+    each computed once, so that F of all (predicted, ground-truth) pairs
+    costs ``P + K`` dilations instead of ``2 P K``; :meth:`f` gives exactly
+    :func:`boundary_f` (tested), with ``cv2.dilate`` (same disk, ~50x
+    faster than ``scipy.ndimage`` at 480p).
+
+    Args:
+        masks: (H, W) boolean masks.
+        void: optional (H, W) void pixels, cleared from every mask first
+            (as :func:`boundary_f` does).
+        bound_th: the tolerance of :func:`boundary_f`.
+    """
+
+    def __init__(self,
+                 masks: Sequence[np.ndarray],
+                 void: Optional[np.ndarray] = None,
+                 bound_th: float = 0.008):
+        import cv2
+        self.items = []
+        disk = None
+        for m in masks:
+            m = np.asarray(m, dtype=bool)
+            if void is not None:
+                m = m & ~void
+            b = mask_boundary(m)
+            n = int(np.count_nonzero(b))
+            dil = b
+            if n:
+                radius = boundary_tolerance(m.shape, bound_th)
+                if radius > 0:
+                    if disk is None:
+                        disk = _disk(radius).astype(np.uint8)
+                    dil = cv2.dilate(b.astype(np.uint8), disk) > 0
+            self.items.append((b, dil, n))
+
+    def f(self, pred: int, gt: int, gt_side: 'FrameBoundaries') -> float:
+        """F of mask ``pred`` of this frame against mask ``gt`` of
+        ``gt_side``."""
+        pred_b, pred_dil, n_pred = self.items[pred]
+        gt_b, gt_dil, n_gt = gt_side.items[gt]
+        if n_pred == 0 and n_gt == 0:
+            return 1.0
+        if n_pred == 0 or n_gt == 0:
+            return 0.0
+        precision = np.count_nonzero(pred_b & gt_dil) / n_pred
+        recall = np.count_nonzero(gt_b & pred_dil) / n_gt
+        if precision + recall == 0:
+            return 0.0
+        return 2 * precision * recall / (precision + recall)
 
 
 def merge_expression_masks(ranks: np.ndarray) -> np.ndarray:
@@ -374,12 +427,14 @@ class RefDAVIS17Metric(BaseMetric):
                     f'{merged.shape} and ground truth {gts[0].shape} '
                     'differ in size')
             use_void = void if self.void_mode == 'exclude' else None
-            for p in range(num_pred):
-                pred = merged == p + 1  # padding: never a label, empty
+            # padding labels (> number of expressions) never occur: empty
+            preds = [merged == p + 1 for p in range(num_pred)]
+            pred_b = FrameBoundaries(preds, use_void, self.bound_th)
+            gt_b = FrameBoundaries(gts, use_void, self.bound_th)
+            for p, pred in enumerate(preds):
                 for g, gt in enumerate(gts):
                     j_sum[p, g] += region_similarity_j(pred, gt, use_void)
-                    f_sum[p, g] += boundary_f(
-                        pred, gt, use_void, bound_th=self.bound_th)
+                    f_sum[p, g] += pred_b.f(p, g, gt_b)
         j, f, _ = unsupervised_video_scores(j_sum, f_sum, len(stems))
         return [(k, float(jk), float(fk)) for k, jk, fk in zip(gt_ids, j, f)]
 
