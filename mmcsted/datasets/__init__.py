@@ -2,7 +2,8 @@ from .a2d import A2D_ACTIONS, A2D_ACTORS, A2DSentencesDataset
 from .clip_sampling import clip_around_frame, release_clip, sample_clip
 from .jhmdb_sentences import JHMDB_ACTIONS, JHMDBSentencesDataset
 from .mevis import MeViSDataset
-from .ref_davis import VIDEO_NAME_FIXES, parse_davis_text_annotations
+from .ref_davis import (VIDEO_NAME_FIXES, RefDAVIS17Dataset,
+                        parse_davis_text_annotations)
 from .ref_vos_base import BaseRefVOSDataset
 from .ref_youtube_vos import RefYouTubeVOSDataset
 from .synthetic_pretrain import (APPEARANCE_CLASSES, SyntheticImageNetDataset,
@@ -20,5 +21,6 @@ __all__ = [
     'RandomFlipWithQuery', 'ClipColorJitter', 'PackActorSegInputs',
     'SyntheticKineticsDataset', 'SyntheticImageNetDataset',
     'APPEARANCE_CLASSES', 'parse_davis_text_annotations', 'VIDEO_NAME_FIXES',
-    'BaseRefVOSDataset', 'RefYouTubeVOSDataset', 'MeViSDataset'
+    'BaseRefVOSDataset', 'RefYouTubeVOSDataset', 'MeViSDataset',
+    'RefDAVIS17Dataset'
 ]

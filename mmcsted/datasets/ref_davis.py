@@ -14,13 +14,38 @@ single bytes that are invalid UTF-8). :func:`parse_davis_text_annotations`
 reads the bytes, decodes them as UTF-8 and, if that fails, as Latin-1 (per
 file, not per line).
 
-Only the parser lives here for now; the dataset class (videos, frames,
-masks) comes with the rest of Ref-DAVIS17 support.
+The dataset, :class:`RefDAVIS17Dataset`, reads the DAVIS 2017 tree beside
+them (layout in its docstring); :func:`scan_davis_video` is shared with the
+release check (``tools/data/ref_davis17/check_release.py``).
 """
+import os
 import os.path as osp
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+from collections import OrderedDict
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
+from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
+
+from mmcsted.registry import DATASETS
+from .utils import SkipCounter, limited_list, require_file
+
+IMAGE_DIR = osp.join('DAVIS', 'JPEGImages', '480p')
+#: the unsupervised-task masks: every object of every frame, 255 = void
+MASK_DIR = osp.join('DAVIS', 'Annotations_unsupervised', '480p')
+SPLIT_DIR = osp.join('DAVIS', 'ImageSets', '2017')
+TEXT_DIR = 'davis_text_annotations'
+SPLITS = ('train', 'val')
+VOID_LABEL = 255
+
+#: The four annotation runs of ReferFormer's protocol (its ``anno_0`` ..
+#: ``anno_3``, in this order) and their expression files.
+RUN_FILES: 'OrderedDict[str, str]' = OrderedDict([
+    ('anno1_first_frame', 'Davis17_annot1.txt'),
+    ('anno1_full_video', 'Davis17_annot1_full_video.txt'),
+    ('anno2_first_frame', 'Davis17_annot2.txt'),
+    ('anno2_full_video', 'Davis17_annot2_full_video.txt'),
+])
+RUNS: Tuple[str, ...] = tuple(RUN_FILES)
 
 #: Video names that the annotation files spell differently from the DAVIS
 #: 2017 folders (``JPEGImages/480p/<video>``): spelling in the file -> folder
@@ -161,3 +186,266 @@ def parse_davis_text_annotations(
     if return_stats:
         return records, stats
     return records
+
+
+def read_davis_split(path: str) -> List[str]:
+    """Video names of ``ImageSets/2017/<split>.txt`` (one a line)."""
+    require_file(path, 'DAVIS 2017 split list',
+                 'DAVIS/ImageSets/2017/{train,val}.txt from DAVIS 2017')
+    with open(path, encoding='utf-8') as f:
+        return [ln.strip() for ln in f if ln.strip()]
+
+
+def mask_object_ids(path: str) -> List[int]:
+    """Object ids present in one DAVIS palette PNG (0 and void left out)."""
+    from PIL import Image
+    with Image.open(path) as img:
+        if img.mode not in ('P', 'L'):
+            raise ValueError(f'{path}: mode {img.mode!r}, expected an '
+                             "object-id PNG (palette 'P' or grey 'L')")
+        colors = img.getcolors(256)
+    if colors is None:  # more than 256 values: cannot be an 8-bit PNG
+        raise ValueError(f'{path}: more than 256 values')
+    return sorted(v for _, v in colors if v not in (0, VOID_LABEL))
+
+
+def scan_davis_video(data_root: str,
+                     video: str,
+                     read_object_ids: bool = True) -> dict:
+    """What is on disk for one video.
+
+    Returns a dict: ``frame_dir``, ``mask_dir``, ``frame_names`` (the JPEG
+    names, sorted), ``missing`` (the frame or mask folder when absent),
+    ``frames_without_mask`` (JPEG names without a PNG of the same stem),
+    ``object_ids`` (sorted union of the ids over all masks; only with
+    ``read_object_ids``) and ``mask_errors`` (``'file: error'`` strings).
+    """
+    frame_dir = osp.join(data_root, IMAGE_DIR, video)
+    mask_dir = osp.join(data_root, MASK_DIR, video)
+    info = dict(
+        frame_dir=frame_dir,
+        mask_dir=mask_dir,
+        frame_names=[],
+        missing=[],
+        frames_without_mask=[],
+        object_ids=[],
+        mask_errors=[])
+    for d in (frame_dir, mask_dir):
+        if not osp.isdir(d):
+            info['missing'].append(d)
+    if info['missing']:
+        return info
+    names = sorted(
+        n for n in os.listdir(frame_dir) if n.lower().endswith('.jpg'))
+    info['frame_names'] = names
+    masks = {
+        osp.splitext(n)[0]
+        for n in os.listdir(mask_dir) if n.lower().endswith('.png')
+    }
+    info['frames_without_mask'] = [
+        n for n in names if osp.splitext(n)[0] not in masks
+    ]
+    if read_object_ids:
+        ids = set()
+        for n in names:
+            stem = osp.splitext(n)[0]
+            if stem not in masks:
+                continue
+            path = osp.join(mask_dir, stem + '.png')
+            try:
+                ids.update(mask_object_ids(path))
+            except Exception as e:  # a damaged file is reported, not fatal
+                info['mask_errors'].append(f'{path}: {e}')
+        info['object_ids'] = sorted(ids)
+    return info
+
+
+@DATASETS.register_module()
+class RefDAVIS17Dataset(BaseDataset):
+    """Ref-DAVIS17 (Khoreva et al., ACCV 2018): one sample per (expression,
+    frame), every frame of the video (all DAVIS 2017 frames are annotated).
+
+    Layout under ``data_root`` (DAVIS 2017 trainval 480p, its unsupervised
+    annotations, and the Ref-DAVIS17 text files), as ReferFormer's
+    ``tools/data/convert_davis_to_ytvos.py`` reads it::
+
+        DAVIS/JPEGImages/480p/<video>/00000.jpg
+        DAVIS/Annotations_unsupervised/480p/<video>/00000.png
+            palette PNG, pixel = object id (1-based), 0 = background,
+            255 = void
+        DAVIS/ImageSets/2017/{train,val}.txt        one video a line
+        davis_text_annotations/Davis17_annot{1,2}.txt
+        davis_text_annotations/Davis17_annot{1,2}_full_video.txt
+            lines '<video> <obj_id> "<expression>"' (annotator 2: Latin-1)
+
+    Each expression belongs to one of four runs (:data:`RUNS`): annotator 1
+    or 2, expressions written from the first frame or after the full video.
+    ReferFormer's protocol scores each run on its own and averages
+    (:class:`~mmcsted.evaluation.RefDAVIS17Metric`).
+
+    Args:
+        data_root: the folder holding ``DAVIS/`` and
+            ``davis_text_annotations/``.
+        split: ``'val'`` (default; 30 videos) or ``'train'`` (60).
+        runs: the runs to read (default all four, in :data:`RUNS` order).
+        pipeline: transforms.
+        on_missing_video: a video of the split whose frame or mask folder is
+            absent: ``'error'`` (default, listing them) or ``'skip'``
+            (counted, logged).
+        check_object_ids: read every mask once to find the objects of each
+            video, so that an expression whose object never appears in the
+            masks is skipped (counted, logged) rather than trained on an
+            empty target. Default True.
+        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+
+    Data_list entries follow the referring-VOS sample contract: ``video_id``,
+    ``exp_id`` (``'<run>_<k>'``, ``k`` the expression's 0-based index among
+    the run's expressions of the video in file order: unique within the
+    video over all runs), ``query``, ``run``, ``annotator`` (1 / 2),
+    ``frame_dir``, ``frame_names``, ``frame_id`` (1-based), ``frame_name``,
+    ``object_ids`` (``[obj_id]``), ``mask_format`` (``'index_png'``),
+    ``mask_file``, ``void_label`` (255), ``total_frames``. Frames without a
+    mask PNG are left out (counted). Expressions of videos outside the split
+    are ignored (their number is logged).
+    """
+
+    METAINFO = dict(dataset_name='Ref-DAVIS17', runs=RUNS)
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'val',
+                 runs: Sequence[str] = RUNS,
+                 pipeline: Sequence = (),
+                 on_missing_video: str = 'error',
+                 check_object_ids: bool = True,
+                 **kwargs):
+        if split not in SPLITS:
+            raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
+        runs = [runs] if isinstance(runs, str) else list(runs)
+        bad = [r for r in runs if r not in RUN_FILES]
+        if bad or not runs or len(set(runs)) != len(runs):
+            raise ValueError(f'runs must be distinct names among {RUNS}, '
+                             f'got {runs}')
+        if on_missing_video not in ('error', 'skip'):
+            raise ValueError("on_missing_video must be 'error' or 'skip', "
+                             f'got {on_missing_video!r}')
+        self.split = split
+        self.runs = tuple(runs)
+        self.on_missing_video = on_missing_video
+        self.check_object_ids = check_object_ids
+        self.skipped: Dict[str, int] = {}
+        self.skip_examples: Dict[str, List[str]] = {}
+        self.file_stats: Dict[str, dict] = {}
+        super().__init__(
+            data_root=data_root, pipeline=list(pipeline), **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        root = self.data_root
+        owner = f'{type(self).__name__}({self.split})'
+        skips = SkipCounter(owner)
+        videos = read_davis_split(
+            osp.join(root, SPLIT_DIR, f'{self.split}.txt'))
+        folders = os.listdir(
+            require_file(
+                osp.join(root, IMAGE_DIR), 'DAVIS 2017 frame folder',
+                'DAVIS-2017-trainval-480p: DAVIS/JPEGImages/480p'))
+
+        scans = OrderedDict()
+        missing = []
+        for video in videos:
+            scan = scan_davis_video(root, video, self.check_object_ids)
+            if scan['missing']:
+                missing.append(video)
+                continue
+            scans[video] = scan
+            for name in scan['frames_without_mask']:
+                skips.add('frames without a mask PNG', f'{video}/{name}')
+            for err in scan['mask_errors']:
+                skips.add('unreadable mask files', err)
+        if missing:
+            if self.on_missing_video == 'error':
+                raise FileNotFoundError(
+                    f'{owner}: {len(missing)} video(s) of '
+                    f'{SPLIT_DIR}/{self.split}.txt have no frame or mask '
+                    f'folder under {root}: {limited_list(missing)}. Run '
+                    'tools/data/ref_davis17/check_release.py, or pass '
+                    "on_missing_video='skip'.")
+            for video in missing:
+                skips.add('videos of the split missing on disk', video)
+
+        data_list = []
+        for run in self.runs:
+            path = require_file(
+                osp.join(root, TEXT_DIR, RUN_FILES[run]),
+                f'Ref-DAVIS17 expression file ({run})',
+                'davis_text_annotations/ of the Ref-DAVIS17 release')
+            records, stats = parse_davis_text_annotations(
+                path, folder_names=folders, return_stats=True)
+            self.file_stats[run] = stats
+            if stats['malformed_lines']:
+                skips.add(
+                    'malformed expression lines', f'{RUN_FILES[run]} lines '
+                    f'{stats["malformed_lines"][:5]}',
+                    n=len(stats['malformed_lines']))
+            per_video: Dict[str, int] = {}
+            seen_objects = set()
+            for rec in records:
+                video = rec['video']
+                if video not in scans:
+                    continue  # another split, or skipped above
+                where = f'{RUN_FILES[run]}:{rec["line"]} {video}'
+                scan = scans[video]
+                if (self.check_object_ids
+                        and rec['obj_id'] not in scan['object_ids']):
+                    skips.add('expressions whose object is not in the masks',
+                              f'{where} object {rec["obj_id"]}')
+                    continue
+                if (video, rec['obj_id']) in seen_objects:
+                    # kept: the metric scores each expression as a proposal
+                    skips.add(
+                        'second expressions for one object in a run (kept)',
+                        f'{where} object {rec["obj_id"]}')
+                seen_objects.add((video, rec['obj_id']))
+                k = per_video.get(video, 0)
+                per_video[video] = k + 1
+                self._add_samples(data_list, rec, run, f'{run}_{k}', scan,
+                                  root)
+            for video in scans:
+                if video not in per_video:
+                    skips.add('videos without an expression in a run',
+                              f'{video} ({run})')
+        skips.log_summary(kept=len(data_list))
+        self.skipped = skips.as_dict()
+        self.skip_examples = {k: list(v) for k, v in skips.examples.items()}
+        if not data_list:
+            raise ValueError(f'{owner}: no sample left in {root}')
+        return data_list
+
+    @staticmethod
+    def _add_samples(data_list: List[dict], rec: dict, run: str, exp_id: str,
+                     scan: dict, root: str) -> None:
+        without = set(scan['frames_without_mask'])
+        names = [n for n in scan['frame_names'] if n not in without]
+        for idx, name in enumerate(names, start=1):
+            stem = osp.splitext(name)[0]
+            data_list.append(
+                dict(
+                    video_id=rec['video'],
+                    exp_id=exp_id,
+                    query=rec['expression'],
+                    run=run,
+                    annotator=int(run[len('anno')]),
+                    frame_dir=scan['frame_dir'],
+                    frame_names=names,
+                    frame_id=idx,
+                    frame_name=stem,
+                    total_frames=len(names),
+                    object_ids=[rec['obj_id']],
+                    mask_format='index_png',
+                    mask_file=osp.join(scan['mask_dir'], stem + '.png'),
+                    void_label=VOID_LABEL))
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info['test_mode'] = self.test_mode
+        return info

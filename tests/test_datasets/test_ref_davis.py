@@ -1,6 +1,11 @@
-"""The Ref-DAVIS17 expression-file parser on files written by the test."""
-from mmcsted.datasets.ref_davis import (VIDEO_NAME_FIXES,
+"""The Ref-DAVIS17 expression-file parser and dataset on files written by the
+test."""
+import pytest
+
+from mmcsted.datasets.ref_davis import (RUNS, VIDEO_NAME_FIXES,
+                                        RefDAVIS17Dataset,
                                         parse_davis_text_annotations)
+from tests.ref_davis_tree import H, W, write_ref_davis_tree
 
 
 def test_latin1_file_with_malformed_and_blank_lines(tmp_path):
@@ -67,3 +72,104 @@ def test_name_fixes_table():
         'dog-scale': 'dogs-scale',
         'motor-bike': 'motorbike'
     }
+
+
+# ---------------------------------------------------------------------------
+# RefDAVIS17Dataset on a release-shaped tree written by the test (see
+# tests/ref_davis_tree.py)
+
+
+def test_dataset_val_all_runs(tmp_path):
+    root = write_ref_davis_tree(tmp_path)
+    assert b'caf\xe9' in (root / 'davis_text_annotations' /
+                          'Davis17_annot2.txt').read_bytes()
+    ds = RefDAVIS17Dataset(data_root=str(root), split='val')
+    # 2 videos x 2 objects x 4 runs = 16 expressions, x 3 frames
+    assert len(ds) == 48
+    assert ds.skipped == {'expressions whose object is not in the masks': 1}
+    assert ds.skip_examples[
+        'expressions whose object is not in the masks'] == [
+            'Davis17_annot1.txt:3 bear object 3'
+        ]
+    assert ds.file_stats['anno2_first_frame']['encoding'] == 'latin-1'
+    assert ds.file_stats['anno1_first_frame']['renamed'] == {
+        'clasic-car': 'classic-car',
+        'dog-scale': 'dogs-scale'
+    }
+    entries = [ds.get_data_info(i) for i in range(len(ds))]
+    assert {e['run'] for e in entries} == set(RUNS)
+    cafe = [e for e in entries if e['query'] == 'a bear near a café']
+    assert len(cafe) == 3 and [e['frame_id'] for e in cafe] == [1, 2, 3]
+    e = cafe[1]
+    assert e['video_id'] == 'bear'
+    assert e['run'] == 'anno2_first_frame' and e['annotator'] == 2
+    assert e['exp_id'] == 'anno2_first_frame_0'
+    assert e['object_ids'] == [1]
+    assert e['frame_names'] == ['00000.jpg', '00001.jpg', '00002.jpg']
+    assert e['frame_name'] == '00001'
+    assert e['mask_format'] == 'index_png' and e['void_label'] == 255
+    assert e['mask_file'].endswith(
+        'DAVIS/Annotations_unsupervised/480p/bear/00001.png')
+    assert e['frame_dir'].endswith('DAVIS/JPEGImages/480p/bear')
+    # the misspelt video is read under its folder name
+    car = [e for e in entries if e['video_id'] == 'classic-car']
+    assert len(car) == 24
+    # exp_id unique within a video over the runs, one per (run, object)
+    keys = {(e['video_id'], e['exp_id']) for e in entries}
+    assert len(keys) == 16
+    # (video, exp_id, frame) unique: JFMetric can score it too
+    assert len({(e['video_id'], e['exp_id'], e['frame_id'])
+                for e in entries}) == 48
+
+
+def test_dataset_masks_load_with_void(tmp_path):
+    from mmcsted.datasets.transforms import LoadActorMask
+    root = write_ref_davis_tree(tmp_path)
+    ds = RefDAVIS17Dataset(
+        data_root=str(root),
+        runs=['anno1_full_video'],
+        pipeline=[dict(type='LoadActorMask')])
+    assert len(ds) == 12
+    assert isinstance(ds.pipeline.transforms[0], LoadActorMask)
+    out = ds[0]
+    assert out['gt_mask'].shape == (H, W)
+    assert out['gt_mask'].sum() == 9  # object 1 of frame 0, 3 x 3
+    assert out['void_mask'][:, 0].all() and out['void_mask'].sum() == H
+
+
+def test_dataset_train_split_and_run_subset(tmp_path):
+    root = write_ref_davis_tree(tmp_path)
+    ds = RefDAVIS17Dataset(
+        data_root=str(root), split='train', runs='anno1_first_frame')
+    assert len(ds) == 3
+    e = ds.get_data_info(0)
+    assert e['video_id'] == 'dogs-scale' and e['query'] == 'a dog'
+    assert ds.skipped == {}
+    with pytest.raises(ValueError, match='runs'):
+        RefDAVIS17Dataset(data_root=str(root), runs=['anno3_first_frame'])
+    with pytest.raises(ValueError, match='split'):
+        RefDAVIS17Dataset(data_root=str(root), split='test-dev')
+
+
+def test_dataset_missing_video(tmp_path):
+    root = write_ref_davis_tree(
+        tmp_path, val_videos=('bear', 'classic-car', 'gold-fish'))
+    with pytest.raises(FileNotFoundError, match='gold-fish'):
+        RefDAVIS17Dataset(data_root=str(root))
+    ds = RefDAVIS17Dataset(data_root=str(root), on_missing_video='skip')
+    assert len(ds) == 48
+    assert ds.skipped['videos of the split missing on disk'] == 1
+
+
+def test_dataset_frame_without_mask(tmp_path):
+    root = write_ref_davis_tree(tmp_path)
+    (root / 'DAVIS' / 'Annotations_unsupervised' / '480p' / 'bear' /
+     '00002.png').unlink()
+    ds = RefDAVIS17Dataset(data_root=str(root), runs=['anno2_full_video'])
+    assert ds.skipped == {'frames without a mask PNG': 1}
+    bear = [
+        ds.get_data_info(i) for i in range(len(ds))
+        if ds.get_data_info(i)['video_id'] == 'bear'
+    ]
+    assert len(bear) == 4  # 2 objects x 2 frames
+    assert bear[0]['frame_names'] == ['00000.jpg', '00001.jpg']

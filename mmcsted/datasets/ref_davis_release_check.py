@@ -1,0 +1,118 @@
+"""What is missing or malformed in a user's Ref-DAVIS17 tree (used by
+``tools/data/ref_davis17/check_release.py``); layout in
+:class:`~mmcsted.datasets.RefDAVIS17Dataset`."""
+import os
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, List
+
+from . import ref_davis as rd
+from .release_check import CheckReport
+
+#: videos of DAVIS 2017 trainval (ReferFormer's converter: 60 + 30)
+REF_DAVIS17_EXPECTED_VIDEOS = dict(train=60, val=30)
+
+
+def check_ref_davis17_release(root: str,
+                              read_masks: bool = True,
+                              limit: int = 10) -> CheckReport:
+    """Check a Ref-DAVIS17 tree.
+
+    Errors: a required file or folder, a video of a split (frame or mask
+    folder) or a mask file that cannot be read. Warnings: frames without a
+    mask, malformed expression lines, expression videos that are no DAVIS
+    folder, expressions whose object is in no mask of its video (only with
+    ``read_masks``, which reads every mask once), split sizes other than the
+    release's. Notes: per file its encoding (annotator 2's files are
+    Latin-1) and the misspelt video names it fixed, per split and run the
+    number of expressions.
+    """
+    r = CheckReport(f'Ref-DAVIS17 at {root}', limit)
+    image_root = osp.join(root, rd.IMAGE_DIR)
+    required = [(osp.join(rd.SPLIT_DIR, f'{s}.txt'), f'{s} video list')
+                for s in rd.SPLITS]
+    required += [(rd.IMAGE_DIR, 'frame folder'),
+                 (rd.MASK_DIR, 'unsupervised mask folder')]
+    required += [(osp.join(rd.TEXT_DIR, f), f'expressions ({run})')
+                 for run, f in rd.RUN_FILES.items()]
+    for rel, what in required:
+        if not osp.exists(osp.join(root, rel)):
+            r.error(f'{what} not found: {osp.join(root, rel)}')
+    semi = osp.join(root, 'DAVIS', 'Annotations', '480p')
+    if not osp.isdir(osp.join(root, rd.MASK_DIR)) and osp.isdir(semi):
+        r.error(f'{semi} is the semi-supervised annotation (objects of the '
+                'first frame only); Ref-DAVIS17 is scored on '
+                'Annotations_unsupervised (DAVIS-2017-Unsupervised-'
+                'trainval-480p)')
+    folders = sorted(os.listdir(image_root)) if osp.isdir(image_root) else []
+
+    # videos of each split
+    scans: Dict[str, dict] = OrderedDict()
+    split_of: Dict[str, str] = {}
+    for split in rd.SPLITS:
+        path = osp.join(root, rd.SPLIT_DIR, f'{split}.txt')
+        if not osp.isfile(path):
+            continue
+        videos = rd.read_davis_split(path)
+        expected = REF_DAVIS17_EXPECTED_VIDEOS[split]
+        if len(videos) != expected:
+            r.warn(f'{split}.txt lists {len(videos)} videos, the release '
+                   f'{expected}')
+        missing, no_mask, errors = [], [], []
+        for video in videos:
+            scan = rd.scan_davis_video(root, video, read_masks)
+            split_of[video] = split
+            if scan['missing']:
+                missing += scan['missing']
+                continue
+            scans[video] = scan
+            no_mask += [f'{video}/{n}' for n in scan['frames_without_mask']]
+            errors += scan['mask_errors']
+        if missing:
+            r.error(f'{split}: frame / mask folders missing', missing)
+        if no_mask:
+            r.warn(f'{split}: frames without a mask PNG', no_mask)
+        if errors:
+            r.error(f'{split}: unreadable mask files', errors)
+        on_disk = sum(v in scans for v in videos)
+        r.note(f'{split}: {len(videos)} videos listed, {on_disk} on disk')
+
+    # expression files
+    for run, name in rd.RUN_FILES.items():
+        path = osp.join(root, rd.TEXT_DIR, name)
+        if not osp.isfile(path):
+            continue
+        records, stats = rd.parse_davis_text_annotations(
+            path, folder_names=folders or None, return_stats=True)
+        fixed = ', '.join(f'{a} -> {b}' for a, b in stats['renamed'].items())
+        r.note(f'{name}: {stats["num_expressions"]} expressions, '
+               f'{stats["encoding"]}' +
+               (f'; video names fixed: {fixed}' if fixed else ''))
+        if stats['malformed_lines']:
+            r.warn(f'{name}: malformed lines (skipped)',
+                   stats['malformed_lines'])
+        if stats['unquoted_lines']:
+            r.warn(f'{name}: expressions without quotes (kept)',
+                   stats['unquoted_lines'])
+        if folders and stats['unknown_videos']:
+            r.warn(f'{name}: videos that are no DAVIS folder',
+                   stats['unknown_videos'])
+        counts = {s: 0 for s in rd.SPLITS}
+        absent: List[str] = []
+        for rec in records:
+            split = split_of.get(rec['video'])
+            if split is not None:
+                counts[split] += 1
+            scan = scans.get(rec['video'])
+            if (read_masks and scan is not None
+                    and rec['obj_id'] not in scan['object_ids']):
+                absent.append(f'{name}:{rec["line"]} {rec["video"]} object '
+                              f'{rec["obj_id"]} (masks hold '
+                              f'{scan["object_ids"]})')
+        r.note(f'{run}: ' + ', '.join(f'{s} {n} expressions'
+                                      for s, n in counts.items()))
+        if absent:
+            r.warn(
+                f'{name}: expressions whose object is in no mask '
+                '(the dataset skips them)', absent)
+    return r

@@ -1,0 +1,275 @@
+"""RefDAVIS17Metric (ReferFormer's four-run protocol) against values worked
+by hand.
+
+Frames are 12 x 12 (boundary tolerance ceil(0.008 * 17) = 1 px). Object 1
+is the 3 x 3 block rows/cols 1..3, object 2 the block rows/cols 7..9: their
+boundaries are 3 px apart, so a prediction of one scores J = F = 0 against
+the other, and exactly J = F = 1 against itself.
+"""
+import numpy as np
+import pytest
+from PIL import Image
+
+from mmcsted.evaluation import RefDAVIS17Metric, merge_expression_masks
+from mmcsted.evaluation.metrics.jf_metric import (boundary_f,
+                                                  region_similarity_j)
+from mmcsted.evaluation.metrics.ref_davis_metric import FrameBoundaries
+
+H = W = 12
+RUNS = ('anno1_first_frame', 'anno1_full_video', 'anno2_first_frame',
+        'anno2_full_video')
+
+
+def block(r0, c0, size=3):
+    m = np.zeros((H, W), np.uint8)
+    m[r0:r0 + size, c0:c0 + size] = 1
+    return m
+
+
+OBJ = {1: block(1, 1), 2: block(7, 7)}
+EMPTY = np.zeros((H, W), np.uint8)
+
+
+def sample(run, video, obj, frame, pred, gt=None, void=None, score=None):
+    s = dict(
+        run=run,
+        video_id=video,
+        exp_id=f'{run}_{obj - 1}',
+        object_ids=[obj],
+        frame_name=f'{frame:05d}',
+        frame_id=frame + 1)
+    if pred is not None:
+        s['pred_mask'] = dict(data=pred[None])
+    if score is not None:
+        s['pred_score'] = dict(data=score[None].astype(np.float32))
+    s['gt_mask'] = dict(data=(OBJ[obj] if gt is None else gt)[None])
+    if void is not None:
+        s['void_mask'] = dict(data=void[None])
+    return s
+
+
+def video_samples(run, video, preds, frames=2):
+    """One sample per (object, frame); ``preds``: obj -> predicted mask."""
+    return [
+        sample(run, video, obj, t, preds[obj]) for obj in sorted(preds)
+        for t in range(frames)
+    ]
+
+
+def evaluate(metric, samples):
+    metric.process(None, samples)
+    return metric.compute_metrics(metric.results)
+
+
+def test_perfect_prediction_is_100():
+    m = RefDAVIS17Metric()
+    out = evaluate(m, video_samples(RUNS[0], 'bear', {1: OBJ[1], 2: OBJ[2]}))
+    assert out['J&F'] == pytest.approx(100)
+    assert out['J'] == pytest.approx(100) and out['F'] == pytest.approx(100)
+    assert out[f'{RUNS[0]}/num_objects'] == 2
+    assert out['num_runs'] == 1
+
+
+def test_swapped_objects_still_100_by_hungarian_matching():
+    # the expression of object 1 segments object 2 and vice versa
+    m = RefDAVIS17Metric()
+    out = evaluate(m, video_samples(RUNS[0], 'bear', {1: OBJ[2], 2: OBJ[1]}))
+    assert out['J&F'] == pytest.approx(100)
+
+
+def test_one_object_empty():
+    # object 1 perfect (J = F = 1), object 2 predicted empty (J = F = 0 on
+    # both frames): the run's J and F are (1 + 0) / 2 over the 2 objects
+    m = RefDAVIS17Metric()
+    out = evaluate(m, video_samples(RUNS[0], 'bear', {1: OBJ[1], 2: EMPTY}))
+    assert out['J'] == pytest.approx(50)
+    assert out['F'] == pytest.approx(50)
+    assert out['J&F'] == pytest.approx(50)
+
+
+def test_objects_of_all_videos_averaged_not_videos():
+    # video a: 2 objects (1 right, 1 empty); video b: 1 object, right.
+    # per object: 1, 0, 1 -> 66.67 (a mean of videos would give 75)
+    samples = video_samples(RUNS[0], 'a', {1: OBJ[1], 2: EMPTY})
+    samples += video_samples(RUNS[0], 'b', {1: OBJ[1]})
+    out = evaluate(RefDAVIS17Metric(), samples)
+    assert out['J'] == pytest.approx(200 / 3)
+    assert out[f'{RUNS[0]}/num_objects'] == 3
+
+
+def test_four_runs_averaged():
+    samples = []
+    # runs 1, 3, 4 perfect; run 2 leaves object 2 empty (50)
+    for run in RUNS:
+        pred2 = EMPTY if run == 'anno1_full_video' else OBJ[2]
+        samples += video_samples(run, 'bear', {1: OBJ[1], 2: pred2})
+    m = RefDAVIS17Metric(runs=RUNS)
+    out = evaluate(m, samples)
+    assert out['num_runs'] == 4
+    assert out['anno1_full_video/J&F'] == pytest.approx(50)
+    for run in ('anno1_first_frame', 'anno2_first_frame', 'anno2_full_video'):
+        assert out[f'{run}/J&F'] == pytest.approx(100)
+        assert out[f'{run}/J'] == pytest.approx(100)
+    assert out['J&F'] == pytest.approx((100 * 3 + 50) / 4)
+    assert out['J'] == pytest.approx(87.5)
+    # an expected run without results is an error
+    m = RefDAVIS17Metric(runs=RUNS)
+    with pytest.raises(ValueError, match='anno2_full_video'):
+        evaluate(m, video_samples(RUNS[0], 'bear', {1: OBJ[1]}))
+
+
+def test_void_pixels():
+    # GT: object 1; void = 2 x 2 corner block rows/cols 10..11 that the
+    # prediction also covers
+    void = np.zeros((H, W), np.uint8)
+    void[10:12, 10:12] = 1
+    pred = OBJ[1] | void
+    samples = [sample(RUNS[0], 'v', 1, t, pred, void=void) for t in range(2)]
+    # excluded: the prediction equals the GT off the void -> 100
+    out = evaluate(RefDAVIS17Metric(void_mode='exclude'), samples)
+    assert out['J'] == pytest.approx(100) and out['F'] == pytest.approx(100)
+    # the toolkit's way: void is background, the 4 void pixels are false
+    # positives: J = 9 / 13
+    out = evaluate(RefDAVIS17Metric(), samples)
+    assert out['J'] == pytest.approx(100 * 9 / 13)
+    assert out['F'] == pytest.approx(100 * boundary_f(pred, OBJ[1]))
+    assert out['F'] < 100
+
+
+def test_merge_overlaps_referformer_rule():
+    # expression 1 claims everything at 0.6, expression 2 its block at 0.9
+    # and the rest at 0.3 (< 0.5: not claimed)
+    ranks = np.zeros((2, 2, 2), np.uint8)
+    ranks[0] = 10
+    ranks[1, 0, 0] = 200
+    ranks[1, 1, 1] = 10  # tie with expression 1: the first wins
+    merged = merge_expression_masks(ranks)
+    assert merged.tolist() == [[2, 1], [1, 1]]
+    ranks[0, 1, 0] = 0
+    assert merge_expression_masks(ranks).tolist() == [[2, 1], [0, 1]]
+
+
+def test_overlapping_scores_decide_through_the_metric():
+    # both expressions claim both blocks; object 1's expression is sure of
+    # block 1 (0.9) and unsure of block 2 (0.6), object 2's the other way
+    both = OBJ[1] | OBJ[2]
+    s1 = np.where(OBJ[1] > 0, 0.9, np.where(OBJ[2] > 0, 0.6, 0.1))
+    s2 = np.where(OBJ[2] > 0, 0.9, np.where(OBJ[1] > 0, 0.6, 0.1))
+    samples = []
+    for t in range(2):
+        samples.append(sample(RUNS[0], 'o', 1, t, None, score=s1))
+        samples.append(sample(RUNS[0], 'o', 2, t, None, score=s2))
+    assert evaluate(RefDAVIS17Metric(), samples)['J&F'] == pytest.approx(100)
+    # binary masks only: object 1's expression (lower id) takes both
+    # blocks, object 2's gets nothing: whichever GT object the full
+    # prediction is matched to scores J = 9 / 18, the other J = 0
+    samples = []
+    for t in range(2):
+        samples.append(sample(RUNS[0], 'o', 1, t, both))
+        samples.append(sample(RUNS[0], 'o', 2, t, both))
+    out = evaluate(RefDAVIS17Metric(), samples)
+    j1 = region_similarity_j(both, OBJ[1])
+    assert j1 == pytest.approx(0.5)
+    assert out['J'] == pytest.approx(100 * j1 / 2)
+
+
+def test_duplicate_frame_and_missing_frames_are_errors():
+    s = video_samples(RUNS[0], 'bear', {1: OBJ[1]})
+    with pytest.raises(ValueError, match='scored twice'):
+        evaluate(RefDAVIS17Metric(), s + s[:1])
+    s = video_samples(RUNS[0], 'bear', {1: OBJ[1], 2: OBJ[2]})
+    with pytest.raises(ValueError, match='no prediction for 1 of 2 frames'):
+        evaluate(RefDAVIS17Metric(), s[:-1])
+
+
+def test_results_are_compact():
+    m = RefDAVIS17Metric()
+    m.process(None, video_samples(RUNS[0], 'bear', {1: OBJ[1]}))
+    res = m.results[0]
+    assert isinstance(res['pred'], bytes) and isinstance(res['gt'], bytes)
+    assert res['shape'] == (H, W)
+
+
+def _write_png(path, ids):
+    img = Image.fromarray(ids.astype(np.uint8), mode='P')
+    img.putpalette([0, 0, 0, 200, 0, 0, 0, 200, 0, 0, 0, 200] + [0] * 756)
+    img.save(path)
+
+
+def test_ground_truth_from_annotation_folder(tmp_path):
+    """With ann_dir: every object of the first frame is scored, also one
+    without an expression; an object appearing only later is not."""
+    vdir = tmp_path / 'bear'
+    vdir.mkdir()
+    for t in range(2):
+        ids = OBJ[1] + 2 * OBJ[2]
+        ids[0, 11] = 255  # void
+        if t == 1:
+            ids[5, 0] = 3  # object 3 appears in frame 1 only
+        _write_png(vdir / f'{t:05d}.png', ids)
+    only_obj1 = video_samples(RUNS[0], 'bear', {1: OBJ[1]})
+    # from the samples: only object 1 (the one with an expression) -> 100
+    assert evaluate(RefDAVIS17Metric(), only_obj1)['J&F'] == pytest.approx(100)
+    # from the annotation folder: objects 1 and 2 -> (100 + 0) / 2;
+    # object 3 is not scored
+    m = RefDAVIS17Metric(ann_dir=str(tmp_path))
+    out = evaluate(m, only_obj1)
+    assert out['J&F'] == pytest.approx(50)
+    assert out[f'{RUNS[0]}/num_objects'] == 2
+    # a mask frame without prediction is an error
+    m = RefDAVIS17Metric(ann_dir=str(tmp_path))
+    with pytest.raises(ValueError, match='no prediction'):
+        evaluate(m, only_obj1[:1])
+    with pytest.raises(FileNotFoundError, match='ann_dir'):
+        RefDAVIS17Metric(ann_dir=str(tmp_path / 'absent'))
+
+
+def test_end_to_end_on_a_release_tree_with_an_oracle(tmp_path):
+    """Dataset -> LoadActorMask -> PackActorSegInputs -> metric, with the
+    ground truth as prediction: 100 on every run, from the samples' GT and
+    from the annotation folder alike; the void column is no object."""
+    from mmcsted.datasets import RefDAVIS17Dataset
+    from tests.ref_davis_tree import write_ref_davis_tree
+    root = write_ref_davis_tree(tmp_path)
+    ds = RefDAVIS17Dataset(
+        data_root=str(root),
+        pipeline=[
+            dict(type='VideoInit'),
+            dict(type='SampleClipAroundFrame', clip_len=1),
+            dict(type='VideoDecode'),
+            dict(type='LoadActorMask'),
+            dict(type='PackActorSegInputs')
+        ],
+        test_mode=True)
+    samples = []
+    for i in range(len(ds)):
+        data_sample = ds[i]['data_samples']
+        data_sample.pred_mask = data_sample.gt_mask.clone()
+        samples.append(data_sample)
+    ann_dir = root / 'DAVIS' / 'Annotations_unsupervised' / '480p'
+    for metric in (RefDAVIS17Metric(runs=RUNS),
+                   RefDAVIS17Metric(
+                       ann_dir=str(ann_dir), runs=RUNS, void_mode='exclude')):
+        out = evaluate(metric, samples)
+        assert out['J&F'] == pytest.approx(100)
+        for run in RUNS:
+            assert out[f'{run}/num_objects'] == 4  # 2 videos x 2 objects
+
+
+@pytest.mark.parametrize('bound_th', [0.008, 3, 0.05])
+def test_cached_boundaries_give_boundary_f(bound_th):
+    rng = np.random.default_rng(0)
+    from scipy import ndimage
+    masks = []
+    for _ in range(4):
+        noise = rng.random((60, 90)) > 0.97
+        masks.append(ndimage.binary_dilation(noise, iterations=3))
+    masks.append(np.zeros((60, 90), bool))
+    void = np.zeros((60, 90), bool)
+    void[20:30, 40:70] = True
+    for v in (None, void):
+        side = FrameBoundaries(masks, v, bound_th)
+        for p in range(len(masks)):
+            for g in range(len(masks)):
+                assert side.f(p, g, side) == pytest.approx(
+                    boundary_f(masks[p], masks[g], v, bound_th=bound_th))

@@ -1,0 +1,44 @@
+"""Say what is missing or malformed in a Ref-DAVIS17 tree.
+
+    python tools/data/ref_davis17/check_release.py data/ref_davis [--no-masks]
+
+The tree: DAVIS/ (DAVIS 2017 trainval 480p with Annotations_unsupervised)
+and davis_text_annotations/ (the four Davis17_annot*.txt files). Exits 1
+when something required is missing (files are named, up to --limit per
+kind, with counts), 0 otherwise.
+"""
+import argparse
+import sys
+
+from mmcsted.datasets.ref_davis_release_check import check_ref_davis17_release
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument(
+        'data_root',
+        help='folder holding DAVIS/ and '
+        'davis_text_annotations/')
+    p.add_argument(
+        '--no-masks',
+        action='store_true',
+        help='do not read the masks (faster; the objects of the '
+        'expressions are then not checked)')
+    p.add_argument(
+        '--limit',
+        type=int,
+        default=10,
+        help='names listed per kind of problem')
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    report = check_ref_davis17_release(
+        args.data_root, read_masks=not args.no_masks, limit=args.limit)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
