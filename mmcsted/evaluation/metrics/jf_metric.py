@@ -34,7 +34,6 @@ import torch
 import torch.nn.functional as F_
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-from scipy import ndimage
 
 from mmcsted.registry import METRICS
 from ..submission import SUBMISSION_LAYOUTS, SubmissionWriter
@@ -141,24 +140,37 @@ def boundary_f(pred: Any,
         gt = gt & ~void
     pred_b = mask_boundary(pred)
     gt_b = mask_boundary(gt)
+    radius = boundary_tolerance(gt.shape, bound_th)
+    return boundary_f_measure(pred_b, dilate_boundary(pred_b, radius), gt_b,
+                              dilate_boundary(gt_b, radius))
+
+
+def dilate_boundary(bound: np.ndarray, radius: int) -> np.ndarray:
+    """``bound`` dilated by the disk of ``radius`` (``cv2.dilate``: the same
+    result as ``scipy.ndimage.binary_dilation`` with that symmetric disk,
+    tens of times faster at 480p)."""
+    if radius <= 0 or not bound.any():
+        return bound
+    import cv2
+    return cv2.dilate(bound.astype(np.uint8),
+                      _disk(radius).astype(np.uint8)) > 0
+
+
+def boundary_f_measure(pred_b: np.ndarray, pred_dil: np.ndarray,
+                       gt_b: np.ndarray, gt_dil: np.ndarray) -> float:
+    """F of two boundaries given with their dilations (see the module doc:
+    1 if both are empty, 0 if one is)."""
     n_pred = int(np.count_nonzero(pred_b))
     n_gt = int(np.count_nonzero(gt_b))
     if n_pred == 0 and n_gt == 0:
         return 1.0
     if n_pred == 0 or n_gt == 0:
         return 0.0
-    radius = boundary_tolerance(gt.shape, bound_th)
-    if radius > 0:
-        disk = _disk(radius)
-        pred_dil = ndimage.binary_dilation(pred_b, structure=disk)
-        gt_dil = ndimage.binary_dilation(gt_b, structure=disk)
-    else:
-        pred_dil, gt_dil = pred_b, gt_b
     precision = np.count_nonzero(pred_b & gt_dil) / n_pred
     recall = np.count_nonzero(gt_b & pred_dil) / n_gt
     if precision + recall == 0:
         return 0.0
-    return 2 * precision * recall / (precision + recall)
+    return float(2 * precision * recall / (precision + recall))
 
 
 @METRICS.register_module()
