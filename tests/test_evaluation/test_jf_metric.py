@@ -190,7 +190,6 @@ def test_dilate_boundary_equals_scipy_disk_dilation():
         mask = rng.random((47, 61)) > 0.7
         bound = mask_boundary(mask)
         expected = ndimage.binary_dilation(bound, structure=_disk(radius))
-        np.testing.assert_array_equal(
-            dilate_boundary(bound, radius), expected)
+        np.testing.assert_array_equal(dilate_boundary(bound, radius), expected)
     empty = np.zeros((5, 5), bool)
     assert not dilate_boundary(empty, 2).any()
