@@ -369,3 +369,33 @@ def _bad_rles(root: str, split: str, videos: Dict, masks: Dict) -> List[str]:
                                f'{m.shape[0]} x {m.shape[1]}, the frames '
                                f'are {size[0]} x {size[1]}')
     return bad
+
+
+#: release -> (its check, its train expression file under the root)
+_PREPARE = {
+    'ref_youtube_vos': (check_ref_youtube_vos_release,
+                        osp.join('meta_expressions', 'train',
+                                 'meta_expressions.json')),
+    'mevis': (check_mevis_release, osp.join('train', 'meta_expressions.json')),
+}
+
+
+def prepare_ref_vos_release(release: str,
+                            data_root: str,
+                            vocab_out: Optional[str] = None,
+                            force: bool = False) -> int:
+    """What ``tools/data/{ref_youtube_vos,mevis}/prepare.py`` do: check the
+    release (print the report; stop with 1 on a problem unless ``force``),
+    then write ``vocab.json`` (default ``<data_root>/vocab.json``), the words
+    of the train split's expressions, which the model configs read."""
+    from .ref_vos_base import build_expression_vocabulary
+    check, train_file = _PREPARE[release]
+    report = check(data_root)
+    print(report.render())
+    if not report.ok and not force:
+        print('stopping: fix the problems above or pass --force')
+        return 1
+    out = vocab_out or osp.join(data_root, 'vocab.json')
+    n = build_expression_vocabulary(osp.join(data_root, train_file), out)
+    print(f'vocabulary: {n} words (train expressions) -> {out}')
+    return 0

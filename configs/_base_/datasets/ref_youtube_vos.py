@@ -8,57 +8,37 @@
 # The paper has no Ref-YouTube-VOS setting; what follows is our choice, stated:
 # CSTED's A2D clip (8 frames, target in the middle) at stride 1 in listed
 # frames (about 1.3 s of video where A2D's stride 2 at 24 fps is 0.7 s) and
-# its 320 x 320 input.
+# its 320 x 320 input: A2D Sentences' pipelines (a2d_sentences.py), only the
+# clip stride differs.
+_base_ = ['./a2d_sentences.py']
 dataset_type = 'RefYouTubeVOSDataset'
 data_root = 'data/ref_youtube_vos'
 # The vocabulary of the train split's expressions (prepare.py writes it).
 vocab_file = data_root + '/vocab.json'
-input_size = 320
-clip_len = 8
 frame_interval = 1
-# Every 4th listed frame of an expression as a target (about 3 targets per
+# Every 4th listed frame of an expression as a target (about 7 targets per
 # expression and epoch): the ~12.9k train expressions x ~27 listed frames
 # would be ~350k samples an epoch, 50x A2D Sentences'.
 train_frame_stride = 4
 
-train_pipeline = [
-    dict(type='VideoInit'),
-    dict(
-        type='SampleClipAroundFrame',
-        clip_len=clip_len,
-        frame_interval=frame_interval),
-    dict(type='VideoDecode'),
-    dict(type='LoadActorMask'),
-    dict(type='ResizePadSquare', size=input_size),
-    dict(type='RandomFlipWithQuery', prob=0.5),
-    dict(
-        type='ClipColorJitter',
-        brightness=0.2,
-        contrast=0.2,
-        saturation=0.2,
-        hue=0.02),
-    dict(type='PackActorSegInputs'),
-]
+
+def _at_this_stride(pipeline):
+    """A2D's pipeline with this dataset's clip stride."""
+    return [
+        dict(step, frame_interval=frame_interval)
+        if step['type'] == 'SampleClipAroundFrame' else step
+        for step in pipeline
+    ]
+
+
+train_pipeline = _at_this_stride(_base_.train_pipeline)
 # valid has no masks (mask_format 'none': LoadActorMask passes through); the
 # prediction is written at the original resolution.
-test_pipeline = [
-    dict(type='VideoInit'),
-    dict(
-        type='SampleClipAroundFrame',
-        clip_len=clip_len,
-        frame_interval=frame_interval),
-    dict(type='VideoDecode'),
-    dict(type='ResizePadSquare', size=input_size),
-    dict(type='LoadActorMask'),
-    dict(type='PackActorSegInputs'),
-]
+test_pipeline = _at_this_stride(_base_.test_pipeline)
 
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
+        _delete_=True,
         type=dataset_type,
         data_root=data_root,
         split='train',
@@ -69,6 +49,7 @@ train_dataloader = dict(
 val_dataloader = None
 val_evaluator = None
 test_dataloader = dict(
+    _delete_=True,
     batch_size=8,
     num_workers=8,
     persistent_workers=True,
@@ -82,6 +63,7 @@ test_dataloader = dict(
 # Writes <output_dir>/Annotations/<vid>/<exp_id>/<frame>.png (0/255) and
 # <output_dir>/submission.zip, to upload to the challenge server.
 test_evaluator = dict(
+    _delete_=True,
     type='JFMetric',
     format_only=True,
     submission_layout='ref_youtube_vos',

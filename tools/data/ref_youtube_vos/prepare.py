@@ -8,7 +8,6 @@
    data root: the model configs read it.
 """
 import argparse
-import os.path as osp
 import sys
 
 
@@ -28,20 +27,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmcsted.datasets.ref_vos_base import build_expression_vocabulary
-    from mmcsted.datasets.ref_vos_release_check import \
-        check_ref_youtube_vos_release
-    report = check_ref_youtube_vos_release(args.data_root)
-    print(report.render())
-    if not report.ok and not args.force:
-        print('stopping: fix the problems above or pass --force')
-        return 1
-    out = args.vocab_out or osp.join(args.data_root, 'vocab.json')
-    n = build_expression_vocabulary(
-        osp.join(args.data_root, 'meta_expressions', 'train',
-                 'meta_expressions.json'), out)
-    print(f'vocabulary: {n} words (train expressions) -> {out}')
-    return 0
+    from mmcsted.datasets.ref_vos_release_check import prepare_ref_vos_release
+    return prepare_ref_vos_release('ref_youtube_vos', args.data_root,
+                                   args.vocab_out, args.force)
 
 
 if __name__ == '__main__':
