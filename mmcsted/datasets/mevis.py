@@ -20,8 +20,11 @@ has no masks and is scored by the challenge server.
 """
 import json
 import os.path as osp
+import pickle
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
 
 from mmcsted.registry import DATASETS
 from .ref_vos_base import BaseRefVOSDataset, read_meta_expressions
@@ -110,7 +113,7 @@ class MeViSDataset(BaseRefVOSDataset):
                  frame_stride: int = 1,
                  on_missing_video: str = 'error',
                  **kwargs):
-        self.mask_dict: Dict[str, list] = {}
+        self.mask_dict = MaskDictStore({})
         self.num_no_target_expressions = 0
         self.num_multi_object_expressions = 0
         super().__init__(
@@ -193,15 +196,53 @@ class MeViSDataset(BaseRefVOSDataset):
 
     def load_data_list(self) -> List[dict]:
         data_list = super().load_data_list()
-        # only the masks of loaded expressions stay in memory
-        self.mask_dict = self._kept_masks if self.has_masks else {}
+        # Only the masks of loaded expressions stay, packed into one byte
+        # buffer: MeViS train's mask_dict is hundreds of MB of small python
+        # objects, which every data-loader worker would otherwise copy as
+        # their reference counts change (what mmengine's serialize_data
+        # avoids for the data_list).
+        self.mask_dict = MaskDictStore(
+            self._kept_masks if self.has_masks else {})
         self._all_masks = None
+        self._kept_masks = {}
         return data_list
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
         if info.get('mask_format') == 'coco_rle':
             k = info['frame_index']
-            rles = [self.mask_dict[str(a)][k] for a in info['anno_ids']]
-            info['mask_rles'] = [None if r is None else dict(r) for r in rles]
+            info['mask_rles'] = [
+                self.mask_dict.frame(str(a), k) for a in info['anno_ids']
+            ]
         return info
+
+
+class MaskDictStore:
+    """A MeViS ``mask_dict`` (``{str(anno_id): [RLE or None per frame]}``)
+    kept as one numpy byte buffer (each entry pickled) and an offset table;
+    ``frame(anno_id, k)`` gives a fresh copy of one RLE (or None)."""
+
+    def __init__(self, masks: Dict[str, list]):
+        blobs = [pickle.dumps(v, protocol=4) for v in masks.values()]
+        ends = np.cumsum([len(b) for b in blobs], dtype=np.int64)
+        self._offsets: Dict[str, Tuple[int, int]] = {
+            key: (int(end - len(b)), int(end))
+            for key, b, end in zip(masks, blobs, ends)
+        }
+        self._buffer = np.frombuffer(b''.join(blobs), dtype=np.uint8)
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __iter__(self):
+        return iter(self._offsets)
+
+    def __contains__(self, key) -> bool:
+        return key in self._offsets
+
+    def __getitem__(self, key: str) -> list:
+        start, end = self._offsets[key]
+        return pickle.loads(self._buffer[start:end].tobytes())
+
+    def frame(self, key: str, index: int) -> Optional[dict]:
+        return self[key][index]

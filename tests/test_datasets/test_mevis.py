@@ -320,3 +320,17 @@ def test_prepare_writes_the_train_vocabulary(tmp_path):
         for e in v['expressions'].values()
     ]
     assert exps and all(w in words for e in exps for w in e.lower().split())
+
+
+def test_mask_dict_store_round_trips_and_copies():
+    from mmcsted.datasets.mevis import MaskDictStore
+    rle = dict(size=[2, 3], counts='04')
+    store = MaskDictStore({'3': [None, rle], '10': [rle]})
+    assert list(store) == ['3', '10'] and len(store) == 2 and '3' in store
+    assert store.frame('3', 0) is None
+    first = store.frame('3', 1)
+    assert first == rle
+    first['counts'] = 'changed'  # a copy: the store is not touched
+    assert store.frame('3', 1) == rle
+    assert store['10'] == [rle]
+    assert store._buffer.dtype == np.uint8

@@ -193,3 +193,34 @@ def test_dilate_boundary_equals_scipy_disk_dilation():
         np.testing.assert_array_equal(dilate_boundary(bound, radius), expected)
     empty = np.zeros((5, 5), bool)
     assert not dilate_boundary(empty, 2).any()
+
+
+def test_metric_breaks_down_by_kind_of_expression():
+    empty = np.zeros((10, 10), dtype=np.uint8)
+    blob = square(2, 2)
+
+    def tagged(pred, gt, exp_id, frame_id, object_ids, no_target=False):
+        sample = make_sample(pred, gt, 'v', exp_id, frame_id, as_dict=False)
+        sample.set_metainfo(dict(object_ids=object_ids, no_target=no_target))
+        return sample
+
+    metric = JFMetric()
+    metric.process(
+        {},
+        [
+            tagged(blob, blob, 's', 0, [1]),  # single object, perfect: 1
+            tagged(empty, blob, 'm', 0, [1, 2]),  # multi-object, missed: 0
+            tagged(blob, blob, 'm', 1, [1, 2]),  # multi-object, perfect: 1
+            tagged(blob, empty, 'n', 0, [],
+                   no_target=True),  # false positive: 0
+        ])
+    res = metric.evaluate(4)
+    assert res['J&F'] == pytest.approx(100 * (1 + 0.5 + 0) / 3)
+    assert res['single_object/J&F'] == pytest.approx(100.0)
+    assert res['multi_object/J&F'] == pytest.approx(50.0)
+    assert res['no_target/J&F'] == pytest.approx(0.0)
+    assert res['no_target/num_expressions'] == 1
+    # one kind only (or none known): no breakdown
+    metric = JFMetric()
+    metric.process({}, [tagged(blob, blob, 's', 0, [1])])
+    assert not any('/' in k for k in metric.evaluate(1))

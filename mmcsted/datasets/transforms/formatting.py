@@ -14,7 +14,7 @@ DEFAULT_META_KEYS = ('query', 'video_id', 'frame_id', 'target_index',
                      'pad_shape', 'scale_factor', 'flip', 'actor_class',
                      'action_class', 'instance_id', 'sample_idx',
                      'query_flags', 'video_path', 'frame_dir', 'filename_tmpl',
-                     'exp_id', 'frame_name', 'object_ids', 'run')
+                     'exp_id', 'frame_name', 'object_ids', 'no_target', 'run')
 REQUIRED_META_KEYS = ('query', 'video_id', 'frame_id', 'ori_shape',
                       'img_shape')
 

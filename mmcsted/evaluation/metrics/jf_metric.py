@@ -199,6 +199,11 @@ class JFMetric(BaseMetric):
 
     A (video_id, exp_id, frame_id) seen twice raises ``ValueError``.
 
+    **Breakdowns.** Where the samples carry ``object_ids`` (and MeViS's
+    ``no_target``), ``single_object/J&F``, ``multi_object/J&F`` and
+    ``no_target/J&F`` (with their ``num_expressions``) are reported for the
+    kinds present, when more than one is.
+
     **Submission.** With ``output_dir``, every prediction is also written as
     a 0/255 PNG at ``ori_shape`` (metainfo ``video_id``, ``exp_id``,
     ``frame_name``, ``ori_shape``; ``run`` if set) in the
@@ -341,6 +346,7 @@ class JFMetric(BaseMetric):
                     video_id=_plain(_get(sample, 'video_id')),
                     exp_id=_plain(exp_id),
                     frame_id=_plain(_get(sample, 'frame_id')),
+                    kind=_expression_kind(sample),
                     J=float(j),
                     F=float(f),
                     submission=record))
@@ -357,6 +363,7 @@ class JFMetric(BaseMetric):
             self._finalize_submission(results)
         per_exp: Dict[Tuple[Any, Any], List[Tuple[float, float]]] = \
             defaultdict(list)
+        kinds: Dict[Tuple[Any, Any], Optional[str]] = {}
         seen = set()
         for res in results:
             key = (str(res['video_id']), str(res['exp_id']))
@@ -367,12 +374,14 @@ class JFMetric(BaseMetric):
                                  f'frame {res["frame_id"]!r}')
             seen.add(frame_key)
             per_exp[key].append((res['J'], res['F']))
+            kinds[key] = res.get('kind')
         if not per_exp:
             raise ValueError('JFMetric got no results')
-        exp_j = [np.mean([s[0] for s in v]) for v in per_exp.values()]
-        exp_f = [np.mean([s[1] for s in v]) for v in per_exp.values()]
-        j = float(np.mean(exp_j)) * 100
-        f = float(np.mean(exp_f)) * 100
+        exp_jf = {
+            key: (np.mean([s[0] for s in v]), np.mean([s[1] for s in v]))
+            for key, v in per_exp.items()
+        }
+        j, f = _mean_percent(list(exp_jf.values()))
         metrics = OrderedDict()
         metrics['J&F'] = (j + f) / 2
         metrics['J'] = j
@@ -383,4 +392,39 @@ class JFMetric(BaseMetric):
             f'J&F {metrics["J&F"]:.2f}  J {j:.2f}  F {f:.2f} over '
             f'{len(per_exp)} expressions, {len(results)} frames',
             logger='current')
+        # MeViS-style breakdowns, where the samples say what each
+        # expression refers to (object_ids / no_target)
+        for kind in EXPRESSION_KINDS:
+            scores = [v for k, v in exp_jf.items() if kinds[k] == kind]
+            if scores and len(set(kinds.values())) > 1:
+                kj, kf = _mean_percent(scores)
+                metrics[f'{kind}/J&F'] = (kj + kf) / 2
+                metrics[f'{kind}/num_expressions'] = len(scores)
+                print_log(
+                    f'  {kind}: J&F {(kj + kf) / 2:.2f} over {len(scores)} '
+                    'expressions',
+                    logger='current')
         return metrics
+
+
+#: the kinds of expression ``JFMetric`` breaks J&F down by
+EXPRESSION_KINDS = ('single_object', 'multi_object', 'no_target')
+
+
+def _expression_kind(sample: Any) -> Optional[str]:
+    """``'no_target'`` / ``'multi_object'`` / ``'single_object'`` from the
+    sample's ``no_target`` flag and ``object_ids`` (None without them)."""
+    if _plain(_get(sample, 'no_target')):
+        return 'no_target'
+    ids = _plain(_get(sample, 'object_ids'))
+    if ids is None:
+        return None
+    if len(ids) == 0:
+        return 'no_target'
+    return 'multi_object' if len(ids) > 1 else 'single_object'
+
+
+def _mean_percent(scores: List[Tuple[float, float]]) -> Tuple[float, float]:
+    """(mean J, mean F) in percent of per-expression (J, F) pairs."""
+    return (float(np.mean([s[0] for s in scores])) * 100,
+            float(np.mean([s[1] for s in scores])) * 100)
