@@ -105,7 +105,7 @@ class RefYouTubeVOSDataset(BaseRefVOSDataset):
             ``meta_expressions/test/meta_expressions.json`` (default True:
             the 202 videos the valid server scores). With True a missing
             test file is an error (using the 507 videos unknowingly would
-            write a submission four-fifths of which is not scored, and
+            write a submission three-fifths of which is not scored, and
             an evaluation of the wrong set); False takes every video of the
             valid file.
         **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
