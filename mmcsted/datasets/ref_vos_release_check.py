@@ -399,3 +399,23 @@ def prepare_ref_vos_release(release: str,
     n = build_expression_vocabulary(osp.join(data_root, train_file), out)
     print(f'vocabulary: {n} words (train expressions) -> {out}')
     return 0
+
+
+def prepare_main(release: str, description: str, argv=None) -> int:
+    """The command line of ``tools/data/{ref_youtube_vos,mevis}/prepare.py``
+    (``data_root [--vocab-out PATH] [--force]``), running
+    :func:`prepare_ref_vos_release`."""
+    import argparse
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument('data_root')
+    p.add_argument(
+        '--vocab-out',
+        default=None,
+        help='vocabulary path (default <data_root>/vocab.json)')
+    p.add_argument(
+        '--force',
+        action='store_true',
+        help='write the vocabulary although the check found problems')
+    args = p.parse_args(argv)
+    return prepare_ref_vos_release(release, args.data_root, args.vocab_out,
+                                   args.force)
