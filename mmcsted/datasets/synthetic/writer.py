@@ -5,7 +5,6 @@ import csv
 import json
 import os
 import os.path as osp
-import shutil
 import time
 from typing import Dict, List, Optional, Tuple
 
@@ -16,6 +15,7 @@ from .classes import ACTIONS, COLOURS, SHAPES
 from .queries import _make_query
 from .render import render_video
 from .scene import _video_id, sample_video
+from .video_release import clear_out_dir
 
 FPS = 24
 # what generate() writes under out_dir (and removes with overwrite=True)
@@ -58,22 +58,6 @@ def _check_params(height: int, width: int, num_frames: int, num_videos: int,
         raise ValueError('num_frames must be >= 3')
     if num_videos < 4 + num_missed:
         raise ValueError(f'num_videos must be >= {4 + num_missed}')
-
-
-def _clear_out_dir(out_dir: str, overwrite: bool) -> None:
-    """Refuse to write over a dataset unless ``overwrite``; then remove what
-    a previous run produced (and nothing else)."""
-    if not any(osp.exists(osp.join(out_dir, p)) for p in _PRODUCED):
-        return
-    if not overwrite:
-        raise FileExistsError(f'{out_dir} already holds a dataset; pass '
-                              'overwrite=True (--overwrite) to replace it')
-    for p in _PRODUCED:
-        p = osp.join(out_dir, p)
-        if osp.isdir(p):
-            shutil.rmtree(p)
-        elif osp.exists(p):
-            os.remove(p)
 
 
 def _write_mp4(path: str, frames: np.ndarray, height: int, width: int) -> None:
@@ -222,7 +206,7 @@ def generate(out_dir: str,
         num_missed=num_missed,
         copy_quirk=copy_quirk,
         fps=FPS)
-    _clear_out_dir(out_dir, overwrite)
+    clear_out_dir(out_dir, _PRODUCED, overwrite)
     clip_dir = osp.join(out_dir, 'Release', 'clips320H')
     mask_root = osp.join(out_dir, 'text_annotations',
                          'a2d_annotation_with_instances')
