@@ -18,7 +18,7 @@ import os.path as osp
 import random
 import re
 from collections import OrderedDict
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -188,6 +188,52 @@ def scan_jhmdb(data_root: str,
     return info
 
 
+def _one_row_per_video(rows: List[Dict], skips: SkipCounter) -> List[Dict]:
+    """The rows with a query, the first one per video (the others are
+    counted)."""
+    seen, kept = set(), []
+    for row in rows:
+        if not row['query'].strip():
+            skips.add('rows with an empty query',
+                      f'line {row["line"]}: {row["video_id"]}')
+            continue
+        if row['video_id'] in seen:
+            skips.add('repeated video rows (one query per video)',
+                      f'line {row["line"]}: {row["video_id"]}')
+            continue
+        seen.add(row['video_id'])
+        kept.append(row)
+    return kept
+
+
+def _frame_samples(row: Dict, it: Dict, frames: List[int], adult: int,
+                   actions: Sequence[str]) -> List[dict]:
+    """The data_list entries of one video's sampled frames."""
+    vid, n, action = row['video_id'], it['usable_frames'], it['action']
+    return [
+        dict(
+            video_id=vid,
+            frame_id=frame,
+            instance_id=0,
+            query=row['query'],
+            mask_file=it['mask_file'],
+            mask_format='jhmdb_mat',
+            video_path=None,
+            frame_dir=it['frame_dir'],
+            filename_tmpl=FRAME_TMPL,
+            total_frames=n,
+            max_frames=n,
+            height=it['mask_hw'][0],
+            width=it['mask_hw'][1],
+            label=-1,
+            action_name=action,
+            actor_class=adult,
+            action_class=actions.index(action) +
+            1 if action in actions else -1,
+            instance_label=-1) for frame in frames
+    ]
+
+
 @DATASETS.register_module()
 class JHMDBSentencesDataset(BaseDataset):
     """J-HMDB Sentences, test only: ``num_frames_per_video`` samples per video.
@@ -250,26 +296,40 @@ class JHMDBSentencesDataset(BaseDataset):
         root = self.data_root
         owner = type(self).__name__
         skips = SkipCounter(owner)
-        rows = read_jhmdb_annotations(self.ann_file)
-        seen, kept = set(), []
-        for row in rows:
-            if not row['query'].strip():
-                skips.add('rows with an empty query',
-                          f'line {row["line"]}: {row["video_id"]}')
-                continue
-            if row['video_id'] in seen:
-                skips.add('repeated video rows (one query per video)',
-                          f'line {row["line"]}: {row["video_id"]}')
-                continue
-            seen.add(row['video_id'])
-            kept.append(row)
+        kept = _one_row_per_video(read_jhmdb_annotations(self.ann_file), skips)
         info = scan_jhmdb(root, kept, progress=self.progress)
+        self._check_scan(info, skips, owner)
+        frozen = None
+        if self.frame_sampling == 'frozen':
+            frozen = self._read_frozen()
+        actors = self.metainfo.get('actor_classes', A2D_ACTORS)
+        actions = self.metainfo.get('action_classes', JHMDB_ACTIONS)
+        adult = actors.index('adult') + 1 if 'adult' in actors else -1
+        data_list = []
+        for row in kept:
+            it = info[row['video_id']]
+            if 'usable_frames' not in it:
+                continue
+            frames = self._video_frames(row['video_id'], it['usable_frames'],
+                                        frozen, skips, owner)
+            if frames is not None:
+                data_list += _frame_samples(row, it, frames, adult, actions)
+        skips.log_summary(kept=len(data_list))
+        self.skipped = skips.as_dict()
+        if not data_list:
+            raise ValueError(f'{owner}: no sample left in {root}')
+        return data_list
+
+    def _check_scan(self, info: Dict[str, Dict], skips: SkipCounter,
+                    owner: str) -> None:
+        """Missing files raise (``on_missing='error'``) or are counted;
+        unreadable mask files are counted."""
         missing = [p for it in info.values() for p in it['missing']]
         if missing:
             if self.on_missing == 'error':
                 raise FileNotFoundError(
                     f'{owner}: {len(missing)} files/folders missing under '
-                    f'{root}: {limited_list(missing)}. Run '
+                    f'{self.data_root}: {limited_list(missing)}. Run '
                     'tools/data/jhmdb_sentences/check_release.py for the '
                     "full list, or pass on_missing='skip'.")
             for p in missing:
@@ -279,69 +339,36 @@ class JHMDBSentencesDataset(BaseDataset):
                 skips.add('unreadable mask files',
                           f'{it["mask_file"]}: {it["error"]}')
 
-        frozen = None
-        if self.frame_sampling == 'frozen':
-            path = osp.join(root, self.frozen_file) if not osp.isabs(
-                self.frozen_file) else self.frozen_file
-            require_file(path, 'J-HMDB frozen frame list',
-                         'written by tools/data/jhmdb_sentences/prepare.py')
-            with open(path, encoding='utf-8') as f:
-                frozen = json.load(f)
+    def _read_frozen(self) -> Dict[str, List[int]]:
+        """The frozen frame list (``frozen_file``, relative to data_root
+        unless absolute)."""
+        path = osp.join(self.data_root, self.frozen_file) if not osp.isabs(
+            self.frozen_file) else self.frozen_file
+        require_file(path, 'J-HMDB frozen frame list',
+                     'written by tools/data/jhmdb_sentences/prepare.py')
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
 
-        actors = self.metainfo.get('actor_classes', A2D_ACTORS)
-        actions = self.metainfo.get('action_classes', JHMDB_ACTIONS)
-        adult = actors.index('adult') + 1 if 'adult' in actors else -1
-        data_list = []
-        for row in kept:
-            vid = row['video_id']
-            it = info[vid]
-            if 'usable_frames' not in it:
-                continue
-            n = it['usable_frames']
-            if n == 0:
-                skips.add('videos with no frame that has a mask', vid)
-                continue
-            if frozen is not None:
-                if vid not in frozen:
-                    skips.add('videos absent from the frozen frame list', vid)
-                    continue
-                frames = [int(x) for x in frozen[vid]]
-                bad = [x for x in frames if not 1 <= x <= n]
-                if bad:
-                    raise ValueError(
-                        f'{owner}: frozen frames {bad} of {vid} are outside '
-                        f'1..{n} (frames with a mask); rebuild '
-                        f'{self.frozen_file} with prepare.py')
-            else:
-                frames = uniform_frames(n, self.num_frames_per_video)
-            action = it['action']
-            for frame in frames:
-                data_list.append(
-                    dict(
-                        video_id=vid,
-                        frame_id=frame,
-                        instance_id=0,
-                        query=row['query'],
-                        mask_file=it['mask_file'],
-                        mask_format='jhmdb_mat',
-                        video_path=None,
-                        frame_dir=it['frame_dir'],
-                        filename_tmpl=FRAME_TMPL,
-                        total_frames=n,
-                        max_frames=n,
-                        height=it['mask_hw'][0],
-                        width=it['mask_hw'][1],
-                        label=-1,
-                        action_name=action,
-                        actor_class=adult,
-                        action_class=actions.index(action) +
-                        1 if action in actions else -1,
-                        instance_label=-1))
-        skips.log_summary(kept=len(data_list))
-        self.skipped = skips.as_dict()
-        if not data_list:
-            raise ValueError(f'{owner}: no sample left in {root}')
-        return data_list
+    def _video_frames(self, vid: str, n: int, frozen: Optional[Dict],
+                      skips: SkipCounter, owner: str) -> Optional[List[int]]:
+        """The 1-based frames sampled from a video of ``n`` usable frames
+        (frozen or uniform), None to skip it (counted)."""
+        if n == 0:
+            skips.add('videos with no frame that has a mask', vid)
+            return None
+        if frozen is None:
+            return uniform_frames(n, self.num_frames_per_video)
+        if vid not in frozen:
+            skips.add('videos absent from the frozen frame list', vid)
+            return None
+        frames = [int(x) for x in frozen[vid]]
+        bad = [x for x in frames if not 1 <= x <= n]
+        if bad:
+            raise ValueError(
+                f'{owner}: frozen frames {bad} of {vid} are outside '
+                f'1..{n} (frames with a mask); rebuild '
+                f'{self.frozen_file} with prepare.py')
+        return frames
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)

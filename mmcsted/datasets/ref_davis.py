@@ -124,7 +124,22 @@ def parse_davis_text_annotations(
     fixes = VIDEO_NAME_FIXES if name_fixes is None else name_fixes
     with open(path, 'rb') as f:
         text, encoding = _decode(f.read())
-    lines = text.splitlines()
+    records, stats = _parse_lines(text.splitlines(), fixes, encoding)
+    if folder_names is not None:
+        known = set(folder_names)
+        stats['unknown_videos'] = sorted(
+            {r['video']
+             for r in records if r['video'] not in known})
+    _log_parse_stats(osp.basename(path), records, stats)
+    if return_stats:
+        return records, stats
+    return records
+
+
+def _parse_lines(lines: List[str], fixes: Dict[str, str],
+                 encoding: str) -> Tuple[List[dict], dict]:
+    """The records and stats of :func:`parse_davis_text_annotations`
+    (``unknown_videos`` left empty)."""
     records: List[dict] = []
     stats = dict(
         encoding=encoding,
@@ -157,16 +172,15 @@ def parse_davis_text_annotations(
                 line=lineno,
                 source_video=source_video))
     stats['num_expressions'] = len(records)
-    if folder_names is not None:
-        known = set(folder_names)
-        stats['unknown_videos'] = sorted(
-            {r['video']
-             for r in records if r['video'] not in known})
+    return records, stats
 
-    name = osp.basename(path)
+
+def _log_parse_stats(name: str, records: List[dict], stats: dict) -> None:
+    """One INFO line per file; a WARNING per kind of odd line and for
+    unknown videos."""
     print_log(
-        f'{name}: {len(records)} expressions ({encoding}) from '
-        f'{len(lines)} lines',
+        f'{name}: {len(records)} expressions ({stats["encoding"]}) from '
+        f'{stats["num_lines"]} lines',
         logger='current')
     for key, what in (('blank_lines', 'blank'), ('malformed_lines',
                                                  'malformed (skipped)'),
@@ -183,9 +197,6 @@ def parse_davis_text_annotations(
             f'{stats["unknown_videos"]}',
             logger='current',
             level=30)
-    if return_stats:
-        return records, stats
-    return records
 
 
 def read_davis_split(path: str) -> List[str]:
@@ -349,7 +360,23 @@ class RefDAVIS17Dataset(BaseDataset):
             require_file(
                 osp.join(root, IMAGE_DIR), 'DAVIS 2017 frame folder',
                 'DAVIS-2017-trainval-480p: DAVIS/JPEGImages/480p'))
+        scans = self._scan_videos(videos, skips, owner)
+        data_list = []
+        for run in self.runs:
+            self._load_run(run, folders, scans, skips, data_list)
+        skips.log_summary(kept=len(data_list))
+        self.skipped = skips.as_dict()
+        self.skip_examples = {k: list(v) for k, v in skips.examples.items()}
+        if not data_list:
+            raise ValueError(f'{owner}: no sample left in {root}')
+        return data_list
 
+    def _scan_videos(self, videos: List[str], skips: SkipCounter,
+                     owner: str) -> 'OrderedDict[str, dict]':
+        """:func:`scan_davis_video` of each video of the split on disk;
+        missing videos raise (``on_missing_video='error'``) or are
+        counted."""
+        root = self.data_root
         scans = OrderedDict()
         missing = []
         for video in videos:
@@ -372,54 +399,49 @@ class RefDAVIS17Dataset(BaseDataset):
                     "on_missing_video='skip'.")
             for video in missing:
                 skips.add('videos of the split missing on disk', video)
+        return scans
 
-        data_list = []
-        for run in self.runs:
-            path = require_file(
-                osp.join(root, TEXT_DIR, RUN_FILES[run]),
-                f'Ref-DAVIS17 expression file ({run})',
-                'davis_text_annotations/ of the Ref-DAVIS17 release')
-            records, stats = parse_davis_text_annotations(
-                path, folder_names=folders, return_stats=True)
-            self.file_stats[run] = stats
-            if stats['malformed_lines']:
-                skips.add(
-                    'malformed expression lines', f'{RUN_FILES[run]} lines '
-                    f'{stats["malformed_lines"][:5]}',
-                    n=len(stats['malformed_lines']))
-            per_video: Dict[str, int] = {}
-            seen_objects = set()
-            for rec in records:
-                video = rec['video']
-                if video not in scans:
-                    continue  # another split, or skipped above
-                where = f'{RUN_FILES[run]}:{rec["line"]} {video}'
-                scan = scans[video]
-                if (self.check_object_ids
-                        and rec['obj_id'] not in scan['object_ids']):
-                    skips.add('expressions whose object is not in the masks',
-                              f'{where} object {rec["obj_id"]}')
-                    continue
-                if (video, rec['obj_id']) in seen_objects:
-                    # kept: the metric scores each expression as a proposal
-                    skips.add(
-                        'second expressions for one object in a run (kept)',
-                        f'{where} object {rec["obj_id"]}')
-                seen_objects.add((video, rec['obj_id']))
-                k = per_video.get(video, 0)
-                per_video[video] = k + 1
-                self._add_samples(data_list, rec, run, f'{run}_{k}', scan,
-                                  root)
-            for video in scans:
-                if video not in per_video:
-                    skips.add('videos without an expression in a run',
-                              f'{video} ({run})')
-        skips.log_summary(kept=len(data_list))
-        self.skipped = skips.as_dict()
-        self.skip_examples = {k: list(v) for k, v in skips.examples.items()}
-        if not data_list:
-            raise ValueError(f'{owner}: no sample left in {root}')
-        return data_list
+    def _load_run(self, run: str, folders: List[str], scans: Dict[str, dict],
+                  skips: SkipCounter, data_list: List[dict]) -> None:
+        """Append the samples of one run's expressions to ``data_list``."""
+        root = self.data_root
+        path = require_file(
+            osp.join(root, TEXT_DIR,
+                     RUN_FILES[run]), f'Ref-DAVIS17 expression file ({run})',
+            'davis_text_annotations/ of the Ref-DAVIS17 release')
+        records, stats = parse_davis_text_annotations(
+            path, folder_names=folders, return_stats=True)
+        self.file_stats[run] = stats
+        if stats['malformed_lines']:
+            skips.add(
+                'malformed expression lines', f'{RUN_FILES[run]} lines '
+                f'{stats["malformed_lines"][:5]}',
+                n=len(stats['malformed_lines']))
+        per_video: Dict[str, int] = {}
+        seen_objects = set()
+        for rec in records:
+            video = rec['video']
+            if video not in scans:
+                continue  # another split, or skipped above
+            where = f'{RUN_FILES[run]}:{rec["line"]} {video}'
+            scan = scans[video]
+            if (self.check_object_ids
+                    and rec['obj_id'] not in scan['object_ids']):
+                skips.add('expressions whose object is not in the masks',
+                          f'{where} object {rec["obj_id"]}')
+                continue
+            if (video, rec['obj_id']) in seen_objects:
+                # kept: the metric scores each expression as a proposal
+                skips.add('second expressions for one object in a run (kept)',
+                          f'{where} object {rec["obj_id"]}')
+            seen_objects.add((video, rec['obj_id']))
+            k = per_video.get(video, 0)
+            per_video[video] = k + 1
+            self._add_samples(data_list, rec, run, f'{run}_{k}', scan, root)
+        for video in scans:
+            if video not in per_video:
+                skips.add('videos without an expression in a run',
+                          f'{video} ({run})')
 
     @staticmethod
     def _add_samples(data_list: List[dict], rec: dict, run: str, exp_id: str,

@@ -4,7 +4,7 @@
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from . import ref_davis as rd
 from .release_check import CheckReport
@@ -28,7 +28,21 @@ def check_ref_davis17_release(root: str,
     number of expressions.
     """
     r = CheckReport(f'Ref-DAVIS17 at {root}', limit)
+    _check_required(r, root)
     image_root = osp.join(root, rd.IMAGE_DIR)
+    folders = sorted(os.listdir(image_root)) if osp.isdir(image_root) else []
+    scans, split_of = _check_split_videos(r, root, read_masks)
+    for run, name in rd.RUN_FILES.items():
+        path = osp.join(root, rd.TEXT_DIR, name)
+        if osp.isfile(path):
+            _check_expression_file(r, path, run, folders, scans, split_of,
+                                   read_masks)
+    return r
+
+
+def _check_required(r: CheckReport, root: str) -> None:
+    """Split lists, frame and mask folders, the four expression files; the
+    semi-supervised masks in place of the unsupervised ones are named."""
     required = [(osp.join(rd.SPLIT_DIR, f'{s}.txt'), f'{s} video list')
                 for s in rd.SPLITS]
     required += [(rd.IMAGE_DIR, 'frame folder'),
@@ -44,9 +58,13 @@ def check_ref_davis17_release(root: str,
                 'first frame only); Ref-DAVIS17 is scored on '
                 'Annotations_unsupervised (DAVIS-2017-Unsupervised-'
                 'trainval-480p)')
-    folders = sorted(os.listdir(image_root)) if osp.isdir(image_root) else []
 
-    # videos of each split
+
+def _check_split_videos(r: CheckReport, root: str,
+                        read_masks: bool) -> Tuple[Dict[str, dict], Dict]:
+    """The videos of each split list on disk; returns ``(scans,
+    split_of)``: video -> :func:`~.ref_davis.scan_davis_video` of the
+    videos on disk, and video -> split of every listed video."""
     scans: Dict[str, dict] = OrderedDict()
     split_of: Dict[str, str] = {}
     for split in rd.SPLITS:
@@ -76,43 +94,44 @@ def check_ref_davis17_release(root: str,
             r.error(f'{split}: unreadable mask files', errors)
         on_disk = sum(v in scans for v in videos)
         r.note(f'{split}: {len(videos)} videos listed, {on_disk} on disk')
+    return scans, split_of
 
-    # expression files
-    for run, name in rd.RUN_FILES.items():
-        path = osp.join(root, rd.TEXT_DIR, name)
-        if not osp.isfile(path):
-            continue
-        records, stats = rd.parse_davis_text_annotations(
-            path, folder_names=folders or None, return_stats=True)
-        fixed = ', '.join(f'{a} -> {b}' for a, b in stats['renamed'].items())
-        r.note(f'{name}: {stats["num_expressions"]} expressions, '
-               f'{stats["encoding"]}' +
-               (f'; video names fixed: {fixed}' if fixed else ''))
-        if stats['malformed_lines']:
-            r.warn(f'{name}: malformed lines (skipped)',
-                   stats['malformed_lines'])
-        if stats['unquoted_lines']:
-            r.warn(f'{name}: expressions without quotes (kept)',
-                   stats['unquoted_lines'])
-        if folders and stats['unknown_videos']:
-            r.warn(f'{name}: videos that are no DAVIS folder',
-                   stats['unknown_videos'])
-        counts = {s: 0 for s in rd.SPLITS}
-        absent: List[str] = []
-        for rec in records:
-            split = split_of.get(rec['video'])
-            if split is not None:
-                counts[split] += 1
-            scan = scans.get(rec['video'])
-            if (read_masks and scan is not None
-                    and rec['obj_id'] not in scan['object_ids']):
-                absent.append(f'{name}:{rec["line"]} {rec["video"]} object '
-                              f'{rec["obj_id"]} (masks hold '
-                              f'{scan["object_ids"]})')
-        r.note(f'{run}: ' + ', '.join(f'{s} {n} expressions'
-                                      for s, n in counts.items()))
-        if absent:
-            r.warn(
-                f'{name}: expressions whose object is in no mask '
-                '(the dataset skips them)', absent)
-    return r
+
+def _check_expression_file(r: CheckReport, path: str, run: str,
+                           folders: List[str], scans: Dict[str, dict],
+                           split_of: Dict[str, str], read_masks: bool) -> None:
+    """One run's expression file: its parse stats, expressions per split,
+    expressions whose object is in no mask (with ``read_masks``)."""
+    name = osp.basename(path)
+    records, stats = rd.parse_davis_text_annotations(
+        path, folder_names=folders or None, return_stats=True)
+    fixed = ', '.join(f'{a} -> {b}' for a, b in stats['renamed'].items())
+    r.note(f'{name}: {stats["num_expressions"]} expressions, '
+           f'{stats["encoding"]}' +
+           (f'; video names fixed: {fixed}' if fixed else ''))
+    if stats['malformed_lines']:
+        r.warn(f'{name}: malformed lines (skipped)', stats['malformed_lines'])
+    if stats['unquoted_lines']:
+        r.warn(f'{name}: expressions without quotes (kept)',
+               stats['unquoted_lines'])
+    if folders and stats['unknown_videos']:
+        r.warn(f'{name}: videos that are no DAVIS folder',
+               stats['unknown_videos'])
+    counts = {s: 0 for s in rd.SPLITS}
+    absent: List[str] = []
+    for rec in records:
+        split = split_of.get(rec['video'])
+        if split is not None:
+            counts[split] += 1
+        scan = scans.get(rec['video'])
+        if (read_masks and scan is not None
+                and rec['obj_id'] not in scan['object_ids']):
+            absent.append(f'{name}:{rec["line"]} {rec["video"]} object '
+                          f'{rec["obj_id"]} (masks hold '
+                          f'{scan["object_ids"]})')
+    r.note(f'{run}: ' + ', '.join(f'{s} {n} expressions'
+                                  for s, n in counts.items()))
+    if absent:
+        r.warn(
+            f'{name}: expressions whose object is in no mask '
+            '(the dataset skips them)', absent)

@@ -183,21 +183,7 @@ class BaseRefVOSDataset(BaseDataset):
         skips = SkipCounter(owner)
         require_file(self.data_root, f'{type(self).__name__} data_root')
         videos = self._split_videos(skips)
-        missing = OrderedDict()
-        for vid in videos:
-            absent = [
-                d for d in self._missing_folders(vid) if not osp.isdir(d)
-            ]
-            if absent:
-                missing[vid] = absent
-        if missing:
-            paths = [p for ps in missing.values() for p in ps]
-            if self.on_missing_video == 'error':
-                raise FileNotFoundError(
-                    f'{owner}: {len(missing)} videos listed in the '
-                    f'expression file have a missing folder: '
-                    f'{limited_list(paths)}. Run the release check tool '
-                    "for the full list, or pass on_missing_video='skip'.")
+        missing = self._find_missing_folders(videos)
         stride = 1 if self.test_mode else self.frame_stride
         data_list, video_frames = [], {}
         expected: Dict[str, Dict[str, List[str]]] = {}
@@ -212,36 +198,12 @@ class BaseRefVOSDataset(BaseDataset):
             if not frames:
                 skips.add('videos with an empty "frames" list', vid)
                 continue
-            frame_names = [f + FRAME_EXT for f in frames]
-            frame_dir = self._frame_dir(vid)
             n_before = len(data_list)
-            for exp_id, exp in entry['expressions'].items():
-                query = clean_query(exp.get('exp'))
-                if not query:
-                    skips.add('expressions with an empty query',
-                              f'{vid} expression {exp_id}')
-                    continue
-                fields = self._expression_fields(vid, exp_id, exp, frames,
-                                                 skips)
-                if fields is None:
-                    continue
-                num_expressions += 1
-                expected.setdefault(vid, {})[str(exp_id)] = frames
-                for k in range(0, len(frames), stride):
-                    sample = dict(
-                        video_id=vid,
-                        exp_id=str(exp_id),
-                        query=query,
-                        frame_dir=frame_dir,
-                        frame_id=k + 1,
-                        frame_index=k,
-                        frame_name=frames[k])
-                    sample.update(fields)
-                    sample.update(
-                        self._frame_fields(vid, fields, k, frames[k]))
-                    data_list.append(sample)
+            num_expressions += self._add_video_samples(data_list, expected,
+                                                       vid, entry, frames,
+                                                       stride, skips)
             if len(data_list) > n_before:
-                video_frames[vid] = frame_names
+                video_frames[vid] = [f + FRAME_EXT for f in frames]
         self.video_frames = video_frames
         if self.test_mode:
             # what a submission must hold: JFMetric's writer checks it
@@ -254,6 +216,60 @@ class BaseRefVOSDataset(BaseDataset):
             raise ValueError(f'{owner}: no sample left in {self.data_root}; '
                              'see the warnings above')
         return data_list
+
+    def _find_missing_folders(
+            self,
+            videos: 'OrderedDict[str, dict]') -> 'OrderedDict[str, List[str]]':
+        """``{vid: [missing folder, ...]}``; with
+        ``on_missing_video='error'`` any raises."""
+        missing = OrderedDict()
+        for vid in videos:
+            absent = [
+                d for d in self._missing_folders(vid) if not osp.isdir(d)
+            ]
+            if absent:
+                missing[vid] = absent
+        if missing and self.on_missing_video == 'error':
+            paths = [p for ps in missing.values() for p in ps]
+            raise FileNotFoundError(
+                f'{self.owner}: {len(missing)} videos listed in the '
+                f'expression file have a missing folder: '
+                f'{limited_list(paths)}. Run the release check tool '
+                "for the full list, or pass on_missing_video='skip'.")
+        return missing
+
+    def _add_video_samples(self, data_list: List[dict], expected: Dict,
+                           vid: str, entry: dict, frames: List[str],
+                           stride: int, skips: SkipCounter) -> int:
+        """Append the samples of one video's expressions to ``data_list``
+        and their frames to ``expected``; returns the number of expressions
+        that gave samples."""
+        frame_dir = self._frame_dir(vid)
+        num_expressions = 0
+        for exp_id, exp in entry['expressions'].items():
+            query = clean_query(exp.get('exp'))
+            if not query:
+                skips.add('expressions with an empty query',
+                          f'{vid} expression {exp_id}')
+                continue
+            fields = self._expression_fields(vid, exp_id, exp, frames, skips)
+            if fields is None:
+                continue
+            num_expressions += 1
+            expected.setdefault(vid, {})[str(exp_id)] = frames
+            for k in range(0, len(frames), stride):
+                sample = dict(
+                    video_id=vid,
+                    exp_id=str(exp_id),
+                    query=query,
+                    frame_dir=frame_dir,
+                    frame_id=k + 1,
+                    frame_index=k,
+                    frame_name=frames[k])
+                sample.update(fields)
+                sample.update(self._frame_fields(vid, fields, k, frames[k]))
+                data_list.append(sample)
+        return num_expressions
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)

@@ -69,6 +69,33 @@ def check_a2d_release(root: str,
     mask-index cache under ``cache_dir`` up to date for the datasets.
     """
     r = CheckReport(f'A2D Sentences at {root}', limit)
+    _check_a2d_required(r, root)
+    try:
+        videos = a2d.read_videoset(osp.join(root, a2d.VIDEOSET_FILE))
+        rows = a2d.read_a2d_annotations(osp.join(root, a2d.ANNOTATION_FILE))
+        missed = a2d.read_missed_videos(osp.join(root, a2d.MISSED_FILE))
+    except FileNotFoundError:
+        return r
+    except ValueError as e:
+        r.error(str(e))
+        return r
+    _check_a2d_counts(r, videos, rows, missed)
+    _check_a2d_rows(r, videos, rows)
+    if osp.isfile(osp.join(root, SYNTHETIC_META_FILE)):
+        _check_generator_meta(r, root, rows, missed)
+    used = [
+        v for v in dict.fromkeys(x.video_id for x in rows)
+        if v in videos and v not in missed
+    ]
+    missing_videos = _check_a2d_files(r, root, videos, used, video_source)
+    if deep:
+        _check_a2d_deep(r, root, used, missing_videos, video_source, cache_dir,
+                        progress)
+    return r
+
+
+def _check_a2d_required(r: CheckReport, root: str) -> None:
+    """The list and annotation files, the mask folder and a video folder."""
     required = [(a2d.VIDEOSET_FILE, 'video list'),
                 (a2d.ANNOTATION_FILE, 'sentence annotations'),
                 (a2d.MISSED_FILE, 'missed-video list'),
@@ -80,16 +107,10 @@ def check_a2d_release(root: str,
             or osp.isdir(osp.join(root, a2d.FRAME_DIR))):
         r.error(f'no video folder: neither {osp.join(root, a2d.CLIP_DIR)} '
                 f'nor {osp.join(root, a2d.FRAME_DIR)}')
-    try:
-        videos = a2d.read_videoset(osp.join(root, a2d.VIDEOSET_FILE))
-        rows = a2d.read_a2d_annotations(osp.join(root, a2d.ANNOTATION_FILE))
-        missed = a2d.read_missed_videos(osp.join(root, a2d.MISSED_FILE))
-    except FileNotFoundError:
-        return r
-    except ValueError as e:
-        r.error(str(e))
-        return r
 
+
+def _check_a2d_counts(r: CheckReport, videos, rows, missed) -> None:
+    """Sizes of the three files against the release's; the subset column."""
     n_train = sum(v.subset == 0 for v in videos.values())
     n_test = sum(v.subset == 1 for v in videos.values())
     r.note(f'videoset.csv: {len(videos)} videos ({n_train} train, {n_test} '
@@ -108,6 +129,10 @@ def check_a2d_release(root: str,
         r.error(f'videoset.csv subset column has values {other} '
                 '(expected 0 = train, 1 = test)')
 
+
+def _check_a2d_rows(r: CheckReport, videos, rows) -> None:
+    """Annotation rows naming unknown videos, copies, malformed instance
+    ids, empty queries."""
     unknown = sorted({x.video_id for x in rows if x.video_id not in videos})
     if unknown:
         r.warn('annotation rows name videos absent from videoset.csv', unknown)
@@ -125,13 +150,11 @@ def check_a2d_release(root: str,
     if empty:
         r.warn('rows with an empty query', empty)
 
-    if osp.isfile(osp.join(root, SYNTHETIC_META_FILE)):
-        _check_generator_meta(r, root, rows, missed)
 
-    used = [
-        v for v in dict.fromkeys(x.video_id for x in rows)
-        if v in videos and v not in missed
-    ]
+def _check_a2d_files(r: CheckReport, root: str, videos, used: List[str],
+                     video_source: str) -> List[str]:
+    """Video and mask folder of each used video, and its number of .h5
+    files; returns the missing videos (paths relative to ``root``)."""
     missing_videos, missing_masks, short_masks = [], [], []
     for vid in used:
         path, fdir = a2d.resolve_video_source(root, vid, video_source)
@@ -159,39 +182,51 @@ def check_a2d_release(root: str,
         r.warn(
             'mask files possibly missing (fewer .h5 files than '
             'videoset.csv annotated_frames)', short_masks)
+    return missing_videos
 
-    if deep:
-        index = a2d.A2DMaskIndex(root, cache_dir)
-        index.update(
-            [v for v in used if osp.isdir(osp.join(root, a2d.MASK_DIR, v))],
-            progress=progress)
-        unreadable = _read_every_mask(root, used, progress)
-        if unreadable:
-            r.error('unreadable mask files', unreadable)
-        corrupt = []
-        vids = [
-            v for v in used
-            if osp.join(a2d.CLIP_DIR, f'{v}.mp4') not in missing_videos
-        ]
-        it = vids
-        if progress:
-            from tqdm import tqdm
-            it = tqdm(vids, desc='opening videos', unit='video')
-        for vid in it:
-            path, fdir = a2d.resolve_video_source(root, vid, video_source)
-            if path is None:
-                continue
-            try:
-                from mmcsted.utils.video_io import open_video_file
-                with open_video_file(
-                        path, ('decord', 'pyav'), probe=False) as reader:
-                    if reader.num_frames == 0:
-                        corrupt.append(f'{path}: no frames')
-            except Exception as e:
-                corrupt.append(f'{path}: {type(e).__name__}')
-        if corrupt:
-            r.error('corrupt videos', corrupt)
-    return r
+
+def _check_a2d_deep(r: CheckReport, root: str, used: List[str],
+                    missing_videos: List[str], video_source: str,
+                    cache_dir: Optional[str], progress: bool) -> None:
+    """Update the mask-index cache, read every mask, open every video."""
+    index = a2d.A2DMaskIndex(root, cache_dir)
+    index.update(
+        [v for v in used if osp.isdir(osp.join(root, a2d.MASK_DIR, v))],
+        progress=progress)
+    unreadable = _read_every_mask(root, used, progress)
+    if unreadable:
+        r.error('unreadable mask files', unreadable)
+    vids = [
+        v for v in used
+        if osp.join(a2d.CLIP_DIR, f'{v}.mp4') not in missing_videos
+    ]
+    corrupt = _open_every_video(root, vids, video_source, progress)
+    if corrupt:
+        r.error('corrupt videos', corrupt)
+
+
+def _open_every_video(root: str, vids: List[str], video_source: str,
+                      progress: bool) -> List[str]:
+    """``'<path>: <problem>'`` for each video file of these videos that
+    cannot be opened or holds no frame (frame folders are not opened)."""
+    corrupt = []
+    it = vids
+    if progress:
+        from tqdm import tqdm
+        it = tqdm(vids, desc='opening videos', unit='video')
+    for vid in it:
+        path, fdir = a2d.resolve_video_source(root, vid, video_source)
+        if path is None:
+            continue
+        try:
+            from mmcsted.utils.video_io import open_video_file
+            with open_video_file(
+                    path, ('decord', 'pyav'), probe=False) as reader:
+                if reader.num_frames == 0:
+                    corrupt.append(f'{path}: no frames')
+        except Exception as e:
+            corrupt.append(f'{path}: {type(e).__name__}')
+    return corrupt
 
 
 def _check_generator_meta(r: CheckReport, root: str, rows, missed) -> None:
@@ -274,6 +309,20 @@ def check_jhmdb_release(root: str,
     if not osp.isdir(osp.join(root, jhmdb.IMAGE_DIR)):
         return r
     info = jhmdb.scan_jhmdb(root, rows, progress=progress)
+    _check_jhmdb_videos(r, info)
+    frozen = osp.join(root, jhmdb.FROZEN_FILE)
+    r.note(f'frozen frame list {frozen}: ' + (
+        'present' if osp.isfile(frozen) else 'absent (prepare.py writes it)'))
+    if deep:
+        wrong = _check_jhmdb_mask_sizes(info, progress)
+        if wrong:
+            r.error('masks that do not fit their frames', wrong)
+    return r
+
+
+def _check_jhmdb_videos(r: CheckReport, info) -> None:
+    """What :func:`~.jhmdb_sentences.scan_jhmdb` found: missing files,
+    unreadable masks, frames after the last mask, too short videos."""
     missing = [p for it in info.values() for p in it['missing']]
     if missing:
         r.error('frames or masks missing', missing)
@@ -294,27 +343,25 @@ def check_jhmdb_release(root: str,
     if any(it['usable_frames'] < 3 for it in ok):
         r.warn('videos with fewer than 3 frames that have a mask',
                [v for v, it in info.items() if it.get('usable_frames', 3) < 3])
-    frozen = osp.join(root, jhmdb.FROZEN_FILE)
-    r.note(f'frozen frame list {frozen}: ' + (
-        'present' if osp.isfile(frozen) else 'absent (prepare.py writes it)'))
-    if deep:
-        import cv2
-        items = [(v, it) for v, it in info.items() if 'usable_frames' in it]
-        if progress:
-            from tqdm import tqdm
-            items = tqdm(items, desc='reading masks', unit='video')
-        wrong = []
-        for vid, it in items:
-            img = cv2.imread(
-                osp.join(it['frame_dir'], jhmdb.FRAME_TMPL.format(1)))
-            try:
-                m = jhmdb.load_jhmdb_mask(it['mask_file'], 1)
-            except Exception as e:
-                wrong.append(f'{it["mask_file"]}: {e}')
-                continue
-            if img is None or img.shape[:2] != m.shape:
-                wrong.append(f'{vid}: mask {m.shape} vs frame '
-                             f'{None if img is None else img.shape[:2]}')
-        if wrong:
-            r.error('masks that do not fit their frames', wrong)
-    return r
+
+
+def _check_jhmdb_mask_sizes(info, progress: bool) -> List[str]:
+    """Per complete video whose first mask cannot be loaded or differs in
+    size from its first frame, a line saying so."""
+    import cv2
+    items = [(v, it) for v, it in info.items() if 'usable_frames' in it]
+    if progress:
+        from tqdm import tqdm
+        items = tqdm(items, desc='reading masks', unit='video')
+    wrong = []
+    for vid, it in items:
+        img = cv2.imread(osp.join(it['frame_dir'], jhmdb.FRAME_TMPL.format(1)))
+        try:
+            m = jhmdb.load_jhmdb_mask(it['mask_file'], 1)
+        except Exception as e:
+            wrong.append(f'{it["mask_file"]}: {e}')
+            continue
+        if img is None or img.shape[:2] != m.shape:
+            wrong.append(f'{vid}: mask {m.shape} vs frame '
+                         f'{None if img is None else img.shape[:2]}')
+    return wrong

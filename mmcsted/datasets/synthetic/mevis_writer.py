@@ -18,16 +18,16 @@ look doing an action that no such actor does; MeViS v2).
 """
 import os.path as osp
 import time
-from typing import Dict
+from typing import Dict, List, Tuple
 
 import numpy as np
 
-from .queries import _make_query, make_group_query, make_no_target_query
+from .queries import make_group_query, make_no_target_query
 from .scene import _allowed_actions
 from .video_release import (assign_splits, check_params, clear_out_dir,
-                            dump_json, frame_name, hex_video_id,
-                            sample_release_scene, write_generator_meta,
-                            write_jpegs)
+                            dump_json, frame_name, hex_video_ids,
+                            release_query, render_release_video,
+                            video_progress, write_generator_meta)
 
 SPLITS = ('train', 'valid_u', 'valid')
 _PRODUCED = SPLITS + ('generator_meta.json', )
@@ -84,69 +84,47 @@ def generate_mevis(out_dir: str,
     check_params(params, 3)
     clear_out_dir(out_dir, _PRODUCED, overwrite)
     listed = list(range(num_frames))
-    names = [frame_name(t) for t in listed]
 
     rng = np.random.default_rng(seed)
-    taken: set = set()
-    vids = [hex_video_id(rng, taken, 12) for _ in range(num_videos)]
+    vids = hex_video_ids(rng, num_videos, 12)
     n_u = max(1, int(round(num_videos * valid_u_ratio)))
     n_v = max(1, int(round(num_videos * valid_ratio)))
     split = assign_splits(rng, vids, [('train', 0), ('valid_u', n_u),
                                       ('valid', n_v)])
 
+    exp_json, mask_dict, videos_meta, expressions = _write_videos(
+        rng, out_dir, vids, split, params, listed, progress)
+    counts = _counts(num_videos, exp_json, mask_dict, expressions)
+    return write_generator_meta(out_dir, 'mevis', params, counts,
+                                round(time.perf_counter() - t0, 3),
+                                videos_meta, expressions)
+
+
+def _write_videos(rng, out_dir: str, vids: List[str], split: Dict[str, str],
+                  params: Dict, listed: List[int], progress: bool) -> Tuple:
+    """Every video and the json files; returns ``(exp_json, mask_dict,
+    videos_meta, expressions)``: split -> the ``meta_expressions.json``
+    videos, split -> its ``mask_dict.json`` (train and valid_u), the
+    ``generator_meta.json`` entries and the queries."""
+    names = [frame_name(t) for t in listed]
     exp_json = {s: {} for s in SPLITS}
     mask_dict = {s: {} for s in SPLITS[:2]}  # valid has none
     next_anno = {s: 0 for s in SPLITS}
     videos_meta, expressions = {}, []
-    iterator = vids
-    if progress:
-        from tqdm import tqdm
-        iterator = tqdm(vids, desc='rendering videos', unit='video')
-    for vid in iterator:
+    for vid in video_progress(vids, progress):
         s = split[vid]
-        video, frames, visible, vis_ids = sample_release_scene(
-            rng, params, listed)
-        video['split'] = s
+        video, visible, vis_ids = render_release_video(
+            rng, params, listed, s, osp.join(out_dir, s, 'JPEGImages', vid))
         actors = video['actors']
-        write_jpegs(osp.join(out_dir, s, 'JPEGImages', vid), frames, listed)
-        anno_of = {}
-        for a in actors:
-            iid = a['instance_id']
-            anno_of[iid] = next_anno[s]
-            next_anno[s] += 1
-            if s in mask_dict:
-                mask_dict[s][str(anno_of[iid])] = [
-                    encode_rle(visible[iid][t])
-                    if visible[iid][t].any() else None for t in listed
-                ]
+        anno_of = _number_objects(actors, next_anno, s)
+        if s in mask_dict:
+            _add_masks(mask_dict[s], anno_of, visible, listed)
         video['anno_ids'] = {str(i): n for i, n in anno_of.items()}
-
-        vis_1 = {t + 1: ids for t, ids in vis_ids.items()}
-        queries = []
-        for a in actors:
-            q = _make_query(rng, a, actors, [t + 1 for t in listed], vis_1)
-            q.update(kind='single', instance_ids=[a['instance_id']])
-            queries.append(q)
-        if rng.random() < multi_prob:
-            q = make_group_query(rng, actors)
-            if q is not None:
-                queries.append(q)
-        if rng.random() < no_target_prob:
-            queries.append(make_no_target_query(rng, actors, _allowed_actions))
-        entries = {}
-        for q in queries:
-            exp_id = str(len(entries))
-            entry = dict(exp=q['query'])
-            if s != 'valid':  # valid's truth is hidden
-                entry['obj_id'] = list(q['instance_ids'])
-                entry['anno_id'] = [anno_of[i] for i in q['instance_ids']]
-            entries[exp_id] = entry
-            q.update(
-                video_id=vid,
-                exp_id=exp_id,
-                split=s,
-                anno_ids=[anno_of[i] for i in q['instance_ids']])
-            expressions.append(q)
+        queries = _video_queries(rng, actors, listed, vis_ids,
+                                 params['multi_prob'],
+                                 params['no_target_prob'])
+        entries = _expression_entries(queries, vid, s, anno_of)
+        expressions += queries
         exp_json[s][vid] = dict(expressions=entries, frames=names)
         videos_meta[vid] = video
 
@@ -156,7 +134,72 @@ def generate_mevis(out_dir: str,
             dict(videos=exp_json[s]))
         if s in mask_dict:
             dump_json(osp.join(out_dir, s, 'mask_dict.json'), mask_dict[s])
+    return exp_json, mask_dict, videos_meta, expressions
 
+
+def _number_objects(actors: List[Dict], next_anno: Dict[str, int],
+                    split: str) -> Dict[int, int]:
+    """``{instance_id: anno_id}``: the split's next anno ids, in actor
+    order (``next_anno`` is advanced)."""
+    anno_of = {}
+    for a in actors:
+        anno_of[a['instance_id']] = next_anno[split]
+        next_anno[split] += 1
+    return anno_of
+
+
+def _add_masks(masks: Dict, anno_of: Dict[int, int], visible: Dict,
+               listed: List[int]) -> None:
+    """Per object one RLE per listed frame (None where it is not visible),
+    keyed by ``str(anno_id)``."""
+    for iid, anno_id in anno_of.items():
+        masks[str(anno_id)] = [
+            encode_rle(visible[iid][t]) if visible[iid][t].any() else None
+            for t in listed
+        ]
+
+
+def _video_queries(rng, actors: List[Dict], listed: List[int], vis_ids: Dict,
+                   multi_prob: float, no_target_prob: float) -> List[Dict]:
+    """One single-object query per actor, then maybe a multi-object and a
+    no-target one (drawn in this order)."""
+    queries = []
+    for a in actors:
+        q = release_query(rng, a, actors, listed, vis_ids)
+        q.update(kind='single', instance_ids=[a['instance_id']])
+        queries.append(q)
+    if rng.random() < multi_prob:
+        q = make_group_query(rng, actors)
+        if q is not None:
+            queries.append(q)
+    if rng.random() < no_target_prob:
+        queries.append(make_no_target_query(rng, actors, _allowed_actions))
+    return queries
+
+
+def _expression_entries(queries: List[Dict], vid: str, split: str,
+                        anno_of: Dict[int, int]) -> Dict:
+    """The ``meta_expressions.json`` expressions of a video; each query
+    gets its video, exp_id, split and anno ids."""
+    entries = {}
+    for q in queries:
+        exp_id = str(len(entries))
+        entry = dict(exp=q['query'])
+        if split != 'valid':  # valid's truth is hidden
+            entry['obj_id'] = list(q['instance_ids'])
+            entry['anno_id'] = [anno_of[i] for i in q['instance_ids']]
+        entries[exp_id] = entry
+        q.update(
+            video_id=vid,
+            exp_id=exp_id,
+            split=split,
+            anno_ids=[anno_of[i] for i in q['instance_ids']])
+    return entries
+
+
+def _counts(num_videos: int, exp_json: Dict, mask_dict: Dict,
+            expressions: List[Dict]) -> Dict:
+    """The ``counts`` of ``generator_meta.json``."""
     counts = dict(videos=num_videos)
     for s in SPLITS:
         mine = [e for e in expressions if e['split'] == s]
@@ -174,6 +217,4 @@ def generate_mevis(out_dir: str,
         })
     counts['null_rle_frames'] = sum(r is None for d in mask_dict.values()
                                     for rles in d.values() for r in rles)
-    return write_generator_meta(out_dir, 'mevis', params, counts,
-                                round(time.perf_counter() - t0, 3),
-                                videos_meta, expressions)
+    return counts

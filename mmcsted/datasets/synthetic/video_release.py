@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from .classes import ACTIONS, COLOURS, SHAPES
+from .queries import _make_query
 from .render import render_video
 from .scene import _sample_actors, _visible_per_frame
 
@@ -40,6 +41,21 @@ def hex_video_id(rng: np.random.Generator, taken: set, length: int) -> str:
         if vid not in taken:
             taken.add(vid)
             return vid
+
+
+def hex_video_ids(rng: np.random.Generator, num: int,
+                  length: int) -> List[str]:
+    """``num`` distinct :func:`hex_video_id` ids, drawn in order."""
+    taken: set = set()
+    return [hex_video_id(rng, taken, length) for _ in range(num)]
+
+
+def video_progress(vids: List[str], progress: bool):
+    """``vids``, under a tqdm bar with ``progress``."""
+    if not progress:
+        return vids
+    from tqdm import tqdm
+    return tqdm(vids, desc='rendering videos', unit='video')
 
 
 def assign_splits(rng, vids: List[str],
@@ -88,6 +104,25 @@ def sample_release_scene(rng, params: Dict, listed: List[int]):
     frames, visible = render_video(video, h, w, n)
     video['listed_frames'] = [int(t) for t in listed]
     return video, frames, visible, vis_ids
+
+
+def render_release_video(rng, params: Dict, listed: List[int], split: str,
+                         jpeg_dir: str):
+    """:func:`sample_release_scene` with ``split`` set in its entry, the
+    listed frames written as JPEGs into ``jpeg_dir``; returns ``(video,
+    visible, vis_ids)``."""
+    video, frames, visible, vis_ids = sample_release_scene(rng, params, listed)
+    video['split'] = split
+    write_jpegs(jpeg_dir, frames, listed)
+    return video, visible, vis_ids
+
+
+def release_query(rng, actor: Dict, actors: List[Dict], listed: List[int],
+                  vis_ids: Dict[int, List[int]]) -> Dict:
+    """A single-object query (the A2D grammar) over the listed frames."""
+    # the position grammar works on 1-based frames
+    vis_1 = {t + 1: ids for t, ids in vis_ids.items()}
+    return _make_query(rng, actor, actors, [t + 1 for t in listed], vis_1)
 
 
 def frame_name(t: int) -> str:

@@ -15,7 +15,7 @@ from .classes import ACTIONS, COLOURS, SHAPES
 from .queries import _make_query
 from .render import render_video
 from .scene import _video_id, sample_video
-from .video_release import clear_out_dir
+from .video_release import clear_out_dir, video_progress
 
 FPS = 24
 # what generate() writes under out_dir (and removes with overwrite=True)
@@ -207,45 +207,70 @@ def generate(out_dir: str,
         copy_quirk=copy_quirk,
         fps=FPS)
     clear_out_dir(out_dir, _PRODUCED, overwrite)
-    clip_dir = osp.join(out_dir, 'Release', 'clips320H')
-    mask_root = osp.join(out_dir, 'text_annotations',
-                         'a2d_annotation_with_instances')
-    for d in (clip_dir, mask_root):
-        os.makedirs(d, exist_ok=True)
-
     # One generator for the whole tree, drawn from in a fixed order: the
     # same seed gives the same files.
     rng = np.random.default_rng(seed)
+    vids, subset, missed = _draw_videos(rng, num_videos, test_ratio,
+                                        num_missed)
+    videos_meta, queries, videoset_rows = _write_videos(
+        rng, out_dir, vids, subset, missed, params, progress)
+    copy_row = _write_annotations(out_dir, videoset_rows, queries, missed,
+                                  copy_quirk)
+    train_queries = [q['query'] for q in queries if q['split'] == 'train']
+    vocab_size = _write_vocab(out_dir, train_queries)
+    counts = _counts(vids, subset, missed, queries, len(train_queries),
+                     vocab_size)
+    seconds = round(time.perf_counter() - t0, 3)
+    return _write_meta(out_dir, params, counts, seconds, copy_row, videos_meta,
+                       queries)
+
+
+def _draw_videos(rng, num_videos: int, test_ratio: float,
+                 num_missed: int) -> Tuple[List[str], Dict[str, int], set]:
+    """Video ids, their subset (1 = test) and the missed videos."""
     taken: set = set()
     vids = [_video_id(rng, taken) for _ in range(num_videos)]
     n_test = max(1, int(round(num_videos * test_ratio)))
     order = rng.permutation(num_videos)
     subset = {vids[i]: (1 if k < n_test else 0) for k, i in enumerate(order)}
     missed = set(str(v) for v in rng.choice(vids, num_missed, replace=False))
+    return vids, subset, missed
 
+
+def _write_videos(rng, out_dir: str, vids: List[str], subset: Dict[str, int],
+                  missed: set, params: Dict,
+                  progress: bool) -> Tuple[Dict, List[Dict], List[list]]:
+    """Every video's mp4 and masks; returns the ``generator_meta.json``
+    entries, the queries and the videoset.csv rows."""
+    clip_dir = osp.join(out_dir, 'Release', 'clips320H')
+    mask_root = osp.join(out_dir, 'text_annotations',
+                         'a2d_annotation_with_instances')
+    for d in (clip_dir, mask_root):
+        os.makedirs(d, exist_ok=True)
     videos_meta, queries, videoset_rows = {}, [], []
-    iterator = vids
-    if progress:
-        from tqdm import tqdm
-        iterator = tqdm(vids, desc='rendering videos', unit='video')
-    for vid in iterator:
+    for vid in video_progress(vids, progress):
         video, row, video_queries = _write_video(rng, vid, subset[vid], vid
                                                  in missed, clip_dir,
                                                  mask_root, params)
         videoset_rows.append(row)
         videos_meta[vid] = video
         queries += video_queries
+    return videos_meta, queries, videoset_rows
 
-    copy_row = _write_annotations(out_dir, videoset_rows, queries, missed,
-                                  copy_quirk)
+
+def _write_vocab(out_dir: str, train_queries: List[str]) -> int:
+    """``vocab.json`` of the train queries; returns its size."""
     from mmcsted.models.text_encoders.vocabulary import WordVocabulary
-    train_queries = [q['query'] for q in queries if q['split'] == 'train']
     vocab = WordVocabulary.build(train_queries)
     vocab.dump(osp.join(out_dir, 'vocab.json'))
+    return len(vocab)
 
-    counts = _counts(vids, subset, missed, queries, len(train_queries),
-                     len(vocab))
-    seconds = round(time.perf_counter() - t0, 3)
+
+def _write_meta(out_dir: str, params: Dict, counts: Dict, seconds: float,
+                copy_row: Optional[List[str]], videos_meta: Dict,
+                queries: List[Dict]) -> Dict:
+    """``generator_meta.json``; returns the summary (without the per-video
+    and per-query lists)."""
     summary = dict(
         generator='mmcsted.datasets.synthetic',
         format=1,

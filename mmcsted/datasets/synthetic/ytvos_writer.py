@@ -17,15 +17,15 @@ release's trap): the scored valid videos are valid minus test.
 """
 import os.path as osp
 import time
-from typing import Dict
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .queries import _make_query
 from .video_release import (assign_splits, check_params, clear_out_dir,
-                            dump_json, frame_name, hex_video_id, index_map,
-                            sample_release_scene, write_generator_meta,
-                            write_index_png, write_jpegs)
+                            dump_json, frame_name, hex_video_ids, index_map,
+                            release_query, render_release_video,
+                            video_progress, write_generator_meta,
+                            write_index_png)
 
 _PRODUCED = ('meta_expressions', 'train', 'valid', 'generator_meta.json')
 
@@ -80,69 +80,38 @@ def generate_ref_youtube_vos(out_dir: str,
     listed = list(range(0, num_frames, frame_step))
 
     rng = np.random.default_rng(seed)
-    taken: set = set()
-    vids = [hex_video_id(rng, taken, 10) for _ in range(num_videos)]
-    n_valid = min(max(2, int(round(num_videos * valid_ratio))), num_videos - 1)
-    n_test = min(max(1, int(round(n_valid * test_share))), n_valid - 1)
-    split = assign_splits(rng, vids, [('train', 0), ('test', n_test),
-                                      ('valid', n_valid - n_test)])
+    vids = hex_video_ids(rng, num_videos, 10)
+    split = _assign_ytvos_splits(rng, vids, valid_ratio, test_share)
 
+    exp_json, train_meta, videos_meta, expressions = _write_videos(
+        rng, out_dir, vids, split, params, listed, progress)
+    counts = _counts(num_videos, exp_json, train_meta, expressions,
+                     len(listed))
+    return write_generator_meta(out_dir, 'ref_youtube_vos', params, counts,
+                                round(time.perf_counter() - t0, 3),
+                                videos_meta, expressions)
+
+
+def _write_videos(rng, out_dir: str, vids: List[str], split: Dict[str, str],
+                  params: Dict, listed: List[int], progress: bool) -> Tuple:
+    """Every video and the json files; returns ``(exp_json, train_meta,
+    videos_meta, expressions)``: split -> the ``meta_expressions.json``
+    videos, ``train/meta.json`` videos, the ``generator_meta.json`` entries
+    and the queries."""
     names = [frame_name(t) for t in listed]
     exp_json = {s: {} for s in ('train', 'valid', 'test')}
     train_meta: Dict[str, Dict] = {}
     videos_meta, expressions = {}, []
-    iterator = vids
-    if progress:
-        from tqdm import tqdm
-        iterator = tqdm(vids, desc='rendering videos', unit='video')
-    for vid in iterator:
-        video, frames, visible, vis_ids = sample_release_scene(
-            rng, params, listed)
-        video['split'] = split[vid]
-        actors = video['actors']
-        image_split = 'train' if split[vid] == 'train' else 'valid'
-        write_jpegs(
-            osp.join(out_dir, image_split, 'JPEGImages', vid), frames, listed)
-        if split[vid] == 'train':
-            ann_dir = osp.join(out_dir, 'train', 'Annotations', vid)
-            for t in listed:
-                write_index_png(
-                    osp.join(ann_dir,
-                             frame_name(t) + '.png'),
-                    index_map(actors, visible, t, _object_id))
-            train_meta[vid] = dict(
-                objects={
-                    str(_object_id(a)):
-                    dict(
-                        category=a['shape'],
-                        frames=[
-                            frame_name(t) for t in listed
-                            if visible[a['instance_id']][t].any()
-                        ])
-                    for a in actors
-                })
-        # the position grammar works on 1-based frames
-        vis_1 = {t + 1: ids for t, ids in vis_ids.items()}
-        entries = {}
-        for a in actors:
-            for _ in range(expressions_per_object):
-                q = _make_query(rng, a, actors, [t + 1 for t in listed], vis_1)
-                exp_id = str(len(entries))
-                entry = dict(exp=q['query'])
-                if split[vid] == 'train':  # valid/test truth is hidden
-                    entry['obj_id'] = str(_object_id(a))
-                entries[exp_id] = entry
-                q.update(
-                    video_id=vid,
-                    exp_id=exp_id,
-                    split=split[vid],
-                    obj_id=_object_id(a),
-                    instance_id=a['instance_id'])
-                expressions.append(q)
+    for vid in video_progress(vids, progress):
+        video, objects, entries, queries = _write_video(
+            rng, out_dir, vid, split[vid], params, listed)
+        if objects is not None:
+            train_meta[vid] = dict(objects=objects)
+        expressions += queries
         record = dict(expressions=entries, frames=names)
         if split[vid] == 'train':
             exp_json['train'][vid] = record
-        else:
+        else:  # the valid list also holds the test videos
             exp_json['valid'][vid] = record
             if split[vid] == 'test':
                 exp_json['test'][vid] = record
@@ -153,25 +122,107 @@ def generate_ref_youtube_vos(out_dir: str,
             osp.join(out_dir, 'meta_expressions', s, 'meta_expressions.json'),
             dict(videos=videos))
     dump_json(osp.join(out_dir, 'train', 'meta.json'), dict(videos=train_meta))
+    return exp_json, train_meta, videos_meta, expressions
+
+
+def _assign_ytvos_splits(rng, vids: List[str], valid_ratio: float,
+                         test_share: float) -> Dict[str, str]:
+    """The valid list takes ``valid_ratio`` of the videos (at least 2, and
+    one video stays in train); ``test_share`` of it are test videos (at
+    least one, and one stays scored valid)."""
+    num_videos = len(vids)
+    n_valid = min(max(2, int(round(num_videos * valid_ratio))), num_videos - 1)
+    n_test = min(max(1, int(round(n_valid * test_share))), n_valid - 1)
+    return assign_splits(rng, vids, [('train', 0), ('test', n_test),
+                                     ('valid', n_valid - n_test)])
+
+
+def _write_video(
+        rng, out_dir: str, vid: str, split: str, params: Dict,
+        listed: List[int]) -> Tuple[Dict, Optional[Dict], Dict, List[Dict]]:
+    """Render and write one video (JPEGs; palette PNGs for train); returns
+    its ``generator_meta.json`` entry, its ``train/meta.json`` objects (None
+    outside train), its expressions and their queries."""
+    image_split = 'train' if split == 'train' else 'valid'
+    video, visible, vis_ids = render_release_video(
+        rng, params, listed, split,
+        osp.join(out_dir, image_split, 'JPEGImages', vid))
+    actors = video['actors']
+    objects = None
+    if split == 'train':
+        objects = _write_train_masks(
+            osp.join(out_dir, 'train', 'Annotations', vid), actors, visible,
+            listed)
+    entries, queries = _video_expressions(rng, vid, split, actors, listed,
+                                          vis_ids,
+                                          params['expressions_per_object'])
+    return video, objects, entries, queries
+
+
+def _write_train_masks(ann_dir: str, actors: List[Dict], visible: Dict,
+                       listed: List[int]) -> Dict:
+    """One palette PNG per listed frame; returns the ``train/meta.json``
+    objects of the video (category, frames where it shows)."""
+    for t in listed:
+        write_index_png(
+            osp.join(ann_dir,
+                     frame_name(t) + '.png'),
+            index_map(actors, visible, t, _object_id))
+    return {
+        str(_object_id(a)):
+        dict(
+            category=a['shape'],
+            frames=[
+                frame_name(t) for t in listed
+                if visible[a['instance_id']][t].any()
+            ])
+        for a in actors
+    }
+
+
+def _video_expressions(rng, vid: str, split: str, actors: List[Dict],
+                       listed: List[int], vis_ids: Dict,
+                       per_object: int) -> Tuple[Dict, List[Dict]]:
+    """``per_object`` expressions per actor: the ``meta_expressions.json``
+    entries (``exp_id`` -> entry) and the queries for the generator meta."""
+    entries, queries = {}, []
+    for a in actors:
+        for _ in range(per_object):
+            q = release_query(rng, a, actors, listed, vis_ids)
+            exp_id = str(len(entries))
+            entry = dict(exp=q['query'])
+            if split == 'train':  # valid/test truth is hidden
+                entry['obj_id'] = str(_object_id(a))
+            entries[exp_id] = entry
+            q.update(
+                video_id=vid,
+                exp_id=exp_id,
+                split=split,
+                obj_id=_object_id(a),
+                instance_id=a['instance_id'])
+            queries.append(q)
+    return entries, queries
+
+
+def _counts(num_videos: int, exp_json: Dict, train_meta: Dict,
+            expressions: List[Dict], num_listed: int) -> Dict:
+    """The ``counts`` of ``generator_meta.json``."""
 
     def n_exp(s):
         return sum(e['split'] == s for e in expressions)
 
-    counts = dict(
+    return dict(
         videos=num_videos,
         train_videos=len(exp_json['train']),
         valid_list_videos=len(exp_json['valid']),
         test_videos=len(exp_json['test']),
         scored_valid_videos=len(exp_json['valid']) - len(exp_json['test']),
-        listed_frames_per_video=len(listed),
+        listed_frames_per_video=num_listed,
         expressions=len(expressions),
         train_expressions=n_exp('train'),
         valid_expressions=n_exp('valid'),
         test_expressions=n_exp('test'),
         twin_expressions=sum(e['twin'] for e in expressions),
         train_objects_absent_in_some_frames=sum(
-            len(o['frames']) < len(listed) for v in train_meta.values()
+            len(o['frames']) < num_listed for v in train_meta.values()
             for o in v['objects'].values()))
-    return write_generator_meta(out_dir, 'ref_youtube_vos', params, counts,
-                                round(time.perf_counter() - t0, 3),
-                                videos_meta, expressions)
