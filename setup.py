@@ -1,10 +1,11 @@
 """Build hook: put the configs, tools and model index into ``mmcsted/.mim``.
 
-openmim (``mim train/test/download mmcsted ...``) and mmengine
-(``mmcsted::`` config paths) look for them in ``<package>/.mim``, as for the
-other OpenMMLab packages. A wheel or sdist gets copies; an editable install
-gets symbolic links to the checkout, so edits show at once. Everything else
-is declared in setup.cfg.
+openmim (``mim train/test/download mmcsted ...``) and
+``mmcsted.apis.model_zoo`` look for them in ``<package>/.mim``, as for the
+other OpenMMLab packages (mmengine 0.10.7's ``scope::`` config paths do not:
+they know only the packages of its own ``MODULE2PACKAGE`` table). A wheel
+or sdist gets copies; an editable install gets symbolic links to the
+checkout, so edits show at once. Everything else is declared in setup.cfg.
 """
 import os
 import os.path as osp

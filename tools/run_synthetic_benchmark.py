@@ -34,6 +34,11 @@ encoders with their CMAMs (from scratch, or pretrained with ``--pretrained``),
 stage 2 = both loaded and frozen, a fresh joint decoder with LGFS.
 
 Checkpoint paths in the configs (``work_dirs/...``) follow ``--work-root``.
+
+Run from a checkout, it works in the checkout (``data/``, ``work_dirs/``,
+``checkpoints/`` there); run from an installed package
+(``<site-packages>/mmcsted/.mim/tools``), in the current directory, with the
+package's configs and tools.
 """
 import argparse
 import glob
@@ -45,6 +50,8 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# an installed package: never write into site-packages/mmcsted/.mim
+INSTALLED = osp.basename(REPO) == '.mim'
 DEFAULT_CONFIG = ('configs/csted/synthetic/'
                   'csted_tiny_quick-pretrained_frozen-3d_synthetic.py')
 SCRATCH_CONFIG = 'configs/csted/synthetic/csted_tiny_synthetic.py'
@@ -98,16 +105,25 @@ MAIN_KEYS = ('P@0.5', 'P@0.6', 'P@0.7', 'P@0.8', 'P@0.9', 'AP_paper', 'oIoU',
 FLAG_KEYS = (('twin', 'flag/twin/mIoU'), ('not twin', 'flag/not_twin/mIoU'))
 
 
+def in_repo(path: str) -> str:
+    """A ``configs/...`` or ``tools/...`` path: from the working directory
+    when it is there (a checkout), else from REPO (an installed package)."""
+    return path if osp.exists(path) else osp.join(REPO, path)
+
+
 def run(cmd):
     print('+', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=REPO)
+    subprocess.run(cmd, check=True)
 
 
 def ensure_dataset(data_root: str) -> None:
     if osp.isfile(osp.join(data_root, 'generator_meta.json')):
         print(f'{data_root}: synthetic benchmark present')
         return
-    run([sys.executable, 'tools/data/synthetic/generate.py', data_root])
+    run([
+        sys.executable,
+        in_repo('tools/data/synthetic/generate.py'), data_root
+    ])
 
 
 def last_checkpoint(work_dir: str) -> str:
@@ -121,7 +137,7 @@ def checkpoint_overrides(config: str, work_root: str) -> list:
     if osp.normpath(work_root) == 'work_dirs':
         return []
     from mmengine.config import Config
-    model = Config.fromfile(config).model
+    model = Config.fromfile(in_repo(config)).model
     opts = []
     for enc in ('spatial_encoder', 'temporal_encoder'):
         if not model.get(enc):
@@ -140,7 +156,7 @@ def checkpoint_overrides(config: str, work_root: str) -> list:
 def backbone_checkpoints(config: str) -> list:
     """The ``init_cfg`` checkpoint paths of a config's encoder backbones."""
     from mmengine.config import Config
-    model = Config.fromfile(config).model
+    model = Config.fromfile(in_repo(config)).model
     paths = []
     for enc in ('spatial_encoder', 'temporal_encoder'):
         init_cfg = (model.get(enc) or {}).get('backbone', {}).get('init_cfg')
@@ -161,7 +177,7 @@ def pretraining_jobs(configs, work_root: str) -> list:
             parts = path.split('/')
             if len(parts) != 3 or parts[0] != 'work_dirs':
                 continue
-            pretrain_cfg = osp.join(PRETRAIN_DIR, parts[1] + '.py')
+            pretrain_cfg = in_repo(osp.join(PRETRAIN_DIR, parts[1] + '.py'))
             job = (pretrain_cfg, osp.join(work_root, *parts[1:]))
             if osp.isfile(pretrain_cfg) and job not in jobs:
                 jobs.append(job)
@@ -187,7 +203,10 @@ def pretrain_all(jobs) -> None:
     for cfg, ckpt in missing:
         work_dir = osp.dirname(ckpt)
         os.makedirs(work_dir, exist_ok=True)
-        cmd = [sys.executable, 'tools/train.py', cfg, '--work-dir', work_dir]
+        cmd = [
+            sys.executable,
+            in_repo('tools/train.py'), cfg, '--work-dir', work_dir
+        ]
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
             cmd.append('--resume')
         log = osp.join(work_dir, 'train_stdout.log')
@@ -196,7 +215,6 @@ def pretrain_all(jobs) -> None:
             running.append((cfg, log,
                             subprocess.Popen(
                                 cmd,
-                                cwd=REPO,
                                 env=env,
                                 stdout=f,
                                 stderr=subprocess.STDOUT)))
@@ -209,8 +227,9 @@ def pretrain_all(jobs) -> None:
         metrics_file = osp.join(work_dir, 'test_metrics.json')
         if not osp.isfile(metrics_file):
             run([
-                sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir',
-                work_dir, '--metrics-out', metrics_file
+                sys.executable,
+                in_repo('tools/test.py'), cfg, ckpt, '--work-dir', work_dir,
+                '--metrics-out', metrics_file
             ])
         with open(metrics_file) as f:
             m = json.load(f)
@@ -239,7 +258,11 @@ def train_and_test(config: str, work_dir: str, extra) -> dict:
             extra[i:i] = moved
         else:
             extra += ['--cfg-options'] + moved
-    train = [sys.executable, 'tools/train.py', config, '--work-dir', work_dir]
+    config = in_repo(config)
+    train = [
+        sys.executable,
+        in_repo('tools/train.py'), config, '--work-dir', work_dir
+    ]
     if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
         train.append('--resume')  # finishes an interrupted run, or no-op
     t0 = time.time()
@@ -249,7 +272,8 @@ def train_and_test(config: str, work_dir: str, extra) -> dict:
     results = osp.join(work_dir, 'test_results.json')
     metrics_file = osp.join(work_dir, 'test_metrics.json')
     run([
-        sys.executable, 'tools/test.py', config, ckpt, '--work-dir', work_dir,
+        sys.executable,
+        in_repo('tools/test.py'), config, ckpt, '--work-dir', work_dir,
         '--out', results, '--metrics-out', metrics_file
     ] + list(extra))
     with open(metrics_file) as f:
@@ -266,7 +290,8 @@ def publish(ckpt: str, name: str) -> str:
     for old in glob.glob(stem + '-*.pth'):
         os.remove(old)
     run([
-        sys.executable, 'tools/model_converters/publish_model.py', ckpt, stem
+        sys.executable,
+        in_repo('tools/model_converters/publish_model.py'), ckpt, stem
     ])
     (hashed, ) = glob.glob(stem + '-*.pth')
     stable = stem + '.pth'
@@ -319,7 +344,8 @@ def main():
         help='passed to train.py and test.py after "--"')
     args = parser.parse_args()
     extra = [a for a in args.extra if a != '--']
-    os.chdir(REPO)
+    if not INSTALLED:
+        os.chdir(REPO)
     ensure_dataset(args.data_root)
     if args.two_stage:
         rows = PRETRAINED_TWO_STAGE if args.pretrained else TWO_STAGE

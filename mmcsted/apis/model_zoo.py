@@ -5,9 +5,11 @@ model can be named there, given by URL or by path. Downloads go to the torch
 hub cache with a progress bar and are verified against the hash in the file
 name or the metafile's ``Hash`` (SHA-256, full or prefix) before use.
 
-The metafile and the configs are read from the package's ``.mim`` folder
-(where an installed mmcsted keeps them, as openmim expects: setup.py puts
-them there), else from the source checkout the package is imported from.
+The metafile and the configs are read from the source checkout the package
+is imported from, else from the package's ``.mim`` folder (where an installed
+mmcsted keeps them, as openmim expects: setup.py puts them there). A
+non-editable build from a checkout leaves copies in the checkout's ``.mim``:
+they would go stale as the configs are edited, so the checkout comes first.
 """
 import os
 import os.path as osp
@@ -17,14 +19,20 @@ from mmcsted.utils.checkpoint import download_checkpoint
 
 PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
+CHECKOUT_FILES = ('setup.py', 'model-index.yml', 'configs')
+
 
 def config_root() -> str:
-    """The folder that holds ``configs/`` and ``model-index.yml``:
-    ``mmcsted/.mim`` when it has them, else the source checkout."""
+    """The folder that holds ``configs/`` and ``model-index.yml``: the source
+    checkout around the package, else ``mmcsted/.mim`` when it has them (an
+    installed package), else the package's parent folder."""
+    checkout = osp.dirname(PACKAGE_DIR)
+    if all(osp.exists(osp.join(checkout, name)) for name in CHECKOUT_FILES):
+        return checkout
     mim_dir = osp.join(PACKAGE_DIR, '.mim')
     if osp.isdir(osp.join(mim_dir, 'configs')):
         return mim_dir
-    return osp.dirname(PACKAGE_DIR)
+    return checkout
 
 
 def default_metafile() -> str:

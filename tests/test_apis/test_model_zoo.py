@@ -10,8 +10,8 @@ import pytest
 import torch
 import yaml
 
-from mmcsted.apis import (load_metafile, model_zoo, resolve_checkpoint,
-                          resolve_config)
+from mmcsted.apis import (init_model, load_metafile, model_zoo,
+                          resolve_checkpoint, resolve_config)
 from mmcsted.utils import CheckpointHashError
 
 
@@ -154,6 +154,50 @@ def test_installed_package_finds_its_packaged_configs(tmp_path, monkeypatch):
     (work / 'checkpoints' / 'packaged.pth').write_bytes(b'x')
     assert resolve_checkpoint('packaged_model') == str(work / 'checkpoints' /
                                                        'packaged.pth')
+
+
+def test_checkout_configs_come_before_the_copies_of_a_build(
+        tmp_path, monkeypatch):
+    # `pip wheel .` / `pip install .` in a checkout leaves copies in its
+    # mmcsted/.mim: the checkout's own configs (the ones edited) are used
+    package = _installed_layout(tmp_path)
+    monkeypatch.setattr(model_zoo, 'PACKAGE_DIR', str(package))
+    checkout = package.parent
+    (checkout / 'configs' / 'csted').mkdir(parents=True)
+    (checkout / 'configs' / 'csted' / 'metafile.yml').write_text(
+        yaml.safe_dump(
+            dict(Models=[
+                dict(Name='edited_model', Config='configs/csted/edited.py')
+            ])))
+    (checkout / 'model-index.yml').write_text('Import: []\n')
+    assert model_zoo.config_root() == str(package / '.mim')  # no setup.py
+    (checkout / 'setup.py').write_text('')
+    assert model_zoo.config_root() == str(checkout)
+    assert set(load_metafile()) == {'edited_model'}
+
+
+def test_init_model_finds_the_config_of_an_installed_package(
+        tmp_path, monkeypatch):
+    # a zoo name or a path under the configs' root, as for resolve_config:
+    # outside the repository, only the package's .mim has the configs
+    from mmcsted.apis.inference import model as inference_model
+    package = _installed_layout(tmp_path)
+    monkeypatch.setattr(model_zoo, 'PACKAGE_DIR', str(package))
+    monkeypatch.chdir(tmp_path)
+    read = []
+
+    def fromfile(path):
+        read.append(path)
+        raise StopIteration  # the config is found: stop before building
+
+    monkeypatch.setattr(inference_model.Config, 'fromfile', fromfile)
+    packaged = str(package / '.mim' / 'configs/csted/packaged.py')
+    for config in ('packaged_model', 'configs/csted/packaged.py'):
+        with pytest.raises(StopIteration):
+            init_model(config)
+    assert read == [packaged, packaged]
+    with pytest.raises(FileNotFoundError, match='model-zoo name'):
+        init_model('configs/csted/absent.py')
 
 
 @pytest.mark.parametrize('command, linked', [('bdist_wheel', False),

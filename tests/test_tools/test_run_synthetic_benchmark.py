@@ -53,3 +53,56 @@ def test_every_synthetic_row_loads_the_last_pretraining_epoch(
         temporal = model.get('temporal_encoder')
         if temporal:  # the table's pretrained rows keep the 3D backbone frozen
             assert temporal.backbone.frozen is True, config
+
+
+def test_installed_copy_works_in_the_current_directory(tmp_path, monkeypatch):
+    # <site-packages>/mmcsted/.mim/tools/run_synthetic_benchmark.py (a
+    # non-editable install): configs and tools from .mim, everything it
+    # writes (data, work_dirs, checkpoints) in the working directory
+    mim_dir = tmp_path / 'site-packages' / 'mmcsted' / '.mim'
+    (mim_dir / 'tools').mkdir(parents=True)
+    (mim_dir / 'configs').symlink_to(osp.join(REPO, 'configs'))
+    script = mim_dir / 'tools' / 'run_synthetic_benchmark.py'
+    script.write_text(
+        open(osp.join(REPO, 'tools', 'run_synthetic_benchmark.py')).read())
+    spec = importlib.util.spec_from_file_location('installed_bench', script)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.INSTALLED
+    work = tmp_path / 'work'
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert bench.in_repo('tools/train.py') == str(mim_dir / 'tools' /
+                                                  'train.py')
+    assert [
+        cfg for cfg, _ in bench.pretraining_jobs([bench.DEFAULT_CONFIG], 'wd')
+    ] == [
+        str(mim_dir / 'configs/pretrain/synthetic_imagenet_r18_tiny.py'),
+        str(mim_dir / 'configs/pretrain/synthetic_kinetics_r3d18_tiny_10e.py')
+    ]
+    calls = []
+    monkeypatch.setattr(bench, 'pretrain_all', lambda jobs: None)
+    monkeypatch.setattr(bench, 'last_checkpoint', lambda d: 'ckpt.pth')
+    monkeypatch.setattr(bench, 'print_table', lambda rows: None)
+
+    def fake_run(cmd):
+        calls.append(cmd)
+        if '--metrics-out' in cmd:
+            with open(cmd[cmd.index('--metrics-out') + 1], 'w') as f:
+                f.write('{}')
+
+    monkeypatch.setattr(bench, 'run', fake_run)
+    monkeypatch.setattr(
+        'sys.argv',
+        ['run_synthetic_benchmark.py', '--from-scratch', '--no-publish'])
+    (work / 'data' / 'synthetic_a2d').mkdir(parents=True)
+    (work / 'data' / 'synthetic_a2d' / 'generator_meta.json').write_text('{}')
+    (work / 'work_dirs' / 'csted_tiny_synthetic').mkdir(parents=True)
+    bench.main()
+    assert osp.samefile(osp.realpath('.'), work)  # not chdir'ed into .mim
+    train, test = calls
+    scratch = str(mim_dir / bench.SCRATCH_CONFIG)
+    assert train[1:3] == [str(mim_dir / 'tools' / 'train.py'), scratch]
+    assert test[1:3] == [str(mim_dir / 'tools' / 'test.py'), scratch]
+    assert (work / 'work_dirs' / 'synthetic_benchmark.json').is_file()
+    assert not (mim_dir / 'work_dirs').exists()

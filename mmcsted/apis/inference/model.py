@@ -13,7 +13,7 @@ from mmengine.registry import init_default_scope
 
 from mmcsted.registry import MODELS
 from mmcsted.utils.checkpoint import load_checkpoint_reported
-from ..model_zoo import resolve_checkpoint
+from ..model_zoo import resolve_checkpoint, resolve_config
 
 ConfigType = Union[str, Path, Config]
 
@@ -52,7 +52,10 @@ def init_model(config: ConfigType,
     """Build a CSTED model from a config and load its weights.
 
     Args:
-        config: a config file or :class:`mmengine.Config`.
+        config: a config file, a path relative to the configs' root
+            (``configs/csted/...``, found in the installed package's
+            ``.mim``), a model-zoo name (its metafile ``Config``; see
+            :func:`resolve_config`) or :class:`mmengine.Config`.
         checkpoint: a path, an http(s) URL or a model-zoo name of
             ``configs/csted/metafile.yml`` (see :func:`resolve_checkpoint`);
             loaded by mmengine's loader, which mmcsted makes safe
@@ -67,7 +70,7 @@ def init_model(config: ConfigType,
         if the checkpoint has it, ``dataset_meta``.
     """
     if isinstance(config, (str, Path)):
-        cfg = Config.fromfile(str(config))
+        cfg = Config.fromfile(resolve_config(str(config)))
     elif isinstance(config, Config):
         cfg = copy.deepcopy(config)
     else:
