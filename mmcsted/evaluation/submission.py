@@ -180,6 +180,19 @@ def _examples(items: Iterable, limit: int = 5) -> str:
     return shown + more
 
 
+def _check_written_once(records: Sequence[dict]) -> None:
+    """Raise ``ValueError`` when a PNG was recorded more than once."""
+    seen = set()
+    twice = set()
+    for rec in records:
+        if rec['png'] in seen:
+            twice.add((rec['png'], ))
+        seen.add(rec['png'])
+    if twice:
+        raise ValueError(f'{len(twice)} frame(s) predicted twice: '
+                         f'{_examples(twice)}')
+
+
 class SubmissionWriter:
     """Writes a challenge submission: PNGs as predictions come, a zip at
     the end.
@@ -246,15 +259,7 @@ class SubmissionWriter:
         """
         if not records:
             raise ValueError('no predictions to write a submission from')
-        seen = set()
-        twice = set()
-        for rec in records:
-            if rec['png'] in seen:
-                twice.add((rec['png'], ))
-            seen.add(rec['png'])
-        if twice:
-            raise ValueError(f'{len(twice)} frame(s) predicted twice: '
-                             f'{_examples(twice)}')
+        _check_written_once(records)
         keys = {(r['video_id'], r['exp_id'], r['frame_name']) for r in records}
         has_runs = any(r.get('run') is not None for r in records)
         if expected_frames is not None and has_runs:
@@ -263,35 +268,8 @@ class SubmissionWriter:
                 'frame set is per run and was not checked',
                 logger='current')
         elif expected_frames is not None:
-            want = {(str(vid), str(exp), frame_stem(frame))
-                    for vid, exps in expected_frames.items()
-                    for exp, frames in exps.items()
-                    for frame in frames}
-            missing = want - keys
-            extra = keys - want
-            if missing or extra:
-                msg = [
-                    f'the submission in {self.output_dir} is not the '
-                    'dataset\'s set of frames:'
-                ]
-                if missing:
-                    msg.append(f'{len(missing)} of {len(want)} expected '
-                               f'(video/expression/frame) missing, e.g. '
-                               f'{_examples(missing)}')
-                if extra:
-                    msg.append(f'{len(extra)} not expected, e.g. '
-                               f'{_examples(extra)}')
-                raise ValueError('; '.join(msg))
-        absent = [
-            rec['png'] for rec in records if
-            not osp.isfile(osp.join(self.output_dir, *rec['png'].split('/')))
-        ]
-        if absent:
-            raise FileNotFoundError(
-                f'{len(absent)} written PNG(s) not found under '
-                f'{self.output_dir} (e.g. {absent[0]}); with several '
-                'processes the output folder must be on a filesystem they '
-                'all share')
+            self._check_expected(keys, expected_frames)
+        self._check_on_disk(records)
         zip_submission(self.output_dir, [r['png'] for r in records],
                        self.zip_file)
         counts = dict(
@@ -311,3 +289,42 @@ class SubmissionWriter:
             f'{self.zip_file}',
             logger='current')
         return counts
+
+    def _check_expected(
+            self, keys: set,
+            expected_frames: Mapping[str, Mapping[str,
+                                                  Sequence[str]]]) -> None:
+        """Raise ``ValueError`` unless the written (video, expression, frame)
+        ``keys`` are exactly the ``expected_frames``."""
+        want = {(str(vid), str(exp), frame_stem(frame))
+                for vid, exps in expected_frames.items()
+                for exp, frames in exps.items()
+                for frame in frames}
+        missing = want - keys
+        extra = keys - want
+        if missing or extra:
+            msg = [
+                f'the submission in {self.output_dir} is not the '
+                'dataset\'s set of frames:'
+            ]
+            if missing:
+                msg.append(f'{len(missing)} of {len(want)} expected '
+                           f'(video/expression/frame) missing, e.g. '
+                           f'{_examples(missing)}')
+            if extra:
+                msg.append(f'{len(extra)} not expected, e.g. '
+                           f'{_examples(extra)}')
+            raise ValueError('; '.join(msg))
+
+    def _check_on_disk(self, records: Sequence[dict]) -> None:
+        """Raise ``FileNotFoundError`` when a recorded PNG is not on disk."""
+        absent = [
+            rec['png'] for rec in records if
+            not osp.isfile(osp.join(self.output_dir, *rec['png'].split('/')))
+        ]
+        if absent:
+            raise FileNotFoundError(
+                f'{len(absent)} written PNG(s) not found under '
+                f'{self.output_dir} (e.g. {absent[0]}); with several '
+                'processes the output folder must be on a filesystem they '
+                'all share')

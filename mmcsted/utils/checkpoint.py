@@ -446,6 +446,35 @@ def load_state_dict_reported(module: torch.nn.Module,
     buffers are not counted as missing).
     """
     name = name or type(module).__name__
+    state = _drop_unused(state_dict, unused_prefixes, name)
+    own_keys = list(module.state_dict())
+    if not any(k in own_keys for k in state):
+        raise RuntimeError(
+            f'{name}: no weight that fits it in {source}{hint} (wrong config '
+            f'for this checkpoint?); checkpoint keys e.g. '
+            f'{sorted(state)[:3] or "none"}, expected keys e.g. '
+            f'{own_keys[:3]}')
+    mmengine_load_state_dict(module, state, strict=False, logger='silent')
+    report, shapes = _fit_report(state, module.state_dict())
+    loaded = len(state) - len(report['unexpected']) - len(shapes)
+    if loaded == 0:
+        raise RuntimeError(
+            f'{name}: no weight of {source}{hint} has the shape the model '
+            f'expects (wrong config for this checkpoint?), e.g. '
+            f'{list(shapes)[:3]}')
+    print_log(
+        f'{name}: loaded {loaded} tensors from {source}; '
+        f'{len(report["missing"])} missing, {len(report["unexpected"])} '
+        f'unexpected, {len(shapes)} with another shape',
+        logger='current')
+    if any(report.values()):
+        _warn_misfit(name, source, report, shapes)
+    return report
+
+
+def _drop_unused(state_dict: Dict, unused_prefixes: Sequence[str],
+                 name: str) -> OrderedDict:
+    """The state dict without the keys under ``unused_prefixes`` (logged)."""
     unused = {k for k in state_dict if _under(k, unused_prefixes)}
     state = OrderedDict(
         (k, v) for k, v in state_dict.items() if k not in unused)
@@ -459,15 +488,15 @@ def load_state_dict_reported(module: torch.nn.Module,
             f'{name}: {len(unused)} tensors of the removed sub-modules '
             f'{removed} not used',
             logger='current')
-    own_keys = list(module.state_dict())
-    if not any(k in own_keys for k in state):
-        raise RuntimeError(
-            f'{name}: no weight that fits it in {source}{hint} (wrong config '
-            f'for this checkpoint?); checkpoint keys e.g. '
-            f'{sorted(state)[:3] or "none"}, expected keys e.g. '
-            f'{own_keys[:3]}')
-    mmengine_load_state_dict(module, state, strict=False, logger='silent')
-    own = module.state_dict()
+    return state
+
+
+def _fit_report(state: Dict, own: Dict) -> Tuple[Dict[str, List[str]], Dict]:
+    """Missing, unexpected and mismatched keys of ``state`` in ``own``.
+
+    ``own`` is the module's state dict after loading; the mismatches also come
+    back with their shapes, ``{key: (checkpoint shape, model shape)}``.
+    """
     shapes = {
         k: (tuple(v.shape), tuple(own[k].shape))
         for k, v in state.items() if k in own and hasattr(v, 'shape')
@@ -480,33 +509,26 @@ def load_state_dict_reported(module: torch.nn.Module,
         ],
         unexpected=[k for k in state if k not in own],
         mismatched=list(shapes))
-    loaded = len(state) - len(report['unexpected']) - len(shapes)
-    if loaded == 0:
-        raise RuntimeError(
-            f'{name}: no weight of {source}{hint} has the shape the model '
-            f'expects (wrong config for this checkpoint?), e.g. '
-            f'{list(shapes)[:3]}')
-    print_log(
-        f'{name}: loaded {loaded} tensors from {source}; '
-        f'{len(report["missing"])} missing, {len(report["unexpected"])} '
-        f'unexpected, {len(shapes)} with another shape',
-        logger='current')
-    if any(report.values()):
-        msg = [f'{name}: {source} does not fit exactly']
-        if report['missing']:
-            msg.append(f'  {len(report["missing"])} missing in the checkpoint '
-                       f'(left as initialised):{_examples(report["missing"])}')
-        if shapes:
-            msg.append(f'  {len(shapes)} of another shape (not loaded):' +
-                       _examples([
-                           f'{k}: checkpoint {ckpt}, model {model}'
-                           for k, (ckpt, model) in shapes.items()
-                       ]))
-        if report['unexpected']:
-            msg.append(f'  {len(report["unexpected"])} unused checkpoint '
-                       f'entries:{_examples(report["unexpected"])}')
-        print_log('\n'.join(msg), logger='current', level=logging.WARNING)
-    return report
+    return report, shapes
+
+
+def _warn_misfit(name: str, source: str, report: Dict[str, List[str]],
+                 shapes: Dict) -> None:
+    """One warning listing a few keys of each kind that did not fit."""
+    msg = [f'{name}: {source} does not fit exactly']
+    if report['missing']:
+        msg.append(f'  {len(report["missing"])} missing in the checkpoint '
+                   f'(left as initialised):{_examples(report["missing"])}')
+    if shapes:
+        msg.append(f'  {len(shapes)} of another shape (not loaded):' +
+                   _examples([
+                       f'{k}: checkpoint {ckpt}, model {model}'
+                       for k, (ckpt, model) in shapes.items()
+                   ]))
+    if report['unexpected']:
+        msg.append(f'  {len(report["unexpected"])} unused checkpoint '
+                   f'entries:{_examples(report["unexpected"])}')
+    print_log('\n'.join(msg), logger='current', level=logging.WARNING)
 
 
 def load_checkpoint_reported(

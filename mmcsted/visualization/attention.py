@@ -91,6 +91,38 @@ def map_to_frame(maps: np.ndarray, img_shape: Sequence[int],
     return np.stack(out) if out else np.zeros((0, oh, ow), np.float32)
 
 
+def _recorded_cmams(encoder: nn.Module, target_index: int) -> Dict:
+    """{stage: entry} of an encoder's CMAMs' recorded attention (the target's
+    time slice picked out of a temporal encoder's maps)."""
+    strides = getattr(encoder.backbone, 'temporal_strides', None)
+    entries = {}
+    for key, cmam in encoder.cmams.items():
+        stage = int(key)
+        attn = cmam.last_attention[0].float().cpu().numpy()
+        entry = dict(
+            word_weights=cmam.last_word_weights[0].float().cpu().numpy())
+        if attn.ndim == 4:  # K, T', h, w
+            stride = strides[stage - 1] if strides else 1
+            ti = min(target_index // stride, attn.shape[1] - 1)
+            entry.update(
+                attention=attn[:, ti], time_index=ti, attention_all=attn)
+        else:
+            entry['attention'] = attn
+        entries[stage] = entry
+    return entries
+
+
+def _recorded_lgfs(head: nn.Module) -> Dict:
+    """{stage: shares and weights} of the head's LGFS recorded weights."""
+    entries = {}
+    for i, fusion in enumerate(_lgfs(head)):
+        weights = fusion.last_weights[0].float().cpu().numpy()  # 2, C
+        share = float(weights[0].mean())
+        entries[i + 1] = dict(
+            spatial_share=share, temporal_share=1. - share, weights=weights)
+    return entries
+
+
 def run_with_recording(model: nn.Module,
                        clip: torch.Tensor,
                        query: str,
@@ -146,30 +178,8 @@ def run_with_recording(model: nn.Module,
             pred_mask=pred.pred_mask.data[0].cpu().numpy())
         for name, enc in model.encoders.items():
             out['words'][name] = query_words(enc, query)
-            strides = getattr(enc.backbone, 'temporal_strides', None)
-            for key, cmam in enc.cmams.items():
-                stage = int(key)
-                attn = cmam.last_attention[0].float().cpu().numpy()
-                entry = dict(word_weights=cmam.last_word_weights[0].float().
-                             cpu().numpy())
-                if attn.ndim == 4:  # K, T', h, w
-                    stride = strides[stage - 1] if strides else 1
-                    ti = min(target_index // stride, attn.shape[1] - 1)
-                    entry.update(
-                        attention=attn[:, ti],
-                        time_index=ti,
-                        attention_all=attn)
-                else:
-                    entry['attention'] = attn
-                out[name][stage] = entry
-        head = model.decode_head
-        for i, fusion in enumerate(_lgfs(head)):
-            weights = fusion.last_weights[0].float().cpu().numpy()  # 2, C
-            share = float(weights[0].mean())
-            out['lgfs'][i + 1] = dict(
-                spatial_share=share,
-                temporal_share=1. - share,
-                weights=weights)
+            out[name].update(_recorded_cmams(enc, target_index))
+        out['lgfs'].update(_recorded_lgfs(model.decode_head))
     return out
 
 

@@ -102,6 +102,39 @@ def to_channels_last(model: torch.nn.Module) -> None:
                 memory_format=torch.channels_last_3d)
 
 
+def _infer_step(net, autocast, *inputs):
+    """One inference pass of ``net``, as a timed function."""
+
+    def fn():
+        with torch.no_grad(), autocast:
+            net(*inputs)
+
+    return fn
+
+
+def _train_step(net, params, autocast, *inputs):
+    """One Adam step on the mean of ``net``'s outputs, as a timed
+    function."""
+    optim = torch.optim.Adam(params, lr=1e-4)
+
+    def fn():
+        optim.zero_grad(set_to_none=True)
+        with autocast:
+            outs = net(*inputs)
+        sum(o.float().mean() for o in outs).backward()
+        optim.step()
+
+    return fn
+
+
+def _time_steps(steps, device, warmup: int, iters: int, results: dict) -> None:
+    """Seconds per call and peak memory of each (name, function)."""
+    for name, fn in steps:
+        reset_peak(device)
+        results[name] = time_it(fn, device, warmup, iters)
+        results[name + '_mem_mb'] = peak_memory_mb(device)
+
+
 def benchmark(model,
               batch_size,
               shape,
@@ -132,46 +165,23 @@ def benchmark(model,
     dtype = torch.bfloat16
     autocast = torch.autocast(device.type, dtype=dtype, enabled=amp)
 
-    def infer(net, *inputs):
-
-        def fn():
-            with torch.no_grad(), autocast:
-                net(*inputs)
-
-        return fn
-
-    def train_step(net, params, *inputs):
-        optim = torch.optim.Adam(params, lr=1e-4)
-
-        def fn():
-            optim.zero_grad(set_to_none=True)
-            with autocast:
-                outs = net(*inputs)
-            sum(o.float().mean() for o in outs).backward()
-            optim.step()
-
-        return fn
-
     results = {}
     model.eval()
-    for name, fn in (
-        ('infer', infer(full, clip, frame, target, *token_args)),
-        ('infer_backbones', infer(backbones, clip, frame)),
-    ):
-        reset_peak(device)
-        results[name] = time_it(fn, device, warmup, iters)
-        results[name + '_mem_mb'] = peak_memory_mb(device)
+    _time_steps((
+        ('infer', _infer_step(full, autocast, clip, frame, target, *
+                              token_args)),
+        ('infer_backbones', _infer_step(backbones, autocast, clip, frame)),
+    ), device, warmup, iters, results)
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
     bb_params = [p for p in backbones.parameters() if p.requires_grad]
-    for name, fn in (
-        ('train', train_step(full, trainable, clip, frame, target,
-                             *token_args)),
-        ('train_backbones', train_step(backbones, bb_params, clip, frame)),
-    ):
-        reset_peak(device)
-        results[name] = time_it(fn, device, warmup, iters)
-        results[name + '_mem_mb'] = peak_memory_mb(device)
+    _time_steps((
+        ('train',
+         _train_step(full, trainable, autocast, clip, frame, target, *
+                     token_args)),
+        ('train_backbones',
+         _train_step(backbones, bb_params, autocast, clip, frame)),
+    ), device, warmup, iters, results)
     return results
 
 

@@ -160,6 +160,50 @@ def _checkpoint_state(path: str) -> Dict:
     }
 
 
+def _checkpoint_kind(checkpoint: str, enc_key: str):
+    """('csted' or 'backbone', the state dict) of ``checkpoint``."""
+    state = _checkpoint_state(checkpoint)
+    if any(k.startswith(enc_key + '.') for k in state):
+        return 'csted', state
+    if any(k.startswith('backbone.') for k in state):
+        return 'backbone', state
+    raise ValueError(
+        f'{checkpoint}: neither a CSTED checkpoint with '
+        f'{enc_key}.* keys nor a recognizer/classifier checkpoint '
+        f'with backbone.* keys (first keys: {list(state)[:3]})')
+
+
+def _load_csted_state(model, state: Dict, checkpoint: str,
+                      enc_key: str) -> str:
+    """Load a CSTED checkpoint (the probed encoder's weights all there)."""
+    result = model.load_state_dict(state, strict=False)
+    enc_missing = [
+        k for k in result.missing_keys
+        if k.startswith(enc_key +
+                        '.') and not k.endswith('num_batches_tracked')
+    ]
+    if enc_missing:
+        raise RuntimeError(f'{checkpoint} lacks {len(enc_missing)} '
+                           f'{enc_key} weights, e.g. {enc_missing[:3]}')
+    return f'CSTED checkpoint {checkpoint}'
+
+
+def _load_backbone_state(model, checkpoint: str, enc_key: str) -> str:
+    """Load a recognizer / classifier checkpoint into the probed encoder's
+    backbone (every backbone weight there)."""
+    from mmcsted.models.backbones.pretrained import load_pretrained_weights
+    backbone = getattr(model, enc_key).backbone
+    report = load_pretrained_weights(
+        backbone.backbone,
+        dict(checkpoint=checkpoint, prefix='backbone.'),
+        name=type(backbone.backbone).__name__,
+        unused_prefixes=backbone.dropped_children)
+    if report['missing']:
+        raise RuntimeError(f'{checkpoint} lacks backbone weights: '
+                           f'{report["missing"][:5]}')
+    return f'backbone checkpoint {checkpoint} (prefix backbone.)'
+
+
 def build_probed_model(cfg: Config,
                        checkpoint: Optional[str],
                        encoder: str,
@@ -168,7 +212,6 @@ def build_probed_model(cfg: Config,
                        seed: int = 0):
     """The CSTED of ``cfg`` with the weights the probe should see (see the
     module doc), in eval mode, and a one-line description of them."""
-    from mmcsted.models.backbones.pretrained import load_pretrained_weights
     from mmcsted.registry import MODELS
     model_cfg = copy.deepcopy(cfg.model.to_dict())
     enc_key = f'{encoder}_encoder'
@@ -177,16 +220,7 @@ def build_probed_model(cfg: Config,
     kind = None
     state = None
     if checkpoint is not None and not random_init:
-        state = _checkpoint_state(checkpoint)
-        if any(k.startswith(enc_key + '.') for k in state):
-            kind = 'csted'
-        elif any(k.startswith('backbone.') for k in state):
-            kind = 'backbone'
-        else:
-            raise ValueError(
-                f'{checkpoint}: neither a CSTED checkpoint with '
-                f'{enc_key}.* keys nor a recognizer/classifier checkpoint '
-                f'with backbone.* keys (first keys: {list(state)[:3]})')
+        kind, state = _checkpoint_kind(checkpoint, enc_key)
     if random_init or kind is not None:
         _strip_pretrained(model_cfg)
     if kind == 'csted':
@@ -199,27 +233,9 @@ def build_probed_model(cfg: Config,
     if kind != 'csted':
         model.init_weights()
     if kind == 'csted':
-        result = model.load_state_dict(state, strict=False)
-        enc_missing = [
-            k for k in result.missing_keys
-            if k.startswith(enc_key +
-                            '.') and not k.endswith('num_batches_tracked')
-        ]
-        if enc_missing:
-            raise RuntimeError(f'{checkpoint} lacks {len(enc_missing)} '
-                               f'{enc_key} weights, e.g. {enc_missing[:3]}')
-        what = f'CSTED checkpoint {checkpoint}'
+        what = _load_csted_state(model, state, checkpoint, enc_key)
     elif kind == 'backbone':
-        backbone = getattr(model, enc_key).backbone
-        report = load_pretrained_weights(
-            backbone.backbone,
-            dict(checkpoint=checkpoint, prefix='backbone.'),
-            name=type(backbone.backbone).__name__,
-            unused_prefixes=backbone.dropped_children)
-        if report['missing']:
-            raise RuntimeError(f'{checkpoint} lacks backbone weights: '
-                               f'{report["missing"][:5]}')
-        what = f'backbone checkpoint {checkpoint} (prefix backbone.)'
+        what = _load_backbone_state(model, checkpoint, enc_key)
     elif random_init:
         what = f'random initialisation (seed {seed})'
     else:
@@ -487,23 +503,21 @@ def format_table(results: Dict[str, List[Dict]], chance: float) -> str:
     return '\n'.join(lines)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> Dict:
-    args = parse_args(argv)
-    t0 = time.time()
+def _benchmark_labels(cfg: Config, args):
+    """The actors' labels and the class names, from the synthetic
+    benchmark's ``generator_meta.json``."""
     from mmcsted.datasets.synthetic import load_meta
-    from mmcsted.utils import register_all_modules
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     data_root = args.data_root or cfg.test_dataloader.dataset.data_root
     if not osp.isfile(osp.join(data_root, 'generator_meta.json')):
         raise FileNotFoundError(
             f'{data_root}: not the synthetic benchmark (no '
             'generator_meta.json); make it with tools/data/synthetic/'
             'generate.py')
-    labels, names = actor_labels(load_meta(data_root), args.label)
+    return actor_labels(load_meta(data_root), args.label)
 
+
+def _probed_models(cfg: Config, args):
+    """{name: model} to probe and {name: what its weights are} (logged)."""
     models = {}
     main_name = 'checkpoint' if args.checkpoint else 'config-init'
     models[main_name], what = build_probed_model(
@@ -523,7 +537,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
             seed=args.seed)
     for n, w in described.items():
         print_log(f'{n}: {w}', logger='current')
+    return models, described
 
+
+def _fit_and_scored_features(cfg: Config, models, labels, args):
+    """The pooled features of the train samples the probes fit on and of
+    the scored split's samples (the same ones with ``--split train``)."""
     fit_max = args.max_fit_samples if args.max_fit_samples is not None \
         else args.max_samples
     fit_ds = build_split(cfg, 'train', args.data_root)
@@ -541,6 +560,20 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
         test = extract(models, test_ds,
                        unique_samples(test_ds, args.max_samples, args.seed),
                        labels, args)
+    return fit, test
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Dict:
+    args = parse_args(argv)
+    t0 = time.time()
+    from mmcsted.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    labels, names = _benchmark_labels(cfg, args)
+    models, described = _probed_models(cfg, args)
+    fit, test = _fit_and_scored_features(cfg, models, labels, args)
     num_classes = len(names)
     chance = float(
         np.bincount(test['y'], minlength=num_classes).max() / len(test['y']))

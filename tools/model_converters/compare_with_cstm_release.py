@@ -215,17 +215,10 @@ def _stand_in_module(name: str) -> types.ModuleType:
     return module
 
 
-def import_release(cstm_repo: str, glove_file: str) -> Dict[str, object]:
-    """Import their modules from ``cstm_repo`` under the private package
-    ``_cstm_release``; returns them by short name (and whether real pandas
-    was used)."""
-    if not osp.isfile(osp.join(cstm_repo, 'models', 'cstm_model.py')):
-        raise FileNotFoundError(
-            f'{cstm_repo}: not a checkout of RyanHTR/CSTM (no '
-            'models/cstm_model.py)')
-    _GloVeStandIn.PATH = glove_file
-    import torchvision  # noqa: F401  (before any stand-in module exists)
-
+def _install_stand_ins() -> bool:
+    """The run-time shims their code needs (torchtext's GloVe,
+    ``collections.Iterable``, pandas when absent); returns whether real
+    pandas is used."""
     # torchtext stand-in (their word_utils imports torchtext.vocab.GloVe)
     if 'torchtext' not in sys.modules or not hasattr(
             sys.modules.get('torchtext.vocab'), '_cstm_stand_in'):
@@ -247,6 +240,46 @@ def import_release(cstm_repo: str, glove_file: str) -> Dict[str, object]:
         pd.read_csv = _mini_read_csv
         pd._cstm_stand_in = True
         sys.modules['pandas'] = pd
+    return real_pandas
+
+
+def _import_test_module():
+    """Their test.py, which imports `models.cstm_model`,
+    `datasets.a2d_dataset` and `utils.tool` by their top-level names: it is
+    lent ours while it loads."""
+    alias = {
+        'models': f'{PKG}.models',
+        'models.cstm_model': f'{PKG}.models.cstm_model',
+        'datasets': f'{PKG}.datasets',
+        'datasets.a2d_dataset': f'{PKG}.datasets.a2d_dataset',
+        'utils': f'{PKG}.utils',
+        'utils.tool': f'{PKG}.utils.tool',
+    }
+    saved = {k: sys.modules.get(k) for k in alias}
+    try:
+        for k, v in alias.items():
+            sys.modules[k] = sys.modules[v]
+        return importlib.import_module(f'{PKG}.test')
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+
+
+def import_release(cstm_repo: str, glove_file: str) -> Dict[str, object]:
+    """Import their modules from ``cstm_repo`` under the private package
+    ``_cstm_release``; returns them by short name (and whether real pandas
+    was used)."""
+    if not osp.isfile(osp.join(cstm_repo, 'models', 'cstm_model.py')):
+        raise FileNotFoundError(
+            f'{cstm_repo}: not a checkout of RyanHTR/CSTM (no '
+            'models/cstm_model.py)')
+    _GloVeStandIn.PATH = glove_file
+    import torchvision  # noqa: F401  (before any stand-in module exists)
+
+    real_pandas = _install_stand_ins()
     if PKG not in sys.modules:
         pkg = types.ModuleType(PKG)
         pkg.__path__ = [osp.abspath(cstm_repo)]
@@ -262,27 +295,7 @@ def import_release(cstm_repo: str, glove_file: str) -> Dict[str, object]:
                         ('word_utils', 'datasets.word_utils'),
                         ('tool', 'utils.tool'), ('opts', 'opts')):
         mods[short] = importlib.import_module(f'{PKG}.{name}')
-    # test.py imports `models.cstm_model`, `datasets.a2d_dataset` and
-    # `utils.tool` by their top-level names: lend it ours while it loads.
-    alias = {
-        'models': f'{PKG}.models',
-        'models.cstm_model': f'{PKG}.models.cstm_model',
-        'datasets': f'{PKG}.datasets',
-        'datasets.a2d_dataset': f'{PKG}.datasets.a2d_dataset',
-        'utils': f'{PKG}.utils',
-        'utils.tool': f'{PKG}.utils.tool',
-    }
-    saved = {k: sys.modules.get(k) for k in alias}
-    try:
-        for k, v in alias.items():
-            sys.modules[k] = sys.modules[v]
-        mods['test'] = importlib.import_module(f'{PKG}.test')
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                sys.modules.pop(k, None)
-            else:
-                sys.modules[k] = v
+    mods['test'] = _import_test_module()
     mods['real_pandas'] = real_pandas
     return mods
 
@@ -618,6 +631,77 @@ def ours_inputs(model, clips_u8: torch.Tensor, queries: Sequence[str]):
         dict(inputs=[c for c in clips_u8], data_samples=samples), False)
 
 
+def _forward_both(theirs, ours, mods, clips, qs: List[str], size: int,
+                  dtype) -> Tuple:
+    """Both models on one batch, hooked: (their inputs' video, our
+    preprocessed data, their predictions, our logits, their recorded
+    tensors, ours)."""
+    video, txt, txt_mask, spatials = release_inputs(mods, clips, qs, size,
+                                                    dtype)
+    rt = _hook_theirs(theirs)
+    try:
+        preds = theirs(video, txt, txt_mask, spatials)
+    finally:
+        rt.remove()
+    data = ours_inputs(ours, clips, qs)
+    ro = _hook_ours(ours)
+    try:
+        logits = ours(**data, mode='tensor')
+    finally:
+        ro.remove()
+    return video, data, preds, logits, rt.data, ro.data
+
+
+def _tensor_pairs(a: Dict, b: Dict, video, data, preds,
+                  logits) -> Dict[str, Tuple]:
+    """{name: (theirs, ours)} of every compared tensor of one batch."""
+    pairs = {
+        'input.clip': (video, data['inputs']['clip']),
+        'input.frame (clip index 4)': (video[:, :,
+                                             4], data['inputs']['frame']),
+        'text (GRU+LN+tanh)': (a['text'], b['text']),
+    }
+    for br in 'st':
+        for s in range(1, 6):
+            k = f'{br}{s}'
+            pairs[f'{k}.backbone'] = (a[f'{k}.backbone'], b[f'{k}.backbone'])
+            pairs[f'{k}.gate_logits'] = (a[f'{k}.gate_logits'],
+                                         b[f'{k}.gate_logits'])
+            pairs[f'{k}.modulated'] = (a[f'{k}.backbone'] +
+                                       a[f'{k}.cmam_delta'],
+                                       b[f'{k}.modulated'])
+            pairs[f'{k}.proj'] = (a[f'{k}.proj'], b[f'{k}.proj'])
+    for i in range(6):
+        st = 32 >> i
+        pairs[f'decoder.stride{st}'] = (a[f'dec.stride{st}'],
+                                        b[f'dec.stride{st}'])
+    for i in range(6):
+        # theirs predictions[i]: stride 32 / 2**i, (B, H, W);
+        # ours: finest first, (B, 1, H, W)
+        pairs[f'response.stride{32 >> i}'] = (preds[i], logits[5 - i][:, 0])
+    return pairs
+
+
+def _update_worst(worst: Dict[str, Dict[str, float]], a: Dict,
+                  pairs: Dict[str, Tuple]) -> None:
+    """Fold one batch's gates and differences into ``worst``."""
+    # a CMAM that is the identity would make the check weak: the gates
+    # (sigmoid - 0.5) must be well away from 0
+    for br in 'st':
+        for s in range(1, 6):
+            gate = torch.sigmoid(a[f'{br}{s}.gate_logits']) - 0.5
+            key = f'|sigmoid(gate)-0.5| mean {br}{s}'
+            worst.setdefault(key, dict(value=0.))
+            worst[key]['value'] = max(worst[key]['value'],
+                                      float(gate.abs().mean()))
+    for name, (x, y) in pairs.items():
+        d = _diff(x, y)
+        w = worst.setdefault(name, dict(max_abs=0., scale=0., rel=0.))
+        w['max_abs'] = max(w['max_abs'], d['max_abs'])
+        w['scale'] = max(w['scale'], d['scale'])
+        w['rel'] = max(w['rel'], d['rel'])
+
+
 @torch.no_grad()
 def compare_model(theirs, ours, mods, size: int, dtype, clips_u8,
                   queries: Sequence[str], batch: int) -> Dict[str, Dict]:
@@ -630,63 +714,12 @@ def compare_model(theirs, ours, mods, size: int, dtype, clips_u8,
     for start in range(0, len(queries), batch):
         qs = list(queries[start:start + batch])
         clips = clips_u8[start:start + batch]
-        video, txt, txt_mask, spatials = release_inputs(
-            mods, clips, qs, size, dtype)
-        rt = _hook_theirs(theirs)
-        try:
-            preds = theirs(video, txt, txt_mask, spatials)
-        finally:
-            rt.remove()
-        data = ours_inputs(ours, clips, qs)
-        ro = _hook_ours(ours)
-        try:
-            logits = ours(**data, mode='tensor')
-        finally:
-            ro.remove()
+        video, data, preds, logits, a, b = _forward_both(
+            theirs, ours, mods, clips, qs, size, dtype)
         for q in qs:
             tokens[q] = ours.text_encoder.token_strings(q)
-        a, b = rt.data, ro.data
-        pairs = {
-            'input.clip': (video, data['inputs']['clip']),
-            'input.frame (clip index 4)': (video[:, :,
-                                                 4], data['inputs']['frame']),
-            'text (GRU+LN+tanh)': (a['text'], b['text']),
-        }
-        for br in 'st':
-            for s in range(1, 6):
-                k = f'{br}{s}'
-                pairs[f'{k}.backbone'] = (a[f'{k}.backbone'],
-                                          b[f'{k}.backbone'])
-                pairs[f'{k}.gate_logits'] = (a[f'{k}.gate_logits'],
-                                             b[f'{k}.gate_logits'])
-                pairs[f'{k}.modulated'] = (a[f'{k}.backbone'] +
-                                           a[f'{k}.cmam_delta'],
-                                           b[f'{k}.modulated'])
-                pairs[f'{k}.proj'] = (a[f'{k}.proj'], b[f'{k}.proj'])
-        for i in range(6):
-            st = 32 >> i
-            pairs[f'decoder.stride{st}'] = (a[f'dec.stride{st}'],
-                                            b[f'dec.stride{st}'])
-        for i in range(6):
-            # theirs predictions[i]: stride 32 / 2**i, (B, H, W);
-            # ours: finest first, (B, 1, H, W)
-            pairs[f'response.stride{32 >> i}'] = (preds[i], logits[5 - i][:,
-                                                                          0])
-        # a CMAM that is the identity would make the check weak: the gates
-        # (sigmoid - 0.5) must be well away from 0
-        for br in 'st':
-            for s in range(1, 6):
-                gate = torch.sigmoid(a[f'{br}{s}.gate_logits']) - 0.5
-                key = f'|sigmoid(gate)-0.5| mean {br}{s}'
-                worst.setdefault(key, dict(value=0.))
-                worst[key]['value'] = max(worst[key]['value'],
-                                          float(gate.abs().mean()))
-        for name, (x, y) in pairs.items():
-            d = _diff(x, y)
-            w = worst.setdefault(name, dict(max_abs=0., scale=0., rel=0.))
-            w['max_abs'] = max(w['max_abs'], d['max_abs'])
-            w['scale'] = max(w['scale'], d['scale'])
-            w['rel'] = max(w['rel'], d['rel'])
+        _update_worst(worst, a, _tensor_pairs(a, b, video, data, preds,
+                                              logits))
     worst['_tokens'] = tokens
     return worst
 
@@ -886,38 +919,22 @@ def write_masks_from_predictions(mods, theirs, opt, root: str) -> None:
             osp.join(vdir, f'{frame:05d}.h5'), ids, [inst[i] for i in ids])
 
 
-def run_release_test(mods, opt, root: str, checkpoint: str,
-                     batch_size: int) -> Dict:
-    """Their test.py: a fresh CSTMModel, their DataLoader (drop_last=True),
-    their test() loading checkpoint.pth.tar from
-    {project_root}/checkpoint/{model_root}/ and calling
-    report_evaluation_result; per-sample I / U recorded through their
-    calculate_IoU."""
-    test_mod, tool = mods['test'], mods['tool']
+def _link_release_checkpoint(opt, checkpoint: str) -> None:
+    """``checkpoint`` where their test() reads it:
+    {project_root}/checkpoint/{model_root}/{checkpoint} (a symlink)."""
     cdir = osp.join(opt.project_root, 'checkpoint', opt.model_root)
     os.makedirs(cdir, exist_ok=True)
     dst = osp.join(cdir, opt.checkpoint)
     if osp.lexists(dst):
         os.remove(dst)
     os.symlink(osp.abspath(checkpoint), dst)
-    model = build_release_model(mods, opt)
-    spatials = []
-    for i in range(5):
-        feat = opt.resize // 32 * (2**i)
-        spatials.append(
-            torch.from_numpy(tool.get_video_spatial_feature(
-                feat, feat)).unsqueeze(0).repeat(opt.batch_size, 1, 1, 1))
-    ds = mods['dataset'].VideoTextDataset(opt, 'test')
-    ds.frame_root = osp.join(root, 'Release', 'frames_cv2')
-    ds.mask_root = osp.join(root, 'text_annotations',
-                            'a2d_annotation_with_instances')
-    loader = torch.utils.data.DataLoader(
-        ds,
-        batch_size=batch_size,
-        shuffle=False,
-        pin_memory=False,
-        num_workers=0,
-        drop_last=True)
+
+
+def _release_test_recorded(mods, opt, loader, model,
+                           spatials) -> Tuple[List, Dict]:
+    """Their test(), recording the per-sample (IoU, I, U) of their
+    calculate_IoU and what report_evaluation_result returns."""
+    test_mod, tool = mods['test'], mods['tool']
     per_sample, result = [], {}
     orig_iou = tool.calculate_IoU
     orig_report = test_mod.report_evaluation_result
@@ -939,6 +956,38 @@ def run_release_test(mods, opt, root: str, checkpoint: str,
     finally:
         tool.calculate_IoU, test_mod.report_evaluation_result = orig_iou, \
             orig_report
+    return per_sample, result
+
+
+def run_release_test(mods, opt, root: str, checkpoint: str,
+                     batch_size: int) -> Dict:
+    """Their test.py: a fresh CSTMModel, their DataLoader (drop_last=True),
+    their test() loading checkpoint.pth.tar from
+    {project_root}/checkpoint/{model_root}/ and calling
+    report_evaluation_result; per-sample I / U recorded through their
+    calculate_IoU."""
+    tool = mods['tool']
+    _link_release_checkpoint(opt, checkpoint)
+    model = build_release_model(mods, opt)
+    spatials = []
+    for i in range(5):
+        feat = opt.resize // 32 * (2**i)
+        spatials.append(
+            torch.from_numpy(tool.get_video_spatial_feature(
+                feat, feat)).unsqueeze(0).repeat(opt.batch_size, 1, 1, 1))
+    ds = mods['dataset'].VideoTextDataset(opt, 'test')
+    ds.frame_root = osp.join(root, 'Release', 'frames_cv2')
+    ds.mask_root = osp.join(root, 'text_annotations',
+                            'a2d_annotation_with_instances')
+    loader = torch.utils.data.DataLoader(
+        ds,
+        batch_size=batch_size,
+        shuffle=False,
+        pin_memory=False,
+        num_workers=0,
+        drop_last=True)
+    per_sample, result = _release_test_recorded(mods, opt, loader, model,
+                                                spatials)
     names = ('mIoU', 'oIoU', 'P@0.5', 'P@0.6', 'P@0.7', 'P@0.8', 'P@0.9',
              'AP_paper')
     metrics = {n: float(v) * 100 for n, v in zip(names, result['values'])}
@@ -954,9 +1003,10 @@ def run_release_test(mods, opt, root: str, checkpoint: str,
         listed=len(ds))
 
 
-def run_mmcsted_test(root: str, checkpoint: str, work: str, size: int,
-                     batch_size: int, threads: int) -> Dict:
-    """tools/test.py with the release config on the same tree."""
+def _mmcsted_test_command(root: str, checkpoint: str, work: str, size: int,
+                          batch_size: int) -> Tuple[List[str], str, str]:
+    """tools/test.py's command line, and the sample and metric files it
+    writes."""
     out = osp.join(work, 'mmcsted_samples.json')
     metrics_out = osp.join(work, 'mmcsted_metrics.json')
     cmd = [
@@ -978,15 +1028,11 @@ def run_mmcsted_test(root: str, checkpoint: str, work: str, size: int,
         f'test_dataloader.batch_size={batch_size}',
         f'test_dataloader.dataset.pipeline.3.size={size}',
     ]
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS=str(threads),
-        PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    proc = subprocess.run(
-        cmd, cwd=REPO, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError('tools/test.py failed:\n' + proc.stdout[-3000:] +
-                           proc.stderr[-5000:])
+    return cmd, out, metrics_out
+
+
+def _read_mmcsted_results(out: str, metrics_out: str) -> Dict:
+    """The metrics and per-sample I / U that tools/test.py wrote."""
     with open(metrics_out) as f:
         raw = json.load(f)
     with open(out) as f:
@@ -1016,6 +1062,23 @@ def run_mmcsted_test(root: str, checkpoint: str, work: str, size: int,
                 IoU=float(r['IoU'])) for r in rows
         ],
         scored=len(rows))
+
+
+def run_mmcsted_test(root: str, checkpoint: str, work: str, size: int,
+                     batch_size: int, threads: int) -> Dict:
+    """tools/test.py with the release config on the same tree."""
+    cmd, out, metrics_out = _mmcsted_test_command(root, checkpoint, work, size,
+                                                  batch_size)
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS=str(threads),
+        PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    proc = subprocess.run(
+        cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError('tools/test.py failed:\n' + proc.stdout[-3000:] +
+                           proc.stderr[-5000:])
+    return _read_mmcsted_results(out, metrics_out)
 
 
 # --------------------------------------------------------------------------
@@ -1075,14 +1138,10 @@ def main(argv=None) -> int:
     return 0 if report['ok'] else 1
 
 
-def run(args, work: str) -> Dict:
-    t0 = time.time()
-    # mmengine's logger binds its stream when first created: create it now,
-    # not while a tool's output is silenced
-    from mmengine.logging import MMLogger
-    MMLogger.get_current_instance()
-    project_root = osp.join(work, 'cstm_project')
-    os.makedirs(project_root, exist_ok=True)
+def _import_with_glove(cstm_repo: str,
+                       work: str) -> Tuple[Dict, str, str, List[str]]:
+    """Their modules, the tiny GloVe file and vocabulary of every query, and
+    the queries' tokens."""
     # the GloVe file needs their tokeniser: import their word_utils first
     # with a placeholder file, then write the real one
     all_queries = list(
@@ -1090,21 +1149,17 @@ def run(args, work: str) -> Dict:
                       [q for v in VIDEO_QUERIES.values() for q in v.values()]))
     placeholder = osp.join(work, 'glove.placeholder.txt')
     open(placeholder, 'w').close()
-    mods = import_release(args.cstm_repo, placeholder)
+    mods = import_release(cstm_repo, placeholder)
     glove, vocab, tokens = write_glove_and_vocab(work, mods['word_utils'],
                                                  all_queries)
     _GloVeStandIn.PATH = glove
-    report = dict(
-        cstm_repo=osp.abspath(args.cstm_repo),
-        size=args.size,
-        real_pandas=mods['real_pandas'],
-        tokens=tokens,
-        ok=True)
-    print(f"their code: {args.cstm_repo} (pandas: "
-          f"{'real' if mods['real_pandas'] else 'csv stand-in'}; torchtext "
-          'GloVe: stand-in on a tiny GloVe file)')
+    return mods, glove, vocab, tokens
 
-    opt = release_opt(mods, project_root, args.size, args.release_batch_size)
+
+def _release_checkpoint(mods, opt, args, work: str, glove: str, vocab: str,
+                        report: Dict) -> Tuple[nn.Module, Dict]:
+    """Their model, randomised and calibrated, and its checkpoint saved and
+    converted (recorded in ``report``)."""
     theirs = build_release_model(mods, opt)
     n = randomize_(theirs, args.seed)
     theirs.eval()
@@ -1120,86 +1175,135 @@ def run(args, work: str) -> Dict:
           f"(plain and 'module.'-prefixed give equal results: "
           f"{conv['prefixed_converts_equal']})")
     report['ok'] &= bool(conv['prefixed_converts_equal'])
+    return theirs, conv
+
+
+def _print_model_diffs(name: str, seconds: float,
+                       res: Dict[str, Dict]) -> Dict[str, float]:
+    """Part 1's table for one precision; returns the CMAM gates."""
+    print(f'\n== part 1, {name} ({seconds:.0f} s): max '
+          '|theirs - ours| (scale = max |theirs|)')
+    for k, v in res.items():
+        if 'value' in v:
+            continue
+        print(f'  {k:32s} {v["max_abs"]:.3e}  scale {v["scale"]:.3e}'
+              f'  rel {v["rel"]:.3e}')
+    gates = {k: v['value'] for k, v in res.items() if 'value' in v}
+    print('  CMAM gates |sigmoid - 0.5| (mean): ' +
+          ', '.join(f'{k.split()[-1]} {v:.3f}' for k, v in gates.items()))
+    return gates
+
+
+def _run_model_part(args, theirs, ours, mods, report: Dict) -> None:
+    """Part 1 in every precision of ``--dtypes``."""
+    clips = make_clips(len(QUERIES), args.size, args.seed)
+    report['model'] = {}
+    for name in args.dtypes.split(','):
+        dtype = getattr(torch, name.strip())
+        t = time.time()
+        res = compare_model(theirs, ours, mods, args.size, dtype, clips,
+                            QUERIES, args.batch)
+        tokens_seen = res.pop('_tokens')
+        report['model'][name] = res
+        report['model_tokens'] = tokens_seen
+        gates = _print_model_diffs(name, time.time() - t, res)
+        if dtype == torch.float64:
+            bad = [
+                k for k, v in res.items()
+                if 'rel' in v and v['rel'] > args.atol64
+            ]
+            if bad:
+                print(f'  DIFFER beyond {args.atol64}: {bad}')
+                report['ok'] = False
+            if min(gates.values()) < 0.05:
+                print('  WARNING: a CMAM gate is near the identity')
+                report['ok'] = False
+    theirs.float()
+    ours.float()
+
+
+def _print_protocol(rel: Dict, mine: Dict, t_rel: float,
+                    t_mine: float) -> bool:
+    """Part 2's metrics and per-sample I / U side by side; returns whether
+    all agree."""
+    print(f'\n== part 2: their test() ({t_rel:.0f} s, {rel["scored"]} of '
+          f'{rel["listed"]} listed samples scored) vs mmcsted '
+          f'tools/test.py ({t_mine:.0f} s, {mine["scored"]} samples)')
+    print(f'  {"metric":10s} {"theirs x100":>14s} {"mmcsted":>14s}')
+    same = rel['scored'] == mine['scored']
+    for k in rel['metrics']:
+        a, b = rel['metrics'][k], mine['metrics'][k]
+        ok = abs(a - b) <= 1e-9 * max(1., abs(a))
+        same &= ok
+        print(f'  {k:10s} {a:14.10f} {b:14.10f}  {"" if ok else "DIFF"}')
+    by_key = {tuple(s['key']): s for s in mine['samples']}
+    print('  per sample (vid, frame, inst): I / U theirs | ours')
+    for s in rel['samples']:
+        o = by_key.get(tuple(s['key']))
+        ok = o is not None and o['I'] == s['I'] and o['U'] == s['U']
+        same &= ok
+        print(f'    {s["key"][0]} {s["key"][1]:3d} {s["key"][2]}: '
+              f'{s["I"]:8.0f} / {s["U"]:8.0f} | '
+              f'{o["I"] if o else float("nan"):8.0f} / '
+              f'{o["U"] if o else float("nan"):8.0f}  IoU {s["IoU"]:.4f}'
+              f'{"" if ok else "  DIFF"}')
+    raw = mine['raw']
+    if 'mmcsted/mIoU' in raw:
+        print('  (mmcsted\'s default protocol on the same predictions: '
+              f"mIoU {raw['mmcsted/mIoU']:.10f}, oIoU "
+              f"{raw['mmcsted/oIoU']:.10f})")
+    return same
+
+
+def _run_protocol_part(args, mods, theirs, opt, conv: Dict, work: str,
+                       project_root: str, report: Dict) -> None:
+    """Part 2: their test() and mmcsted's tools/test.py on one tiny tree."""
+    theirs.float().eval()
+    root = osp.join(work, 'a2d')
+    write_tree(root, project_root)
+    write_masks_from_predictions(mods, theirs, opt, root)
+    t = time.time()
+    rel = run_release_test(mods, opt, root, conv['release_checkpoint'],
+                           args.release_batch_size)
+    t_rel = time.time() - t
+    t = time.time()
+    mine = run_mmcsted_test(root, conv['plain'], work, args.size,
+                            args.release_batch_size, args.threads)
+    t_mine = time.time() - t
+    report['protocol'] = dict(release=rel, mmcsted=mine)
+    same = _print_protocol(rel, mine, t_rel, t_mine)
+    report['protocol']['agree'] = bool(same)
+    report['ok'] &= bool(same)
+
+
+def run(args, work: str) -> Dict:
+    t0 = time.time()
+    # mmengine's logger binds its stream when first created: create it now,
+    # not while a tool's output is silenced
+    from mmengine.logging import MMLogger
+    MMLogger.get_current_instance()
+    project_root = osp.join(work, 'cstm_project')
+    os.makedirs(project_root, exist_ok=True)
+    mods, glove, vocab, tokens = _import_with_glove(args.cstm_repo, work)
+    report = dict(
+        cstm_repo=osp.abspath(args.cstm_repo),
+        size=args.size,
+        real_pandas=mods['real_pandas'],
+        tokens=tokens,
+        ok=True)
+    print(f"their code: {args.cstm_repo} (pandas: "
+          f"{'real' if mods['real_pandas'] else 'csv stand-in'}; torchtext "
+          'GloVe: stand-in on a tiny GloVe file)')
+
+    opt = release_opt(mods, project_root, args.size, args.release_batch_size)
+    theirs, conv = _release_checkpoint(mods, opt, args, work, glove, vocab,
+                                       report)
     ours = build_ours(conv['plain'])
-
     if not args.skip_model:
-        clips = make_clips(len(QUERIES), args.size, args.seed)
-        report['model'] = {}
-        for name in args.dtypes.split(','):
-            dtype = getattr(torch, name.strip())
-            t = time.time()
-            res = compare_model(theirs, ours, mods, args.size, dtype, clips,
-                                QUERIES, args.batch)
-            tokens_seen = res.pop('_tokens')
-            report['model'][name] = res
-            report['model_tokens'] = tokens_seen
-            print(f'\n== part 1, {name} ({time.time() - t:.0f} s): max '
-                  '|theirs - ours| (scale = max |theirs|)')
-            for k, v in res.items():
-                if 'value' in v:
-                    continue
-                print(f'  {k:32s} {v["max_abs"]:.3e}  scale {v["scale"]:.3e}'
-                      f'  rel {v["rel"]:.3e}')
-            gates = {k: v['value'] for k, v in res.items() if 'value' in v}
-            print('  CMAM gates |sigmoid - 0.5| (mean): ' +
-                  ', '.join(f'{k.split()[-1]} {v:.3f}'
-                            for k, v in gates.items()))
-            if dtype == torch.float64:
-                bad = [
-                    k for k, v in res.items()
-                    if 'rel' in v and v['rel'] > args.atol64
-                ]
-                if bad:
-                    print(f'  DIFFER beyond {args.atol64}: {bad}')
-                    report['ok'] = False
-                if min(gates.values()) < 0.05:
-                    print('  WARNING: a CMAM gate is near the identity')
-                    report['ok'] = False
-        theirs.float()
-        ours.float()
-
+        _run_model_part(args, theirs, ours, mods, report)
     if not args.skip_protocol:
-        theirs.float().eval()
-        root = osp.join(work, 'a2d')
-        write_tree(root, project_root)
-        write_masks_from_predictions(mods, theirs, opt, root)
-        t = time.time()
-        rel = run_release_test(mods, opt, root, conv['release_checkpoint'],
-                               args.release_batch_size)
-        t_rel = time.time() - t
-        t = time.time()
-        mine = run_mmcsted_test(root, conv['plain'], work, args.size,
-                                args.release_batch_size, args.threads)
-        t_mine = time.time() - t
-        report['protocol'] = dict(release=rel, mmcsted=mine)
-        print(f'\n== part 2: their test() ({t_rel:.0f} s, {rel["scored"]} of '
-              f'{rel["listed"]} listed samples scored) vs mmcsted '
-              f'tools/test.py ({t_mine:.0f} s, {mine["scored"]} samples)')
-        print(f'  {"metric":10s} {"theirs x100":>14s} {"mmcsted":>14s}')
-        same = rel['scored'] == mine['scored']
-        for k in rel['metrics']:
-            a, b = rel['metrics'][k], mine['metrics'][k]
-            ok = abs(a - b) <= 1e-9 * max(1., abs(a))
-            same &= ok
-            print(f'  {k:10s} {a:14.10f} {b:14.10f}  {"" if ok else "DIFF"}')
-        by_key = {tuple(s['key']): s for s in mine['samples']}
-        print('  per sample (vid, frame, inst): I / U theirs | ours')
-        for s in rel['samples']:
-            o = by_key.get(tuple(s['key']))
-            ok = o is not None and o['I'] == s['I'] and o['U'] == s['U']
-            same &= ok
-            print(f'    {s["key"][0]} {s["key"][1]:3d} {s["key"][2]}: '
-                  f'{s["I"]:8.0f} / {s["U"]:8.0f} | '
-                  f'{o["I"] if o else float("nan"):8.0f} / '
-                  f'{o["U"] if o else float("nan"):8.0f}  IoU {s["IoU"]:.4f}'
-                  f'{"" if ok else "  DIFF"}')
-        raw = mine['raw']
-        if 'mmcsted/mIoU' in raw:
-            print('  (mmcsted\'s default protocol on the same predictions: '
-                  f"mIoU {raw['mmcsted/mIoU']:.10f}, oIoU "
-                  f"{raw['mmcsted/oIoU']:.10f})")
-        report['protocol']['agree'] = bool(same)
-        report['ok'] &= bool(same)
+        _run_protocol_part(args, mods, theirs, opt, conv, work, project_root,
+                           report)
     report['seconds'] = round(time.time() - t0, 1)
     return report
 

@@ -141,16 +141,9 @@ def fill_batch_counters(state: Dict[str, torch.Tensor],
     return added
 
 
-def convert(src: str,
-            dst: str,
-            glove: str,
-            vocab_files: Optional[Sequence[str]] = None,
-            config: str = DEFAULT_CONFIG) -> Dict:
-    """Convert ``src`` into ``dst``; returns a report dict."""
-    from mmcsted.models.text_encoders.glove_gru_text_encoder import \
-        load_glove_vectors
+def _read_release(src: str):
+    """The release checkpoint, its state dict, and that converted."""
     from mmcsted.utils.checkpoint import load_local
-
     checkpoint = load_local(src, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint) \
         if isinstance(checkpoint, dict) else None
@@ -161,8 +154,14 @@ def convert(src: str,
         raise KeyError(
             f'{src}: {len(unplaced)} keys match no part of the release model, '
             f'e.g. {unplaced[:5]}; is this the CSTED release checkpoint?')
+    return checkpoint, state, converted
 
-    words = read_vocab(vocab_files or [DEFAULT_VOCAB])
+
+def _glove_table(glove: str, words: List[str]):
+    """The GloVe vectors found for ``words`` and the (words, 300) table
+    (zeros for a word GloVe lacks)."""
+    from mmcsted.models.text_encoders.glove_gru_text_encoder import \
+        load_glove_vectors
     vectors, dim = load_glove_vectors(glove, words)
     if dim != 300:
         raise ValueError(f'{glove}: {dim}-d vectors, the release reads 300-d')
@@ -170,11 +169,13 @@ def convert(src: str,
     for i, word in enumerate(words):
         if word in vectors:
             table[i] = vectors[word]
+    return vectors, table
 
-    model = build_model(config)
-    text_encoder = model.text_encoder
-    converted['text_encoder.vocab_buffer'] = text_encoder.encode_vocab(words)
-    converted['text_encoder.word_vectors'] = table
+
+def _load_converted(model, converted: Dict[str, torch.Tensor],
+                    config: str) -> List[str]:
+    """Load ``converted`` into ``model``, every tensor placed and given;
+    returns the BN counters that had to be filled in."""
     own = model.state_dict()
     filled = fill_batch_counters(converted, own)
     # strict: every release tensor placed, every mmcsted tensor given
@@ -190,6 +191,24 @@ def convert(src: str,
     ]
     if mismatched:
         raise ValueError(f'shape mismatch for {mismatched[:10]}')
+    return filled
+
+
+def convert(src: str,
+            dst: str,
+            glove: str,
+            vocab_files: Optional[Sequence[str]] = None,
+            config: str = DEFAULT_CONFIG) -> Dict:
+    """Convert ``src`` into ``dst``; returns a report dict."""
+    checkpoint, state, converted = _read_release(src)
+    words = read_vocab(vocab_files or [DEFAULT_VOCAB])
+    vectors, table = _glove_table(glove, words)
+
+    model = build_model(config)
+    text_encoder = model.text_encoder
+    converted['text_encoder.vocab_buffer'] = text_encoder.encode_vocab(words)
+    converted['text_encoder.word_vectors'] = table
+    filled = _load_converted(model, converted, config)
 
     report = dict(
         source=osp.basename(src),

@@ -91,34 +91,13 @@ def run_flax(i3d_py: str, inputs: str, output: str) -> None:
 
 # ----------------------------------------------------------------------------
 # torch side
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--jax-python', help='python with jax and flax')
-    parser.add_argument(
-        '--clip', choices=('pattern', 'random'), default='pattern')
-    parser.add_argument('--frames', type=int, default=16)
-    parser.add_argument('--size', type=int, default=224)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--threads', type=int, default=0)
-    parser.add_argument('--flax-worker', nargs=3, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.flax_worker:
-        run_flax(*args.flax_worker)
-        return
-
+def _torch_outputs(model, clip: np.ndarray):
+    """InceptionI3D's stage outputs and logits on ``clip``, and the
+    Mixed_5c output and logits of the release's variants
+    ({name: (Mixed_5c, logits)})."""
     import torch
-    sys.path.insert(
-        0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    from mmcsted.models.backbones.inception_i3d import InceptionI3D
-    from mmcsted.utils.checkpoint import load_weights, resolve_package_path
-    if args.threads:
-        torch.set_num_threads(args.threads)
 
-    raw = load_weights(CKPT)
-    model = InceptionI3D(num_classes=400).eval()
-    model.load_state_dict(model.convert_pretrained(raw), strict=True)
-    clip = make_clip(args.clip, args.frames, args.size, args.seed)
-    with_head = args.size == 224 and args.frames >= 16  # flax's VALID pool
+    from mmcsted.models.backbones.inception_i3d import InceptionI3D
     with torch.no_grad():
         x = torch.from_numpy(clip)
         stages = [s.numpy() for s in model.forward_stages(x)]
@@ -131,7 +110,14 @@ def main():
             other.load_state_dict(model.state_dict())
             last = other.forward_stages(x)[-1]
             variants[name] = (last.numpy(), other.forward_head(last).numpy())
+    return stages, logits, variants
 
+
+def _flax_reference(raw, clip: np.ndarray, with_head: bool,
+                    jax_python) -> dict:
+    """The flax model's outputs on ``clip`` with the checkpoint's arrays,
+    run in a ``--flax-worker`` subprocess."""
+    from mmcsted.utils.checkpoint import resolve_package_path
     flat = {}
     for group, tree in raw.items():
         stack = [((group, ), tree)]
@@ -150,17 +136,18 @@ def main():
             final_endpoint=np.array('Logits' if with_head else 'Mixed_5c'),
             **flat)
         cmd = [
-            args.jax_python or sys.executable,
+            jax_python or sys.executable,
             osp.abspath(__file__), '--flax-worker',
             osp.normpath(i3d_py), inputs, output
         ]
         env = dict(os.environ, JAX_PLATFORMS='cpu')
         subprocess.run(cmd, check=True, env=env)
-        ref = dict(np.load(output, allow_pickle=False))
+        return dict(np.load(output, allow_pickle=False))
 
-    print(f'clip: {args.clip}, 1 x 3 x {args.frames} x {args.size} x '
-          f'{args.size}, values in [{clip.min():.2f}, {clip.max():.2f}]; '
-          f'torch {torch.__version__}, {ref["versions"]}')
+
+def _print_comparison(stages, logits, variants, ref: dict) -> None:
+    """Max abs differences per stage, of the logits and of the variants,
+    and the top-5 classes."""
     print(f'{"stage":8s}{"endpoint":16s}{"shape (N,C,T,H,W)":24s}'
           f'{"max|ref|":>10s}{"max abs diff":>14s}{"rel":>10s}')
     for i, (name, ours) in enumerate(zip(STAGE_ENDPOINTS, stages)):
@@ -191,6 +178,43 @@ def main():
             line += (f', logits {np.abs(out - ref["logits"]).max():.3e}, '
                      f'top-5 {np.argsort(-out[0])[:5].tolist()}')
         print(line)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--jax-python', help='python with jax and flax')
+    parser.add_argument(
+        '--clip', choices=('pattern', 'random'), default='pattern')
+    parser.add_argument('--frames', type=int, default=16)
+    parser.add_argument('--size', type=int, default=224)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--threads', type=int, default=0)
+    parser.add_argument('--flax-worker', nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.flax_worker:
+        run_flax(*args.flax_worker)
+        return
+
+    import torch
+    sys.path.insert(
+        0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    from mmcsted.models.backbones.inception_i3d import InceptionI3D
+    from mmcsted.utils.checkpoint import load_weights
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    raw = load_weights(CKPT)
+    model = InceptionI3D(num_classes=400).eval()
+    model.load_state_dict(model.convert_pretrained(raw), strict=True)
+    clip = make_clip(args.clip, args.frames, args.size, args.seed)
+    with_head = args.size == 224 and args.frames >= 16  # flax's VALID pool
+    stages, logits, variants = _torch_outputs(model, clip)
+    ref = _flax_reference(raw, clip, with_head, args.jax_python)
+
+    print(f'clip: {args.clip}, 1 x 3 x {args.frames} x {args.size} x '
+          f'{args.size}, values in [{clip.min():.2f}, {clip.max():.2f}]; '
+          f'torch {torch.__version__}, {ref["versions"]}')
+    _print_comparison(stages, logits, variants, ref)
 
 
 if __name__ == '__main__':

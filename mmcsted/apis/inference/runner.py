@@ -138,6 +138,27 @@ def _open(model, video, frames, pipeline_args: dict):
     return pipeline, reader, targets
 
 
+def _segment_stream(model: nn.Module, stream: ClipStream, timing: _Timing,
+                    bar: _Progress, return_frames: bool,
+                    return_scores: bool) -> Iterator[Dict]:
+    """:func:`iter_inference`'s results, batch by batch as each is done;
+    closes ``bar`` at the end."""
+    try:
+        for items in stream:
+            t0 = time.perf_counter()
+            out = _predict(model, items, return_scores)
+            timing.add(len(items), time.perf_counter() - t0)
+            bar.update(len(items))
+            for it, (mask, score) in zip(items, out):
+                result = dict(
+                    frame_index=it.frame_index, mask=mask, score=score)
+                if return_frames:
+                    result['frame'] = it.frame
+                yield result
+    finally:
+        bar.close()
+
+
 def iter_inference(model: nn.Module,
                    video,
                    query: str,
@@ -191,20 +212,8 @@ def iter_inference(model: nn.Module,
         bar = _Progress(
             len(targets), progress and len(stream) > 1,
             f'segmenting "{query[:30]}"')
-        try:
-            for items in stream:
-                t0 = time.perf_counter()
-                out = _predict(model, items, return_scores)
-                timing.add(len(items), time.perf_counter() - t0)
-                bar.update(len(items))
-                for it, (mask, score) in zip(items, out):
-                    result = dict(
-                        frame_index=it.frame_index, mask=mask, score=score)
-                    if return_frames:
-                        result['frame'] = it.frame
-                    yield result
-        finally:
-            bar.close()
+        yield from _segment_stream(model, stream, timing, bar, return_frames,
+                                   return_scores)
     finally:
         if reader is not video:
             reader.close()

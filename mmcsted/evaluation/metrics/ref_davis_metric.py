@@ -418,10 +418,11 @@ class RefDAVIS17Metric(BaseMetric):
         j, f, _ = unsupervised_video_scores(j_sum, f_sum, len(stems))
         return [(k, float(jk), float(fk)) for k, jk, fk in zip(gt_ids, j, f)]
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        if not results:
-            raise ValueError('RefDAVIS17Metric got no results')
-        # run -> video -> frame -> exp_id -> result
+    @staticmethod
+    def _results_tree(results: List[dict]) -> tuple:
+        """The results as run -> video -> frame -> exp_id -> result, and each
+        (run, video)'s exp_id -> obj_id; raises ``ValueError`` on a frame
+        scored twice or an expression given two objects."""
         tree: Dict[str, Dict[str, Dict[str, Dict[str, dict]]]] = \
             defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
         exp_objs: Dict[Tuple[str, str], Dict[str, int]] = defaultdict(dict)
@@ -440,6 +441,10 @@ class RefDAVIS17Metric(BaseMetric):
                     f'RefDAVIS17Metric: {run}/{video}: expression '
                     f'{res["exp_id"]!r} refers to objects {known} and '
                     f'{res["obj_id"]}')
+        return tree, exp_objs
+
+    def _runs_to_score(self, tree: Dict[str, Any]) -> List[str]:
+        """The runs found, or ``self.runs`` when set (all must be found)."""
         runs = sorted(tree)
         if self.runs is not None:
             absent = [r for r in self.runs if r not in tree]
@@ -447,6 +452,13 @@ class RefDAVIS17Metric(BaseMetric):
                 raise ValueError(f'RefDAVIS17Metric: no result for runs '
                                  f'{absent} (found {runs})')
             runs = list(self.runs)
+        return runs
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        if not results:
+            raise ValueError('RefDAVIS17Metric got no results')
+        tree, exp_objs = self._results_tree(results)
+        runs = self._runs_to_score(tree)
 
         metrics: Dict[str, float] = OrderedDict()
         per_run = OrderedDict()

@@ -84,6 +84,19 @@ class CSTED(BaseModel):
             if text_encoder else None
         self.spatial_encoder = self._build_encoder(spatial_encoder)
         self.temporal_encoder = self._build_encoder(temporal_encoder)
+        self._check_encoders(clip_len)
+        self.clip_len = clip_len
+        self.decode_head = self._build_decode_head(decode_head)
+        self.test_cfg = {'threshold': 0.5, **(test_cfg or {})}
+        self.text_frozen = self.text_encoder is not None and all(
+            e.frozen for e in self.encoders.values())
+        if self.text_frozen:
+            self.text_encoder.requires_grad_(False)
+        self._warn_if_query_unread()
+
+    def _check_encoders(self, clip_len: int) -> None:
+        """Raise ``ValueError`` unless the encoders' backbones have the right
+        dimension and ``clip_len`` fits the temporal one's stride."""
         if self.spatial_encoder is not None and self.spatial_encoder.ndim != 2:
             raise ValueError('the spatial encoder needs a 2D backbone')
         if self.temporal_encoder is not None:
@@ -95,7 +108,9 @@ class CSTED(BaseModel):
                     f'clip_len={clip_len} does not fit the temporal backbone, '
                     f'whose total temporal stride is {stride}: use a multiple '
                     f'of {stride}')
-        self.clip_len = clip_len
+
+    def _build_decode_head(self, decode_head: Dict) -> torch.nn.Module:
+        """The decoder, given the encoders' widths (one text width)."""
         text_widths = {
             e.text_channels
             for e in (self.spatial_encoder, self.temporal_encoder) if e
@@ -103,7 +118,7 @@ class CSTED(BaseModel):
         if len(text_widths) != 1:
             raise ValueError('the two text encoders must have the same width '
                              f'for the decoder, got {sorted(text_widths)}')
-        self.decode_head = MODELS.build(
+        return MODELS.build(
             dict(
                 decode_head,
                 spatial_channels=self.spatial_encoder.out_channels
@@ -111,11 +126,10 @@ class CSTED(BaseModel):
                 temporal_channels=self.temporal_encoder.out_channels
                 if self.temporal_encoder else None,
                 text_channels=text_widths.pop()))
-        self.test_cfg = {'threshold': 0.5, **(test_cfg or {})}
-        self.text_frozen = self.text_encoder is not None and all(
-            e.frozen for e in self.encoders.values())
-        if self.text_frozen:
-            self.text_encoder.requires_grad_(False)
+
+    def _warn_if_query_unread(self) -> None:
+        """Warn when nothing (no CMAM, no language concatenation) reads the
+        query."""
         if not any(e.cmam_stages for e in self.encoders.values()) \
                 and getattr(self.decode_head, 'language_concat',
                             None) is None:

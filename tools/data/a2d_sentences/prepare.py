@@ -59,9 +59,51 @@ def extract_frames(root, vids, quality=95, workers=1):
         root, vids, jpeg_quality=quality, workers=workers)
 
 
+def _used_videos(root: str) -> list:
+    """The annotated videos of the release that are in the video set and not
+    in the missed list, in annotation order."""
+    from mmcsted.datasets import a2d_sentences as a2d
+    videos = a2d.read_videoset(osp.join(root, a2d.VIDEOSET_FILE))
+    rows = a2d.read_a2d_annotations(osp.join(root, a2d.ANNOTATION_FILE))
+    missed = a2d.read_missed_videos(osp.join(root, a2d.MISSED_FILE))
+    return [
+        v for v in dict.fromkeys(r.video_id for r in rows)
+        if v in videos and v not in missed
+    ]
+
+
+def _split_queries(root: str, cache_dir, force: bool) -> dict:
+    """{split: [(video_id, instance_id, query), ...]} of the train and test
+    sample lists (printed); an empty list for a split that cannot be built
+    with ``force``."""
+    from mmcsted.datasets import A2DSentencesDataset
+    on_missing = 'skip' if force else 'error'
+    samples = {}
+    for split in ('train', 'test'):
+        try:
+            ds = A2DSentencesDataset(
+                root,
+                split=split,
+                cache_dir=cache_dir,
+                on_missing_video=on_missing,
+                test_mode=split == 'test')
+        except ValueError as e:  # e.g. an empty split with --force
+            print(f'{split}: {e}')
+            samples[split] = []
+            continue
+        items = [ds.get_data_info(i) for i in range(len(ds))]
+        queries = list(
+            dict.fromkeys(
+                (d['video_id'], d['instance_id'], d['query']) for d in items))
+        samples[split] = queries
+        print(f'{split}: {len(items)} samples, '
+              f'{len({d["video_id"] for d in items})} videos, '
+              f'{len(queries)} queries')
+    return samples
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmcsted.datasets import A2DSentencesDataset
     from mmcsted.datasets import a2d_sentences as a2d
     from mmcsted.datasets.release_check import check_a2d_release
     from mmcsted.models.text_encoders.vocabulary import WordVocabulary
@@ -75,14 +117,7 @@ def main(argv=None) -> int:
         print('stopping: fix the problems above or pass --force')
         return 1
 
-    videos = a2d.read_videoset(osp.join(root, a2d.VIDEOSET_FILE))
-    rows = a2d.read_a2d_annotations(osp.join(root, a2d.ANNOTATION_FILE))
-    missed = a2d.read_missed_videos(osp.join(root, a2d.MISSED_FILE))
-    used = [
-        v for v in dict.fromkeys(r.video_id for r in rows)
-        if v in videos and v not in missed
-    ]
-
+    used = _used_videos(root)
     if args.extract_frames:
         print('[2/4] extracting frames')
         failed = extract_frames(root, used, args.jpeg_quality, args.workers)
@@ -99,28 +134,7 @@ def main(argv=None) -> int:
           f'({index.cache_file})')
 
     print('[4/4] building the sample lists')
-    on_missing = 'skip' if args.force else 'error'
-    samples = {}
-    for split in ('train', 'test'):
-        try:
-            ds = A2DSentencesDataset(
-                root,
-                split=split,
-                cache_dir=args.cache_dir,
-                on_missing_video=on_missing,
-                test_mode=split == 'test')
-        except ValueError as e:  # e.g. an empty split with --force
-            print(f'{split}: {e}')
-            samples[split] = []
-            continue
-        items = [ds.get_data_info(i) for i in range(len(ds))]
-        queries = list(
-            dict.fromkeys(
-                (d['video_id'], d['instance_id'], d['query']) for d in items))
-        samples[split] = queries
-        print(f'{split}: {len(items)} samples, '
-              f'{len({d["video_id"] for d in items})} videos, '
-              f'{len(queries)} queries')
+    samples = _split_queries(root, args.cache_dir, args.force)
     train_queries = [q for (_, _, q) in samples['train']]
     vocab = WordVocabulary.build(train_queries)
     vocab_out = args.vocab_out or osp.join(root, 'vocab.json')
