@@ -50,6 +50,7 @@ def parse_frames(items):
     return out
 
 
+# (long: one add_argument per option, nothing else)
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description='CSTED demo: segment the actor a query names')

@@ -33,6 +33,7 @@ _LAYOUT_OPTIONS = {
 }
 
 
+# (long: one add_argument per option, nothing else)
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('out_dir')
