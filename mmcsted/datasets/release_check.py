@@ -1,5 +1,6 @@
 """What is missing or malformed in a user's A2D Sentences / J-HMDB Sentences
 tree (used by ``tools/data/*/check_release.py`` and ``prepare.py``)."""
+import argparse
 import os
 import os.path as osp
 from typing import List, Optional
@@ -52,6 +53,27 @@ class CheckReport:
                      ('OK' if self.ok else
                       f'{len(self.errors)} problem(s) with required files'))
         return '\n'.join(lines)
+
+
+def release_check_parser(doc: str,
+                         data_root_help: str) -> argparse.ArgumentParser:
+    """The arguments every ``tools/data/*/check_release.py`` takes (the tree,
+    ``--limit``); the tool adds its own. ``doc``: the tool's docstring."""
+    p = argparse.ArgumentParser(description=doc.split('\n')[0])
+    p.add_argument('data_root', help=data_root_help)
+    p.add_argument(
+        '--limit',
+        type=int,
+        default=10,
+        help='names listed per kind of problem')
+    return p
+
+
+def print_report(report: CheckReport) -> int:
+    """Print a check tool's report; its exit status (1: something required
+    is missing or malformed)."""
+    print(report.render())
+    return 0 if report.ok else 1
 
 
 def check_a2d_release(root: str,

@@ -5,16 +5,15 @@
 Exits 1 when something required is missing (files are named, up to --limit
 per kind, with counts), 0 otherwise.
 """
-import argparse
 import sys
 
-from mmcsted.datasets.release_check import check_a2d_release
+from mmcsted.datasets.release_check import (check_a2d_release, print_report,
+                                            release_check_parser)
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument(
-        'data_root', help='folder holding Release/ and '
+    p = release_check_parser(
+        __doc__, 'folder holding Release/ and '
         'text_annotations/')
     p.add_argument(
         '--video-source',
@@ -28,11 +27,6 @@ def parse_args(argv=None):
         help='also read every mask file to its end and open every '
         'video (slow; the masks are read each time, so that a '
         'file damaged since the last run is found)')
-    p.add_argument(
-        '--limit',
-        type=int,
-        default=10,
-        help='names listed per kind of problem')
     p.add_argument(
         '--cache-dir',
         default=None,
@@ -48,8 +42,7 @@ def main(argv=None) -> int:
         deep=args.deep,
         limit=args.limit,
         cache_dir=args.cache_dir)
-    print(report.render())
-    return 0 if report.ok else 1
+    return print_report(report)
 
 
 if __name__ == '__main__':

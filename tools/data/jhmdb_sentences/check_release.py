@@ -5,27 +5,20 @@
 Exits 1 when something required is missing (files are named, up to --limit
 per kind, with counts), 0 otherwise.
 """
-import argparse
 import sys
 
-from mmcsted.datasets.release_check import check_jhmdb_release
+from mmcsted.datasets.release_check import (check_jhmdb_release, print_report,
+                                            release_check_parser)
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument(
-        'data_root',
-        help='folder holding jhmdb_annotation.txt, '
+    p = release_check_parser(
+        __doc__, 'folder holding jhmdb_annotation.txt, '
         'Rename_Images/ and puppet_mask/')
     p.add_argument(
         '--deep',
         action='store_true',
         help='also load every mask and compare it with its frames')
-    p.add_argument(
-        '--limit',
-        type=int,
-        default=10,
-        help='names listed per kind of problem')
     return p.parse_args(argv)
 
 
@@ -33,8 +26,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     report = check_jhmdb_release(
         args.data_root, deep=args.deep, limit=args.limit)
-    print(report.render())
-    return 0 if report.ok else 1
+    return print_report(report)
 
 
 if __name__ == '__main__':

@@ -8,17 +8,16 @@ expression's anno_id with a mask (or null) per listed frame. Exits 1 when
 something required is missing (named, up to --limit per kind, with counts),
 0 otherwise.
 """
-import argparse
 import sys
 
 from mmcsted.datasets.mevis import MEVIS_SPLITS
 from mmcsted.datasets.ref_vos_release_check import check_mevis_release
+from mmcsted.datasets.release_check import print_report, release_check_parser
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument(
-        'data_root', help='folder holding train/, valid_u/ and valid/')
+    p = release_check_parser(__doc__,
+                             'folder holding train/, valid_u/ and valid/')
     p.add_argument(
         '--splits',
         nargs='+',
@@ -29,11 +28,6 @@ def parse_args(argv=None):
         '--deep',
         action='store_true',
         help='also decode every RLE and compare its size with the frames')
-    p.add_argument(
-        '--limit',
-        type=int,
-        default=10,
-        help='names listed per kind of problem')
     return p.parse_args(argv)
 
 
@@ -41,8 +35,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     report = check_mevis_release(
         args.data_root, splits=args.splits, deep=args.deep, limit=args.limit)
-    print(report.render())
-    return 0 if report.ok else 1
+    return print_report(report)
 
 
 if __name__ == '__main__':

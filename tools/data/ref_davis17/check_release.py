@@ -7,28 +7,21 @@ and davis_text_annotations/ (the four Davis17_annot*.txt files). Exits 1
 when something required is missing (files are named, up to --limit per
 kind, with counts), 0 otherwise.
 """
-import argparse
 import sys
 
 from mmcsted.datasets.ref_davis_release_check import check_ref_davis17_release
+from mmcsted.datasets.release_check import print_report, release_check_parser
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument(
-        'data_root',
-        help='folder holding DAVIS/ and '
+    p = release_check_parser(
+        __doc__, 'folder holding DAVIS/ and '
         'davis_text_annotations/')
     p.add_argument(
         '--no-masks',
         action='store_true',
         help='do not read the masks (faster; the objects of the '
         'expressions are then not checked)')
-    p.add_argument(
-        '--limit',
-        type=int,
-        default=10,
-        help='names listed per kind of problem')
     return p.parse_args(argv)
 
 
@@ -36,8 +29,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     report = check_ref_davis17_release(
         args.data_root, read_masks=not args.no_masks, limit=args.limit)
-    print(report.render())
-    return 0 if report.ok else 1
+    return print_report(report)
 
 
 if __name__ == '__main__':

@@ -9,28 +9,21 @@ test-phase videos; the 202 scored videos are valid minus test). Exits 1 when
 something required is missing (named, up to --limit per kind, with counts),
 0 otherwise.
 """
-import argparse
 import sys
 
 from mmcsted.datasets.ref_vos_release_check import \
     check_ref_youtube_vos_release
+from mmcsted.datasets.release_check import print_report, release_check_parser
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument(
-        'data_root',
-        help='folder holding meta_expressions/, train/ and valid/')
+    p = release_check_parser(
+        __doc__, 'folder holding meta_expressions/, train/ and valid/')
     p.add_argument(
         '--deep',
         action='store_true',
         help='also open every listed annotation PNG (object-id PNG of the '
         'frame size)')
-    p.add_argument(
-        '--limit',
-        type=int,
-        default=10,
-        help='names listed per kind of problem')
     return p.parse_args(argv)
 
 
@@ -38,8 +31,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     report = check_ref_youtube_vos_release(
         args.data_root, deep=args.deep, limit=args.limit)
-    print(report.render())
-    return 0 if report.ok else 1
+    return print_report(report)
 
 
 if __name__ == '__main__':
