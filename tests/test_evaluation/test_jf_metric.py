@@ -183,13 +183,14 @@ def test_metric_duplicate_frame_raises():
 def test_dilate_boundary_equals_scipy_disk_dilation():
     from scipy import ndimage
 
-    from mmcsted.evaluation.metrics.jf_metric import (_disk, dilate_boundary,
-                                                      mask_boundary)
+    from mmcsted.evaluation.functional import (dilate_boundary, disk_kernel,
+                                               mask_boundary)
     rng = np.random.default_rng(0)
     for radius in (1, 3, 6):
         mask = rng.random((47, 61)) > 0.7
         bound = mask_boundary(mask)
-        expected = ndimage.binary_dilation(bound, structure=_disk(radius))
+        expected = ndimage.binary_dilation(
+            bound, structure=disk_kernel(radius))
         np.testing.assert_array_equal(dilate_boundary(bound, radius), expected)
     empty = np.zeros((5, 5), bool)
     assert not dilate_boundary(empty, 2).any()

@@ -11,9 +11,8 @@ import pytest
 from PIL import Image
 
 from mmcsted.evaluation import RefDAVIS17Metric, merge_expression_masks
-from mmcsted.evaluation.metrics.jf_metric import (boundary_f,
-                                                  region_similarity_j)
-from mmcsted.evaluation.metrics.ref_davis_metric import FrameBoundaries
+from mmcsted.evaluation.functional import (FrameBoundaries, boundary_f,
+                                           region_similarity_j)
 
 H = W = 12
 RUNS = ('anno1_first_frame', 'anno1_full_video', 'anno2_first_frame',

@@ -38,15 +38,13 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F_
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from scipy.optimize import linear_sum_assignment
 
 from mmcsted.registry import METRICS
-from .jf_metric import (boundary_f_measure, boundary_tolerance,
-                        dilate_boundary, mask_boundary, region_similarity_j)
-from .refer_seg_metric import _field_data, _get, _plain, _to_2d_tensor
+from ..functional import (FrameBoundaries, pixel_map, region_similarity_j,
+                          resize_mask, resize_score, sample_get, to_python)
 
 VOID_LABEL = 255
 #: the background score of ReferFormer's merge; probabilities under
@@ -71,38 +69,6 @@ def read_index_png(path: str) -> np.ndarray:
             raise ValueError(f'{path}: mode {img.mode!r}, expected an '
                              "object-id PNG (palette 'P' or grey 'L')")
         return np.array(img)
-
-
-class FrameBoundaries:
-    """The DAVIS boundaries of the masks of one frame and their dilations,
-    each computed once, so that F of all (predicted, ground-truth) pairs
-    costs ``P + K`` dilations instead of ``2 P K``; :meth:`f` gives exactly
-    :func:`boundary_f` (tested).
-
-    Args:
-        masks: (H, W) boolean masks.
-        void: optional (H, W) void pixels, cleared from every mask first
-            (as :func:`boundary_f` does).
-        bound_th: the tolerance of :func:`boundary_f`.
-    """
-
-    def __init__(self,
-                 masks: Sequence[np.ndarray],
-                 void: Optional[np.ndarray] = None,
-                 bound_th: float = 0.008):
-        self.items = []
-        for m in masks:
-            m = np.asarray(m, dtype=bool)
-            if void is not None:
-                m = m & ~void
-            b = mask_boundary(m)
-            radius = boundary_tolerance(m.shape, bound_th)
-            self.items.append((b, dilate_boundary(b, radius)))
-
-    def f(self, pred: int, gt: int, gt_side: 'FrameBoundaries') -> float:
-        """F of mask ``pred`` of this frame against mask ``gt`` of
-        ``gt_side``."""
-        return boundary_f_measure(*self.items[pred], *gt_side.items[gt])
 
 
 def merge_expression_masks(ranks: np.ndarray) -> np.ndarray:
@@ -238,37 +204,36 @@ class RefDAVIS17Metric(BaseMetric):
                    fallback: Tuple[int, int]) -> Tuple[int, int]:
         if gt is not None:
             return tuple(gt.shape)
-        ori = _get(sample, 'ori_shape')
+        ori = sample_get(sample, 'ori_shape')
         if ori is not None:
             return int(ori[0]), int(ori[1])
         return fallback
 
+    @staticmethod
+    def _read(sample: Any, key: str) -> Optional[torch.Tensor]:
+        """The one place that names the data sample's pixel fields."""
+        return pixel_map(
+            sample,
+            dict(
+                gt='gt_mask',
+                mask='pred_mask',
+                score='pred_score',
+                void='void_mask')[key])
+
     def _claim_map(self, sample: Any, gt: Optional[torch.Tensor]) -> tuple:
         """(uint8 claim map, (H, W)): 0 = not claimed, 1..255 = the
         probability of a claimed pixel, quantised."""
-        mask_data = _field_data(_get(sample, 'pred_mask'))
-        score_data = _field_data(_get(sample, 'pred_score'))
-        if mask_data is None and score_data is None:
+        mask = self._read(sample, 'mask')
+        score = self._read(sample, 'score')
+        if mask is None and score is None:
             raise KeyError('RefDAVIS17Metric needs `pred_mask` or '
                            '`pred_score` in every data sample')
-        ref = mask_data if mask_data is not None else score_data
-        ref = _to_2d_tensor(ref, 'pred')
+        ref = mask if mask is not None else score
         hw = self._target_hw(sample, gt, tuple(ref.shape))
-        score = None
-        if score_data is not None:
-            score = _to_2d_tensor(score_data, 'pred_score').float()
-            if tuple(score.shape) != hw:
-                score = F_.interpolate(
-                    score[None, None],
-                    size=hw,
-                    mode='bilinear',
-                    align_corners=False)[0, 0]
-        if mask_data is not None:
-            claim = _to_2d_tensor(mask_data, 'pred_mask').float() > 0
-            if tuple(claim.shape) != hw:
-                claim = F_.interpolate(
-                    claim.float()[None, None], size=hw,
-                    mode='nearest')[0, 0] > 0.5
+        if score is not None:
+            score = resize_score(score.float(), hw)
+        if mask is not None:
+            claim = resize_mask(mask.float() > 0, hw)
         else:
             claim = score >= self.threshold
         if score is None:
@@ -283,39 +248,39 @@ class RefDAVIS17Metric(BaseMetric):
             gt = None
             void = None
             if self.ann_dir is None:
-                gt_data = _field_data(_get(sample, 'gt_mask'))
-                if gt_data is None:
+                gt = self._read(sample, 'gt')
+                if gt is None:
                     raise KeyError('RefDAVIS17Metric without `ann_dir` needs '
                                    '`gt_mask` in every data sample')
-                gt = _to_2d_tensor(gt_data, 'gt_mask') > 0
-                void_data = _field_data(_get(sample, 'void_mask'))
-                if void_data is not None:
-                    void = (_to_2d_tensor(void_data, 'void_mask') > 0).numpy()
+                gt = gt > 0
+                void = self._read(sample, 'void')
+                if void is not None:
+                    void = (void > 0).numpy()
             rank, hw = self._claim_map(sample, gt)
-            object_ids = _plain(_get(sample, 'object_ids'))
+            object_ids = to_python(sample_get(sample, 'object_ids'))
             if isinstance(object_ids, int):
                 object_ids = [object_ids]
             if not object_ids or len(object_ids) != 1:
                 raise ValueError('RefDAVIS17Metric: each expression refers '
                                  f'to one object, got object_ids '
                                  f'{object_ids!r}')
-            exp_id = _get(sample, 'exp_id')
+            exp_id = sample_get(sample, 'exp_id')
             if exp_id is None:
-                exp_id = _get(sample, 'query')
-            frame = _get(sample, 'frame_name')
+                exp_id = sample_get(sample, 'query')
+            frame = sample_get(sample, 'frame_name')
             if frame is None:
                 if self.ann_dir is not None:
                     raise KeyError('RefDAVIS17Metric with `ann_dir` needs '
                                    '`frame_name` (the mask file stem)')
-                frame = _get(sample, 'frame_id')
-            run = _get(sample, 'run')
+                frame = sample_get(sample, 'frame_id')
+            run = sample_get(sample, 'run')
             self.results.append(
                 dict(
                     run='default' if run is None else str(run),
-                    video_id=str(_plain(_get(sample, 'video_id'))),
-                    exp_id=str(_plain(exp_id)),
+                    video_id=str(to_python(sample_get(sample, 'video_id'))),
+                    exp_id=str(to_python(exp_id)),
                     obj_id=int(object_ids[0]),
-                    frame=str(_plain(frame)),
+                    frame=str(to_python(frame)),
                     shape=hw,
                     pred=_pack(rank),
                     gt=None if gt is None else _pack(np.packbits(gt.numpy())),
