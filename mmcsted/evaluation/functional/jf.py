@@ -2,7 +2,6 @@
 
 Definitions, and how they relate to the official code: docs/metrics.md.
 """
-import math
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -72,24 +71,33 @@ def mask_boundary(mask: Any) -> np.ndarray:
     return bound
 
 
-def boundary_tolerance(shape: Sequence[int], bound_th: float = 0.008) -> int:
-    """Match radius in pixels: ``bound_th`` itself if >= 1, else
-    ``ceil(bound_th * sqrt(H ** 2 + W ** 2))``."""
+def boundary_tolerance(shape: Sequence[int], bound_th: float = 0.008) -> float:
+    """Match radius in pixels as the DAVIS toolkit takes it: ``bound_th``
+    itself if >= 1 (a non-integer stays as it is, see :func:`disk_kernel`),
+    else ``ceil(bound_th * norm((H, W)))`` (computed as the toolkit does, so
+    that a product at an integer rounds the same way)."""
     if bound_th >= 1:
-        return int(round(bound_th))
-    return int(math.ceil(bound_th * math.hypot(shape[0], shape[1])))
+        return float(bound_th)
+    return float(np.ceil(bound_th * np.linalg.norm(tuple(shape[:2]))))
 
 
-def disk_kernel(radius: int) -> np.ndarray:
-    """Disk structuring element: offsets with dy ** 2 + dx ** 2 <= r ** 2."""
-    ys, xs = np.mgrid[-radius:radius + 1, -radius:radius + 1]
-    return ys * ys + xs * xs <= radius * radius
+def disk_kernel(radius: float) -> np.ndarray:
+    """The toolkit's disk (scikit-image ``disk``): the points of the grid
+    ``arange(-r, r + 1)`` squared with ``x ** 2 + y ** 2 <= r ** 2``. For a
+    non-integer ``r`` the grid sits at fractional offsets: ``disk(1.5)`` is
+    4 x 4 with its 2 x 2 centre set."""
+    axis = np.arange(-radius, radius + 1)
+    xs, ys = np.meshgrid(axis, axis)
+    return xs**2 + ys**2 <= radius**2
 
 
-def dilate_boundary(bound: np.ndarray, radius: int) -> np.ndarray:
-    """``bound`` dilated by the disk of ``radius`` (``cv2.dilate``: the same
-    result as ``scipy.ndimage.binary_dilation`` with that symmetric disk;
-    at 480 x 854, radius 8: 1.5 ms against 48 ms on a 2-core AMD EPYC)."""
+def dilate_boundary(bound: np.ndarray, radius: float) -> np.ndarray:
+    """``bound`` dilated by :func:`disk_kernel` with ``cv2.dilate`` and its
+    default anchor ``a = size // 2``, as the toolkit dilates: a set element
+    (i, j) of the kernel carries a pixel (r, c) to (r + a - i, c + a - j).
+    For an integer radius that is the symmetric disk; ``disk(1.5)`` carries
+    (r, c) to (r .. r + 1, c .. c + 1). cv2: at 480 x 854, radius 8, 1.5 ms
+    against 48 ms of ``scipy.ndimage`` on a 2-core AMD EPYC."""
     if radius <= 0 or not bound.any():
         return bound
     import cv2

@@ -35,13 +35,20 @@ class JFMetric(BaseMetric):
       falls back to ``query`` when absent) and ``frame_id``.
 
     **Scores.** Per frame J (:func:`region_similarity_j`) and F
-    (:func:`boundary_f`). With ``no_target_rule=True`` (MeViS) a frame whose
-    ground truth is empty scores J = F = 1 if the prediction is empty and 0
-    otherwise (which the two formulas also give without void pixels; the
-    rule makes it explicit and ignores void there). Each expression's J and F
-    are the means over its frames; the reported ``J`` and ``F`` are the
-    means over expressions, ``J&F`` their mean; all in percent, with
-    ``num_expressions`` and ``num_frames``.
+    (:func:`boundary_f`) of the DAVIS toolkit; each expression's J and F are
+    the means over its frames, the reported ``J`` and ``F`` the means over
+    expressions, ``J&F`` their mean; all in percent, with
+    ``num_expressions`` and ``num_frames``. By default this is exactly
+    MeViS's ``tools/eval_mevis.py`` (docs/metrics.md, "How our numbers
+    relate to the official code"): on a frame with an empty ground truth,
+    J = 1 for an empty prediction, and F = 1 for an empty *or* a full-frame
+    prediction (the toolkit's boundary of a full mask is empty).
+
+    ``no_target_rule=True`` is a stricter score, not the official one: a
+    frame whose ground truth has no pixel outside void scores J = F = 1 if
+    the prediction has none either and 0 otherwise, so a full-frame
+    prediction no longer gets F = 1 there. It is for studying no-target
+    expressions; its numbers are not comparable with published tables.
 
     A (video_id, exp_id, frame_id) seen twice raises ``ValueError``.
 
@@ -74,7 +81,8 @@ class JFMetric(BaseMetric):
             Defaults to 0.008.
         threshold (float): binarisation of ``pred_score`` when there is no
             ``pred_mask``. Defaults to 0.5.
-        no_target_rule (bool): the MeViS rule above. Defaults to True.
+        no_target_rule (bool): the stricter no-target score above (not
+            the official one). Defaults to False.
         format_only (bool): only write the submission (needs
             ``output_dir``). Defaults to False.
         output_dir (str, optional): where the PNGs go (and the zip, unless
@@ -92,7 +100,7 @@ class JFMetric(BaseMetric):
     def __init__(self,
                  bound_th: float = 0.008,
                  threshold: float = 0.5,
-                 no_target_rule: bool = True,
+                 no_target_rule: bool = False,
                  format_only: bool = False,
                  output_dir: Optional[str] = None,
                  submission_layout: Optional[str] = None,
@@ -153,9 +161,11 @@ class JFMetric(BaseMetric):
         """(J, F) of one frame, with the no-target rule if enabled."""
         gt_b = as_bool_mask(gt, 'gt')
         pred_b = as_bool_mask(pred, 'pred')
-        if self.no_target_rule and not gt_b.any():
-            score = 0.0 if pred_b.any() else 1.0
-            return score, score
+        if self.no_target_rule:
+            keep = True if void is None else ~as_bool_mask(void, 'void')
+            if not (gt_b & keep).any():
+                score = 0.0 if (pred_b & keep).any() else 1.0
+                return score, score
         return (region_similarity_j(pred_b, gt_b, void),
                 boundary_f(pred_b, gt_b, void, bound_th=self.bound_th))
 
