@@ -13,7 +13,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mmcsted.registry import METRICS
-from ..functional import (as_bool_mask, boundary_f, pixel_map,
+from ..functional import (as_bool_mask, boundary_f, format_table, pixel_map,
                           region_similarity_j, resize_mask, sample_get,
                           to_python)
 from ..submission import SUBMISSION_LAYOUTS, SubmissionWriter
@@ -249,10 +249,7 @@ class JFMetric(BaseMetric):
         metrics['F'] = f
         metrics['num_expressions'] = len(per_exp)
         metrics['num_frames'] = len(results)
-        print_log(
-            f'J&F {metrics["J&F"]:.2f}  J {j:.2f}  F {f:.2f} over '
-            f'{len(per_exp)} expressions, {len(results)} frames',
-            logger='current')
+        rows = [('all', len(per_exp), metrics['J&F'], j, f)]
         # MeViS-style breakdowns, where the samples say what each
         # expression refers to (object_ids / no_target)
         for kind in EXPRESSION_KINDS:
@@ -261,10 +258,12 @@ class JFMetric(BaseMetric):
                 kj, kf = _mean_percent(scores)
                 metrics[f'{kind}/J&F'] = (kj + kf) / 2
                 metrics[f'{kind}/num_expressions'] = len(scores)
-                print_log(
-                    f'  {kind}: J&F {(kj + kf) / 2:.2f} over {len(scores)} '
-                    'expressions',
-                    logger='current')
+                rows.append((kind, len(scores), (kj + kf) / 2, kj, kf))
+        print_log(
+            '\n' +
+            format_table(f'J&F (percent; {len(results)} frames)',
+                         ['expressions', 'count', 'J&F', 'J', 'F'], rows),
+            logger='current')
         return metrics
 
 

@@ -17,8 +17,9 @@ from mmengine.logging import print_log
 from scipy.optimize import linear_sum_assignment
 
 from mmcsted.registry import METRICS
-from ..functional import (FrameBoundaries, pixel_map, region_similarity_j,
-                          resize_mask, resize_score, sample_get, to_python)
+from ..functional import (FrameBoundaries, format_table, pixel_map,
+                          region_similarity_j, resize_mask, resize_score,
+                          sample_get, to_python)
 
 VOID_LABEL = 255
 #: ReferFormer's merge: probabilities under 0.5 are zeroed and a constant
@@ -431,13 +432,11 @@ class RefDAVIS17Metric(BaseMetric):
             metrics[f'{run}/J'] = j
             metrics[f'{run}/F'] = f
             metrics[f'{run}/num_objects'] = n
-            print_log(
-                f'Ref-DAVIS17 {run}: J&F {jf:.2f}  J {j:.2f}  F {f:.2f} '
-                f'over {n} objects',
-                logger='current')
+        rows = [(run, n, jf, j, f) for run, (jf, j, f, n) in per_run.items()]
+        rows.append(
+            ('mean of runs', '', metrics['J&F'], metrics['J'], metrics['F']))
         print_log(
-            f'Ref-DAVIS17 mean of {len(per_run)} runs: J&F '
-            f'{metrics["J&F"]:.2f}  J {metrics["J"]:.2f}  F '
-            f'{metrics["F"]:.2f}',
+            '\n' + format_table('Ref-DAVIS17 (percent)',
+                                ['run', 'objects', 'J&F', 'J', 'F'], rows),
             logger='current')
         return metrics
