@@ -148,25 +148,32 @@ def test_metric_means_over_frames_then_expressions():
     assert res['num_frames'] == 3
 
 
-def test_metric_mevis_no_target_rule():
+def test_metric_empty_ground_truth_as_eval_mevis():
+    # by hand from eval_mevis.py's per-frame toolkit J and F: on an empty
+    # ground truth J = 1 only for an empty prediction; F = 1 when the
+    # prediction has no seg2bmap boundary, i.e. empty or the full frame (a
+    # full mask differs from no right / lower neighbour inside the image and
+    # the last row and column are compared only inside it)
     empty = np.zeros((10, 10), dtype=np.uint8)
+    full = np.ones((10, 10), dtype=np.uint8)
     blob = square(2, 2)
+    samples = [
+        make_sample(empty, empty, 'v', 'a', 0),  # J 1, F 1
+        make_sample(blob, empty, 'v', 'a', 1),  # J 0, F 0
+        make_sample(blob, empty, 'v', 'b', 0, void=blob),  # all in void: 1, 1
+        make_sample(full, empty, 'v', 'c', 0),  # J 0, F 1
+    ]
     metric = JFMetric()
-    metric.process(
-        {},
-        [
-            make_sample(empty, empty, 'v', 'a',
-                        0),  # no target, none predicted
-            make_sample(blob, empty, 'v', 'a', 1),  # no target, one predicted
-            make_sample(blob, empty, 'v', 'b', 0, void=blob),
-        ])
-    res = metric.evaluate(3)
-    # 'a': (1 + 0) / 2; 'b': 0 (the rule ignores void); mean 0.25
-    assert res['J'] == pytest.approx(25.0)
-    assert res['F'] == pytest.approx(25.0)
-    # without the rule, 'b' has its prediction all in void: J = F = 1
-    assert JFMetric(no_target_rule=False).frame_scores(blob, empty,
-                                                       blob) == (1.0, 1.0)
+    metric.process({}, samples)
+    res = metric.evaluate(4)
+    assert res['J'] == pytest.approx((0.5 + 1 + 0) / 3 * 100)
+    assert res['F'] == pytest.approx((0.5 + 1 + 1) / 3 * 100)
+    # the optional stricter rule: any prediction outside void fails the frame
+    strict = JFMetric(no_target_rule=True)
+    strict.process({}, samples)
+    res = strict.evaluate(4)
+    assert res['J'] == pytest.approx((0.5 + 1 + 0) / 3 * 100)
+    assert res['F'] == pytest.approx((0.5 + 1 + 0) / 3 * 100)
 
 
 def test_metric_duplicate_frame_raises():
@@ -183,13 +190,14 @@ def test_metric_duplicate_frame_raises():
 def test_dilate_boundary_equals_scipy_disk_dilation():
     from scipy import ndimage
 
-    from mmcsted.evaluation.metrics.jf_metric import (_disk, dilate_boundary,
-                                                      mask_boundary)
+    from mmcsted.evaluation.functional import (dilate_boundary, disk_kernel,
+                                               mask_boundary)
     rng = np.random.default_rng(0)
     for radius in (1, 3, 6):
         mask = rng.random((47, 61)) > 0.7
         bound = mask_boundary(mask)
-        expected = ndimage.binary_dilation(bound, structure=_disk(radius))
+        expected = ndimage.binary_dilation(
+            bound, structure=disk_kernel(radius))
         np.testing.assert_array_equal(dilate_boundary(bound, radius), expected)
     empty = np.zeros((5, 5), bool)
     assert not dilate_boundary(empty, 2).any()
@@ -224,3 +232,24 @@ def test_metric_breaks_down_by_kind_of_expression():
     metric = JFMetric()
     metric.process({}, [tagged(blob, blob, 's', 0, [1])])
     assert not any('/' in k for k in metric.evaluate(1))
+
+
+def test_fractional_pixel_tolerance_is_the_toolkits_disk():
+    # bound_th = 1.5 px: the toolkit's disk(1.5) is the 4 x 4 grid at
+    # offsets -1.5, -0.5, 0.5, 1.5 with x^2 + y^2 <= 2.25, i.e. its 2 x 2
+    # centre, and cv2.dilate (anchor 2) carries a pixel (r, c) to
+    # (r..r+1, c..c+1). GT = pixel (2, 2): boundary (seg2bmap) {(1, 1),
+    # (1, 2), (2, 1), (2, 2)}; prediction = pixel (3, 3): boundary {(2, 2),
+    # (2, 3), (3, 2), (3, 3)}. GT dilated = rows/cols 1..3: all 4 predicted
+    # boundary pixels match (P = 1); prediction dilated = rows/cols 2..4:
+    # only (2, 2) of the GT's matches (R = 1/4); F = 2 * 1/4 / (5/4) = 0.4
+    gt = np.zeros((6, 6), np.uint8)
+    gt[2, 2] = 1
+    pred = np.zeros((6, 6), np.uint8)
+    pred[3, 3] = 1
+    assert boundary_f(pred, gt, bound_th=1.5) == pytest.approx(0.4)
+    # radius 2 (a whole number): every boundary pixel is within 2 px
+    assert boundary_f(pred, gt, bound_th=2) == 1.0
+    metric = JFMetric(bound_th=1.5)
+    metric.process({}, [make_sample(pred, gt, 'v', 'a', 0)])
+    assert metric.evaluate(1)['F'] == pytest.approx(40)

@@ -11,9 +11,7 @@ import pytest
 from PIL import Image
 
 from mmcsted.evaluation import RefDAVIS17Metric, merge_expression_masks
-from mmcsted.evaluation.metrics.jf_metric import (boundary_f,
-                                                  region_similarity_j)
-from mmcsted.evaluation.metrics.ref_davis_metric import FrameBoundaries
+from mmcsted.evaluation.functional import FrameBoundaries, boundary_f
 
 H = W = 12
 RUNS = ('anno1_first_frame', 'anno1_full_video', 'anno2_first_frame',
@@ -119,58 +117,65 @@ def test_four_runs_averaged():
 
 
 def test_void_pixels():
-    # GT: object 1; void = 2 x 2 corner block rows/cols 10..11 that the
-    # prediction also covers
+    # the toolkit (since "Fixed void mask computation", 2019; the copy
+    # ReferFormer vendors) takes 255 as void and leaves it out of J and F.
+    # GT: object 1; void = the 2 x 2 block rows/cols 10..11, which the
+    # prediction also covers, and GT pixel (2, 2), which it misses: off the
+    # void the prediction equals the GT, so J = F = 1
     void = np.zeros((H, W), np.uint8)
     void[10:12, 10:12] = 1
+    void[2, 2] = 1
     pred = OBJ[1] | void
+    pred[2, 2] = 0
     samples = [sample(RUNS[0], 'v', 1, t, pred, void=void) for t in range(2)]
-    # excluded: the prediction equals the GT off the void -> 100
-    out = evaluate(RefDAVIS17Metric(void_mode='exclude'), samples)
-    assert out['J'] == pytest.approx(100) and out['F'] == pytest.approx(100)
-    # the toolkit's way: void is background, the 4 void pixels are false
-    # positives: J = 9 / 13
     out = evaluate(RefDAVIS17Metric(), samples)
-    assert out['J'] == pytest.approx(100 * 9 / 13)
-    assert out['F'] == pytest.approx(100 * boundary_f(pred, OBJ[1]))
-    assert out['F'] < 100
+    assert out['J'] == pytest.approx(100) and out['F'] == pytest.approx(100)
+    # without void, the same prediction has 4 false positives and 1 miss
+    samples = [sample(RUNS[0], 'v', 1, t, pred) for t in range(2)]
+    assert evaluate(RefDAVIS17Metric(),
+                    samples)['J'] == pytest.approx(100 * 8 / 13)
 
 
-def test_merge_overlaps_referformer_rule():
-    # expression 1 claims everything at 0.6, expression 2 its block at 0.9
-    # and the rest at 0.3 (< 0.5: not claimed)
-    ranks = np.zeros((2, 2, 2), np.uint8)
-    ranks[0] = 10
-    ranks[1, 0, 0] = 200
-    ranks[1, 1, 1] = 10  # tie with expression 1: the first wins
-    merged = merge_expression_masks(ranks)
-    assert merged.tolist() == [[2, 1], [1, 1]]
-    ranks[0, 1, 0] = 0
-    assert merge_expression_masks(ranks).tolist() == [[2, 1], [0, 1]]
+def test_merge_is_referformer_argmax():
+    # expression 1 claims everything at 0.6; expression 2 claims (0, 0) at
+    # 0.9 and (1, 1) at 0.6, a tie that the first (lower id) wins as
+    # torch.argmax does; unclaimed pixels are 0, under the 0.1 background
+    scores = np.zeros((2, 2, 2), np.float32)
+    scores[0] = 0.6
+    scores[1, 0, 0] = 0.9
+    scores[1, 1, 1] = 0.6
+    assert merge_expression_masks(scores).tolist() == [[2, 1], [1, 1]]
+    scores[0, 1, 0] = 0
+    assert merge_expression_masks(scores).tolist() == [[2, 1], [0, 1]]
+    # probabilities closer than 8 bits (and than float16 near 1) still decide
+    scores[0, 0, 1], scores[1, 0, 1] = 0.9995, 0.9996
+    assert merge_expression_masks(scores)[0, 1] == 2
 
 
 def test_overlapping_scores_decide_through_the_metric():
-    # both expressions claim both blocks; object 1's expression is sure of
-    # block 1 (0.9) and unsure of block 2 (0.6), object 2's the other way
-    both = OBJ[1] | OBJ[2]
-    s1 = np.where(OBJ[1] > 0, 0.9, np.where(OBJ[2] > 0, 0.6, 0.1))
-    s2 = np.where(OBJ[2] > 0, 0.9, np.where(OBJ[1] > 0, 0.6, 0.1))
-    samples = []
-    for t in range(2):
-        samples.append(sample(RUNS[0], 'o', 1, t, None, score=s1))
-        samples.append(sample(RUNS[0], 'o', 2, t, None, score=s2))
-    assert evaluate(RefDAVIS17Metric(), samples)['J&F'] == pytest.approx(100)
+    # both expressions claim both blocks; object 1's expression is a bit
+    # surer of block 1 (0.901 against 0.900), object 2's of block 2: the
+    # arg-max gives each object its block, J = F = 1 -> 100 (8-bit ranks
+    # made both 230 and gave both blocks to object 1: 25)
+    for low, high in ((0.6, 0.9), (0.900, 0.901), (0.9990, 0.9995)):
+        s1 = np.where(OBJ[1] > 0, high, np.where(OBJ[2] > 0, low, 0.1))
+        s2 = np.where(OBJ[2] > 0, high, np.where(OBJ[1] > 0, low, 0.1))
+        samples = []
+        for t in range(2):
+            samples.append(sample(RUNS[0], 'o', 1, t, None, score=s1))
+            samples.append(sample(RUNS[0], 'o', 2, t, None, score=s2))
+        assert evaluate(RefDAVIS17Metric(),
+                        samples)['J&F'] == pytest.approx(100)
     # binary masks only: object 1's expression (lower id) takes both
     # blocks, object 2's gets nothing: whichever GT object the full
     # prediction is matched to scores J = 9 / 18, the other J = 0
+    both = OBJ[1] | OBJ[2]
     samples = []
     for t in range(2):
         samples.append(sample(RUNS[0], 'o', 1, t, both))
         samples.append(sample(RUNS[0], 'o', 2, t, both))
     out = evaluate(RefDAVIS17Metric(), samples)
-    j1 = region_similarity_j(both, OBJ[1])
-    assert j1 == pytest.approx(0.5)
-    assert out['J'] == pytest.approx(100 * j1 / 2)
+    assert out['J'] == pytest.approx(100 * 9 / 18 / 2)
 
 
 def test_duplicate_frame_and_missing_frames_are_errors():
@@ -248,8 +253,7 @@ def test_end_to_end_on_a_release_tree_with_an_oracle(tmp_path):
         samples.append(data_sample)
     ann_dir = root / 'DAVIS' / 'Annotations_unsupervised' / '480p'
     for metric in (RefDAVIS17Metric(runs=RUNS),
-                   RefDAVIS17Metric(
-                       ann_dir=str(ann_dir), runs=RUNS, void_mode='exclude')):
+                   RefDAVIS17Metric(ann_dir=str(ann_dir), runs=RUNS)):
         out = evaluate(metric, samples)
         assert out['J&F'] == pytest.approx(100)
         for run in RUNS:
@@ -273,3 +277,35 @@ def test_cached_boundaries_give_boundary_f(bound_th):
             for g in range(len(masks)):
                 assert side.f(p, g, side) == pytest.approx(
                     boundary_f(masks[p], masks[g], v, bound_th=bound_th))
+
+
+def test_proposals_padded_to_the_largest_label_present(tmp_path):
+    """The toolkit pads the proposals to max(largest label present, K), not
+    to the number of expressions. 4 frames; object 1 is in frame 0 only
+    (K = 1), object 2 appears from frame 1 (not scored). Expression 1
+    predicts object 1's block on every frame, expression 2 nothing, so
+    label 2 never appears and the only proposal is label 1: J per frame
+    1, 0, 0, 0 (false positives on an empty GT) and F 1, 0, 0, 0 (a boundary
+    against none) -> J&F 25. An extra empty proposal would have won the
+    matching with 0, 1, 1, 1 -> 75."""
+    vdir = tmp_path / 'cat'
+    vdir.mkdir()
+    for t in range(4):
+        _write_png(vdir / f'{t:05d}.png', OBJ[1] if t == 0 else 2 * OBJ[2])
+    samples = [
+        sample(RUNS[0], 'cat', obj, t, OBJ[1] if obj == 1 else EMPTY)
+        for obj in (1, 2) for t in range(4)
+    ]
+    out = evaluate(RefDAVIS17Metric(ann_dir=str(tmp_path)), samples)
+    assert out[f'{RUNS[0]}/num_objects'] == 1
+    assert out['J'] == pytest.approx(25) and out['F'] == pytest.approx(25)
+    # when label 2 does win pixels it is a proposal, and the empty one
+    # does not exist: still 25
+    samples = [
+        sample(RUNS[0], 'cat', obj, t, OBJ[obj]) for obj in (1, 2)
+        for t in range(4)
+    ]
+    out = evaluate(RefDAVIS17Metric(ann_dir=str(tmp_path)), samples)
+    # proposal 2 (object 2's block on frames 0-3) against object 1:
+    # J 0 on frame 0, 0 on frames 1-3 (false positives) -> proposal 1 wins
+    assert out['J&F'] == pytest.approx(25)

@@ -393,8 +393,7 @@ def test_with_mmengine_evaluator():
 
 
 def test_mmseg_counts_equal_the_boolean_counts():
-    from mmcsted.evaluation.metrics.refer_seg_metric import \
-        foreground_intersect_and_union
+    from mmcsted.evaluation.functional import foreground_intersect_and_union
     g = torch.Generator().manual_seed(0)
     for h, w in [(1, 1), (7, 13), (240, 320)]:
         for p_fg in (0.0, 0.3, 1.0):

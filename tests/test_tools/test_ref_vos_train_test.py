@@ -141,4 +141,4 @@ def test_ref_davis17_config_builds_its_dataset_and_metric(tmp_path):
     metric_cfg.update(
         ann_dir=osp.join(root, 'DAVIS/Annotations_unsupervised/480p'))
     metric = METRICS.build(metric_cfg)
-    assert metric.void_mode == 'toolkit'
+    assert metric.ann_dir == metric_cfg.ann_dir

@@ -19,11 +19,8 @@ test_dataloader = dict(
         test_mode=True,
         pipeline={{_base_.test_pipeline}}))
 # The ground truth read from disk as the DAVIS toolkit does (objects 1..K of
-# the first frame; void 255 read as background, as the toolkit's loader does:
-# `void_mode='exclude'` leaves void pixels out instead, not how the published
-# numbers were scored).
+# the first frame, void 255 left out of J and F): docs/metrics.md.
 test_evaluator = dict(
     _delete_=True,
     type='RefDAVIS17Metric',
-    ann_dir=data_root + '/DAVIS/Annotations_unsupervised/480p',
-    void_mode='toolkit')
+    ann_dir=data_root + '/DAVIS/Annotations_unsupervised/480p')

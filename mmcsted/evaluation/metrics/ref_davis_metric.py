@@ -1,34 +1,8 @@
-"""Ref-DAVIS17 as ReferFormer scores it: four runs, each in the unsupervised
-mode of the DAVIS 2017 toolkit, averaged.
-
-Facts carried over (ReferFormer ``inference_davis.py`` / ``eval_davis.py``;
-davis2017-evaluation ``davis2017/{davis,evaluation,results}.py``):
-
-* **Runs.** The four expression files (annotator 1 / 2 x first-frame /
-  full-video) are four runs; each run gives one segmentation per video in
-  which every object is referred to by that run's expression for it.
-* **Merge** (ReferFormer's post-processing). Per frame, each expression's
-  mask probability below 0.5 is set to 0, a constant 0.1 background is put
-  in front, and the arg-max over [background, expression 1, ..., N] (the
-  expressions sorted by object id) labels the pixel: a pixel goes to the
-  expression of highest probability among those at >= 0.5, a tie to the
-  first (lowest object id), and to the background if none reaches 0.5.
-* **Unsupervised scoring** of one video. The ground-truth objects are ids
-  ``1..K``, ``K`` the largest id in the first frame's mask (void 255 counted
-  as background); an object that first appears later is not scored. The
-  predicted objects are the merged labels, padded with empty ones up to
-  ``K``. J and F of every (predicted, ground-truth) pair on every frame
-  (all mask frames, none dropped), their means over the frames, a Hungarian
-  matching (``scipy.optimize.linear_sum_assignment``) maximising the mean
-  of (J + F) / 2, and each ground-truth object's J and F are those of its
-  match. ``J`` / ``F`` of a run are the means over all ground-truth objects
-  of all videos; ``J&F`` = (J + F) / 2.
-* **Void.** The toolkit sets 255 to 0 in the ground truth *before* it
-  derives the void mask, so void pixels count as background there
-  (``void_mode='toolkit'``, the default: the numbers ReferFormer and its
-  successors publish). ``void_mode='exclude'`` leaves void pixels out of J
-  and F as the DAVIS measures define them (:func:`region_similarity_j`,
-  :func:`boundary_f`).
+"""``RefDAVIS17Metric``: Ref-DAVIS17 as ReferFormer scores it, four runs,
+each merged per frame (ReferFormer's ``inference_davis.py``) and scored in
+the unsupervised mode of the DAVIS 2017 toolkit (``eval_davis.py``), then
+averaged. The facts carried over and how the numbers relate to the official
+code: docs/metrics.md.
 """
 import os
 import os.path as osp
@@ -38,25 +12,28 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F_
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from scipy.optimize import linear_sum_assignment
 
 from mmcsted.registry import METRICS
-from .jf_metric import (boundary_f_measure, boundary_tolerance,
-                        dilate_boundary, mask_boundary, region_similarity_j)
-from .refer_seg_metric import _field_data, _get, _plain, _to_2d_tensor
+from ..functional import (FrameBoundaries, format_table, pixel_map,
+                          region_similarity_j, resize_mask, resize_score,
+                          sample_get, to_python)
 
 VOID_LABEL = 255
-#: the background score of ReferFormer's merge; probabilities under
-#: ``merge_threshold`` are zeroed, so any kept one beats it
-_MERGE_THRESHOLD = 0.5
+#: ReferFormer's merge: probabilities under 0.5 are zeroed and a constant
+#: 0.1 background is put in front of the expressions
+MERGE_THRESHOLD = 0.5
+MERGE_BACKGROUND = 0.1
+#: the toolkit refuses a video whose predicted labels go above this
+MAX_PROPOSALS = 20
 
 
-def _pack(mask: np.ndarray) -> bytes:
-    """A small (H, W) map -> zlib-compressed bytes (masks compress ~100x)."""
-    return zlib.compress(np.ascontiguousarray(mask).tobytes(), 1)
+def _pack(array: np.ndarray) -> bytes:
+    """An array -> zlib-compressed bytes (masks compress ~100x; a claimed
+    float32 probability stays about 4 bytes: its low bits are noise)."""
+    return zlib.compress(np.ascontiguousarray(array).tobytes(), 1)
 
 
 def _unpack(data: bytes, shape: Sequence[int], dtype=np.uint8) -> np.ndarray:
@@ -73,79 +50,43 @@ def read_index_png(path: str) -> np.ndarray:
         return np.array(img)
 
 
-class FrameBoundaries:
-    """The DAVIS boundaries of the masks of one frame and their dilations,
-    each computed once, so that F of all (predicted, ground-truth) pairs
-    costs ``P + K`` dilations instead of ``2 P K``; :meth:`f` gives exactly
-    :func:`boundary_f` (tested).
-
-    Args:
-        masks: (H, W) boolean masks.
-        void: optional (H, W) void pixels, cleared from every mask first
-            (as :func:`boundary_f` does).
-        bound_th: the tolerance of :func:`boundary_f`.
-    """
-
-    def __init__(self,
-                 masks: Sequence[np.ndarray],
-                 void: Optional[np.ndarray] = None,
-                 bound_th: float = 0.008):
-        self.items = []
-        for m in masks:
-            m = np.asarray(m, dtype=bool)
-            if void is not None:
-                m = m & ~void
-            b = mask_boundary(m)
-            radius = boundary_tolerance(m.shape, bound_th)
-            self.items.append((b, dilate_boundary(b, radius)))
-
-    def f(self, pred: int, gt: int, gt_side: 'FrameBoundaries') -> float:
-        """F of mask ``pred`` of this frame against mask ``gt`` of
-        ``gt_side``."""
-        return boundary_f_measure(*self.items[pred], *gt_side.items[gt])
-
-
-def merge_expression_masks(ranks: np.ndarray) -> np.ndarray:
+def merge_expression_masks(scores: np.ndarray) -> np.ndarray:
     """ReferFormer's merge of one frame.
 
     Args:
-        ranks: (N, H, W) uint8, one map per expression in merge order
-            (sorted by object id): 0 where the expression does not claim the
-            pixel (probability < 0.5), else its probability quantised to
-            1..255.
+        scores: (N, H, W) float32, one map per expression in merge order
+            (sorted by object id): the probability where the expression
+            claims the pixel, 0 elsewhere.
 
     Returns:
-        (H, W) int array: 0 = background, ``n`` = the ``n``-th expression
-        (1-based); ties go to the first expression.
+        (H, W) int array: the arg-max over [0.1 background, expression 1,
+        ..., N], the first maximum on ties (as ``torch.argmax``): 0 =
+        background, ``n`` = the ``n``-th expression.
     """
-    if len(ranks) == 0:
+    if len(scores) == 0:
         raise ValueError('no expression to merge')
-    best = np.argmax(ranks, axis=0)  # first maximum on ties
-    claimed = ranks.max(axis=0) > 0
-    return np.where(claimed, best + 1, 0)
+    background = np.full(
+        (1, ) + scores.shape[1:], MERGE_BACKGROUND, dtype=scores.dtype)
+    return np.argmax(np.concatenate([background, scores]), axis=0)
 
 
 def unsupervised_video_scores(
-        j_sum: np.ndarray, f_sum: np.ndarray,
-        num_frames: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hungarian matching of one video.
+        j_frames: np.ndarray,
+        f_frames: np.ndarray) -> List[Tuple[int, float, float]]:
+    """The toolkit's Hungarian matching of one video.
 
     Args:
-        j_sum, f_sum: (P, K) sums over the frames of J and F of each
-            (predicted, ground-truth) pair, P >= K.
-        num_frames: the number of frames summed.
+        j_frames, f_frames: (P, K, T) J and F of each (proposal, ground-truth
+            object) pair on each frame, P >= K.
 
     Returns:
-        (J, F, match): per ground-truth object (K,) mean J and F of its
-        matched prediction, and the matched prediction indices (K,).
+        [(ground-truth index, J, F)] of the matched pairs, in proposal order
+        (the toolkit's order), J and F the means over the frames.
     """
-    j_mean = j_sum / num_frames
-    f_mean = f_sum / num_frames
-    rows, cols = linear_sum_assignment(-(j_mean + f_mean) / 2)
-    match = np.empty(j_mean.shape[1], dtype=int)
-    match[cols] = rows
-    k = np.arange(j_mean.shape[1])
-    return j_mean[match, k], f_mean[match, k], match
+    cost = (np.mean(j_frames, axis=2) + np.mean(f_frames, axis=2)) / 2
+    rows, cols = linear_sum_assignment(-cost)
+    return [(int(c), float(np.mean(j_frames[r, c])),
+             float(np.mean(f_frames[r, c]))) for r, c in zip(rows, cols)]
 
 
 @METRICS.register_module()
@@ -158,19 +99,22 @@ class RefDAVIS17Metric(BaseMetric):
     (falls back to ``query``), ``object_ids`` (one id), ``frame_name``
     (falls back to ``frame_id``), and
 
-    * ``pred_mask.data`` (> 0: the expression claims the pixel) and / or
-      ``pred_score.data`` (the mask probability; without ``pred_mask`` the
-      claim is ``pred_score >= threshold``). The score orders overlapping
-      claims as in ReferFormer's merge; a prediction without a score claims
-      its pixels with probability 1 (ties then go to the lower object id).
-      Predictions of another size than the ground truth are resized
-      (nearest for masks, bilinear for scores);
+    * ``pred_score.data`` (the mask probability) and / or ``pred_mask.data``
+      (> 0: the expression claims the pixel; without it the claim is
+      ``pred_score >= threshold``, ReferFormer's rule). The merge compares
+      the float32 probabilities of the claimed pixels, exactly as
+      ReferFormer's arg-max (:func:`merge_expression_masks`; a claimed
+      pixel at <= 0.1 loses to its background); a prediction without a
+      score claims its pixels with probability 1. Predictions of
+      another size than the ground truth are resized (nearest for masks,
+      bilinear for scores);
     * without ``ann_dir``: ``gt_mask.data`` (the expression's object) and
       ``void_mask.data``.
 
-    Only compressed maps are kept in ``self.results`` (the claim map of each
-    prediction, quantised to 8 bits, and without ``ann_dir`` the ground
-    truth), so memory stays at a few kB per frame and expression.
+    ``self.results`` keeps compressed maps: the float32 probability of each
+    claimed pixel (about 4 bytes per claimed pixel, next to nothing
+    elsewhere: what the exact merge needs) and without ``ann_dir`` the
+    ground truth as bits.
 
     **Ground truth.** With ``ann_dir`` (the
     ``DAVIS/Annotations_unsupervised/480p`` folder), each video's masks are
@@ -185,6 +129,13 @@ class RefDAVIS17Metric(BaseMetric):
     an empty prediction, J = F = 0 where it is visible), and (b) an object
     absent from the first frame is scored (the toolkit ignores it).
 
+    **Scoring** is the toolkit's unsupervised mode: void pixels (255) are
+    left out of J and F; the proposals are the merged labels, padded with
+    empty ones up to the number of ground-truth objects (the largest label
+    present in a video's merged masks counts, as the toolkit reads the
+    PNGs: more than 20 is an error there and here); Hungarian matching on
+    the frame-mean (J + F) / 2.
+
     **Output** (percent): ``J&F``, ``J``, ``F`` = the means over the runs of
     each run's values; ``<run>/J&F``, ``<run>/J``, ``<run>/F`` and
     ``<run>/num_objects`` per run; ``num_runs``.
@@ -192,9 +143,6 @@ class RefDAVIS17Metric(BaseMetric):
     Args:
         ann_dir (str, optional): the unsupervised annotation folder (see
             above). Default None: ground truth from the samples.
-        void_mode (str): ``'toolkit'`` (default; void pixels are
-            background, as the DAVIS 2017 toolkit scores) or ``'exclude'``
-            (void pixels left out of J and F).
         runs (Sequence[str], optional): the runs expected; a missing one is
             an error. Default None: the runs found.
         bound_th (float): boundary tolerance of F. Defaults to 0.008.
@@ -207,10 +155,9 @@ class RefDAVIS17Metric(BaseMetric):
 
     def __init__(self,
                  ann_dir: Optional[str] = None,
-                 void_mode: str = 'toolkit',
                  runs: Optional[Sequence[str]] = None,
                  bound_th: float = 0.008,
-                 threshold: float = _MERGE_THRESHOLD,
+                 threshold: float = MERGE_THRESHOLD,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -218,9 +165,6 @@ class RefDAVIS17Metric(BaseMetric):
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
-        if void_mode not in ('toolkit', 'exclude'):
-            raise ValueError("void_mode must be 'toolkit' or 'exclude', got "
-                             f'{void_mode!r}')
         if bound_th <= 0:
             raise ValueError(f'`bound_th` must be > 0, got {bound_th}')
         if ann_dir is not None and not osp.isdir(ann_dir):
@@ -228,7 +172,6 @@ class RefDAVIS17Metric(BaseMetric):
                 f'RefDAVIS17Metric: ann_dir not found: {ann_dir} (expected '
                 'DAVIS/Annotations_unsupervised/480p)')
         self.ann_dir = ann_dir
-        self.void_mode = void_mode
         self.runs = None if runs is None else [str(r) for r in runs]
         self.bound_th = float(bound_th)
         self.threshold = float(threshold)
@@ -238,86 +181,83 @@ class RefDAVIS17Metric(BaseMetric):
                    fallback: Tuple[int, int]) -> Tuple[int, int]:
         if gt is not None:
             return tuple(gt.shape)
-        ori = _get(sample, 'ori_shape')
+        ori = sample_get(sample, 'ori_shape')
         if ori is not None:
             return int(ori[0]), int(ori[1])
         return fallback
 
-    def _claim_map(self, sample: Any, gt: Optional[torch.Tensor]) -> tuple:
-        """(uint8 claim map, (H, W)): 0 = not claimed, 1..255 = the
-        probability of a claimed pixel, quantised."""
-        mask_data = _field_data(_get(sample, 'pred_mask'))
-        score_data = _field_data(_get(sample, 'pred_score'))
-        if mask_data is None and score_data is None:
+    @staticmethod
+    def _read(sample: Any, key: str) -> Optional[torch.Tensor]:
+        """The one place that names the data sample's pixel fields."""
+        return pixel_map(
+            sample,
+            dict(
+                gt='gt_mask',
+                mask='pred_mask',
+                score='pred_score',
+                void='void_mask')[key])
+
+    def _claim_scores(self, sample: Any, gt: Optional[torch.Tensor]) -> tuple:
+        """(float32 map, (H, W)): the probability where the expression
+        claims the pixel (1.0 without a score), 0 elsewhere."""
+        mask = self._read(sample, 'mask')
+        score = self._read(sample, 'score')
+        if mask is None and score is None:
             raise KeyError('RefDAVIS17Metric needs `pred_mask` or '
                            '`pred_score` in every data sample')
-        ref = mask_data if mask_data is not None else score_data
-        ref = _to_2d_tensor(ref, 'pred')
+        ref = mask if mask is not None else score
         hw = self._target_hw(sample, gt, tuple(ref.shape))
-        score = None
-        if score_data is not None:
-            score = _to_2d_tensor(score_data, 'pred_score').float()
-            if tuple(score.shape) != hw:
-                score = F_.interpolate(
-                    score[None, None],
-                    size=hw,
-                    mode='bilinear',
-                    align_corners=False)[0, 0]
-        if mask_data is not None:
-            claim = _to_2d_tensor(mask_data, 'pred_mask').float() > 0
-            if tuple(claim.shape) != hw:
-                claim = F_.interpolate(
-                    claim.float()[None, None], size=hw,
-                    mode='nearest')[0, 0] > 0.5
+        if score is None:
+            score = torch.ones(hw)
+        else:
+            score = resize_score(score.float(), hw)
+        if mask is not None:
+            claim = resize_mask(mask.float() > 0, hw)
         else:
             claim = score >= self.threshold
-        if score is None:
-            rank = torch.full(hw, 255, dtype=torch.uint8)
-        else:
-            rank = (score.clamp(0, 1) * 254).round().to(torch.uint8) + 1
-        rank = torch.where(claim, rank, torch.zeros_like(rank))
-        return rank.numpy().astype(np.uint8), hw
+        claimed = torch.where(claim, score, torch.zeros_like(score))
+        return claimed.numpy().astype(np.float32), hw
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         for sample in data_samples:
             gt = None
             void = None
             if self.ann_dir is None:
-                gt_data = _field_data(_get(sample, 'gt_mask'))
-                if gt_data is None:
+                gt = self._read(sample, 'gt')
+                if gt is None:
                     raise KeyError('RefDAVIS17Metric without `ann_dir` needs '
                                    '`gt_mask` in every data sample')
-                gt = _to_2d_tensor(gt_data, 'gt_mask') > 0
-                void_data = _field_data(_get(sample, 'void_mask'))
-                if void_data is not None:
-                    void = (_to_2d_tensor(void_data, 'void_mask') > 0).numpy()
-            rank, hw = self._claim_map(sample, gt)
-            object_ids = _plain(_get(sample, 'object_ids'))
+                gt = gt > 0
+                void = self._read(sample, 'void')
+                if void is not None:
+                    void = (void > 0).numpy()
+            scores, hw = self._claim_scores(sample, gt)
+            object_ids = to_python(sample_get(sample, 'object_ids'))
             if isinstance(object_ids, int):
                 object_ids = [object_ids]
             if not object_ids or len(object_ids) != 1:
                 raise ValueError('RefDAVIS17Metric: each expression refers '
                                  f'to one object, got object_ids '
                                  f'{object_ids!r}')
-            exp_id = _get(sample, 'exp_id')
+            exp_id = sample_get(sample, 'exp_id')
             if exp_id is None:
-                exp_id = _get(sample, 'query')
-            frame = _get(sample, 'frame_name')
+                exp_id = sample_get(sample, 'query')
+            frame = sample_get(sample, 'frame_name')
             if frame is None:
                 if self.ann_dir is not None:
                     raise KeyError('RefDAVIS17Metric with `ann_dir` needs '
                                    '`frame_name` (the mask file stem)')
-                frame = _get(sample, 'frame_id')
-            run = _get(sample, 'run')
+                frame = sample_get(sample, 'frame_id')
+            run = sample_get(sample, 'run')
             self.results.append(
                 dict(
                     run='default' if run is None else str(run),
-                    video_id=str(_plain(_get(sample, 'video_id'))),
-                    exp_id=str(_plain(exp_id)),
+                    video_id=str(to_python(sample_get(sample, 'video_id'))),
+                    exp_id=str(to_python(exp_id)),
                     obj_id=int(object_ids[0]),
-                    frame=str(_plain(frame)),
+                    frame=str(to_python(frame)),
                     shape=hw,
-                    pred=_pack(rank),
+                    pred=_pack(scores),
                     gt=None if gt is None else _pack(np.packbits(gt.numpy())),
                     void=None if void is None else _pack(np.packbits(void))))
 
@@ -385,38 +325,48 @@ class RefDAVIS17Metric(BaseMetric):
                     f'{exp_id!r} has no prediction for {len(lacking)} of '
                     f'{len(stems)} frames (e.g. {lacking[:3]}); the '
                     'protocol scores every frame')
-        if not gt_ids:
-            return []
-        num_pred = max(len(order), len(gt_ids))
-        j_sum = np.zeros((num_pred, len(gt_ids)))
-        f_sum = np.zeros((num_pred, len(gt_ids)))
+        merged = []
         for stem in stems:
             by_exp = frames[stem]
-            hw = by_exp[order[0]]['shape']
-            ranks = np.stack([
-                _unpack(by_exp[e]['pred'], by_exp[e]['shape']) for e in order
-            ])
-            if any(tuple(by_exp[e]['shape']) != tuple(hw) for e in order):
+            hw = tuple(by_exp[order[0]]['shape'])
+            if any(tuple(by_exp[e]['shape']) != hw for e in order):
                 raise ValueError(f'RefDAVIS17Metric: {run}/{video}/{stem}: '
                                  'predictions of different sizes')
-            merged = merge_expression_masks(ranks)
-            gts, void = self._frame_gt(video, stem, gt_ids, by_exp, exp_obj)
-            if gts and gts[0].shape != merged.shape:
+            merged.append(
+                merge_expression_masks(
+                    np.stack([
+                        _unpack(by_exp[e]['pred'], hw, np.float32)
+                        for e in order
+                    ])).astype(np.uint8 if len(order) < 256 else np.int32))
+        # the toolkit reads the labels from the PNGs: the proposals are
+        # 1..(largest label present), padded with empty ones up to K
+        largest = max(int(m.max()) for m in merged)
+        if largest > MAX_PROPOSALS:
+            raise ValueError(
+                f'RefDAVIS17Metric: {run}/{video}: label {largest} above '
+                f'the toolkit\'s {MAX_PROPOSALS} proposals')
+        if not gt_ids:
+            return []
+        num_pred = max(largest, len(gt_ids))
+        j = np.zeros((num_pred, len(gt_ids), len(stems)))
+        f = np.zeros_like(j)
+        for t, stem in enumerate(stems):
+            gts, void = self._frame_gt(video, stem, gt_ids, frames[stem],
+                                       exp_obj)
+            if gts[0].shape != merged[t].shape:
                 raise ValueError(
                     f'RefDAVIS17Metric: {run}/{video}/{stem}: prediction '
-                    f'{merged.shape} and ground truth {gts[0].shape} '
+                    f'{merged[t].shape} and ground truth {gts[0].shape} '
                     'differ in size')
-            use_void = void if self.void_mode == 'exclude' else None
-            # padding labels (> number of expressions) never occur: empty
-            preds = [merged == p + 1 for p in range(num_pred)]
-            pred_b = FrameBoundaries(preds, use_void, self.bound_th)
-            gt_b = FrameBoundaries(gts, use_void, self.bound_th)
+            preds = [merged[t] == p + 1 for p in range(num_pred)]
+            pred_b = FrameBoundaries(preds, void, self.bound_th)
+            gt_b = FrameBoundaries(gts, void, self.bound_th)
             for p, pred in enumerate(preds):
                 for g, gt in enumerate(gts):
-                    j_sum[p, g] += region_similarity_j(pred, gt, use_void)
-                    f_sum[p, g] += pred_b.f(p, g, gt_b)
-        j, f, _ = unsupervised_video_scores(j_sum, f_sum, len(stems))
-        return [(k, float(jk), float(fk)) for k, jk, fk in zip(gt_ids, j, f)]
+                    j[p, g, t] = region_similarity_j(pred, gt, void)
+                    f[p, g, t] = pred_b.f(p, g, gt_b)
+        return [(gt_ids[g], jg, fg)
+                for g, jg, fg in unsupervised_video_scores(j, f)]
 
     @staticmethod
     def _results_tree(results: List[dict]) -> tuple:
@@ -482,13 +432,11 @@ class RefDAVIS17Metric(BaseMetric):
             metrics[f'{run}/J'] = j
             metrics[f'{run}/F'] = f
             metrics[f'{run}/num_objects'] = n
-            print_log(
-                f'Ref-DAVIS17 {run}: J&F {jf:.2f}  J {j:.2f}  F {f:.2f} '
-                f'over {n} objects',
-                logger='current')
+        rows = [(run, n, jf, j, f) for run, (jf, j, f, n) in per_run.items()]
+        rows.append(
+            ('mean of runs', '', metrics['J&F'], metrics['J'], metrics['F']))
         print_log(
-            f'Ref-DAVIS17 mean of {len(per_run)} runs: J&F '
-            f'{metrics["J&F"]:.2f}  J {metrics["J"]:.2f}  F '
-            f'{metrics["F"]:.2f} (void: {self.void_mode})',
+            '\n' + format_table('Ref-DAVIS17 (percent)',
+                                ['run', 'objects', 'J&F', 'J', 'F'], rows),
             logger='current')
         return metrics

@@ -1,0 +1,69 @@
+"""Reading data samples (dicts or data elements) into plain arrays."""
+from typing import Any, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.structures import BaseDataElement
+
+
+def sample_get(sample: Any, key: str, default: Any = None) -> Any:
+    """``key`` of a data sample given as a dict or a data element."""
+    if isinstance(sample, (dict, BaseDataElement)):
+        return sample.get(key, default)
+    return getattr(sample, key, default)
+
+
+def to_python(value: Any) -> Any:
+    """Tensors / numpy scalars -> python values (JSON- and pickle-friendly)."""
+    if isinstance(value, torch.Tensor):
+        value = value.item() if value.numel() == 1 else value.tolist()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    elif isinstance(value, np.ndarray):
+        value = value.item() if value.size == 1 else value.tolist()
+    return value
+
+
+def as_2d_tensor(data: Any, name: str) -> torch.Tensor:
+    """A (1, H, W) or (H, W) tensor / array as a CPU (H, W) tensor."""
+    if isinstance(data, np.ndarray):
+        data = torch.from_numpy(data)
+    if not isinstance(data, torch.Tensor):
+        raise TypeError(f'`{name}` must be a tensor or an array, '
+                        f'got {type(data)}')
+    data = data.detach().cpu()
+    if data.dim() == 3 and data.shape[0] == 1:
+        data = data[0]
+    if data.dim() != 2:
+        raise ValueError(f'`{name}` must have shape (1, H, W) or (H, W), '
+                         f'got {tuple(data.shape)}')
+    return data
+
+
+def pixel_map(sample: Any, key: str) -> Optional[torch.Tensor]:
+    """The (H, W) ``data`` of the sample's pixel field ``key`` (a PixelData,
+    its ``to_dict`` form or a bare array); None when the sample lacks it."""
+    field = sample_get(sample, key)
+    if isinstance(field, (dict, BaseDataElement)):
+        field = field.get('data')
+    return None if field is None else as_2d_tensor(field, key)
+
+
+def resize_score(score: torch.Tensor, hw: tuple) -> torch.Tensor:
+    """A float (H, W) map resized bilinearly (``align_corners=False``)."""
+    if tuple(score.shape) == tuple(hw):
+        return score
+    return F.interpolate(
+        score.float()[None, None],
+        size=tuple(hw),
+        mode='bilinear',
+        align_corners=False)[0, 0]
+
+
+def resize_mask(mask: torch.Tensor, hw: tuple) -> torch.Tensor:
+    """A boolean (H, W) mask resized by nearest neighbour."""
+    if tuple(mask.shape) == tuple(hw):
+        return mask
+    return F.interpolate(
+        mask.float()[None, None], size=tuple(hw), mode='nearest')[0, 0] > 0.5
