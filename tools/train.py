@@ -5,6 +5,7 @@ Multi-GPU / multi-node: ``bash tools/dist_train.sh CONFIG GPUS`` (torchrun).
 that loads: one truncated by a killed run is skipped, with a warning.
 """
 import argparse
+import contextlib
 import logging
 import os
 import os.path as osp
@@ -17,6 +18,8 @@ from mmengine.runner import Runner
 from mmcsted.utils import (find_resumable_checkpoint, register_all_modules,
                            setup_cpu_distributed, shutdown_distributed)
 from mmcsted.utils.preflight import check_data_before_run
+from mmcsted.utils.work_dir_lock import (WorkDirBusyError, hold_work_dir,
+                                         launching_rank)
 
 
 def parse_args():
@@ -138,13 +141,22 @@ def main():
         check_data_before_run(cfg, ('train', 'val'), 'tools/train.py')
     except FileNotFoundError as e:
         sys.exit(str(e))
-    resume_log = resolve_auto_resume(cfg) if args.resume == 'auto' else []
-    setup_cpu_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
-    for level, line in resume_log:
-        runner.logger.log(level, line)
-    runner.train()
-    shutdown_distributed()
+    # one run per work dir (the launching rank holds it for the whole run)
+    holder = (
+        hold_work_dir(cfg.work_dir)
+        if launching_rank(args.launcher) else contextlib.nullcontext())
+    try:
+        with holder:
+            resume_log = (
+                resolve_auto_resume(cfg) if args.resume == 'auto' else [])
+            setup_cpu_distributed(cfg, args.launcher)
+            runner = Runner.from_cfg(cfg)
+            for level, line in resume_log:
+                runner.logger.log(level, line)
+            runner.train()
+            shutdown_distributed()
+    except WorkDirBusyError as e:
+        sys.exit(f'tools/train.py: {e}')
 
 
 if __name__ == '__main__':
