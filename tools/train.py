@@ -73,6 +73,10 @@ def parse_args():
 
 
 def merge_args(cfg: Config, args) -> Config:
+    # --cfg-options first (as mmaction2's train.py): the flags below win,
+    # and --no-validate can drop a val_dataloader that an option edited
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         if cfg.get('default_hooks', {}).get('checkpoint'):
@@ -108,8 +112,6 @@ def merge_args(cfg: Config, args) -> Config:
     if args.deterministic:
         randomness['deterministic'] = True
     cfg.randomness = randomness
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 
