@@ -131,25 +131,34 @@ def last_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
-def checkpoint_overrides(config: str, work_root: str) -> list:
-    """``--cfg-options`` that move the config's ``work_dirs/...`` checkpoint
-    paths (pretrained backbones, stage-1 encoders) under ``work_root``."""
-    if osp.normpath(work_root) == 'work_dirs':
+DEFAULT_DATA_ROOT = 'data/synthetic_a2d'
+
+
+def relocations(config: str, work_root: str, data_root: str) -> list:
+    """``--cfg-options`` that move every path of the resolved config under
+    ``work_dirs/`` (pretrained backbones, stage-1 encoders) to ``work_root``
+    and under the default data root to ``data_root``."""
+    moves = [(p, n) for p, n in (('work_dirs', work_root), (DEFAULT_DATA_ROOT,
+                                                            data_root))
+             if osp.normpath(n) != p]
+    if not moves:
         return []
     from mmengine.config import Config
-    model = Config.fromfile(in_repo(config)).model
     opts = []
-    for enc in ('spatial_encoder', 'temporal_encoder'):
-        if not model.get(enc):
-            continue
-        for where, node in ((f'model.{enc}.init_cfg',
-                             model[enc].get('init_cfg')),
-                            (f'model.{enc}.backbone.init_cfg',
-                             model[enc].backbone.get('init_cfg'))):
-            path = (node or {}).get('checkpoint', '')
-            if isinstance(path, str) and path.startswith('work_dirs/'):
-                new = osp.join(work_root, path[len('work_dirs/'):])
-                opts.append(f'{where}.checkpoint={new}')
+
+    def walk(node, key):
+        items = (
+            node.items() if isinstance(node, dict) else
+            enumerate(node) if isinstance(node, (list, tuple)) else ())
+        for k, v in items:
+            walk(v, f'{key}.{k}' if key else str(k))
+        if not isinstance(node, str):
+            return
+        for prefix, new in moves:
+            if node == prefix or node.startswith(prefix + '/'):
+                opts.append(f'{key}={new}{node[len(prefix):]}')
+
+    walk(Config.fromfile(in_repo(config)).to_dict(), '')
     return opts
 
 
@@ -184,7 +193,7 @@ def pretraining_jobs(configs, work_root: str) -> list:
     return jobs
 
 
-def pretrain_all(jobs) -> None:
+def pretrain_all(jobs, work_root: str, data_root: str) -> None:
     """Train the missing pretraining checkpoints side by side (one process
     per core, one thread each: the small models do not scale to 2 threads),
     then test each on the benchmark's test videos (a report only)."""
@@ -206,7 +215,7 @@ def pretrain_all(jobs) -> None:
         cmd = [
             sys.executable,
             in_repo('tools/train.py'), cfg, '--work-dir', work_dir
-        ]
+        ] + with_relocations(cfg, work_root, data_root, [])
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
             cmd.append('--resume')
         log = osp.join(work_dir, 'train_stdout.log')
@@ -230,7 +239,7 @@ def pretrain_all(jobs) -> None:
                 sys.executable,
                 in_repo('tools/test.py'), cfg, ckpt, '--work-dir', work_dir,
                 '--metrics-out', metrics_file
-            ])
+            ] + with_relocations(cfg, work_root, data_root, []))
         with open(metrics_file) as f:
             m = json.load(f)
         top1 = m.get('acc/top1', m.get('accuracy/top1'))
@@ -248,16 +257,24 @@ def wait_for(job) -> None:
     print(f'done: {cfg}', flush=True)
 
 
-def train_and_test(config: str, work_dir: str, extra) -> dict:
-    work_root = osp.dirname(work_dir)
+def with_relocations(config: str, work_root: str, data_root: str,
+                     extra) -> list:
+    """``extra`` (train.py / test.py options) with :func:`relocations`
+    added to its one ``--cfg-options`` list."""
     extra = list(extra)
-    moved = checkpoint_overrides(config, work_root)
-    if moved:  # train.py and test.py take one --cfg-options list
+    moved = relocations(config, work_root, data_root)
+    if moved:
         if '--cfg-options' in extra:
             i = extra.index('--cfg-options') + 1
             extra[i:i] = moved
         else:
             extra += ['--cfg-options'] + moved
+    return extra
+
+
+def train_and_test(config: str, work_dir: str, data_root: str, extra) -> dict:
+    work_root = osp.dirname(work_dir)
+    extra = with_relocations(config, work_root, data_root, extra)
     config = in_repo(config)
     train = [
         sys.executable,
@@ -317,7 +334,10 @@ def print_table(rows) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default=DEFAULT_CONFIG)
-    parser.add_argument('--data-root', default='data/synthetic_a2d')
+    parser.add_argument(
+        '--data-root',
+        default=DEFAULT_DATA_ROOT,
+        help='where the benchmark is generated and read from (every step)')
     parser.add_argument('--work-root', default='work_dirs')
     parser.add_argument(
         '--ablations',
@@ -359,11 +379,14 @@ def main():
         name = 'CSTED' if args.config == DEFAULT_CONFIG else osp.basename(
             args.config)
         rows = [(name, args.config)]
-    pretrain_all(pretraining_jobs([c for _, c in rows], args.work_root))
+    pretrain_all(
+        pretraining_jobs([c for _, c in rows], args.work_root), args.work_root,
+        args.data_root)
     results = []
     for name, config in rows:
         stem = osp.splitext(osp.basename(config))[0]
-        metrics = train_and_test(config, osp.join(args.work_root, stem), extra)
+        metrics = train_and_test(config, osp.join(args.work_root, stem),
+                                 args.data_root, extra)
         results.append((name, metrics))
         if not args.no_publish and config in (DEFAULT_CONFIG, SCRATCH_CONFIG):
             print('published', publish(metrics['checkpoint'], stem))

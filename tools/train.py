@@ -5,6 +5,7 @@ Multi-GPU / multi-node: ``bash tools/dist_train.sh CONFIG GPUS`` (torchrun).
 that loads: one truncated by a killed run is skipped, with a warning.
 """
 import argparse
+import contextlib
 import logging
 import os
 import os.path as osp
@@ -17,6 +18,8 @@ from mmengine.runner import Runner
 from mmcsted.utils import (find_resumable_checkpoint, register_all_modules,
                            setup_cpu_distributed, shutdown_distributed)
 from mmcsted.utils.preflight import check_data_before_run
+from mmcsted.utils.work_dir_lock import (WorkDirBusyError, hold_work_dir,
+                                         launching_rank)
 
 
 def parse_args():
@@ -70,6 +73,10 @@ def parse_args():
 
 
 def merge_args(cfg: Config, args) -> Config:
+    # --cfg-options first (as mmaction2's train.py): the flags below win,
+    # and --no-validate can drop a val_dataloader that an option edited
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         if cfg.get('default_hooks', {}).get('checkpoint'):
@@ -105,8 +112,6 @@ def merge_args(cfg: Config, args) -> Config:
     if args.deterministic:
         randomness['deterministic'] = True
     cfg.randomness = randomness
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 
@@ -138,13 +143,22 @@ def main():
         check_data_before_run(cfg, ('train', 'val'), 'tools/train.py')
     except FileNotFoundError as e:
         sys.exit(str(e))
-    resume_log = resolve_auto_resume(cfg) if args.resume == 'auto' else []
-    setup_cpu_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
-    for level, line in resume_log:
-        runner.logger.log(level, line)
-    runner.train()
-    shutdown_distributed()
+    # one run per work dir (the launching rank holds it for the whole run)
+    holder = (
+        hold_work_dir(cfg.work_dir)
+        if launching_rank(args.launcher) else contextlib.nullcontext())
+    try:
+        with holder:
+            resume_log = (
+                resolve_auto_resume(cfg) if args.resume == 'auto' else [])
+            setup_cpu_distributed(cfg, args.launcher)
+            runner = Runner.from_cfg(cfg)
+            for level, line in resume_log:
+                runner.logger.log(level, line)
+            runner.train()
+            shutdown_distributed()
+    except WorkDirBusyError as e:
+        sys.exit(f'tools/train.py: {e}')
 
 
 if __name__ == '__main__':

@@ -1,4 +1,7 @@
 # Importing the hooks registers them in mmcsted.registry.HOOKS.
-from .hooks import ActorSegVisualizationHook
+from .hooks import (ActorSegVisualizationHook, AtomicCheckpointHook,
+                    AtomicLocalBackend)
 
-__all__ = ['ActorSegVisualizationHook']
+__all__ = [
+    'ActorSegVisualizationHook', 'AtomicCheckpointHook', 'AtomicLocalBackend'
+]

@@ -22,14 +22,19 @@ expected set, nothing missing and nothing extra) and zips it.
 """
 import os
 import os.path as osp
+import secrets
+import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
+from mmengine.dist import broadcast_object_list
 from mmengine.logging import print_log
 from PIL import Image
+
+from mmcsted.utils.atomic_write import replace_dir
 
 #: layout name -> folder the masks go under inside the zip ('' = the root).
 SUBMISSION_LAYOUTS = {'ref_youtube_vos': 'Annotations', 'mevis': ''}
@@ -173,6 +178,24 @@ def zip_submission(root: str, rel_paths: Sequence[str], zip_file: str) -> str:
     return zip_file
 
 
+#: the file that marks a folder as an mmcsted submission (not zipped), so
+#: that a rerun replaces it and nothing else.
+SUBMISSION_MARKER = '.mmcsted_submission'
+
+
+def _check_replaceable(output_dir: str) -> None:
+    """Raise unless ``output_dir`` is absent, empty, or a submission this
+    writer made: a run replaces the whole folder."""
+    if (osp.isdir(output_dir) and os.listdir(output_dir)
+            and not osp.isfile(osp.join(output_dir, SUBMISSION_MARKER))):
+        raise FileExistsError(
+            f'{output_dir} holds files that are not an mmcsted submission; '
+            'a submission replaces its whole folder: give a new or empty '
+            'output folder')
+    if osp.exists(output_dir) and not osp.isdir(output_dir):
+        raise NotADirectoryError(f'submission folder {output_dir} is a file')
+
+
 def _examples(items: Iterable, limit: int = 5) -> str:
     items = sorted(items)
     shown = ', '.join('/'.join(map(str, item)) for item in items[:limit])
@@ -222,6 +245,14 @@ class SubmissionWriter:
         self.output_dir = output_dir
         self.layout = layout
         self.zip_file = zip_file or osp.join(output_dir, 'submission.zip')
+        # every rank writes into the same fresh folder beside output_dir,
+        # which replaces output_dir only once the set is complete: a killed
+        # rerun never leaves a zip beside PNGs of another checkpoint
+        _check_replaceable(output_dir)
+        token = [secrets.token_hex(4)]
+        broadcast_object_list(token)
+        parent, name = osp.split(osp.abspath(output_dir))
+        self.staging_dir = osp.join(parent, f'.{name}.{token[0]}.tmp')
 
     def write(self,
               mask: np.ndarray,
@@ -233,7 +264,7 @@ class SubmissionWriter:
         takes (names only)."""
         rel = submission_png_path(self.layout, video_id, exp_id, frame_name,
                                   run)
-        write_mask_png(mask, osp.join(self.output_dir, *rel.split('/')))
+        write_mask_png(mask, osp.join(self.staging_dir, *rel.split('/')))
         return dict(
             video_id=str(video_id),
             exp_id=str(exp_id),
@@ -259,25 +290,19 @@ class SubmissionWriter:
         """
         if not records:
             raise ValueError('no predictions to write a submission from')
-        _check_written_once(records)
-        keys = {(r['video_id'], r['exp_id'], r['frame_name']) for r in records}
-        has_runs = any(r.get('run') is not None for r in records)
-        if expected_frames is not None and has_runs:
-            print_log(
-                'submission: samples carry annotation runs; the expected '
-                'frame set is per run and was not checked',
-                logger='current')
-        elif expected_frames is not None:
-            self._check_expected(keys, expected_frames)
-        self._check_on_disk(records)
-        zip_submission(self.output_dir, [r['png'] for r in records],
-                       self.zip_file)
+        try:
+            keys = self._check_records(records, expected_frames)
+            self._publish([r['png'] for r in records])
+        except BaseException:
+            shutil.rmtree(self.staging_dir, ignore_errors=True)
+            raise
         counts = dict(
             num_videos=len({k[0]
                             for k in keys}),
             num_expressions=len({k[:2]
                                  for k in keys}),
             num_frames=len(records))
+        has_runs = any(r.get('run') is not None for r in records)
         checked = ('complete against the dataset'
                    if expected_frames is not None and not has_runs else
                    'completeness not checked: no expected_frames in the '
@@ -289,6 +314,44 @@ class SubmissionWriter:
             f'{self.zip_file}',
             logger='current')
         return counts
+
+    def _check_records(
+        self, records: Sequence[dict],
+        expected_frames: Optional[Mapping[str, Mapping[str, Sequence[str]]]]
+    ) -> set:
+        """Check the written set; return its (video, expression, frame)
+        keys."""
+        _check_written_once(records)
+        keys = {(r['video_id'], r['exp_id'], r['frame_name']) for r in records}
+        has_runs = any(r.get('run') is not None for r in records)
+        if expected_frames is not None and has_runs:
+            print_log(
+                'submission: samples carry annotation runs; the expected '
+                'frame set is per run and was not checked',
+                logger='current')
+        elif expected_frames is not None:
+            self._check_expected(keys, expected_frames)
+        self._check_on_disk(records)
+        return keys
+
+    def _publish(self, rel_paths: Sequence[str]) -> None:
+        """Zip the staged PNGs, then put the staged folder at
+        ``output_dir`` (replacing the previous run's) and the zip at
+        ``zip_file``."""
+        inside = osp.abspath(
+            self.zip_file).startswith(osp.abspath(self.output_dir) + os.sep)
+        if inside:
+            zip_submission(
+                self.staging_dir, rel_paths,
+                osp.join(self.staging_dir,
+                         osp.relpath(self.zip_file, self.output_dir)))
+        elif osp.exists(self.zip_file):
+            os.remove(self.zip_file)  # never beside PNGs it does not hold
+        open(osp.join(self.staging_dir, SUBMISSION_MARKER), 'w').close()
+        _check_replaceable(self.output_dir)
+        replace_dir(self.staging_dir, self.output_dir)
+        if not inside:
+            zip_submission(self.output_dir, rel_paths, self.zip_file)
 
     def _check_expected(
             self, keys: set,
@@ -320,11 +383,11 @@ class SubmissionWriter:
         """Raise ``FileNotFoundError`` when a recorded PNG is not on disk."""
         absent = [
             rec['png'] for rec in records if
-            not osp.isfile(osp.join(self.output_dir, *rec['png'].split('/')))
+            not osp.isfile(osp.join(self.staging_dir, *rec['png'].split('/')))
         ]
         if absent:
             raise FileNotFoundError(
                 f'{len(absent)} written PNG(s) not found under '
-                f'{self.output_dir} (e.g. {absent[0]}); with several '
+                f'{self.staging_dir} (e.g. {absent[0]}); with several '
                 'processes the output folder must be on a filesystem they '
                 'all share')

@@ -17,6 +17,7 @@ from PIL import Image
 from mmcsted.evaluation import (JFMetric, SubmissionWriter,
                                 expected_frames_from_data_list,
                                 submission_png_path)
+from mmcsted.evaluation import submission
 from mmcsted.structures import ActorSegDataSample
 
 # video -> (H, W), {exp_id: listed frames}; sizes differ per video as in the
@@ -185,20 +186,25 @@ def test_missing_and_unexpected_frames_are_errors(tmp_path):
 
 
 def test_zip_holds_this_run_only(tmp_path):
-    # a PNG left in the folder by an earlier run does not get into the zip
+    # a PNG of an earlier run's submission is neither in the zip nor left
+    # in the folder: the run replaces the folder
     stale = tmp_path / 'stale_video' / '0' / '00000.png'
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b'not ours')
+    (tmp_path / submission.SUBMISSION_MARKER).touch()
     metric = JFMetric(
         format_only=True, output_dir=str(tmp_path), submission_layout='mevis')
     run_metric(metric, all_samples())
     with zipfile.ZipFile(tmp_path / 'submission.zip') as zf:
         assert set(zf.namelist()) == expected_names('')
+    assert not stale.exists()
 
 
-def test_ranks_write_to_a_shared_folder(tmp_path):
+def test_ranks_write_to_a_shared_folder(tmp_path, monkeypatch):
     # what distributed testing does: each rank's metric writes its samples'
-    # PNGs; rank 0 finalizes with the collected results of all ranks
+    # PNGs into the staging folder rank 0 named (the broadcast token, here
+    # the same for both); rank 0 finalizes with the collected results
+    monkeypatch.setattr(submission.secrets, 'token_hex', lambda n: 'shared')
     samples = all_samples()
     ranks = [
         JFMetric(
@@ -432,3 +438,59 @@ def test_distributed_three_ranks_one_zip(tmp_path):
                 num_videos=2, num_expressions=3, num_frames=8)
     with zipfile.ZipFile(tmp_path / 'sub' / 'submission.zip') as zf:
         assert set(zf.namelist()) == expected_names('Annotations/')
+
+
+def test_rerun_replaces_the_folder_only_when_complete(tmp_path, monkeypatch):
+    out = tmp_path / 'out'
+    samples = all_samples()
+    first = JFMetric(
+        format_only=True,
+        output_dir=str(out),
+        submission_layout='ref_youtube_vos')
+    for s in samples:
+        first.process({}, [s])
+    first.compute_metrics(first.results)
+    before = {
+        p.relative_to(out): p.read_bytes()
+        for p in out.rglob('*') if p.is_file()
+    }
+    assert (out / 'submission.zip').is_file()
+    # a rerun killed after writing half its PNGs: the previous folder is
+    # untouched (no new PNG mixed in, its zip still matches its PNGs)
+    second = JFMetric(
+        format_only=True,
+        output_dir=str(out),
+        submission_layout='ref_youtube_vos')
+    flipped = [s.clone() for s in samples[:len(samples) // 2]]
+    for s in flipped:
+        s.pred_mask.data = ~s.pred_mask.data
+        second.process({}, [s])
+    after = {
+        p.relative_to(out): p.read_bytes()
+        for p in out.rglob('*') if p.is_file()
+    }
+    assert after == before
+    # a clean rerun: the new set replaces the old, nothing temporary stays
+    monkeypatch.setattr(submission.secrets, 'token_hex', lambda n: 'third')
+    third = JFMetric(
+        format_only=True,
+        output_dir=str(out),
+        submission_layout='ref_youtube_vos')
+    for s in flipped:
+        third.process({}, [s])
+    third.compute_metrics(third.results)
+    with zipfile.ZipFile(out / 'submission.zip') as zf:
+        assert len([n for n in zf.namelist()
+                    if n.endswith('.png')]) == len(flipped)
+    pngs = list(out.rglob('*.png'))
+    assert len(pngs) == len(flipped)
+    # only the killed run's staging folder stays, never used as output
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith('.tmp')
+            ] == [osp.basename(second.writer.staging_dir)]
+
+
+def test_submission_refuses_a_folder_of_other_files(tmp_path):
+    (tmp_path / 'notes.txt').write_text('mine')
+    with pytest.raises(FileExistsError, match='not an mmcsted submission'):
+        SubmissionWriter(str(tmp_path), 'mevis')
+    assert (tmp_path / 'notes.txt').read_text() == 'mine'

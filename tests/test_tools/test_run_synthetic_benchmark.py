@@ -81,7 +81,7 @@ def test_installed_copy_works_in_the_current_directory(tmp_path, monkeypatch):
         str(mim_dir / 'configs/pretrain/synthetic_kinetics_r3d18_tiny_10e.py')
     ]
     calls = []
-    monkeypatch.setattr(bench, 'pretrain_all', lambda jobs: None)
+    monkeypatch.setattr(bench, 'pretrain_all', lambda jobs, w, d: None)
     monkeypatch.setattr(bench, 'last_checkpoint', lambda d: 'ckpt.pth')
     monkeypatch.setattr(bench, 'print_table', lambda rows: None)
 
@@ -106,3 +106,25 @@ def test_installed_copy_works_in_the_current_directory(tmp_path, monkeypatch):
     assert test[1:3] == [str(mim_dir / 'tools' / 'test.py'), scratch]
     assert (work / 'work_dirs' / 'synthetic_benchmark.json').is_file()
     assert not (mim_dir / 'work_dirs').exists()
+
+
+def test_data_root_and_work_root_reach_every_step(bench, monkeypatch):
+    # --data-root X: pretraining, training and testing all read X (the
+    # generator writes it); --work-root moves the work_dirs/ checkpoints
+    monkeypatch.chdir(REPO)
+    for config in [bench.DEFAULT_CONFIG] + [
+            cfg for cfg, _ in bench.pretraining_jobs([bench.DEFAULT_CONFIG],
+                                                     'work_dirs')
+    ]:
+        opts = bench.with_relocations(config, 'wr', '/x/syn', [])
+        assert opts[0] == '--cfg-options'
+        cfg = Config.fromfile(osp.join(REPO, config))
+        cfg.merge_from_dict(
+            dict(o.split('=', 1) for o in opts[1:]), allow_list_keys=True)
+        text = cfg.pretty_text
+        assert 'data/synthetic_a2d' not in text, config
+        assert "'work_dirs/" not in text, config
+        assert cfg.train_dataloader.dataset.data_root == '/x/syn', config
+    # the defaults change nothing
+    assert bench.with_relocations(bench.DEFAULT_CONFIG, 'work_dirs',
+                                  'data/synthetic_a2d', ['-a']) == ['-a']

@@ -71,3 +71,33 @@ def test_scripts_fall_back_to_the_repository_venv(tmp_path):
         env=_env(PATH=path, VIRTUAL_ENV='/some/env'),
         check=True)
     assert record.read_text().split()[0] == path_python
+
+
+def test_scripts_take_python3_where_there_is_no_python(tmp_path):
+    # no .venv beside tools/, no active environment, only `python3` on PATH
+    tools = tmp_path / 'repo' / 'tools'
+    tools.mkdir(parents=True)
+    for name in ('dist_test.sh', 'python_for_tools.sh'):
+        shutil.copy(osp.join(REPO, 'tools', name), tools / name)
+    record = tmp_path / 'calls.txt'
+    python3 = _stub(str(tmp_path / 'path' / 'python3'), record)
+    bins = tmp_path / 'bins'  # what the script needs besides python3
+    bins.mkdir()
+    for tool in ('dirname', 'basename'):
+        os.symlink(shutil.which(tool), bins / tool)
+    path = f'{osp.dirname(python3)}{os.pathsep}{bins}'
+    subprocess.run(
+        ['/bin/bash',
+         str(tools / 'dist_test.sh'), 'cfg.py', 'c.pth', '1'],
+        env=_env(PATH=path),
+        check=True)
+    assert record.read_text().split()[0] == python3
+    # nothing at all: one clear line, not "python: command not found"
+    proc = subprocess.run(
+        ['/bin/bash',
+         str(tools / 'dist_test.sh'), 'cfg.py', 'c.pth', '1'],
+        env=_env(PATH=str(bins)),
+        capture_output=True,
+        text=True)
+    assert proc.returncode == 1
+    assert 'no Python found' in proc.stderr

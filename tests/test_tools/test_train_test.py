@@ -1,5 +1,6 @@
 """tools/train.py, tools/test.py and the torchrun scripts, end to end on a tiny
 synthetic A2D-format set (CPU, gloo)."""
+import argparse
 import json
 import os
 import os.path as osp
@@ -11,8 +12,11 @@ import sys
 
 import pytest
 import torch
+from mmengine.config import Config
 
 from mmcsted.datasets import synthetic
+from mmcsted.utils.work_dir_lock import hold_work_dir
+from tests.helpers import load_script
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/csted/synthetic/csted_tiny_synthetic.py')
@@ -145,6 +149,50 @@ def test_resume_skips_a_truncated_last_checkpoint(setup):
     b = _weights(osp.join(broken, 'epoch_2.pth'))
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+
+
+def test_no_validate_with_options_on_the_val_dataloader(setup):
+    # --cfg-options are merged before --no-validate drops the val loop (a
+    # TypeError when they were merged into the dropped None)
+    train = load_script(osp.join(REPO, 'tools', 'train.py'))
+    root, cfg = setup
+    args = argparse.Namespace(
+        no_validate=True,
+        launcher='none',
+        work_dir=str(root / 'w'),
+        amp=False,
+        resume=None,
+        auto_scale_lr=False,
+        seed=None,
+        diff_rank_seed=False,
+        deterministic=False,
+        cfg_options={
+            'val_dataloader.dataset.data_root': '/elsewhere',
+            'randomness.seed': 5
+        })
+    merged = train.merge_args(Config.fromfile(cfg), args)
+    assert merged.val_dataloader is None and merged.val_cfg is None
+    assert merged.randomness['seed'] == 5
+
+
+def test_a_second_run_in_a_held_work_dir_is_refused(setup):
+    root, cfg = setup
+    work_dir = str(root / 'held')
+    with hold_work_dir(work_dir):
+        proc = _run([
+            sys.executable, 'tools/train.py', cfg, '--work-dir', work_dir,
+            '--no-validate'
+        ],
+                    expect_ok=False)
+    assert proc.returncode != 0
+    assert (f'in use by another training run (pid {os.getpid()} on '
+            f'{socket.gethostname()}') in proc.stderr
+    assert not osp.exists(osp.join(work_dir, 'epoch_1.pth'))
+    # the runs of this module finished cleanly: their lock is free, no
+    # temporary file is left in their work dirs
+    straight = root / 'straight'
+    if straight.exists():
+        assert not [p for p in straight.iterdir() if p.name.endswith('.tmp')]
 
 
 def test_a_checkpoint_of_another_config_is_refused(setup):

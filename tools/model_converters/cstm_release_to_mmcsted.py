@@ -22,7 +22,6 @@ be placed is an error naming it, and the result is loaded into the release
 config with ``strict=True`` before it is written.
 """
 import argparse
-import os
 import os.path as osp
 import re
 import sys
@@ -219,16 +218,19 @@ def convert(src: str,
         glove_found=len(vectors),
         glove_file=osp.basename(glove),
         filled_num_batches_tracked=len(filled))
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save(
-        dict(
-            state_dict=model.state_dict(),
-            meta=dict(
-                converted_from=report['source'],
-                release_epoch=report['epoch'],
-                glove_file=report['glove_file'],
-                vocabulary=report['vocabulary'],
-                glove_found=report['glove_found'])), dst)
+    from mmcsted.utils.atomic_write import atomic_write
+
+    # a kill while converting over an earlier file leaves that file whole
+    with atomic_write(dst) as f:
+        torch.save(
+            dict(
+                state_dict=model.state_dict(),
+                meta=dict(
+                    converted_from=report['source'],
+                    release_epoch=report['epoch'],
+                    glove_file=report['glove_file'],
+                    vocabulary=report['vocabulary'],
+                    glove_found=report['glove_found'])), f)
     return report
 
 

@@ -14,7 +14,8 @@ scalars / arrays in ``meta`` become Python numbers / lists, so the result loads
 with plain ``torch.load(path, weights_only=True)``, no allow-list needed.
 """
 import argparse
-import os
+import hashlib
+import io
 import os.path as osp
 import sys
 from pathlib import PurePath
@@ -58,7 +59,8 @@ def publish(in_file: str, out_stem: str, verbose: bool = True) -> str:
     """Write ``<out_stem>-<sha256[:8]>.pth``; returns its path."""
     import torch
 
-    from mmcsted.utils.checkpoint import file_sha256, load_weights
+    from mmcsted.utils.atomic_write import atomic_write_bytes
+    from mmcsted.utils.checkpoint import load_weights
     checkpoint = load_weights(in_file, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise TypeError(f'{in_file}: expected a dict checkpoint, got '
@@ -73,17 +75,14 @@ def publish(in_file: str, out_stem: str, verbose: bool = True) -> str:
         out['meta'] = to_plain(checkpoint['meta'], 'meta', notes)
     removed = [k for k in checkpoint if k not in ('state_dict', 'meta')]
     stem = out_stem[:-4] if out_stem.endswith('.pth') else out_stem
-    os.makedirs(osp.dirname(osp.abspath(stem)), exist_ok=True)
-    tmp = f'{stem}.pth.tmp'
-    torch.save(out, tmp)
-    try:
-        torch.load(tmp, map_location='cpu', weights_only=True)  # must load
-        sha = file_sha256(tmp)
-        final = f'{stem}-{sha[:8]}.pth'
-        os.replace(tmp, final)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    buffer = io.BytesIO()
+    torch.save(out, buffer)
+    data = buffer.getvalue()
+    buffer.seek(0)
+    torch.load(buffer, map_location='cpu', weights_only=True)  # must load
+    sha = hashlib.sha256(data).hexdigest()
+    final = f'{stem}-{sha[:8]}.pth'
+    atomic_write_bytes(data, final)
     if verbose:
         if removed:
             print(f'dropped: {", ".join(removed)}')

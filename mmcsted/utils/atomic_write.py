@@ -1,0 +1,128 @@
+"""Files and folders that a kill leaves old or new, never torn.
+
+Everything mmcsted writes for a user to keep (checkpoints, ``last_checkpoint``,
+vocabularies, index caches, submissions) goes through here: written under a
+temporary name in the destination's folder (so the final ``os.replace`` is a
+rename within one filesystem, which POSIX makes atomic), flushed to disk, then
+renamed over the destination. A failure or Ctrl-C removes the temporary name.
+"""
+import contextlib
+import ctypes
+import ctypes.util
+import json
+import os
+import os.path as osp
+import shutil
+import tempfile
+from typing import IO, Iterator, Optional
+
+
+def _temp_name(path: str, suffix: str = '.tmp') -> str:
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix='.' + osp.basename(path) + '.', suffix=suffix, dir=folder)
+    os.close(fd)
+    return tmp
+
+
+@contextlib.contextmanager
+def atomic_write(path: str,
+                 mode: str = 'wb',
+                 encoding: Optional[str] = None) -> Iterator[IO]:
+    """Open a temporary file beside ``path``; on a clean exit flush, fsync
+    and rename it to ``path``; on any exception remove it.
+
+    >>> with atomic_write('out.pth') as f:
+    ...     torch.save(obj, f)
+    """
+    if mode not in ('w', 'wb'):
+        raise ValueError(f'atomic_write writes whole files: mode "w" or '
+                         f'"wb", not {mode!r}')
+    if 'b' not in mode and encoding is None:
+        encoding = 'utf-8'
+    tmp = _temp_name(path)
+    try:
+        with open(tmp, mode, encoding=encoding) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
+def atomic_write_bytes(data: bytes, path: str) -> None:
+    with atomic_write(path, 'wb') as f:
+        f.write(data)
+
+
+def atomic_write_text(text: str, path: str) -> None:
+    with atomic_write(path, 'w') as f:
+        f.write(text)
+
+
+def atomic_write_json(obj, path: str, indent: Optional[int] = None) -> None:
+    with atomic_write(path, 'w') as f:
+        json.dump(obj, f, indent=indent)
+
+
+# renameat2(2)'s flag that swaps two paths in one step (Linux >= 3.15).
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Swap the paths ``a`` and ``b`` atomically; False where the system
+    cannot (no renameat2: not Linux, old glibc, some filesystems)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError, TypeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+        ctypes.c_uint
+    ]
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b),
+                     _RENAME_EXCHANGE) == 0
+
+
+def replace_dir(new_dir: str, dst: str) -> None:
+    """Put the complete folder ``new_dir`` at ``dst``, removing what was
+    there.
+
+    Where the system can swap two paths in one step (Linux), a kill leaves
+    either the old folder or the new one at ``dst``. Elsewhere the old
+    folder is first renamed aside, so a kill between the two renames leaves
+    no ``dst`` but both complete folders beside it, never a mixture.
+    """
+    if not osp.isdir(new_dir):
+        raise NotADirectoryError(new_dir)
+    if not osp.lexists(dst):
+        os.replace(new_dir, dst)
+        return
+    if _exchange(new_dir, dst):
+        old = new_dir  # the swap put the old folder at new_dir's name
+    else:
+        old = _temp_name(dst, suffix='.old')
+        os.remove(old)
+        os.replace(dst, old)
+        os.replace(new_dir, dst)
+    if osp.isdir(old) and not osp.islink(old):
+        shutil.rmtree(old)
+    else:
+        os.remove(old)
+
+
+def fresh_dir_beside(dst: str) -> str:
+    """An empty temporary folder in ``dst``'s parent, for :func:`replace_dir`.
+    """
+    parent = osp.dirname(osp.abspath(dst))
+    os.makedirs(parent, exist_ok=True)
+    return tempfile.mkdtemp(
+        prefix='.' + osp.basename(osp.abspath(dst)) + '.',
+        suffix='.tmp',
+        dir=parent)
