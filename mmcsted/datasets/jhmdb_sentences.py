@@ -21,11 +21,12 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-from mmengine.dataset import BaseDataset
 
 from mmcsted.registry import DATASETS
+from mmcsted.utils.video_io import read_bytes_io
 from .a2d.layout import A2D_ACTORS
-from .utils import SkipCounter, limited_list, require_file
+from .base import BaseActorSegDataset
+from .utils import SkipCounter, require_file
 
 JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf', 'jump',
                  'kick_ball', 'pick', 'pour', 'pullup', 'push', 'run',
@@ -107,11 +108,14 @@ def mat_mask_shape(path: str) -> tuple:
                    f'(found {[e[0] for e in entries]})')
 
 
-def load_jhmdb_mask(path: str, frame_id: int) -> np.ndarray:
-    """The H x W {0, 1} uint8 mask of 1-based ``frame_id``."""
+def load_jhmdb_mask(path: str,
+                    frame_id: int,
+                    backend_args: Optional[dict] = None) -> np.ndarray:
+    """The H x W {0, 1} uint8 mask of 1-based ``frame_id``, read through
+    :mod:`mmengine.fileio` (``backend_args``)."""
     from scipy.io import loadmat
     try:
-        mat = loadmat(path)
+        mat = loadmat(read_bytes_io(path, backend_args))
     except NotImplementedError as e:
         raise ValueError(f'{path}: not a MATLAB v5 file ({e})')
     if 'part_mask' not in mat:
@@ -235,7 +239,7 @@ def _frame_samples(row: Dict, it: Dict, frames: List[int], adult: int,
 
 
 @DATASETS.register_module()
-class JHMDBSentencesDataset(BaseDataset):
+class JHMDBSentencesDataset(BaseActorSegDataset):
     """J-HMDB Sentences, test only: ``num_frames_per_video`` samples per video.
 
     Args:
@@ -246,10 +250,9 @@ class JHMDBSentencesDataset(BaseDataset):
             last mask) or ``'frozen'`` (the frames in ``frozen_file``).
         num_frames_per_video: frames per video (3 in the literature).
         frozen_file: JSON ``{vid: [frame numbers]}``, relative to data_root.
-        on_missing: ``'error'`` (default) or ``'skip'`` videos whose frames
-            or mask file are missing (counted and logged).
         progress: show a progress bar while reading the folders.
-        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
+            applies to videos whose frames or mask file are missing).
 
     Data_list entries have the keys of :class:`A2DSentencesDataset` entries;
     ``instance_id`` is 0, ``actor_class`` is ``'adult'``'s 1-based id, and
@@ -261,14 +264,13 @@ class JHMDBSentencesDataset(BaseDataset):
         dataset_name='J-HMDB Sentences',
         actor_classes=A2D_ACTORS,
         action_classes=JHMDB_ACTIONS)
+    MASK_FORMAT = 'jhmdb_mat'
 
     def __init__(self,
                  data_root: str,
-                 pipeline: Sequence = (),
                  frame_sampling: str = 'uniform',
                  num_frames_per_video: int = 3,
                  frozen_file: str = FROZEN_FILE,
-                 on_missing: str = 'error',
                  progress: bool = True,
                  ann_file: str = ANNOTATION_FILE,
                  test_mode: bool = True,
@@ -276,29 +278,29 @@ class JHMDBSentencesDataset(BaseDataset):
         if frame_sampling not in ('uniform', 'frozen'):
             raise ValueError("frame_sampling must be 'uniform' or 'frozen', "
                              f'got {frame_sampling!r}')
-        if on_missing not in ('error', 'skip'):
-            raise ValueError("on_missing must be 'error' or 'skip', got "
-                             f'{on_missing!r}')
         self.frame_sampling = frame_sampling
         self.num_frames_per_video = num_frames_per_video
         self.frozen_file = frozen_file
-        self.on_missing = on_missing
         self.progress = progress
-        self.skipped: Dict[str, int] = {}
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
-            pipeline=list(pipeline),
             test_mode=test_mode,
             **kwargs)
 
+    @staticmethod
+    def read_mask(results: dict, backend_args: Optional[dict]):
+        """The mask of ``frame_id`` in the video's ``puppet_mask.mat``."""
+        return load_jhmdb_mask(results['mask_file'], int(results['frame_id']),
+                               backend_args), None
+
     def load_data_list(self) -> List[dict]:
         root = self.data_root
-        owner = type(self).__name__
+        owner = self.owner
         skips = SkipCounter(owner)
         kept = _one_row_per_video(read_jhmdb_annotations(self.ann_file), skips)
         info = scan_jhmdb(root, kept, progress=self.progress)
-        self._check_scan(info, skips, owner)
+        self._check_scan(info, skips)
         frozen = None
         if self.frame_sampling == 'frozen':
             frozen = self._read_frozen()
@@ -314,26 +316,16 @@ class JHMDBSentencesDataset(BaseDataset):
                                         frozen, skips, owner)
             if frames is not None:
                 data_list += _frame_samples(row, it, frames, adult, actions)
-        skips.log_summary(kept=len(data_list))
-        self.skipped = skips.as_dict()
-        if not data_list:
-            raise ValueError(f'{owner}: no sample left in {root}')
-        return data_list
+        return self.finish_loading(data_list, skips)
 
-    def _check_scan(self, info: Dict[str, Dict], skips: SkipCounter,
-                    owner: str) -> None:
-        """Missing files raise (``on_missing='error'``) or are counted;
-        unreadable mask files are counted."""
-        missing = [p for it in info.values() for p in it['missing']]
-        if missing:
-            if self.on_missing == 'error':
-                raise FileNotFoundError(
-                    f'{owner}: {len(missing)} files/folders missing under '
-                    f'{self.data_root}: {limited_list(missing)}. Run '
-                    'tools/data/jhmdb_sentences/check_release.py for the '
-                    "full list, or pass on_missing='skip'.")
-            for p in missing:
-                skips.add('videos with missing frames or mask file', p)
+    def _check_scan(self, info: Dict[str, Dict], skips: SkipCounter) -> None:
+        """Missing files follow ``on_missing``; unreadable mask files are
+        counted."""
+        self.handle_missing(
+            {vid: it['missing']
+             for vid, it in info.items() if it['missing']}, skips,
+            'Run tools/data/jhmdb_sentences/check_release.py for the full '
+            'list. ')
         for vid, it in info.items():
             if 'error' in it:
                 skips.add('unreadable mask files',
@@ -369,8 +361,3 @@ class JHMDBSentencesDataset(BaseDataset):
                 f'1..{n} (frames with a mask); rebuild '
                 f'{self.frozen_file} with prepare.py')
         return frames
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        info['test_mode'] = self.test_mode
-        return info
