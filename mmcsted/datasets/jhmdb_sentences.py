@@ -322,8 +322,10 @@ class JHMDBSentencesDataset(BaseActorSegDataset):
         """Missing files follow ``on_missing``; unreadable mask files are
         counted."""
         self.handle_missing(
-            {vid: it['missing']
-             for vid, it in info.items() if it['missing']}, skips,
+            {
+                vid: it['missing']
+                for vid, it in info.items() if it['missing']
+            }, skips,
             'Run tools/data/jhmdb_sentences/check_release.py for the full '
             'list. ')
         for vid, it in info.items():

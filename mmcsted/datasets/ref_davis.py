@@ -92,11 +92,11 @@ def _parse_line(line: str) -> Optional[Tuple[str, int, str, bool]]:
 
 
 def parse_davis_text_annotations(
-        path: str,
-        folder_names: Optional[Iterable[str]] = None,
-        name_fixes: Optional[Dict[str, str]] = None,
-        return_stats: bool = False,
-        backend_args: Optional[dict] = None
+    path: str,
+    folder_names: Optional[Iterable[str]] = None,
+    name_fixes: Optional[Dict[str, str]] = None,
+    return_stats: bool = False,
+    backend_args: Optional[dict] = None
 ) -> Union[List[dict], Tuple[List[dict], dict]]:
     """Read one Ref-DAVIS17 expression file.
 

@@ -207,8 +207,7 @@ def test_multi_object_target_is_the_union_and_no_target_is_empty(tmp_path):
 
 def test_frame_stride_and_valid_u(tmp_path):
     root = make_mevis_tree(tmp_path)
-    ds = MeViSDataset(
-        root, split='train', frame_stride=2, on_missing='skip')
+    ds = MeViSDataset(root, split='train', frame_stride=2, on_missing='skip')
     assert [
         d['frame_id'] for d in _infos(ds)
         if d['video_id'] == 'vid1' and d['exp_id'] == '0'

@@ -142,10 +142,7 @@ def test_train_samples_one_per_expression_and_frame(tmp_path):
     assert ds.get_data_info(6)['object_ids'] == [2]
     # registered for configs
     built = DATASETS.build(
-        dict(
-            type='RefYouTubeVOSDataset',
-            data_root=root,
-            on_missing='skip'))
+        dict(type='RefYouTubeVOSDataset', data_root=root, on_missing='skip'))
     assert len(built) == len(ds)
 
 
@@ -161,11 +158,7 @@ def test_frame_stride_thins_training_not_test(tmp_path):
                                                                 ('vidA', 5),
                                                                 ('vidB', 1)]
     full = RefYouTubeVOSDataset(
-        root,
-        split='train',
-        frame_stride=4,
-        on_missing='skip',
-        test_mode=True)
+        root, split='train', frame_stride=4, on_missing='skip', test_mode=True)
     assert len(full) == 15
     with pytest.raises(ValueError, match='frame_stride'):
         RefYouTubeVOSDataset(root, frame_stride=0)
