@@ -1,18 +1,6 @@
 """J-HMDB Sentences (evaluation only), read as it comes from its site.
-
-Layout under ``data_root``::
-
-    jhmdb_annotation.txt                          header video_id,query
-    Rename_Images/<action>/<vid>/<frame:05d>.png  1-based frames
-    puppet_mask/<action>/<vid>/puppet_mask.mat    'part_mask', H x W x frames
-
-Frames after the last mask are dropped; then ``num_frames_per_video`` frames
-per video are taken, evenly spaced (``'uniform'``) or from a frozen JSON file
-``{vid: [frame numbers]}`` (``'frozen'``) that
-``tools/data/jhmdb_sentences/prepare.py`` writes with a seeded draw.
-"""
+Layout and frame sampling: docs/dataset_prepare.md."""
 import csv
-import json
 import os
 import os.path as osp
 import random
@@ -26,7 +14,7 @@ from mmcsted.registry import DATASETS
 from mmcsted.utils.video_io import read_bytes_io
 from .a2d.layout import A2D_ACTORS
 from .base import BaseActorSegDataset
-from .utils import SkipCounter, require_file
+from .utils import SkipCounter, read_json, require_file
 
 JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf', 'jump',
                  'kick_ball', 'pick', 'pour', 'pullup', 'push', 'run',
@@ -338,10 +326,8 @@ class JHMDBSentencesDataset(BaseActorSegDataset):
         unless absolute)."""
         path = osp.join(self.data_root, self.frozen_file) if not osp.isabs(
             self.frozen_file) else self.frozen_file
-        require_file(path, 'J-HMDB frozen frame list',
-                     'written by tools/data/jhmdb_sentences/prepare.py')
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
+        return read_json(path, 'J-HMDB frozen frame list',
+                         'written by tools/data/jhmdb_sentences/prepare.py')
 
     def _video_frames(self, vid: str, n: int, frozen: Optional[Dict],
                       skips: SkipCounter, owner: str) -> Optional[List[int]]:

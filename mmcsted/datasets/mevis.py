@@ -1,23 +1,8 @@
 """MeViS (Ding et al., ICCV 2023): referring video segmentation with motion
-expressions.
-
-Layout under ``data_root`` (one folder per split)::
-
-    <split>/JPEGImages/<vid>/<frame>.jpg   split: train, valid_u, valid
-    <split>/meta_expressions.json          expressions: {"exp", "obj_id":
-                                           [ints], "anno_id": [ints]}
-    <split>/mask_dict.json                 train and valid_u only:
-                                           {str(anno_id): [COCO RLE or
-                                           null, one per listed frame]}
-
-An expression may name several objects (its target is the union of their
-masks) or, in MeViS v2, none (``obj_id == anno_id == []``: the target is
-empty in every frame). ``mask_dict[str(anno_id)][k]`` is the object's mask
-in the ``k``-th frame of the video's sorted frame list (null where the
-object is absent), as the MeViS loaders index it. ``valid_u`` (50 videos
-held out from train, with masks) is the split evaluated locally; ``valid``
-has no masks and is scored by the challenge server.
-"""
+expressions. Layout and targets: docs/dataset_prepare.md.
+``mask_dict[str(anno_id)][k]`` is the object's mask in the ``k``-th frame of
+the video's sorted frame list (null where the object is absent), as the
+MeViS loaders index it."""
 import os.path as osp
 import pickle
 from collections import OrderedDict

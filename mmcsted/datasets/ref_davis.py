@@ -1,23 +1,9 @@
-"""Ref-DAVIS17 (Khoreva et al., ACCV 2018): the referring-expression files.
-
-``davis_text_annotations/`` holds four files, two annotators x two settings:
-
-* ``Davis17_annot1.txt`` / ``Davis17_annot2.txt``: expressions written from
-  the first frame;
-* ``Davis17_annot1_full_video.txt`` / ``Davis17_annot2_full_video.txt``:
-  expressions written after watching the whole video.
-
-Each line reads ``<video> <obj_id> "<expression>"``, ``obj_id`` being the
-object's index in the DAVIS 2017 palette masks (1-based). The files of
-annotator 1 are UTF-8; those of annotator 2 are Latin-1 (accented letters are
-single bytes that are invalid UTF-8). :func:`parse_davis_text_annotations`
-reads the bytes, decodes them as UTF-8 and, if that fails, as Latin-1 (per
-file, not per line).
-
-The dataset, :class:`RefDAVIS17Dataset`, reads the DAVIS 2017 tree beside
-them (layout in its docstring); :func:`scan_davis_video` is shared with the
-release check (``tools/data/ref_davis17/check_release.py``).
-"""
+"""Ref-DAVIS17 (Khoreva et al., ACCV 2018): the expression files and the
+DAVIS 2017 tree beside them (layout: docs/dataset_prepare.md). The files of
+annotator 1 are UTF-8, those of annotator 2 Latin-1:
+:func:`parse_davis_text_annotations` decodes each file as UTF-8, else
+Latin-1 (per file, not per line). :func:`scan_davis_video` is shared with
+the release check."""
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -284,19 +270,6 @@ def scan_davis_video(data_root: str,
 class RefDAVIS17Dataset(BaseActorSegDataset):
     """Ref-DAVIS17 (Khoreva et al., ACCV 2018): one sample per (expression,
     frame), every frame of the video (all DAVIS 2017 frames are annotated).
-
-    Layout under ``data_root`` (DAVIS 2017 trainval 480p, its unsupervised
-    annotations, and the Ref-DAVIS17 text files), as ReferFormer's
-    ``tools/data/convert_davis_to_ytvos.py`` reads it::
-
-        DAVIS/JPEGImages/480p/<video>/00000.jpg
-        DAVIS/Annotations_unsupervised/480p/<video>/00000.png
-            palette PNG, pixel = object id (1-based), 0 = background,
-            255 = void
-        DAVIS/ImageSets/2017/{train,val}.txt        one video a line
-        davis_text_annotations/Davis17_annot{1,2}.txt
-        davis_text_annotations/Davis17_annot{1,2}_full_video.txt
-            lines '<video> <obj_id> "<expression>"' (annotator 2: Latin-1)
 
     Each expression belongs to one of four runs (:data:`RUNS`): annotator 1
     or 2, expressions written from the first frame or after the full video.

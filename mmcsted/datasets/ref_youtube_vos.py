@@ -1,29 +1,5 @@
 """Ref-YouTube-VOS (Seo et al., ECCV 2020; the 2021 competition release).
-
-Layout under ``data_root``::
-
-    meta_expressions/train/meta_expressions.json
-    meta_expressions/valid/meta_expressions.json   202 valid + 305 test videos
-    meta_expressions/test/meta_expressions.json    the 305 test videos
-    train/JPEGImages/<vid>/<frame>.jpg             the listed (6 fps) frames
-    train/Annotations/<vid>/<frame>.png            palette PNG, pixel = object
-                                                   id, 0 = background
-    train/meta.json                                {"videos": {<vid>:
-                                                   {"objects": {<obj_id>:
-                                                   {"category", "frames"}}}}}
-    valid/JPEGImages/<vid>/<frame>.jpg             valid and test videos
-
-Expressions of ``train`` are ``{"exp", "obj_id"}`` (one object, its id a
-string); those of ``valid`` have no usable ground truth: its masks are
-scored only by the competition server.
-
-The valid/test split trap: the valid expression file lists the 507 videos
-of the original validation set, which the competition split into its
-"valid" (202 videos) and "test" (305) phases. The 202 scored on the valid
-server are the valid list minus the test list (ReferFormer's and MTTR's
-inference scripts do this subtraction), so ``split='valid'`` needs the test
-expression file too.
-"""
+Layout, and the valid/test split trap: docs/dataset_prepare.md."""
 import logging
 import os.path as osp
 from collections import OrderedDict
@@ -67,7 +43,8 @@ def ytvos_valid_video_ids(data_root: str,
                           exclude_test_videos: bool = True,
                           backend_args: Optional[dict] = None) -> List[str]:
     """The videos of the valid split, in file order: those of the valid
-    expression file minus those of the test one (see the module doc)."""
+    expression file minus those of the test one (the valid/test split trap
+    of docs/dataset_prepare.md)."""
     valid = read_meta_expressions(
         osp.join(data_root, META_EXPRESSIONS_TMPL.format('valid')),
         'Ref-YouTube-VOS valid expression file',

@@ -7,7 +7,7 @@ from mmengine.logging import print_log
 
 from mmcsted.registry import DATASETS
 from ..base import BaseActorSegDataset
-from ..utils import SkipCounter, limited_list, require_file
+from ..utils import SkipCounter, limited_list, read_json, require_file
 from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
                      FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
                      VIDEOSET_FILE, resolve_frame_root, resolve_video_source)
@@ -35,13 +35,9 @@ class A2DSentencesDataset(BaseActorSegDataset):
             ``'auto'`` (frames where a video's frame folder exists, else mp4).
         frame_root: the folder of extracted frames, ``<frame_root>/<vid>/
             <frame:05d>.jpg`` (1-based), relative to ``data_root`` unless
-            absolute. Default None: ``Release/frames``. The authors' test
-            code reads ``Release/frames_cv2`` (frames extracted with OpenCV;
-            ``tools/data/a2d_sentences/extract_frames.py`` writes it); pair it
-            with ``VideoDecode(image_backend='pillow')`` to read them as it
-            does. A missing frame folder follows ``on_missing``; a
-            missing or unreadable JPEG inside one is a load error naming the
-            file (``on_error`` of the loading transforms).
+            absolute. Default None: ``Release/frames``. A missing frame
+            folder follows ``on_missing``; a missing or unreadable JPEG
+            inside one is a load error naming the file.
         drop_copy_instances: drop rows whose instance id is ``'1 (copy)'``
             (a duplicated annotation; public codebases drop it). If False the
             row counts as instance 1.
@@ -79,19 +75,7 @@ class A2DSentencesDataset(BaseActorSegDataset):
         **kwargs: :class:`~mmcsted.datasets.BaseActorSegDataset` arguments
             (``on_missing`` applies to missing video files / frame folders).
 
-    Each data_list entry has: ``video_id``, ``frame_id`` (1-based target
-    frame), ``instance_id``, ``query``, ``mask_file``, ``mask_format``
-    (``'a2d_h5'``), ``video_path`` / ``frame_dir`` (one is None),
-    ``filename_tmpl``, ``total_frames``, ``height``, ``width`` (from
-    videoset.csv: the ORIGINAL video size, not the clips320H size),
-    ``label``, ``actor_class``, ``action_class`` (1-based ids, the digits of
-    the A2D label: id ``k`` names ``metainfo['actor_classes'][k - 1]``; -1 if
-    out of range; from the video-level label of videoset.csv, or with
-    ``class_source='instance'`` from the target's own label),
-    ``instance_label`` (the per-instance actor-action label from the mask
-    file's ``id`` key, -1 if absent), ``query_flags`` (only with
-    ``query_flags_file``, for the queries it lists) and, once fetched,
-    ``sample_idx``.
+    How samples are built and their keys: docs/dataset_prepare.md.
     """
 
     METAINFO = dict(
@@ -418,13 +402,10 @@ class A2DSentencesDataset(BaseActorSegDataset):
         self.num_without_flags = 0
         if not self.query_flags_file:
             return None
-        import json
         path = self.query_flags_file
         if not osp.isabs(path):
             path = osp.join(self.data_root, path)
-        require_file(path, 'query flags file')
-        with open(path, encoding='utf-8') as f:
-            data = json.load(f)
+        data = read_json(path, 'query flags file')
         queries = data['queries'] if isinstance(data, dict) else data
         flags = {}
         for q in queries:
