@@ -1,7 +1,7 @@
 """J-HMDB Sentences (evaluation only), read as it comes from its site.
 Layout and frame sampling: docs/dataset_prepare.md."""
 import csv
-import os
+import io
 import os.path as osp
 import random
 import re
@@ -9,6 +9,7 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+from mmengine import fileio
 
 from mmcsted.registry import DATASETS
 from mmcsted.utils.video_io import read_bytes_io
@@ -31,12 +32,15 @@ FROZEN_SEED = 42
 _PNG_NAME = re.compile(r'^(\d+)\.png$')
 
 
-def read_jhmdb_annotations(path: str) -> List[Dict]:
+def read_jhmdb_annotations(path: str,
+                           backend_args: Optional[dict] = None) -> List[Dict]:
     """Rows ``{'line', 'video_id', 'query'}`` of ``jhmdb_annotation.txt``."""
     require_file(path, 'J-HMDB Sentences annotation file',
-                 'jhmdb_annotation.txt from the J-HMDB Sentences release')
+                 'jhmdb_annotation.txt from the J-HMDB Sentences release',
+                 backend_args)
     rows = []
-    with open(path, newline='', encoding='utf-8-sig') as f:
+    text = fileio.get_text(path, 'utf-8-sig', backend_args=backend_args)
+    with io.StringIO(text, newline='') as f:
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None or [h.strip().lower()
@@ -57,36 +61,44 @@ def read_jhmdb_annotations(path: str) -> List[Dict]:
     return rows
 
 
-def find_action_folders(data_root: str) -> Dict[str, str]:
+def _folders(path: str, backend_args: Optional[dict]) -> List[str]:
+    return sorted(
+        fileio.list_dir_or_file(
+            path, list_file=False, backend_args=backend_args))
+
+
+def find_action_folders(data_root: str,
+                        backend_args: Optional[dict] = None) -> Dict[str, str]:
     """``{vid: action}`` by scanning ``Rename_Images/<action>/<vid>/``."""
     image_root = require_file(
         osp.join(data_root, IMAGE_DIR), 'J-HMDB frame folder',
-        'Rename_Images/ from the J-HMDB release')
+        'Rename_Images/ from the J-HMDB release', backend_args)
     found = {}
-    for action in sorted(os.listdir(image_root)):
-        adir = osp.join(image_root, action)
-        if not osp.isdir(adir):
-            continue
-        for vid in os.listdir(adir):
-            if osp.isdir(osp.join(adir, vid)):
-                found.setdefault(vid, action)
+    for action in _folders(image_root, backend_args):
+        for vid in _folders(osp.join(image_root, action), backend_args):
+            found.setdefault(vid, action)
     return found
 
 
-def count_frames(frame_dir: str, tmpl: str = FRAME_TMPL) -> int:
+def count_frames(frame_dir: str,
+                 tmpl: str = FRAME_TMPL,
+                 backend_args: Optional[dict] = None) -> int:
     """Number of consecutive frames ``tmpl.format(1), tmpl.format(2), ...``."""
-    names = set(os.listdir(frame_dir))
+    names = set(
+        fileio.list_dir_or_file(
+            frame_dir, list_dir=False, backend_args=backend_args))
     n = 0
     while tmpl.format(n + 1) in names:
         n += 1
     return n
 
 
-def mat_mask_shape(path: str) -> tuple:
+def mat_mask_shape(path: str, backend_args: Optional[dict] = None) -> tuple:
     """Shape of ``part_mask`` without loading it (MATLAB v5 header)."""
     from scipy.io import whosmat
     try:
-        entries = whosmat(path)
+        with fileio.get_local_path(path, backend_args=backend_args) as local:
+            entries = whosmat(local)
     except NotImplementedError as e:  # v7.3 files are HDF5
         raise ValueError(f'{path}: not a MATLAB v5 file ({e})')
     for name, shape, _ in entries:
@@ -140,11 +152,12 @@ def draw_frozen_frames(usable: 'OrderedDict[str, int]',
 
 def scan_jhmdb(data_root: str,
                rows: List[Dict],
-               progress: bool = False) -> Dict[str, Dict]:
+               progress: bool = False,
+               backend_args: Optional[dict] = None) -> Dict[str, Dict]:
     """Per annotated video: action, frame folder, mask file, number of
     frames, number of masks, usable frames (frames up to the last mask).
     Videos whose frames or mask are missing get ``missing`` set."""
-    actions = find_action_folders(data_root)
+    actions = find_action_folders(data_root, backend_args)
     info = OrderedDict()
     if progress and len(rows) > 20:
         from tqdm import tqdm
@@ -162,14 +175,14 @@ def scan_jhmdb(data_root: str,
         fdir = osp.join(data_root, IMAGE_DIR, action, vid)
         mfile = osp.join(data_root, MASK_DIR, action, vid, MASK_NAME)
         item.update(frame_dir=fdir, mask_file=mfile)
-        item['num_images'] = count_frames(fdir)
+        item['num_images'] = count_frames(fdir, backend_args=backend_args)
         if item['num_images'] == 0:
             item['missing'].append(osp.join(fdir, FRAME_TMPL.format(1)))
-        if not osp.isfile(mfile):
+        if not fileio.isfile(mfile, backend_args=backend_args):
             item['missing'].append(mfile)
         else:
             try:
-                shape = mat_mask_shape(mfile)
+                shape = mat_mask_shape(mfile, backend_args)
                 item['num_masks'] = shape[2] if len(shape) == 3 else 1
                 item['mask_hw'] = list(shape[:2])
             except Exception as e:
@@ -286,8 +299,9 @@ class JHMDBSentencesDataset(BaseActorSegDataset):
         root = self.data_root
         owner = self.owner
         skips = SkipCounter(owner)
-        kept = _one_row_per_video(read_jhmdb_annotations(self.ann_file), skips)
-        info = scan_jhmdb(root, kept, progress=self.progress)
+        kept = _one_row_per_video(
+            read_jhmdb_annotations(self.ann_file, self.backend_args), skips)
+        info = scan_jhmdb(root, kept, self.progress, self.backend_args)
         self._check_scan(info, skips)
         frozen = None
         if self.frame_sampling == 'frozen':
@@ -327,7 +341,8 @@ class JHMDBSentencesDataset(BaseActorSegDataset):
         path = osp.join(self.data_root, self.frozen_file) if not osp.isabs(
             self.frozen_file) else self.frozen_file
         return read_json(path, 'J-HMDB frozen frame list',
-                         'written by tools/data/jhmdb_sentences/prepare.py')
+                         'written by tools/data/jhmdb_sentences/prepare.py',
+                         self.backend_args)
 
     def _video_frames(self, vid: str, n: int, frozen: Optional[Dict],
                       skips: SkipCounter, owner: str) -> Optional[List[int]]:

@@ -3,11 +3,13 @@ local disk: a backend that serves the paths under a prefix that does not
 exist locally from a folder written by the test, so any reader that opens,
 lists or checks a file without ``mmengine.fileio`` fails."""
 import os.path as osp
+from contextlib import contextmanager
 
 import numpy as np
 from mmengine.fileio import LocalBackend, register_backend
 
-from mmcsted.datasets import RefDAVIS17Dataset, RefYouTubeVOSDataset
+from mmcsted.datasets import (JHMDBSentencesDataset, RefDAVIS17Dataset,
+                              RefYouTubeVOSDataset)
 from mmcsted.datasets.a2d import MASK_DIR, load_a2d_mask
 from mmcsted.datasets.jhmdb_sentences import load_jhmdb_mask
 from mmcsted.datasets.transforms import (LoadActorMask, SampleClipAroundFrame,
@@ -46,6 +48,10 @@ class PrefixMappedBackend(LocalBackend):
 
     def isfile(self, filepath):
         return super().isfile(self._map(filepath))
+
+    @contextmanager
+    def get_local_path(self, filepath):
+        yield self._map(filepath)
 
     def list_dir_or_file(self, dir_path, *args, **kwargs):
         return super().list_dir_or_file(self._map(dir_path), *args, **kwargs)
@@ -94,6 +100,18 @@ def test_ref_davis_through_a_storage_backend(tmp_path):
     want = _load(local, 0, None)
     np.testing.assert_array_equal(results['gt_mask'], want['gt_mask'])
     np.testing.assert_array_equal(results['void_mask'], want['void_mask'])
+
+
+def test_jhmdb_through_a_storage_backend(tmp_path):
+    make_jhmdb_tree(str(tmp_path))
+    args = _backend(tmp_path)
+    ds = JHMDBSentencesDataset(PREFIX, progress=False, backend_args=args)
+    local = JHMDBSentencesDataset(str(tmp_path), progress=False)
+    assert len(ds) == len(local) and ds.skipped == local.skipped
+    results = _load(ds, 4, args)
+    want = _load(local, 4, None)
+    np.testing.assert_array_equal(results['gt_mask'], want['gt_mask'])
+    np.testing.assert_array_equal(results['imgs'][1], want['imgs'][1])
 
 
 def test_a2d_and_jhmdb_masks_through_a_storage_backend(tmp_path):
