@@ -1,4 +1,5 @@
 from .a2d import A2D_ACTIONS, A2D_ACTORS, A2DSentencesDataset
+from .base import MASK_READERS, MISSING_REASON, BaseActorSegDataset
 from .clip_sampling import clip_around_frame, release_clip, sample_clip
 from .jhmdb_sentences import JHMDB_ACTIONS, JHMDBSentencesDataset
 from .mevis import MeViSDataset
@@ -14,6 +15,7 @@ from .transforms import (ClipColorJitter, DataLoadError, LoadActorMask,
                          VideoDecode, VideoInit)
 
 __all__ = [
+    'BaseActorSegDataset', 'MASK_READERS', 'MISSING_REASON',
     'A2DSentencesDataset', 'JHMDBSentencesDataset', 'clip_around_frame',
     'release_clip', 'sample_clip', 'A2D_ACTORS', 'A2D_ACTIONS',
     'JHMDB_ACTIONS', 'VideoInit', 'SampleClipAroundFrame', 'VideoDecode',

@@ -1,19 +1,7 @@
 """J-HMDB Sentences (evaluation only), read as it comes from its site.
-
-Layout under ``data_root``::
-
-    jhmdb_annotation.txt                          header video_id,query
-    Rename_Images/<action>/<vid>/<frame:05d>.png  1-based frames
-    puppet_mask/<action>/<vid>/puppet_mask.mat    'part_mask', H x W x frames
-
-Frames after the last mask are dropped; then ``num_frames_per_video`` frames
-per video are taken, evenly spaced (``'uniform'``) or from a frozen JSON file
-``{vid: [frame numbers]}`` (``'frozen'``) that
-``tools/data/jhmdb_sentences/prepare.py`` writes with a seeded draw.
-"""
+Layout and frame sampling: docs/dataset_prepare.md."""
 import csv
-import json
-import os
+import io
 import os.path as osp
 import random
 import re
@@ -21,11 +9,13 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-from mmengine.dataset import BaseDataset
+from mmengine import fileio
 
 from mmcsted.registry import DATASETS
+from mmcsted.utils.video_io import read_bytes_io
 from .a2d.layout import A2D_ACTORS
-from .utils import SkipCounter, limited_list, require_file
+from .base import BaseActorSegDataset
+from .utils import SkipCounter, read_json, require_file
 
 JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf', 'jump',
                  'kick_ball', 'pick', 'pour', 'pullup', 'push', 'run',
@@ -42,12 +32,15 @@ FROZEN_SEED = 42
 _PNG_NAME = re.compile(r'^(\d+)\.png$')
 
 
-def read_jhmdb_annotations(path: str) -> List[Dict]:
+def read_jhmdb_annotations(path: str,
+                           backend_args: Optional[dict] = None) -> List[Dict]:
     """Rows ``{'line', 'video_id', 'query'}`` of ``jhmdb_annotation.txt``."""
     require_file(path, 'J-HMDB Sentences annotation file',
-                 'jhmdb_annotation.txt from the J-HMDB Sentences release')
+                 'jhmdb_annotation.txt from the J-HMDB Sentences release',
+                 backend_args)
     rows = []
-    with open(path, newline='', encoding='utf-8-sig') as f:
+    text = fileio.get_text(path, 'utf-8-sig', backend_args=backend_args)
+    with io.StringIO(text, newline='') as f:
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None or [h.strip().lower()
@@ -68,36 +61,44 @@ def read_jhmdb_annotations(path: str) -> List[Dict]:
     return rows
 
 
-def find_action_folders(data_root: str) -> Dict[str, str]:
+def _folders(path: str, backend_args: Optional[dict]) -> List[str]:
+    return sorted(
+        fileio.list_dir_or_file(
+            path, list_file=False, backend_args=backend_args))
+
+
+def find_action_folders(data_root: str,
+                        backend_args: Optional[dict] = None) -> Dict[str, str]:
     """``{vid: action}`` by scanning ``Rename_Images/<action>/<vid>/``."""
     image_root = require_file(
         osp.join(data_root, IMAGE_DIR), 'J-HMDB frame folder',
-        'Rename_Images/ from the J-HMDB release')
+        'Rename_Images/ from the J-HMDB release', backend_args)
     found = {}
-    for action in sorted(os.listdir(image_root)):
-        adir = osp.join(image_root, action)
-        if not osp.isdir(adir):
-            continue
-        for vid in os.listdir(adir):
-            if osp.isdir(osp.join(adir, vid)):
-                found.setdefault(vid, action)
+    for action in _folders(image_root, backend_args):
+        for vid in _folders(osp.join(image_root, action), backend_args):
+            found.setdefault(vid, action)
     return found
 
 
-def count_frames(frame_dir: str, tmpl: str = FRAME_TMPL) -> int:
+def count_frames(frame_dir: str,
+                 tmpl: str = FRAME_TMPL,
+                 backend_args: Optional[dict] = None) -> int:
     """Number of consecutive frames ``tmpl.format(1), tmpl.format(2), ...``."""
-    names = set(os.listdir(frame_dir))
+    names = set(
+        fileio.list_dir_or_file(
+            frame_dir, list_dir=False, backend_args=backend_args))
     n = 0
     while tmpl.format(n + 1) in names:
         n += 1
     return n
 
 
-def mat_mask_shape(path: str) -> tuple:
+def mat_mask_shape(path: str, backend_args: Optional[dict] = None) -> tuple:
     """Shape of ``part_mask`` without loading it (MATLAB v5 header)."""
     from scipy.io import whosmat
     try:
-        entries = whosmat(path)
+        with fileio.get_local_path(path, backend_args=backend_args) as local:
+            entries = whosmat(local)
     except NotImplementedError as e:  # v7.3 files are HDF5
         raise ValueError(f'{path}: not a MATLAB v5 file ({e})')
     for name, shape, _ in entries:
@@ -107,11 +108,14 @@ def mat_mask_shape(path: str) -> tuple:
                    f'(found {[e[0] for e in entries]})')
 
 
-def load_jhmdb_mask(path: str, frame_id: int) -> np.ndarray:
-    """The H x W {0, 1} uint8 mask of 1-based ``frame_id``."""
+def load_jhmdb_mask(path: str,
+                    frame_id: int,
+                    backend_args: Optional[dict] = None) -> np.ndarray:
+    """The H x W {0, 1} uint8 mask of 1-based ``frame_id``, read through
+    :mod:`mmengine.fileio` (``backend_args``)."""
     from scipy.io import loadmat
     try:
-        mat = loadmat(path)
+        mat = loadmat(read_bytes_io(path, backend_args))
     except NotImplementedError as e:
         raise ValueError(f'{path}: not a MATLAB v5 file ({e})')
     if 'part_mask' not in mat:
@@ -148,11 +152,12 @@ def draw_frozen_frames(usable: 'OrderedDict[str, int]',
 
 def scan_jhmdb(data_root: str,
                rows: List[Dict],
-               progress: bool = False) -> Dict[str, Dict]:
+               progress: bool = False,
+               backend_args: Optional[dict] = None) -> Dict[str, Dict]:
     """Per annotated video: action, frame folder, mask file, number of
     frames, number of masks, usable frames (frames up to the last mask).
     Videos whose frames or mask are missing get ``missing`` set."""
-    actions = find_action_folders(data_root)
+    actions = find_action_folders(data_root, backend_args)
     info = OrderedDict()
     if progress and len(rows) > 20:
         from tqdm import tqdm
@@ -170,14 +175,14 @@ def scan_jhmdb(data_root: str,
         fdir = osp.join(data_root, IMAGE_DIR, action, vid)
         mfile = osp.join(data_root, MASK_DIR, action, vid, MASK_NAME)
         item.update(frame_dir=fdir, mask_file=mfile)
-        item['num_images'] = count_frames(fdir)
+        item['num_images'] = count_frames(fdir, backend_args=backend_args)
         if item['num_images'] == 0:
             item['missing'].append(osp.join(fdir, FRAME_TMPL.format(1)))
-        if not osp.isfile(mfile):
+        if not fileio.isfile(mfile, backend_args=backend_args):
             item['missing'].append(mfile)
         else:
             try:
-                shape = mat_mask_shape(mfile)
+                shape = mat_mask_shape(mfile, backend_args)
                 item['num_masks'] = shape[2] if len(shape) == 3 else 1
                 item['mask_hw'] = list(shape[:2])
             except Exception as e:
@@ -235,7 +240,7 @@ def _frame_samples(row: Dict, it: Dict, frames: List[int], adult: int,
 
 
 @DATASETS.register_module()
-class JHMDBSentencesDataset(BaseDataset):
+class JHMDBSentencesDataset(BaseActorSegDataset):
     """J-HMDB Sentences, test only: ``num_frames_per_video`` samples per video.
 
     Args:
@@ -246,10 +251,9 @@ class JHMDBSentencesDataset(BaseDataset):
             last mask) or ``'frozen'`` (the frames in ``frozen_file``).
         num_frames_per_video: frames per video (3 in the literature).
         frozen_file: JSON ``{vid: [frame numbers]}``, relative to data_root.
-        on_missing: ``'error'`` (default) or ``'skip'`` videos whose frames
-            or mask file are missing (counted and logged).
         progress: show a progress bar while reading the folders.
-        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
+            applies to videos whose frames or mask file are missing).
 
     Data_list entries have the keys of :class:`A2DSentencesDataset` entries;
     ``instance_id`` is 0, ``actor_class`` is ``'adult'``'s 1-based id, and
@@ -261,14 +265,13 @@ class JHMDBSentencesDataset(BaseDataset):
         dataset_name='J-HMDB Sentences',
         actor_classes=A2D_ACTORS,
         action_classes=JHMDB_ACTIONS)
+    MASK_FORMAT = 'jhmdb_mat'
 
     def __init__(self,
                  data_root: str,
-                 pipeline: Sequence = (),
                  frame_sampling: str = 'uniform',
                  num_frames_per_video: int = 3,
                  frozen_file: str = FROZEN_FILE,
-                 on_missing: str = 'error',
                  progress: bool = True,
                  ann_file: str = ANNOTATION_FILE,
                  test_mode: bool = True,
@@ -276,29 +279,30 @@ class JHMDBSentencesDataset(BaseDataset):
         if frame_sampling not in ('uniform', 'frozen'):
             raise ValueError("frame_sampling must be 'uniform' or 'frozen', "
                              f'got {frame_sampling!r}')
-        if on_missing not in ('error', 'skip'):
-            raise ValueError("on_missing must be 'error' or 'skip', got "
-                             f'{on_missing!r}')
         self.frame_sampling = frame_sampling
         self.num_frames_per_video = num_frames_per_video
         self.frozen_file = frozen_file
-        self.on_missing = on_missing
         self.progress = progress
-        self.skipped: Dict[str, int] = {}
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
-            pipeline=list(pipeline),
             test_mode=test_mode,
             **kwargs)
 
+    @staticmethod
+    def read_mask(results: dict, backend_args: Optional[dict]):
+        """The mask of ``frame_id`` in the video's ``puppet_mask.mat``."""
+        return load_jhmdb_mask(results['mask_file'], int(results['frame_id']),
+                               backend_args), None
+
     def load_data_list(self) -> List[dict]:
         root = self.data_root
-        owner = type(self).__name__
+        owner = self.owner
         skips = SkipCounter(owner)
-        kept = _one_row_per_video(read_jhmdb_annotations(self.ann_file), skips)
-        info = scan_jhmdb(root, kept, progress=self.progress)
-        self._check_scan(info, skips, owner)
+        kept = _one_row_per_video(
+            read_jhmdb_annotations(self.ann_file, self.backend_args), skips)
+        info = scan_jhmdb(root, kept, self.progress, self.backend_args)
+        self._check_scan(info, skips)
         frozen = None
         if self.frame_sampling == 'frozen':
             frozen = self._read_frozen()
@@ -314,26 +318,18 @@ class JHMDBSentencesDataset(BaseDataset):
                                         frozen, skips, owner)
             if frames is not None:
                 data_list += _frame_samples(row, it, frames, adult, actions)
-        skips.log_summary(kept=len(data_list))
-        self.skipped = skips.as_dict()
-        if not data_list:
-            raise ValueError(f'{owner}: no sample left in {root}')
-        return data_list
+        return self.finish_loading(data_list, skips)
 
-    def _check_scan(self, info: Dict[str, Dict], skips: SkipCounter,
-                    owner: str) -> None:
-        """Missing files raise (``on_missing='error'``) or are counted;
-        unreadable mask files are counted."""
-        missing = [p for it in info.values() for p in it['missing']]
-        if missing:
-            if self.on_missing == 'error':
-                raise FileNotFoundError(
-                    f'{owner}: {len(missing)} files/folders missing under '
-                    f'{self.data_root}: {limited_list(missing)}. Run '
-                    'tools/data/jhmdb_sentences/check_release.py for the '
-                    "full list, or pass on_missing='skip'.")
-            for p in missing:
-                skips.add('videos with missing frames or mask file', p)
+    def _check_scan(self, info: Dict[str, Dict], skips: SkipCounter) -> None:
+        """Missing files follow ``on_missing``; unreadable mask files are
+        counted."""
+        self.handle_missing(
+            {
+                vid: it['missing']
+                for vid, it in info.items() if it['missing']
+            }, skips,
+            'Run tools/data/jhmdb_sentences/check_release.py for the full '
+            'list. ')
         for vid, it in info.items():
             if 'error' in it:
                 skips.add('unreadable mask files',
@@ -344,10 +340,9 @@ class JHMDBSentencesDataset(BaseDataset):
         unless absolute)."""
         path = osp.join(self.data_root, self.frozen_file) if not osp.isabs(
             self.frozen_file) else self.frozen_file
-        require_file(path, 'J-HMDB frozen frame list',
-                     'written by tools/data/jhmdb_sentences/prepare.py')
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
+        return read_json(path, 'J-HMDB frozen frame list',
+                         'written by tools/data/jhmdb_sentences/prepare.py',
+                         self.backend_args)
 
     def _video_frames(self, vid: str, n: int, frozen: Optional[Dict],
                       skips: SkipCounter, owner: str) -> Optional[List[int]]:
@@ -369,8 +364,3 @@ class JHMDBSentencesDataset(BaseDataset):
                 f'1..{n} (frames with a mask); rebuild '
                 f'{self.frozen_file} with prepare.py')
         return frames
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        info['test_mode'] = self.test_mode
-        return info

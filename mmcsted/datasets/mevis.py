@@ -1,34 +1,19 @@
 """MeViS (Ding et al., ICCV 2023): referring video segmentation with motion
-expressions.
-
-Layout under ``data_root`` (one folder per split)::
-
-    <split>/JPEGImages/<vid>/<frame>.jpg   split: train, valid_u, valid
-    <split>/meta_expressions.json          expressions: {"exp", "obj_id":
-                                           [ints], "anno_id": [ints]}
-    <split>/mask_dict.json                 train and valid_u only:
-                                           {str(anno_id): [COCO RLE or
-                                           null, one per listed frame]}
-
-An expression may name several objects (its target is the union of their
-masks) or, in MeViS v2, none (``obj_id == anno_id == []``: the target is
-empty in every frame). ``mask_dict[str(anno_id)][k]`` is the object's mask
-in the ``k``-th frame of the video's sorted frame list (null where the
-object is absent), as the MeViS loaders index it. ``valid_u`` (50 videos
-held out from train, with masks) is the split evaluated locally; ``valid``
-has no masks and is scored by the challenge server.
-"""
-import json
+expressions. Layout and targets: docs/dataset_prepare.md.
+``mask_dict[str(anno_id)][k]`` is the object's mask in the ``k``-th frame of
+the video's sorted frame list (null where the object is absent), as the
+MeViS loaders index it."""
 import os.path as osp
 import pickle
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
 from mmcsted.registry import DATASETS
+from .base import union_of_rles
 from .ref_vos_base import BaseRefVOSDataset, read_meta_expressions
-from .utils import SkipCounter, require_file
+from .utils import SkipCounter, read_json
 
 MEVIS_SPLITS = ('train', 'valid_u', 'valid')
 #: splits whose mask_dict.json is public
@@ -38,15 +23,12 @@ MASK_DICT_FILE = 'mask_dict.json'
 FRAME_DIR = 'JPEGImages'
 
 
-def read_mask_dict(path: str) -> Dict[str, list]:
+def read_mask_dict(path: str,
+                   backend_args: Optional[dict] = None) -> Dict[str, list]:
     """``{str(anno_id): [RLE dict or None, ...]}`` of a ``mask_dict.json``."""
-    require_file(path, 'MeViS mask_dict.json',
-                 'mask_dict.json of the train / valid_u split of MeViS')
-    try:
-        with open(path, encoding='utf-8') as f:
-            data = json.load(f)
-    except ValueError as e:
-        raise ValueError(f'{path}: not valid JSON ({e})') from None
+    data = read_json(path, 'MeViS mask_dict.json',
+                     'mask_dict.json of the train / valid_u split of MeViS',
+                     backend_args)
     if not isinstance(data, dict):
         raise ValueError(f'{path}: expected {{anno_id: [RLE or null, ...]}}')
     for key, value in data.items():
@@ -83,11 +65,7 @@ class MeViSDataset(BaseRefVOSDataset):
         split: ``'train'`` or ``'valid_u'`` (masks:
             ``mask_format='coco_rle'``) or ``'valid'`` (no masks:
             ``mask_format='none'``).
-        pipeline: transforms.
-        frame_stride: training only: every k-th listed frame is a target.
-        on_missing_video: a listed video whose JPEG folder is missing:
-            ``'error'`` (default) or ``'skip'`` (counted, logged).
-        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+        **kwargs: :class:`BaseRefVOSDataset` arguments.
 
     Samples have the keys of :class:`BaseRefVOSDataset` samples and
     ``object_ids`` (the expression's ``obj_id`` list), ``anno_ids``; in
@@ -105,24 +83,21 @@ class MeViSDataset(BaseRefVOSDataset):
 
     SPLITS = MEVIS_SPLITS
     METAINFO = dict(dataset_name='MeViS')
+    MASK_FORMAT = 'coco_rle'
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 pipeline: Sequence = (),
-                 frame_stride: int = 1,
-                 on_missing_video: str = 'error',
-                 **kwargs):
+    def __init__(self, data_root: str, split: str = 'train', **kwargs):
         self.mask_dict = MaskDictStore({})
         self.num_no_target_expressions = 0
         self.num_multi_object_expressions = 0
-        super().__init__(
-            data_root=data_root,
-            split=split,
-            pipeline=pipeline,
-            frame_stride=frame_stride,
-            on_missing_video=on_missing_video,
-            **kwargs)
+        super().__init__(data_root=data_root, split=split, **kwargs)
+
+    @staticmethod
+    def read_mask(results: dict, backend_args: Optional[dict]):
+        """The union of the frame's ``mask_rles`` (``ori_shape`` gives the
+        size of an empty target)."""
+        ori = results.get('ori_shape')
+        return union_of_rles(results['mask_rles'],
+                             None if ori is None else ori[:2]), None
 
     @property
     def has_masks(self) -> bool:
@@ -133,10 +108,12 @@ class MeViSDataset(BaseRefVOSDataset):
         videos = read_meta_expressions(
             osp.join(folder, META_EXPRESSIONS_FILE),
             f'MeViS {self.split} expression file',
-            f'{self.split}/meta_expressions.json from the MeViS release')
+            f'{self.split}/meta_expressions.json from the MeViS release',
+            self.backend_args)
         self._all_masks = None
         if self.has_masks:
-            self._all_masks = read_mask_dict(osp.join(folder, MASK_DICT_FILE))
+            self._all_masks = read_mask_dict(
+                osp.join(folder, MASK_DICT_FILE), self.backend_args)
         self._kept_masks: Dict[str, list] = {}
         self.num_no_target_expressions = 0
         self.num_multi_object_expressions = 0

@@ -1,33 +1,21 @@
-"""Ref-DAVIS17 (Khoreva et al., ACCV 2018): the referring-expression files.
-
-``davis_text_annotations/`` holds four files, two annotators x two settings:
-
-* ``Davis17_annot1.txt`` / ``Davis17_annot2.txt``: expressions written from
-  the first frame;
-* ``Davis17_annot1_full_video.txt`` / ``Davis17_annot2_full_video.txt``:
-  expressions written after watching the whole video.
-
-Each line reads ``<video> <obj_id> "<expression>"``, ``obj_id`` being the
-object's index in the DAVIS 2017 palette masks (1-based). The files of
-annotator 1 are UTF-8; those of annotator 2 are Latin-1 (accented letters are
-single bytes that are invalid UTF-8). :func:`parse_davis_text_annotations`
-reads the bytes, decodes them as UTF-8 and, if that fails, as Latin-1 (per
-file, not per line).
-
-The dataset, :class:`RefDAVIS17Dataset`, reads the DAVIS 2017 tree beside
-them (layout in its docstring); :func:`scan_davis_video` is shared with the
-release check (``tools/data/ref_davis17/check_release.py``).
-"""
-import os
+"""Ref-DAVIS17 (Khoreva et al., ACCV 2018): the expression files and the
+DAVIS 2017 tree beside them (layout: docs/dataset_prepare.md). The files of
+annotator 1 are UTF-8, those of annotator 2 Latin-1:
+:func:`parse_davis_text_annotations` decodes each file as UTF-8, else
+Latin-1 (per file, not per line). :func:`scan_davis_video` is shared with
+the release check."""
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from mmengine.dataset import BaseDataset
+import numpy as np
+from mmengine import fileio
 from mmengine.logging import print_log
 
 from mmcsted.registry import DATASETS
-from .utils import SkipCounter, limited_list, require_file
+from mmcsted.utils.video_io import read_index_png
+from .base import BaseActorSegDataset, read_index_png_sample
+from .utils import SkipCounter, require_file
 
 IMAGE_DIR = osp.join('DAVIS', 'JPEGImages', '480p')
 #: the unsupervised-task masks: every object of every frame, 255 = void
@@ -90,10 +78,11 @@ def _parse_line(line: str) -> Optional[Tuple[str, int, str, bool]]:
 
 
 def parse_davis_text_annotations(
-        path: str,
-        folder_names: Optional[Iterable[str]] = None,
-        name_fixes: Optional[Dict[str, str]] = None,
-        return_stats: bool = False
+    path: str,
+    folder_names: Optional[Iterable[str]] = None,
+    name_fixes: Optional[Dict[str, str]] = None,
+    return_stats: bool = False,
+    backend_args: Optional[dict] = None
 ) -> Union[List[dict], Tuple[List[dict], dict]]:
     """Read one Ref-DAVIS17 expression file.
 
@@ -106,6 +95,7 @@ def parse_davis_text_annotations(
         name_fixes (dict, optional): spelling in the file -> folder name.
             Defaults to :data:`VIDEO_NAME_FIXES`.
         return_stats (bool): also return the stats. Defaults to False.
+        backend_args (dict, optional): the :mod:`mmengine.fileio` backend.
 
     Returns:
         list[dict]: one dict per expression, in file order: ``video`` (folder
@@ -122,8 +112,7 @@ def parse_davis_text_annotations(
     lines are counted and logged, never dropped silently.
     """
     fixes = VIDEO_NAME_FIXES if name_fixes is None else name_fixes
-    with open(path, 'rb') as f:
-        text, encoding = _decode(f.read())
+    text, encoding = _decode(fileio.get(path, backend_args=backend_args))
     records, stats = _parse_lines(text.splitlines(), fixes, encoding)
     if folder_names is not None:
         known = set(folder_names)
@@ -199,30 +188,37 @@ def _log_parse_stats(name: str, records: List[dict], stats: dict) -> None:
             level=30)
 
 
-def read_davis_split(path: str) -> List[str]:
+def read_davis_split(path: str,
+                     backend_args: Optional[dict] = None) -> List[str]:
     """Video names of ``ImageSets/2017/<split>.txt`` (one a line)."""
     require_file(path, 'DAVIS 2017 split list',
-                 'DAVIS/ImageSets/2017/{train,val}.txt from DAVIS 2017')
-    with open(path, encoding='utf-8') as f:
-        return [ln.strip() for ln in f if ln.strip()]
+                 'DAVIS/ImageSets/2017/{train,val}.txt from DAVIS 2017',
+                 backend_args)
+    text = fileio.get_text(path, encoding='utf-8', backend_args=backend_args)
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
 
 
-def mask_object_ids(path: str) -> List[int]:
+def mask_object_ids(path: str,
+                    backend_args: Optional[dict] = None) -> List[int]:
     """Object ids present in one DAVIS palette PNG (0 and void left out)."""
-    from PIL import Image
-    with Image.open(path) as img:
-        if img.mode not in ('P', 'L'):
-            raise ValueError(f'{path}: mode {img.mode!r}, expected an '
-                             "object-id PNG (palette 'P' or grey 'L')")
-        colors = img.getcolors(256)
-    if colors is None:  # more than 256 values: cannot be an 8-bit PNG
-        raise ValueError(f'{path}: more than 256 values')
-    return sorted(v for _, v in colors if v not in (0, VOID_LABEL))
+    ids = np.unique(read_index_png(path, backend_args))
+    return [int(v) for v in ids if v not in (0, VOID_LABEL)]
+
+
+def _list_files(folder: str, suffix: str,
+                backend_args: Optional[dict]) -> List[str]:
+    """The names of the files in ``folder`` ending with ``suffix`` (any
+    case), sorted."""
+    return sorted(
+        n for n in fileio.list_dir_or_file(
+            folder, list_dir=False, backend_args=backend_args)
+        if n.lower().endswith(suffix))
 
 
 def scan_davis_video(data_root: str,
                      video: str,
-                     read_object_ids: bool = True) -> dict:
+                     read_object_ids: bool = True,
+                     backend_args: Optional[dict] = None) -> dict:
     """What is on disk for one video.
 
     Returns a dict: ``frame_dir``, ``mask_dir``, ``frame_names`` (the JPEG
@@ -242,16 +238,15 @@ def scan_davis_video(data_root: str,
         object_ids=[],
         mask_errors=[])
     for d in (frame_dir, mask_dir):
-        if not osp.isdir(d):
+        if not fileio.isdir(d, backend_args=backend_args):
             info['missing'].append(d)
     if info['missing']:
         return info
-    names = sorted(
-        n for n in os.listdir(frame_dir) if n.lower().endswith('.jpg'))
+    names = _list_files(frame_dir, '.jpg', backend_args)
     info['frame_names'] = names
     masks = {
         osp.splitext(n)[0]
-        for n in os.listdir(mask_dir) if n.lower().endswith('.png')
+        for n in _list_files(mask_dir, '.png', backend_args)
     }
     info['frames_without_mask'] = [
         n for n in names if osp.splitext(n)[0] not in masks
@@ -264,7 +259,7 @@ def scan_davis_video(data_root: str,
                 continue
             path = osp.join(mask_dir, stem + '.png')
             try:
-                ids.update(mask_object_ids(path))
+                ids.update(mask_object_ids(path, backend_args))
             except Exception as e:  # a damaged file is reported, not fatal
                 info['mask_errors'].append(f'{path}: {e}')
         info['object_ids'] = sorted(ids)
@@ -272,22 +267,9 @@ def scan_davis_video(data_root: str,
 
 
 @DATASETS.register_module()
-class RefDAVIS17Dataset(BaseDataset):
+class RefDAVIS17Dataset(BaseActorSegDataset):
     """Ref-DAVIS17 (Khoreva et al., ACCV 2018): one sample per (expression,
     frame), every frame of the video (all DAVIS 2017 frames are annotated).
-
-    Layout under ``data_root`` (DAVIS 2017 trainval 480p, its unsupervised
-    annotations, and the Ref-DAVIS17 text files), as ReferFormer's
-    ``tools/data/convert_davis_to_ytvos.py`` reads it::
-
-        DAVIS/JPEGImages/480p/<video>/00000.jpg
-        DAVIS/Annotations_unsupervised/480p/<video>/00000.png
-            palette PNG, pixel = object id (1-based), 0 = background,
-            255 = void
-        DAVIS/ImageSets/2017/{train,val}.txt        one video a line
-        davis_text_annotations/Davis17_annot{1,2}.txt
-        davis_text_annotations/Davis17_annot{1,2}_full_video.txt
-            lines '<video> <obj_id> "<expression>"' (annotator 2: Latin-1)
 
     Each expression belongs to one of four runs (:data:`RUNS`): annotator 1
     or 2, expressions written from the first frame or after the full video.
@@ -299,15 +281,13 @@ class RefDAVIS17Dataset(BaseDataset):
             ``davis_text_annotations/``.
         split: ``'val'`` (default; 30 videos) or ``'train'`` (60).
         runs: the runs to read (default all four, in :data:`RUNS` order).
-        pipeline: transforms.
-        on_missing_video: a video of the split whose frame or mask folder is
-            absent: ``'error'`` (default, listing them) or ``'skip'``
-            (counted, logged).
         check_object_ids: read every mask once to find the objects of each
             video, so that an expression whose object never appears in the
             masks is skipped (counted, logged) rather than trained on an
             empty target. Default True.
-        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
+            applies to a video of the split whose frame or mask folder is
+            absent).
 
     Data_list entries follow the referring-VOS sample contract: ``video_id``,
     ``exp_id`` (``'<run>_<k>'``, ``k`` the expression's 0-based index among
@@ -321,84 +301,67 @@ class RefDAVIS17Dataset(BaseDataset):
     """
 
     METAINFO = dict(dataset_name='Ref-DAVIS17', runs=RUNS)
+    SPLITS = SPLITS
+    MASK_FORMAT = 'index_png'
+    read_mask = staticmethod(read_index_png_sample)
 
     def __init__(self,
                  data_root: str,
                  split: str = 'val',
                  runs: Sequence[str] = RUNS,
-                 pipeline: Sequence = (),
-                 on_missing_video: str = 'error',
                  check_object_ids: bool = True,
                  **kwargs):
-        if split not in SPLITS:
-            raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
         runs = [runs] if isinstance(runs, str) else list(runs)
         bad = [r for r in runs if r not in RUN_FILES]
         if bad or not runs or len(set(runs)) != len(runs):
             raise ValueError(f'runs must be distinct names among {RUNS}, '
                              f'got {runs}')
-        if on_missing_video not in ('error', 'skip'):
-            raise ValueError("on_missing_video must be 'error' or 'skip', "
-                             f'got {on_missing_video!r}')
-        self.split = split
         self.runs = tuple(runs)
-        self.on_missing_video = on_missing_video
         self.check_object_ids = check_object_ids
-        self.skipped: Dict[str, int] = {}
         self.skip_examples: Dict[str, List[str]] = {}
         self.file_stats: Dict[str, dict] = {}
-        super().__init__(
-            data_root=data_root, pipeline=list(pipeline), **kwargs)
+        super().__init__(data_root=data_root, split=split, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         root = self.data_root
-        owner = f'{type(self).__name__}({self.split})'
-        skips = SkipCounter(owner)
+        skips = SkipCounter(self.owner)
         videos = read_davis_split(
-            osp.join(root, SPLIT_DIR, f'{self.split}.txt'))
-        folders = os.listdir(
-            require_file(
-                osp.join(root, IMAGE_DIR), 'DAVIS 2017 frame folder',
-                'DAVIS-2017-trainval-480p: DAVIS/JPEGImages/480p'))
-        scans = self._scan_videos(videos, skips, owner)
+            osp.join(root, SPLIT_DIR, f'{self.split}.txt'), self.backend_args)
+        image_dir = require_file(
+            osp.join(root, IMAGE_DIR), 'DAVIS 2017 frame folder',
+            'DAVIS-2017-trainval-480p: DAVIS/JPEGImages/480p',
+            self.backend_args)
+        folders = list(
+            fileio.list_dir_or_file(
+                image_dir, list_file=False, backend_args=self.backend_args))
+        scans = self._scan_videos(videos, skips)
         data_list = []
         for run in self.runs:
             self._load_run(run, folders, scans, skips, data_list)
-        skips.log_summary(kept=len(data_list))
-        self.skipped = skips.as_dict()
         self.skip_examples = {k: list(v) for k, v in skips.examples.items()}
-        if not data_list:
-            raise ValueError(f'{owner}: no sample left in {root}')
-        return data_list
+        return self.finish_loading(data_list, skips)
 
-    def _scan_videos(self, videos: List[str], skips: SkipCounter,
-                     owner: str) -> 'OrderedDict[str, dict]':
+    def _scan_videos(self, videos: List[str],
+                     skips: SkipCounter) -> 'OrderedDict[str, dict]':
         """:func:`scan_davis_video` of each video of the split on disk;
-        missing videos raise (``on_missing_video='error'``) or are
-        counted."""
+        missing videos follow ``on_missing``."""
         root = self.data_root
         scans = OrderedDict()
-        missing = []
+        missing = OrderedDict()
         for video in videos:
-            scan = scan_davis_video(root, video, self.check_object_ids)
+            scan = scan_davis_video(root, video, self.check_object_ids,
+                                    self.backend_args)
             if scan['missing']:
-                missing.append(video)
+                missing[video] = scan['missing']
                 continue
             scans[video] = scan
             for name in scan['frames_without_mask']:
                 skips.add('frames without a mask PNG', f'{video}/{name}')
             for err in scan['mask_errors']:
                 skips.add('unreadable mask files', err)
-        if missing:
-            if self.on_missing_video == 'error':
-                raise FileNotFoundError(
-                    f'{owner}: {len(missing)} video(s) of '
-                    f'{SPLIT_DIR}/{self.split}.txt have no frame or mask '
-                    f'folder under {root}: {limited_list(missing)}. Run '
-                    'tools/data/ref_davis17/check_release.py, or pass '
-                    "on_missing_video='skip'.")
-            for video in missing:
-                skips.add('videos of the split missing on disk', video)
+        self.handle_missing(
+            missing, skips, f'(videos of {SPLIT_DIR}/{self.split}.txt) Run '
+            'tools/data/ref_davis17/check_release.py for the full list. ')
         return scans
 
     def _load_run(self, run: str, folders: List[str], scans: Dict[str, dict],
@@ -408,9 +371,13 @@ class RefDAVIS17Dataset(BaseDataset):
         path = require_file(
             osp.join(root, TEXT_DIR,
                      RUN_FILES[run]), f'Ref-DAVIS17 expression file ({run})',
-            'davis_text_annotations/ of the Ref-DAVIS17 release')
+            'davis_text_annotations/ of the Ref-DAVIS17 release',
+            self.backend_args)
         records, stats = parse_davis_text_annotations(
-            path, folder_names=folders, return_stats=True)
+            path,
+            folder_names=folders,
+            return_stats=True,
+            backend_args=self.backend_args)
         self.file_stats[run] = stats
         if stats['malformed_lines']:
             skips.add(
@@ -466,8 +433,3 @@ class RefDAVIS17Dataset(BaseDataset):
                     mask_format='index_png',
                     mask_file=osp.join(scan['mask_dir'], stem + '.png'),
                     void_label=VOID_LABEL))
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        info['test_mode'] = self.test_mode
-        return info

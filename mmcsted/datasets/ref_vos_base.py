@@ -14,14 +14,13 @@ from it.
 are zero-padded numbers); so do the readers here, and MeViS's
 ``mask_dict.json`` is indexed by a frame's position in that sorted list.
 """
-import json
-import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
-from mmengine.dataset import BaseDataset
+from mmengine import fileio
 
-from .utils import SkipCounter, limited_list, require_file
+from .base import BaseActorSegDataset
+from .utils import SkipCounter, read_json, require_file
 
 #: frame images of the releases: ``<JPEGImages>/<vid>/<frame>.jpg``
 FRAME_EXT = '.jpg'
@@ -36,18 +35,15 @@ def clean_query(text) -> str:
     return ' '.join(text.split())
 
 
-def read_meta_expressions(path: str,
-                          what: str = 'meta_expressions.json',
-                          hint: str = '') -> 'OrderedDict[str, dict]':
+def read_meta_expressions(
+        path: str,
+        what: str = 'meta_expressions.json',
+        hint: str = '',
+        backend_args: Optional[dict] = None) -> 'OrderedDict[str, dict]':
     """``{vid: {'expressions': {exp_id: {...}}, 'frames': [...]}}`` of a
     ``meta_expressions.json``, in file order, with its structure checked: a
     malformed file is a ``ValueError`` naming the file and the video."""
-    require_file(path, what, hint)
-    try:
-        with open(path, encoding='utf-8') as f:
-            data = json.load(f, object_pairs_hook=OrderedDict)
-    except ValueError as e:
-        raise ValueError(f'{path}: not valid JSON ({e})') from None
+    data = read_json(path, what, hint, backend_args, OrderedDict)
     if not isinstance(data, dict) or not isinstance(data.get('videos'), dict):
         raise ValueError(f'{path}: expected {{"videos": {{<vid>: ...}}}} at '
                          'the top level')
@@ -76,7 +72,7 @@ def sorted_frames(frames: Sequence[str]) -> List[str]:
     return sorted(set(frames))
 
 
-class BaseRefVOSDataset(BaseDataset):
+class BaseRefVOSDataset(BaseActorSegDataset):
     """Samples of a referring-VOS release: (expression, listed frame) pairs.
 
     In training (``test_mode=False``) one sample per (expression, listed
@@ -91,14 +87,9 @@ class BaseRefVOSDataset(BaseDataset):
     ``_expression_fields`` / ``_frame_fields`` (the mask fields).
 
     Args:
-        data_root: the release root.
-        split: a name in the subclass's ``SPLITS``.
-        pipeline: transforms.
         frame_stride: training only: every k-th listed frame is a target.
-        on_missing_video: a video listed in the json whose JPEG folder is
-            missing: ``'error'`` (default; lists them) or ``'skip'`` (its
-            expressions are left out, counted and logged).
-        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
+            applies to a listed video whose folders are missing).
 
     A sample (``get_data_info``) has ``video_id``, ``exp_id``, ``query``,
     ``frame_dir``, ``frame_names`` (the listed frames' file names, sorted),
@@ -117,39 +108,15 @@ class BaseRefVOSDataset(BaseDataset):
     expressions that gave samples), ``skipped`` (reason -> count).
     """
 
-    SPLITS: Sequence[str] = ()
-    #: split -> mask_format of its samples
-    MASK_FORMATS: Dict[str, str] = {}
-
-    def __init__(self,
-                 data_root: str,
-                 split: str,
-                 pipeline: Sequence = (),
-                 frame_stride: int = 1,
-                 on_missing_video: str = 'error',
-                 **kwargs):
-        if split not in self.SPLITS:
-            raise ValueError(f'split must be one of {tuple(self.SPLITS)}, '
-                             f'got {split!r}')
+    def __init__(self, frame_stride: int = 1, **kwargs):
         if not isinstance(frame_stride, int) or frame_stride < 1:
             raise ValueError('frame_stride must be an int >= 1, got '
                              f'{frame_stride!r}')
-        if on_missing_video not in ('error', 'skip'):
-            raise ValueError("on_missing_video must be 'error' or 'skip', "
-                             f'got {on_missing_video!r}')
-        self.split = split
         self.frame_stride = frame_stride
-        self.on_missing_video = on_missing_video
-        self.skipped: Dict[str, int] = {}
         self.num_videos = 0
         self.num_expressions = 0
         self.video_frames: Dict[str, List[str]] = {}
-        super().__init__(
-            data_root=data_root, pipeline=list(pipeline), **kwargs)
-
-    @property
-    def owner(self) -> str:
-        return f'{type(self).__name__}({self.split})'
+        super().__init__(**kwargs)
 
     # -- subclass hooks -------------------------------------------------
     def _split_videos(self, skips: SkipCounter) -> 'OrderedDict[str, dict]':
@@ -179,20 +146,22 @@ class BaseRefVOSDataset(BaseDataset):
 
     # -------------------------------------------------------------------
     def load_data_list(self) -> List[dict]:
-        owner = self.owner
-        skips = SkipCounter(owner)
-        require_file(self.data_root, f'{type(self).__name__} data_root')
+        skips = SkipCounter(self.owner)
+        require_file(
+            self.data_root,
+            f'{type(self).__name__} data_root',
+            backend_args=self.backend_args)
         videos = self._split_videos(skips)
         missing = self._find_missing_folders(videos)
+        self.handle_missing(
+            missing, skips, 'Run the release check tool for the full list, '
+            'or fix the tree. ')
         stride = 1 if self.test_mode else self.frame_stride
         data_list, video_frames = [], {}
         expected: Dict[str, Dict[str, List[str]]] = {}
         num_expressions = 0
         for vid, entry in videos.items():
             if vid in missing:
-                skips.add(
-                    'videos whose folder is missing (all their '
-                    'expressions)', '; '.join(missing[vid]))
                 continue
             frames = sorted_frames(entry['frames'])
             if not frames:
@@ -210,32 +179,20 @@ class BaseRefVOSDataset(BaseDataset):
             self._metainfo['expected_frames'] = expected
         self.num_videos = len(video_frames)
         self.num_expressions = num_expressions
-        skips.log_summary(kept=len(data_list))
-        self.skipped = skips.as_dict()
-        if not data_list:
-            raise ValueError(f'{owner}: no sample left in {self.data_root}; '
-                             'see the warnings above')
-        return data_list
+        return self.finish_loading(data_list, skips)
 
     def _find_missing_folders(
             self,
             videos: 'OrderedDict[str, dict]') -> 'OrderedDict[str, List[str]]':
-        """``{vid: [missing folder, ...]}``; with
-        ``on_missing_video='error'`` any raises."""
+        """``{vid: [missing folder, ...]}``."""
         missing = OrderedDict()
         for vid in videos:
             absent = [
-                d for d in self._missing_folders(vid) if not osp.isdir(d)
+                d for d in self._missing_folders(vid)
+                if not fileio.isdir(d, backend_args=self.backend_args)
             ]
             if absent:
                 missing[vid] = absent
-        if missing and self.on_missing_video == 'error':
-            paths = [p for ps in missing.values() for p in ps]
-            raise FileNotFoundError(
-                f'{self.owner}: {len(missing)} videos listed in the '
-                f'expression file have a missing folder: '
-                f'{limited_list(paths)}. Run the release check tool '
-                "for the full list, or pass on_missing_video='skip'.")
         return missing
 
     def _add_video_samples(self, data_list: List[dict], expected: Dict,
@@ -274,7 +231,6 @@ class BaseRefVOSDataset(BaseDataset):
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
         info['frame_names'] = list(self.video_frames[info['video_id']])
-        info['test_mode'] = self.test_mode
         return info
 
 

@@ -1,38 +1,14 @@
 """Ref-YouTube-VOS (Seo et al., ECCV 2020; the 2021 competition release).
-
-Layout under ``data_root``::
-
-    meta_expressions/train/meta_expressions.json
-    meta_expressions/valid/meta_expressions.json   202 valid + 305 test videos
-    meta_expressions/test/meta_expressions.json    the 305 test videos
-    train/JPEGImages/<vid>/<frame>.jpg             the listed (6 fps) frames
-    train/Annotations/<vid>/<frame>.png            palette PNG, pixel = object
-                                                   id, 0 = background
-    train/meta.json                                {"videos": {<vid>:
-                                                   {"objects": {<obj_id>:
-                                                   {"category", "frames"}}}}}
-    valid/JPEGImages/<vid>/<frame>.jpg             valid and test videos
-
-Expressions of ``train`` are ``{"exp", "obj_id"}`` (one object, its id a
-string); those of ``valid`` have no usable ground truth: its masks are
-scored only by the competition server.
-
-The valid/test split trap: the valid expression file lists the 507 videos
-of the original validation set, which the competition split into its
-"valid" (202 videos) and "test" (305) phases. The 202 scored on the valid
-server are the valid list minus the test list (ReferFormer's and MTTR's
-inference scripts do this subtraction), so ``split='valid'`` needs the test
-expression file too.
-"""
-import json
+Layout, and the valid/test split trap: docs/dataset_prepare.md."""
 import logging
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 from mmcsted.registry import DATASETS
+from .base import read_index_png_sample
 from .ref_vos_base import BaseRefVOSDataset, read_meta_expressions
-from .utils import SkipCounter, require_file
+from .utils import SkipCounter, read_json
 
 YTVOS_SPLITS = ('train', 'valid')
 META_EXPRESSIONS_TMPL = 'meta_expressions/{}/meta_expressions.json'
@@ -45,15 +21,12 @@ YTVOS_VALID_VIDEOS = 202
 YTVOS_TEST_VIDEOS = 305
 
 
-def read_ytvos_meta(path: str) -> Dict[str, dict]:
+def read_ytvos_meta(path: str,
+                    backend_args: Optional[dict] = None) -> Dict[str, dict]:
     """``{vid: {obj_id (str): {'category', 'frames'}}}`` of
     ``train/meta.json``."""
-    require_file(path, 'Ref-YouTube-VOS train/meta.json')
-    try:
-        with open(path, encoding='utf-8') as f:
-            data = json.load(f)
-    except ValueError as e:
-        raise ValueError(f'{path}: not valid JSON ({e})') from None
+    data = read_json(
+        path, 'Ref-YouTube-VOS train/meta.json', backend_args=backend_args)
     if not isinstance(data, dict) or not isinstance(data.get('videos'), dict):
         raise ValueError(f'{path}: expected {{"videos": {{<vid>: '
                          '{"objects": ...}}}} at the top level')
@@ -67,12 +40,15 @@ def read_ytvos_meta(path: str) -> Dict[str, dict]:
 
 
 def ytvos_valid_video_ids(data_root: str,
-                          exclude_test_videos: bool = True) -> List[str]:
+                          exclude_test_videos: bool = True,
+                          backend_args: Optional[dict] = None) -> List[str]:
     """The videos of the valid split, in file order: those of the valid
-    expression file minus those of the test one (see the module doc)."""
+    expression file minus those of the test one (the valid/test split trap
+    of docs/dataset_prepare.md)."""
     valid = read_meta_expressions(
         osp.join(data_root, META_EXPRESSIONS_TMPL.format('valid')),
-        'Ref-YouTube-VOS valid expression file')
+        'Ref-YouTube-VOS valid expression file',
+        backend_args=backend_args)
     if not exclude_test_videos:
         return list(valid)
     test = read_meta_expressions(
@@ -82,7 +58,8 @@ def ytvos_valid_video_ids(data_root: str,
         f'file holds too; the {YTVOS_VALID_VIDEOS} videos scored on the '
         'valid server are the valid list minus the test list. Put it in '
         'place (it comes with the competition release) or pass '
-        'exclude_test_videos=False to use every video of the valid file')
+        'exclude_test_videos=False to use every video of the valid file',
+        backend_args)
     return [v for v in valid if v not in test]
 
 
@@ -91,16 +68,10 @@ class RefYouTubeVOSDataset(BaseRefVOSDataset):
     """Ref-YouTube-VOS: one sample per (expression, listed frame).
 
     Args:
-        data_root: the release root (see the module doc for the layout).
         split: ``'train'`` (masks: ``mask_format='index_png'``, the
             expression's ``obj_id`` in ``train/Annotations``) or ``'valid'``
             (no masks: ``mask_format='none'``; predictions go to the
             competition server).
-        pipeline: transforms.
-        frame_stride: training only: every k-th listed frame is a target.
-        on_missing_video: a listed video whose JPEG folder (or, in train,
-            whose Annotations folder) is missing: ``'error'`` (default) or
-            ``'skip'`` (counted, logged).
         exclude_test_videos: valid only: leave out the videos of
             ``meta_expressions/test/meta_expressions.json`` (default True:
             the 202 videos the valid server scores). With True a missing
@@ -108,7 +79,9 @@ class RefYouTubeVOSDataset(BaseRefVOSDataset):
             write a submission three-fifths of which is not scored, and
             an evaluation of the wrong set); False takes every video of the
             valid file.
-        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+        **kwargs: :class:`BaseRefVOSDataset` arguments (``on_missing``
+            applies to a listed video whose JPEG folder, or in train whose
+            Annotations folder, is missing).
 
     Samples have the keys of :class:`BaseRefVOSDataset` samples; train ones
     ``mask_format='index_png'``, ``mask_file``
@@ -123,36 +96,33 @@ class RefYouTubeVOSDataset(BaseRefVOSDataset):
 
     SPLITS = YTVOS_SPLITS
     METAINFO = dict(dataset_name='Ref-YouTube-VOS')
+    MASK_FORMAT = 'index_png'
+    read_mask = staticmethod(read_index_png_sample)
 
     def __init__(self,
                  data_root: str,
                  split: str = 'train',
-                 pipeline: Sequence = (),
-                 frame_stride: int = 1,
-                 on_missing_video: str = 'error',
                  exclude_test_videos: bool = True,
                  **kwargs):
         self.exclude_test_videos = exclude_test_videos
         self.num_test_videos_excluded = 0
         self.object_meta: Optional[Dict[str, dict]] = None
-        super().__init__(
-            data_root=data_root,
-            split=split,
-            pipeline=pipeline,
-            frame_stride=frame_stride,
-            on_missing_video=on_missing_video,
-            **kwargs)
+        super().__init__(data_root=data_root, split=split, **kwargs)
 
     def _split_videos(self, skips: SkipCounter) -> 'OrderedDict[str, dict]':
         root = self.data_root
         path = osp.join(root, META_EXPRESSIONS_TMPL.format(self.split))
         videos = read_meta_expressions(
             path, f'Ref-YouTube-VOS {self.split} expression file',
-            'meta_expressions/ from the Ref-YouTube-VOS release')
+            'meta_expressions/ from the Ref-YouTube-VOS release',
+            self.backend_args)
         if self.split == 'train':
-            self.object_meta = read_ytvos_meta(osp.join(root, TRAIN_META_FILE))
+            self.object_meta = read_ytvos_meta(
+                osp.join(root, TRAIN_META_FILE), self.backend_args)
             return videos
-        keep = set(ytvos_valid_video_ids(root, self.exclude_test_videos))
+        keep = set(
+            ytvos_valid_video_ids(root, self.exclude_test_videos,
+                                  self.backend_args))
         self.num_test_videos_excluded = len(videos) - len(keep)
         if self.exclude_test_videos:
             skips.add(

@@ -36,13 +36,14 @@ import os.path as osp
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
-from mmengine.dataset import BaseDataset
+from mmengine import fileio
 
 from mmcsted.registry import DATASETS
 from .a2d.layout import CLIP_DIR
+from .base import BaseActorSegDataset
 from .synthetic import (ACTIONS, COLOURS, SHAPES, SIZES, _raster, actor_pose,
                         load_meta)
-from .utils import require_file
+from .utils import SkipCounter, require_file
 
 #: class names of Synthetic ImageNet: ``'<size> <colour> <shape>'``, index
 #: ``(size * len(COLOURS) + colour) * len(SHAPES) + shape``
@@ -103,7 +104,7 @@ def actor_tracks(video: Dict, height: int, width: int,
     return out
 
 
-class _SyntheticActorDataset(BaseDataset):
+class _SyntheticActorDataset(BaseActorSegDataset):
     """One sample per actor of the synthetic benchmark's videos.
 
     Args:
@@ -114,7 +115,8 @@ class _SyntheticActorDataset(BaseDataset):
         val_ratio: share of the train videos held out as ``'val'``.
         min_visible: an actor is kept if it shows at least this fraction of
             its area in some frame (the transforms choose among such frames).
-        pipeline, **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
+        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
+            applies to missing video files).
 
     Each data_list entry has ``video_id``, ``video_path``, ``instance_id``,
     ``label``, ``shape``, ``colour``, ``size``, ``action``, ``twin``,
@@ -124,24 +126,19 @@ class _SyntheticActorDataset(BaseDataset):
     """
 
     label_key = 'action'
+    SPLITS = PRETRAIN_SPLITS
 
     def __init__(self,
                  data_root: str,
                  split: str = 'train',
                  val_ratio: float = 0.1,
                  min_visible: float = 0.5,
-                 pipeline: Sequence = (),
                  **kwargs):
-        if split not in PRETRAIN_SPLITS:
-            raise ValueError(f'split must be one of {PRETRAIN_SPLITS}, got '
-                             f'{split!r}')
         if not 0 <= val_ratio < 1:
             raise ValueError(f'val_ratio must be in [0, 1), got {val_ratio}')
-        self.split = split
         self.val_ratio = val_ratio
         self.min_visible = min_visible
-        super().__init__(
-            data_root=data_root, pipeline=list(pipeline), **kwargs)
+        super().__init__(data_root=data_root, split=split, **kwargs)
 
     def _keep_video(self, vid: str, video: Dict) -> bool:
         if self.split == 'test':
@@ -158,18 +155,29 @@ class _SyntheticActorDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         root = self.data_root
+        skips = SkipCounter(self.owner)
         require_file(
             osp.join(root, 'generator_meta.json'), 'synthetic benchmark '
             'metadata', 'written by tools/data/synthetic/generate.py')
         meta = load_meta(root)
         p = meta['params']
+        videos = [
+            vid for vid in sorted(meta['videos'])
+            if self._keep_video(vid, meta['videos'][vid])
+        ]
+        missing = {
+            vid: [osp.join(root, CLIP_DIR, f'{vid}.mp4')]
+            for vid in videos if not fileio.exists(
+                osp.join(root, CLIP_DIR, f'{vid}.mp4'),
+                backend_args=self.backend_args)
+        }
+        self.handle_missing(missing, skips)
         data_list = []
-        for vid in sorted(meta['videos']):
-            video = meta['videos'][vid]
-            if not self._keep_video(vid, video):
+        for vid in videos:
+            if vid in missing:
                 continue
+            video = meta['videos'][vid]
             video_path = osp.join(root, CLIP_DIR, f'{vid}.mp4')
-            require_file(video_path, 'synthetic benchmark video')
             tracks = actor_tracks(video, p['height'], p['width'],
                                   p['num_frames'])
             for a in sorted(video['actors'], key=lambda a: a['instance_id']):
@@ -195,15 +203,7 @@ class _SyntheticActorDataset(BaseDataset):
                         centres=track['centres'],
                         visible=track['visible'],
                         min_visible=self.min_visible))
-        if not data_list:
-            raise ValueError(f'{type(self).__name__}({self.split}): no actor '
-                             f'in {root}')
-        return data_list
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        info['test_mode'] = self.test_mode
-        return info
+        return self.finish_loading(data_list, skips)
 
 
 @DATASETS.register_module()

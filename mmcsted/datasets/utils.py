@@ -8,12 +8,17 @@ import tempfile
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
+from mmengine import fileio
 from mmengine.logging import print_log
 
 
-def require_file(path: str, what: str, hint: str = '') -> str:
-    """Raise a ``FileNotFoundError`` that names ``path`` if it is absent."""
-    if not osp.exists(path):
+def require_file(path: str,
+                 what: str,
+                 hint: str = '',
+                 backend_args: Optional[dict] = None) -> str:
+    """Raise a ``FileNotFoundError`` that names ``path`` if it is absent
+    (from the :mod:`mmengine.fileio` backend of ``backend_args``)."""
+    if not fileio.exists(path, backend_args=backend_args):
         msg = f'{what} not found: {path}'
         if hint:
             msg += f' ({hint})'
@@ -100,6 +105,22 @@ class SkipCounter:
                 f'{self.owner}: skipped {n} x {reason}{more}',
                 logger='current',
                 level=self.levels.get(reason, logging.WARNING))
+
+
+def read_json(path: str,
+              what: str,
+              hint: str = '',
+              backend_args: Optional[dict] = None,
+              object_pairs_hook=None):
+    """A JSON file read through :mod:`mmengine.fileio`: a missing file is a
+    ``FileNotFoundError`` naming ``what``, a malformed one a ``ValueError``
+    naming the file."""
+    require_file(path, what, hint, backend_args)
+    text = fileio.get_text(path, encoding='utf-8', backend_args=backend_args)
+    try:
+        return json.loads(text, object_pairs_hook=object_pairs_hook)
+    except ValueError as e:
+        raise ValueError(f'{path}: not valid JSON ({e})') from None
 
 
 def limited_list(items, limit: int = 10) -> str:

@@ -19,6 +19,7 @@ import re
 from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 import cv2
+import mmcv
 import numpy as np
 from mmaction.datasets.transforms import DecordDecode, DecordInit, PyAVInit
 from mmengine import fileio
@@ -37,36 +38,59 @@ class VideoReadError(RuntimeError):
 IMAGE_BACKENDS = ('cv2', 'pillow')
 
 
+def _get_bytes(path: str, what: str, backend_args: Optional[dict]) -> bytes:
+    """The bytes of ``path`` through :mod:`mmengine.fileio`; a missing or
+    unreadable file raises :class:`VideoReadError` naming it."""
+    try:
+        return fileio.get(path, backend_args=backend_args)
+    except FileNotFoundError as e:
+        raise VideoReadError(f'cannot read {what} {path} (missing)') from e
+    except Exception as e:  # the storage backend's own errors
+        raise VideoReadError(f'cannot read {what} {path} '
+                             f'({type(e).__name__}: {e})') from e
+
+
 def read_image(path: str,
                backend: str = 'cv2',
                backend_args: Optional[dict] = None) -> np.ndarray:
-    """An image file as H x W x 3 RGB uint8; a missing, unreadable or
-    truncated file raises :class:`VideoReadError` naming it."""
+    """An image file (a frame) as H x W x 3 RGB uint8, read through
+    :mod:`mmengine.fileio` and decoded by ``mmcv.imfrombytes``; a missing,
+    unreadable or truncated file raises :class:`VideoReadError` naming it."""
     if backend not in IMAGE_BACKENDS:
         raise ValueError(f'image backend must be one of {IMAGE_BACKENDS}, '
                          f'got {backend!r}')
-    try:
-        data = fileio.get(path, backend_args=backend_args)
-    except FileNotFoundError as e:
-        raise VideoReadError(f'cannot read frame image {path} (missing)') \
-            from e
-    except Exception as e:  # the storage backend's own errors
+    data = _get_bytes(path, 'frame image', backend_args)
+    try:  # pillow: UnidentifiedImageError, OSError('image file is
+        # truncated ...'); cv2: an undecodable file gives None
+        img = mmcv.imfrombytes(
+            data, flag='color', channel_order='rgb', backend=backend)
+    except Exception as e:
         raise VideoReadError(f'cannot read frame image {path} '
                              f'({type(e).__name__}: {e})') from e
-    if backend == 'cv2':
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        if img is None:
-            raise VideoReadError(f'cannot read frame image {path} '
-                                 '(unreadable)')
-        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-    from PIL import Image
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            return np.asarray(im.convert('RGB'), dtype=np.uint8)
-    except Exception as e:  # UnidentifiedImageError,
-        # OSError('image file is truncated ...'), ...
-        raise VideoReadError(f'cannot read frame image {path} '
-                             f'({type(e).__name__}: {e})') from e
+    if img is None:
+        raise VideoReadError(f'cannot read frame image {path} (unreadable)')
+    return np.ascontiguousarray(img, dtype=np.uint8)
+
+
+def read_index_png(path: str,
+                   backend_args: Optional[dict] = None) -> np.ndarray:
+    """The H x W array of an index PNG (a palette 'P' or grey PNG whose pixel
+    is an object id), read through :mod:`mmengine.fileio` and decoded by
+    ``mmcv.imfrombytes(flag='unchanged', backend='pillow')``, so a palette
+    PNG gives its indices, not colours; a colour PNG is a ``ValueError``."""
+    data = _get_bytes(path, 'mask', backend_args)
+    ids = mmcv.imfrombytes(data, flag='unchanged', backend='pillow')
+    if ids.ndim != 2:
+        raise ValueError(f'{path}: {ids.ndim}-D image of shape {ids.shape}, '
+                         "expected an object-id PNG (palette 'P' or grey)")
+    return ids
+
+
+def read_bytes_io(path: str,
+                  backend_args: Optional[dict] = None) -> io.BytesIO:
+    """A file read through :mod:`mmengine.fileio` as an in-memory file, for
+    readers that take a file object (``h5py.File``, ``scipy.io.loadmat``)."""
+    return io.BytesIO(fileio.get(path, backend_args=backend_args))
 
 
 def _isdir(path: str, backend_args: Optional[dict]) -> bool:

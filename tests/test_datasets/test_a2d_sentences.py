@@ -5,7 +5,7 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmcsted.datasets import A2DSentencesDataset
+from mmcsted.datasets import MISSING_REASON, A2DSentencesDataset
 from mmcsted.datasets import a2d_sentences as a2d
 from mmcsted.datasets.a2d import mask_index
 from mmcsted.datasets.transforms import DataLoadError
@@ -236,9 +236,9 @@ def test_missing_video_error_or_skip(tmp_path, logs):
     os.remove(path)
     with pytest.raises(FileNotFoundError, match='vidTrain_02.mp4'):
         _build(str(tmp_path))
-    ds = _build(str(tmp_path), on_missing_video='skip')
+    ds = _build(str(tmp_path), on_missing='skip')
     assert len(ds) == 5
-    assert ds.skipped['samples of videos whose file is missing'] == 3
+    assert ds.skipped[MISSING_REASON] == 1
 
 
 def test_mask_index_cache_and_refresh(tmp_path, monkeypatch):

@@ -5,7 +5,8 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmcsted.datasets import JHMDB_ACTIONS, JHMDBSentencesDataset
+from mmcsted.datasets import (JHMDB_ACTIONS, MISSING_REASON,
+                              JHMDBSentencesDataset)
 from mmcsted.datasets import jhmdb_sentences as jh
 from tests.release_trees import (JHMDB_H, JHMDB_W, jhmdb_gt_mask,
                                  make_jhmdb_tree)
@@ -109,7 +110,7 @@ def test_missing_files_error_or_skip(tmp_path):
     ds = JHMDBSentencesDataset(
         str(tmp_path), on_missing='skip', progress=False)
     assert len(ds) == 6
-    assert ds.skipped['videos with missing frames or mask file'] == 1
+    assert ds.skipped[MISSING_REASON] == 1
     os.remove(osp.join(str(tmp_path), 'jhmdb_annotation.txt'))
     with pytest.raises(FileNotFoundError, match='jhmdb_annotation.txt'):
         JHMDBSentencesDataset(str(tmp_path), progress=False)

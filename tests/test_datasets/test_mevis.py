@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 
-from mmcsted.datasets import MeViSDataset
+from mmcsted.datasets import MISSING_REASON, MeViSDataset
 from mmcsted.datasets.ref_vos_release_check import check_mevis_release
 from mmcsted.registry import DATASETS
 from tests.test_datasets.test_tools import run_tool
@@ -141,14 +141,14 @@ def _infos(ds):
 
 def test_train_samples_masks_and_flags(tmp_path):
     root = make_mevis_tree(tmp_path)
-    ds = MeViSDataset(root, split='train', on_missing_video='skip')
+    ds = MeViSDataset(root, split='train', on_missing='skip')
     # vid1: 3 expressions x 5 frames (the empty query skipped); vid2: 1 x 3
     assert len(ds) == 3 * 5 + 3
     assert ds.num_expressions == 4 and ds.num_videos == 2
     assert ds.num_no_target_expressions == 1
     assert ds.num_multi_object_expressions == 1
     assert ds.skipped == {
-        'videos whose folder is missing (all their expressions)': 1,
+        MISSING_REASON: 1,
         'expressions with an empty query': 1
     }
     infos = _infos(ds)
@@ -183,7 +183,7 @@ def test_multi_object_target_is_the_union_and_no_target_is_empty(tmp_path):
     ds = MeViSDataset(
         root,
         split='train',
-        on_missing_video='skip',
+        on_missing='skip',
         test_mode=True,
         pipeline=pipeline)
     infos = _infos(ds)
@@ -207,8 +207,7 @@ def test_multi_object_target_is_the_union_and_no_target_is_empty(tmp_path):
 
 def test_frame_stride_and_valid_u(tmp_path):
     root = make_mevis_tree(tmp_path)
-    ds = MeViSDataset(
-        root, split='train', frame_stride=2, on_missing_video='skip')
+    ds = MeViSDataset(root, split='train', frame_stride=2, on_missing='skip')
     assert [
         d['frame_id'] for d in _infos(ds)
         if d['video_id'] == 'vid1' and d['exp_id'] == '0'

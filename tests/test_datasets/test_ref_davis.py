@@ -2,6 +2,7 @@
 test."""
 import pytest
 
+from mmcsted.datasets import MISSING_REASON
 from mmcsted.datasets.ref_davis import (RUNS, VIDEO_NAME_FIXES,
                                         RefDAVIS17Dataset,
                                         parse_davis_text_annotations)
@@ -156,9 +157,9 @@ def test_dataset_missing_video(tmp_path):
         tmp_path, val_videos=('bear', 'classic-car', 'gold-fish'))
     with pytest.raises(FileNotFoundError, match='gold-fish'):
         RefDAVIS17Dataset(data_root=str(root))
-    ds = RefDAVIS17Dataset(data_root=str(root), on_missing_video='skip')
+    ds = RefDAVIS17Dataset(data_root=str(root), on_missing='skip')
     assert len(ds) == 48
-    assert ds.skipped['videos of the split missing on disk'] == 1
+    assert ds.skipped[MISSING_REASON] == 1
 
 
 def test_dataset_frame_without_mask(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from mmengine.dataset import Compose
 from PIL import Image
 
-from mmcsted.datasets import RefYouTubeVOSDataset
+from mmcsted.datasets import MISSING_REASON, RefYouTubeVOSDataset
 from mmcsted.datasets.ref_vos_release_check import \
     check_ref_youtube_vos_release
 from mmcsted.registry import DATASETS
@@ -120,12 +120,12 @@ def make_ytvos_tree(root, missing_video=True, test_file=True):
 def test_train_samples_one_per_expression_and_frame(tmp_path):
     root = make_ytvos_tree(tmp_path)
     ds = RefYouTubeVOSDataset(
-        root, split='train', on_missing_video='skip', serialize_data=False)
+        root, split='train', on_missing='skip', serialize_data=False)
     # vidA: 2 usable expressions x 6 frames; vidB: 1 x 3
     assert len(ds) == 2 * 6 + 3
     assert ds.num_expressions == 3 and ds.num_videos == 2
     assert ds.skipped == {
-        'videos whose folder is missing (all their expressions)': 1,
+        MISSING_REASON: 1,
         'expressions with an empty query': 1
     }
     s = ds.get_data_info(0)
@@ -142,17 +142,14 @@ def test_train_samples_one_per_expression_and_frame(tmp_path):
     assert ds.get_data_info(6)['object_ids'] == [2]
     # registered for configs
     built = DATASETS.build(
-        dict(
-            type='RefYouTubeVOSDataset',
-            data_root=root,
-            on_missing_video='skip'))
+        dict(type='RefYouTubeVOSDataset', data_root=root, on_missing='skip'))
     assert len(built) == len(ds)
 
 
 def test_frame_stride_thins_training_not_test(tmp_path):
     root = make_ytvos_tree(tmp_path)
     ds = RefYouTubeVOSDataset(
-        root, split='train', frame_stride=4, on_missing_video='skip')
+        root, split='train', frame_stride=4, on_missing='skip')
     # vidA frames 1 and 5 for each of 2 expressions; vidB frame 1
     assert [(d['video_id'], d['frame_id'])
             for d in map(ds.get_data_info, range(len(ds)))] == [('vidA', 1),
@@ -161,11 +158,7 @@ def test_frame_stride_thins_training_not_test(tmp_path):
                                                                 ('vidA', 5),
                                                                 ('vidB', 1)]
     full = RefYouTubeVOSDataset(
-        root,
-        split='train',
-        frame_stride=4,
-        on_missing_video='skip',
-        test_mode=True)
+        root, split='train', frame_stride=4, on_missing='skip', test_mode=True)
     assert len(full) == 15
     with pytest.raises(ValueError, match='frame_stride'):
         RefYouTubeVOSDataset(root, frame_stride=0)
@@ -235,7 +228,7 @@ def test_a_sample_through_the_test_pipeline(tmp_path):
     ds = RefYouTubeVOSDataset(
         root,
         split='train',
-        on_missing_video='skip',
+        on_missing='skip',
         test_mode=True,
         pipeline=[
             dict(type='VideoInit'),

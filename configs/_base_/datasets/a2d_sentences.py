@@ -7,6 +7,8 @@
 # one kind of clip.
 dataset_type = 'A2DSentencesDataset'
 data_root = 'data/a2d_sentences'
+# the mmengine.fileio storage backend of the data (None: the local disk)
+backend_args = None
 # The vocabulary of the train split's queries (prepare.py writes it); model
 # configs refer to it.
 vocab_file = data_root + '/vocab.json'
@@ -18,13 +20,13 @@ frame_interval = 2
 video_source = 'auto'
 
 train_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend_args=backend_args),
     dict(
         type='SampleClipAroundFrame',
         clip_len=clip_len,
         frame_interval=frame_interval),
-    dict(type='VideoDecode'),
-    dict(type='LoadActorMask'),
+    dict(type='VideoDecode', backend_args=backend_args),
+    dict(type='LoadActorMask', backend_args=backend_args),
     dict(type='ResizePadSquare', size=input_size),
     dict(type='RandomFlipWithQuery', prob=0.5),
     dict(
@@ -37,14 +39,14 @@ train_pipeline = [
 ]
 # The mask is loaded after the resize: evaluation is at the original size.
 test_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend_args=backend_args),
     dict(
         type='SampleClipAroundFrame',
         clip_len=clip_len,
         frame_interval=frame_interval),
-    dict(type='VideoDecode'),
+    dict(type='VideoDecode', backend_args=backend_args),
     dict(type='ResizePadSquare', size=input_size),
-    dict(type='LoadActorMask'),
+    dict(type='LoadActorMask', backend_args=backend_args),
     dict(type='PackActorSegInputs'),
 ]
 
@@ -58,6 +60,7 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        backend_args=backend_args,
         split='train',
         video_source=video_source,
         pipeline=train_pipeline))
@@ -69,6 +72,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        backend_args=backend_args,
         split='test',
         test_mode=True,
         video_source=video_source,

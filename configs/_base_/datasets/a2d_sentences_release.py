@@ -10,6 +10,8 @@
 # (<frame_root>/<vid>/<frame:05d>.jpg, read with PIL):
 #   python tools/data/a2d_sentences/extract_frames.py data/a2d_sentences
 _base_ = ['./a2d_sentences.py']
+# the mmengine.fileio storage backend of the data (None: the local disk)
+backend_args = None
 # relative to data_root
 frame_root = 'Release/frames_cv2'
 clip_len = {{_base_.clip_len}}
@@ -21,17 +23,18 @@ input_size = {{_base_.input_size}}
 # and logged; the release would fail there). Frames: PIL, stretched to
 # 320 x 320 with PIL's bilinear filter, kept uint8.
 test_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend_args=backend_args),
     dict(
         type='SampleClipAroundFrame',
         clip_len=clip_len,
         frame_interval=frame_interval,
         mode='release'),
-    dict(type='VideoDecode', image_backend='pillow'),
+    dict(
+        type='VideoDecode', image_backend='pillow', backend_args=backend_args),
     dict(type='ResizeStretch', size=input_size, backend='pillow'),
     # after the resize: the mask stays at the frame size, and the release
     # metric does the release's round trip through 320 x 320 itself
-    dict(type='LoadActorMask'),
+    dict(type='LoadActorMask', backend_args=backend_args),
     dict(type='PackActorSegInputs'),
 ]
 # The release's dataset class serves training too (train.txt): the same
@@ -39,14 +42,15 @@ test_pipeline = [
 # (bilinear, align_corners=True) > 0; no augmentation. Its training code is
 # not public.
 train_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend_args=backend_args),
     dict(
         type='SampleClipAroundFrame',
         clip_len=clip_len,
         frame_interval=frame_interval,
         mode='release'),
-    dict(type='VideoDecode', image_backend='pillow'),
-    dict(type='LoadActorMask'),
+    dict(
+        type='VideoDecode', image_backend='pillow', backend_args=backend_args),
+    dict(type='LoadActorMask', backend_args=backend_args),
     dict(
         type='ResizeStretch',
         size=input_size,

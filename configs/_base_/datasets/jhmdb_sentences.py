@@ -6,6 +6,8 @@
 # at stride 2 around the target, resized and padded to 320.
 dataset_type = 'JHMDBSentencesDataset'
 data_root = 'data/jhmdb_sentences'
+# the mmengine.fileio storage backend of the data (None: the local disk)
+backend_args = None
 # J-HMDB is read with the A2D model, so with the A2D train-split vocabulary
 # (also stored in A2D checkpoints).
 vocab_file = 'data/a2d_sentences/vocab.json'
@@ -17,14 +19,14 @@ frame_interval = 2
 frame_sampling = 'uniform'
 
 test_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend_args=backend_args),
     dict(
         type='SampleClipAroundFrame',
         clip_len=clip_len,
         frame_interval=frame_interval),
-    dict(type='VideoDecode'),
+    dict(type='VideoDecode', backend_args=backend_args),
     dict(type='ResizePadSquare', size=input_size),
-    dict(type='LoadActorMask'),
+    dict(type='LoadActorMask', backend_args=backend_args),
     dict(type='PackActorSegInputs'),
 ]
 
@@ -36,6 +38,7 @@ test_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        backend_args=backend_args,
         frame_sampling=frame_sampling,
         num_frames_per_video=3,
         test_mode=True,

@@ -9,17 +9,20 @@
 # Model configs that inherit this must set the model's data preprocessor to
 # mean 0 / std 255 and test_cfg=dict(keep_input_score=True).
 _base_ = ['./jhmdb_sentences.py']
+# the mmengine.fileio storage backend of the data (None: the local disk)
+backend_args = None
 
 test_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend_args=backend_args),
     dict(
         type='SampleClipAroundFrame',
         clip_len={{_base_.clip_len}},
         frame_interval={{_base_.frame_interval}},
         mode='release'),
-    dict(type='VideoDecode', image_backend='pillow'),
+    dict(
+        type='VideoDecode', image_backend='pillow', backend_args=backend_args),
     dict(type='ResizeStretch', size={{_base_.input_size}}, backend='pillow'),
-    dict(type='LoadActorMask'),
+    dict(type='LoadActorMask', backend_args=backend_args),
     dict(type='PackActorSegInputs'),
 ]
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -12,6 +12,8 @@
 _base_ = ['./ref_youtube_vos.py']
 dataset_type = 'MeViSDataset'
 data_root = 'data/mevis'
+# the mmengine.fileio storage backend of the data (None: the local disk)
+backend_args = None
 vocab_file = data_root + '/vocab.json'
 # ~23k train expressions x ~78 frames: one target in 8 frames per expression
 # and epoch keeps an epoch near A2D's size x 25.
@@ -21,6 +23,7 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        backend_args=backend_args,
         split='train',
         frame_stride=train_frame_stride))
 val_dataloader = dict(
@@ -32,6 +35,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        backend_args=backend_args,
         split='valid_u',
         test_mode=True,
         pipeline={{_base_.test_pipeline}}))

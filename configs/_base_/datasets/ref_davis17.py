@@ -8,6 +8,8 @@
 _base_ = ['./ref_youtube_vos.py']
 dataset_type = 'RefDAVIS17Dataset'
 data_root = 'data/ref_davis17'
+# the mmengine.fileio storage backend of the data (None: the local disk)
+backend_args = None
 
 train_dataloader = None
 test_dataloader = dict(
@@ -15,6 +17,7 @@ test_dataloader = dict(
         _delete_=True,
         type=dataset_type,
         data_root=data_root,
+        backend_args=backend_args,
         split='val',
         test_mode=True,
         pipeline={{_base_.test_pipeline}}))

@@ -13,6 +13,8 @@
 _base_ = ['./a2d_sentences.py']
 dataset_type = 'RefYouTubeVOSDataset'
 data_root = 'data/ref_youtube_vos'
+# the mmengine.fileio storage backend of the data (None: the local disk)
+backend_args = None
 # The vocabulary of the train split's expressions (prepare.py writes it).
 vocab_file = data_root + '/vocab.json'
 frame_interval = 1
@@ -41,6 +43,7 @@ train_dataloader = dict(
         _delete_=True,
         type=dataset_type,
         data_root=data_root,
+        backend_args=backend_args,
         split='train',
         frame_stride=train_frame_stride,
         pipeline=train_pipeline))
@@ -57,6 +60,7 @@ test_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        backend_args=backend_args,
         split='valid',
         test_mode=True,
         pipeline=test_pipeline))

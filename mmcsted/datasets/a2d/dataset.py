@@ -3,14 +3,15 @@ import logging
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from mmcsted.registry import DATASETS
-from ..utils import SkipCounter, limited_list, require_file
+from ..base import BaseActorSegDataset
+from ..utils import SkipCounter, limited_list, read_json, require_file
 from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
                      FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
                      VIDEOSET_FILE, resolve_frame_root, resolve_video_source)
+from .mask_files import load_a2d_mask
 from .mask_index import A2DMaskIndex
 from .parsers import (QueryRow, VideoRecord, parse_instance_id,
                       read_a2d_annotations, read_missed_videos,
@@ -21,7 +22,7 @@ Source = Tuple[Optional[str], Optional[str]]
 
 
 @DATASETS.register_module()
-class A2DSentencesDataset(BaseDataset):
+class A2DSentencesDataset(BaseActorSegDataset):
     """A2D Sentences, one sample per (query, annotated frame).
 
     Args:
@@ -34,18 +35,12 @@ class A2DSentencesDataset(BaseDataset):
             ``'auto'`` (frames where a video's frame folder exists, else mp4).
         frame_root: the folder of extracted frames, ``<frame_root>/<vid>/
             <frame:05d>.jpg`` (1-based), relative to ``data_root`` unless
-            absolute. Default None: ``Release/frames``. The authors' test
-            code reads ``Release/frames_cv2`` (frames extracted with OpenCV;
-            ``tools/data/a2d_sentences/extract_frames.py`` writes it); pair it
-            with ``VideoDecode(image_backend='pillow')`` to read them as it
-            does. A missing frame folder follows ``on_missing_video``; a
-            missing or unreadable JPEG inside one is a load error naming the
-            file (``on_error`` of the loading transforms).
+            absolute. Default None: ``Release/frames``. A missing frame
+            folder follows ``on_missing``; a missing or unreadable JPEG
+            inside one is a load error naming the file.
         drop_copy_instances: drop rows whose instance id is ``'1 (copy)'``
             (a duplicated annotation; public codebases drop it). If False the
             row counts as instance 1.
-        on_missing_video: ``'error'`` (default; lists the missing files) or
-            ``'skip'`` (counted, logged skip of that video's samples).
         cache_dir: where the mask index cache lives (default
             ``<data_root>/mmcsted_cache``).
         use_cache: read/write the mask index cache.
@@ -61,7 +56,7 @@ class A2DSentencesDataset(BaseDataset):
             The samples are then exactly its rows, in file order, duplicates
             kept, each with the row's query text verbatim, resolved against
             this tree (videoset.csv, mask files, video/frames); ``split``,
-            ``ann_file``, a2d_missed_videos.txt and ``on_missing_video`` do
+            ``ann_file``, a2d_missed_videos.txt and ``on_missing`` do
             not apply, and a row whose video, mask file or instance is
             missing is an error naming the row. Default None: today's
             samples.
@@ -77,37 +72,25 @@ class A2DSentencesDataset(BaseDataset):
             or added query) is kept without flags, counted in
             ``num_without_flags`` and logged: the flag breakdowns of
             ``ReferSegMetric`` leave it out, the main metrics count it.
-        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
-            (``test_mode``, ``metainfo``, ``indices``, ``lazy_init``, ...).
+        **kwargs: :class:`~mmcsted.datasets.BaseActorSegDataset` arguments
+            (``on_missing`` applies to missing video files / frame folders).
 
-    Each data_list entry has: ``video_id``, ``frame_id`` (1-based target
-    frame), ``instance_id``, ``query``, ``mask_file``, ``mask_format``
-    (``'a2d_h5'``), ``video_path`` / ``frame_dir`` (one is None),
-    ``filename_tmpl``, ``total_frames``, ``height``, ``width`` (from
-    videoset.csv: the ORIGINAL video size, not the clips320H size),
-    ``label``, ``actor_class``, ``action_class`` (1-based ids, the digits of
-    the A2D label: id ``k`` names ``metainfo['actor_classes'][k - 1]``; -1 if
-    out of range; from the video-level label of videoset.csv, or with
-    ``class_source='instance'`` from the target's own label),
-    ``instance_label`` (the per-instance actor-action label from the mask
-    file's ``id`` key, -1 if absent), ``query_flags`` (only with
-    ``query_flags_file``, for the queries it lists) and, once fetched,
-    ``sample_idx``.
+    How samples are built and their keys: docs/dataset_prepare.md.
     """
 
     METAINFO = dict(
         dataset_name='A2D Sentences',
         actor_classes=A2D_ACTORS,
         action_classes=A2D_ACTIONS)
+    SPLITS = tuple(SPLITS)
+    MASK_FORMAT = 'a2d_h5'
 
     def __init__(self,
                  data_root: str,
                  split: str = 'train',
-                 pipeline: Sequence = (),
                  video_source: str = 'auto',
                  frame_root: Optional[str] = None,
                  drop_copy_instances: bool = True,
-                 on_missing_video: str = 'error',
                  cache_dir: Optional[str] = None,
                  use_cache: bool = True,
                  progress: bool = True,
@@ -126,19 +109,12 @@ class A2DSentencesDataset(BaseDataset):
         if class_source not in ('video', 'instance'):
             raise ValueError("class_source must be 'video' or 'instance', "
                              f'got {class_source!r}')
-        if split not in SPLITS:
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         if video_source not in ('auto', 'mp4', 'frames'):
             raise ValueError("video_source must be 'auto', 'mp4' or "
                              f"'frames', got {video_source!r}")
-        if on_missing_video not in ('error', 'skip'):
-            raise ValueError("on_missing_video must be 'error' or 'skip', "
-                             f'got {on_missing_video!r}')
-        self.split = split
         self.video_source = video_source
         self.frame_root = frame_root
         self.drop_copy_instances = drop_copy_instances
-        self.on_missing_video = on_missing_video
         self.cache_dir = cache_dir
         self.use_cache = use_cache
         self.progress = progress
@@ -146,17 +122,19 @@ class A2DSentencesDataset(BaseDataset):
         self.query_flags_file = query_flags_file
         self.sample_list = sample_list
         self.sample_list_drop_last = sample_list_drop_last
-        self.skipped: Dict[str, int] = {}
         super().__init__(
-            ann_file=ann_file,
-            data_root=data_root,
-            pipeline=list(pipeline),
-            **kwargs)
+            ann_file=ann_file, data_root=data_root, split=split, **kwargs)
+
+    @staticmethod
+    def read_mask(results: dict, backend_args: Optional[dict]):
+        """The mask of ``instance_id`` in the frame's h5 ``mask_file``."""
+        return load_a2d_mask(results['mask_file'], int(results['instance_id']),
+                             backend_args), None
 
     # ------------------------------------------------------------------
     def load_data_list(self) -> List[dict]:
         root = self.data_root
-        owner = f'{type(self).__name__}({self.split})'
+        owner = self.owner
         skips = SkipCounter(owner)
         require_file(root, 'A2D Sentences data_root')
         videos = read_videoset(osp.join(root, VIDEOSET_FILE))
@@ -179,20 +157,14 @@ class A2DSentencesDataset(BaseDataset):
             _count_mask_folder_problems(vid, index.videos[vid], videos[vid],
                                         skips)
         missing_videos = [v for v in needed if sources[v] == (None, None)]
-        if missing_videos:
-            self._report_missing_videos(missing_videos, owner, skips)
+        self._report_missing_videos(missing_videos, skips)
         # 4. One sample per (query, annotated frame holding its instance).
         data_list = self._samples_of_rows(kept_rows, videos, index, sources,
                                           set(missing_videos), skips, owner)
         data_list.sort(key=lambda d: (d['video_id'], d['frame_id'], d[
             'instance_id'], d['query']))
-        skips.log_summary(kept=len(data_list))
         self._log_samples_without_flags(owner)
-        self.skipped = skips.as_dict()
-        if not data_list:
-            raise ValueError(f'{owner}: no sample left in {root}; see the '
-                             'warnings above')
-        return data_list
+        return self.finish_loading(data_list, skips)
 
     def _split_rows(self, rows: List[QueryRow], videos: Dict[str, VideoRecord],
                     missed: set,
@@ -241,10 +213,10 @@ class A2DSentencesDataset(BaseDataset):
             for vid in vids
         }
 
-    def _report_missing_videos(self, missing_videos: List[str], owner: str,
+    def _report_missing_videos(self, missing_videos: List[str],
                                skips: SkipCounter) -> None:
-        """Raise naming the missing video files, or (``on_missing_video=
-        'skip'``) start the count of their skipped samples."""
+        """The missing-data policy for the videos whose files are missing
+        (the error names where they were looked for)."""
         root = self.data_root
         frame_root = resolve_frame_root(root, self.frame_root)
         frame_where = (f'{FRAME_DIR}/<vid>/' if not self.frame_root else
@@ -254,20 +226,14 @@ class A2DSentencesDataset(BaseDataset):
             'frames': frame_where,
             'auto': f'{CLIP_DIR}/<vid>.mp4 or {frame_where}'
         }[self.video_source]
-        paths = [
-            osp.join(root, CLIP_DIR, f'{v}.mp4')
-            if self.video_source != 'frames' else osp.join(frame_root, v)
-            for v in missing_videos
-        ]
-        if self.on_missing_video == 'error':
-            raise FileNotFoundError(
-                f'{owner}: {len(missing_videos)} videos not found as '
-                f'{where}: {limited_list(paths)}. Pass '
-                "on_missing_video='skip' to train without them.")
-        skips.add(
-            'samples of videos whose file is missing',
-            limited_list(paths, 3),
-            n=0)
+        self.handle_missing(
+            {
+                v: [
+                    osp.join(root, CLIP_DIR, f'{v}.mp4') if self.video_source
+                    != 'frames' else osp.join(frame_root, v)
+                ]
+                for v in missing_videos
+            }, skips, f'Videos are looked for as {where}. ')
 
     def _samples_of_rows(self, kept_rows: List[Tuple[QueryRow, int]],
                          videos: Dict[str, VideoRecord], index: A2DMaskIndex,
@@ -292,7 +258,6 @@ class A2DSentencesDataset(BaseDataset):
                 if pos is None:
                     continue
                 if vid in missing_videos:
-                    skips.add('samples of videos whose file is missing')
                     continue
                 video_path, frame_dir = sources[vid]
                 data_list.append(
@@ -397,7 +362,6 @@ class A2DSentencesDataset(BaseDataset):
             raise ValueError(f'{owner}: {len(errors)} rows do not resolve '
                              f'against {root}: {limited_list(errors)}')
         self._log_samples_without_flags(owner)
-        self.skipped = {}
         return data_list
 
     def _resolve_list_row(
@@ -438,13 +402,10 @@ class A2DSentencesDataset(BaseDataset):
         self.num_without_flags = 0
         if not self.query_flags_file:
             return None
-        import json
         path = self.query_flags_file
         if not osp.isabs(path):
             path = osp.join(self.data_root, path)
-        require_file(path, 'query flags file')
-        with open(path, encoding='utf-8') as f:
-            data = json.load(f)
+        data = read_json(path, 'query flags file')
         queries = data['queries'] if isinstance(data, dict) else data
         flags = {}
         for q in queries:
@@ -453,11 +414,6 @@ class A2DSentencesDataset(BaseDataset):
             if 'position_word' in q:
                 flags[key]['position'] = bool(q['position_word'])
         return flags
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        info['test_mode'] = self.test_mode
-        return info
 
 
 def _count_mask_folder_problems(vid: str, entry: Dict, rec: VideoRecord,

@@ -2,9 +2,11 @@
 and mask count (header only), a deep read to the last byte, one instance's
 mask. ``reMask`` is stored transposed: (N, W, H), or (W, H) for one
 instance."""
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
+
+from mmcsted.utils.video_io import read_bytes_io
 
 
 def _as_int_list(arr) -> List[int]:
@@ -46,14 +48,17 @@ def read_h5_all_masks(path: str) -> Dict:
     return dict(instances=instances, num_masks=int(num_masks))
 
 
-def load_a2d_mask(path: str, instance_id: int) -> np.ndarray:
-    """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file.
+def load_a2d_mask(path: str,
+                  instance_id: int,
+                  backend_args: Optional[dict] = None) -> np.ndarray:
+    """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file,
+    read through :mod:`mmengine.fileio` (``backend_args``).
 
     ``reMask`` is stored transposed: (N, W, H), or (W, H) for one instance.
     Where an id is listed twice (a known release quirk) the first is used.
     """
     import h5py
-    with h5py.File(path, 'r') as f:
+    with h5py.File(read_bytes_io(path, backend_args), 'r') as f:
         instances = _as_int_list(f['instance'][()])
         if instance_id not in instances:
             raise KeyError(f'{path}: instance {instance_id} not in this '

@@ -23,6 +23,7 @@ from mmengine.logging import print_log
 from mmcsted.registry import TRANSFORMS
 from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path, open_video_file,
                                     read_image)
+from ..base import MASK_READERS
 from ..clip_sampling import CLIP_MODES, sample_clip
 
 
@@ -369,7 +370,9 @@ def _raise(results: Dict, msg: str):
 
 @TRANSFORMS.register_module()
 class LoadActorMask(_OnError, BaseTransform):
-    """Load the target frame's mask of the queried actor(s).
+    """Load the target frame's mask of the queried actor(s), with the reader
+    that the sample's dataset registered for its ``mask_format``
+    (:data:`~mmcsted.datasets.base.MASK_READERS`).
 
     Required keys: ``mask_format`` (else from the file extension) and
 
@@ -395,27 +398,17 @@ class LoadActorMask(_OnError, BaseTransform):
     pipelines so that the mask follows the geometric transforms);
     ``void_mask`` (H x W uint8 {0, 1}) for ``index_png`` with a
     ``void_label``.
+
+    Args:
+        on_error: see the module doc.
+        backend_args: the :mod:`mmengine.fileio` backend of the mask files.
     """
 
-    def __init__(self, on_error: str = 'auto'):
+    def __init__(self,
+                 on_error: str = 'auto',
+                 backend_args: Optional[dict] = None):
         self.on_error = self._check_policy(on_error)
-
-    def _load(self, results: Dict, fmt: str, path: Optional[str]):
-        """(mask, void or None); raises on a broken file."""
-        from ..a2d.mask_files import load_a2d_mask
-        from ..jhmdb_sentences import load_jhmdb_mask
-        if fmt == 'a2d_h5':
-            return load_a2d_mask(path, int(results['instance_id'])), None
-        if fmt == 'jhmdb_mat':
-            return load_jhmdb_mask(path, int(results['frame_id'])), None
-        if fmt == 'index_png':
-            return load_index_png_mask(path, results['object_ids'],
-                                       results.get('void_label'))
-        if fmt == 'coco_rle':
-            ori = results.get('ori_shape')
-            return union_of_rles(results['mask_rles'],
-                                 None if ori is None else ori[:2]), None
-        raise ValueError(f'unknown mask_format {fmt!r}')
+        self.backend_args = backend_args
 
     def transform(self, results: Dict) -> Optional[Dict]:
         path = results.get('mask_file')
@@ -427,11 +420,14 @@ class LoadActorMask(_OnError, BaseTransform):
                 '.h5': 'a2d_h5',
                 '.png': 'index_png'
             }.get(osp.splitext(path or '')[1].lower(), 'jhmdb_mat')
-        if fmt != 'coco_rle' and not osp.isfile(path):
+        if path and not fileio.exists(path, backend_args=self.backend_args):
             return self._fail(results, f'mask file missing: {path}')
         where = path or f'the RLEs of {_video_name(results)}'
         try:
-            mask, void = self._load(results, fmt, path)
+            if fmt not in MASK_READERS:
+                raise ValueError(f'unknown mask_format {fmt!r} (known: '
+                                 f'{sorted(MASK_READERS)})')
+            mask, void = MASK_READERS[fmt](results, self.backend_args)
         except Exception as e:
             return self._fail(
                 results, f'cannot load the mask from {where}: '
@@ -446,52 +442,3 @@ class LoadActorMask(_OnError, BaseTransform):
         if void is not None:
             results['void_mask'] = void
         return results
-
-
-def load_index_png_mask(path: str,
-                        object_ids,
-                        void_label: Optional[int] = None):
-    """(target, void) of an object-id PNG: ``target`` is the uint8 {0, 1}
-    union of ``object_ids``, ``void`` the pixels equal to ``void_label``
-    (None without one). A palette PNG is read as its indices (PIL mode
-    ``'P'``), not as colours; an RGB PNG is an error."""
-    from PIL import Image
-    with Image.open(path) as img:
-        if img.mode not in ('P', 'L', 'I', 'I;16'):
-            raise ValueError(f'{path}: mode {img.mode!r}, expected an '
-                             "object-id PNG (palette 'P' or grey 'L')")
-        ids = np.array(img)
-    if isinstance(object_ids, (int, np.integer)):
-        object_ids = [object_ids]
-    target = np.isin(ids, [int(i) for i in object_ids]).astype(np.uint8)
-    void = None
-    if void_label is not None:
-        void = (ids == int(void_label)).astype(np.uint8)
-    return target, void
-
-
-def union_of_rles(rles, shape=None) -> np.ndarray:
-    """The uint8 {0, 1} union of COCO RLE dicts (``size`` [H, W] and
-    ``counts``, compressed string or list); None entries are objects absent
-    from the frame. With no RLE at all the result is an empty ``shape``
-    mask (an expression with no target in this frame)."""
-    from pycocotools import mask as mask_utils
-    present = [r for r in rles if r is not None]
-    if not present:
-        if shape is None:
-            raise ValueError('every RLE is null and the frame size is '
-                             'unknown (decode the frames first)')
-        return np.zeros(tuple(shape), np.uint8)
-    out = None
-    for rle in present:
-        rle = dict(rle)
-        if isinstance(rle['counts'], str):
-            rle['counts'] = rle['counts'].encode('ascii')
-        elif isinstance(rle['counts'], list):  # uncompressed
-            rle = mask_utils.frPyObjects(rle, *rle['size'])
-        m = mask_utils.decode(rle).astype(bool)
-        if out is not None and m.shape != out.shape:
-            raise ValueError(f'RLEs of sizes {out.shape} and {m.shape} in '
-                             'one frame')
-        out = m if out is None else (out | m)
-    return out.astype(np.uint8)

@@ -85,7 +85,7 @@ def _split_queries(root: str, cache_dir, force: bool) -> dict:
                 root,
                 split=split,
                 cache_dir=cache_dir,
-                on_missing_video=on_missing,
+                on_missing=on_missing,
                 test_mode=split == 'test')
         except ValueError as e:  # e.g. an empty split with --force
             print(f'{split}: {e}')

@@ -1,0 +1,176 @@
+"""The base class of the actor-segmentation datasets and the mask readers of
+their samples (one per ``mask_format``, used by ``LoadActorMask``)."""
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+
+from mmcsted.utils.video_io import read_index_png
+from .utils import SkipCounter, limited_list
+
+#: the values of ``on_missing``
+ON_MISSING = ('error', 'skip')
+
+#: the skip reason of the videos left out by ``on_missing='skip'``
+MISSING_REASON = 'videos whose files are missing (all their samples)'
+
+#: ``mask_format`` -> ``reader(results, backend_args) -> (mask, void or
+#: None)``; filled by the subclasses of :class:`BaseActorSegDataset`
+MASK_READERS: Dict[str, Callable] = {}
+
+MaskAndVoid = Tuple[np.ndarray, Optional[np.ndarray]]
+
+
+class BaseActorSegDataset(BaseDataset):
+    """A dataset of (query, target frame) samples of videos.
+
+    Args:
+        data_root: the dataset's root folder.
+        split: one of the subclass's ``SPLITS`` (not checked if it has none).
+        pipeline: transforms.
+        on_missing: what to do with files or folders of the tree that the
+            annotations name but that are missing: ``'error'`` (default;
+            a ``FileNotFoundError`` listing them) or ``'skip'`` (their
+            samples are left out, counted and logged).
+        backend_args: the :mod:`mmengine.fileio` backend of the tree's
+            files (None: the local disk).
+        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
+            (``test_mode``, ``metainfo``, ``indices``, ``lazy_init``, ...).
+
+    A subclass gives ``load_data_list`` and, if its samples have masks, its
+    ``MASK_FORMAT`` and mask reader :meth:`read_mask` (the one hook that
+    ``LoadActorMask`` calls, found by the sample's ``mask_format``). After
+    loading, ``skipped`` maps each skip reason to its count.
+    """
+
+    SPLITS: Sequence[str] = ()
+    #: the ``mask_format`` of the samples whose masks :meth:`read_mask` reads
+    MASK_FORMAT: Optional[str] = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        fmt = cls.__dict__.get('MASK_FORMAT')
+        if fmt is None:
+            return
+        reader = cls.read_mask
+        if MASK_READERS.get(fmt, reader) is not reader:
+            raise ValueError(f'{cls.__name__}: mask_format {fmt!r} already '
+                             'has another reader')
+        MASK_READERS[fmt] = reader
+
+    def __init__(self,
+                 data_root: str,
+                 split: Optional[str] = None,
+                 pipeline: Sequence = (),
+                 on_missing: str = 'error',
+                 backend_args: Optional[dict] = None,
+                 **kwargs):
+        if self.SPLITS and split not in self.SPLITS:
+            raise ValueError(f'split must be one of {tuple(self.SPLITS)}, '
+                             f'got {split!r}')
+        if on_missing not in ON_MISSING:
+            raise ValueError(f'on_missing must be one of {ON_MISSING}, got '
+                             f'{on_missing!r}')
+        self.split = split
+        self.on_missing = on_missing
+        self.backend_args = backend_args
+        self.skipped: Dict[str, int] = {}
+        super().__init__(
+            data_root=data_root, pipeline=list(pipeline), **kwargs)
+
+    @property
+    def owner(self) -> str:
+        """The dataset's name in log lines and errors."""
+        name = type(self).__name__
+        return f'{name}({self.split})' if self.split else name
+
+    @staticmethod
+    def read_mask(results: dict, backend_args: Optional[dict]) -> MaskAndVoid:
+        """(H x W uint8 {0, 1} target, void mask or None) of one sample."""
+        raise NotImplementedError
+
+    def handle_missing(self,
+                       missing: Dict[str, List[str]],
+                       skips: SkipCounter,
+                       hint: str = '') -> None:
+        """The missing-data policy for ``missing`` (``{video: [missing
+        file or folder, ...]}``): with ``on_missing='error'`` raise naming
+        them, else count each video under :data:`MISSING_REASON`."""
+        if not missing:
+            return
+        paths = [p for ps in missing.values() for p in ps]
+        if self.on_missing == 'error':
+            raise FileNotFoundError(
+                f'{self.owner}: {len(missing)} videos have missing files or '
+                f'folders under {self.data_root}: {limited_list(paths)}. '
+                f"{hint}Pass on_missing='skip' to leave their samples out.")
+        for ps in missing.values():
+            skips.add(MISSING_REASON, '; '.join(ps))
+
+    def finish_loading(self, data_list: List[dict],
+                       skips: SkipCounter) -> List[dict]:
+        """Log the count and the skips, keep them in ``skipped``; no sample
+        left is an error."""
+        skips.log_summary(kept=len(data_list))
+        self.skipped = skips.as_dict()
+        if not data_list:
+            raise ValueError(f'{self.owner}: no sample left in '
+                             f'{self.data_root}; see the warnings above')
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info['test_mode'] = self.test_mode
+        return info
+
+
+def load_index_png_mask(path: str,
+                        object_ids,
+                        void_label: Optional[int] = None,
+                        backend_args: Optional[dict] = None) -> MaskAndVoid:
+    """(target, void) of an object-id PNG: ``target`` is the uint8 {0, 1}
+    union of ``object_ids``, ``void`` the pixels equal to ``void_label``
+    (None without one)."""
+    ids = read_index_png(path, backend_args)
+    if isinstance(object_ids, (int, np.integer)):
+        object_ids = [object_ids]
+    target = np.isin(ids, [int(i) for i in object_ids]).astype(np.uint8)
+    void = None
+    if void_label is not None:
+        void = (ids == int(void_label)).astype(np.uint8)
+    return target, void
+
+
+def read_index_png_sample(results: dict,
+                          backend_args: Optional[dict]) -> MaskAndVoid:
+    """The ``'index_png'`` reader: ``mask_file``, ``object_ids`` and an
+    optional ``void_label`` of a sample (Ref-YouTube-VOS, DAVIS 2017)."""
+    return load_index_png_mask(results['mask_file'], results['object_ids'],
+                               results.get('void_label'), backend_args)
+
+
+def union_of_rles(rles, shape=None) -> np.ndarray:
+    """The uint8 {0, 1} union of COCO RLE dicts (``size`` [H, W] and
+    ``counts``, compressed string or list); None entries are objects absent
+    from the frame. With no RLE at all the result is an empty ``shape``
+    mask (an expression with no target in this frame)."""
+    from pycocotools import mask as mask_utils
+    present = [r for r in rles if r is not None]
+    if not present:
+        if shape is None:
+            raise ValueError('every RLE is null and the frame size is '
+                             'unknown (decode the frames first)')
+        return np.zeros(tuple(shape), np.uint8)
+    out = None
+    for rle in present:
+        rle = dict(rle)
+        if isinstance(rle['counts'], str):
+            rle['counts'] = rle['counts'].encode('ascii')
+        elif isinstance(rle['counts'], list):  # uncompressed
+            rle = mask_utils.frPyObjects(rle, *rle['size'])
+        m = mask_utils.decode(rle).astype(bool)
+        if out is not None and m.shape != out.shape:
+            raise ValueError(f'RLEs of sizes {out.shape} and {m.shape} in '
+                             'one frame')
+        out = m if out is None else (out | m)
+    return out.astype(np.uint8)
