@@ -26,4 +26,5 @@ test_dataloader = dict(
 test_evaluator = dict(
     _delete_=True,
     type='RefDAVIS17Metric',
-    ann_dir=data_root + '/DAVIS/Annotations_unsupervised/480p')
+    ann_dir=data_root + '/DAVIS/Annotations_unsupervised/480p',
+    backend_args=backend_args)

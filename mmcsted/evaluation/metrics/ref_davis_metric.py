@@ -17,6 +17,7 @@ from mmengine.logging import print_log
 from scipy.optimize import linear_sum_assignment
 
 from mmcsted.registry import METRICS
+from mmcsted.utils.video_io import read_index_png
 from ..functional import (FrameBoundaries, format_table, pixel_map,
                           region_similarity_j, resize_mask, resize_score,
                           sample_get, to_python)
@@ -38,16 +39,6 @@ def _pack(array: np.ndarray) -> bytes:
 
 def _unpack(data: bytes, shape: Sequence[int], dtype=np.uint8) -> np.ndarray:
     return np.frombuffer(zlib.decompress(data), dtype=dtype).reshape(shape)
-
-
-def read_index_png(path: str) -> np.ndarray:
-    """The (H, W) id map of a DAVIS palette PNG."""
-    from PIL import Image
-    with Image.open(path) as img:
-        if img.mode not in ('P', 'L'):
-            raise ValueError(f'{path}: mode {img.mode!r}, expected an '
-                             "object-id PNG (palette 'P' or grey 'L')")
-        return np.array(img)
 
 
 def merge_expression_masks(scores: np.ndarray) -> np.ndarray:
@@ -146,6 +137,8 @@ class RefDAVIS17Metric(BaseMetric):
         runs (Sequence[str], optional): the runs expected; a missing one is
             an error. Default None: the runs found.
         bound_th (float): boundary tolerance of F. Defaults to 0.008.
+        backend_args (dict, optional): mmengine storage backend of the
+            ``ann_dir`` PNGs. Defaults to None (the local disk).
         threshold (float): claim threshold of ``pred_score`` without
             ``pred_mask``. Defaults to 0.5, ReferFormer's.
         collect_device, prefix, collect_dir: see ``BaseMetric``.
@@ -158,6 +151,7 @@ class RefDAVIS17Metric(BaseMetric):
                  runs: Optional[Sequence[str]] = None,
                  bound_th: float = 0.008,
                  threshold: float = MERGE_THRESHOLD,
+                 backend_args: Optional[dict] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -172,6 +166,7 @@ class RefDAVIS17Metric(BaseMetric):
                 f'RefDAVIS17Metric: ann_dir not found: {ann_dir} (expected '
                 'DAVIS/Annotations_unsupervised/480p)')
         self.ann_dir = ann_dir
+        self.backend_args = backend_args
         self.runs = None if runs is None else [str(r) for r in runs]
         self.bound_th = float(bound_th)
         self.threshold = float(threshold)
@@ -274,7 +269,8 @@ class RefDAVIS17Metric(BaseMetric):
             if n.lower().endswith('.png'))
         if not stems:
             raise FileNotFoundError(f'RefDAVIS17Metric: no mask in {vdir}')
-        first = read_index_png(osp.join(vdir, stems[0] + '.png'))
+        first = read_index_png(
+            osp.join(vdir, stems[0] + '.png'), self.backend_args)
         first = np.where(first == VOID_LABEL, 0, first)
         return stems, int(first.max())
 
@@ -283,7 +279,9 @@ class RefDAVIS17Metric(BaseMetric):
                   exp_obj: Dict[str, int]) -> Tuple[List[np.ndarray], Any]:
         """(GT mask per object of ``gt_ids``, void or None) of one frame."""
         if self.ann_dir is not None:
-            ids = read_index_png(osp.join(self.ann_dir, video, frame + '.png'))
+            ids = read_index_png(
+                osp.join(self.ann_dir, video, frame + '.png'),
+                self.backend_args)
             void = ids == VOID_LABEL
             return [ids == k for k in gt_ids], void
         masks, void = {}, None
