@@ -400,8 +400,7 @@ def segment_video(model,
                 drawn = overlay_query_mask(
                     r['frame'], r['mask'], query, min_size=320)
                 writer.write(drawn, r['frame_index'])
-                _, png = cv2.imencode('.png',
-                                       r['mask'].astype(np.uint8) * 255)
+                _, png = cv2.imencode('.png', r['mask'].astype(np.uint8) * 255)
                 z.writestr(f'{r["frame_index"]:05d}.png', png.tobytes())
                 if r['frame_index'] in picks:
                     gallery.append((drawn, f'frame {r["frame_index"]}'))
