@@ -588,12 +588,16 @@ def build_page(demo: WebDemo):
                     label='Mask overlaid, query captioned',
                     elem_id='out_video')
                 gallery = gr.Gallery(
-                    label='A few frames', columns=3, elem_id='gallery')
+                    label='A few frames',
+                    columns=3,
+                    object_fit='contain',
+                    elem_id='gallery')
                 masks = gr.File(
                     label='Masks, one PNG per frame (zip)', elem_id='masks')
                 attention = gr.Gallery(
                     label='Attention: CMAM word weights per stage, LGFS',
                     columns=2,
+                    object_fit='contain',
                     elem_id='attention')
                 table = gr.JSON(label='Word weights and LGFS shares')
         example.change(
