@@ -535,8 +535,18 @@ class WebDemo:
 def build_page(demo: WebDemo):
     import gradio as gr
 
-    def run(*inputs, progress=gr.Progress()):
-        return demo.run(*inputs, progress=progress)
+    def run(example,
+            upload,
+            folder,
+            query,
+            frame_mode,
+            every,
+            frame_list,
+            threshold,
+            attention_frame,
+            progress=gr.Progress()):
+        return demo.run(example, upload, folder, query, frame_mode, every,
+                        frame_list, threshold, attention_frame, progress)
 
     names = list(demo.examples)
     with gr.Blocks(
@@ -609,6 +619,10 @@ def build_page(demo: WebDemo):
                 threshold, attention_frame
             ], [status, video_out, gallery, masks, attention, table],
             concurrency_limit=demo.args.concurrency)
+    # two users at once: the second run waits for the first
+    page.queue(
+        default_concurrency_limit=demo.args.concurrency,
+        max_size=demo.args.max_queue)
     return page
 
 
@@ -624,8 +638,6 @@ def main(argv=None) -> int:
         print(model.error.replace('**', ''), file=sys.stderr)
     examples = prepare_examples(args.examples_dir)
     page = build_page(WebDemo(args, model, examples))
-    page.queue(
-        default_concurrency_limit=args.concurrency, max_size=args.max_queue)
     print(f'serving on http://{args.host}:{args.port}', flush=True)
     page.launch(
         server_name=args.host,

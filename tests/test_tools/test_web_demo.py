@@ -145,13 +145,16 @@ def test_a_zip_of_frames_is_segmented_as_the_api_does(page_logic, tmp_path):
     with zipfile.ZipFile(archive, 'w') as z:
         for p in sorted(folder.iterdir()):
             z.write(p, f'clip/{p.name}')
+    calls = []
     status, video, gallery, masks, pictures, table = _run(
         page_logic,
         upload=str(archive),
         frame_mode='every n-th',
         every=2,
-        attention_frame=2)
+        attention_frame=2,
+        progress=lambda done, **kw: calls.append(done))
     assert status.startswith('Segmented 3 frames'), status
+    assert calls == [(1, 3), (2, 3), (3, 3)]  # the page's progress bar
     expected = inference_video(
         page_logic.model.model,
         str(folder),
@@ -171,6 +174,19 @@ def test_a_zip_of_frames_is_segmented_as_the_api_does(page_logic, tmp_path):
     assert captions[-1].startswith('LGFS')
     assert table['frame'] == 2 and set(
         table['word_weights']) == {'spatial', 'temporal'}
+
+
+def test_runs_are_queued_one_at_a_time():
+    pytest.importorskip(
+        'gradio', reason='the page needs gradio (the demo '
+        'extra)')
+    model = web_demo.DemoModel.__new__(web_demo.DemoModel)
+    model.model, model.error, model.description = None, 'no model', ''
+    args = web_demo.parse_args([])
+    page = web_demo.build_page(web_demo.WebDemo(args, model, []))
+    (run, ) = [f for f in page.fns.values() if f.name == 'run']
+    assert run.concurrency_limit == 1
+    assert page._queue.max_size == args.max_queue
 
 
 def test_missing_model_says_how_to_make_it(tmp_path, monkeypatch):
