@@ -606,7 +606,7 @@ def build_page(demo: WebDemo):
                     label='Masks, one PNG per frame (zip)', elem_id='masks')
                 attention = gr.Gallery(
                     label='Attention: CMAM word weights per stage, LGFS',
-                    columns=2,
+                    columns=1,
                     object_fit='contain',
                     elem_id='attention')
                 table = gr.JSON(label='Word weights and LGFS shares')
