@@ -282,7 +282,7 @@ def build_expression_vocabulary(meta_file: str, out_file: str) -> int:
     """Write ``out_file``, the vocabulary (``vocab.json``) of the expressions
     of one ``meta_expressions.json`` (the train split's: the model configs
     refer to it); returns its size. Empty expressions are left out."""
-    from mmcsted.models.text_encoders.vocabulary import WordVocabulary
+    from mmcsted.text import WordVocabulary
     videos = read_meta_expressions(meta_file)
     queries = [
         clean_query(exp.get('exp')) for entry in videos.values()

@@ -106,7 +106,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmcsted.datasets import a2d_sentences as a2d
     from mmcsted.datasets.release_check import check_a2d_release
-    from mmcsted.models.text_encoders.vocabulary import WordVocabulary
+    from mmcsted.text import WordVocabulary
     root = args.data_root
     t0 = time.perf_counter()
 
