@@ -12,7 +12,7 @@ import sys
 import pytest
 import torch
 
-from mmcsted.datasets import synthetic
+from tools.data import synthetic
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/csted/synthetic/csted_tiny_synthetic.py')

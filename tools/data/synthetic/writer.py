@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from .classes import ACTIONS, COLOURS, SHAPES
+from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES
 from .queries import _make_query
 from .render import render_video
 from .scene import _video_id, sample_video
