@@ -17,6 +17,23 @@ def load_script(path: str):
     return module
 
 
+def run_tool(rel: str, *argv: str, capture: bool = False):
+    """Import ``tools/data/<rel>`` and call its ``main(argv)``; with
+    ``capture``, ``(exit status, stdout)``."""
+    import contextlib
+    import io
+    import os.path as osp
+    tools = osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools', 'data')
+    mod = load_script(osp.join(tools, rel))
+    if not capture:
+        return mod.main(list(argv))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = mod.main(list(argv))
+    return rc, out.getvalue()
+
+
 def build_tiny_eval():
     from tests.test_models.utils import build_tiny
     torch.manual_seed(0)

@@ -202,7 +202,7 @@ def make_a2d_tree(root: str, video_source: str = 'mp4', rows=None) -> Dict:
 
 def make_synthetic_a2d(root: str, **kwargs) -> Dict:
     """The synthetic generator at a tiny size (well under a second)."""
-    from mmcsted.datasets.synthetic import generate
+    from tools.data.synthetic import generate
     params = dict(num_videos=8, height=32, width=48, num_frames=10, seed=1)
     params.update(kwargs)
     return generate(root, **params)

@@ -232,18 +232,3 @@ class BaseRefVOSDataset(BaseActorSegDataset):
         info = super().get_data_info(idx)
         info['frame_names'] = list(self.video_frames[info['video_id']])
         return info
-
-
-def build_expression_vocabulary(meta_file: str, out_file: str) -> int:
-    """Write ``out_file``, the vocabulary (``vocab.json``) of the expressions
-    of one ``meta_expressions.json`` (the train split's: the model configs
-    refer to it); returns its size. Empty expressions are left out."""
-    from mmcsted.models.text_encoders.vocabulary import WordVocabulary
-    videos = read_meta_expressions(meta_file)
-    queries = [
-        clean_query(exp.get('exp')) for entry in videos.values()
-        for exp in entry['expressions'].values()
-    ]
-    vocab = WordVocabulary.build(q for q in queries if q)
-    vocab.dump(out_file)
-    return len(vocab)

@@ -41,8 +41,8 @@ from mmengine import fileio
 from mmcsted.registry import DATASETS
 from .a2d.layout import CLIP_DIR
 from .base import BaseActorSegDataset
-from .synthetic import (ACTIONS, COLOURS, SHAPES, SIZES, _raster, actor_pose,
-                        load_meta)
+from .synthetic import (ACTIONS, COLOURS, SHAPES, SIZES, actor_pose, load_meta,
+                        raster_shape)
 from .utils import SkipCounter, require_file
 
 #: class names of Synthetic ImageNet: ``'<size> <colour> <shape>'``, index
@@ -86,12 +86,12 @@ def actor_tracks(video: Dict, height: int, width: int,
         side = int(np.ceil(a['radius'] * 3)) + 2
         area[a['instance_id']] = max(
             float(
-                _raster(a['shape'], side / 2, side / 2, a['radius'],
-                        a['angle0'], side, side).sum()), 1.0)
+                raster_shape(a['shape'], side / 2, side / 2, a['radius'],
+                             a['angle0'], side, side).sum()), 1.0)
     for t in range(num_frames):
         poses = [actor_pose(a, t) for a in actors]
         masks = [
-            _raster(a['shape'], x, y, a['radius'], ang, height, width)
+            raster_shape(a['shape'], x, y, a['radius'], ang, height, width)
             for a, (x, y, ang) in zip(actors, poses)
         ]
         cover = np.zeros((height, width), bool)

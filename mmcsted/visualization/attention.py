@@ -58,7 +58,7 @@ def recording(model: nn.Module):
 def query_words(encoder: nn.Module, query: str) -> List[str]:
     """The tokens the encoder's text encoder reads, in order (a GRU's words,
     ``(unk)`` marked, or a transformer's sub-word tokens)."""
-    from mmcsted.models.text_encoders.vocabulary import split_words
+    from mmcsted.text import split_words
     text = getattr(encoder, 'text_module', None) or encoder.text_encoder
     if hasattr(text, 'token_strings'):
         # every position the CMAMs weigh (the release's 20, pads included)

@@ -11,9 +11,9 @@ from mmengine.dataset import pseudo_collate
 
 from mmcsted.apis import inference_video, init_model
 from mmcsted.apis.inference import streaming
-from mmcsted.datasets import synthetic
 from mmcsted.registry import DATASETS
 from tests.helpers import TINY_SYNTHETIC_CONFIG, make_frames
+from tools.data import synthetic
 
 SIZE = 32
 

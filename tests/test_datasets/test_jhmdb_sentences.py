@@ -68,7 +68,7 @@ def test_pipeline_masks_and_frame_limit(tmp_path):
 
 
 def test_frozen_sampling_from_prepare(tmp_path):
-    from tests.test_datasets.test_tools import run_tool
+    from tests.helpers import run_tool
     make_jhmdb_tree(str(tmp_path))
     assert run_tool('jhmdb_sentences/prepare.py', str(tmp_path)) == 0
     path = osp.join(str(tmp_path), jh.FROZEN_FILE)

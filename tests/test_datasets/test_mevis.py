@@ -11,9 +11,9 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 
 from mmcsted.datasets import MISSING_REASON, MeViSDataset
-from mmcsted.datasets.ref_vos_release_check import check_mevis_release
 from mmcsted.registry import DATASETS
-from tests.test_datasets.test_tools import run_tool
+from tests.helpers import run_tool
+from tools.data.ref_vos_release_check import check_mevis_release
 
 H, W = 32, 48
 NUM_FRAMES = 5

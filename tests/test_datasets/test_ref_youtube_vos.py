@@ -11,10 +11,9 @@ from mmengine.dataset import Compose
 from PIL import Image
 
 from mmcsted.datasets import MISSING_REASON, RefYouTubeVOSDataset
-from mmcsted.datasets.ref_vos_release_check import \
-    check_ref_youtube_vos_release
 from mmcsted.registry import DATASETS
-from tests.test_datasets.test_tools import run_tool
+from tests.helpers import run_tool
+from tools.data.ref_vos_release_check import check_ref_youtube_vos_release
 
 H, W = 32, 48
 PALETTE = [0, 0, 0, 236, 95, 103, 249, 145, 87] + [7] * (256 * 3 - 9)

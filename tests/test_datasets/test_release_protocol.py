@@ -17,8 +17,8 @@ from mmcsted.datasets.transforms import (DataLoadError, ResizeStretch,
                                          SampleClipAroundFrame, VideoDecode,
                                          VideoInit, pil_resize,
                                          release_mask_resize)
+from tests.helpers import run_tool
 from tests.release_trees import A2D_H, A2D_T, A2D_W, a2d_gt_mask, make_a2d_tree
-from tests.test_datasets.test_tools import run_tool
 
 RELEASE_TEST_PIPELINE = [
     dict(type='VideoInit'),

@@ -15,9 +15,8 @@ from mmengine.structures import PixelData
 from PIL import Image
 
 from mmcsted.evaluation import (JFMetric, SubmissionWriter,
-                                expected_frames_from_data_list,
+                                expected_frames_from_data_list, submission,
                                 submission_png_path)
-from mmcsted.evaluation import submission
 from mmcsted.structures import ActorSegDataSample
 
 # video -> (H, W), {exp_id: listed frames}; sizes differ per video as in the

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from mmcsted.datasets import synthetic
 from mmcsted.models.backbones import InceptionI3D, TorchvisionS3D
 from mmcsted.registry import DATASETS
 from mmcsted.utils.complexity import model_complexity
+from tools.data import synthetic
 from ..test_models.utils import build_tiny
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -12,7 +12,7 @@ demo = load_script('demo/demo.py')
 
 @pytest.fixture(scope='module')
 def synthetic_root(tmp_path_factory):
-    from mmcsted.datasets.synthetic import generate
+    from tools.data.synthetic import generate
     root = tmp_path_factory.mktemp('synthetic_a2d')
     generate(str(root), num_videos=5, num_frames=10, num_missed=1, seed=3)
     return root

@@ -12,11 +12,11 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmcsted.datasets import RefYouTubeVOSDataset
-from mmcsted.datasets.ref_vos_base import build_expression_vocabulary
-from mmcsted.datasets.synthetic import generate_mevis, generate_ref_youtube_vos
 from mmcsted.registry import DATASETS, METRICS
 from mmcsted.utils import register_all_modules
 from tests.ref_davis_tree import write_ref_davis_tree
+from tools.data.ref_vos_release_check import build_expression_vocabulary
+from tools.data.synthetic import generate_mevis, generate_ref_youtube_vos
 from .test_train_test import REPO, _run
 
 SYN = osp.join(REPO, 'configs/csted/synthetic')

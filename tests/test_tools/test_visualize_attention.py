@@ -26,7 +26,7 @@ def test_attention_figures_for_a_video(small_video, tiny_checkpoint, tmp_path,
 
 
 def test_attention_figures_for_a_test_sample(tiny_checkpoint, tmp_path):
-    from mmcsted.datasets.synthetic import generate
+    from tools.data.synthetic import generate
     root = tmp_path / 'synthetic'
     generate(str(root), num_videos=5, num_frames=10, num_missed=1, seed=3)
     out = tmp_path / 'attn'

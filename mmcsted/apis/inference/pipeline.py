@@ -137,7 +137,7 @@ def inference_pipeline(
 
 
 def check_query(query: str) -> str:
-    from mmcsted.models.text_encoders.vocabulary import split_words
+    from mmcsted.text import split_words
     if not isinstance(query, str):
         raise TypeError(f'the query must be a string, got '
                         f'{type(query).__name__}')

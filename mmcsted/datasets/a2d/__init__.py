@@ -13,16 +13,15 @@ Layout under ``data_root``::
 A sample is one (query, annotated frame) pair whose instance is present in that
 frame. Modules by job: ``layout`` (class names, file places), ``parsers`` (the
 text files), ``mask_files`` (reading the h5 masks), ``mask_index`` (their
-cached per-video content), ``dataset`` (:class:`A2DSentencesDataset`) and
-``frames`` (extracting the clips to JPEG frames).
+cached per-video content) and ``dataset`` (:class:`A2DSentencesDataset`).
+Extracting the clips to JPEG frames is ``tools/data/a2d_sentences``.
 """
 from .dataset import A2DSentencesDataset
-from .frames import FRAME_BACKENDS, extract_a2d_frames, extract_video_frames
 from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
                      FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
                      VIDEOSET_FILE, resolve_frame_root, resolve_video_source)
 from .mask_files import load_a2d_mask, read_h5_all_masks, read_h5_frame_info
-# _H5_NAME is private but release_check names mask files with it
+# _H5_NAME is private but tools/data/release_check names mask files with it
 from .mask_index import _H5_NAME  # noqa: F401
 from .mask_index import INDEX_FILE, INDEX_FORMAT, A2DMaskIndex
 from .parsers import (QueryRow, SampleListRow, VideoRecord, parse_instance_id,
@@ -37,6 +36,5 @@ __all__ = [
     'read_missed_videos', 'read_sample_list', 'parse_instance_id',
     'split_label', 'read_h5_frame_info', 'read_h5_all_masks', 'load_a2d_mask',
     'A2DMaskIndex', 'resolve_frame_root', 'resolve_video_source',
-    'A2DSentencesDataset', 'FRAME_BACKENDS', 'extract_video_frames',
-    'extract_a2d_frames'
+    'A2DSentencesDataset'
 ]

@@ -12,7 +12,7 @@ from mmengine.model import BaseModule
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from mmcsted.registry import MODELS
-from .vocabulary import WordVocabulary, split_words
+from mmcsted.text import WordVocabulary, split_words
 
 
 class QueryTooShortError(ValueError):

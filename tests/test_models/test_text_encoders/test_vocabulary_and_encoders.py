@@ -3,24 +3,7 @@ import zipfile
 import pytest
 import torch
 
-from mmcsted.models.text_encoders import (GRUTextEncoder, QueryTooShortError,
-                                          WordVocabulary, split_words)
-
-
-def test_split_words_normalises():
-    assert split_words('The man\'s  red T-shirt, on the LEFT!') == [
-        'the', "man's", 'red', 't-shirt', 'on', 'the', 'left'
-    ]
-
-
-def test_split_words_keeps_accented_letters():
-    # letters with diacritics were dropped: 'naïve café' -> na, ve, caf
-    assert split_words('Naïve café, São-Paulo') == [
-        'naïve', 'café', 'são-paulo'
-    ]
-    # a combining accent (e + U+0301) is composed first, not a word break
-    assert split_words('cafe\u0301 au lait') == ['café', 'au', 'lait']
-    assert split_words('snake_case 2nd') == ['snake', 'case', '2nd']
+from mmcsted.models.text_encoders import GRUTextEncoder, QueryTooShortError
 
 
 def test_release_tokenizer_unchanged_by_unicode_split():
@@ -31,18 +14,6 @@ def test_release_tokenizer_unchanged_by_unicode_split():
     assert words == ['naïve', 'café']
     words, _ = release_tokenize('cafe\u0301', max_words=0)
     assert words == ['cafe', '\u0301']
-
-
-def test_vocabulary_build_load_dump(tmp_path):
-    v = WordVocabulary.build(['a dog', 'a cat', 'the dog'])
-    assert v.words[:2] == ['<pad>', '<unk>']
-    assert v.words[2:4] == ['a', 'dog']  # most frequent first
-    path = tmp_path / 'vocab.json'
-    v.dump(str(path))
-    assert WordVocabulary.load(str(path)).words == v.words
-    path.write_text('{"a": 1}')
-    with pytest.raises(ValueError, match='JSON list'):
-        WordVocabulary.load(str(path))
 
 
 def test_tokenize_unknown_long_and_empty_queries():

@@ -20,6 +20,11 @@ import argparse
 import os.path as osp
 import sys
 
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share (tools.data.*)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
+
 DEFAULT_OUT = 'Release/frames_cv2'
 
 
@@ -80,8 +85,8 @@ def select_videos(root, split='all', videos=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmcsted.datasets.a2d_sentences import (extract_a2d_frames,
-                                                resolve_frame_root)
+    from mmcsted.datasets.a2d_sentences import resolve_frame_root
+    from tools.data.a2d_sentences.frames import extract_a2d_frames
     vids = select_videos(args.data_root, args.split, args.videos)
     out_root = resolve_frame_root(args.data_root, args.out)
     print(f'{len(vids)} videos -> {out_root}/<vid>/<frame:05d>.jpg '

@@ -20,6 +20,11 @@ import os.path as osp
 import sys
 import time
 
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share (tools.data.*)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -54,7 +59,7 @@ def parse_args(argv=None):
 def extract_frames(root, vids, quality=95, workers=1):
     """Decode the videos to ``Release/frames`` (decord, PyAV fallback); see
     ``extract_frames.py`` for the authors' OpenCV ``frames_cv2`` layout."""
-    from mmcsted.datasets.a2d_sentences import extract_a2d_frames
+    from tools.data.a2d_sentences.frames import extract_a2d_frames
     return extract_a2d_frames(
         root, vids, jpeg_quality=quality, workers=workers)
 
@@ -105,8 +110,8 @@ def _split_queries(root: str, cache_dir, force: bool) -> dict:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmcsted.datasets import a2d_sentences as a2d
-    from mmcsted.datasets.release_check import check_a2d_release
-    from mmcsted.models.text_encoders.vocabulary import WordVocabulary
+    from mmcsted.text import WordVocabulary
+    from tools.data.release_check import check_a2d_release
     root = args.data_root
     t0 = time.perf_counter()
 

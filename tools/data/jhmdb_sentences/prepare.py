@@ -14,6 +14,11 @@ import json
 import os.path as osp
 import sys
 
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share (tools.data.*)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -41,8 +46,8 @@ def main(argv=None) -> int:
 
     from mmcsted.datasets import JHMDBSentencesDataset
     from mmcsted.datasets import jhmdb_sentences as jh
-    from mmcsted.datasets.release_check import check_jhmdb_release
     from mmcsted.datasets.utils import atomic_write_json
+    from tools.data.release_check import check_jhmdb_release
     root = args.data_root
 
     print('[1/3] checking the release')

@@ -7,9 +7,15 @@
 2. write ``vocab.json`` (the words of the TRAIN split's expressions) into the
    data root: the model configs read it.
 """
+import os.path as osp
 import sys
 
-from mmcsted.datasets.ref_vos_release_check import prepare_main
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share (tools.data.*)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
+
+from tools.data.ref_vos_release_check import prepare_main
 
 
 def main(argv=None) -> int:

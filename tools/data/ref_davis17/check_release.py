@@ -7,10 +7,16 @@ and davis_text_annotations/ (the four Davis17_annot*.txt files). Exits 1
 when something required is missing (files are named, up to --limit per
 kind, with counts), 0 otherwise.
 """
+import os.path as osp
 import sys
 
-from mmcsted.datasets.ref_davis_release_check import check_ref_davis17_release
-from mmcsted.datasets.release_check import print_report, release_check_parser
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share (tools.data.*)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
+
+from tools.data.ref_davis_release_check import check_ref_davis17_release
+from tools.data.release_check import print_report, release_check_parser
 
 
 def parse_args(argv=None):

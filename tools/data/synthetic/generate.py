@@ -1,4 +1,4 @@
-"""Write the synthetic benchmark (mmcsted/datasets/synthetic) in a release
+"""Write the synthetic benchmark (tools/data/synthetic) in a release
 layout: A2D Sentences (default), Ref-YouTube-VOS or MeViS.
 
     python tools/data/synthetic/generate.py data/synthetic_a2d
@@ -12,8 +12,14 @@ and the counts. The A2D tree loads through A2DSentencesDataset
 """
 import argparse
 import json
+import os.path as osp
 import sys
 import time
+
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share (tools.data.*)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
 
 LAYOUTS = ('a2d', 'ref_youtube_vos', 'mevis')
 # option -> the layouts it applies to; options left out take the
@@ -153,7 +159,7 @@ def _report(layout: str, c: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmcsted.datasets import synthetic
+    from tools.data import synthetic
     generate = dict(
         a2d=synthetic.generate,
         ref_youtube_vos=synthetic.generate_ref_youtube_vos,

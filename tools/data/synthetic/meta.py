@@ -1,16 +1,10 @@
-"""Reading back a generated tree's ``generator_meta.json``."""
-import json
-import os.path as osp
+"""What a generated tree's ``generator_meta.json`` tells: the flags of each
+query and each actor's mask, re-rendered."""
 from typing import Dict, Tuple
 
 import numpy as np
 
 from .render import render_video
-
-
-def load_meta(data_root: str) -> Dict:
-    with open(osp.join(data_root, 'generator_meta.json')) as f:
-        return json.load(f)
 
 
 def query_flags(meta: Dict) -> Dict[Tuple[str, int, str], Dict]:

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmcsted.datasets import synthetic as syn
+from mmcsted.datasets.synthetic import SHAPES, load_meta
+from tests.helpers import run_tool
 from tests.release_trees import make_synthetic_a2d
-from tests.test_datasets.test_tools import run_tool
+from tools.data import synthetic as syn
 
 TINY = dict(num_videos=8, height=64, width=64, seed=3)
 
@@ -33,7 +34,7 @@ def _rendered(meta, vid):
 def ytvos(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('ytvos'))
     summary = syn.generate_ref_youtube_vos(root, num_frames=16, **TINY)
-    return root, summary, syn.load_meta(root)
+    return root, summary, load_meta(root)
 
 
 @pytest.fixture(scope='module')
@@ -41,7 +42,7 @@ def mevis(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('mevis'))
     summary = syn.generate_mevis(
         root, num_frames=8, exit_prob=0.5, no_target_prob=1.0, **TINY)
-    return root, summary, syn.load_meta(root)
+    return root, summary, load_meta(root)
 
 
 def test_ytvos_lists_valid_with_test_and_hides_truth(ytvos):
@@ -113,7 +114,7 @@ def test_ytvos_train_masks_are_the_rendered_objects(ytvos):
                 np.float32)
             assert np.abs(jpg - frames[t]).mean() < 6  # JPEG loss only
         for obj in objects[vid]['objects'].values():
-            assert obj['frames'] and obj['category'] in syn.SHAPES
+            assert obj['frames'] and obj['category'] in SHAPES
         for e in record['expressions'].values():
             assert e['obj_id'] in objects[vid]['objects']
     assert absent > 0  # some actor enters late or leaves early
@@ -249,7 +250,7 @@ def test_release_layouts_are_seeded(tmp_path, layout):
     assert ta == tb  # json, jpg and png: the same bytes
     assert ta != tc
     assert any(k.endswith('.json') for k in ta)
-    ma, mb = (syn.load_meta(str(tmp_path / x)) for x in 'ab')
+    ma, mb = (load_meta(str(tmp_path / x)) for x in 'ab')
     assert ma['expressions'] == mb['expressions']
     assert a['params']['layout'] in ('ref_youtube_vos', 'mevis')
     with pytest.raises(FileExistsError, match='overwrite'):
@@ -262,7 +263,7 @@ def test_a2d_layout_unchanged(tmp_path):
     """The A2D tree of seed 1 is what it was before the other layouts were
     added (the benchmark's numbers depend on it)."""
     make_synthetic_a2d(str(tmp_path))
-    meta = syn.load_meta(str(tmp_path))
+    meta = load_meta(str(tmp_path))
 
     def digest(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
@@ -300,7 +301,7 @@ def test_generate_cli_layouts(tmp_path, capsys):
                     '--num-videos', '4', '--height', '32', '--width', '32',
                     '--num-frames', '6', '--no-target-prob', '0') == 0
     assert 'no-target' in capsys.readouterr().out
-    assert syn.load_meta(out)['counts']['train_no_target_expressions'] == 0
+    assert load_meta(out)['counts']['train_no_target_expressions'] == 0
     with pytest.raises(SystemExit):
         run_tool('synthetic/generate.py', str(tmp_path / 'x'), '--multi-prob',
                  '0.5')  # a mevis option on a2d

@@ -4,8 +4,10 @@ from typing import Dict, List, Set, Tuple
 
 import numpy as np
 
-from .classes import ACTIONS, COLOURS, ROTATION_INVARIANT, SHAPES, SIZES
-from .render import _raster, actor_pose, render_video
+from mmcsted.datasets.synthetic import (ACTIONS, COLOURS, ROTATION_INVARIANT,
+                                        SHAPES, SIZES, actor_pose,
+                                        raster_shape)
+from .render import render_video
 
 _ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-'
 VISIBLE_FRACTION = 0.25  # an instance is annotated where this much shows
@@ -149,10 +151,10 @@ def _visible_per_frame(actors, visible, frames) -> Dict[int, List[int]]:
     for f in frames:
         ids = []
         for a in actors:
-            full = _raster(a['shape'],
-                           *actor_pose(a, f - 1)[:2], a['radius'],
-                           actor_pose(a, f - 1)[2],
-                           *visible[a['instance_id']].shape[1:])
+            full = raster_shape(a['shape'],
+                                *actor_pose(a, f - 1)[:2], a['radius'],
+                                actor_pose(a, f - 1)[2],
+                                *visible[a['instance_id']].shape[1:])
             vis = visible[a['instance_id']][f - 1].sum()
             if vis >= 4 and vis >= VISIBLE_FRACTION * max(full.sum(), 1):
                 ids.append(a['instance_id'])

@@ -5,12 +5,12 @@ import io
 import os.path as osp
 import shutil
 
-from mmcsted.datasets.ref_davis_release_check import check_ref_davis17_release
 from tests.helpers import load_script
 from tests.ref_davis_tree import write_ref_davis_tree
+from tools.data.ref_davis_release_check import check_ref_davis17_release
 
 TOOL = osp.join(
-    osp.dirname(__file__), '..', '..', 'tools', 'data', 'ref_davis17',
+    osp.dirname(__file__), '..', '..', '..', 'tools', 'data', 'ref_davis17',
     'check_release.py')
 
 

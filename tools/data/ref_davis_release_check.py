@@ -6,7 +6,7 @@ import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Tuple
 
-from . import ref_davis as rd
+from mmcsted.datasets import ref_davis as rd
 from .release_check import CheckReport
 
 #: videos of DAVIS 2017 trainval (ReferFormer's converter: 60 + 30)

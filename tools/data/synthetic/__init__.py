@@ -18,7 +18,9 @@ HDF5 masks in the transposed release layout) loads through
 :class:`~mmcsted.datasets.A2DSentencesDataset` with no special casing; pass
 ``metainfo=SYNTHETIC_METAINFO`` to get the shape/action class names.
 
-Use :func:`generate` (or ``tools/data/synthetic/generate.py``).
+Use :func:`generate` (or ``tools/data/synthetic/generate.py``). A tool module,
+imported as ``tools.data.synthetic`` with the folder holding ``tools/`` on the
+path (``generate.py`` puts it there).
 
 The same world can also be written in the Ref-YouTube-VOS release layout
 (:func:`generate_ref_youtube_vos`: palette PNG masks, every 5th frame
@@ -26,27 +28,24 @@ listed, the valid/test list trap) and the MeViS layout
 (:func:`generate_mevis`: COCO RLE mask_dict, multi-object and no-target
 expressions), ``--layout`` in the tool.
 
-Modules by job: ``classes`` (what actors can be and do), ``scene`` (sampling
-a video's actors and annotated frames), ``render`` (frames and visible
-masks), ``queries`` (the query grammar), ``writer`` (:func:`generate`: the
-release-layout tree), ``ytvos_writer`` / ``mevis_writer`` (the other
-layouts, sharing ``video_release``) and ``meta`` (reading
-``generator_meta.json`` back).
+Modules by job: ``scene`` (sampling a video's actors and annotated frames),
+``render`` (frames and visible masks), ``queries`` (the query grammar),
+``writer`` (:func:`generate`: the release-layout tree), ``ytvos_writer`` /
+``mevis_writer`` (the other layouts, sharing ``video_release``) and ``meta``
+(query flags and masks from ``generator_meta.json``). What the readers need
+too (what actors can be and do, where an actor is, reading
+``generator_meta.json``) is :mod:`mmcsted.datasets.synthetic`.
 """
-from .classes import (ACTIONS, COLOURS, ROTATION_INVARIANT, SHAPES, SIZES,
-                      SYNTHETIC_METAINFO)
-from .meta import ground_truth_mask, load_meta, query_flags
+from .meta import ground_truth_mask, query_flags
 from .mevis_writer import generate_mevis
-# _raster is private but synthetic_pretrain draws its crops with it
-from .render import _raster, actor_pose, on_screen, render_video  # noqa
+from .render import on_screen, render_video
 from .scene import VISIBLE_FRACTION
 from .video_release import davis_palette
 from .writer import FPS, generate
 from .ytvos_writer import generate_ref_youtube_vos
 
 __all__ = [
-    'ACTIONS', 'COLOURS', 'ROTATION_INVARIANT', 'SHAPES', 'SIZES',
-    'SYNTHETIC_METAINFO', 'VISIBLE_FRACTION', 'FPS', 'generate', 'load_meta',
-    'query_flags', 'ground_truth_mask', 'render_video', 'actor_pose',
-    'on_screen', 'generate_ref_youtube_vos', 'generate_mevis', 'davis_palette'
+    'VISIBLE_FRACTION', 'FPS', 'generate', 'query_flags', 'ground_truth_mask',
+    'render_video', 'on_screen', 'generate_ref_youtube_vos', 'generate_mevis',
+    'davis_palette'
 ]

@@ -2,7 +2,7 @@
 a scene, and the flags (twin, action, size, colour, position) it carries."""
 from typing import Dict, Optional
 
-from .render import actor_pose
+from mmcsted.datasets.synthetic import COLOURS, SHAPES, actor_pose
 
 _ING = {
     'moving left':
@@ -183,7 +183,6 @@ def make_no_target_query(rng, actors, allowed_actions) -> Dict:
     """A singular expression that names no actor of the scene: either a look
     that is not there ('absent') or a look that is there doing an action
     that it does not do ('wrong_action', which only motion can refute)."""
-    from .classes import COLOURS, SHAPES
     for _attempt in range(100):
         if rng.random() < 0.5:
             a = actors[int(rng.integers(len(actors)))]

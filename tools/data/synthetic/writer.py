@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from .classes import ACTIONS, COLOURS, SHAPES
+from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES
 from .queries import _make_query
 from .render import render_video
 from .scene import _video_id, sample_video
@@ -260,7 +260,7 @@ def _write_videos(rng, out_dir: str, vids: List[str], subset: Dict[str, int],
 
 def _write_vocab(out_dir: str, train_queries: List[str]) -> int:
     """``vocab.json`` of the train queries; returns its size."""
-    from mmcsted.models.text_encoders.vocabulary import WordVocabulary
+    from mmcsted.text import WordVocabulary
     vocab = WordVocabulary.build(train_queries)
     vocab.dump(osp.join(out_dir, 'vocab.json'))
     return len(vocab)

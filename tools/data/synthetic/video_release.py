@@ -11,7 +11,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from .classes import ACTIONS, COLOURS, SHAPES
+from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES
 from .queries import _make_query
 from .render import render_video
 from .scene import _sample_actors, _visible_per_frame

@@ -1,68 +1,11 @@
 """Rendering of a synthetic scene: actor outlines, rasterised masks,
 background texture, and the frames plus per-actor visible masks of a video."""
-from typing import Dict, List, Tuple
+from typing import Dict
 
 import cv2
 import numpy as np
 
-from .classes import COLOURS
-
-
-def _shape_polygons(shape: str, cx: float, cy: float, r: float,
-                    angle_deg: float) -> List[np.ndarray]:
-    """Outline(s) of a shape (x, y float arrays); the ring has two (outer,
-    inner) and is drawn with even-odd filling."""
-    a = np.deg2rad(angle_deg)
-    if shape in ('circle', 'ring'):
-        t = np.linspace(0, 2 * np.pi, 48, endpoint=False)
-        pts = [np.stack([np.cos(t), np.sin(t)], 1)]
-        if shape == 'ring':
-            pts.append(pts[0] * 0.5)
-    elif shape == 'square':
-        t = np.deg2rad(45 + 90 * np.arange(4))
-        pts = [np.stack([np.cos(t), np.sin(t)], 1) * 0.95]
-    elif shape == 'triangle':
-        t = np.deg2rad(-90 + 120 * np.arange(3))
-        pts = [np.stack([np.cos(t), np.sin(t)], 1) * 1.1]
-    elif shape == 'star':
-        t = np.deg2rad(-90 + 36 * np.arange(10))
-        rad = np.where(np.arange(10) % 2 == 0, 1.15, 0.5)
-        pts = [np.stack([np.cos(t) * rad, np.sin(t) * rad], 1)]
-    elif shape == 'cross':
-        w = 0.36
-        pts = [
-            np.array([(w, 1), (w, w), (1, w), (1, -w), (w, -w), (w, -1),
-                      (-w, -1), (-w, -w), (-1, -w), (-1, w), (-w, w), (-w, 1)],
-                     dtype=np.float64)
-        ]
-    else:
-        raise ValueError(f'unknown shape {shape!r}')
-    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
-    return [p @ rot.T * r + np.array([cx, cy]) for p in pts]
-
-
-def _raster(shape: str, cx: float, cy: float, r: float, angle: float,
-            height: int, width: int) -> np.ndarray:
-    canvas = np.zeros((height, width), np.uint8)
-    polys = _shape_polygons(shape, cx, cy, r, angle)
-    shift = 4  # sub-pixel precision
-    ipolys = [
-        np.round((p - 0.5) * (1 << shift)).astype(np.int32) for p in polys
-    ]
-    cv2.fillPoly(canvas, [ipolys[0]], 1, lineType=cv2.LINE_8, shift=shift)
-    if len(ipolys) > 1:  # ring hole
-        cv2.fillPoly(canvas, [ipolys[1]], 0, lineType=cv2.LINE_8, shift=shift)
-    return canvas.astype(bool)
-
-
-def actor_pose(actor: Dict, t: int) -> Tuple[float, float, float]:
-    """(x, y, angle) of an actor at 0-based frame ``t``."""
-    x = actor['x0'] + actor['vx'] * t
-    y = actor['y0']
-    if actor['amp']:
-        y -= actor['amp'] * abs(
-            np.sin(np.pi * t / actor['period'] + actor['phase']))
-    return x, y, actor['angle0'] + actor['omega'] * t
+from mmcsted.datasets.synthetic import COLOURS, actor_pose, raster_shape
 
 
 def on_screen(actor: Dict, t: int) -> bool:
@@ -110,10 +53,10 @@ def render_video(video: Dict,
         (num_frames, height, width, 3), np.uint8) if with_frames else None
     for t in range(num_frames):
         drawn = [(a,
-                  _raster(a['shape'],
-                          *actor_pose(a, t)[:2], a['radius'],
-                          actor_pose(a, t)[2], height, width)) for a in actors
-                 if on_screen(a, t)]
+                  raster_shape(a['shape'],
+                               *actor_pose(a, t)[:2], a['radius'],
+                               actor_pose(a, t)[2], height, width))
+                 for a in actors if on_screen(a, t)]
         cover = np.zeros((height, width), bool)
         for a, m in reversed(drawn):  # nearest first
             visible[a['instance_id']][t] = m & ~cover

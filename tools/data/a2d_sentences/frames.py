@@ -1,10 +1,11 @@
 """Extracting the A2D clips to JPEG frames (``<vid>/<frame:05d>.jpg``,
-1-based), resumable video by video."""
+1-based), resumable video by video (``extract_frames.py``, ``prepare.py
+--extract-frames``)."""
 import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
-from .layout import CLIP_DIR, FRAME_TMPL, resolve_frame_root
+from mmcsted.datasets.a2d import CLIP_DIR, FRAME_TMPL, resolve_frame_root
 
 
 class _FrameWriteError(OSError):

@@ -4,10 +4,12 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Set
 
-from . import mevis as mv
-from . import ref_youtube_vos as yt
-from .ref_vos_base import (FRAME_EXT, clean_query, read_meta_expressions,
-                           sorted_frames)
+from mmcsted.datasets import mevis as mv
+from mmcsted.datasets import ref_youtube_vos as yt
+from mmcsted.datasets.ref_vos_base import (FRAME_EXT, clean_query,
+                                           read_meta_expressions,
+                                           sorted_frames)
+from mmcsted.text import WordVocabulary
 from .release_check import CheckReport
 
 
@@ -380,6 +382,20 @@ _PREPARE = {
 }
 
 
+def build_expression_vocabulary(meta_file: str, out_file: str) -> int:
+    """Write ``out_file``, the vocabulary (``vocab.json``) of the expressions
+    of one ``meta_expressions.json`` (the train split's: the model configs
+    refer to it); returns its size. Empty expressions are left out."""
+    videos = read_meta_expressions(meta_file)
+    queries = [
+        clean_query(exp.get('exp')) for entry in videos.values()
+        for exp in entry['expressions'].values()
+    ]
+    vocab = WordVocabulary.build(q for q in queries if q)
+    vocab.dump(out_file)
+    return len(vocab)
+
+
 def prepare_ref_vos_release(release: str,
                             data_root: str,
                             vocab_out: Optional[str] = None,
@@ -388,7 +404,6 @@ def prepare_ref_vos_release(release: str,
     release (print the report; stop with 1 on a problem unless ``force``),
     then write ``vocab.json`` (default ``<data_root>/vocab.json``), the words
     of the train split's expressions, which the model configs read."""
-    from .ref_vos_base import build_expression_vocabulary
     check, train_file = _PREPARE[release]
     report = check(data_root)
     print(report.render())

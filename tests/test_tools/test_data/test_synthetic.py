@@ -6,12 +6,14 @@ import pytest
 from mmengine.config import Config
 
 from mmcsted.datasets import A2DSentencesDataset
-from mmcsted.datasets import synthetic as syn
+from mmcsted.datasets.synthetic import (ACTIONS, ROTATION_INVARIANT, SHAPES,
+                                        actor_pose, load_meta, raster_shape)
+from tests.helpers import run_tool
 from tests.release_trees import make_synthetic_a2d
-from tests.test_datasets.test_tools import run_tool
+from tools.data import synthetic as syn
 
 CONFIG = osp.join(
-    osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets',
+    osp.dirname(__file__), '..', '..', '..', 'configs', '_base_', 'datasets',
     'synthetic_a2d.py')
 
 
@@ -19,7 +21,7 @@ CONFIG = osp.join(
 def tiny(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('synthetic'))
     summary = make_synthetic_a2d(root, num_videos=12)
-    return root, summary, syn.load_meta(root)
+    return root, summary, load_meta(root)
 
 
 def _dataset(root, split, pipeline=(), **kw):
@@ -53,9 +55,9 @@ def test_tree_loads_with_counts(tiny):
     # class ids are the target's own shape/action (class_source='instance')
     q = syn.query_flags(meta)[(info['video_id'], info['instance_id'],
                                info['query'])]
-    assert syn.SHAPES[info['actor_class'] - 1] == q['target_shape']
-    assert syn.ACTIONS[info['action_class'] - 1] == q['target_action']
-    assert train.metainfo['actor_classes'] == syn.SHAPES
+    assert SHAPES[info['actor_class'] - 1] == q['target_shape']
+    assert ACTIONS[info['action_class'] - 1] == q['target_action']
+    assert train.metainfo['actor_classes'] == SHAPES
 
 
 def test_packed_masks_equal_generator_ground_truth(tiny):
@@ -88,7 +90,7 @@ def test_seeded_and_reproducible(tmp_path):
     a = make_synthetic_a2d(str(tmp_path / 'a'), num_videos=6)
     b = make_synthetic_a2d(str(tmp_path / 'b'), num_videos=6)
     c = make_synthetic_a2d(str(tmp_path / 'c'), num_videos=6, seed=2)
-    ma, mb, mc = (syn.load_meta(str(tmp_path / x)) for x in 'abc')
+    ma, mb, mc = (load_meta(str(tmp_path / x)) for x in 'abc')
     assert ma['videos'] == mb['videos'] and ma['queries'] == mb['queries']
     assert a['counts'] == b['counts']
     assert ma['queries'] != mc['queries']
@@ -101,7 +103,7 @@ def test_seeded_and_reproducible(tmp_path):
 
 def test_scene_and_query_invariants(tmp_path):
     summary = make_synthetic_a2d(str(tmp_path), num_videos=40)
-    meta = syn.load_meta(str(tmp_path))
+    meta = load_meta(str(tmp_path))
     assert summary['counts']['twin_fraction'] >= 1 / 3
     still_angles = set()
     for q in meta['queries']:
@@ -126,7 +128,7 @@ def test_scene_and_query_invariants(tmp_path):
                 if q['instance_id'] not in video['visible'][str(f)]:
                     continue
                 xs = {
-                    a['instance_id']: syn.actor_pose(a, f - 1)[0]
+                    a['instance_id']: actor_pose(a, f - 1)[0]
                     for a in actors
                 }
                 side = min if q['position_word'] == 'left' else max
@@ -138,14 +140,14 @@ def test_scene_and_query_invariants(tmp_path):
             if a['action'] == 'standing still':
                 still_angles.add(round(a['angle0']))
             if a['action'] == 'rotating':
-                assert a['shape'] not in syn.ROTATION_INVARIANT
+                assert a['shape'] not in ROTATION_INVARIANT
                 assert a['omega'] != 0
     assert len(still_angles) > 3  # still actors are not all upright
 
 
 def test_occlusion_masks_exclude_hidden_pixels(tmp_path):
     make_synthetic_a2d(str(tmp_path), num_videos=10)
-    meta = syn.load_meta(str(tmp_path))
+    meta = load_meta(str(tmp_path))
     p = meta['params']
     overlaps = 0
     for video in meta['videos'].values():
@@ -154,9 +156,9 @@ def test_occlusion_masks_exclude_hidden_pixels(tmp_path):
         stack = np.stack(list(vis.values())).astype(int)
         assert stack.sum(0).max() <= 1  # visible masks never overlap
         for a in video['actors']:
-            x, y, ang = syn.actor_pose(a, 0)
-            full = syn._raster(a['shape'], x, y, a['radius'], ang, p['height'],
-                               p['width'])
+            x, y, ang = actor_pose(a, 0)
+            full = raster_shape(a['shape'], x, y, a['radius'], ang,
+                                p['height'], p['width'])
             overlaps += int(full.sum() > vis[a['instance_id']][0].sum())
     assert overlaps > 0  # some actor is partly hidden somewhere
 
@@ -192,8 +194,8 @@ def test_generate_cli_and_guards(tmp_path, capsys):
 
 def test_config_metainfo_matches_generator():
     cfg = Config.fromfile(CONFIG)
-    assert tuple(cfg.synthetic_metainfo['actor_classes']) == syn.SHAPES
-    assert tuple(cfg.synthetic_metainfo['action_classes']) == syn.ACTIONS
+    assert tuple(cfg.synthetic_metainfo['actor_classes']) == SHAPES
+    assert tuple(cfg.synthetic_metainfo['action_classes']) == ACTIONS
     assert cfg.vocab_file == cfg.data_root + '/vocab.json'
     assert cfg.val_evaluator == dict(type='ReferSegMetric')
     assert cfg.train_dataloader.persistent_workers is True
@@ -232,7 +234,7 @@ def test_edited_query_is_kept_without_flags_and_reported(
     ann = osp.join(root, 'text_annotations', 'a2d_annotation.txt')
     with open(ann, newline='') as f:
         rows = list(csv.reader(f))
-    meta_keys = set(syn.query_flags(syn.load_meta(root)))
+    meta_keys = set(syn.query_flags(load_meta(root)))
     test_vids = set()
     with open(osp.join(root, 'Release', 'videoset.csv')) as f:
         test_vids = {r[0] for r in csv.reader(f) if r[8] == '1'}

@@ -5,9 +5,9 @@ import os
 import os.path as osp
 from typing import List, Optional
 
-from . import a2d
-from . import jhmdb_sentences as jhmdb
-from .utils import limited_list
+from mmcsted.datasets import a2d
+from mmcsted.datasets import jhmdb_sentences as jhmdb
+from mmcsted.datasets.utils import limited_list
 
 A2D_EXPECTED_VIDEOS = 3782
 A2D_EXPECTED_ANNOTATIONS = 6655

@@ -1,30 +1,11 @@
 """The data preparation tools (tools/data/*), run in-process through main()."""
-import contextlib
-import importlib.util
-import io
 import json
 import os
 import os.path as osp
 
 from mmcsted.datasets import a2d_sentences as a2d
+from tests.helpers import run_tool
 from tests.release_trees import make_a2d_tree, make_jhmdb_tree
-
-TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'data')
-
-
-def run_tool(rel: str, *argv: str, capture: bool = False):
-    """Import ``tools/data/<rel>`` and call its ``main(argv)``."""
-    path = osp.join(TOOLS, rel)
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + rel.replace('/', '_')[:-3], path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    if not capture:
-        return mod.main(list(argv))
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        rc = mod.main(list(argv))
-    return rc, out.getvalue()
 
 
 def test_a2d_check_release_ok_and_counts(tmp_path):
@@ -176,3 +157,33 @@ def test_jhmdb_check_release(tmp_path):
     rc, out = run_tool(
         'jhmdb_sentences/check_release.py', str(tmp_path), capture=True)
     assert rc == 1 and 'vidB_walk/00001.png' in out
+
+
+def test_scripts_find_the_shared_modules_in_an_installed_copy(tmp_path):
+    # <site-packages>/mmcsted/.mim/tools (a non-editable install), run from
+    # another directory: the scripts import tools.data.* from that copy
+    import shutil
+    import subprocess
+    import sys
+
+    import mmcsted
+    repo = osp.dirname(osp.dirname(osp.abspath(mmcsted.__file__)))
+    site = tmp_path / 'site-packages'
+    mim = site / 'mmcsted' / '.mim'
+    shutil.copytree(
+        osp.join(repo, 'tools'),
+        mim / 'tools',
+        ignore=shutil.ignore_patterns('__pycache__'))
+    lib = tmp_path / 'lib'  # the package alone, without the checkout's tools
+    lib.mkdir()
+    (lib / 'mmcsted').symlink_to(osp.dirname(osp.abspath(mmcsted.__file__)))
+    env = dict(os.environ, PYTHONPATH=str(lib))
+    out = tmp_path / 'syn'
+    script = mim / 'tools' / 'data' / 'synthetic' / 'generate.py'
+    cmd = [sys.executable, str(script), str(out), '--num-videos', '6']
+    cmd += ['--height', '32', '--width', '40', '--num-frames', '8']
+    proc = subprocess.run(
+        cmd, cwd=str(tmp_path), env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    meta = json.loads((out / 'generator_meta.json').read_text())
+    assert len(meta['videos']) == 6

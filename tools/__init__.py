@@ -1,0 +1,1 @@
+"""The tools are scripts; ``tools.data`` also holds modules they share."""

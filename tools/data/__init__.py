@@ -1,0 +1,1 @@
+"""Modules the data tools share (tree checks, the synthetic generator)."""

@@ -1,0 +1,1 @@
+"""A2D Sentences data tools; ``frames`` is the frame extraction they share."""
