@@ -6,23 +6,6 @@ import mmcsted
 
 PACKAGE = Path(mmcsted.__file__).parent
 
-#: offenders in rooms being reorganised by other work (module, name); each
-#: must still exist (see ``test_known_offenders_are_current``), so that the
-#: list only shrinks. Do not add to it: make the name public instead.
-KNOWN = {
-    ('datasets/a2d/__init__.py', '_H5_NAME'),
-    ('datasets/a2d_sentences.py', '_H5_NAME'),
-    ('datasets/synthetic/__init__.py', '_raster'),
-    ('datasets/synthetic/video_release.py', '_make_query'),
-    ('datasets/synthetic/video_release.py', '_sample_actors'),
-    ('datasets/synthetic/video_release.py', '_visible_per_frame'),
-    ('datasets/synthetic/scene.py', '_raster'),
-    ('datasets/synthetic/mevis_writer.py', '_allowed_actions'),
-    ('datasets/synthetic/writer.py', '_make_query'),
-    ('datasets/synthetic/writer.py', '_video_id'),
-    ('datasets/synthetic_pretrain.py', '_raster'),
-}
-
 
 def private_imports(root: Path = PACKAGE) -> set:
     """(module path, name) of every ``from <module> import _name`` in the
@@ -44,13 +27,8 @@ def private_imports(root: Path = PACKAGE) -> set:
 
 
 def test_no_private_names_imported_across_modules():
-    new = sorted(private_imports() - KNOWN)
-    assert not new, f'private names imported across modules: {new}'
-
-
-def test_known_offenders_are_current():
-    stale = sorted(KNOWN - private_imports())
-    assert not stale, f'fixed or moved: delete from KNOWN: {stale}'
+    found = sorted(private_imports())
+    assert not found, f'private names imported across modules: {found}'
 
 
 def test_the_scan_finds_an_offender(tmp_path):

@@ -188,7 +188,7 @@ def _check_a2d_files(r: CheckReport, root: str, videos, used: List[str],
         if not osp.isdir(mdir):
             missing_masks.append(osp.join(a2d.MASK_DIR, vid) + '/')
             continue
-        n = sum(1 for f in os.listdir(mdir) if a2d._H5_NAME.match(f))
+        n = sum(1 for f in os.listdir(mdir) if a2d.MASK_FILE_PATTERN.match(f))
         if n < videos[vid].annotated_frames:
             short_masks.append(
                 f'{vid} ({n} of {videos[vid].annotated_frames} .h5 files)')
@@ -289,7 +289,7 @@ def _read_every_mask(root: str, vids: List[str], progress: bool) -> List[str]:
         mdir = osp.join(root, a2d.MASK_DIR, vid)
         if osp.isdir(mdir):
             files += [(vid, name) for name in sorted(os.listdir(mdir))
-                      if a2d._H5_NAME.match(name)]
+                      if a2d.MASK_FILE_PATTERN.match(name)]
     it = files
     if progress:
         from tqdm import tqdm

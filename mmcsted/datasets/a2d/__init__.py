@@ -21,9 +21,8 @@ from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
                      FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
                      VIDEOSET_FILE, resolve_frame_root, resolve_video_source)
 from .mask_files import load_a2d_mask, read_h5_all_masks, read_h5_frame_info
-# _H5_NAME is private but tools/data/release_check names mask files with it
-from .mask_index import _H5_NAME  # noqa: F401
-from .mask_index import INDEX_FILE, INDEX_FORMAT, A2DMaskIndex
+from .mask_index import (INDEX_FILE, INDEX_FORMAT, MASK_FILE_PATTERN,
+                         A2DMaskIndex)
 from .parsers import (QueryRow, SampleListRow, VideoRecord, parse_instance_id,
                       read_a2d_annotations, read_missed_videos,
                       read_sample_list, read_videoset, split_label)
@@ -31,8 +30,8 @@ from .parsers import (QueryRow, SampleListRow, VideoRecord, parse_instance_id,
 __all__ = [
     'A2D_ACTORS', 'A2D_ACTIONS', 'VIDEOSET_FILE', 'ANNOTATION_FILE',
     'MISSED_FILE', 'MASK_DIR', 'CLIP_DIR', 'FRAME_DIR', 'FRAME_TMPL',
-    'INDEX_FILE', 'INDEX_FORMAT', 'SPLITS', 'VideoRecord', 'QueryRow',
-    'SampleListRow', 'read_videoset', 'read_a2d_annotations',
+    'INDEX_FILE', 'INDEX_FORMAT', 'MASK_FILE_PATTERN', 'SPLITS', 'VideoRecord',
+    'QueryRow', 'SampleListRow', 'read_videoset', 'read_a2d_annotations',
     'read_missed_videos', 'read_sample_list', 'parse_instance_id',
     'split_label', 'read_h5_frame_info', 'read_h5_all_masks', 'load_a2d_mask',
     'A2DMaskIndex', 'resolve_frame_root', 'resolve_video_source',

@@ -19,7 +19,7 @@ from .mask_files import read_h5_frame_info
 
 INDEX_FILE = 'a2d_mask_index.json'
 INDEX_FORMAT = 2  # 2: a (size, mtime) signature per file
-_H5_NAME = re.compile(r'^(\d+)\.h5$')
+MASK_FILE_PATTERN = re.compile(r'^(\d+)\.h5$')
 
 
 class A2DMaskIndex:
@@ -102,7 +102,7 @@ class A2DMaskIndex:
             return dict(missing=True)
         frames, bad_names = [], []
         for name in sorted(sig):
-            m = _H5_NAME.match(name)
+            m = MASK_FILE_PATTERN.match(name)
             if m is None:
                 bad_names.append(name)
                 continue

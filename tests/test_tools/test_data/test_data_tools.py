@@ -3,7 +3,7 @@ import json
 import os
 import os.path as osp
 
-from mmcsted.datasets import a2d_sentences as a2d
+from mmcsted.datasets import a2d
 from tests.helpers import run_tool
 from tests.release_trees import make_a2d_tree, make_jhmdb_tree
 

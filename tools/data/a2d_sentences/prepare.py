@@ -67,7 +67,7 @@ def extract_frames(root, vids, quality=95, workers=1):
 def _used_videos(root: str) -> list:
     """The annotated videos of the release that are in the video set and not
     in the missed list, in annotation order."""
-    from mmcsted.datasets import a2d_sentences as a2d
+    from mmcsted.datasets import a2d
     videos = a2d.read_videoset(osp.join(root, a2d.VIDEOSET_FILE))
     rows = a2d.read_a2d_annotations(osp.join(root, a2d.ANNOTATION_FILE))
     missed = a2d.read_missed_videos(osp.join(root, a2d.MISSED_FILE))
@@ -109,7 +109,7 @@ def _split_queries(root: str, cache_dir, force: bool) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmcsted.datasets import a2d_sentences as a2d
+    from mmcsted.datasets import a2d
     from mmcsted.text import WordVocabulary
     from tools.data.release_check import check_a2d_release
     root = args.data_root
