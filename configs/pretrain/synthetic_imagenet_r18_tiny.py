@@ -1,43 +1,14 @@
-# "Synthetic ImageNet": pretrain the 2D encoder of csted_tiny (mmpretrain
-# ResNet-18, 16 stem/base channels; the SAME backbone dict, read from
-# csted_tiny.py, so the checkpoint's `backbone.*` keys load into CSTED's
-# spatial encoder) as an mmpretrain ImageClassifier that names an actor's
-# APPEARANCE from one frame of the synthetic benchmark, cropped around the
-# actor: one class per (size, colour, shape) = 2 x 8 x 6 = 96 classes
-# (mmcsted.datasets.synthetic_pretrain.APPEARANCE_CLASSES), the words the
-# spatial branch must ground. No colour jitter and no rescaling: colour and
-# size are labels.
-# Train videos only: 'train' = the benchmark's train videos minus a 10 %
-# hold-out ('val'); the test videos are never read.
-#
-#   python tools/train.py configs/pretrain/synthetic_imagenet_r18_tiny.py
-#
-# Runs with mmpretrain's registries (default_scope='mmpretrain'); the dataset
-# and its crop transforms come from mmcsted (`mmcsted.` prefix).
-_base_ = ['../_base_/models/csted_tiny.py']
+# Synthetic ImageNet: the 2D encoder of csted_tiny as an appearance
+# classifier (96 classes). Recipe and results: README.md.
+_base_ = [
+    '../_base_/models/csted_tiny.py', 'mmpretrain::_base_/default_runtime.py'
+]
 custom_imports = dict(imports=['mmcsted.datasets'], allow_failed_imports=False)
-# mmpretrain's runtime (its configs/_base_/default_runtime.py, written out:
-# `mmpretrain::` base paths need pkg_resources, which this environment lacks)
-default_scope = 'mmpretrain'
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20),
-    param_scheduler=dict(type='ParamSchedulerHook'),
+    logger=dict(interval=20),
     # epoch_<max_epochs>.pth is what the CSTED configs load
-    checkpoint=dict(
-        type='CheckpointHook', interval=5, max_keep_ckpts=2, save_last=True),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='VisualizationHook', enable=False))
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0, deterministic=False)
+    checkpoint=dict(interval=5, max_keep_ckpts=2, save_last=True))
+randomness = dict(seed=0)
 
 data_root = 'data/synthetic_a2d'
 crop_size = 60  # frame pixels; x 0.8 = 48, the scale CSTED sees (64x80->64)

@@ -1,44 +1,17 @@
-# "Synthetic Kinetics": pretrain the 3D encoder of csted_tiny (mmaction2
-# ResNet3d-18, 16 base channels; the SAME backbone dict, read from
-# csted_tiny.py, so the checkpoint's `backbone.*` keys load into CSTED's
-# temporal encoder) as an mmaction2 Recognizer3D that classifies an actor's
-# ACTION from an 8-frame clip of the synthetic benchmark, cropped by one
-# window around the actor that stays fixed over the clip (moving left/right,
-# jumping, rotating, standing still: only the motion tells them apart).
-# Train videos only: 'train' = the benchmark's train videos minus a 10 %
-# hold-out ('val', to watch the accuracy); the test videos are never read.
-#
-#   python tools/train.py configs/pretrain/synthetic_kinetics_r3d18_tiny.py
-#
-# then CSTED from these weights: configs/csted/synthetic/*pretrained*.py
-# (they read work_dirs/synthetic_kinetics_r3d18_tiny/epoch_30.pth).
-# Runs with mmaction2's registries (default_scope='mmaction'); the dataset
-# and its crop transforms come from mmcsted (`mmcsted.` prefix).
-_base_ = ['../_base_/models/csted_tiny.py']
+# Synthetic Kinetics: the 3D encoder of csted_tiny as an action classifier
+# (5 classes, 8-frame clips). Recipe and results: README.md.
+_base_ = [
+    '../_base_/models/csted_tiny.py', 'mmaction::_base_/default_runtime.py'
+]
 custom_imports = dict(imports=['mmcsted.datasets'], allow_failed_imports=False)
-# mmaction2's runtime (its configs/_base_/default_runtime.py, written out:
-# `mmaction::` base paths need pkg_resources, which this environment lacks)
-default_scope = 'mmaction'
 default_hooks = dict(
-    runtime_info=dict(type='RuntimeInfoHook'),
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20, ignore_last=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
     # epoch_<max_epochs>.pth is what the CSTED configs load
     checkpoint=dict(
-        type='CheckpointHook', interval=5, max_keep_ckpts=2, save_last=True),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
-log_level = 'INFO'
-load_from = None
-resume = False
+        _delete_=True,
+        type='CheckpointHook',
+        interval=5,
+        max_keep_ckpts=2,
+        save_last=True))
 randomness = dict(seed=0, deterministic=False)
 
 data_root = 'data/synthetic_a2d'
