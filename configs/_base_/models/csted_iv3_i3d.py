@@ -7,7 +7,7 @@
 # classifier's backbone). mmengine lets a config inherit at most one base that
 # defines `model` (bases may not share keys), so `model` below replaces the
 # classifier (`_delete_`) and takes only its backbone; configs that swap a
-# backbone of this model (R50, I3D-R50, R(2+1)D, S3D) therefore state theirs,
+# backbone of this model (R50, I3D-R3D50, R(2+1)D, S3D) therefore state theirs,
 # and tests/test_configs/test_configs.py checks them against mmpretrain's and
 # mmaction2's configs. Needs `import mmcsted` first (mmcsted/utils/
 # external_configs.py) and setuptools < 81 (setup.cfg).
