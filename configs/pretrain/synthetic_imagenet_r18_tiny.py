@@ -1,5 +1,4 @@
-# Synthetic ImageNet: the 2D encoder of csted_tiny as an appearance
-# classifier (96 classes). Recipe and results: README.md.
+# Synthetic ImageNet: csted_tiny's 2D backbone as a 96-class classifier.
 _base_ = [
     '../_base_/models/csted_tiny.py', 'mmpretrain::_base_/default_runtime.py'
 ]
@@ -29,7 +28,6 @@ model = dict(
     data_preprocessor=dict(
         type='ClsDataPreprocessor',
         num_classes=num_classes,
-        # CSTED's normalisation (csted_tiny.py); frames are RGB already
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=False))
@@ -76,7 +74,6 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         split='val', test_mode=True, pipeline=val_pipeline, **dataset_common))
-# The benchmark's test videos, for a final report only.
 test_dataloader = dict(
     batch_size=32,
     num_workers=2,
@@ -87,9 +84,6 @@ test_dataloader = dict(
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_evaluator = val_evaluator
 
-# One epoch = one frame of each of the ~1,280 training actors (40 iterations,
-# about 10 s on 2 CPU cores). 96 classes learn slower than 5 actions: at a
-# constant lr 1e-3, 10 epochs reached 21 % top-1 / 78 % top-5 on 'val'.
 max_epochs = 50
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4))
 param_scheduler = [

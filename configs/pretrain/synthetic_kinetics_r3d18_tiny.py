@@ -1,5 +1,4 @@
-# Synthetic Kinetics: the 3D encoder of csted_tiny as an action classifier
-# (5 classes, 8-frame clips). Recipe and results: README.md.
+# Synthetic Kinetics: csted_tiny's 3D backbone as a 5-action classifier.
 _base_ = [
     '../_base_/models/csted_tiny.py', 'mmaction::_base_/default_runtime.py'
 ]
@@ -30,13 +29,11 @@ model = dict(
         in_channels=128,  # layer4 of ResNet3d-18 with 16 base channels
         spatial_type='avg',
         dropout_ratio=0.5,
-        # mmaction's 0.01 suits a pretrained backbone; from scratch it kept
-        # the loss at chance level for 4 epochs (0.05: 59 % val after 3)
+        # mmaction2's 0.01 stalls from scratch (README)
         init_std=0.05,
         average_clips='prob'),
     data_preprocessor=dict(
         type='ActionDataPreprocessor',
-        # CSTED's normalisation (csted_tiny.py), RGB in, RGB out
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         format_shape='NCTHW'))
@@ -52,7 +49,6 @@ train_pipeline = [
         max_shift=4),
     # a mirrored clip of an actor moving left is an actor moving right
     dict(type='mmcsted.FlipActorClip', prob=0.5, swap_labels=[(0, 1)]),
-    # the same jitter as CSTED's training pipeline (once per clip)
     dict(
         type='mmcsted.ClipColorJitter',
         brightness=0.2,
@@ -91,8 +87,6 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         split='val', test_mode=True, pipeline=val_pipeline, **dataset_common))
-# The benchmark's test videos, for a final report only (never in training
-# or checkpoint selection): tools/test.py CONFIG CKPT
 test_dataloader = dict(
     batch_size=16,
     num_workers=2,
@@ -103,8 +97,6 @@ test_dataloader = dict(
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 
-# One epoch = one clip of each of the ~1,280 training actors (80 iterations,
-# about 30 s on 2 CPU cores; 3 epochs reached 59 % top-1 on 'val').
 max_epochs = 30
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
