@@ -1,11 +1,4 @@
-# Ref-DAVIS17 is test-only: the Ref-YouTube-VOS model is evaluated without
-# fine-tuning, as ReferFormer and MTTR do,
-#   python tools/test.py \
-#       configs/csted/csted_iv3_i3d_ref-youtube-vos_ref-davis17.py \
-#       REF_YTVOS_CHECKPOINT
-# ReferFormer's four-run protocol (RefDAVIS17Metric). The vocabulary is the
-# Ref-YouTube-VOS one stored in the checkpoint (DAVIS words outside it read as
-# <unk>, counted in the log).
+# Test only: the Ref-YouTube-VOS model without fine-tuning (see README).
 _base_ = [
     '../_base_/models/csted_iv3_i3d.py', '../_base_/datasets/ref_davis17.py',
     '../_base_/default_runtime.py'

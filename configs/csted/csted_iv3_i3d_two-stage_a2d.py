@@ -1,11 +1,6 @@
-# Stage 2 of the paper's recipe: load the encoders trained in stage 1
-# (csted_iv3_spatial-only_a2d.py and csted_i3d_temporal-only_a2d.py), freeze
-# them, and train a freshly initialised joint decoder with LGFS, Adam 5e-4,
-# 4 epochs. Point the two checkpoints at your stage-1 work dirs, e.g.
-#   --cfg-options spatial_ckpt=... temporal_ckpt=...  (or edit here).
+# Stage 2 of the paper's recipe (see README).
 _base_ = ['./csted_iv3_i3d_a2d.py']
-# Stage-2 schedule: Adam 5e-4, 4 epochs, constant lr.
-param_scheduler = []
+param_scheduler = []  # constant lr
 train_cfg = dict(max_epochs=4)
 spatial_ckpt = 'work_dirs/csted_iv3_spatial-only_a2d/epoch_12.pth'
 temporal_ckpt = 'work_dirs/csted_i3d_temporal-only_a2d/epoch_12.pth'

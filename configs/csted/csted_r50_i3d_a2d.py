@@ -1,5 +1,3 @@
-# CSTED with a ResNet-50 (ImageNet) spatial encoder and the Inception-I3D
-# temporal encoder (paper Table 3d: R50+I3D).
 _base_ = ['./csted_iv3_i3d_a2d.py']
 r50_ckpt = ('https://download.openmmlab.com/mmclassification/v0/resnet/'
             'resnet50_8xb32_in1k_20210831-ea4938fc.pth')

@@ -1,44 +1,16 @@
-# "Synthetic Kinetics": pretrain the 3D encoder of csted_tiny (mmaction2
-# ResNet3d-18, 16 base channels; the SAME backbone dict, read from
-# csted_tiny.py, so the checkpoint's `backbone.*` keys load into CSTED's
-# temporal encoder) as an mmaction2 Recognizer3D that classifies an actor's
-# ACTION from an 8-frame clip of the synthetic benchmark, cropped by one
-# window around the actor that stays fixed over the clip (moving left/right,
-# jumping, rotating, standing still: only the motion tells them apart).
-# Train videos only: 'train' = the benchmark's train videos minus a 10 %
-# hold-out ('val', to watch the accuracy); the test videos are never read.
-#
-#   python tools/train.py configs/pretrain/synthetic_kinetics_r3d18_tiny.py
-#
-# then CSTED from these weights: configs/csted/synthetic/*pretrained*.py
-# (they read work_dirs/synthetic_kinetics_r3d18_tiny/epoch_30.pth).
-# Runs with mmaction2's registries (default_scope='mmaction'); the dataset
-# and its crop transforms come from mmcsted (`mmcsted.` prefix).
-_base_ = ['../_base_/models/csted_tiny.py']
+# Synthetic Kinetics: csted_tiny's 3D backbone as a 5-action classifier.
+_base_ = [
+    '../_base_/models/csted_tiny.py', 'mmaction::_base_/default_runtime.py'
+]
 custom_imports = dict(imports=['mmcsted.datasets'], allow_failed_imports=False)
-# mmaction2's runtime (its configs/_base_/default_runtime.py, written out:
-# `mmaction::` base paths need pkg_resources, which this environment lacks)
-default_scope = 'mmaction'
 default_hooks = dict(
-    runtime_info=dict(type='RuntimeInfoHook'),
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20, ignore_last=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
     # epoch_<max_epochs>.pth is what the CSTED configs load
     checkpoint=dict(
-        type='CheckpointHook', interval=5, max_keep_ckpts=2, save_last=True),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
-log_level = 'INFO'
-load_from = None
-resume = False
+        _delete_=True,
+        type='CheckpointHook',
+        interval=5,
+        max_keep_ckpts=2,
+        save_last=True))
 randomness = dict(seed=0, deterministic=False)
 
 data_root = 'data/synthetic_a2d'
@@ -57,13 +29,11 @@ model = dict(
         in_channels=128,  # layer4 of ResNet3d-18 with 16 base channels
         spatial_type='avg',
         dropout_ratio=0.5,
-        # mmaction's 0.01 suits a pretrained backbone; from scratch it kept
-        # the loss at chance level for 4 epochs (0.05: 59 % val after 3)
+        # mmaction2's 0.01 stalls from scratch (README)
         init_std=0.05,
         average_clips='prob'),
     data_preprocessor=dict(
         type='ActionDataPreprocessor',
-        # CSTED's normalisation (csted_tiny.py), RGB in, RGB out
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         format_shape='NCTHW'))
@@ -79,7 +49,6 @@ train_pipeline = [
         max_shift=4),
     # a mirrored clip of an actor moving left is an actor moving right
     dict(type='mmcsted.FlipActorClip', prob=0.5, swap_labels=[(0, 1)]),
-    # the same jitter as CSTED's training pipeline (once per clip)
     dict(
         type='mmcsted.ClipColorJitter',
         brightness=0.2,
@@ -118,8 +87,6 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         split='val', test_mode=True, pipeline=val_pipeline, **dataset_common))
-# The benchmark's test videos, for a final report only (never in training
-# or checkpoint selection): tools/test.py CONFIG CKPT
 test_dataloader = dict(
     batch_size=16,
     num_workers=2,
@@ -130,8 +97,6 @@ test_dataloader = dict(
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 
-# One epoch = one clip of each of the ~1,280 training actors (80 iterations,
-# about 30 s on 2 CPU cores; 3 epochs reached 59 % top-1 on 'val').
 max_epochs = 30
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),

@@ -1,7 +1,4 @@
-# Synthetic Kinetics with a short schedule (10 epochs, about 4 min on one CPU
-# core): the pretraining of the quick-start main job
-# (tools/run_synthetic_benchmark.py), which must finish in 15 minutes on 2
-# cores. The 30-epoch config is the one the benchmark table uses.
+# The short schedule of the quick-start main job (README).
 _base_ = ['./synthetic_kinetics_r3d18_tiny.py']
 max_epochs = 10
 param_scheduler = [

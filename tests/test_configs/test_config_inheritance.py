@@ -57,7 +57,7 @@ DELIBERATE = {'type', 'pretrained', 'pretrained2d', 'norm_cfg'}
 
 
 @pytest.mark.parametrize('wrapper, variable, base', [
-    ('configs/_base_/models/i3d_r50_backbone.py', 'i3d_r50_backbone',
+    ('configs/_base_/models/i3d_r3d50_backbone.py', 'i3d_r3d50_backbone',
      'mmaction::_base_/models/i3d_r50.py'),
     ('configs/_base_/models/r2plus1d_r34_backbone.py', 'r2plus1d_backbone',
      'mmaction::_base_/models/r2plus1d_r34.py'),

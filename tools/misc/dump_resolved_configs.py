@@ -14,10 +14,14 @@ import argparse
 import json
 import sys
 
-# the keys that decide what is built, trained and evaluated
+# the keys that decide what is built, trained and evaluated, and the runtime
+# (hooks, seed, logging, visualizer) that decides how a run is kept
 KEYS = ('model', 'train_dataloader', 'val_dataloader', 'test_dataloader',
         'val_evaluator', 'test_evaluator', 'optim_wrapper', 'param_scheduler',
-        'train_cfg', 'default_scope', 'custom_imports')
+        'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr', 'default_scope',
+        'custom_imports', 'default_hooks', 'custom_hooks', 'env_cfg',
+        'log_processor', 'visualizer', 'log_level', 'load_from', 'resume',
+        'randomness')
 
 
 def resolve(path: str) -> dict:

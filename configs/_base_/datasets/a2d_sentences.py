@@ -1,22 +1,11 @@
-# A2D Sentences (see docs/dataset_prepare.md):
-#   python tools/data/a2d_sentences/check_release.py data/a2d_sentences
-#   python tools/data/a2d_sentences/prepare.py data/a2d_sentences
-# The paper: 8 RGB frames, target in the middle, resized and padded to
-# 320 x 320, batch 8. The release's test clip is 8 frames at stride 2 around
-# the target; training uses the same stride so that the temporal encoder sees
-# one kind of clip.
+# A2D Sentences: docs/dataset_prepare.md; notes in configs/_base_/README.md.
 dataset_type = 'A2DSentencesDataset'
 data_root = 'data/a2d_sentences'
-# the mmengine.fileio storage backend of the data (None: the local disk)
-backend_args = None
-# The vocabulary of the train split's queries (prepare.py writes it); model
-# configs refer to it.
+backend_args = None  # mmengine.fileio backend; None = the local disk
 vocab_file = data_root + '/vocab.json'
 input_size = 320
 clip_len = 8
 frame_interval = 2
-# 'auto': extracted JPEG frames (prepare.py --extract-frames) where present,
-# else Release/clips320H/<vid>.mp4.
 video_source = 'auto'
 
 train_pipeline = [
@@ -37,7 +26,7 @@ train_pipeline = [
         hue=0.02),
     dict(type='PackActorSegInputs'),
 ]
-# The mask is loaded after the resize: evaluation is at the original size.
+# the mask is loaded after the resize: scored at the original size
 test_pipeline = [
     dict(type='VideoInit', backend_args=backend_args),
     dict(
@@ -50,8 +39,6 @@ test_pipeline = [
     dict(type='PackActorSegInputs'),
 ]
 
-# batch_size is per GPU: 8 on one GPU is the paper's batch; on 4 GPUs use
-# batch_size=2 (auto_scale_lr's base_batch_size is 8).
 train_dataloader = dict(
     batch_size=8,
     num_workers=8,

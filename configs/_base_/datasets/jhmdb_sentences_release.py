@@ -1,13 +1,4 @@
-# J-HMDB Sentences with the CSTED authors' A2D test protocol (see
-# a2d_sentences_release.py and docs/dataset_prepare.md). The release's test
-# code only covers A2D: what it did on J-HMDB is unknown. Chosen here: the
-# same clip rule (8 frames from max(1, f - 8) at stride 2, spatial frame at
-# index 4) on J-HMDB's PNG frames (Rename_Images, read with PIL), the same
-# PIL stretch to 320 x 320 and the same scoring. Frames after the last mask
-# are not used (as mmcsted's J-HMDB dataset does): a release clip running past
-# them repeats the last frame with a mask (counted and logged).
-# Model configs that inherit this must set the model's data preprocessor to
-# mean 0 / std 255 and test_cfg=dict(keep_input_score=True).
+# J-HMDB with the authors' A2D test protocol: our choice (README.md).
 _base_ = ['./jhmdb_sentences.py']
 # the mmengine.fileio storage backend of the data (None: the local disk)
 backend_args = None

@@ -1,11 +1,4 @@
-# The synthetic world in the MeViS release layout (multi-object and no-target
-# expressions), made by
-#   python tools/data/synthetic/generate.py --layout mevis data/synthetic_mevis
-#   python tools/data/mevis/prepare.py data/synthetic_mevis
-# It is MeViS (mevis.py: same dataset class, pipelines, J&F on valid_u,
-# submission writer on valid) at another size: 64 x 80 frames, 64 x 64 input,
-# 2 loader workers. It exercises the reader, the metric and the zip end to
-# end; it is not a benchmark.
+# The synthetic world in the MeViS layout: an end-to-end check.
 _base_ = ['./mevis.py']
 data_root = 'data/synthetic_mevis'
 vocab_file = data_root + '/vocab.json'

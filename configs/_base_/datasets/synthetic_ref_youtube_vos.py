@@ -1,11 +1,4 @@
-# The synthetic world in the Ref-YouTube-VOS release layout, made by
-#   python tools/data/synthetic/generate.py --layout ref_youtube_vos \
-#       data/synthetic_ref_youtube_vos
-#   python tools/data/ref_youtube_vos/prepare.py data/synthetic_ref_youtube_vos
-# It is Ref-YouTube-VOS (ref_youtube_vos.py: same dataset class, pipelines,
-# submission writer) at another size: 64 x 80 frames, 64 x 64 input, 2 loader
-# workers. It exercises the reader and the submission zip end to end; it is
-# not a benchmark.
+# The synthetic world in the Ref-YouTube-VOS layout: an end-to-end check.
 _base_ = ['./ref_youtube_vos.py']
 data_root = 'data/synthetic_ref_youtube_vos'
 vocab_file = data_root + '/vocab.json'

@@ -1,23 +1,8 @@
-# CSTED, the paper's model: Inception V3 (ImageNet) spatial encoder,
-# Carreira & Zisserman's Inception-v1 I3D (Kinetics-400) temporal encoder, a
-# GRU per encoder, CMAM after stages 1..5, LGFS fusion in a 5-stage decoder.
-# Input 8 x 320 x 320.
-#
-# The spatial backbone is mmpretrain's own Inception V3 config (its ImageNet
-# classifier's backbone). mmengine lets a config inherit at most one base that
-# defines `model` (bases may not share keys), so `model` below replaces the
-# classifier (`_delete_`) and takes only its backbone; configs that swap a
-# backbone of this model (R50, I3D-R50, R(2+1)D, S3D) therefore state theirs,
-# and tests/test_configs/test_configs.py checks them against mmpretrain's and
-# mmaction2's configs. Needs `import mmcsted` first (mmcsted/utils/
-# external_configs.py) and setuptools < 81 (setup.cfg).
+# The paper's model; notes in configs/_base_/README.md.
 _base_ = [
-    'mmpretrain::_base_/models/inception_v3.py',
-    # the Kinetics-400 Inception-I3D (`inception_i3d_k400`, `i3d_ckpt`)
-    './inception_i3d_k400.py'
+    'mmpretrain::_base_/models/inception_v3.py', './inception_i3d_k400.py'
 ]
 
-# mmpretrain Inception V3, ImageNet-1k (torchvision port).
 iv3_ckpt = ('https://download.openmmlab.com/mmclassification/v0/inception-v3/'
             'inception-v3_3rdparty_8xb32_in1k_20220615-dcd4d910.pth')
 imagenet_mean = [123.675, 116.28, 103.53]
@@ -25,8 +10,6 @@ imagenet_std = [58.395, 57.12, 57.375]
 
 text_encoder = dict(
     type='GRUTextEncoder',
-    # The vocabulary of the training queries; top-level configs set it from
-    # the dataset config (`vocab_file`).
     vocab_file=None,
     embed_dims=300,
     hidden_dims=512,
@@ -47,11 +30,9 @@ model = dict(
         type='LanguageGuidedEncoder',
         backbone=dict(
             type='StagedBackbone',
-            # mmpretrain's: InceptionV3, 1000 classes, no auxiliary logits
             backbone=dict(
                 _base_.model.backbone, type='mmpretrain.InceptionV3'),
             same_padding=True,
-            # mmpretrain's Inception V3 was trained on (x - 127.5) / 127.5.
             renormalize=dict(
                 from_mean=imagenet_mean,
                 from_std=imagenet_std,

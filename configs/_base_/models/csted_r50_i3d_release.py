@@ -1,33 +1,10 @@
-# The authors' released CSTED (RyanHTR/CSTM: test code and a trained
-# checkpoint), as switches on mmcsted's modules, to load the converted release
-# checkpoint and reproduce its outputs (../shared/METHOD.md, "The authors'
-# release, exactly"):
-# - spatial: ResNet-50 (mmpretrain, torchvision's parameter names), stages
-#   conv1-bn1-relu | maxpool+layer1 | layer2 | layer3 | layer4, on clip
-#   index 4;
-# - temporal: Inception-v1 I3D in hassony2's old layout: static TF padding
-#   (zeros, ceil_mode pools), BN eps 1e-5; the decoder reads each stage's
-#   middle time step T' // 2;
-# - ONE text encoder for both branches: fixed GloVe 840B vectors (zero for
-#   unknown tokens and pads), the release tokeniser (20 positions), a bias-free
-#   GRU 300 -> 512, LayerNorm + tanh;
-# - the release's CMAM after each of the 5 stages of both encoders (vt =
-#   conv-BN-ReLU of [V, coord], BN key/query, padding positions in the softmax,
-#   V + vt * (g - 0.5));
-# - the release decoder (CSTMReleaseHead): no LGFS, concat + conv fusion, six
-#   mask heads at strides 32..1.
-# Inputs: RGB in [0, 1] (mean 0, std 255), no mean/std normalisation.
-# No pretrained downloads: every weight (and the GloVe vectors of the
-# vocabulary) comes from the converted checkpoint.
-# The spatial backbone is mmpretrain's own ResNet-50 config (its ImageNet
-# classifier's backbone; `model` replaces the classifier, `_delete_`).
+# The authors' released CSTED (RyanHTR/CSTM); see configs/_base_/README.md.
 _base_ = ['mmpretrain::_base_/models/resnet50.py']
 text_encoder = dict(
     type='GloVeGRUTextEncoder',
     embed_dims=300,
     hidden_dims=512,
     max_words=20,
-    # the converted checkpoint carries the vocabulary and its GloVe vectors
     vocab_from_checkpoint=True)
 cmam = dict(
     style='release', mid_channels=512, with_coord=True, identity_init=True)

@@ -1,20 +1,11 @@
-# A small CSTED for the CPU and for tests: the paper's model
-# (csted_iv3_i3d.py: the same modules and code paths, CMAM at stages 1..5,
-# LGFS, deep supervision) with narrow ResNet-18 (2D, mmpretrain) and
-# ResNet3d-18 (3D, mmaction2) encoders trained from scratch, small text
-# encoders and a narrow decoder. Only what differs is stated here.
-# (The backbones are written out: mmaction2 has no 3D ResNet-18 config, and a
-# config inherits at most one base with a `model`, here the paper's.)
+# The small CPU CSTED: only what differs from csted_iv3_i3d.py.
 _base_ = ['./csted_iv3_i3d.py']
 base_channels = 16
 
-# (`_delete_`: the paper's GloVe options do not apply; each use below is a
-# copy, as mmengine consumes `_delete_` when it merges a dict)
+# copied per use below: mmengine consumes `_delete_` when it merges
 text_encoder = dict(
     _delete_=True,
     type='GRUTextEncoder',
-    # The vocabulary of the training queries; top-level configs set it from
-    # the dataset config (`vocab_file`).
     vocab_file=None,
     embed_dims=32,
     hidden_dims=64,

@@ -1,10 +1,4 @@
-# mmaction2's R(2+1)D-34 (Kinetics-400) as a StagedBackbone: a separable
-# (2D spatial + 1D temporal) 3D ResNet, an extra beside the paper's S3D
-# (s3d_backbone.py). Used as `temporal_encoder.backbone`.
-# Written out rather than inherited from mmaction2's own config: a config
-# inherits at most one base with a `model` (mmengine), and the CSTED model it
-# joins already has one. tests/test_configs/test_config_inheritance.py holds
-# it to mmaction2's `_base_/models/` config.
+# mmaction2's R(2+1)D-34 (Kinetics-400).
 r2plus1d_ckpt = (
     'https://download.openmmlab.com/mmaction/v1.0/recognition/r2plus1d/'
     'r2plus1d_r34_8xb8-8x8x1-180e_kinetics400-rgb/'

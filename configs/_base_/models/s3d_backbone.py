@@ -1,14 +1,10 @@
-# torchvision's S3D (Kinetics-400) as a StagedBackbone: the separable version
-# of the Inception-v1 I3D, paper Table 3d. Same five stages (64, 192, 480, 832,
-# 1024 channels; 4, 4, 4, 2, 1 time steps for 8 frames). Used as
-# `temporal_encoder.backbone`.
+# torchvision's S3D (Kinetics-400), paper Table 3d.
 s3d_ckpt = 'https://download.pytorch.org/models/s3d-d76dad2f.pth'
 s3d_backbone = dict(
     _delete_=True,
     type='StagedBackbone',
-    # The classifier is built so that its weights are recognised, then dropped.
     backbone=dict(type='TorchvisionS3D', num_classes=400),
-    # torchvision's Kinetics weights: RGB in [0, 1], then this mean / std.
+    # its Kinetics weights expect RGB in [0, 1], then this mean / std
     renormalize=dict(
         from_mean=[123.675, 116.28, 103.53],
         from_std=[58.395, 57.12, 57.375],

@@ -1,4 +1,4 @@
-# The paper's schedule: Adam, lr 5e-4, 12 epochs, lr / 10 after epoch 8.
+# The paper's schedule: Adam 5e-4, 12 epochs, lr / 10 after epoch 8.
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-4))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[8], gamma=0.1)
@@ -6,6 +6,4 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-# The paper trains with batch 8 in all; `--auto-scale-lr` rescales the lr when
-# the total batch differs.
 auto_scale_lr = dict(enable=False, base_batch_size=8)

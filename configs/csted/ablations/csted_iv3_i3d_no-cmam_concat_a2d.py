@@ -1,6 +1,3 @@
-# Table 3a/3b: both encoders, no CMAM, fusion by concat.
-# Without CMAM the query is read only in the decoder, by concatenating the
-# tiled sentence feature to every decoder stage (the paper's baselines).
 _base_ = ['../csted_iv3_i3d_a2d.py']
 model = dict(
     spatial_encoder=dict(cmam_stages=()),

@@ -1,4 +1,2 @@
-# Table 3d: R50 + S3D (torchvision, Kinetics-400) in place of the
-# Inception-I3D.
 _base_ = ['../csted_r50_i3d_a2d.py', '../../_base_/models/s3d_backbone.py']
 model = dict(temporal_encoder=dict(backbone={{_base_.s3d_backbone}}))

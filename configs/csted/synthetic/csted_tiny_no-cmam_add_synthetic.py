@@ -1,7 +1,3 @@
-# Table 3a/3b row on the synthetic benchmark: both encoders, no CMAM, fusion
-# by add.
-# Without CMAM the query is read only in the decoder, by concatenating the
-# tiled sentence feature to every decoder stage (the paper's baselines).
 _base_ = ['./csted_tiny_synthetic.py']
 model = dict(
     spatial_encoder=dict(cmam_stages=()),

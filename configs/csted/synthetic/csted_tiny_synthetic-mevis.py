@@ -1,8 +1,3 @@
-# The small CSTED (csted_tiny.py, from scratch) on the synthetic MeViS-layout
-# tree: trains on train, validates on valid_u (J&F with the no-target rule),
-# writes the valid submission zip. An end-to-end check of the reader, the
-# metric and the writer on a release-shaped tree, not a benchmark (see
-# configs/_base_/datasets/synthetic_mevis.py).
 _base_ = [
     '../../_base_/models/csted_tiny.py',
     '../../_base_/datasets/synthetic_mevis.py',

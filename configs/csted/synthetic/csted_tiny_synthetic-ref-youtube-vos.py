@@ -1,8 +1,3 @@
-# The small CSTED (csted_tiny.py, from scratch) on the synthetic
-# Ref-YouTube-VOS-layout tree: trains on train, writes the valid submission
-# zip. An end-to-end check of the reader and the writer on a release-shaped
-# tree, not a benchmark (see
-# configs/_base_/datasets/synthetic_ref_youtube_vos.py).
 _base_ = [
     '../../_base_/models/csted_tiny.py',
     '../../_base_/datasets/synthetic_ref_youtube_vos.py',

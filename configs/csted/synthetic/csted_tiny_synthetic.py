@@ -1,7 +1,3 @@
-# The built-in default: a small CSTED (ResNet-18 2D + ResNet3d-18, narrow, from
-# scratch, both encoders with CMAM at stages 1..5, LGFS fusion) on the
-# synthetic A2D-format benchmark (tools/data/synthetic/generate.py). Trains on
-# 2 CPU cores in minutes.
 _base_ = [
     '../../_base_/models/csted_tiny.py',
     '../../_base_/datasets/synthetic_a2d.py',
