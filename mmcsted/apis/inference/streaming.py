@@ -8,7 +8,6 @@ each clip then runs through the rest of the test pipeline
 (:func:`~.pipeline.inference_pipeline`).
 """
 import logging
-import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Sequence
@@ -111,7 +110,6 @@ class ClipStream:
         self.cache: Dict[int, np.ndarray] = {}
         self.peak_cache = 0
         self.frames_decoded = 0
-        self.decode_time = 0.
         self.warned_small = False
 
     def __len__(self) -> int:
@@ -133,12 +131,10 @@ class ClipStream:
         return results
 
     def _decode(self, wanted: List[int]) -> None:
-        t0 = time.perf_counter()
         for i, frame in self.reader.iter_frames(wanted):
             self.cache[i] = frame
             self.frames_decoded += 1
             self.peak_cache = max(self.peak_cache, len(self.cache))
-        self.decode_time += time.perf_counter() - t0
 
     def _item(self, target: int, results: dict) -> ClipItem:
         results.pop('needs')
@@ -191,10 +187,8 @@ class ClipStream:
             })
             self._decode(wanted)
             next_read = max(next_read, hi + 1)
-            t0 = time.perf_counter()
             items = [self._item(t, r) for t, r in batch]
             keep = {i for _, r in planned for i in r['needs']}
             for i in [i for i in self.cache if i not in keep]:
                 del self.cache[i]
-            self.decode_time += time.perf_counter() - t0
             yield items
