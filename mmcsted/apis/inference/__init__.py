@@ -1,13 +1,13 @@
 """Inference of a CSTED model on whole videos, by job: building the model
 (:mod:`.model`), the config's test pipeline made ready for inference
 (:mod:`.pipeline`), clips streamed from one frame source through a bounded
-frame cache (:mod:`.streaming`) and running the model on them
-(:mod:`.runner`)."""
+frame cache (:mod:`.streaming`) and the inferencer that runs the model on
+them (:mod:`.inferencer`)."""
+from .inferencer import (VideoActorSegInferencer, VideoSegResult,
+                         inference_video, iter_inference, load_clip)
 from .model import init_model, vocab_from_checkpoint_if_missing
 from .pipeline import (InferencePipeline, check_query, config_test_pipeline,
                        inference_pipeline)
-from .runner import (VideoActorSegInferencer, VideoSegResult, inference_video,
-                     iter_inference, load_clip)
 from .streaming import MIN_SHORT_SIDE, ClipItem, ClipStream
 
 __all__ = [

@@ -23,6 +23,10 @@ LOADING_TRANSFORMS = ('VideoInit', 'VideoDecode', 'LoadActorMask')
 RESIZE_TRANSFORMS = ('ResizePadSquare', 'ResizeStretch')
 #: ``resize=`` override of :func:`inference_pipeline`: transform type
 RESIZE_NAMES = dict(pad_square='ResizePadSquare', stretch='ResizeStretch')
+#: the keyword arguments of :func:`inference_pipeline` that override the
+#: config's test pipeline
+PIPELINE_ARGS = ('input_size', 'clip_len', 'frame_interval', 'clip_mode',
+                 'resize', 'resize_backend', 'image_backend')
 
 
 def type_name(transform: dict) -> str:

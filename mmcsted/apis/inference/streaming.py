@@ -2,13 +2,15 @@
 
 Each requested frame is the target of its own clip, chosen by the test
 pipeline's ``SampleClipAroundFrame``. Frames are decoded once, in ascending
-order, into a sliding cache that only holds the frames still needed by the
-current and later batches, so memory does not grow with the video's length;
-each clip then runs through the rest of the test pipeline
-(:func:`~.pipeline.inference_pipeline`).
+order, and go through the test pipeline's frame-wise steps (its resize) once
+each, into a sliding cache that only holds the frames still needed by the
+current and later batches, so memory does not grow with the video's length
+and a frame held by up to ``clip_len`` clips is resized once, not once per
+clip; each clip then takes its frames from the cache and runs through the
+rest of the test pipeline (:func:`~.pipeline.inference_pipeline`), with the
+outputs of running the whole pipeline on each clip.
 """
 import logging
-import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Sequence
@@ -18,6 +20,7 @@ import torch
 from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
+from mmcsted.datasets.transforms.loading import DataLoadError, fill_clip
 from mmcsted.registry import TRANSFORMS
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.utils.video_io import FrameReader
@@ -27,6 +30,9 @@ from mmcsted.utils.video_io import FrameReader
 #: frame covers under half a cell of them across that side (a 4000 x 30
 #: video padded to 64 x 64 is 64 x 1 px) and the masks are mostly guessed.
 MIN_SHORT_SIDE = 16
+#: transforms that act on each frame of a clip alone, the same way whatever
+#: the clip: run once per frame when they directly follow ClipFromFrameCache
+FRAME_WISE_TRANSFORMS = ('ResizePadSquare', 'ResizeStretch')
 
 
 @dataclass
@@ -55,9 +61,11 @@ class ClipItem:
 
 
 def split_pipeline(transforms: Sequence[dict]):
-    """(the clip-sampling steps, the steps from ``ClipFromFrameCache`` on),
-    each a :class:`~mmengine.dataset.Compose` of transforms built from
-    mmcsted's registry (whatever the default scope)."""
+    """The inference pipeline's transforms, built from mmcsted's registry
+    (whatever the default scope), as four
+    :class:`~mmengine.dataset.Compose`: the clip-sampling steps,
+    ``ClipFromFrameCache``, the frame-wise steps that follow it (see
+    ``FRAME_WISE_TRANSFORMS``) and the rest."""
     built = [
         TRANSFORMS.build(t) if isinstance(t, dict) else t for t in transforms
     ]
@@ -66,14 +74,21 @@ def split_pipeline(transforms: Sequence[dict]):
         raise ValueError(f'an inference pipeline takes its frames from the '
                          f'frame cache (ClipFromFrameCache), got {names}')
     cut = names.index('ClipFromFrameCache')
-    return Compose(built[:cut]), Compose(built[cut:])
+    end = cut + 1
+    while end < len(built) and names[end] in FRAME_WISE_TRANSFORMS:
+        end += 1
+    return (Compose(built[:cut]), Compose(built[cut:cut + 1]),
+            Compose(built[cut + 1:end]), Compose(built[end:]))
 
 
 class ClipStream:
     """Batches of packed clips around ascending target frames of a
     :class:`FrameReader`, decoding each frame once, in ascending order.
 
-    Each target's clip is sampled once, a little ahead: when a batch's
+    Each decoded frame goes through the pipeline's frame-wise steps once
+    and is cached as they leave it, with the keys they set (``ori_shape``,
+    ``img_shape``, ``pad_shape``, ``scale_factor``). Each target's clip is
+    sampled once, a little ahead: when a batch's
     frames are decoded up to frame ``hi``, the later targets whose clips
     reach down to ``hi`` are sampled too and their frames up to ``hi``
     decoded in the same pass (clips start no earlier for later targets, in
@@ -104,14 +119,19 @@ class ClipStream:
         self.targets = list(targets)
         if any(b <= a for a, b in zip(self.targets, self.targets[1:])):
             raise ValueError('targets must be strictly ascending')
+        self.target_set = set(self.targets)
         self.batch_size = batch_size
         self.keep_frames = keep_frames
         self.metainfo = dict(metainfo or {})
-        self.sample, self.process = split_pipeline(transforms)
+        self.sample, self.gather, self.frame_wise, self.process = \
+            split_pipeline(transforms)
+        # 0-based frame -> (the frame after the frame-wise steps, the keys
+        # they set); the original target frames with keep_frames
         self.cache: Dict[int, np.ndarray] = {}
+        self.frame_keys: Dict[int, dict] = {}
+        self.originals: Dict[int, np.ndarray] = {}
         self.peak_cache = 0
         self.frames_decoded = 0
-        self.decode_time = 0.
         self.warned_small = False
 
     def __len__(self) -> int:
@@ -133,22 +153,31 @@ class ClipStream:
         return results
 
     def _decode(self, wanted: List[int]) -> None:
-        t0 = time.perf_counter()
         for i, frame in self.reader.iter_frames(wanted):
-            self.cache[i] = frame
+            if self.keep_frames and i in self.target_set:
+                self.originals[i] = frame
+            results = self.frame_wise(fill_clip({}, [frame], _raise))
+            self.cache[i] = results.pop('imgs')[0]
+            self.frame_keys[i] = results
             self.frames_decoded += 1
             self.peak_cache = max(self.peak_cache, len(self.cache))
-        self.decode_time += time.perf_counter() - t0
 
     def _item(self, target: int, results: dict) -> ClipItem:
         results.pop('needs')
         results['frame_cache'] = self.cache
+        results = self.gather(results)
+        keys = [self.frame_keys[int(f) - 1] for f in results['frame_inds']]
+        if any(k['ori_shape'] != keys[0]['ori_shape'] for k in keys):
+            shapes = sorted({k['ori_shape'] for k in keys})
+            raise DataLoadError(f'{self.reader.name}: frames of shapes '
+                                f'{shapes}, expected one H x W x 3 shape')
+        results.update(keys[0])  # the frames' own shapes, not the cache's
         packed = self.process(results)
         item = ClipItem(
             frame_index=target,
             clip=packed['inputs'],
             data_sample=packed['data_samples'],
-            frame=self.cache.get(target) if self.keep_frames else None)
+            frame=self.originals.get(target) if self.keep_frames else None)
         self._check_size(item)
         return item
 
@@ -191,10 +220,14 @@ class ClipStream:
             })
             self._decode(wanted)
             next_read = max(next_read, hi + 1)
-            t0 = time.perf_counter()
             items = [self._item(t, r) for t, r in batch]
             keep = {i for _, r in planned for i in r['needs']}
             for i in [i for i in self.cache if i not in keep]:
-                del self.cache[i]
-            self.decode_time += time.perf_counter() - t0
+                del self.cache[i], self.frame_keys[i]
+            for i in [i for i in self.originals if i not in keep]:
+                del self.originals[i]
             yield items
+
+
+def _raise(results: Dict, msg: str):
+    raise DataLoadError(msg)

@@ -1,0 +1,409 @@
+"""Segmenting the actor a query names in every (or every requested) frame of
+a video: :class:`VideoActorSegInferencer` on mmengine's ``BaseInferencer``,
+and the functions :func:`inference_video`, :func:`iter_inference` and
+:func:`load_clip` that call it.
+
+Frame indices in this API are 0-based (the datasets' ``frame_id`` is 1-based).
+"""
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.config import Config, ConfigDict
+from mmengine.infer import BaseInferencer
+
+from mmcsted.registry import INFERENCERS
+from mmcsted.utils.video_io import open_video
+from ..model_zoo import resolve_config
+from .model import ConfigType, init_model
+from .pipeline import PIPELINE_ARGS, check_query, inference_pipeline
+from .streaming import ClipItem, ClipStream
+
+
+@dataclass
+class VideoSegResult:
+    """Masks of the requested frames, in ascending frame order.
+
+    ``masks[i]`` (H, W) uint8 {0, 1} and ``scores[i]`` (H, W) float32 (the
+    foreground probability; None with ``return_scores=False``) belong to frame
+    ``frame_indices[i]`` (0-based). ``stats``: the frame cache's counts,
+    ``frames`` (segmented), ``frames_decoded`` and ``peak_cache`` (the most
+    frames it held at once).
+    """
+    video: str
+    query: str
+    frame_indices: List[int] = field(default_factory=list)
+    masks: List[np.ndarray] = field(default_factory=list)
+    scores: List[Optional[np.ndarray]] = field(default_factory=list)
+    stats: Dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.frame_indices)
+
+    def __getitem__(self, i: int) -> Dict:
+        return dict(
+            frame_index=self.frame_indices[i],
+            mask=self.masks[i],
+            score=self.scores[i])
+
+
+def _targets(frames, num_frames: int, name: str) -> List[int]:
+    if frames is None:
+        return list(range(num_frames))
+    if isinstance(frames, (int, np.integer)):
+        frames = [frames]
+    targets = sorted({int(f) for f in frames})
+    if not targets:
+        raise ValueError('no frame requested (frames is empty)')
+    bad = [f for f in targets if not 0 <= f < num_frames]
+    if bad:
+        raise IndexError(
+            f'requested frame(s) {bad[:10]} out of range: {name} has '
+            f'{num_frames} frames, valid indices are 0..{num_frames - 1} '
+            '(0-based)')
+    return targets
+
+
+def _video_name(video) -> str:
+    return video if isinstance(video, str) else getattr(
+        video, 'name',
+        type(video).__name__)
+
+
+@INFERENCERS.register_module(name='video-actor-segmentation')
+@INFERENCERS.register_module()
+class VideoActorSegInferencer(BaseInferencer):
+    """Language-queried actor segmentation of whole videos.
+
+    One video and one query per call. The video (a file, a folder of frame
+    images, a (T, H, W, 3) RGB array or a
+    :class:`~mmcsted.utils.video_io.FrameReader`) is decoded once, in
+    ascending order, into a sliding frame cache
+    (:class:`~.streaming.ClipStream`), so memory does not grow with its
+    length; each requested frame is the target of its own clip, run through
+    the config's test pipeline (:func:`~.pipeline.inference_pipeline`) and
+    the model's ``test_step`` in batches.
+
+    Example::
+
+        inferencer = VideoActorSegInferencer(
+            'configs/csted/synthetic/csted_tiny_synthetic.py',
+            'checkpoints/csted_tiny_synthetic.pth')
+        result = inferencer('video.mp4', 'the red circle is jumping')
+        result.masks[0]  # (H, W) uint8 mask of frame 0
+        for r in inferencer.stream('video.mp4', 'the red circle',
+                                   return_vis=True):
+            ...  # r['visualization']: the overlay of frame r['frame_index']
+
+    Keyword arguments of :meth:`__call__` and :meth:`stream`, by step:
+
+    * preprocess: ``frames`` (0-based indices, default all) and the
+      pipeline overrides ``input_size``, ``clip_len``, ``frame_interval``,
+      ``clip_mode`` (``'release'``: the authors' clip, which near a video's
+      start is shifted: for 1-based frames ``f <= 8`` the model segments
+      frame 9 and that mask is returned for frame ``f``), ``resize``
+      (``'pad_square'`` / ``'stretch'``), ``resize_backend``,
+      ``image_backend`` (see :func:`~.pipeline.inference_pipeline`);
+    * forward: ``return_scores`` (default True: the probability map
+      ``score``, else None);
+    * visualize: ``return_vis`` (the query and mask drawn on the frame,
+      ``visualization``), ``min_size`` (small frames enlarged to this long
+      side first, default 320);
+    * postprocess: ``return_frames`` (the original RGB ``frame``).
+
+    Args:
+        model: a config (file, path under ``configs/``, model-zoo name or
+            Config) or a built model (used as it is, on its device unless
+            ``device`` is given).
+        weights: path, URL or model-zoo name of the checkpoint (with a
+            config); None: random weights.
+        device: 'cpu', 'cuda', 'cuda:1', ... (default: 'cpu' for a config).
+        cfg_options: config overrides.
+        scope: the registry scope.
+        show_progress: a tqdm bar when more than one batch is run.
+    """
+
+    preprocess_kwargs: set = {'frames', *PIPELINE_ARGS}
+    forward_kwargs: set = {'return_scores'}
+    visualize_kwargs: set = {'return_vis', 'min_size'}
+    postprocess_kwargs: set = {'return_frames'}
+
+    def __init__(self,
+                 model: Union[ConfigType, nn.Module],
+                 weights: Optional[str] = None,
+                 device: Optional[Union[str, torch.device]] = None,
+                 cfg_options: Optional[dict] = None,
+                 scope: str = 'mmcsted',
+                 show_progress: bool = True):
+        self.cfg_options = cfg_options
+        self.built_model = model if isinstance(model, nn.Module) else None
+        if self.built_model is not None:
+            cfg = copy.deepcopy(getattr(model, 'cfg', None) or ConfigDict())
+            if device is None:
+                device = next(model.parameters()).device
+        elif isinstance(model, (str, Path)):
+            # a path under configs/ or a model-zoo name as init_model takes
+            cfg = Config.fromfile(resolve_config(str(model)))
+        else:
+            cfg = model
+        super().__init__(cfg, weights, device or 'cpu', scope, show_progress)
+        self.cfg = getattr(self.model, 'cfg', self.cfg)
+
+    def _init_model(self, cfg, weights: Optional[str], device) -> nn.Module:
+        if self.built_model is not None:
+            return self.built_model.to(device).eval()
+        return init_model(cfg, weights, device, self.cfg_options)
+
+    def _init_pipeline(self, cfg):
+        """The config's test pipeline made ready for inference; a call with
+        pipeline overrides makes its own (see :meth:`preprocess`)."""
+        return inference_pipeline(self.model)
+
+    def _init_visualizer(self, cfg):
+        # overlays are drawn by visualization.overlay_query_mask, a function:
+        # no visualizer instance (nor its output folder) is needed
+        return None
+
+    def __call__(self,
+                 inputs,
+                 query: str,
+                 frames: Optional[Sequence[int]] = None,
+                 batch_size: int = 8,
+                 progress: Optional[bool] = None,
+                 **kwargs) -> VideoSegResult:
+        """Segment the actor ``query`` names in the video ``inputs``; returns
+        a :class:`VideoSegResult` with a mask (and a score map) per
+        requested frame at the frame's original size. ``progress``: a tqdm
+        bar (default ``show_progress``); ``kwargs``: see the class doc."""
+        result = VideoSegResult(video=_video_name(inputs), query=query)
+        for r in self.stream(
+                inputs,
+                query,
+                frames=frames,
+                batch_size=batch_size,
+                progress=progress,
+                stats=result.stats,
+                **kwargs):
+            result.frame_indices.append(r['frame_index'])
+            result.masks.append(r['mask'])
+            result.scores.append(r['score'])
+        return result
+
+    def stream(self,
+               inputs,
+               query: str,
+               batch_size: int = 8,
+               progress: Optional[bool] = None,
+               stats: Optional[dict] = None,
+               return_datasamples: bool = False,
+               **kwargs) -> Iterator[Dict]:
+        """Yield, in ascending frame order, ``dict(frame_index, mask,
+        score[, frame][, visualization][, data_sample])`` as soon as each
+        batch is done (for writing a long video out without holding it).
+        ``stats``: a dict given the frame cache's counts (see
+        :class:`VideoSegResult`); ``return_datasamples``: add the model's
+        data sample."""
+        check_query(query)
+        pre, fwd, vis, post = self._dispatch_kwargs(**kwargs)
+        keep_frames = bool(post.get('return_frames') or vis.get('return_vis'))
+        show = self.show_progress if progress is None else progress
+        for items in self.preprocess(
+                inputs,
+                batch_size,
+                query=query,
+                keep_frames=keep_frames,
+                show_progress=show,
+                stats=stats,
+                **pre):
+            preds = self.forward(items, **fwd)
+            visualization = self.visualize(items, preds, **vis)
+            yield from self.postprocess(preds, visualization,
+                                        return_datasamples, **post)
+
+    def preprocess(self,
+                   inputs,
+                   batch_size: int = 8,
+                   query: str = '',
+                   frames: Optional[Sequence[int]] = None,
+                   keep_frames: bool = False,
+                   show_progress: bool = False,
+                   stats: Optional[dict] = None,
+                   **pipeline_args) -> Iterator[List[ClipItem]]:
+        """Batches of packed clips (:class:`~.streaming.ClipItem`) around the
+        requested frames of one video."""
+        pipeline = inference_pipeline(self.model, **pipeline_args) \
+            if pipeline_args else self.pipeline
+        reader = open_video(
+            inputs,
+            image_backend=pipeline.image_backend,
+            backend_args=pipeline.backend_args)
+        bar = None
+        try:
+            if reader.num_frames < 1:
+                raise ValueError(f'{reader.name} has no frames')
+            stream = ClipStream(
+                reader,
+                _targets(frames, reader.num_frames, reader.name),
+                pipeline.transforms,
+                batch_size,
+                keep_frames=keep_frames,
+                metainfo=dict(query=query))
+            if show_progress and len(stream) > 1:
+                from tqdm import tqdm
+                bar = tqdm(
+                    total=len(stream.targets),
+                    desc=f'segmenting "{query[:30]}"',
+                    unit='frame')
+            for items in stream:
+                yield items
+                if bar is not None:
+                    bar.update(len(items))
+                if stats is not None:
+                    stats.update(
+                        frames=stats.get('frames', 0) + len(items),
+                        frames_decoded=stream.frames_decoded,
+                        peak_cache=stream.peak_cache)
+        finally:
+            if bar is not None:
+                bar.close()
+            if reader is not inputs:
+                reader.close()
+
+    @torch.no_grad()
+    def forward(self,
+                inputs: List[ClipItem],
+                return_scores: bool = True) -> List[Dict]:
+        """The model's ``test_step`` on a batch of clips, as in testing:
+        one dict per clip (``frame_index``, ``mask``, ``score``, ``frame``,
+        ``data_sample``)."""
+        batch = self.collate_fn([
+            dict(inputs=it.clip, data_samples=it.data_sample) for it in inputs
+        ])
+        preds = []
+        for it, sample in zip(inputs, self.model.test_step(batch)):
+            preds.append(
+                dict(
+                    frame_index=it.frame_index,
+                    mask=sample.pred_mask.data[0].cpu().numpy(),
+                    score=sample.pred_score.data[0].float().cpu().numpy()
+                    if return_scores else None,
+                    frame=it.frame,
+                    data_sample=sample))
+        return preds
+
+    def visualize(self,
+                  inputs: List[ClipItem],
+                  preds: List[Dict],
+                  return_vis: bool = False,
+                  min_size: int = 320) -> Optional[List[np.ndarray]]:
+        """The query and each mask drawn on its original frame (with
+        ``return_vis``)."""
+        if not return_vis:
+            return None
+        from mmcsted.visualization import overlay_query_mask
+        return [
+            overlay_query_mask(
+                p['frame'],
+                p['mask'],
+                p['data_sample'].query,
+                min_size=min_size) for p in preds
+        ]
+
+    def postprocess(self,
+                    preds: List[Dict],
+                    visualization: Optional[List[np.ndarray]] = None,
+                    return_datasamples: bool = False,
+                    return_frames: bool = False) -> List[Dict]:
+        """One result dict per frame (see :meth:`stream`);
+        ``return_datasamples`` adds the model's ``data_sample``."""
+        out = []
+        for i, p in enumerate(preds):
+            r = dict(
+                frame_index=p['frame_index'], mask=p['mask'], score=p['score'])
+            if return_frames:
+                r['frame'] = p['frame']
+            if visualization is not None:
+                r['visualization'] = visualization[i]
+            if return_datasamples:
+                r['data_sample'] = p['data_sample']
+            out.append(r)
+        return out
+
+
+def iter_inference(model: nn.Module,
+                   video,
+                   query: str,
+                   frames: Optional[Sequence[int]] = None,
+                   batch_size: int = 8,
+                   progress: bool = True,
+                   return_frames: bool = False,
+                   return_scores: bool = True,
+                   stats: Optional[dict] = None,
+                   **pipeline_args) -> Iterator[Dict]:
+    """Segment ``query``'s actor frame by frame; yields, in ascending frame
+    order, ``dict(frame_index, mask, score[, frame])`` as soon as each batch
+    is done (:meth:`VideoActorSegInferencer.stream`).
+
+    Args:
+        model: from :func:`init_model` (eval mode).
+        video: a video file, a folder of frame images (read in name
+            order, natural order for unpadded numbers: index ``i`` is the
+            ``i``-th image, as frame ``i`` of a video file), a (T, H, W, 3)
+            RGB array (uint8, or float in [0, 1]) or a
+            :class:`~mmcsted.utils.video_io.FrameReader`. An image that
+            cannot be decoded raises ``VideoReadError`` naming it; a folder
+            without images raises it too.
+        query: the English query.
+        frames: 0-based frame indices (default: every frame).
+        batch_size: clips per forward pass.
+        progress: a tqdm bar when more than one batch is run.
+        return_frames: add the original RGB ``frame`` of each target.
+        return_scores: add the probability map ``score`` (else None).
+        stats: a dict given the frame cache's counts.
+        pipeline_args: override the config's test pipeline (see
+            :class:`VideoActorSegInferencer`).
+    """
+    yield from VideoActorSegInferencer(model).stream(
+        video,
+        query,
+        frames=frames,
+        batch_size=batch_size,
+        progress=progress,
+        stats=stats,
+        return_frames=return_frames,
+        return_scores=return_scores,
+        **pipeline_args)
+
+
+def inference_video(model: nn.Module,
+                    video,
+                    query: str,
+                    frames: Optional[Sequence[int]] = None,
+                    batch_size: int = 8,
+                    progress: bool = True,
+                    **kwargs) -> VideoSegResult:
+    """Segment the actor ``query`` names in a video (see
+    :func:`iter_inference` for the arguments); returns a
+    :class:`VideoSegResult` with a mask and a score map per requested frame
+    at the frame's original size."""
+    return VideoActorSegInferencer(model)(video, query, frames, batch_size,
+                                          progress, **kwargs)
+
+
+def load_clip(model: nn.Module, video, frame_index: int,
+              **pipeline_args) -> ClipItem:
+    """The clip around one 0-based frame, through the test pipeline as
+    :func:`iter_inference` runs it (``.clip`` uint8 (C, T, H, W), ``.frame``
+    the original RGB target frame, ``.img_shape``, ``.ori_shape``,
+    ``.data_sample``); ``pipeline_args`` as for :func:`iter_inference`."""
+    inferencer = VideoActorSegInferencer(model)
+    batches = inferencer.preprocess(
+        video, 1, frames=[frame_index], keep_frames=True, **pipeline_args)
+    try:
+        return next(batches)[0]
+    finally:
+        batches.close()
