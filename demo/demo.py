@@ -120,10 +120,8 @@ def parse_args(argv=None):
 
 def synthetic_example(data_root: str):
     """(video, query) of the first test video of an A2D-layout tree."""
-    from mmcsted.datasets.a2d_sentences import (ANNOTATION_FILE, CLIP_DIR,
-                                                VIDEOSET_FILE,
-                                                read_a2d_annotations,
-                                                read_videoset)
+    from mmcsted.datasets.a2d import (ANNOTATION_FILE, CLIP_DIR, VIDEOSET_FILE,
+                                      read_a2d_annotations, read_videoset)
     if not osp.isdir(data_root):
         raise FileNotFoundError(
             f'{data_root} not found: give VIDEO and QUERY, or write the '

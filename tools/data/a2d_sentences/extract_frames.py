@@ -65,7 +65,7 @@ def select_videos(root, split='all', videos=None):
     """Ids of the videos with sentences (not in a2d_missed_videos.txt) of
     ``split``, in videoset.csv order; or ``videos`` as given (each must be in
     videoset.csv)."""
-    from mmcsted.datasets import a2d_sentences as a2d
+    from mmcsted.datasets import a2d
     records = a2d.read_videoset(osp.join(root, a2d.VIDEOSET_FILE))
     if videos:
         unknown = [v for v in videos if v not in records]
@@ -85,7 +85,7 @@ def select_videos(root, split='all', videos=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmcsted.datasets.a2d_sentences import resolve_frame_root
+    from mmcsted.datasets.a2d import resolve_frame_root
     from tools.data.a2d_sentences.frames import extract_a2d_frames
     vids = select_videos(args.data_root, args.split, args.videos)
     out_root = resolve_frame_root(args.data_root, args.out)
