@@ -105,11 +105,12 @@ def _release_head_candidates(ours):
             yield f'{rel}.{i}.{rest}'
 
 
+def _glove_line(word, step):
+    return f'{word} ' + ' '.join(f'{step * (k + 1):.4f}' for k in range(300))
+
+
 def _glove(tmp_path, words, zipped=False):
-    lines = [
-        f'{w} ' + ' '.join(f'{0.01 * (i + 1) * (k + 1):.4f}'
-                           for k in range(300)) for i, w in enumerate(words)
-    ]
+    lines = [_glove_line(w, 0.01 * (i + 1)) for i, w in enumerate(words)]
     txt = tmp_path / 'glove.txt'
     txt.write_text('\n'.join(lines) + '\n', encoding='utf-8')
     if not zipped:
@@ -188,3 +189,44 @@ def test_a_missing_tensor_fails_naming_it(tool, release_state, tmp_path):
     with pytest.raises(KeyError, match='top_down_fusions.1.0.weight'):
         tool.convert(
             str(src), str(tmp_path / 'o.pth'), _glove(tmp_path, ['man']))
+
+
+def test_non_finite_glove_vectors_are_refused(tool, release_state, tmp_path,
+                                              capsys):
+    src = tmp_path / 'checkpoint.pth.tar'
+    torch.save(dict(state_dict=release_state, epoch=1), src)
+    vocab = tmp_path / 'vocab.txt'
+    vocab.write_text('man\ndog\n', encoding='utf-8')
+    glove = tmp_path / 'glove.txt'
+    glove.write_text(
+        _glove_line('dog', 0.1) + '\n' +
+        _glove_line('man', 0.2).replace('0.2000', 'nan', 1) + '\n',
+        encoding='utf-8')
+    dst = tmp_path / 'o.pth'
+    with pytest.raises(ValueError, match=r"glove.txt:2: .*'man'.*NaN or inf"):
+        tool.convert(str(src), str(dst), str(glove), [str(vocab)])
+    assert tool.main(
+        [str(src),
+         str(dst), '--glove',
+         str(glove), '--vocab',
+         str(vocab)]) == 1
+    assert 'glove.txt:2' in capsys.readouterr().err
+    assert not dst.exists()
+
+
+def test_low_glove_coverage_is_a_warning_with_the_figure(
+        tool, release_state, tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr(
+        'mmcsted.models.text_encoders.glove_gru_text_encoder.print_log',
+        lambda msg, **kw: logged.append(msg))
+    src = tmp_path / 'checkpoint.pth.tar'
+    torch.save(dict(state_dict=release_state, epoch=1), src)
+    # the default vocabulary (A2D Sentences), 4 words of it in GloVe
+    words = tool.read_vocab([tool.DEFAULT_VOCAB])
+    report = tool.convert(
+        str(src), str(tmp_path / 'o.pth'), _glove(tmp_path, words[:4]))
+    assert report['glove_found'] == 4
+    share = 100. * 4 / len(words)
+    assert any(f'only 4 of the {len(words):,} vocabulary words '
+               f'({share:.1f} %, below 50 %)' in m for m in logged)

@@ -420,11 +420,14 @@ class InceptionI3D(BaseModule):
         ``num_batches_tracked`` buffers are filled with 0. Head keys are
         returned whether or not this module has a head (the caller drops or
         loads them). Raises ``ValueError`` naming the keys for an unknown
-        layout, for keys left over after mapping and for missing keys.
+        layout, for keys left over after mapping and for missing keys, and
+        naming the array for one that holds NaN or inf (checked whether or
+        not the file's hash was given).
         """
         state = _flatten(state_dict)
         if state and all(k.startswith('module.') for k in state):
             state = {k[len('module.'):]: v for k, v in state.items()}
+        _check_finite(state)
         layout = _detect_layout(state)
         if layout == 'hassony2':
             out = dict(state)
@@ -460,6 +463,20 @@ def _flatten(state: Dict, prefix: str = '') -> Dict:
         else:
             out[f'{prefix}{k}'] = v
     return out
+
+
+def _check_finite(state: Dict) -> None:
+    """Refuse a checkpoint array holding NaN or inf (a damaged or diverged
+    file would otherwise load without a word), named as in the file."""
+    for key, value in state.items():
+        if not hasattr(value, 'dtype'):
+            continue
+        tensor = _as_tensor(value)
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise ValueError(
+                f'InceptionI3D: checkpoint array {key!r} holds NaN or inf '
+                f'({bad} of {tensor.numel()} values)')
 
 
 def _detect_layout(state: Dict) -> str:

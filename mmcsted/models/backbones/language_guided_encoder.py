@@ -15,6 +15,7 @@ from mmengine.model import BaseModule
 
 from mmcsted.registry import MODELS
 from .pretrained import scoped_pretrained_cfg
+from .staged_backbone import NUM_STAGES
 
 
 @MODELS.register_module()
@@ -51,9 +52,10 @@ class LanguageGuidedEncoder(BaseModule):
                  init_cfg=None):
         super().__init__(init_cfg=scoped_pretrained_cfg(init_cfg))
         cmam_stages = tuple(sorted(set(cmam_stages)))
-        bad = [s for s in cmam_stages if s not in (1, 2, 3, 4, 5)]
+        bad = [s for s in cmam_stages if s not in range(1, NUM_STAGES + 1)]
         if bad:
-            raise ValueError(f'CMAM stages must be within 1..5, got {bad}')
+            raise ValueError(
+                f'CMAM stages must be within 1..{NUM_STAGES}, got {bad}')
         self.cmam_stages = cmam_stages
         self.backbone = MODELS.build(backbone)
         if text_encoder is None:
@@ -142,7 +144,7 @@ class LanguageGuidedEncoder(BaseModule):
         """The 5 modulated stage features, from word features (N, K, Cl)
         and their mask (N, K) computed elsewhere (a shared text encoder)."""
         feats = []
-        for i in range(5):
+        for i in range(NUM_STAGES):
             x = self.backbone.forward_stage(i, x)
             if str(i + 1) in self.cmams:
                 x = self.cmams[str(i + 1)](x, words, mask)

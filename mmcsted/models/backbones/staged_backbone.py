@@ -15,6 +15,10 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmcsted.registry import MODELS
 from .pretrained import scoped_pretrained_cfg
 
+# CSTED's encoders have 5 stages, at strides 2, 4, 8, 16 and 32; the CMAMs,
+# the decoders and the checkpoint converters count them with this.
+NUM_STAGES = 5
+
 _RESNET3D_TYPES = ('ResNet3d', 'ResNet3dSlowOnly', 'ResNet3dCSN',
                    'ResNet3dSlowFast', 'ResNet2Plus1d')
 
@@ -56,8 +60,9 @@ def default_stage_modules(backbone: nn.Module) -> List[List[str]]:
             stem, ['maxpool', 'layer1'], ['layer2'], ['layer3'], ['layer4']
         ]
     raise ValueError(
-        f'no default 5-stage split for {name}; give `stage_modules` (a list '
-        'of 5 lists of child-module names)')
+        f'no default {NUM_STAGES}-stage split for {name}; give '
+        f'`stage_modules` (a list of {NUM_STAGES} lists of child-module '
+        'names)')
 
 
 def _in_own_scope(cfg: Dict) -> Dict:
@@ -132,8 +137,8 @@ class StagedBackbone(BaseModule):
             list(s)
             for s in (stage_modules or default_stage_modules(self.backbone))
         ]
-        if len(self.stage_modules) != 5:
-            raise ValueError('a staged backbone has 5 stages, got '
+        if len(self.stage_modules) != NUM_STAGES:
+            raise ValueError(f'a staged backbone has {NUM_STAGES} stages, got '
                              f'{len(self.stage_modules)}')
         used = {n for stage in self.stage_modules for n in stage}
         for n in used:
@@ -199,7 +204,7 @@ class StagedBackbone(BaseModule):
         self.temporal_strides = tuple(t_strides)
 
     def _run_stages(self, x):
-        for i in range(5):
+        for i in range(NUM_STAGES):
             x = self.forward_stage(i, x)
             yield x
 

@@ -7,10 +7,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule
 
+from mmcsted.models.backbones.staged_backbone import NUM_STAGES
 from mmcsted.models.necks.coord_feature import COORD_CHANNELS, coord_feature
 from mmcsted.registry import MODELS
+from .base_actor_seg_head import BaseActorSegHead
 
 
 class MaskHead(nn.Sequential):
@@ -58,7 +59,7 @@ class LanguageConcat(nn.Module):
 
 
 @MODELS.register_module()
-class CSTEDHead(BaseModule):
+class CSTEDHead(BaseActorSegHead):
     """Decoder of CSTED.
 
     Args:
@@ -97,13 +98,17 @@ class CSTEDHead(BaseModule):
                  language_concat: bool = False,
                  norm_cfg=dict(type='BN'),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(
+            NUM_STAGES if deep_supervision else 1,
+            loss_decode=loss_decode,
+            loss_scale_weights=loss_scale_weights,
+            init_cfg=init_cfg)
         if spatial_channels is None and temporal_channels is None:
             raise ValueError('CSTEDHead needs at least one encoder')
-        widths = [channels] * 5 if isinstance(channels,
-                                              int) else list(channels)
-        if len(widths) != 5:
-            raise ValueError('`channels` is an int or 5 ints')
+        widths = [channels] * NUM_STAGES if isinstance(channels,
+                                                       int) else list(channels)
+        if len(widths) != NUM_STAGES:
+            raise ValueError(f'`channels` is an int or {NUM_STAGES} ints')
         self.widths = widths
         self.two_branches = spatial_channels is not None \
             and temporal_channels is not None
@@ -131,24 +136,17 @@ class CSTEDHead(BaseModule):
         self.top_down = nn.ModuleList(
             nn.Identity() if widths[i + 1] ==
             widths[i] else nn.Conv2d(widths[i + 1], widths[i], 1)
-            for i in range(4))
+            for i in range(NUM_STAGES - 1))
         self.deep_supervision = deep_supervision
-        n_heads = 5 if deep_supervision else 1
         self.mask_heads = nn.ModuleList(
-            MaskHead(widths[i], mask_channels) for i in range(n_heads))
-        losses = loss_decode if isinstance(loss_decode,
-                                           (list, tuple)) else [loss_decode]
-        self.losses = nn.ModuleList(MODELS.build(c) for c in losses)
-        self.loss_scale_weights = list(loss_scale_weights or [1.] * n_heads)
-        if len(self.loss_scale_weights) != n_heads:
-            raise ValueError(f'{n_heads} loss scale weights expected')
+            MaskHead(widths[i], mask_channels) for i in range(self.num_scales))
 
     def fuse(self, spatial: Optional[List[torch.Tensor]],
              temporal: Optional[List[torch.Tensor]],
              sentence: Optional[torch.Tensor]) -> List[torch.Tensor]:
         """VF_1..VF_5 (N, C_i, H_i, W_i)."""
         fused = []
-        for i in range(5):
+        for i in range(NUM_STAGES):
             s = self.spatial_proj[i](spatial[i]) if spatial else None
             t = self.temporal_proj[i](temporal[i]) if temporal else None
             if s is not None and t is not None:
@@ -169,35 +167,13 @@ class CSTEDHead(BaseModule):
         """Mask logits, finest scale (stride 2) first; one map without deep
         supervision, five with."""
         fused = self.fuse(spatial, temporal, sentence)
-        decoded = [None] * 5
-        decoded[4] = fused[4]
-        for i in range(3, -1, -1):
+        decoded = fused[-1:]  # coarsest first while decoding
+        for i in range(NUM_STAGES - 2, -1, -1):
             up = F.interpolate(
-                self.top_down[i](decoded[i + 1]),
+                self.top_down[i](decoded[-1]),
                 fused[i].shape[-2:],
                 mode='bilinear',
                 align_corners=False)
-            decoded[i] = fused[i] + up
-        return [head(decoded[i]) for i, head in enumerate(self.mask_heads)]
-
-    def loss_by_logits(
-            self,
-            logits: List[torch.Tensor],
-            gt_masks: torch.Tensor,
-            valid: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
-        """Losses of each scale, the logits upsampled to the gt size.
-
-        ``valid`` (N, 1, H, W) marks the pixels of the frame (padding 0)."""
-        losses = {}
-        for scale, (logit,
-                    weight) in enumerate(zip(logits, self.loss_scale_weights)):
-            logit = F.interpolate(
-                logit,
-                gt_masks.shape[-2:],
-                mode='bilinear',
-                align_corners=False)
-            for loss in self.losses:
-                name = loss.loss_name if scale == 0 else \
-                    f'{loss.loss_name}_s{scale + 1}'
-                losses[name] = weight * loss(logit, gt_masks, valid)
-        return losses
+            decoded.append(fused[i] + up)
+        decoded.reverse()  # finest first
+        return [head(x) for head, x in zip(self.mask_heads, decoded)]

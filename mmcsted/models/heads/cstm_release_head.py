@@ -23,13 +23,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
-from mmengine.model import BaseModule
 
+from mmcsted.models.backbones.staged_backbone import NUM_STAGES
 from mmcsted.registry import MODELS
+from .base_actor_seg_head import BaseActorSegHead
 from .csted_head import MaskHead
 
-NUM_STAGES = 5
-NUM_MASKS = 6
+# one mask per decoded map: the stages' and the upsampled finest (stride 1)
+NUM_MASKS = NUM_STAGES + 1
 
 
 def release_key_map() -> Dict[str, str]:
@@ -82,7 +83,7 @@ def _up2(x: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class CSTMReleaseHead(BaseModule):
+class CSTMReleaseHead(BaseActorSegHead):
     """The release's decoder (``CSTMModel`` of RyanHTR/CSTM), for its
     checkpoint.
 
@@ -136,7 +137,11 @@ class CSTMReleaseHead(BaseModule):
                  loss_scale_weights: Optional[Sequence[float]] = None,
                  norm_cfg=dict(type='BN'),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(
+            NUM_MASKS,
+            loss_decode=loss_decode,
+            loss_scale_weights=loss_scale_weights,
+            init_cfg=init_cfg)
         if spatial_channels is None or temporal_channels is None:
             missing = 'spatial' if spatial_channels is None else 'temporal'
             raise ValueError(
@@ -145,8 +150,8 @@ class CSTMReleaseHead(BaseModule):
                 'CSTEDHead for a single-branch model)')
         if len(spatial_channels) != NUM_STAGES or \
                 len(temporal_channels) != NUM_STAGES:
-            raise ValueError('CSTMReleaseHead needs 5 stages per branch, got '
-                             f'{list(spatial_channels)} and '
+            raise ValueError(f'CSTMReleaseHead needs {NUM_STAGES} stages per '
+                             f'branch, got {list(spatial_channels)} and '
                              f'{list(temporal_channels)}')
         self.text_channels = text_channels  # unused
         self.channels = channels
@@ -165,12 +170,6 @@ class CSTMReleaseHead(BaseModule):
         # mask_heads[j]: stride 2**j (finest first, as the outputs).
         self.mask_heads = nn.ModuleList(
             MaskHead(channels, mask_channels) for _ in range(NUM_MASKS))
-        losses = loss_decode if isinstance(loss_decode,
-                                           (list, tuple)) else [loss_decode]
-        self.losses = nn.ModuleList(MODELS.build(c) for c in losses)
-        self.loss_scale_weights = list(loss_scale_weights or [1.] * NUM_MASKS)
-        if len(self.loss_scale_weights) != NUM_MASKS:
-            raise ValueError(f'{NUM_MASKS} loss scale weights expected')
 
     def decode(self, spatial: List[torch.Tensor],
                temporal: List[torch.Tensor]) -> List[torch.Tensor]:
@@ -204,31 +203,3 @@ class CSTMReleaseHead(BaseModule):
         prediction) first. ``sentence`` is ignored."""
         maps = self.decode(spatial, temporal)[::-1]  # finest first
         return [head(x) for head, x in zip(self.mask_heads, maps)]
-
-    def loss_by_logits(
-            self,
-            logits: List[torch.Tensor],
-            gt_masks: torch.Tensor,
-            valid: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
-        """Deep supervision: the losses of each scale, the logits upsampled
-        to the gt size; names ``loss_bce`` (finest), ``loss_bce_s2`` ...
-        ``loss_bce_s6``.
-
-        ``valid`` (N, 1, H, W) marks the pixels of the frame (padding 0)."""
-        if len(logits) != NUM_MASKS:
-            raise ValueError(f'{NUM_MASKS} logit maps expected, '
-                             f'got {len(logits)}')
-        losses = {}
-        for scale, (logit,
-                    weight) in enumerate(zip(logits, self.loss_scale_weights)):
-            if logit.shape[-2:] != gt_masks.shape[-2:]:
-                logit = F.interpolate(
-                    logit,
-                    gt_masks.shape[-2:],
-                    mode='bilinear',
-                    align_corners=False)
-            for loss in self.losses:
-                name = loss.loss_name if scale == 0 else \
-                    f'{loss.loss_name}_s{scale + 1}'
-                losses[name] = weight * loss(logit, gt_masks, valid)
-        return losses

@@ -87,6 +87,7 @@ class CSTED(BaseModel):
         self._check_encoders(clip_len)
         self.clip_len = clip_len
         self.decode_head = self._build_decode_head(decode_head)
+        self.train_cfg = train_cfg or {}
         self.test_cfg = {'threshold': 0.5, **(test_cfg or {})}
         self.text_frozen = self.text_encoder is not None and all(
             e.frozen for e in self.encoders.values())
@@ -234,10 +235,13 @@ class CSTED(BaseModel):
         index = (target_index // stride).clamp(max=feat.shape[2] - 1)
         return feat[torch.arange(feat.shape[0], device=feat.device), :, index]
 
-    def _run(
+    def extract_feat(
         self, inputs: Dict[str, torch.Tensor],
         data_samples: Optional[List[ActorSegDataSample]]
-    ) -> List[torch.Tensor]:
+    ) -> Tuple[Optional[List[torch.Tensor]], Optional[List[torch.Tensor]],
+               torch.Tensor]:
+        """The decoder's inputs: (spatial features, temporal features of the
+        target frame, sentence feature) of a batch and its queries."""
         clip, frame = inputs['clip'], inputs['frame']
         if data_samples is None:
             raise ValueError('CSTED needs data samples carrying the queries')
@@ -248,10 +252,7 @@ class CSTED(BaseModel):
         target_index = torch.tensor(
             [ds.metainfo.get('target_index', t // 2) for ds in data_samples],
             device=clip.device)
-        spatial, temporal, sentence = self.encode(clip, frame,
-                                                  self.tokenize(texts),
-                                                  target_index)
-        return self.decode_head(spatial, temporal, sentence)
+        return self.encode(clip, frame, self.tokenize(texts), target_index)
 
     # ----------------------------------------------------------------- modes
     def forward(self,
@@ -263,7 +264,7 @@ class CSTED(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self._run(inputs, data_samples)
+            return self.decode_head(*self.extract_feat(inputs, data_samples))
         raise RuntimeError(f'invalid mode "{mode}": loss, predict or tensor')
 
     def check_clip_len(self, clip: torch.Tensor) -> None:
@@ -285,13 +286,9 @@ class CSTED(BaseModel):
             self, inputs: Dict[str, torch.Tensor],
             data_samples: List[ActorSegDataSample]) -> Dict[str, torch.Tensor]:
         self.check_clip_len(inputs['clip'])
-        logits = self._run(inputs, data_samples)
-        gt = torch.stack([ds.gt_mask.data for ds in data_samples]).float()
-        valid = torch.zeros_like(gt)
-        for i, ds in enumerate(data_samples):
-            h, w = ds.metainfo.get('img_shape', gt.shape[-2:])[:2]
-            valid[i, :, :h, :w] = 1
-        return self.decode_head.loss_by_logits(logits, gt, valid)
+        return self.decode_head.loss(
+            self.extract_feat(inputs, data_samples), data_samples,
+            self.train_cfg)
 
     def predict(
             self, inputs: Dict[str, torch.Tensor],
@@ -300,12 +297,24 @@ class CSTED(BaseModel):
         """Foreground probability and binary mask at the original frame size
         (``ori_shape``), the padding cut and the resize undone."""
         self.check_clip_len(inputs['clip'])
-        logits = self._run(inputs, data_samples)[0]
-        size = inputs['clip'].shape[-2:]
-        probs = F.interpolate(
-            logits.float(), size, mode='bilinear',
-            align_corners=False).sigmoid()
-        for prob, ds in zip(probs, data_samples):
+        size = tuple(inputs['clip'].shape[-2:])
+        batch_img_metas = [
+            dict(ds.metainfo, batch_input_shape=size) for ds in data_samples
+        ]
+        seg_logits = self.decode_head.predict(
+            self.extract_feat(inputs, data_samples), batch_img_metas,
+            self.test_cfg)
+        return self.postprocess_result(seg_logits, data_samples)
+
+    def postprocess_result(
+            self, seg_logits: torch.Tensor,
+            data_samples: List[ActorSegDataSample]
+    ) -> List[ActorSegDataSample]:
+        """Write each sample's probability and mask from the logits (N, 1,
+        H, W) at the input size: the padding cut, then resized to
+        ``ori_shape``."""
+        size = seg_logits.shape[-2:]
+        for prob, ds in zip(seg_logits.sigmoid(), data_samples):
             h, w = ds.metainfo.get('img_shape', size)[:2]
             prob = prob[:, :h, :w]
             ori = ds.metainfo.get('ori_shape', (h, w))[:2]

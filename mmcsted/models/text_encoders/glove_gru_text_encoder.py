@@ -59,6 +59,10 @@ from mmcsted.registry import MODELS
 RELEASE_SPLIT = re.compile(r'(\W+)')
 #: the release's ``PAD_TOKEN``
 RELEASE_PAD = ''
+#: a GloVe file with vectors for fewer of the vocabulary's words than this
+#: share is probably the wrong file (the 840B vectors cover about 99 % of the
+#: A2D Sentences words): :func:`load_glove_vectors` warns, with the figure
+GLOVE_MIN_COVERAGE = 0.5
 
 
 def release_tokenize(text: str,
@@ -100,25 +104,43 @@ def load_glove_vectors(
     ``' '``, the first field is the token, lines with a 1-d vector skipped
     (headers), a repeated token keeps its LAST vector (torchtext's ``stoi``).
     Returns ({word: vector} for the words found, dim).
+
+    A vector read for one of ``words`` that holds NaN or inf is an error
+    naming the file and the line (the cache: the word); a file with vectors
+    for less than :data:`GLOVE_MIN_COVERAGE` of ``words`` is a warning.
     """
     wanted = set(words)
     if path.endswith('.pt'):
         # torchtext's cache: (itos list, stoi dict, vectors tensor, dim int),
         # all allowed by the safe loader
         itos, stoi, vectors, dim = torch.load(path, weights_only=True)
-        return {
-            w: vectors[stoi[w]].clone()
-            for w in wanted if w in stoi
-        }, int(dim)
-    if zipfile.is_zipfile(path):
+        found = {w: vectors[stoi[w]].clone() for w in wanted if w in stoi}
+        for word, vector in found.items():
+            if not torch.isfinite(vector).all():
+                raise ValueError(
+                    f'{path}: the vector of {word!r} (row {stoi[word]}) '
+                    'holds NaN or inf')
+        dim = int(dim)
+    elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if n.endswith('.txt')]
             if not names:
                 raise ValueError(f'{path}: no .txt file inside the zip')
             with zf.open(names[0]) as raw:
-                return _parse_glove_torchtext(raw, wanted, path)
-    with open(path, 'rb') as raw:
-        return _parse_glove_torchtext(raw, wanted, path)
+                found, dim = _parse_glove_torchtext(raw, wanted, path)
+    else:
+        with open(path, 'rb') as raw:
+            found, dim = _parse_glove_torchtext(raw, wanted, path)
+    if wanted and len(found) < GLOVE_MIN_COVERAGE * len(wanted):
+        print_log(
+            f'GloVe {path} has vectors for only {len(found):,} of the '
+            f'{len(wanted):,} vocabulary words '
+            f'({100. * len(found) / len(wanted):.1f} %, below '
+            f'{100 * GLOVE_MIN_COVERAGE:.0f} %): the others read as zero '
+            'vectors; is it the right file (GloVe 840B, 300-d)?',
+            logger='current',
+            level=logging.WARNING)
+    return found, dim
 
 
 def _parse_glove_torchtext(lines, wanted, path):
@@ -144,6 +166,9 @@ def _parse_glove_torchtext(lines, wanted, path):
                 raise ValueError(
                     f'{path}:{line_no}: the vector of {word!r} holds a value '
                     'that is not a number') from None
+            if not torch.isfinite(out[word]).all():
+                raise ValueError(f'{path}:{line_no}: the vector of {word!r} '
+                                 'holds NaN or inf')
     return out, dim or 0
 
 

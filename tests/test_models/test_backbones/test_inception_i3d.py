@@ -269,6 +269,34 @@ def test_wrong_layouts_raise_naming_keys(tmp_path, reference):
         model.convert_pretrained(tree)
 
 
+@pytest.mark.parametrize('layout,value', [('hassony2', float('nan')),
+                                          ('piergiaj', float('inf')),
+                                          ('jax', float('nan'))])
+def test_a_non_finite_array_is_refused_naming_it(tmp_path, reference, layout,
+                                                 value):
+    """Without a sha256 too: the file's own arrays are checked."""
+    path = tmp_path / 'weights.pth'
+    if layout == 'jax':
+        tree = _jax_tree(reference)
+        bn = tree['batch_stats']['Mixed_4c']['Branch_1/Conv3d_0a_1x1'][
+            'BatchNorm_0']
+        bn['var'] = bn['var'].copy()  # not the reference's memory
+        bn['var'][..., 3] = value
+        path.write_bytes(pickle.dumps(tree, protocol=4))
+        name = 'batch_stats/Mixed_4c/Branch_1/Conv3d_0a_1x1/BatchNorm_0/var'
+    else:
+        state = _hassony2(reference) if layout == 'hassony2' else \
+            _piergiaj(reference)
+        name = next(k for k in state if k.endswith('conv3d.weight'))
+        state[name] = torch.full_like(state[name], value)
+        torch.save(state, path)
+    model = InceptionI3D(
+        num_classes=400,
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    with pytest.raises(ValueError, match=re.escape(f"array '{name}' holds")):
+        model.init_weights()
+
+
 # ----------------------------------------------------------------------------
 # safe loading
 class _Evil:

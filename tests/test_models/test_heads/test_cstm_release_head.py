@@ -4,12 +4,14 @@ the release's key names."""
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.structures import PixelData
 
 from mmcsted.models.heads import CSTMReleaseHead
 from mmcsted.models.heads.cstm_release_head import (RELEASE_KEY_MAP,
                                                     convert_release_key,
                                                     release_key_map)
 from mmcsted.registry import MODELS
+from mmcsted.structures import ActorSegDataSample
 
 S_CH, T_CH = (4, 5, 6, 7, 8), (5, 6, 7, 8, 9)
 SIZE = 64  # stage i (1..5) at stride 2**i: 32, 16, 8, 4, 2
@@ -226,13 +228,18 @@ def test_sentence_is_ignored():
         torch.testing.assert_close(x, y, rtol=0, atol=0)
 
 
-def test_loss_by_logits_six_finite_losses():
+def test_loss_six_finite_losses():
     head = make_head().float().train()
-    spatial, temporal = make_feats(size=32)
-    logits = head([x.float() for x in spatial], [x.float() for x in temporal])
-    gt = (torch.rand(2, 1, 32, 32) > 0.5).float()
-    valid = torch.ones_like(gt)
-    losses = head.loss_by_logits(logits, gt, valid)
+    inputs = [[x.float() for x in feats]
+              for feats in make_feats(size=32)] + [None]
+    samples = [
+        ActorSegDataSample(
+            metainfo=dict(img_shape=(32, 32)),
+            gt_mask=PixelData(
+                data=(torch.rand(1, 32, 32) > 0.5).to(torch.uint8)))
+        for _ in range(2)
+    ]
+    losses = head.loss(inputs, samples)
     assert list(losses) == ['loss_bce'
                             ] + [f'loss_bce_s{i}' for i in range(2, 7)]
     assert all(torch.isfinite(v) and v.ndim == 0 for v in losses.values())

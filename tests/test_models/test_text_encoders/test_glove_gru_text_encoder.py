@@ -2,6 +2,7 @@
 Corpus.tokenize, models/cstm_model.py txt_encoder/txt_norm): tokeniser, fixed
 GloVe vectors with zeros for unknown tokens and pads, bias-free GRU over all 20
 positions, LayerNorm + tanh."""
+import logging
 import re
 import zipfile
 
@@ -249,3 +250,43 @@ def test_malformed_glove_lines_are_named(tmp_path):
     path.write_text('a 1.0 2.0\nb 3.0 x\n', encoding='utf-8')
     with pytest.raises(ValueError, match=r"g.txt:2: .*'b'.*not a number"):
         load_glove_vectors(str(path), ['a', 'b'])
+
+
+@pytest.mark.parametrize('value', ['nan', 'inf', '-inf', 'NaN'])
+def test_non_finite_glove_vectors_are_refused(tmp_path, value):
+    path = tmp_path / 'g.txt'
+    path.write_text(f'a 1.0 2.0\nb 3.0 {value}\nc 5.0 nan\n', encoding='utf-8')
+    with pytest.raises(ValueError, match=r"g.txt:2: .*'b'.*NaN or inf"):
+        load_glove_vectors(str(path), ['a', 'b'])
+    # a line the vocabulary does not read is not looked at
+    assert set(load_glove_vectors(str(path), ['a'])[0]) == {'a'}
+    # the encoder's vocabulary embeddings go through the same check
+    enc = GloVeGRUTextEncoder(
+        vocab=['a', 'b'], glove_file=str(path), embed_dims=2, hidden_dims=4)
+    with pytest.raises(ValueError, match=r'g.txt:2: '):
+        enc.init_weights()
+    cache = tmp_path / 'g.txt.pt'
+    torch.save((['a', 'b'], {
+        'a': 0,
+        'b': 1
+    }, torch.tensor([[1., 2.], [3., float(value)]]), 2), cache)
+    with pytest.raises(ValueError, match=r"g.txt.pt: .*'b' \(row 1\)"):
+        load_glove_vectors(str(cache), ['b'])
+
+
+def test_low_glove_coverage_warns_with_the_figure(tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr(
+        'mmcsted.models.text_encoders.glove_gru_text_encoder.print_log',
+        lambda msg, **kw: logged.append((msg, kw.get('level'))))
+    path = tmp_path / 'g.txt'
+    write_glove(path, [(w, [1., 2.]) for w in ('w0', 'w1', 'w2', 'w3')])
+    vocab = [f'w{i}' for i in range(1303)]
+    assert len(load_glove_vectors(str(path), vocab)[0]) == 4
+    assert len(logged) == 1
+    msg, level = logged[0]
+    assert level == logging.WARNING
+    assert 'only 4 of the 1,303 vocabulary words (0.3 %, below 50 %)' in msg
+    logged.clear()
+    load_glove_vectors(str(path), vocab[:6])  # 4 of 6: enough
+    assert not logged
