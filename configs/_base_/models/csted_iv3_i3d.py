@@ -9,8 +9,8 @@
 # classifier (`_delete_`) and takes only its backbone; configs that swap a
 # backbone of this model (R50, I3D-R50, R(2+1)D, S3D) therefore state theirs,
 # and tests/test_configs/test_configs.py checks them against mmpretrain's and
-# mmaction2's configs. Needs `import mmcsted` first (mmcsted/utils/
-# external_configs.py) and setuptools < 81 (setup.cfg).
+# mmaction2's configs. Needs `register_all_modules()` first (its
+# install_stack_workarounds) and setuptools < 81 (setup.cfg).
 _base_ = [
     'mmpretrain::_base_/models/inception_v3.py',
     # the Kinetics-400 Inception-I3D (`inception_i3d_k400`, `i3d_ckpt`)
