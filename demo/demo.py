@@ -327,7 +327,8 @@ def main(argv=None) -> int:
             args.checkpoint,
             device=args.device,
             allow_mismatch=args.allow_mismatch)
-    except CheckpointMismatchError as e:
+    except (CheckpointMismatchError, FileNotFoundError) as e:
+        # a misfit checkpoint, or no such file / config / model-zoo entry
         raise SystemExit(f'error: {e}')
     writer = OverlayWriter(args.out, args.png_dir, args.fps
                            or source_fps(video))

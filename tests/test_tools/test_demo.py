@@ -202,3 +202,13 @@ def test_demo_refuses_a_checkpoint_that_does_not_fit(tiny_checkpoint,
     assert '--allow-mismatch' in msg
     assert not (tmp_path / 'out').exists()
     assert demo.main(args + ['--allow-mismatch']) == 0
+
+
+def test_demo_unknown_zoo_entry_is_one_line(tmp_path):
+    with pytest.raises(SystemExit) as info:
+        demo.main([
+            'v.mp4', 'a dog', '--checkpoint', 'no_such_zoo_model', '--png-dir',
+            str(tmp_path / 'out')
+        ])
+    assert str(info.value.code).startswith('error: ')
+    assert 'no_such_zoo_model' in str(info.value.code)
