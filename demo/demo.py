@@ -320,7 +320,7 @@ def main(argv=None) -> int:
         video, query = synthetic_example(args.data_root)
         print(f'synthetic example: {video}: "{query}"')
     check_query(query)
-    from mmcsted.utils import CheckpointMismatchError
+    from mmcsted.utils.checkpoint import CheckpointMismatchError
     try:
         model = init_model(
             args.config,

@@ -23,9 +23,10 @@ from mmengine.config import Config, DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from mmcsted.utils import (CheckpointMismatchError, check_checkpoint_fits,
-                           load_checkpoint_reported, register_all_modules,
+from mmcsted.utils import (load_checkpoint_reported, register_all_modules,
                            setup_cpu_distributed, shutdown_distributed)
+from mmcsted.utils.checkpoint import (CheckpointMismatchError,
+                                      check_checkpoint_fits)
 from mmcsted.utils.preflight import check_data_before_run
 
 

@@ -6,7 +6,7 @@ from mmcsted.apis import (VideoActorSegInferencer, inference_video, init_model,
                           iter_inference)
 from mmcsted.apis.inference import ClipStream, inference_pipeline
 from mmcsted.registry import INFERENCERS
-from mmcsted.utils import CheckpointMismatchError
+from mmcsted.utils.checkpoint import CheckpointMismatchError
 from mmcsted.utils.video_io import ArrayFrameReader, VideoReadError
 from tests.helpers import (TINY_SYNTHETIC_CONFIG, make_frames,
                            write_frame_folder)
