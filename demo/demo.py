@@ -70,6 +70,11 @@ def parse_args(argv=None):
         'metafile.yml)')
     p.add_argument('--config', default=DEFAULT_CONFIG)
     p.add_argument(
+        '--allow-mismatch',
+        action='store_true',
+        help='run a checkpoint that does not fit the config (missing, '
+        'unexpected or reshaped weights), as tools/test.py does')
+    p.add_argument(
         '--out',
         default=None,
         help='output video: .mp4 (H.264 where PyAV or OpenCV '
@@ -313,11 +318,17 @@ def main(argv=None) -> int:
         video, query = synthetic_example(args.data_root)
         print(f'synthetic example: {video}: "{query}"')
     check_query(query)
-    inferencer = VideoActorSegInferencer(
-        args.config,
-        args.checkpoint,
-        device=args.device,
-        show_progress=not args.no_progress)
+    from mmcsted.utils.checkpoint import CheckpointMismatchError
+    try:
+        inferencer = VideoActorSegInferencer(
+            args.config,
+            args.checkpoint,
+            device=args.device,
+            show_progress=not args.no_progress,
+            allow_mismatch=args.allow_mismatch)
+    except (CheckpointMismatchError, FileNotFoundError) as e:
+        # a misfit checkpoint, or no such file / config / model-zoo entry
+        raise SystemExit(f'error: {e}')
     writer = OverlayWriter(args.out, args.png_dir, args.fps
                            or source_fps(video))
     # inference time: from asking for a batch to its masks (decoding,

@@ -332,6 +332,8 @@ def print_table(rows) -> None:
 
 
 def main():
+    from mmcsted.utils import install_stack_workarounds
+    install_stack_workarounds()  # the configs read here inherit mmaction::
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument(

@@ -25,6 +25,8 @@ from mmengine.runner import Runner
 
 from mmcsted.utils import (load_checkpoint_reported, register_all_modules,
                            setup_cpu_distributed, shutdown_distributed)
+from mmcsted.utils.checkpoint import (CheckpointMismatchError,
+                                      check_checkpoint_fits)
 from mmcsted.utils.preflight import check_data_before_run
 
 
@@ -166,20 +168,10 @@ def load_checked(runner: Runner,
         filename,
         before_loading=lambda ckpt: runner.call_hook(
             'after_load_checkpoint', checkpoint=ckpt))
-    if allow_mismatch or not any(report.values()):
-        return
-    kinds = dict(
-        missing='missing',
-        unexpected='unexpected',
-        mismatched='of another shape')
-    counts = ', '.join(f'{len(report[k])} {kinds[k]}' for k in kinds
-                       if report[k])
-    examples = '; '.join(f'{kinds[k]}: {", ".join(report[k][:3])}'
-                         for k in kinds if report[k])
-    raise SystemExit(
-        f'error: checkpoint {filename} does not fit the config {config}: '
-        f'{counts} weights (e.g. {examples}). Is it the checkpoint of this '
-        'config? --allow-mismatch tests it anyway.')
+    try:
+        check_checkpoint_fits(report, filename, config, allow_mismatch)
+    except CheckpointMismatchError as e:
+        raise SystemExit(f'error: {e}')
 
 
 def main():

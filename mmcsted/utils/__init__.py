@@ -4,12 +4,13 @@ from .checkpoint import (CheckpointDownloadError, CheckpointHashError,
                          load_state_dict_reported, load_weights,
                          sha256_prefix_from_filename)
 from .launch import setup_cpu_distributed, shutdown_distributed
-from .setup_env import register_all_modules
+from .setup_env import install_stack_workarounds, register_all_modules
 
 __all__ = [
-    'register_all_modules', 'setup_cpu_distributed', 'shutdown_distributed',
-    'load_weights', 'download_checkpoint', 'CheckpointHashError',
-    'CheckpointDownloadError', 'sha256_prefix_from_filename',
-    'allow_mmengine_checkpoint_types', 'load_state_dict_reported',
-    'load_checkpoint_reported', 'find_resumable_checkpoint'
+    'register_all_modules', 'install_stack_workarounds',
+    'setup_cpu_distributed', 'shutdown_distributed', 'load_weights',
+    'download_checkpoint', 'CheckpointHashError', 'CheckpointDownloadError',
+    'sha256_prefix_from_filename', 'allow_mmengine_checkpoint_types',
+    'load_state_dict_reported', 'load_checkpoint_reported',
+    'find_resumable_checkpoint'
 ]

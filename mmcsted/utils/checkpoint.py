@@ -4,8 +4,9 @@ torch >= 2.6 loads with ``weights_only=True``; mmengine 0.10.7 calls
 ``torch.load`` without the argument, so its own work-dir checkpoints (numpy
 scalars, the message hub's ``HistoryBuffer``) fail to load, and its http loader
 calls ``load_state_dict_from_url`` with ``weights_only=False`` (arbitrary code
-from a download). Importing this module replaces mmengine's local and http
-checkpoint loaders with ones that
+from a download). :func:`install_checkpoint_loaders` (called by
+``register_all_modules()``, never at import) replaces mmengine's local and
+http checkpoint loaders with ones that
 
 * always unpickle with ``weights_only=True``;
 * allow-list only the few types that mmengine itself writes, with ``getattr``
@@ -40,8 +41,10 @@ import os
 import os.path as osp
 import pickle
 import re
-import shutil
 import tempfile
+import time
+import urllib.error
+import urllib.request
 from collections import OrderedDict
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlparse
@@ -52,6 +55,7 @@ from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 from mmengine.runner.checkpoint import \
     load_state_dict as mmengine_load_state_dict
+from tqdm import tqdm
 
 # `-` followed by 8..64 hex digits right before the extension, as OpenMMLab
 # names its released checkpoints (``i3d_..._20220812-e213c223.pth``).
@@ -61,6 +65,10 @@ _HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.(?:pth|pt|ckpt)$')
 class CheckpointHashError(RuntimeError):
     """A checkpoint does not match its expected hash (given, or in its
     name)."""
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint does not fit the model built from the config."""
 
 
 class CheckpointDownloadError(RuntimeError):
@@ -231,18 +239,38 @@ def load_local(filename: str, map_location=None, check_name_hash=True):
         expected = sha256_prefix_from_filename(filename)
         if expected:
             _check_hash(
-                filename, expected,
+                filename,
+                expected,
                 f'{filename} (its name carries the SHA-256 prefix {expected}, '
-                'as OpenMMLab names published checkpoints)')
+                'as OpenMMLab names published checkpoints)',
+                advice=f'. A name ending in -<8 or more hex digits> is read '
+                'as a SHA-256 prefix; if the file is not a published '
+                'checkpoint, rename it (e.g. without the "-" before '
+                f'{expected}), or give its own sha256 (load_weights(..., '
+                'sha256=...)) to load it anyway')
     if is_plain_pickle(filename):
         return load_numpy_pickle(filename, map_location=map_location)
     with allow_mmengine_checkpoint_types():
         try:
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError as err:
+            # torch's text advises weights_only=False (runs any code in the
+            # file): keep only its reason
+            reason = [
+                line.strip() for line in str(err).splitlines()
+                if 'WeightsUnpickler error' in line
+            ]
+            raise pickle.UnpicklingError(
+                f'refusing to load checkpoint {filename}: it holds Python '
+                'objects other than tensors and the types mmengine writes '
+                f'({reason[0] if reason else type(err).__name__}). Save '
+                'only its state dict (tensors) where it was made, or '
+                'download it again if it is damaged') from None
         except Exception as err:  # add the file name; torch's text is long
-            raise RuntimeError(f'cannot load checkpoint {filename} safely '
-                               f'(weights_only=True): {err}') from err
+            raise RuntimeError(
+                f'cannot load checkpoint {filename} '
+                f'(truncated or not a checkpoint?): {err}') from None
 
 
 # pip hints for packages whose install_requires are not needed to read their
@@ -266,16 +294,18 @@ def resolve_package_path(url: str) -> str:
     if not package or not relpath or '..' in relpath.split('/'):
         raise ValueError('expected package://<package>/<path inside it>, got '
                          f'{url!r}')
-    hint = _PACKAGE_PIP_HINTS.get(
-        package, f'pip install {package.split(".")[0].replace("_", "-")}')
+    hint = _PACKAGE_PIP_HINTS.get(package.split('.')[0])
+    install = f'; install it with `{hint}`' if hint else ''
+    complete = f'; a complete install: `{hint}`' if hint else ''
+    known = ', '.join(sorted(_PACKAGE_PIP_HINTS))
     try:
         spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         spec = None
     if spec is None:
         raise FileNotFoundError(
-            f'{url}: the Python package {package!r} is not installed; '
-            f'install it with `{hint}`')
+            f'{url}: the Python package {package!r} is not installed' +
+            (install or f' (the packages known to ship weights: {known})'))
     if spec.submodule_search_locations:
         roots = list(spec.submodule_search_locations)
     elif spec.origin:
@@ -287,8 +317,8 @@ def resolve_package_path(url: str) -> str:
         if osp.isfile(path):
             return path
     raise FileNotFoundError(
-        f'{url}: package {package!r} (in {roots}) has no file {relpath!r}; '
-        f'a complete install: `{hint}`')
+        f'{url}: package {package!r} (in {roots}) has no file {relpath!r}'
+        f'{complete}')
 
 
 def sha256_prefix_from_filename(filename: str) -> Optional[str]:
@@ -305,26 +335,94 @@ def file_sha256(path: str) -> str:
     return sha.hexdigest()
 
 
-def _check_hash(path: str, expected: str, source: str) -> None:
+def _check_hash(path: str,
+                expected: str,
+                source: str,
+                advice: str = '') -> None:
     actual = file_sha256(path)
     if not actual.startswith(expected.lower()):
         raise CheckpointHashError(
             f'SHA-256 of {source} is {actual[:len(expected)]}..., expected '
             f'{expected}; the file is corrupt or not the published one and '
-            'was not used')
+            f'was not used{advice}')
+
+
+class IncompleteDownloadError(OSError):
+    """The server sent fewer bytes than its Content-Length announced."""
+
+
+# seconds to wait for a connection and for each read of a download
+DEFAULT_DOWNLOAD_TIMEOUT = 30.0
+
+
+def download_timeout() -> float:
+    """``$MMCSTED_DOWNLOAD_TIMEOUT`` (seconds), else 30."""
+    value = os.environ.get('MMCSTED_DOWNLOAD_TIMEOUT')
+    try:
+        return float(value) if value else DEFAULT_DOWNLOAD_TIMEOUT
+    except ValueError:
+        raise ValueError('MMCSTED_DOWNLOAD_TIMEOUT must be a number of '
+                         f'seconds, got {value!r}') from None
+
+
+def _fetch(url: str, dst: str, timeout: float, progress: bool) -> None:
+    """Write the body of ``url`` to ``dst``, checking its length.
+
+    Not ``torch.hub.download_url_to_file``: it takes no timeout (a server
+    that accepts and never answers hangs it for ever), and Python's
+    ``http.client`` ends a body that stops short of its Content-Length
+    without an error, which torch then keeps as the whole file.
+    """
+    req = urllib.request.Request(url, headers={'User-Agent': 'mmcsted'})
+    with urllib.request.urlopen(req, timeout=timeout) as response, \
+            open(dst, 'wb') as f:
+        size = response.headers.get('Content-Length')
+        size = int(size) if size and size.isdigit() else None
+        done = 0
+        with tqdm(
+                total=size,
+                disable=not progress,
+                unit='B',
+                unit_scale=True,
+                unit_divisor=1024) as bar:
+            for chunk in iter(lambda: response.read(1 << 16), b''):
+                f.write(chunk)
+                done += len(chunk)
+                bar.update(len(chunk))
+    if size is not None and done < size:
+        raise IncompleteDownloadError(
+            f'incomplete download ({done} of {size} bytes)')
+
+
+def _retryable(err: BaseException) -> bool:
+    """Connection trouble and server errors (5xx) may pass; a 4xx, a short
+    body or a hash mismatch will not."""
+    if isinstance(err, urllib.error.HTTPError):
+        return err.code >= 500
+    if isinstance(err, IncompleteDownloadError):
+        return False
+    return isinstance(err, (OSError, http.client.HTTPException))
 
 
 def download_checkpoint(url: str,
                         cache_dir: Optional[str] = None,
                         sha256: Optional[str] = None,
-                        progress: bool = True) -> str:
+                        progress: bool = True,
+                        timeout: Optional[float] = None,
+                        retries: int = 2,
+                        backoff: float = 2.0) -> str:
     """Download ``url`` into the torch hub cache (``<hub>/checkpoints``) and
     return the local path.
 
     The file is verified against ``sha256`` (a full hash or a prefix) or else
     the hash in its file name; a mismatch raises :class:`CheckpointHashError`
     and the file is removed. A cached file is verified again before it is
-    reused.
+    reused. ``timeout`` (seconds, default :func:`download_timeout`) bounds
+    the connection and each read; connection errors and 5xx answers are
+    retried ``retries`` times, after ``backoff``, ``2 * backoff``, ...
+    seconds. A body shorter than its Content-Length is an error. The body
+    goes to a temporary file in the cache folder, renamed when complete and
+    verified; it is removed on any failure (Ctrl-C included).
     """
     cache_dir = cache_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
     os.makedirs(cache_dir, exist_ok=True)
@@ -350,23 +448,40 @@ def download_checkpoint(url: str,
             'cannot be verified',
             logger='current',
             level=logging.WARNING)
+    timeout = download_timeout() if timeout is None else timeout
     fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix='.partial')
     os.close(fd)
     try:
-        try:
-            torch.hub.download_url_to_file(url, tmp, progress=progress)
-        except (OSError, ValueError, http.client.HTTPException) as err:
-            where = (' (the torch hub cache: $TORCH_HOME/hub/checkpoints, '
-                     'i.e. torch.hub.get_dir()/checkpoints)' if cache_dir
-                     == osp.join(torch.hub.get_dir(), 'checkpoints') else '')
-            raise CheckpointDownloadError(
-                f'cannot download {url}: {err}. To work offline, download it '
-                f'elsewhere and put it at {target}{where}; it is used from '
-                'there' +
-                (', once its SHA-256 is checked' if expected else '')) from err
+        for attempt in range(retries + 1):
+            try:
+                _fetch(url, tmp, timeout, progress)
+                break
+            except (OSError, ValueError, http.client.HTTPException) as err:
+                if attempt < retries and _retryable(err):
+                    wait = backoff * 2**attempt
+                    print_log(
+                        f'download of {url} failed ({err}); retrying in '
+                        f'{wait:g} s',
+                        logger='current',
+                        level=logging.WARNING)
+                    time.sleep(wait)
+                    continue
+                where = (' (the torch hub cache: $TORCH_HOME/hub/checkpoints,'
+                         ' i.e. torch.hub.get_dir()/checkpoints)'
+                         if cache_dir == osp.join(torch.hub.get_dir(),
+                                                  'checkpoints') else '')
+                if isinstance(err, TimeoutError) or 'timed out' in str(err):
+                    err = f'{err} (no answer within {timeout:g} s; ' \
+                        '$MMCSTED_DOWNLOAD_TIMEOUT sets the limit)'
+                raise CheckpointDownloadError(
+                    f'cannot download {url}: {err}. To work offline, download'
+                    f' it elsewhere and put it at {target}{where}; it is used '
+                    'from there' +
+                    (', once its SHA-256 is checked' if expected else '')
+                ) from None
         if expected:
             _check_hash(tmp, expected, url)
-        shutil.move(tmp, target)
+        os.replace(tmp, target)
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
@@ -556,6 +671,33 @@ def load_checkpoint_reported(
     return checkpoint, report
 
 
+def check_checkpoint_fits(report: Dict[str, List[str]],
+                          filename: str,
+                          config: str,
+                          allow_mismatch: bool = False) -> None:
+    """Refuse a checkpoint that does not fit the model of ``config``.
+
+    ``report`` is what :func:`load_checkpoint_reported` returns. Unless
+    ``allow_mismatch``, any missing, unexpected or reshaped weight raises
+    :class:`CheckpointMismatchError` with the counts and a few key names
+    (``tools/test.py``, ``demo/demo.py`` and ``init_model`` refuse alike).
+    """
+    if allow_mismatch or not any(report.values()):
+        return
+    kinds = dict(
+        missing='missing',
+        unexpected='unexpected',
+        mismatched='of another shape')
+    counts = ', '.join(f'{len(report[k])} {kinds[k]}' for k in kinds
+                       if report[k])
+    examples = '; '.join(f'{kinds[k]}: {", ".join(report[k][:3])}'
+                         for k in kinds if report[k])
+    raise CheckpointMismatchError(
+        f'checkpoint {filename} does not fit the config {config}: '
+        f'{counts} weights (e.g. {examples}). Is it the checkpoint of this '
+        'config? --allow-mismatch (allow_mismatch=True) loads it anyway.')
+
+
 _RESUMABLE_NAME = re.compile(r'(?:epoch|iter)_(\d+)\.pth$')
 
 
@@ -627,12 +769,12 @@ def _load_from_package(filename: str, map_location=None):
     return load_local(resolve_package_path(filename), map_location)
 
 
-def _register(prefixes, loader: Callable) -> None:
-    CheckpointLoader.register_scheme(prefixes=prefixes, force=True)(loader)
-
-
-# Replace mmengine's loaders for local files and downloads (``load_from``,
-# ``--resume``, ``init_cfg=dict(type='Pretrained', ...)`` all go through them).
-_register('', _load_from_local)
-_register(('http://', 'https://'), _load_from_http)
-_register('package://', _load_from_package)
+def install_checkpoint_loaders() -> None:
+    """Make mmengine's checkpoint loading (``load_from``, ``--resume``,
+    ``init_cfg=dict(type='Pretrained', ...)``) use the loaders of this module
+    for local files, http(s) URLs and ``package://`` files. Idempotent; called
+    by :func:`mmcsted.utils.install_stack_workarounds`, never at import."""
+    for prefixes, loader in (('', _load_from_local), (('http://', 'https://'),
+                                                      _load_from_http),
+                             ('package://', _load_from_package)):
+        CheckpointLoader.register_scheme(prefixes=prefixes, force=True)(loader)

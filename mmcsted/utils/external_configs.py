@@ -6,7 +6,8 @@ the ``Config`` entries of every metafile that the package's
 only on a ``ValueError``. mmaction2 1.1.0's ``localization/bsn/metafile.yml``
 gives one model a *list* of configs, and mmengine's walk fails on it with an
 ``AttributeError`` before reaching the fallback, so no ``mmaction::`` path
-loads. Importing this module (``import mmcsted`` does) turns that failure into
+loads. :func:`patch_external_config_lookup` (called by
+``register_all_modules()``, never at import) turns that failure into
 the ``ValueError`` that selects the fallback, which is where base configs
 (``_base_/...``) always resolve and where every metafile ``Config`` lies.
 Nothing else about the lookup changes.
@@ -35,11 +36,8 @@ def _tolerate_list_valued_configs(get_cfg_metainfo):
 
 
 def patch_external_config_lookup() -> None:
-    """Install the fallback (once)."""
+    """Install the fallback (idempotent)."""
     current = _config_utils._get_cfg_metainfo
     if not getattr(current, '_mmcsted_patched', False):
         _config_utils._get_cfg_metainfo = \
             _tolerate_list_valued_configs(current)
-
-
-patch_external_config_lookup()

@@ -4,8 +4,35 @@ import warnings
 from mmengine import DefaultScope
 
 
+def install_stack_workarounds() -> None:
+    """Install in mmengine what the project needs of it (idempotent).
+
+    ``import mmcsted`` changes nothing in other packages; the project's entry
+    points (``register_all_modules()``, which the tools call, and
+    ``init_model``) call this function. It installs:
+
+    * safe checkpoint loaders for local files, http(s) URLs and
+      ``package://`` files (:func:`mmcsted.utils.checkpoint.
+      install_checkpoint_loaders`): torch >= 2.6 loads with
+      ``weights_only=True``, which mmengine 0.10.7's own work-dir checkpoints
+      (``HistoryBuffer``, numpy scalars) fail without an allow-list, and
+      mmengine's http loader unpickles downloads with ``weights_only=False``;
+    * the fallback that lets configs inherit ``mmaction::`` base configs
+      (:func:`mmcsted.utils.external_configs.patch_external_config_lookup`):
+      mmaction2 1.1.0's ``localization/bsn/metafile.yml`` gives a model a
+      list of configs, on which mmengine 0.10.7's
+      ``mmengine.config.utils._get_cfg_metainfo`` fails with an
+      ``AttributeError`` before its ``.mim/configs`` fallback.
+    """
+    from .checkpoint import install_checkpoint_loaders
+    from .external_configs import patch_external_config_lookup
+    install_checkpoint_loaders()
+    patch_external_config_lookup()
+
+
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import every mmcsted module so that its registry entries exist.
+    """Import every mmcsted module so that its registry entries exist, and
+    :func:`install_stack_workarounds`.
 
     Args:
         init_default_scope: set the default scope to ``mmcsted`` so that
@@ -13,6 +40,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             scope is current, a new uniquely named ``mmcsted`` scope instance
             is created.
     """
+    install_stack_workarounds()
     import mmcsted.datasets  # noqa: F401
     import mmcsted.engine  # noqa: F401
     import mmcsted.evaluation  # noqa: F401

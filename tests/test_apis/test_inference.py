@@ -6,6 +6,7 @@ from mmcsted.apis import (VideoActorSegInferencer, inference_video, init_model,
                           iter_inference)
 from mmcsted.apis.inference import ClipStream, inference_pipeline
 from mmcsted.registry import INFERENCERS
+from mmcsted.utils.checkpoint import CheckpointMismatchError
 from mmcsted.utils.video_io import ArrayFrameReader, VideoReadError
 from tests.helpers import (TINY_SYNTHETIC_CONFIG, make_frames,
                            write_frame_folder)
@@ -58,7 +59,11 @@ def test_init_model_reports_mismatched_keys(tmp_path, tiny_model):
     state['decode_head.mask_heads.0.4.weight'] = torch.zeros(1, 3, 1, 1)
     path = tmp_path / 'partial.pth'
     torch.save({'state_dict': state}, path)
-    model = init_model(TINY_CONFIG, str(path))
+    with pytest.raises(CheckpointMismatchError) as info:
+        init_model(TINY_CONFIG, str(path))
+    assert '1 missing, 1 unexpected, 1 of another shape' in str(info.value)
+    assert 'decode_head.mask_heads.0.4.bias' in str(info.value)
+    model = init_model(TINY_CONFIG, str(path), allow_mismatch=True)
     report = model.checkpoint_report
     assert report['missing'] == ['decode_head.mask_heads.0.4.bias']
     assert report['unexpected'] == ['decode_head.extra.weight']

@@ -10,7 +10,11 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-import mmcsted  # noqa: F401  (lets mmengine read mmaction2's configs)
+from mmcsted.utils import install_stack_workarounds
+
+# lets mmengine read mmaction2's configs (conftest's register_all_modules
+# does it too; said here for the reader)
+install_stack_workarounds()
 
 
 def external_base(tmp_path, base):

@@ -182,3 +182,33 @@ def test_demo_webm_and_unknown_extension(tmp_path):
     assert name in ('vp9', 'vp8', 'libvpx', 'libvpx-vp9') and n == 6
     with pytest.raises(ValueError, match='.mp4 \\(H.264\\), .webm'):
         _write(tmp_path / 'out.avi')
+
+
+def test_demo_refuses_a_checkpoint_that_does_not_fit(tiny_checkpoint,
+                                                     small_video, tmp_path):
+    import torch
+    ckpt = torch.load(tiny_checkpoint, weights_only=False)
+    ckpt['state_dict'].pop('decode_head.mask_heads.0.4.bias')
+    bad = str(tmp_path / 'partial.pth')
+    torch.save(ckpt, bad)
+    args = [
+        str(small_video[0]), 'a dog', '--checkpoint', bad, '--png-dir',
+        str(tmp_path / 'out'), '--frames', '0', '--no-progress'
+    ]
+    with pytest.raises(SystemExit) as info:
+        demo.main(args)
+    msg = str(info.value.code)
+    assert 'does not fit the config' in msg and '1 missing' in msg
+    assert '--allow-mismatch' in msg
+    assert not (tmp_path / 'out').exists()
+    assert demo.main(args + ['--allow-mismatch']) == 0
+
+
+def test_demo_unknown_zoo_entry_is_one_line(tmp_path):
+    with pytest.raises(SystemExit) as info:
+        demo.main([
+            'v.mp4', 'a dog', '--checkpoint', 'no_such_zoo_model', '--png-dir',
+            str(tmp_path / 'out')
+        ])
+    assert str(info.value.code).startswith('error: ')
+    assert 'no_such_zoo_model' in str(info.value.code)

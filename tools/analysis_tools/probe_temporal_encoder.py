@@ -151,7 +151,8 @@ def _vocab_placeholder(node):
 def _checkpoint_state(path: str) -> Dict:
     from mmengine.runner.checkpoint import _load_checkpoint
 
-    from mmcsted.utils import checkpoint as _  # noqa: F401 (safe loading)
+    from mmcsted.utils import install_stack_workarounds
+    install_stack_workarounds()  # safe loaders for _load_checkpoint
     ckpt = _load_checkpoint(path, map_location='cpu', logger='current')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
     return {

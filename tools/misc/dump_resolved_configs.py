@@ -27,7 +27,8 @@ KEYS = ('model', 'train_dataloader', 'val_dataloader', 'test_dataloader',
 def resolve(path: str) -> dict:
     from mmengine.config import Config
 
-    import mmcsted  # noqa: F401  (its import-time fixes for mmengine)
+    from mmcsted.utils import install_stack_workarounds
+    install_stack_workarounds()  # mmaction:: bases
     cfg = Config.fromfile(path)
     return {k: cfg.to_dict().get(k) for k in KEYS}
 

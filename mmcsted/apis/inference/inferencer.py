@@ -17,6 +17,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.infer import BaseInferencer
 
 from mmcsted.registry import INFERENCERS
+from mmcsted.utils import install_stack_workarounds
 from mmcsted.utils.video_io import open_video
 from ..model_zoo import resolve_config
 from .model import ConfigType, init_model
@@ -125,6 +126,8 @@ class VideoActorSegInferencer(BaseInferencer):
         cfg_options: config overrides.
         scope: the registry scope.
         show_progress: a tqdm bar when more than one batch is run.
+        allow_mismatch: load a checkpoint that does not fit the config (see
+            :func:`init_model`).
     """
 
     preprocess_kwargs: set = {'frames', *PIPELINE_ARGS}
@@ -138,8 +141,11 @@ class VideoActorSegInferencer(BaseInferencer):
                  device: Optional[Union[str, torch.device]] = None,
                  cfg_options: Optional[dict] = None,
                  scope: str = 'mmcsted',
-                 show_progress: bool = True):
+                 show_progress: bool = True,
+                 allow_mismatch: bool = False):
+        install_stack_workarounds()  # before the config is read
         self.cfg_options = cfg_options
+        self.allow_mismatch = allow_mismatch
         self.built_model = model if isinstance(model, nn.Module) else None
         if self.built_model is not None:
             cfg = copy.deepcopy(getattr(model, 'cfg', None) or ConfigDict())
@@ -156,7 +162,8 @@ class VideoActorSegInferencer(BaseInferencer):
     def _init_model(self, cfg, weights: Optional[str], device) -> nn.Module:
         if self.built_model is not None:
             return self.built_model.to(device).eval()
-        return init_model(cfg, weights, device, self.cfg_options)
+        return init_model(cfg, weights, device, self.cfg_options,
+                          self.allow_mismatch)
 
     def _init_pipeline(self, cfg):
         """The config's test pipeline made ready for inference; a call with

