@@ -4,7 +4,7 @@ _base_ = [
     '../_base_/datasets/a2d_sentences_release.py',
     '../_base_/default_runtime.py'
 ]
-model = dict(test_cfg=dict(keep_input_score=True))
+model = dict(test_cfg=dict(keep_input_seg_logits=True))
 train_dataloader = None
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

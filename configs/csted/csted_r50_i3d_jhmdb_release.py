@@ -4,5 +4,5 @@ _base_ = [
     '../_base_/datasets/jhmdb_sentences_release.py',
     '../_base_/default_runtime.py'
 ]
-model = dict(test_cfg=dict(keep_input_score=True))
+model = dict(test_cfg=dict(keep_input_seg_logits=True))
 test_cfg = dict(type='TestLoop')

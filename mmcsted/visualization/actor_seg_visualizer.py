@@ -214,7 +214,7 @@ class ActorSegVisualizer(Visualizer):
     ``add_datasample`` draws, side by side, the prediction (filled in
     ``pred_color``, the ground truth outlined in ``gt_color``, the IoU in the
     panel title) and the ground truth (filled in ``gt_color``), with the query
-    written above both; optionally a heat map of ``pred_score``.
+    written above both; optionally a heat map of ``seg_logits``.
 
     Args:
         name, image, vis_backends, save_dir: see mmengine's ``Visualizer``.
@@ -284,9 +284,9 @@ class ActorSegVisualizer(Visualizer):
         thickness = max(1, big.shape[1] // 320 + 1)
         get = (lambda k: data_sample.get(k)) if data_sample is not None \
             else (lambda k: None)
-        pred = _to_numpy_mask(get('pred_mask')) if draw_pred else None
-        gt = _to_numpy_mask(get('gt_mask')) if draw_gt else None
-        score = _to_numpy_mask(get('pred_score')) \
+        pred = _to_numpy_mask(get('pred_sem_seg')) if draw_pred else None
+        gt = _to_numpy_mask(get('gt_sem_seg')) if draw_gt else None
+        score = _to_numpy_mask(get('seg_logits')) \
             if draw_pred and self.draw_score else None
         panels = []
         if pred is not None:
@@ -336,8 +336,8 @@ class ActorSegVisualizer(Visualizer):
         Args:
             name: the image's name (window title / backend key).
             image: the original target frame, RGB uint8 (H, W, 3).
-            data_sample: an ``ActorSegDataSample`` with ``pred_mask`` and/or
-                ``gt_mask`` (masks of another size are resized to the image)
+            data_sample: an ``ActorSegDataSample`` with ``pred_sem_seg`` and/or
+                ``gt_sem_seg`` (masks of another size are resized to the image)
                 and the ``query`` in its metainfo.
             draw_gt / draw_pred: which masks to draw.
             show: show the picture in a window.

@@ -146,7 +146,7 @@ def run_with_recording(model: nn.Module,
         (temporal: the target's time slice), 'word_weights': (K,),
         'time_index' and 'attention_all' (K, T', h, w) for temporal}};
         ``lgfs``: {stage: {'spatial_share', 'temporal_share', 'weights'
-        (2, C)}} (empty without LGFS); ``pred_score`` / ``pred_mask`` (H, W)
+        (2, C)}} (empty without LGFS); ``seg_logits`` / ``pred_sem_seg`` (H, W)
         at ``ori_shape``; ``img_shape``, ``pad_shape``, ``ori_shape``.
     """
     if clip.dim() != 4:
@@ -174,8 +174,8 @@ def run_with_recording(model: nn.Module,
             img_shape=img_shape,
             pad_shape=pad_shape,
             ori_shape=ori_shape,
-            pred_score=pred.pred_score.data[0].float().cpu().numpy(),
-            pred_mask=pred.pred_mask.data[0].cpu().numpy())
+            seg_logits=pred.seg_logits.data[0].float().cpu().numpy(),
+            pred_sem_seg=pred.pred_sem_seg.data[0].cpu().numpy())
         for name, enc in model.encoders.items():
             out['words'][name] = query_words(enc, query)
             out[name].update(_recorded_cmams(enc, target_index))

@@ -303,6 +303,6 @@ def test_inferencer_steps_and_their_arguments(tiny_model):
         assert r['visualization'].shape[0] > 64
         assert r['data_sample'].query == 'a red dog'
         np.testing.assert_array_equal(
-            r['mask'], r['data_sample'].pred_mask.data[0].numpy())
+            r['mask'], r['data_sample'].pred_sem_seg.data[0].numpy())
     with pytest.raises(ValueError, match='unknown argument'):
         inferencer(frames, 'a red dog', input_sise=SIZE)

@@ -71,8 +71,8 @@ def test_clips_equal_the_test_pipeline_on_each_clip(tiny_model, resize):
                     data_samples=[e['data_samples'] for e in expected]))
         for g, w in zip(got, want):
             np.testing.assert_allclose(
-                g.pred_score.data.numpy(),
-                w.pred_score.data.numpy(),
+                g.seg_logits.data.numpy(),
+                w.seg_logits.data.numpy(),
                 atol=1e-6)
         seen += len(items)
     assert seen == 14

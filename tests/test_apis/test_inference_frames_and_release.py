@@ -194,7 +194,7 @@ def test_release_inference_on_a_jpeg_folder(tiny_model, tmp_path):
             pred = tiny_model.test_step(
                 dict(inputs=[clip], data_samples=[sample]))[0]
         np.testing.assert_allclose(
-            result.scores[k], pred.pred_score.data[0].numpy(), atol=1e-6)
+            result.scores[k], pred.seg_logits.data[0].numpy(), atol=1e-6)
     # the release clip leaves out an even target near the start (frames
     # 1, 3, ..., 15): its original frame is still returned
     out = list(

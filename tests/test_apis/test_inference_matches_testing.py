@@ -54,11 +54,11 @@ def test_inference_gives_the_masks_of_testing(synthetic_setup):
             frames=[info['frame_id'] - 1],
             batch_size=1,
             progress=False)
-        score = tested.pred_score.data[0].numpy()
+        score = tested.seg_logits.data[0].numpy()
         assert inferred.masks[0].shape == (32, 40)
         assert score.std() > 0  # a real map, not a constant
         np.testing.assert_array_equal(inferred.masks[0],
-                                      tested.pred_mask.data[0].numpy())
+                                      tested.pred_sem_seg.data[0].numpy())
         np.testing.assert_array_equal(inferred.scores[0], score)
 
 

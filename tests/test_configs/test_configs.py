@@ -63,11 +63,11 @@ def _forward(model, size):
     batch = make_batch(n=1, t=model.clip_len, size=size)
     with torch.no_grad():
         out = model(**model.data_preprocessor(batch), mode='predict')
-    assert out[0].pred_mask.shape == (size, size)
-    score = out[0].pred_score.data
+    assert out[0].pred_sem_seg.shape == (size, size)
+    score = out[0].seg_logits.data
     assert torch.isfinite(score).all()
     assert ((score >= 0) & (score <= 1)).all()
-    assert set(out[0].pred_mask.data.unique().tolist()) <= {0, 1}
+    assert set(out[0].pred_sem_seg.data.unique().tolist()) <= {0, 1}
 
 
 def test_all_configs_are_found():

@@ -129,7 +129,7 @@ def test_pipeline_original_resolution_masks(tmp_path, source):
         s = out['data_samples']
         assert out['inputs'].shape == (3, 4, 32, 32)
         np.testing.assert_array_equal(
-            s.gt_mask.data[0].numpy(),
+            s.gt_sem_seg.data[0].numpy(),
             a2d_gt_mask(s.video_id, s.instance_id, s.frame_id))
         info = ds.get_data_info(i)
         assert (info['frame_dir'] is not None) == (source == 'frames')

@@ -58,7 +58,7 @@ def test_pipeline_masks_and_frame_limit(tmp_path):
     for i in range(len(ds)):
         out = ds[i]
         s = out['data_samples']
-        np.testing.assert_array_equal(s.gt_mask.data[0].numpy(),
+        np.testing.assert_array_equal(s.gt_sem_seg.data[0].numpy(),
                                       jhmdb_gt_mask(s.frame_id))
         # frames are clamped to the frames that have a mask
         if s.video_id == 'vidC_walk':

@@ -194,15 +194,15 @@ def test_multi_object_target_is_the_union_and_no_target_is_empty(tmp_path):
         want = _box(k, 1).copy()
         if _box(k, 2) is not None:
             want |= _box(k, 2)
-        gt = sample.gt_mask.data[0].numpy()
+        gt = sample.gt_sem_seg.data[0].numpy()
         assert gt.shape == (H, W)
         np.testing.assert_array_equal(gt, want)
         assert sample.object_ids == [1, 2] and sample.exp_id == '1'
     i = next(j for j, d in enumerate(infos) if d['exp_id'] == '2')
     out = ds[i]
     assert tuple(out['inputs'].shape) == (3, 4, 64, 64)
-    assert out['data_samples'].gt_mask.data.sum() == 0
-    assert out['data_samples'].gt_mask.data.shape[-2:] == (H, W)
+    assert out['data_samples'].gt_sem_seg.data.sum() == 0
+    assert out['data_samples'].gt_sem_seg.data.shape[-2:] == (H, W)
 
 
 def test_frame_stride_and_valid_u(tmp_path):

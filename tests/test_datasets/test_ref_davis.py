@@ -133,8 +133,8 @@ def test_dataset_masks_load_with_void(tmp_path):
     assert len(ds) == 12
     assert isinstance(ds.pipeline.transforms[0], LoadActorMask)
     out = ds[0]
-    assert out['gt_mask'].shape == (H, W)
-    assert out['gt_mask'].sum() == 9  # object 1 of frame 0, 3 x 3
+    assert out['gt_sem_seg'].shape == (H, W)
+    assert out['gt_sem_seg'].sum() == 9  # object 1 of frame 0, 3 x 3
     assert out['void_mask'][:, 0].all() and out['void_mask'].sum() == H
 
 

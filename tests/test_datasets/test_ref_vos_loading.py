@@ -85,7 +85,7 @@ def test_listed_frames_decode_and_load_the_target_frame_mask(tmp_path):
     results = VideoDecode()(results)
     assert [int(i.mean()) for i in results['imgs']] == [0, 40, 80, 80]
     results = LoadActorMask()(results)
-    assert results['gt_mask'].sum() == 6
+    assert results['gt_sem_seg'].sum() == 6
     packed = PackActorSegInputs()(results)
     ds = packed['data_samples']
     assert ds.exp_id == '0' and ds.frame_name == '00005'
@@ -132,7 +132,7 @@ def test_void_mask_is_packed_and_rle_target_takes_the_frame_size(tmp_path):
         mask_rles=[None],
         video_id='v',
         frame_id=1)
-    assert LoadActorMask()(results)['gt_mask'].shape == (4, 5)
+    assert LoadActorMask()(results)['gt_sem_seg'].shape == (4, 5)
 
 
 def test_a_missing_png_follows_the_error_policy(tmp_path):
@@ -151,4 +151,4 @@ def test_a_missing_png_follows_the_error_policy(tmp_path):
 def test_a_split_without_ground_truth_passes_through():
     results = dict(mask_format='none', video_id='v', frame_id=1)
     out = LoadActorMask()(dict(results))
-    assert out == results and 'gt_mask' not in out
+    assert out == results and 'gt_sem_seg' not in out

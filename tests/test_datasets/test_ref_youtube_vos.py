@@ -248,14 +248,14 @@ def test_a_sample_through_the_test_pipeline(tmp_path):
     assert sample.frame_inds == [1, 2, 3, 4] and sample.target_index == 2
     assert sample.exp_id == '1' and sample.frame_name == '00010'
     assert sample.object_ids == [2]
-    gt = sample.gt_mask.data[0].numpy()
+    gt = sample.gt_sem_seg.data[0].numpy()
     assert gt.shape == (H, W)  # original resolution
     np.testing.assert_array_equal(gt, (_object_ids(2) == 2).astype(np.uint8))
     # object 1 of the same frame: the moving box at its frame-3 place
     first = ds[next(
         i for i in range(len(ds)) if ds.get_data_info(i)['exp_id'] == '0'
         and ds.get_data_info(i)['frame_id'] == 3)]
-    np.testing.assert_array_equal(first['data_samples'].gt_mask.data[0],
+    np.testing.assert_array_equal(first['data_samples'].gt_sem_seg.data[0],
                                   (_object_ids(2) == 1).astype(np.uint8))
 
 

@@ -171,11 +171,12 @@ def test_release_mask_resize_for_training_targets():
     assert got.dtype == np.uint8
     np.testing.assert_array_equal(got, ref.numpy().astype(np.uint8))
     img = _photo(30, 50)
-    out = ResizeStretch(16).transform(dict(imgs=[img], gt_mask=mask))
-    np.testing.assert_array_equal(out['gt_mask'], got)
+    out = ResizeStretch(16).transform(dict(imgs=[img], gt_sem_seg=mask))
+    np.testing.assert_array_equal(out['gt_sem_seg'], got)
     near = ResizeStretch(
-        16, mask_resize='nearest').transform(dict(imgs=[img],
-                                                  gt_mask=mask))['gt_mask']
+        16,
+        mask_resize='nearest').transform(dict(imgs=[img],
+                                              gt_sem_seg=mask))['gt_sem_seg']
     assert near.shape == (16, 16)
     with pytest.raises(ValueError, match='backend'):
         ResizeStretch(backend='skimage')
@@ -277,8 +278,8 @@ def test_frame_root_dataset_gives_the_release_clip(cv2_tree):
             ref = _pil_frame(osp.join(fdir, f'{frame:05d}.jpg'), 40)
             np.testing.assert_array_equal(clip[:, t].transpose(1, 2, 0), ref)
         # the mask stays at the frame size
-        assert tuple(out['data_samples'].gt_mask.data.shape) == (1, A2D_H,
-                                                                 A2D_W)
+        assert tuple(out['data_samples'].gt_sem_seg.data.shape) == (1, A2D_H,
+                                                                    A2D_W)
         assert meta['ori_shape'] == (A2D_H, A2D_W)
         assert meta['img_shape'] == (40, 40)
 
@@ -387,7 +388,7 @@ def test_release_config_fragments(name):
 
 def test_release_chain_end_to_end(cv2_tree):
     """Release dataset fragment -> a model with mean 0 / std 255 and
-    keep_input_score -> the fragment's two metrics."""
+    keep_input_seg_logits -> the fragment's two metrics."""
     import torch
     from mmengine.dataset import pseudo_collate
     from mmengine.evaluator import Evaluator
@@ -405,7 +406,7 @@ def test_release_chain_end_to_end(cv2_tree):
     cfg = tiny_model_cfg()
     cfg.data_preprocessor = dict(
         type='CSTEDDataPreprocessor', mean=[0.] * 3, std=[255.] * 3)
-    cfg.test_cfg = dict(keep_input_score=True)
+    cfg.test_cfg = dict(keep_input_seg_logits=True)
     torch.manual_seed(0)
     model = MODELS.build(cfg).eval()
     batch = pseudo_collate([ds[i] for i in range(len(ds))])
@@ -423,8 +424,8 @@ def test_release_chain_end_to_end(cv2_tree):
         atol=0)
     with torch.no_grad():
         outs = model.test_step(batch)
-    assert tuple(outs[0].pred_score_input.shape) == (64, 64)
-    assert tuple(outs[0].pred_score.shape) == (A2D_H, A2D_W)
+    assert tuple(outs[0].input_seg_logits.shape) == (64, 64)
+    assert tuple(outs[0].seg_logits.shape) == (A2D_H, A2D_W)
     ev = Evaluator([dict(m) for m in frag.test_evaluator])
     ev.dataset_meta = ds.metainfo
     ev.process([o.to_dict() for o in outs], batch)
@@ -486,8 +487,9 @@ def test_release_sample_list(tmp_path):
     assert info['mask_file'].endswith(osp.join('vidTest_001', '00006.h5'))
     assert info['video_path'].endswith('vidTest_001.mp4')
     out = ds[2]
-    np.testing.assert_array_equal(out['data_samples'].gt_mask.data[0].numpy(),
-                                  a2d_gt_mask('vidTrain_01', 1, 3))
+    np.testing.assert_array_equal(
+        out['data_samples'].gt_sem_seg.data[0].numpy(),
+        a2d_gt_mask('vidTrain_01', 1, 3))
     # an absolute path; without drop_last every row, so the absent instance
     # of the last row is an error naming that row
     with pytest.raises(

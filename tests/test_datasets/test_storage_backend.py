@@ -85,9 +85,9 @@ def test_ref_youtube_vos_through_a_storage_backend(tmp_path):
     results = _load(ds, 6, args)
     assert results['frame_dir'].startswith(PREFIX)
     want = _load(local, 6, None)
-    np.testing.assert_array_equal(results['gt_mask'], want['gt_mask'])
+    np.testing.assert_array_equal(results['gt_sem_seg'], want['gt_sem_seg'])
     np.testing.assert_array_equal(results['imgs'][0], want['imgs'][0])
-    assert results['gt_mask'].sum() > 0
+    assert results['gt_sem_seg'].sum() > 0
 
 
 def test_ref_davis_through_a_storage_backend(tmp_path):
@@ -98,7 +98,7 @@ def test_ref_davis_through_a_storage_backend(tmp_path):
     assert len(ds) == len(local) and ds.skipped == local.skipped
     results = _load(ds, 0, args)
     want = _load(local, 0, None)
-    np.testing.assert_array_equal(results['gt_mask'], want['gt_mask'])
+    np.testing.assert_array_equal(results['gt_sem_seg'], want['gt_sem_seg'])
     np.testing.assert_array_equal(results['void_mask'], want['void_mask'])
 
 
@@ -110,7 +110,7 @@ def test_jhmdb_through_a_storage_backend(tmp_path):
     assert len(ds) == len(local) and ds.skipped == local.skipped
     results = _load(ds, 4, args)
     want = _load(local, 4, None)
-    np.testing.assert_array_equal(results['gt_mask'], want['gt_mask'])
+    np.testing.assert_array_equal(results['gt_sem_seg'], want['gt_sem_seg'])
     np.testing.assert_array_equal(results['imgs'][1], want['imgs'][1])
 
 
@@ -133,4 +133,4 @@ def test_a2d_and_jhmdb_masks_through_a_storage_backend(tmp_path):
                 mask_file=osp.join(PREFIX, mat),
                 mask_format='jhmdb_mat',
                 frame_id=2))
-    assert results['gt_mask'].sum() > 0
+    assert results['gt_sem_seg'].sum() > 0

@@ -57,7 +57,7 @@ def test_resize_pad_square_geometry(h, w, size, img_shape):
     mask = np.zeros((h, w), np.uint8)
     mask[:h // 2, :w // 4] = 1
     res = ResizePadSquare(size=size)(
-        dict(imgs=_clip(h, w), gt_mask=mask.copy()))
+        dict(imgs=_clip(h, w), gt_sem_seg=mask.copy()))
     assert res['img_shape'] == img_shape
     assert res['pad_shape'] == (size, size)
     assert res['ori_shape'] == (h, w)
@@ -66,7 +66,7 @@ def test_resize_pad_square_geometry(h, w, size, img_shape):
     for img in res['imgs']:
         assert img.shape == (size, size, 3) and img.dtype == np.uint8
         assert not img[nh:].any() and not img[:, nw:].any()
-    m = res['gt_mask']
+    m = res['gt_sem_seg']
     assert m.shape == (size, size) and set(np.unique(m)) <= {0, 1}
     assert not m[nh:].any() and not m[:, nw:].any()
     # nearest resize keeps the box where it was, scaled
@@ -77,7 +77,7 @@ def test_resize_pad_square_geometry(h, w, size, img_shape):
 
 def test_resize_keeps_original_size_mask_loaded_later():
     res = ResizePadSquare(size=32)(dict(imgs=_clip(24, 48)))
-    assert 'gt_mask' not in res and res['ori_shape'] == (24, 48)
+    assert 'gt_sem_seg' not in res and res['ori_shape'] == (24, 48)
 
 
 @pytest.mark.parametrize('text,flipped', [
@@ -101,19 +101,21 @@ def test_flip_swaps_query_and_flips_valid_region():
     mask = np.zeros((h, w), np.uint8)
     mask[:, :2] = 1
     res = ResizePadSquare(size=12)(
-        dict(imgs=[img, img + 1], gt_mask=mask, query='the dog on the left'))
+        dict(
+            imgs=[img, img + 1], gt_sem_seg=mask, query='the dog on the left'))
     # img_shape (8, 12): only 8 rows are valid, padding at the bottom
     padded = res['imgs'][0].copy()
-    pmask = res['gt_mask'].copy()
+    pmask = res['gt_sem_seg'].copy()
     out = RandomFlipWithQuery(prob=1.0)(res)
     assert out['flip'] is True and out['query'] == 'the dog on the right'
     nh, nw = out['img_shape']
     np.testing.assert_array_equal(out['imgs'][0][:nh, :nw],
                                   padded[:nh, :nw][:, ::-1])
     assert not out['imgs'][0][nh:].any()  # padding stays at the bottom
-    np.testing.assert_array_equal(out['gt_mask'][:nh, :nw],
+    np.testing.assert_array_equal(out['gt_sem_seg'][:nh, :nw],
                                   pmask[:nh, :nw][:, ::-1])
-    assert out['gt_mask'][:nh, -1].all() and not out['gt_mask'][:nh, 0].any()
+    assert out['gt_sem_seg'][:nh,
+                             -1].all() and not out['gt_sem_seg'][:nh, 0].any()
     out = RandomFlipWithQuery(prob=0.0)(dict(imgs=[img], query='left'))
     assert out['flip'] is False and out['query'] == 'left'
 
@@ -122,9 +124,9 @@ def test_flip_without_padding():
     img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
     mask = np.array([[1, 0, 0], [1, 1, 0]], np.uint8)
     out = RandomFlipWithQuery(prob=1.0)(
-        dict(imgs=[img], gt_mask=mask, query='x'))
+        dict(imgs=[img], gt_sem_seg=mask, query='x'))
     np.testing.assert_array_equal(out['imgs'][0], img[:, ::-1])
-    np.testing.assert_array_equal(out['gt_mask'], mask[:, ::-1])
+    np.testing.assert_array_equal(out['gt_sem_seg'], mask[:, ::-1])
 
 
 def test_color_jitter_same_for_every_frame():
@@ -153,7 +155,7 @@ def test_pack_contract():
     mask[2:4, 3:5] = 1
     results = dict(
         imgs=imgs,
-        gt_mask=mask,
+        gt_sem_seg=mask,
         query='the dog on the left',
         video_id='v',
         frame_id=5,
@@ -175,9 +177,9 @@ def test_pack_contract():
     assert int(x[1, 0, 0, 0]) == 100 and int(x[0, 2, 0, 0]) == 2
     ds = out['data_samples']
     assert isinstance(ds, ActorSegDataSample)
-    assert ds.gt_mask.data.dtype == torch.uint8
-    assert ds.gt_mask.data.shape == (1, h, w)
-    assert ds.gt_mask.data.sum() == 4
+    assert ds.gt_sem_seg.data.dtype == torch.uint8
+    assert ds.gt_sem_seg.data.shape == (1, h, w)
+    assert ds.gt_sem_seg.data.sum() == 4
     meta = ds.metainfo
     assert meta['query'] == 'the dog on the left'
     assert meta['flip'] is False
@@ -187,10 +189,10 @@ def test_pack_contract():
               'instance_id', 'sample_idx'):
         assert meta[k] == results[k]
     assert 'video_reader' not in meta and 'mask_file' not in meta
-    # without a mask: no gt_mask field
-    del results['gt_mask']
+    # without a mask: no gt_sem_seg field
+    del results['gt_sem_seg']
     out = PackActorSegInputs()(results)
-    assert 'gt_mask' not in out['data_samples']
+    assert 'gt_sem_seg' not in out['data_samples']
     with pytest.raises(KeyError, match='query'):
         PackActorSegInputs()(
             dict(

@@ -111,9 +111,9 @@ def test_boundary_void():
 def make_sample(pred, gt, video_id, exp_id, frame_id, as_dict=True, void=None):
     sample = ActorSegDataSample(
         metainfo=dict(video_id=video_id, exp_id=exp_id, frame_id=frame_id))
-    sample.pred_mask = PixelData(
+    sample.pred_sem_seg = PixelData(
         data=torch.as_tensor(np.asarray(pred), dtype=torch.uint8)[None])
-    sample.gt_mask = PixelData(
+    sample.gt_sem_seg = PixelData(
         data=torch.as_tensor(np.asarray(gt), dtype=torch.uint8)[None])
     if void is not None:
         sample.void_mask = PixelData(

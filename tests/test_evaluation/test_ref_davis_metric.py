@@ -37,10 +37,10 @@ def sample(run, video, obj, frame, pred, gt=None, void=None, score=None):
         frame_name=f'{frame:05d}',
         frame_id=frame + 1)
     if pred is not None:
-        s['pred_mask'] = dict(data=pred[None])
+        s['pred_sem_seg'] = dict(data=pred[None])
     if score is not None:
-        s['pred_score'] = dict(data=score[None].astype(np.float32))
-    s['gt_mask'] = dict(data=(OBJ[obj] if gt is None else gt)[None])
+        s['seg_logits'] = dict(data=score[None].astype(np.float32))
+    s['gt_sem_seg'] = dict(data=(OBJ[obj] if gt is None else gt)[None])
     if void is not None:
         s['void_mask'] = dict(data=void[None])
     return s
@@ -249,7 +249,7 @@ def test_end_to_end_on_a_release_tree_with_an_oracle(tmp_path):
     samples = []
     for i in range(len(ds)):
         data_sample = ds[i]['data_samples']
-        data_sample.pred_mask = data_sample.gt_mask.clone()
+        data_sample.pred_sem_seg = data_sample.gt_sem_seg.clone()
         samples.append(data_sample)
     ann_dir = root / 'DAVIS' / 'Annotations_unsupervised' / '480p'
     for metric in (RefDAVIS17Metric(runs=RUNS),

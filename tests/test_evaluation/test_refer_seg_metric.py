@@ -15,7 +15,7 @@ A2D_ACTIONS = ('climbing', 'crawling', 'eating', 'flying', 'jumping',
                'rolling', 'running', 'walking', 'none')
 
 
-def make_sample(score, gt, idx, as_dict=True, pred_mask=None, **meta):
+def make_sample(score, gt, idx, as_dict=True, pred_sem_seg=None, **meta):
     """A data sample in mmengine's ``to_dict`` form (or as an object)."""
     score = torch.as_tensor(np.asarray(score), dtype=torch.float32)[None]
     gt = torch.as_tensor(np.asarray(gt), dtype=torch.uint8)[None]
@@ -27,11 +27,11 @@ def make_sample(score, gt, idx, as_dict=True, pred_mask=None, **meta):
         query=f'query {idx}')
     info.update(meta)
     sample = ActorSegDataSample(metainfo=info)
-    sample.pred_score = PixelData(data=score)
-    sample.gt_mask = PixelData(data=gt)
-    if pred_mask is not None:
-        mask = torch.as_tensor(np.asarray(pred_mask), dtype=torch.uint8)
-        sample.pred_mask = PixelData(data=mask[None])
+    sample.seg_logits = PixelData(data=score)
+    sample.gt_sem_seg = PixelData(data=gt)
+    if pred_sem_seg is not None:
+        mask = torch.as_tensor(np.asarray(pred_sem_seg), dtype=torch.uint8)
+        sample.pred_sem_seg = PixelData(data=mask[None])
     return sample.to_dict() if as_dict else sample
 
 
@@ -118,8 +118,8 @@ def test_objects_and_dicts_agree():
     samples, _ = random_case(n=5, seed=3)
     objs = [
         make_sample(
-            s['pred_score']['data'][0].numpy(),
-            s['gt_mask']['data'][0].numpy(),
+            s['seg_logits']['data'][0].numpy(),
+            s['gt_sem_seg']['data'][0].numpy(),
             i,
             as_dict=False) for i, s in enumerate(samples)
     ]
@@ -199,12 +199,12 @@ def test_max_ratio_vs_threshold():
 def test_pred_mask_mode():
     gt = np.array([[1, 1], [0, 0]])
     sample = make_sample(
-        np.zeros((2, 2)), gt, 0, pred_mask=np.array([[1, 0], [0, 0]]))
-    m = ReferSegMetric(binarize='pred_mask')
+        np.zeros((2, 2)), gt, 0, pred_sem_seg=np.array([[1, 0], [0, 0]]))
+    m = ReferSegMetric(binarize='pred_sem_seg')
     run_metric(m, [sample])
     assert (m.kept_results[0]['I'], m.kept_results[0]['U']) == (1, 2)
     with pytest.raises(KeyError):
-        ReferSegMetric(binarize='pred_mask').process(
+        ReferSegMetric(binarize='pred_sem_seg').process(
             {}, [make_sample(np.zeros((2, 2)), gt, 0)])
 
 
@@ -378,8 +378,8 @@ def test_with_mmengine_evaluator():
         actor_classes=A2D_ACTORS, action_classes=A2D_ACTIONS)
     objs = [
         make_sample(
-            s['pred_score']['data'][0].numpy(),
-            s['gt_mask']['data'][0].numpy(),
+            s['seg_logits']['data'][0].numpy(),
+            s['gt_sem_seg']['data'][0].numpy(),
             i,
             as_dict=False,
             actor_class=2) for i, s in enumerate(samples)

@@ -83,12 +83,12 @@ def make_sample(logits, gt, idx, keep_input=True, as_dict=True):
             ori_shape=(H, W),
             img_shape=(IN, IN)))
     if keep_input:
-        s.pred_score_input = PixelData(data=prob)
-    # the model's pred_score: bilinear back to the frame size
-    s.pred_score = PixelData(
+        s.input_seg_logits = PixelData(data=prob)
+    # the model's seg_logits: bilinear back to the frame size
+    s.seg_logits = PixelData(
         data=F.interpolate(
             prob[None], (H, W), mode='bilinear', align_corners=False)[0])
-    s.gt_mask = PixelData(data=torch.from_numpy(gt)[None])
+    s.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
     return s.to_dict() if as_dict else s
 
 
@@ -158,8 +158,8 @@ def test_release_masks_pieces():
     np.testing.assert_array_equal(gt_same, gt > 0)
     # the option of the metric
     s = ActorSegDataSample(metainfo=dict(sample_idx=0))
-    s.pred_score_input = PixelData(data=torch.from_numpy(score)[None])
-    s.gt_mask = PixelData(data=torch.from_numpy(gt)[None])
+    s.input_seg_logits = PixelData(data=torch.from_numpy(score)[None])
+    s.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
     m = ReferSegMetric(protocol='release', release_gt_round_trip=False)
     m.process({}, [s.to_dict()])
     p = pred
@@ -169,7 +169,7 @@ def test_release_masks_pieces():
 
 def test_release_protocol_errors_and_coco(tmp_path):
     logits_list, gts = make_cases(n=4)
-    with pytest.raises(KeyError, match='keep_input_score'):
+    with pytest.raises(KeyError, match='keep_input_seg_logits'):
         ReferSegMetric(protocol='release').process(
             {}, [make_sample(logits_list[0], gts[0], 0, keep_input=False)])
     with pytest.raises(ValueError, match='protocol'):
@@ -211,13 +211,13 @@ def test_two_metrics_dump_to_two_files(tmp_path):
 
 
 def test_model_keeps_the_input_size_score():
-    """CSTED.predict with test_cfg keep_input_score=True: the input-size
-    probability (before the resize back) next to pred_score; off by
+    """CSTED.predict with test_cfg keep_input_seg_logits=True: the input-size
+    probability (before the resize back) next to seg_logits; off by
     default."""
     from tests.test_models.utils import build_tiny
     torch.manual_seed(0)
     model = build_tiny().eval()
-    assert not model.test_cfg.get('keep_input_score', False)
+    assert not model.test_cfg.get('keep_input_seg_logits', False)
     clip = torch.randint(0, 255, (3, 8, 64, 64), dtype=torch.uint8)
     meta = dict(
         query='a red dog',
@@ -231,12 +231,12 @@ def test_model_keeps_the_input_size_score():
             return model.test_step(dict(inputs=[clip], data_samples=[s]))[0]
 
     out = predict()
-    assert 'pred_score_input' not in out
-    model.test_cfg['keep_input_score'] = True
+    assert 'input_seg_logits' not in out
+    model.test_cfg['keep_input_seg_logits'] = True
     out = predict()
-    score_in = out.pred_score_input.data
+    score_in = out.input_seg_logits.data
     assert tuple(score_in.shape) == (1, 64, 64)
-    assert tuple(out.pred_score.data.shape) == (1, 40, 70)
+    assert tuple(out.seg_logits.data.shape) == (1, 40, 70)
     back = F.interpolate(
         score_in[None], (40, 70), mode='bilinear', align_corners=False)[0]
-    torch.testing.assert_close(out.pred_score.data, back)
+    torch.testing.assert_close(out.seg_logits.data, back)

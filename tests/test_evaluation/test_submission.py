@@ -54,9 +54,9 @@ def make_sample(video_id, exp_id, frame_name, shape, pred=None, gt=None):
             ori_shape=shape))
     if pred is None:
         pred = pred_for(video_id, exp_id, frame_name, shape)
-    sample.pred_mask = PixelData(data=torch.from_numpy(pred)[None].bool())
+    sample.pred_sem_seg = PixelData(data=torch.from_numpy(pred)[None].bool())
     if gt is not None:
-        sample.gt_mask = PixelData(data=torch.from_numpy(gt)[None])
+        sample.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
     return sample
 
 
@@ -129,7 +129,7 @@ def test_prediction_resized_to_original_size(tmp_path):
             video_id='v', exp_id='0', frame_name='00000', ori_shape=(8, 12)))
     score = torch.zeros(1, 4, 6)
     score[0, :2, :3] = 0.9
-    sample.pred_score = PixelData(data=score)
+    sample.seg_logits = PixelData(data=score)
     metric = JFMetric(
         format_only=True, output_dir=str(tmp_path), submission_layout='mevis')
     run_metric(metric, [sample])
@@ -251,8 +251,8 @@ def test_format_only_needs_no_ground_truth_but_scoring_does(tmp_path):
     sample = make_sample('v', '0', '00000', (4, 4))
     metric = JFMetric(
         format_only=True, output_dir=str(tmp_path), submission_layout='mevis')
-    metric.process({}, [sample])  # no gt_mask: fine
-    with pytest.raises(KeyError, match='gt_mask'):
+    metric.process({}, [sample])  # no gt_sem_seg: fine
+    with pytest.raises(KeyError, match='gt_sem_seg'):
         JFMetric().process({}, [sample])
 
 
@@ -462,7 +462,7 @@ def test_rerun_replaces_the_folder_only_when_complete(tmp_path, monkeypatch):
         submission_layout='ref_youtube_vos')
     flipped = [s.clone() for s in samples[:len(samples) // 2]]
     for s in flipped:
-        s.pred_mask.data = ~s.pred_mask.data
+        s.pred_sem_seg.data = ~s.pred_sem_seg.data
         second.process({}, [s])
     after = {
         p.relative_to(out): p.read_bytes()

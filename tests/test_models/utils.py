@@ -51,5 +51,5 @@ def make_batch(n=2, t=8, size=64, queries=None, seed=0, ori=None):
                     img_shape=(size, size),
                     ori_shape=ori or (size, size),
                     sample_idx=i),
-                gt_mask=PixelData(data=mask)))
+                gt_sem_seg=PixelData(data=mask)))
     return dict(inputs=inputs, data_samples=samples)

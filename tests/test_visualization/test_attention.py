@@ -49,7 +49,7 @@ def test_maps_and_weights_per_word_for_both_encoders(tiny_model, result):
         assert 0 <= v['spatial_share'] <= 1
         assert v['spatial_share'] + v['temporal_share'] == pytest.approx(1)
         assert v['spatial_share'] == pytest.approx(v['weights'][0].mean())
-    assert result['pred_score'].shape == (96, 128)
+    assert result['seg_logits'].shape == (96, 128)
     assert result['pad_shape'] == (64, 64)
 
 

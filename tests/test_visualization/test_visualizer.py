@@ -18,9 +18,9 @@ def _sample(h=48, w=64, query='the red dog is jumping on the left'):
     gt = torch.zeros(1, h, w, dtype=torch.uint8)
     gt[:, 12:32, 14:44] = 1
     ds = ActorSegDataSample(metainfo=dict(query=query, ori_shape=(h, w)))
-    ds.pred_mask = PixelData(data=pred)
-    ds.pred_score = PixelData(data=pred.float() * 0.9)
-    ds.gt_mask = PixelData(data=gt)
+    ds.pred_sem_seg = PixelData(data=pred)
+    ds.seg_logits = PixelData(data=pred.float() * 0.9)
+    ds.gt_sem_seg = PixelData(data=gt)
     return ds
 
 
@@ -91,8 +91,8 @@ def test_visualizer_draws_what_it_has(tmp_path):
     assert vis.draw_sample(image).shape[:2] == (48, 64)
     with pytest.raises(ValueError, match='RGB'):
         vis.draw_sample(np.zeros((4, 4), np.uint8), ds)
-    assert mask_iou(ds.pred_mask.data[0].numpy(),
-                    ds.gt_mask.data[0].numpy()) == pytest.approx(
+    assert mask_iou(ds.pred_sem_seg.data[0].numpy(),
+                    ds.gt_sem_seg.data[0].numpy()) == pytest.approx(
                         (18 * 26) / (600 + 600 - 18 * 26))
 
 

@@ -376,7 +376,7 @@ def extract(models: Dict[str, torch.nn.Module], dataset, indices, labels,
         h, w = inputs['clip'].shape[-2:]
         masks = []
         for ds in samples:
-            m = ds.gt_mask.data[0].float()
+            m = ds.gt_sem_seg.data[0].float()
             masks.append(F.pad(m, (0, w - m.shape[-1], 0, h - m.shape[-2])))
         masks = torch.stack(masks)
         for name, model in models.items():

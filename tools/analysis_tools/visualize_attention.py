@@ -117,7 +117,8 @@ def main(argv=None) -> int:
                                 ori_shape)
     written = save_attention_figures(result, frame, args.out_dir, args.stage,
                                      args.normalise)
-    pred = overlay_query_mask(frame, result['pred_mask'], query, min_size=320)
+    pred = overlay_query_mask(
+        frame, result['pred_sem_seg'], query, min_size=320)
     path = osp.join(args.out_dir, 'prediction.png')
     cv2.imwrite(path, cv2.cvtColor(pred, cv2.COLOR_RGB2BGR))
     written['prediction'] = path

@@ -295,8 +295,8 @@ class VideoActorSegInferencer(BaseInferencer):
             preds.append(
                 dict(
                     frame_index=it.frame_index,
-                    mask=sample.pred_mask.data[0].cpu().numpy(),
-                    score=sample.pred_score.data[0].float().cpu().numpy()
+                    mask=sample.pred_sem_seg.data[0].cpu().numpy(),
+                    score=sample.seg_logits.data[0].float().cpu().numpy()
                     if return_scores else None,
                     frame=it.frame,
                     data_sample=sample))

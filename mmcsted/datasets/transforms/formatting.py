@@ -21,13 +21,13 @@ REQUIRED_META_KEYS = ('query', 'video_id', 'frame_id', 'ori_shape',
 
 @TRANSFORMS.register_module()
 class PackActorSegInputs(BaseTransform):
-    """Pack ``imgs`` and ``gt_mask`` for the model.
+    """Pack ``imgs`` and ``gt_sem_seg`` for the model.
 
     Returns ``dict(inputs=..., data_samples=...)``:
 
     * ``inputs``: ``torch.uint8`` tensor (C, T, H, W) (channels, then time:
       mmaction's NCTHW once batched), RGB.
-    * ``data_samples``: :class:`ActorSegDataSample` with ``gt_mask`` =
+    * ``data_samples``: :class:`ActorSegDataSample` with ``gt_sem_seg`` =
       ``PixelData(data=uint8 tensor (1, H, W))`` when the results hold a mask
       (``void_mask`` likewise when they hold one),
       and the ``meta_keys`` as metainfo (those present in the results;
@@ -64,12 +64,12 @@ class PackActorSegInputs(BaseTransform):
                            f'{missing}')
 
         data_sample = ActorSegDataSample()
-        mask = results.get('gt_mask')
+        mask = results.get('gt_sem_seg')
         if mask is not None:
             mask = np.ascontiguousarray(mask, dtype=np.uint8)
             if mask.ndim != 2:
-                raise ValueError(f'gt_mask must be H x W, got {mask.shape}')
-            data_sample.gt_mask = PixelData(
+                raise ValueError(f'gt_sem_seg must be H x W, got {mask.shape}')
+            data_sample.gt_sem_seg = PixelData(
                 data=torch.from_numpy(mask[None].copy()))
         void = results.get('void_mask')
         if void is not None:  # DAVIS void pixels: scored by no one

@@ -392,7 +392,7 @@ class LoadActorMask(_OnError, BaseTransform):
     ``ori_shape`` if present is checked against the mask (and gives the size
     of an empty ``coco_rle`` target).
 
-    Added keys: ``gt_mask`` (H x W uint8 {0, 1} at the ORIGINAL frame size:
+    Added keys: ``gt_sem_seg`` (H x W uint8 {0, 1} at the ORIGINAL frame size:
     place this transform after the resize in test pipelines so that
     evaluation is at the original resolution, before it in training
     pipelines so that the mask follows the geometric transforms);
@@ -438,7 +438,7 @@ class LoadActorMask(_OnError, BaseTransform):
                 results, f'mask {where} is {mask.shape[0]} x {mask.shape[1]} '
                 f'(H x W after un-transposing) but the frames of '
                 f'{_video_name(results)} are {ori[0]} x {ori[1]}')
-        results['gt_mask'] = mask
+        results['gt_sem_seg'] = mask
         if void is not None:
             results['void_mask'] = void
         return results

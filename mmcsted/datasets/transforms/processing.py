@@ -21,8 +21,8 @@ class ResizePadSquare(BaseTransform):
     """Resize keeping the aspect ratio so that the long side is ``size``, then
     pad at the bottom/right to ``size x size``.
 
-    Required keys: ``imgs``. Modified: ``imgs``, ``gt_mask`` (nearest, padded
-    with 0) if present. Added: ``img_shape`` (resized, before padding),
+    Required keys: ``imgs``. Modified: ``imgs``, ``gt_sem_seg`` (nearest,
+    padded with 0) if present. Added: ``img_shape`` (resized, before padding),
     ``pad_shape`` (``(size, size)``), ``scale_factor`` (``(w_scale,
     h_scale)`` relative to ``ori_shape``); ``ori_shape`` is kept (set from the
     frames if absent).
@@ -57,17 +57,18 @@ class ResizePadSquare(BaseTransform):
             canvas[:nh, :nw] = img
             out.append(canvas)
         results['imgs'] = out
-        if results.get('gt_mask') is not None:
-            mask = results['gt_mask']
+        if results.get('gt_sem_seg') is not None:
+            mask = results['gt_sem_seg']
             if mask.shape[:2] != (h, w):
-                raise ValueError(f'gt_mask is {mask.shape[:2]} but the frames '
-                                 f'are {(h, w)}')
+                raise ValueError(
+                    f'gt_sem_seg is {mask.shape[:2]} but the frames '
+                    f'are {(h, w)}')
             if (nh, nw) != (h, w):
                 mask = cv2.resize(
                     mask, (nw, nh), interpolation=cv2.INTER_NEAREST)
             canvas = np.zeros((self.size, self.size), dtype=mask.dtype)
             canvas[:nh, :nw] = mask
-            results['gt_mask'] = canvas
+            results['gt_sem_seg'] = canvas
         results['img_shape'] = (nh, nw)
         results['pad_shape'] = (self.size, self.size)
         results['scale_factor'] = (nw / ori_w, nh / ori_h)
@@ -128,7 +129,7 @@ class ResizeStretch(BaseTransform):
 
     Required keys: ``imgs`` (RGB uint8). Modified: ``imgs`` (still uint8:
     the model's data preprocessor with mean 0 / std 255 then gives the
-    release's ``ToTensor`` values exactly), ``gt_mask`` if present (training
+    release's ``ToTensor`` values exactly), ``gt_sem_seg`` if present (training
     pipelines; see ``mask_resize``). Added: ``img_shape`` = ``pad_shape`` =
     ``(H, W)`` of ``size``, ``scale_factor`` ``(w_scale, h_scale)`` relative to
     ``ori_shape`` (kept; set from the frames if absent).
@@ -139,7 +140,7 @@ class ResizeStretch(BaseTransform):
             or ``'cv2'`` (``cv2.resize``, which does not antialias).
         interpolation: ``'bilinear'`` (default), ``'nearest'``, ``'bicubic'``
             (``'area'`` too with ``backend='cv2'``).
-        mask_resize: how a ``gt_mask`` already in the results is resized:
+        mask_resize: how a ``gt_sem_seg`` already in the results is resized:
             ``'release'`` (default; bilinear with ``align_corners=True``, then
             ``> 0``, the release's targets, see :func:`release_mask_resize`)
             or ``'nearest'``. In test pipelines load the mask after this
@@ -186,15 +187,16 @@ class ResizeStretch(BaseTransform):
         ori_h, ori_w = results.setdefault('ori_shape', (fh, fw))[:2]
         h, w = self.size
         results['imgs'] = [self.resize_frame(img) for img in imgs]
-        if results.get('gt_mask') is not None:
-            mask = results['gt_mask']
+        if results.get('gt_sem_seg') is not None:
+            mask = results['gt_sem_seg']
             if mask.shape[:2] != (fh, fw):
-                raise ValueError(f'gt_mask is {mask.shape[:2]} but the frames '
-                                 f'are {(fh, fw)}')
+                raise ValueError(
+                    f'gt_sem_seg is {mask.shape[:2]} but the frames '
+                    f'are {(fh, fw)}')
             if self.mask_resize == 'release':
-                results['gt_mask'] = release_mask_resize(mask, (h, w))
+                results['gt_sem_seg'] = release_mask_resize(mask, (h, w))
             else:
-                results['gt_mask'] = cv2.resize(
+                results['gt_sem_seg'] = cv2.resize(
                     mask, (w, h), interpolation=cv2.INTER_NEAREST)
         results['img_shape'] = (h, w)
         results['pad_shape'] = (h, w)
@@ -257,7 +259,7 @@ class RandomFlipWithQuery(BaseTransform):
     Only the valid region ``img_shape`` is flipped when the frames are
     padded, so the padding stays at the bottom/right.
 
-    Required keys: ``imgs``, ``query``. Modified: ``imgs``, ``gt_mask`` (if
+    Required keys: ``imgs``, ``query``. Modified: ``imgs``, ``gt_sem_seg`` (if
     present), ``query``. Added: ``flip``, ``flip_direction``.
     """
 
@@ -286,10 +288,10 @@ class RandomFlipWithQuery(BaseTransform):
         full = imgs[0].shape[:2]
         h, w = results.get('img_shape', full)[:2]
         results['imgs'] = [self._flip(img, h, w) for img in imgs]
-        if results.get('gt_mask') is not None:
-            mask = results['gt_mask']
+        if results.get('gt_sem_seg') is not None:
+            mask = results['gt_sem_seg']
             mh, mw = (h, w) if mask.shape[:2] == full else mask.shape[:2]
-            results['gt_mask'] = self._flip(mask, mh, mw)
+            results['gt_sem_seg'] = self._flip(mask, mh, mw)
         results['query'] = swap_words(results['query'], self.swap_words)
         return results
 

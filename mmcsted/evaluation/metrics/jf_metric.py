@@ -26,10 +26,10 @@ class JFMetric(BaseMetric):
     **Input.** ``process`` takes data samples (dicts or data elements), one
     per (expression, frame), with
 
-    * ``pred_mask.data``: binary (1, H, W) prediction (> 0 is foreground);
-      without it, ``pred_score.data`` >= ``threshold``. A prediction of
+    * ``pred_sem_seg.data``: binary (1, H, W) prediction (> 0 is foreground);
+      without it, ``seg_logits.data`` >= ``threshold``. A prediction of
       another size than the ground truth is resized (nearest);
-    * ``gt_mask.data``: (1, H, W) ground truth, > 0 is foreground;
+    * ``gt_sem_seg.data``: (1, H, W) ground truth, > 0 is foreground;
     * ``void_mask.data`` (optional): (1, H, W), > 0 marks void pixels;
     * metainfo ``video_id``, ``exp_id`` (the expression key; ``exp_id``
       falls back to ``query`` when absent) and ``frame_id``.
@@ -79,8 +79,8 @@ class JFMetric(BaseMetric):
     Args:
         bound_th (float): boundary tolerance (see :func:`boundary_f`).
             Defaults to 0.008.
-        threshold (float): binarisation of ``pred_score`` when there is no
-            ``pred_mask``. Defaults to 0.5.
+        threshold (float): binarisation of ``seg_logits`` when there is no
+            ``pred_sem_seg``. Defaults to 0.5.
         no_target_rule (bool): the stricter no-target score above (not
             the official one). Defaults to False.
         format_only (bool): only write the submission (needs
@@ -137,9 +137,9 @@ class JFMetric(BaseMetric):
         return pixel_map(
             sample,
             dict(
-                gt='gt_mask',
-                mask='pred_mask',
-                score='pred_score',
+                gt='gt_sem_seg',
+                mask='pred_sem_seg',
+                score='seg_logits',
                 void='void_mask')[key])
 
     def _pred(self, sample: Any, gt_hw: Tuple[int, int]) -> torch.Tensor:
@@ -149,7 +149,7 @@ class JFMetric(BaseMetric):
         else:
             score = self._read(sample, 'score')
             if score is None:
-                raise KeyError('JFMetric needs `pred_mask` or `pred_score` '
+                raise KeyError('JFMetric needs `pred_sem_seg` or `seg_logits` '
                                'in every data sample')
             pred = score.float() >= self.threshold
         return resize_mask(pred, gt_hw)
@@ -191,7 +191,7 @@ class JFMetric(BaseMetric):
                 continue
             gt = self._read(sample, 'gt')
             if gt is None:
-                raise KeyError('JFMetric needs `gt_mask` in every data '
+                raise KeyError('JFMetric needs `gt_sem_seg` in every data '
                                'sample')
             gt = gt > 0
             pred = self._pred(sample, tuple(gt.shape))

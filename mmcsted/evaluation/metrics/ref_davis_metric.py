@@ -90,16 +90,16 @@ class RefDAVIS17Metric(BaseMetric):
     (falls back to ``query``), ``object_ids`` (one id), ``frame_name``
     (falls back to ``frame_id``), and
 
-    * ``pred_score.data`` (the mask probability) and / or ``pred_mask.data``
+    * ``seg_logits.data`` (the mask probability) and / or ``pred_sem_seg.data``
       (> 0: the expression claims the pixel; without it the claim is
-      ``pred_score >= threshold``, ReferFormer's rule). The merge compares
+      ``seg_logits >= threshold``, ReferFormer's rule). The merge compares
       the float32 probabilities of the claimed pixels, exactly as
       ReferFormer's arg-max (:func:`merge_expression_masks`; a claimed
       pixel at <= 0.1 loses to its background); a prediction without a
       score claims its pixels with probability 1. Predictions of
       another size than the ground truth are resized (nearest for masks,
       bilinear for scores);
-    * without ``ann_dir``: ``gt_mask.data`` (the expression's object) and
+    * without ``ann_dir``: ``gt_sem_seg.data`` (the expression's object) and
       ``void_mask.data``.
 
     ``self.results`` keeps compressed maps: the float32 probability of each
@@ -139,8 +139,8 @@ class RefDAVIS17Metric(BaseMetric):
         bound_th (float): boundary tolerance of F. Defaults to 0.008.
         backend_args (dict, optional): mmengine storage backend of the
             ``ann_dir`` PNGs. Defaults to None (the local disk).
-        threshold (float): claim threshold of ``pred_score`` without
-            ``pred_mask``. Defaults to 0.5, ReferFormer's.
+        threshold (float): claim threshold of ``seg_logits`` without
+            ``pred_sem_seg``. Defaults to 0.5, ReferFormer's.
         collect_device, prefix, collect_dir: see ``BaseMetric``.
     """
 
@@ -187,9 +187,9 @@ class RefDAVIS17Metric(BaseMetric):
         return pixel_map(
             sample,
             dict(
-                gt='gt_mask',
-                mask='pred_mask',
-                score='pred_score',
+                gt='gt_sem_seg',
+                mask='pred_sem_seg',
+                score='seg_logits',
                 void='void_mask')[key])
 
     def _claim_scores(self, sample: Any, gt: Optional[torch.Tensor]) -> tuple:
@@ -198,8 +198,8 @@ class RefDAVIS17Metric(BaseMetric):
         mask = self._read(sample, 'mask')
         score = self._read(sample, 'score')
         if mask is None and score is None:
-            raise KeyError('RefDAVIS17Metric needs `pred_mask` or '
-                           '`pred_score` in every data sample')
+            raise KeyError('RefDAVIS17Metric needs `pred_sem_seg` or '
+                           '`seg_logits` in every data sample')
         ref = mask if mask is not None else score
         hw = self._target_hw(sample, gt, tuple(ref.shape))
         if score is None:
@@ -221,7 +221,7 @@ class RefDAVIS17Metric(BaseMetric):
                 gt = self._read(sample, 'gt')
                 if gt is None:
                     raise KeyError('RefDAVIS17Metric without `ann_dir` needs '
-                                   '`gt_mask` in every data sample')
+                                   '`gt_sem_seg` in every data sample')
                 gt = gt > 0
                 void = self._read(sample, 'void')
                 if void is not None:

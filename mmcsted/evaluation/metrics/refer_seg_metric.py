@@ -56,8 +56,8 @@ class ReferSegMetric(BaseMetric):
     breakdowns by actor / action class and query flag, all in percent.
 
     Each data sample (dict or :class:`ActorSegDataSample`) gives
-    ``gt_mask`` (> 0 is foreground, at the frame size), ``pred_score`` (the
-    foreground probability) and / or ``pred_mask``, and the metainfo
+    ``gt_sem_seg`` (> 0 is foreground, at the frame size), ``seg_logits`` (the
+    foreground probability) and / or ``pred_sem_seg``, and the metainfo
     ``sample_idx``, ``video_id``, ``frame_id``, ``instance_id``, ``query``,
     ``actor_class``, ``action_class`` and optionally ``query_flags``. The
     definitions (resizing, binarisation, smoothed IoU, breakdowns, the dump,
@@ -68,7 +68,7 @@ class ReferSegMetric(BaseMetric):
             Defaults to 1e-6.
         precision_op (str): ``'>='`` (the authors') or ``'>'`` (MTTR).
             Defaults to ``'>='``.
-        binarize (str): ``'max_ratio'``, ``'threshold'`` or ``'pred_mask'``.
+        binarize (str): ``'max_ratio'``, ``'threshold'`` or ``'pred_sem_seg'``.
             Defaults to ``'max_ratio'``.
         max_ratio (float): ratio of ``'max_ratio'``. Defaults to 0.5.
         threshold (float): threshold of ``'threshold'``. Defaults to 0.5.
@@ -76,7 +76,7 @@ class ReferSegMetric(BaseMetric):
         coco_score (str): the detection score, ``'mean_in_mask'`` or
             ``'max'``. Defaults to ``'mean_in_mask'``.
         protocol (str): ``'mmcsted'`` or ``'release'`` (the authors' test
-            code, on ``pred_score_input``). Defaults to ``'mmcsted'``.
+            code, on ``input_seg_logits``). Defaults to ``'mmcsted'``.
         release_gt_round_trip (bool): with ``protocol='release'``, resize
             the ground truth to the input size and back. Defaults to True.
         out_file_path (str, optional): per-sample dump (``.csv``, else
@@ -115,9 +115,9 @@ class ReferSegMetric(BaseMetric):
         if precision_op not in ('>=', '>'):
             raise ValueError("`precision_op` must be '>=' or '>', "
                              f'got {precision_op!r}')
-        if binarize not in ('max_ratio', 'threshold', 'pred_mask'):
+        if binarize not in ('max_ratio', 'threshold', 'pred_sem_seg'):
             raise ValueError("`binarize` must be 'max_ratio', 'threshold' or "
-                             f"'pred_mask', got {binarize!r}")
+                             f"'pred_sem_seg', got {binarize!r}")
         if coco_score not in ('mean_in_mask', 'max'):
             raise ValueError("`coco_score` must be 'mean_in_mask' or 'max', "
                              f'got {coco_score!r}')
@@ -156,10 +156,10 @@ class ReferSegMetric(BaseMetric):
     def _read(sample: Any, key: str) -> Optional[torch.Tensor]:
         """The one place that names the data sample's pixel fields."""
         field = dict(
-            gt='gt_mask',
-            mask='pred_mask',
-            score='pred_score',
-            score_input='pred_score_input')[key]
+            gt='gt_sem_seg',
+            mask='pred_sem_seg',
+            score='seg_logits',
+            score_input='input_seg_logits')[key]
         return pixel_map(sample, field)
 
     def _prediction(
@@ -172,10 +172,10 @@ class ReferSegMetric(BaseMetric):
             score = self._read(sample, 'score_input')
             if score is None:
                 raise KeyError(
-                    "protocol='release' needs `pred_score_input` in every "
+                    "protocol='release' needs `input_seg_logits` in every "
                     'data sample: the probability at the model input size, '
                     "before the resize back (set the model's test_cfg "
-                    'keep_input_score=True)')
+                    'keep_input_seg_logits=True)')
             score = score.float()
             pred, gt = release_masks(score.numpy(), gt.numpy(), self.max_ratio,
                                      self.release_gt_round_trip)
@@ -185,14 +185,15 @@ class ReferSegMetric(BaseMetric):
         score = self._read(sample, 'score')
         if score is not None:
             score = resize_score(score.float(), hw)
-        if self.binarize == 'pred_mask':
+        if self.binarize == 'pred_sem_seg':
             mask = self._read(sample, 'mask')
             if mask is None:
-                raise KeyError("binarize='pred_mask' needs `pred_mask` in "
-                               'every data sample')
+                raise KeyError(
+                    "binarize='pred_sem_seg' needs `pred_sem_seg` in "
+                    'every data sample')
             pred = resize_mask(mask > 0, hw)
         elif score is None:
-            raise KeyError(f'binarize={self.binarize!r} needs `pred_score` '
+            raise KeyError(f'binarize={self.binarize!r} needs `seg_logits` '
                            'in every data sample')
         else:
             pred = binarize_score(score, self.binarize, self.max_ratio,
@@ -204,7 +205,7 @@ class ReferSegMetric(BaseMetric):
         for sample in data_samples:
             gt = self._read(sample, 'gt')
             if gt is None:
-                raise KeyError('every data sample needs `gt_mask`')
+                raise KeyError('every data sample needs `gt_sem_seg`')
             pred, gt, score, score_mask = self._prediction(sample, gt > 0)
             inter, union = foreground_intersect_and_union(pred, gt)
             result: Dict[str, Any] = {

@@ -99,13 +99,13 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
                 ds.set_metainfo(dict(batch_input_shape=(pad_h, pad_w)))
                 # Training masks follow the input (resized + padded); test
                 # masks stay at the original size for evaluation.
-                if training and 'gt_mask' in ds:
-                    m = ds.gt_mask.data
+                if training and 'gt_sem_seg' in ds:
+                    m = ds.gt_sem_seg.data
                     if m.shape[-2] > pad_h or m.shape[-1] > pad_w:
                         raise ValueError(
                             f'mask {tuple(m.shape)} larger than the input '
                             f'{pad_h}x{pad_w}')
-                    ds.gt_mask = PixelData(
+                    ds.gt_sem_seg = PixelData(
                         data=F.pad(m, (0, pad_w - m.shape[-1], 0,
                                        pad_h - m.shape[-2])))
         else:

@@ -72,7 +72,7 @@ class BaseActorSegHead(BaseModule, metaclass=ABCMeta):
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """The ground-truth masks (N, 1, H, W) as floats, padded as the
         input, and the mask of the pixels of each frame (padding 0)."""
-        gt = torch.stack([ds.gt_mask.data
+        gt = torch.stack([ds.gt_sem_seg.data
                           for ds in batch_data_samples]).float()
         valid = torch.zeros_like(gt)
         for i, ds in enumerate(batch_data_samples):

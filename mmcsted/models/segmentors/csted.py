@@ -52,11 +52,12 @@ class CSTED(BaseModel):
             ``t[:, :, t.shape[2] // 2]``; for an 8-frame clip and
             Inception-I3D both give 2, 2, 2, 1, 0 when the target index is 4).
         data_preprocessor (dict): a ``CSTEDDataPreprocessor``.
-        test_cfg (dict): ``threshold`` of ``pred_mask`` (default 0.5);
-            ``keep_input_score`` (default False): also keep the probability
-            at the input size (the valid, unpadded region, before the resize
-            to ``ori_shape``) as ``pred_score_input`` in each data sample,
-            which ``ReferSegMetric(protocol='release')`` needs.
+        test_cfg (dict): ``threshold`` of ``pred_sem_seg`` (default 0.5);
+            ``keep_input_seg_logits`` (default False): also keep the
+            probability at the input size (the valid, unpadded region,
+            before the resize to ``ori_shape``) as ``input_seg_logits`` in
+            each data sample, which ``ReferSegMetric(protocol='release')``
+            needs.
     """
 
     def __init__(self,
@@ -318,17 +319,17 @@ class CSTED(BaseModel):
             h, w = ds.metainfo.get('img_shape', size)[:2]
             prob = prob[:, :h, :w]
             ori = ds.metainfo.get('ori_shape', (h, w))[:2]
-            if self.test_cfg.get('keep_input_score', False):
+            if self.test_cfg.get('keep_input_seg_logits', False):
                 # the probability at the input size, before the resize back
                 # (ReferSegMetric(protocol='release') scores this map)
-                ds.pred_score_input = PixelData(data=prob)
+                ds.input_seg_logits = PixelData(data=prob)
             if tuple(ori) != (h, w):
                 prob = F.interpolate(
                     prob[None],
                     tuple(ori),
                     mode='bilinear',
                     align_corners=False)[0]
-            ds.pred_score = PixelData(data=prob)
-            ds.pred_mask = PixelData(
+            ds.seg_logits = PixelData(data=prob)
+            ds.pred_sem_seg = PixelData(
                 data=(prob >= self.test_cfg['threshold']).to(torch.uint8))
         return data_samples

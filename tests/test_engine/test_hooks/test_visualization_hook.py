@@ -28,8 +28,9 @@ def _outputs(n, video_path=None, h=48, w=64):
                 ori_shape=(h, w)))
         if video_path and i == 0:
             ds.set_metainfo(dict(video_path=video_path))
-        ds.pred_mask = PixelData(data=torch.ones(1, h, w, dtype=torch.uint8))
-        ds.gt_mask = PixelData(data=torch.zeros(1, h, w, dtype=torch.uint8))
+        ds.pred_sem_seg = PixelData(
+            data=torch.ones(1, h, w, dtype=torch.uint8))
+        ds.gt_sem_seg = PixelData(data=torch.zeros(1, h, w, dtype=torch.uint8))
         out.append(ds)
     return out
 

@@ -21,7 +21,8 @@ def _sample(target_index=None, mask_hw=None):
     if target_index is not None:
         ds.set_metainfo(dict(target_index=target_index))
     if mask_hw is not None:
-        ds.gt_mask = PixelData(data=torch.ones(1, *mask_hw, dtype=torch.uint8))
+        ds.gt_sem_seg = PixelData(
+            data=torch.ones(1, *mask_hw, dtype=torch.uint8))
     return ds
 
 
@@ -85,12 +86,12 @@ def test_training_masks_are_padded_with_the_input_test_masks_are_not():
     out = pre(dict(inputs=[_clip()], data_samples=samples), training=True)
     ds = out['data_samples'][0]
     assert ds.batch_input_shape == (8, 8)
-    mask = ds.gt_mask.data
+    mask = ds.gt_sem_seg.data
     assert mask.shape == (1, 8, 8)
     assert mask[0, :5, :6].all() and mask.sum() == 30  # padding is 0
     samples = [_sample(mask_hw=(5, 6))]
     out = pre(dict(inputs=[_clip()], data_samples=samples), training=False)
-    assert out['data_samples'][0].gt_mask.data.shape == (1, 5, 6)
+    assert out['data_samples'][0].gt_sem_seg.data.shape == (1, 5, 6)
 
 
 def test_a_single_unbatched_clip_and_mismatched_samples():

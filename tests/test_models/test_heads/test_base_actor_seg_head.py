@@ -18,7 +18,7 @@ class FixedLogitsHead(BaseActorSegHead):
 def samples(gt, img_shapes):
     return [
         ActorSegDataSample(
-            metainfo=dict(img_shape=s), gt_mask=PixelData(data=m))
+            metainfo=dict(img_shape=s), gt_sem_seg=PixelData(data=m))
         for m, s in zip(gt, img_shapes)
     ]
 

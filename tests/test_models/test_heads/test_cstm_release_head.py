@@ -235,7 +235,7 @@ def test_loss_six_finite_losses():
     samples = [
         ActorSegDataSample(
             metainfo=dict(img_shape=(32, 32)),
-            gt_mask=PixelData(
+            gt_sem_seg=PixelData(
                 data=(torch.rand(1, 32, 32) > 0.5).to(torch.uint8)))
         for _ in range(2)
     ]
@@ -289,4 +289,4 @@ def test_in_a_tiny_csted():
         logits = model(**data, mode='tensor')
         preds = model(**data, mode='predict')
     assert logits[0].shape[-2:] == (64, 64)
-    assert preds[0].pred_mask.data.shape[-2:] == (64, 64)
+    assert preds[0].pred_sem_seg.data.shape[-2:] == (64, 64)

@@ -41,12 +41,12 @@ def test_loss_and_predict_modes():
     batch = make_batch(n=2, ori=(48, 80))
     with torch.no_grad():
         out = model(**model.data_preprocessor(batch), mode='predict')
-    assert out[0].pred_score.shape == (48, 80)
-    assert out[0].pred_mask.data.dtype == torch.uint8
-    p = out[0].pred_score.data
+    assert out[0].seg_logits.shape == (48, 80)
+    assert out[0].pred_sem_seg.data.dtype == torch.uint8
+    p = out[0].seg_logits.data
     assert ((p >= 0) & (p <= 1)).all()
-    torch.testing.assert_close(out[0].pred_mask.data, (p
-                                                       >= 0.5).to(torch.uint8))
+    torch.testing.assert_close(out[0].pred_sem_seg.data,
+                               (p >= 0.5).to(torch.uint8))
 
 
 def test_padding_is_cut_before_resizing_back():
@@ -57,7 +57,7 @@ def test_padding_is_cut_before_resizing_back():
     ds.set_metainfo(dict(img_shape=(32, 64), ori_shape=(100, 200)))
     with torch.no_grad():
         out = model(**model.data_preprocessor(batch), mode='predict')
-    assert out[0].pred_score.shape == (100, 200)
+    assert out[0].seg_logits.shape == (100, 200)
 
 
 def test_a_train_step_reduces_the_loss_on_a_fixed_batch():
@@ -139,7 +139,7 @@ def test_model_variants_run(variant, loss_names):
         out = model(
             **model.data_preprocessor(make_batch(n=2, ori=(40, 72))),
             mode='predict')
-    score = torch.cat([o.pred_score.data for o in out])
+    score = torch.cat([o.seg_logits.data for o in out])
     assert score.shape == (2, 40, 72)
     assert ((score >= 0) & (score <= 1)).all()
 

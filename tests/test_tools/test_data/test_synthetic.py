@@ -69,7 +69,7 @@ def test_packed_masks_equal_generator_ground_truth(tiny):
         s = out['data_samples']
         gt = syn.ground_truth_mask(meta, s.video_id, s.instance_id, s.frame_id)
         assert gt.any()
-        np.testing.assert_array_equal(s.gt_mask.data[0].numpy(), gt)
+        np.testing.assert_array_equal(s.gt_sem_seg.data[0].numpy(), gt)
         assert out['inputs'].shape == (3, 8, 64, 64)
         assert s.ori_shape == (32, 48) and s.img_shape == (43, 64)
         assert s.query_flags['twin'] == syn.query_flags(meta)[(
@@ -83,7 +83,7 @@ def test_train_pipeline_runs(tiny):
     for i in range(0, len(ds), 5):
         out = ds[i]
         assert out['inputs'].shape == (3, 8, 64, 64)
-        assert out['data_samples'].gt_mask.data.shape == (1, 64, 64)
+        assert out['data_samples'].gt_sem_seg.data.shape == (1, 64, 64)
 
 
 def test_seeded_and_reproducible(tmp_path):
