@@ -21,5 +21,5 @@ def test_is_an_mmseg_data_sample_with_its_fields():
     assert 'pred_sem_seg' not in sample
     # the fields are mmseg's own, so its visualizer and hooks read them
     for name in ('gt_sem_seg', 'pred_sem_seg', 'seg_logits'):
-        assert getattr(ActorSegDataSample, name) is getattr(
-            SegDataSample, name)
+        assert getattr(ActorSegDataSample,
+                       name) is getattr(SegDataSample, name)
