@@ -85,8 +85,8 @@ class ReferSegMetric(BaseMetric):
             (``res.json`` -> ``res.<tag>.json``). Defaults to None.
         check_duplicates (bool): raise on duplicate sample keys.
             Defaults to True.
-        collect_device, prefix, collect_dir: see ``BaseMetric``. Without a
-            prefix the keys are exactly as listed above.
+        **kwargs: ``collect_device``, ``prefix``, ``collect_dir`` of
+            ``BaseMetric``; without a prefix the keys are as listed above.
     """
 
     # '' (not None): keys carry no prefix and mmengine does not warn.
@@ -105,13 +105,8 @@ class ReferSegMetric(BaseMetric):
                  out_file_path: Optional[str] = None,
                  out_file_tag: Optional[str] = None,
                  check_duplicates: bool = True,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if precision_op not in ('>=', '>'):
             raise ValueError("`precision_op` must be '>=' or '>', "
                              f'got {precision_op!r}')
@@ -152,16 +147,6 @@ class ReferSegMetric(BaseMetric):
         """Per-sample IoU = (I + s) / (U + s); 1.0 when U + s == 0."""
         return smoothed_iou(inter, union, self.iou_smooth)
 
-    @staticmethod
-    def _read(sample: Any, key: str) -> Optional[torch.Tensor]:
-        """The one place that names the data sample's pixel fields."""
-        field = dict(
-            gt='gt_sem_seg',
-            mask='pred_sem_seg',
-            score='seg_logits',
-            score_input='input_seg_logits')[key]
-        return pixel_map(sample, field)
-
     def _prediction(
         self, sample: Any, gt: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor],
@@ -169,7 +154,7 @@ class ReferSegMetric(BaseMetric):
         """(pred, gt, score map, mask the detection score is read from), at
         the ground-truth size (the frame size)."""
         if self.protocol == 'release':
-            score = self._read(sample, 'score_input')
+            score = pixel_map(sample, 'input_seg_logits')
             if score is None:
                 raise KeyError(
                     "protocol='release' needs `input_seg_logits` in every "
@@ -182,11 +167,11 @@ class ReferSegMetric(BaseMetric):
             return (torch.from_numpy(pred), torch.from_numpy(gt), score,
                     binarize_score(score, 'max_ratio', self.max_ratio))
         hw = tuple(gt.shape)
-        score = self._read(sample, 'score')
+        score = pixel_map(sample, 'seg_logits')
         if score is not None:
             score = resize_score(score.float(), hw)
         if self.binarize == 'pred_sem_seg':
-            mask = self._read(sample, 'mask')
+            mask = pixel_map(sample, 'pred_sem_seg')
             if mask is None:
                 raise KeyError(
                     "binarize='pred_sem_seg' needs `pred_sem_seg` in "
@@ -203,7 +188,7 @@ class ReferSegMetric(BaseMetric):
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Compute I, U and IoU of every sample and keep them (not masks)."""
         for sample in data_samples:
-            gt = self._read(sample, 'gt')
+            gt = pixel_map(sample, 'gt_sem_seg')
             if gt is None:
                 raise KeyError('every data sample needs `gt_sem_seg`')
             pred, gt, score, score_mask = self._prediction(sample, gt > 0)
