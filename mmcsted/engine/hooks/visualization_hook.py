@@ -96,13 +96,6 @@ class ActorSegVisualizationHook(Hook):
             self._warned.add(key)
             print_log(msg, logger='current', level=logging.WARNING)
 
-    @staticmethod
-    def _preprocessor(runner):
-        model = runner.model
-        if is_model_wrapper(model):
-            model = model.module
-        return getattr(model, 'data_preprocessor', None)
-
     def _frame_from_file(self, meta: dict) -> Optional[np.ndarray]:
         from mmcsted.utils.video_io import read_frame
         video_path, frame_dir = meta.get('video_path'), meta.get('frame_dir')
@@ -128,7 +121,10 @@ class ActorSegVisualizationHook(Hook):
         A float clip is taken as normalised by the model's data
         preprocessor (its mean/std undo it); a uint8 clip is used as is."""
         from mmcsted.visualization import frame_from_clip
-        pre = self._preprocessor(runner)
+        model = runner.model
+        if is_model_wrapper(model):
+            model = model.module
+        pre = getattr(model, 'data_preprocessor', None)
         return frame_from_clip(clip, meta, getattr(pre, 'mean', None),
                                getattr(pre, 'std', None))
 
