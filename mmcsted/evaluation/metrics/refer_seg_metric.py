@@ -17,11 +17,11 @@ from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
 from mmcsted.registry import METRICS
-from ..functional import (binarize_score, coco_mask_map, encode_rle,
-                          foreground_intersect_and_union, format_table,
-                          overall_iou, pixel_map, precision_at, release_masks,
-                          resize_mask, resize_score, sample_get, smoothed_iou,
-                          to_python)
+from ..functional import (BINARIZE_RULES, binarize_score, coco_mask_map,
+                          encode_rle, foreground_intersect_and_union,
+                          format_table, overall_iou, pixel_map, precision_at,
+                          release_masks, resize_mask, resize_score, sample_get,
+                          smoothed_iou, to_python)
 
 #: thresholds of the reported P@X columns.
 REPORTED_PRECISION_THRS = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -29,6 +29,12 @@ REPORTED_PRECISION_THRS = (0.5, 0.6, 0.7, 0.8, 0.9)
 #: decimal literals, no accumulated floating-point drift).
 AP_PAPER_THRS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 PROTOCOLS = ('mmcsted', 'release')
+#: the values each choice argument of ``ReferSegMetric`` takes
+CHOICES = dict(
+    precision_op=('>=', '>'),
+    binarize=BINARIZE_RULES + ('pred_sem_seg', ),
+    coco_score=('mean_in_mask', 'max'),
+    protocol=PROTOCOLS)
 
 _META_KEYS = ('sample_idx', 'video_id', 'frame_id', 'instance_id', 'query',
               'actor_class', 'action_class')
@@ -107,18 +113,15 @@ class ReferSegMetric(BaseMetric):
                  check_duplicates: bool = True,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if precision_op not in ('>=', '>'):
-            raise ValueError("`precision_op` must be '>=' or '>', "
-                             f'got {precision_op!r}')
-        if binarize not in ('max_ratio', 'threshold', 'pred_sem_seg'):
-            raise ValueError("`binarize` must be 'max_ratio', 'threshold' or "
-                             f"'pred_sem_seg', got {binarize!r}")
-        if coco_score not in ('mean_in_mask', 'max'):
-            raise ValueError("`coco_score` must be 'mean_in_mask' or 'max', "
-                             f'got {coco_score!r}')
-        if protocol not in PROTOCOLS:
-            raise ValueError(f'`protocol` must be one of {PROTOCOLS}, got '
-                             f'{protocol!r}')
+        chosen = dict(
+            precision_op=precision_op,
+            binarize=binarize,
+            coco_score=coco_score,
+            protocol=protocol)
+        for name, value in chosen.items():
+            if value not in CHOICES[name]:
+                raise ValueError(f'`{name}` must be one of {CHOICES[name]}, '
+                                 f'got {value!r}')
         if protocol == 'release' and binarize != 'max_ratio':
             raise ValueError("protocol='release' binarises at max_ratio x "
                              f"the map's maximum: binarize={binarize!r} does "
