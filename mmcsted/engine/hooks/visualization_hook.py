@@ -60,10 +60,10 @@ class ActorSegVisualizationHook(Hook):
         self.draw = draw
         self.interval = interval
         self.show = show
-        self.wait_time = wait_time
         self.test_out_dir = test_out_dir
-        self.draw_gt = draw_gt
-        self.draw_pred = draw_pred
+        # given as they are to ActorSegVisualizer.add_datasample
+        self.draw_args = dict(
+            draw_gt=draw_gt, draw_pred=draw_pred, wait_time=wait_time)
         self._visualizer: Optional[Visualizer] = None
         self._out_dir: Optional[str] = None
         self._count = 0
@@ -171,10 +171,8 @@ class ActorSegVisualizationHook(Hook):
                 f'{mode}_{name}' if out_file is None else name,
                 image,
                 data_sample=sample,
-                draw_gt=self.draw_gt,
-                draw_pred=self.draw_pred,
                 show=self.show,
-                wait_time=self.wait_time,
+                **self.draw_args,
                 out_file=out_file,
                 step=step)
 
