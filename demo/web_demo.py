@@ -49,19 +49,6 @@ class InputError(ValueError):
     """Bad input: shown in the page as it is."""
 
 
-def _load_cli_demo():
-    """demo/demo.py (a script, not a package module): its video writer and
-    its frame-list syntax, so the page writes what the CLI writes."""
-    spec = importlib.util.spec_from_file_location(
-        '_mmcsted_cli_demo', osp.join(DEMO_DIR, 'demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-cli_demo = _load_cli_demo()
-
-
 # (long: one add_argument per option, nothing else)
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
@@ -329,10 +316,11 @@ def select_frames(mode: str, every: Optional[float], listed: str,
             raise InputError('"every n-th" needs n >= 1')
         frames = list(range(0, num_frames, int(every)))
     elif mode == 'list':
+        from mmcsted.apis.inference import parse_frames
         try:
-            frames = cli_demo.parse_frames(str(listed or '').split())
-        except argparse.ArgumentTypeError as e:
-            raise InputError(str(e).replace('--frames', 'frame list'))
+            frames = parse_frames(str(listed or '').split())
+        except ValueError as e:
+            raise InputError(str(e))
         if not frames:
             raise InputError('the frame list is empty: give e.g. 0 10-20')
         bad = [f for f in frames if not 0 <= f < num_frames]
@@ -374,12 +362,12 @@ def segment_video(model,
     import numpy as np
 
     from mmcsted.apis import iter_inference
-    from mmcsted.visualization import overlay_query_mask
+    from mmcsted.visualization import (OverlayWriter, overlay_query_mask,
+                                       source_fps)
     os.makedirs(out_dir, exist_ok=True)
     video_file = osp.join(out_dir, 'segmented.mp4')
     zip_file = osp.join(out_dir, 'masks.zip')
-    writer = cli_demo.OverlayWriter(video_file, None,
-                                    cli_demo.source_fps(video))
+    writer = OverlayWriter(video_file, None, source_fps(video))
     picks = {
         frames[int(i)]
         for i in np.linspace(0,

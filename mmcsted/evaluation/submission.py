@@ -1,30 +1,10 @@
-"""Submission files of the referring-VOS challenge servers.
-
-Ref-YouTube-VOS (valid, CodaLab) and MeViS (valid, CodaLab / CodaBench) are
-scored only online, from a zip of binary PNG masks, one per listed frame of
-every expression:
-
-* ``ref_youtube_vos``: ``Annotations/<video_id>/<exp_id>/<frame>.png``
-  (ReferFormer / MTTR: the output folder renamed ``Annotations``, then
-  ``zip -q -r submission.zip Annotations``);
-* ``mevis``: ``<video_id>/<exp_id>/<frame>.png`` at the zip's root (the
-  MeViS README: ``cd output_dir && zip -r ../xxx.zip *``).
-
-Each PNG is single-channel 8 bit, 0 (background) / 255 (the referred
-object(s)), at the frame's original resolution; a no-target expression is an
-all-zero PNG. The zip holds the folder entries too, as ``zip -r`` writes
-them.
-
-:class:`SubmissionWriter` writes one PNG per prediction as it comes (nothing
-is held in memory but the file names) and, at the end,
-:meth:`SubmissionWriter.finalize` checks the set (no frame twice; with an
-expected set, nothing missing and nothing extra) and zips it.
-"""
+"""Submission files of the referring-VOS challenge servers (Ref-YouTube-VOS,
+MeViS): one 0/255 PNG per listed frame, zipped; the layouts:
+docs/metrics.md, "Challenge submissions"."""
 import os
 import os.path as osp
 import secrets
 import shutil
-import tempfile
 import zipfile
 from collections import defaultdict
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
@@ -34,7 +14,7 @@ from mmengine.dist import broadcast_object_list
 from mmengine.logging import print_log
 from PIL import Image
 
-from mmcsted.utils.atomic_write import replace_dir
+from mmcsted.utils.atomic_write import atomic_write, replace_dir
 
 #: layout name -> folder the masks go under inside the zip ('' = the root).
 SUBMISSION_LAYOUTS = {'ref_youtube_vos': 'Annotations', 'mevis': ''}
@@ -100,18 +80,8 @@ def write_mask_png(mask: np.ndarray, path: str) -> None:
         raise ValueError(f'a submission mask must be (H, W), got shape '
                          f'{mask.shape}')
     image = Image.fromarray(np.where(mask > 0, 255, 0).astype(np.uint8), 'L')
-    folder = osp.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            image.save(f, format='PNG')
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as f:
+        image.save(f, format='PNG')
 
 
 def expected_frames_from_data_list(
@@ -155,26 +125,16 @@ def zip_submission(root: str, rel_paths: Sequence[str], zip_file: str) -> str:
     ``zip_file``, entries named by ``rel_path``; written to a temporary name
     and renamed. Returns ``zip_file``."""
     rel_paths = sorted(rel_paths)
-    folder = osp.dirname(osp.abspath(zip_file))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(zip_file) + '.', suffix='.tmp', dir=folder)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, 'w', zipfile.ZIP_DEFLATED) as zf:
-            for entry in _zip_folder_entries(rel_paths):
-                info = zipfile.ZipInfo(entry)
-                # a directory as zip -r marks it (unix drwxr-xr-x + MS-DOS
-                # directory bit), so every unzip makes a folder of it
-                info.external_attr = (0o40755 << 16) | 0x10
-                zf.writestr(info, b'')
-            for rel in rel_paths:
-                zf.write(osp.join(root, *rel.split('/')), arcname=rel)
-        os.replace(tmp, zip_file)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(zip_file) as f, \
+            zipfile.ZipFile(f, 'w', zipfile.ZIP_DEFLATED) as zf:
+        for entry in _zip_folder_entries(rel_paths):
+            info = zipfile.ZipInfo(entry)
+            # a directory as zip -r marks it (unix drwxr-xr-x + MS-DOS
+            # directory bit), so every unzip makes a folder of it
+            info.external_attr = (0o40755 << 16) | 0x10
+            zf.writestr(info, b'')
+        for rel in rel_paths:
+            zf.write(osp.join(root, *rel.split('/')), arcname=rel)
     return zip_file
 
 
@@ -223,8 +183,7 @@ class SubmissionWriter:
     Args:
         output_dir (str): the PNGs go to ``output_dir/<zip path>``, e.g.
             ``output_dir/Annotations/<vid>/<exp_id>/<frame>.png``.
-        layout (str): ``'ref_youtube_vos'`` or ``'mevis'`` (see the module
-            doc).
+        layout (str): ``'ref_youtube_vos'`` or ``'mevis'`` (docs/metrics.md).
         zip_file (str, optional): the zip; defaults to
             ``output_dir/submission.zip``.
 

@@ -5,11 +5,10 @@
 All images are RGB uint8 (H, W, 3). Drawing is done with OpenCV (fast enough
 for every frame of a video); the visualizer then hands the picture to
 mmengine's vis backends or writes it to a file."""
-import os
-import os.path as osp
 from typing import Optional, Sequence, Tuple
 
 import cv2
+import mmcv
 import numpy as np
 from mmengine.dist import master_only
 from mmengine.visualization import Visualizer
@@ -350,10 +349,6 @@ class ActorSegVisualizer(Visualizer):
         if show:
             self.show(drawn, win_name=name, wait_time=wait_time)
         if out_file is not None:
-            out_dir = osp.dirname(osp.abspath(out_file))
-            os.makedirs(out_dir, exist_ok=True)
-            if not cv2.imwrite(out_file, cv2.cvtColor(drawn,
-                                                      cv2.COLOR_RGB2BGR)):
-                raise OSError(f'cannot write {out_file}')
+            mmcv.imwrite(mmcv.rgb2bgr(drawn), out_file)
         else:
             self.add_image(name, drawn, step)

@@ -11,13 +11,13 @@ returns plain numpy arrays; the ``plot_*`` functions draw them (matplotlib,
 Agg canvas, no display needed).
 """
 import contextlib
-import json
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
 import torch.nn as nn
+from mmengine.fileio import dump
 
 from mmcsted.structures import ActorSegDataSample
 
@@ -207,11 +207,6 @@ def lgfs_table(result: Dict) -> Dict:
     }
 
 
-def save_json(obj, path: str) -> None:
-    with open(path, 'w', encoding='utf-8') as f:
-        json.dump(obj, f, indent=2)
-
-
 def _normalise(maps: np.ndarray, mode: str) -> np.ndarray:
     maps = maps.astype(np.float32)
     if mode == 'global':
@@ -333,12 +328,12 @@ def save_attention_figures(result: Dict,
             normalise=normalise)
         written[f'{name}_attention'] = path
     path = osp.join(out_dir, 'word_weights.json')
-    save_json(dict(query=q, **word_weight_table(result)), path)
+    dump(dict(query=q, **word_weight_table(result)), path, indent=2)
     written['word_weights'] = path
     if result['lgfs']:
         table = lgfs_table(result)
         path = osp.join(out_dir, 'lgfs.json')
-        save_json(dict(query=q, stages=table), path)
+        dump(dict(query=q, stages=table), path, indent=2)
         written['lgfs'] = path
         path = osp.join(out_dir, 'lgfs.png')
         plot_lgfs(result['lgfs'], title=f'LGFS: "{q}"', out_file=path)

@@ -69,6 +69,32 @@ def _targets(frames, num_frames: int, name: str) -> List[int]:
     return targets
 
 
+def parse_frames(items: Sequence[str]) -> Optional[List[int]]:
+    """The 0-based frames of a frame list: ``['3', '10-12', '20:30:5']`` ->
+    [3, 10, 11, 12, 20, 25] (``a-b`` inclusive, ``a:b[:step]`` as Python's
+    range; items may also be comma-separated); None for no items."""
+    if not items:
+        return None
+    out = []
+    for item in items:
+        for part in str(item).split(','):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                if ':' in part:
+                    out.extend(range(*[int(x) for x in part.split(':')]))
+                elif '-' in part:
+                    a, b = part.split('-')
+                    out.extend(range(int(a), int(b) + 1))
+                else:
+                    out.append(int(part))
+            except (TypeError, ValueError):
+                raise ValueError(f'bad frame list item {part!r}: use N, A-B '
+                                 'or A:B[:STEP]')
+    return out
+
+
 def _video_name(video) -> str:
     return video if isinstance(video, str) else getattr(
         video, 'name',
@@ -80,41 +106,9 @@ def _video_name(video) -> str:
 class VideoActorSegInferencer(BaseInferencer):
     """Language-queried actor segmentation of whole videos.
 
-    One video and one query per call. The video (a file, a folder of frame
-    images, a (T, H, W, 3) RGB array or a
-    :class:`~mmcsted.utils.video_io.FrameReader`) is decoded once, in
-    ascending order, into a sliding frame cache
-    (:class:`~.streaming.ClipStream`), so memory does not grow with its
-    length; each requested frame is the target of its own clip, run through
-    the config's test pipeline (:func:`~.pipeline.inference_pipeline`) and
-    the model's ``test_step`` in batches.
-
-    Example::
-
-        inferencer = VideoActorSegInferencer(
-            'configs/csted/synthetic/csted_tiny_synthetic.py',
-            'checkpoints/csted_tiny_synthetic.pth')
-        result = inferencer('video.mp4', 'the red circle is jumping')
-        result.masks[0]  # (H, W) uint8 mask of frame 0
-        for r in inferencer.stream('video.mp4', 'the red circle',
-                                   return_vis=True):
-            ...  # r['visualization']: the overlay of frame r['frame_index']
-
-    Keyword arguments of :meth:`__call__` and :meth:`stream`, by step:
-
-    * preprocess: ``frames`` (0-based indices, default all) and the
-      pipeline overrides ``input_size``, ``clip_len``, ``frame_interval``,
-      ``clip_mode`` (``'release'``: the authors' clip, which near a video's
-      start is shifted: for 1-based frames ``f <= 8`` the model segments
-      frame 9 and that mask is returned for frame ``f``), ``resize``
-      (``'pad_square'`` / ``'stretch'``), ``resize_backend``,
-      ``image_backend`` (see :func:`~.pipeline.inference_pipeline`);
-    * forward: ``return_scores`` (default True: the probability map
-      ``score``, else None);
-    * visualize: ``return_vis`` (the query and mask drawn on the frame,
-      ``visualization``), ``min_size`` (small frames enlarged to this long
-      side first, default 320);
-    * postprocess: ``return_frames`` (the original RGB ``frame``).
+    One video and one query per call, decoded once through a sliding frame
+    cache; an example and the keyword arguments of :meth:`__call__` and
+    :meth:`stream` by step: docs/get_started.md, "Inference from Python".
 
     Args:
         model: a config (file, path under ``configs/``, model-zoo name or
@@ -341,16 +335,8 @@ class VideoActorSegInferencer(BaseInferencer):
         return out
 
 
-def iter_inference(model: nn.Module,
-                   video,
-                   query: str,
-                   frames: Optional[Sequence[int]] = None,
-                   batch_size: int = 8,
-                   progress: bool = True,
-                   return_frames: bool = False,
-                   return_scores: bool = True,
-                   stats: Optional[dict] = None,
-                   **pipeline_args) -> Iterator[Dict]:
+def iter_inference(model: nn.Module, video, query: str,
+                   **kwargs) -> Iterator[Dict]:
     """Segment ``query``'s actor frame by frame; yields, in ascending frame
     order, ``dict(frame_index, mask, score[, frame])`` as soon as each batch
     is done (:meth:`VideoActorSegInferencer.stream`).
@@ -365,40 +351,24 @@ def iter_inference(model: nn.Module,
             cannot be decoded raises ``VideoReadError`` naming it; a folder
             without images raises it too.
         query: the English query.
-        frames: 0-based frame indices (default: every frame).
-        batch_size: clips per forward pass.
-        progress: a tqdm bar when more than one batch is run.
-        return_frames: add the original RGB ``frame`` of each target.
-        return_scores: add the probability map ``score`` (else None).
-        stats: a dict given the frame cache's counts.
-        pipeline_args: override the config's test pipeline (see
-            :class:`VideoActorSegInferencer`).
+        kwargs: ``frames`` (0-based indices, default every frame),
+            ``batch_size`` (clips per forward pass, default 8),
+            ``progress`` (a tqdm bar when more than one batch is run),
+            ``return_frames`` (add the original RGB ``frame``),
+            ``return_scores`` (add the probability map ``score``, default
+            True), ``stats`` (a dict given the frame cache's counts) and
+            the test pipeline's overrides (docs/get_started.md, "Inference
+            from Python").
     """
-    yield from VideoActorSegInferencer(model).stream(
-        video,
-        query,
-        frames=frames,
-        batch_size=batch_size,
-        progress=progress,
-        stats=stats,
-        return_frames=return_frames,
-        return_scores=return_scores,
-        **pipeline_args)
+    yield from VideoActorSegInferencer(model).stream(video, query, **kwargs)
 
 
-def inference_video(model: nn.Module,
-                    video,
-                    query: str,
-                    frames: Optional[Sequence[int]] = None,
-                    batch_size: int = 8,
-                    progress: bool = True,
+def inference_video(model: nn.Module, video, query: str,
                     **kwargs) -> VideoSegResult:
-    """Segment the actor ``query`` names in a video (see
-    :func:`iter_inference` for the arguments); returns a
-    :class:`VideoSegResult` with a mask and a score map per requested frame
-    at the frame's original size."""
-    return VideoActorSegInferencer(model)(video, query, frames, batch_size,
-                                          progress, **kwargs)
+    """Segment the actor ``query`` names in a video (the arguments of
+    :func:`iter_inference`); returns a :class:`VideoSegResult` with a mask
+    and a score map per requested frame at the frame's original size."""
+    return VideoActorSegInferencer(model)(video, query, **kwargs)
 
 
 def load_clip(model: nn.Module, video, frame_index: int,

@@ -76,6 +76,31 @@ def init_model(config: ConfigType,
         if the checkpoint has it, ``dataset_meta``.
     """
     install_stack_workarounds()  # before the config: mmaction:: bases
+    cfg = _load_config(config, cfg_options)
+    path = None
+    if checkpoint is not None:
+        path = resolve_checkpoint(str(checkpoint))
+        vocab_from_checkpoint_if_missing(cfg.model)
+    model = MODELS.build(cfg.model)
+    model.checkpoint_report = None
+    if path is not None:
+        _load_weights(model, path,
+                      getattr(cfg, 'filename', None) or str(config),
+                      allow_mismatch)
+    else:
+        print_log(
+            'init_model without a checkpoint: the weights are random',
+            logger='current',
+            level=logging.WARNING)
+    model.cfg = cfg
+    model.to(device)
+    model.eval()
+    return model
+
+
+def _load_config(config: ConfigType, cfg_options: Optional[dict]) -> Config:
+    """The config (a copy of a given one) with ``cfg_options`` merged, its
+    registries set up."""
     if isinstance(config, (str, Path)):
         cfg = Config.fromfile(resolve_config(str(config)))
     elif isinstance(config, Config):
@@ -88,27 +113,16 @@ def init_model(config: ConfigType,
     from mmcsted.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     init_default_scope(cfg.get('default_scope', 'mmcsted'))
+    return cfg
 
-    path = None
-    if checkpoint is not None:
-        path = resolve_checkpoint(str(checkpoint))
-        vocab_from_checkpoint_if_missing(cfg.model)
-    model = MODELS.build(cfg.model)
-    model.checkpoint_report = None
-    if path is not None:
-        ckpt, model.checkpoint_report = load_checkpoint_reported(model, path)
-        check_checkpoint_fits(model.checkpoint_report, path,
-                              getattr(cfg, 'filename', None) or str(config),
-                              allow_mismatch)
-        meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
-        if isinstance(meta, dict) and meta.get('dataset_meta'):
-            model.dataset_meta = meta['dataset_meta']
-    else:
-        print_log(
-            'init_model without a checkpoint: the weights are random',
-            logger='current',
-            level=logging.WARNING)
-    model.cfg = cfg
-    model.to(device)
-    model.eval()
-    return model
+
+def _load_weights(model: nn.Module, path: str, config_name: str,
+                  allow_mismatch: bool) -> None:
+    """Load the checkpoint into ``model``; set its ``checkpoint_report`` and
+    the checkpoint's ``dataset_meta``; refuse a misfit unless allowed."""
+    ckpt, model.checkpoint_report = load_checkpoint_reported(model, path)
+    check_checkpoint_fits(model.checkpoint_report, path, config_name,
+                          allow_mismatch)
+    meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
+    if isinstance(meta, dict) and meta.get('dataset_meta'):
+        model.dataset_meta = meta['dataset_meta']

@@ -1,15 +1,7 @@
-"""Clips around ascending target frames of one streaming frame source.
-
-Each requested frame is the target of its own clip, chosen by the test
-pipeline's ``SampleClipAroundFrame``. Frames are decoded once, in ascending
-order, and go through the test pipeline's frame-wise steps (its resize) once
-each, into a sliding cache that only holds the frames still needed by the
-current and later batches, so memory does not grow with the video's length
-and a frame held by up to ``clip_len`` clips is resized once, not once per
-clip; each clip then takes its frames from the cache and runs through the
-rest of the test pipeline (:func:`~.pipeline.inference_pipeline`), with the
-outputs of running the whole pipeline on each clip.
-"""
+"""Clips around ascending target frames of one streaming frame source,
+each frame decoded and resized once into a sliding cache
+(:class:`ClipStream`), each clip then through the rest of the test pipeline
+(:func:`~.pipeline.inference_pipeline`)."""
 import logging
 from collections import deque
 from dataclasses import dataclass

@@ -60,10 +60,10 @@ class ActorSegVisualizationHook(Hook):
         self.draw = draw
         self.interval = interval
         self.show = show
-        self.wait_time = wait_time
         self.test_out_dir = test_out_dir
-        self.draw_gt = draw_gt
-        self.draw_pred = draw_pred
+        # given as they are to ActorSegVisualizer.add_datasample
+        self.draw_args = dict(
+            draw_gt=draw_gt, draw_pred=draw_pred, wait_time=wait_time)
         self._visualizer: Optional[Visualizer] = None
         self._out_dir: Optional[str] = None
         self._count = 0
@@ -96,13 +96,6 @@ class ActorSegVisualizationHook(Hook):
             self._warned.add(key)
             print_log(msg, logger='current', level=logging.WARNING)
 
-    @staticmethod
-    def _preprocessor(runner):
-        model = runner.model
-        if is_model_wrapper(model):
-            model = model.module
-        return getattr(model, 'data_preprocessor', None)
-
     def _frame_from_file(self, meta: dict) -> Optional[np.ndarray]:
         from mmcsted.utils.video_io import read_frame
         video_path, frame_dir = meta.get('video_path'), meta.get('frame_dir')
@@ -128,7 +121,10 @@ class ActorSegVisualizationHook(Hook):
         A float clip is taken as normalised by the model's data
         preprocessor (its mean/std undo it); a uint8 clip is used as is."""
         from mmcsted.visualization import frame_from_clip
-        pre = self._preprocessor(runner)
+        model = runner.model
+        if is_model_wrapper(model):
+            model = model.module
+        pre = getattr(model, 'data_preprocessor', None)
         return frame_from_clip(clip, meta, getattr(pre, 'mean', None),
                                getattr(pre, 'std', None))
 
@@ -175,10 +171,8 @@ class ActorSegVisualizationHook(Hook):
                 f'{mode}_{name}' if out_file is None else name,
                 image,
                 data_sample=sample,
-                draw_gt=self.draw_gt,
-                draw_pred=self.draw_pred,
                 show=self.show,
-                wait_time=self.wait_time,
+                **self.draw_args,
                 out_file=out_file,
                 step=step)
 

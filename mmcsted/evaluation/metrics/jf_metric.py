@@ -23,58 +23,8 @@ from ..submission import SUBMISSION_LAYOUTS, SubmissionWriter
 class JFMetric(BaseMetric):
     """J, F and J&F of referring video object segmentation.
 
-    **Input.** ``process`` takes data samples (dicts or data elements), one
-    per (expression, frame), with
-
-    * ``pred_sem_seg.data``: binary (1, H, W) prediction (> 0 is foreground);
-      without it, ``seg_logits.data`` >= ``threshold``. A prediction of
-      another size than the ground truth is resized (nearest);
-    * ``gt_sem_seg.data``: (1, H, W) ground truth, > 0 is foreground;
-    * ``void_mask.data`` (optional): (1, H, W), > 0 marks void pixels;
-    * metainfo ``video_id``, ``exp_id`` (the expression key; ``exp_id``
-      falls back to ``query`` when absent) and ``frame_id``.
-
-    **Scores.** Per frame J (:func:`region_similarity_j`) and F
-    (:func:`boundary_f`) of the DAVIS toolkit; each expression's J and F are
-    the means over its frames, the reported ``J`` and ``F`` the means over
-    expressions, ``J&F`` their mean; all in percent, with
-    ``num_expressions`` and ``num_frames``. By default this is exactly
-    MeViS's ``tools/eval_mevis.py`` (docs/metrics.md, "How our numbers
-    relate to the official code"): on a frame with an empty ground truth,
-    J = 1 for an empty prediction, and F = 1 for an empty *or* a full-frame
-    prediction (the toolkit's boundary of a full mask is empty).
-
-    ``no_target_rule=True`` is a stricter score, not the official one: a
-    frame whose ground truth has no pixel outside void scores J = F = 1 if
-    the prediction has none either and 0 otherwise, so a full-frame
-    prediction no longer gets F = 1 there. It is for studying no-target
-    expressions; its numbers are not comparable with published tables.
-
-    A (video_id, exp_id, frame_id) seen twice raises ``ValueError``.
-
-    **Breakdowns.** Where the samples carry ``object_ids`` (and MeViS's
-    ``no_target``), ``single_object/J&F``, ``multi_object/J&F`` and
-    ``no_target/J&F`` (with their ``num_expressions``) are reported for the
-    kinds present, when more than one is.
-
-    **Submission.** With ``output_dir``, every prediction is also written as
-    a 0/255 PNG at ``ori_shape`` (metainfo ``video_id``, ``exp_id``,
-    ``frame_name``, ``ori_shape``; ``run`` if set) in the
-    ``submission_layout`` as it is processed, and the end of the evaluation
-    checks the set and zips it (see :class:`SubmissionWriter`). The set is
-    checked against ``dataset_meta['expected_frames']``
-    (``{video_id: {exp_id: [frame, ...]}}``) when the dataset's metainfo has
-    it (else only the counts are logged); a frame written twice is an error.
-    ``format_only=True`` (Ref-YouTube-VOS valid, MeViS valid) needs no
-    ground truth: nothing is scored and the metrics are the counts
-    ``num_videos``, ``num_expressions``, ``num_frames``. Without it the
-    PNGs are written besides the scores (e.g. to keep MeViS valid_u
-    predictions).
-
-    Under distributed testing each rank writes its own samples' PNGs and
-    rank 0 (mmengine's ``BaseMetric.evaluate`` calls ``compute_metrics``
-    there only, after collecting every rank's results) checks and zips
-    them: ``output_dir`` must be on a filesystem all ranks share.
+    One data sample per (expression, frame); the inputs, scores,
+    breakdowns and submission: docs/metrics.md, "JFMetric".
 
     Args:
         bound_th (float): boundary tolerance (see :func:`boundary_f`).
@@ -92,7 +42,8 @@ class JFMetric(BaseMetric):
             (``<vid>/<exp_id>/<frame>.png``); required with ``output_dir``.
         zip_file (str, optional): the zip's path. Defaults to
             ``output_dir/submission.zip``.
-        collect_device, prefix, collect_dir: see ``BaseMetric``.
+        **kwargs: ``collect_device``, ``prefix``, ``collect_dir`` of
+            ``BaseMetric``.
     """
 
     default_prefix: Optional[str] = ''
@@ -105,13 +56,8 @@ class JFMetric(BaseMetric):
                  output_dir: Optional[str] = None,
                  submission_layout: Optional[str] = None,
                  zip_file: Optional[str] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if bound_th <= 0:
             raise ValueError(f'`bound_th` must be > 0, got {bound_th}')
         self.bound_th = float(bound_th)
@@ -131,23 +77,12 @@ class JFMetric(BaseMetric):
             self.writer = SubmissionWriter(output_dir, submission_layout,
                                            zip_file)
 
-    @staticmethod
-    def _read(sample: Any, key: str) -> Optional[torch.Tensor]:
-        """The one place that names the data sample's pixel fields."""
-        return pixel_map(
-            sample,
-            dict(
-                gt='gt_sem_seg',
-                mask='pred_sem_seg',
-                score='seg_logits',
-                void='void_mask')[key])
-
     def _pred(self, sample: Any, gt_hw: Tuple[int, int]) -> torch.Tensor:
-        pred = self._read(sample, 'mask')
+        pred = pixel_map(sample, 'pred_sem_seg')
         if pred is not None:
             pred = pred.float() > 0
         else:
-            score = self._read(sample, 'score')
+            score = pixel_map(sample, 'seg_logits')
             if score is None:
                 raise KeyError('JFMetric needs `pred_sem_seg` or `seg_logits` '
                                'in every data sample')
@@ -189,13 +124,13 @@ class JFMetric(BaseMetric):
             if self.format_only:
                 self.results.append(dict(submission=record))
                 continue
-            gt = self._read(sample, 'gt')
+            gt = pixel_map(sample, 'gt_sem_seg')
             if gt is None:
                 raise KeyError('JFMetric needs `gt_sem_seg` in every data '
                                'sample')
             gt = gt > 0
             pred = self._pred(sample, tuple(gt.shape))
-            void = self._read(sample, 'void')
+            void = pixel_map(sample, 'void_mask')
             if void is not None:
                 void = (void > 0).numpy()
             j, f = self.frame_scores(pred.numpy(), gt.numpy(), void)

@@ -82,54 +82,11 @@ def unsupervised_video_scores(
 
 @METRICS.register_module()
 class RefDAVIS17Metric(BaseMetric):
-    """ReferFormer's Ref-DAVIS17 protocol (see the module doc for the facts).
+    """ReferFormer's Ref-DAVIS17 protocol.
 
-    **Input.** ``process`` takes one data sample per (expression, frame)
-    (what :class:`~mmcsted.datasets.RefDAVIS17Dataset` gives, packed by
-    ``PackActorSegInputs``), with metainfo ``video_id``, ``run``, ``exp_id``
-    (falls back to ``query``), ``object_ids`` (one id), ``frame_name``
-    (falls back to ``frame_id``), and
-
-    * ``seg_logits.data`` (the mask probability) and / or ``pred_sem_seg.data``
-      (> 0: the expression claims the pixel; without it the claim is
-      ``seg_logits >= threshold``, ReferFormer's rule). The merge compares
-      the float32 probabilities of the claimed pixels, exactly as
-      ReferFormer's arg-max (:func:`merge_expression_masks`; a claimed
-      pixel at <= 0.1 loses to its background); a prediction without a
-      score claims its pixels with probability 1. Predictions of
-      another size than the ground truth are resized (nearest for masks,
-      bilinear for scores);
-    * without ``ann_dir``: ``gt_sem_seg.data`` (the expression's object) and
-      ``void_mask.data``.
-
-    ``self.results`` keeps compressed maps: the float32 probability of each
-    claimed pixel (about 4 bytes per claimed pixel, next to nothing
-    elsewhere: what the exact merge needs) and without ``ann_dir`` the
-    ground truth as bits.
-
-    **Ground truth.** With ``ann_dir`` (the
-    ``DAVIS/Annotations_unsupervised/480p`` folder), each video's masks are
-    read from there as the toolkit does: every object ``1..K`` of the first
-    frame, every mask frame, the predictions of each of the run's
-    expressions required on each of those frames. Without it, the ground
-    truth is collected from the samples: the objects scored in a (run,
-    video) are those that have an expression in that run, on the frames the
-    samples cover. On Ref-DAVIS17 every object has an expression in every
-    run, so both agree except that (a) an object without any expression in
-    a run is then not scored at all (with ``ann_dir`` it is scored against
-    an empty prediction, J = F = 0 where it is visible), and (b) an object
-    absent from the first frame is scored (the toolkit ignores it).
-
-    **Scoring** is the toolkit's unsupervised mode: void pixels (255) are
-    left out of J and F; the proposals are the merged labels, padded with
-    empty ones up to the number of ground-truth objects (the largest label
-    present in a video's merged masks counts, as the toolkit reads the
-    PNGs: more than 20 is an error there and here); Hungarian matching on
-    the frame-mean (J + F) / 2.
-
-    **Output** (percent): ``J&F``, ``J``, ``F`` = the means over the runs of
-    each run's values; ``<run>/J&F``, ``<run>/J``, ``<run>/F`` and
-    ``<run>/num_objects`` per run; ``num_runs``.
+    One data sample per (expression, frame); the inputs, the two sources
+    of ground truth, the scoring and the output: docs/metrics.md,
+    "RefDAVIS17Metric".
 
     Args:
         ann_dir (str, optional): the unsupervised annotation folder (see
@@ -141,7 +98,8 @@ class RefDAVIS17Metric(BaseMetric):
             ``ann_dir`` PNGs. Defaults to None (the local disk).
         threshold (float): claim threshold of ``seg_logits`` without
             ``pred_sem_seg``. Defaults to 0.5, ReferFormer's.
-        collect_device, prefix, collect_dir: see ``BaseMetric``.
+        **kwargs: ``collect_device``, ``prefix``, ``collect_dir`` of
+            ``BaseMetric``.
     """
 
     default_prefix: Optional[str] = ''
@@ -152,13 +110,8 @@ class RefDAVIS17Metric(BaseMetric):
                  bound_th: float = 0.008,
                  threshold: float = MERGE_THRESHOLD,
                  backend_args: Optional[dict] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if bound_th <= 0:
             raise ValueError(f'`bound_th` must be > 0, got {bound_th}')
         if ann_dir is not None and not osp.isdir(ann_dir):
@@ -181,22 +134,11 @@ class RefDAVIS17Metric(BaseMetric):
             return int(ori[0]), int(ori[1])
         return fallback
 
-    @staticmethod
-    def _read(sample: Any, key: str) -> Optional[torch.Tensor]:
-        """The one place that names the data sample's pixel fields."""
-        return pixel_map(
-            sample,
-            dict(
-                gt='gt_sem_seg',
-                mask='pred_sem_seg',
-                score='seg_logits',
-                void='void_mask')[key])
-
     def _claim_scores(self, sample: Any, gt: Optional[torch.Tensor]) -> tuple:
         """(float32 map, (H, W)): the probability where the expression
         claims the pixel (1.0 without a score), 0 elsewhere."""
-        mask = self._read(sample, 'mask')
-        score = self._read(sample, 'score')
+        mask = pixel_map(sample, 'pred_sem_seg')
+        score = pixel_map(sample, 'seg_logits')
         if mask is None and score is None:
             raise KeyError('RefDAVIS17Metric needs `pred_sem_seg` or '
                            '`seg_logits` in every data sample')
@@ -218,12 +160,12 @@ class RefDAVIS17Metric(BaseMetric):
             gt = None
             void = None
             if self.ann_dir is None:
-                gt = self._read(sample, 'gt')
+                gt = pixel_map(sample, 'gt_sem_seg')
                 if gt is None:
                     raise KeyError('RefDAVIS17Metric without `ann_dir` needs '
                                    '`gt_sem_seg` in every data sample')
                 gt = gt > 0
-                void = self._read(sample, 'void')
+                void = pixel_map(sample, 'void_mask')
                 if void is not None:
                     void = (void > 0).numpy()
             scores, hw = self._claim_scores(sample, gt)
@@ -298,12 +240,10 @@ class RefDAVIS17Metric(BaseMetric):
                     count=hw[0] * hw[1]).reshape(hw).astype(bool)
         return [masks[k] for k in gt_ids], void
 
-    def _score_video(
-            self, run: str, video: str, frames: Dict[str, Dict[str, dict]],
-            exp_obj: Dict[str, int]) -> List[Tuple[int, float, float]]:
-        """[(gt object id, J, F)] of one video of one run."""
-        # ReferFormer merges the expressions sorted by object id
-        order = sorted(exp_obj, key=lambda e: (exp_obj[e], e))
+    def _stems_and_objects(self, run: str, video: str, frames: Dict[str, Any],
+                           order: List[str], exp_obj: Dict[str, int]) -> tuple:
+        """(frame stems scored, ground-truth object ids) of one video; every
+        expression must cover every frame."""
         if self.ann_dir is not None:
             stems, k = self._gt_from_disk(video)
             gt_ids = list(range(1, k + 1))
@@ -323,12 +263,19 @@ class RefDAVIS17Metric(BaseMetric):
                     f'{exp_id!r} has no prediction for {len(lacking)} of '
                     f'{len(stems)} frames (e.g. {lacking[:3]}); the '
                     'protocol scores every frame')
+        return stems, gt_ids
+
+    @staticmethod
+    def _merged_labels(name: str, stems: List[str],
+                       frames: Dict[str, Dict[str, dict]],
+                       order: List[str]) -> List[np.ndarray]:
+        """The merged label map of each frame (ReferFormer's merge)."""
         merged = []
         for stem in stems:
             by_exp = frames[stem]
             hw = tuple(by_exp[order[0]]['shape'])
             if any(tuple(by_exp[e]['shape']) != hw for e in order):
-                raise ValueError(f'RefDAVIS17Metric: {run}/{video}/{stem}: '
+                raise ValueError(f'RefDAVIS17Metric: {name}/{stem}: '
                                  'predictions of different sizes')
             merged.append(
                 merge_expression_masks(
@@ -341,11 +288,22 @@ class RefDAVIS17Metric(BaseMetric):
         largest = max(int(m.max()) for m in merged)
         if largest > MAX_PROPOSALS:
             raise ValueError(
-                f'RefDAVIS17Metric: {run}/{video}: label {largest} above '
+                f'RefDAVIS17Metric: {name}: label {largest} above '
                 f'the toolkit\'s {MAX_PROPOSALS} proposals')
+        return merged
+
+    def _score_video(
+            self, run: str, video: str, frames: Dict[str, Dict[str, dict]],
+            exp_obj: Dict[str, int]) -> List[Tuple[int, float, float]]:
+        """[(gt object id, J, F)] of one video of one run."""
+        # ReferFormer merges the expressions sorted by object id
+        order = sorted(exp_obj, key=lambda e: (exp_obj[e], e))
+        stems, gt_ids = self._stems_and_objects(run, video, frames, order,
+                                                exp_obj)
+        merged = self._merged_labels(f'{run}/{video}', stems, frames, order)
         if not gt_ids:
             return []
-        num_pred = max(largest, len(gt_ids))
+        num_pred = max(max(int(m.max()) for m in merged), len(gt_ids))
         j = np.zeros((num_pred, len(gt_ids), len(stems)))
         f = np.zeros_like(j)
         for t, stem in enumerate(stems):

@@ -17,11 +17,11 @@ from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
 from mmcsted.registry import METRICS
-from ..functional import (binarize_score, coco_mask_map, encode_rle,
-                          foreground_intersect_and_union, format_table,
-                          overall_iou, pixel_map, precision_at, release_masks,
-                          resize_mask, resize_score, sample_get, smoothed_iou,
-                          to_python)
+from ..functional import (BINARIZE_RULES, binarize_score, coco_mask_map,
+                          encode_rle, foreground_intersect_and_union,
+                          format_table, overall_iou, pixel_map, precision_at,
+                          release_masks, resize_mask, resize_score, sample_get,
+                          smoothed_iou, to_python)
 
 #: thresholds of the reported P@X columns.
 REPORTED_PRECISION_THRS = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -29,6 +29,12 @@ REPORTED_PRECISION_THRS = (0.5, 0.6, 0.7, 0.8, 0.9)
 #: decimal literals, no accumulated floating-point drift).
 AP_PAPER_THRS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 PROTOCOLS = ('mmcsted', 'release')
+#: the values each choice argument of ``ReferSegMetric`` takes
+CHOICES = dict(
+    precision_op=('>=', '>'),
+    binarize=BINARIZE_RULES + ('pred_sem_seg', ),
+    coco_score=('mean_in_mask', 'max'),
+    protocol=PROTOCOLS)
 
 _META_KEYS = ('sample_idx', 'video_id', 'frame_id', 'instance_id', 'query',
               'actor_class', 'action_class')
@@ -85,8 +91,8 @@ class ReferSegMetric(BaseMetric):
             (``res.json`` -> ``res.<tag>.json``). Defaults to None.
         check_duplicates (bool): raise on duplicate sample keys.
             Defaults to True.
-        collect_device, prefix, collect_dir: see ``BaseMetric``. Without a
-            prefix the keys are exactly as listed above.
+        **kwargs: ``collect_device``, ``prefix``, ``collect_dir`` of
+            ``BaseMetric``; without a prefix the keys are as listed above.
     """
 
     # '' (not None): keys carry no prefix and mmengine does not warn.
@@ -105,25 +111,17 @@ class ReferSegMetric(BaseMetric):
                  out_file_path: Optional[str] = None,
                  out_file_tag: Optional[str] = None,
                  check_duplicates: bool = True,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
-        if precision_op not in ('>=', '>'):
-            raise ValueError("`precision_op` must be '>=' or '>', "
-                             f'got {precision_op!r}')
-        if binarize not in ('max_ratio', 'threshold', 'pred_sem_seg'):
-            raise ValueError("`binarize` must be 'max_ratio', 'threshold' or "
-                             f"'pred_sem_seg', got {binarize!r}")
-        if coco_score not in ('mean_in_mask', 'max'):
-            raise ValueError("`coco_score` must be 'mean_in_mask' or 'max', "
-                             f'got {coco_score!r}')
-        if protocol not in PROTOCOLS:
-            raise ValueError(f'`protocol` must be one of {PROTOCOLS}, got '
-                             f'{protocol!r}')
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        chosen = dict(
+            precision_op=precision_op,
+            binarize=binarize,
+            coco_score=coco_score,
+            protocol=protocol)
+        for name, value in chosen.items():
+            if value not in CHOICES[name]:
+                raise ValueError(f'`{name}` must be one of {CHOICES[name]}, '
+                                 f'got {value!r}')
         if protocol == 'release' and binarize != 'max_ratio':
             raise ValueError("protocol='release' binarises at max_ratio x "
                              f"the map's maximum: binarize={binarize!r} does "
@@ -152,16 +150,6 @@ class ReferSegMetric(BaseMetric):
         """Per-sample IoU = (I + s) / (U + s); 1.0 when U + s == 0."""
         return smoothed_iou(inter, union, self.iou_smooth)
 
-    @staticmethod
-    def _read(sample: Any, key: str) -> Optional[torch.Tensor]:
-        """The one place that names the data sample's pixel fields."""
-        field = dict(
-            gt='gt_sem_seg',
-            mask='pred_sem_seg',
-            score='seg_logits',
-            score_input='input_seg_logits')[key]
-        return pixel_map(sample, field)
-
     def _prediction(
         self, sample: Any, gt: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor],
@@ -169,7 +157,7 @@ class ReferSegMetric(BaseMetric):
         """(pred, gt, score map, mask the detection score is read from), at
         the ground-truth size (the frame size)."""
         if self.protocol == 'release':
-            score = self._read(sample, 'score_input')
+            score = pixel_map(sample, 'input_seg_logits')
             if score is None:
                 raise KeyError(
                     "protocol='release' needs `input_seg_logits` in every "
@@ -182,11 +170,11 @@ class ReferSegMetric(BaseMetric):
             return (torch.from_numpy(pred), torch.from_numpy(gt), score,
                     binarize_score(score, 'max_ratio', self.max_ratio))
         hw = tuple(gt.shape)
-        score = self._read(sample, 'score')
+        score = pixel_map(sample, 'seg_logits')
         if score is not None:
             score = resize_score(score.float(), hw)
         if self.binarize == 'pred_sem_seg':
-            mask = self._read(sample, 'mask')
+            mask = pixel_map(sample, 'pred_sem_seg')
             if mask is None:
                 raise KeyError(
                     "binarize='pred_sem_seg' needs `pred_sem_seg` in "
@@ -203,7 +191,7 @@ class ReferSegMetric(BaseMetric):
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Compute I, U and IoU of every sample and keep them (not masks)."""
         for sample in data_samples:
-            gt = self._read(sample, 'gt')
+            gt = pixel_map(sample, 'gt_sem_seg')
             if gt is None:
                 raise KeyError('every data sample needs `gt_sem_seg`')
             pred, gt, score, score_mask = self._prediction(sample, gt > 0)
