@@ -29,9 +29,9 @@ Two more sources of weights:
 
 A local file whose name carries a hash (``...-deadbeef.pth``) is checked
 against it too, so a renamed or damaged copy of a published checkpoint is not
-used. :func:`load_state_dict_reported` is the one place that loads a state dict
-into a model and reports its missing, unexpected and shape-mismatched keys
-(pretrained initialisation, ``init_model``, ``tools/test.py``).
+used. :func:`check_checkpoint_fits` refuses a checkpoint that does not fit
+the model before it is loaded (``tools/test.py``, ``init_model``, the demo);
+mmengine's ``load_state_dict`` loads and logs the keys that do not fit.
 """
 import hashlib
 import http.client
@@ -46,15 +46,13 @@ import time
 import urllib.error
 import urllib.request
 from collections import OrderedDict
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 from urllib.parse import urlparse
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer, print_log
-from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
-from mmengine.runner.checkpoint import \
-    load_state_dict as mmengine_load_state_dict
+from mmengine.runner.checkpoint import CheckpointLoader
 from tqdm import tqdm
 
 # `-` followed by 8..64 hex digits right before the extension, as OpenMMLab
@@ -123,7 +121,6 @@ def _numpy_pickle_globals() -> dict:
     """(module, name) -> object for what pickled numpy arrays need, under the
     names numpy 2.x (``numpy._core``) and numpy 1.x (``numpy.core``) write."""
     import codecs
-    from collections import OrderedDict
     core = np._core
     allowed = {
         ('numpy', 'ndarray'):
@@ -529,161 +526,64 @@ def state_dict_from_checkpoint(checkpoint: Union[dict, 'torch.nn.Module'],
     return state
 
 
-def _under(key: str, prefixes: Sequence[str]) -> bool:
-    return any(key == p or key.startswith(p + '.') for p in prefixes)
+def checkpoint_fit(module: torch.nn.Module,
+                   state_dict: Dict,
+                   source: str,
+                   hint: str = '') -> Dict[str, List[str]]:
+    """The keys of ``state_dict`` that do not fit ``module``, before loading.
 
-
-def _examples(lines: List[str], n: int = 8) -> str:
-    more = f'\n    ... (+{len(lines) - n} more)' if len(lines) > n else ''
-    return '\n    ' + '\n    '.join(lines[:n]) + more
-
-
-def load_state_dict_reported(module: torch.nn.Module,
-                             state_dict: Dict,
-                             source: str,
-                             name: Optional[str] = None,
-                             unused_prefixes: Sequence[str] = (),
-                             hint: str = '') -> Dict[str, List[str]]:
-    """Load ``state_dict`` into ``module`` (not strictly); report the fit.
-
-    Loading is mmengine's ``load_state_dict`` (tensors of another shape are
-    skipped, not fatal; modules that resize themselves while loading, like a
-    text encoder taking the checkpoint's vocabulary, do so), with its own
-    messages silenced: this is the one report. Keys under ``unused_prefixes``
-    (sub-modules removed on purpose, e.g. a classifier head) are dropped with a
-    log line instead of being counted as unexpected. One log line gives the
-    counts; a warning lists a few keys of each kind (shapes for mismatches).
-    A state dict that fits no key of the module is an error (a wrong config or
-    checkpoint, or a wrong ``prefix``, which ``hint`` names).
-
-    Returns ``dict(missing=[...], unexpected=[...], mismatched=[...])`` (key
-    names, compared with the module after loading; ``num_batches_tracked``
-    buffers are not counted as missing).
+    Returns ``dict(missing=[...], unexpected=[...], mismatched=[...])``
+    (``num_batches_tracked`` buffers are not counted as missing). A text
+    encoder takes the vocabulary stored in the checkpoint while loading, so
+    its ``vocab_buffer`` and ``embedding.weight`` may have another shape. A
+    state dict of which no weight fits is an error whatever the caller allows
+    (a wrong config or checkpoint, or a wrong ``prefix``, which ``hint``
+    names). Loading and its log lines are mmengine's ``load_state_dict``.
     """
-    name = name or type(module).__name__
-    state = _drop_unused(state_dict, unused_prefixes, name)
-    own_keys = list(module.state_dict())
-    if not any(k in own_keys for k in state):
-        raise RuntimeError(
-            f'{name}: no weight that fits it in {source}{hint} (wrong config '
-            f'for this checkpoint?); checkpoint keys e.g. '
-            f'{sorted(state)[:3] or "none"}, expected keys e.g. '
-            f'{own_keys[:3]}')
-    mmengine_load_state_dict(module, state, strict=False, logger='silent')
-    report, shapes = _fit_report(state, module.state_dict())
-    loaded = len(state) - len(report['unexpected']) - len(shapes)
-    if loaded == 0:
-        raise RuntimeError(
-            f'{name}: no weight of {source}{hint} has the shape the model '
-            f'expects (wrong config for this checkpoint?), e.g. '
-            f'{list(shapes)[:3]}')
-    print_log(
-        f'{name}: loaded {loaded} tensors from {source}; '
-        f'{len(report["missing"])} missing, {len(report["unexpected"])} '
-        f'unexpected, {len(shapes)} with another shape',
-        logger='current')
-    if any(report.values()):
-        _warn_misfit(name, source, report, shapes)
-    return report
-
-
-def _drop_unused(state_dict: Dict, unused_prefixes: Sequence[str],
-                 name: str) -> OrderedDict:
-    """The state dict without the keys under ``unused_prefixes`` (logged)."""
-    unused = {k for k in state_dict if _under(k, unused_prefixes)}
-    state = OrderedDict(
-        (k, v) for k, v in state_dict.items() if k not in unused)
-    if hasattr(state_dict, '_metadata'):  # module versions, for old BN etc.
-        state._metadata = state_dict._metadata
-    if unused:
-        removed = sorted(
-            p for p in unused_prefixes if any(
-                _under(k, (p, )) for k in unused))
-        print_log(
-            f'{name}: {len(unused)} tensors of the removed sub-modules '
-            f'{removed} not used',
-            logger='current')
-    return state
-
-
-def _fit_report(state: Dict, own: Dict) -> Tuple[Dict[str, List[str]], Dict]:
-    """Missing, unexpected and mismatched keys of ``state`` in ``own``.
-
-    ``own`` is the module's state dict after loading; the mismatches also come
-    back with their shapes, ``{key: (checkpoint shape, model shape)}``.
-    """
-    shapes = {
-        k: (tuple(v.shape), tuple(own[k].shape))
-        for k, v in state.items() if k in own and hasattr(v, 'shape')
-        and hasattr(own[k], 'shape') and tuple(v.shape) != tuple(own[k].shape)
+    own = module.state_dict()
+    adopted = {
+        k[:-len('vocab_buffer')] + name
+        for k in state_dict if k.endswith('vocab_buffer')
+        for name in ('vocab_buffer', 'embedding.weight')
     }
-    report = dict(
-        missing=[
-            k for k in own
-            if k not in state and not k.endswith('num_batches_tracked')
-        ],
-        unexpected=[k for k in state if k not in own],
-        mismatched=list(shapes))
-    return report, shapes
+    mismatched = [
+        k for k, v in state_dict.items() if k in own and k not in adopted
+        and hasattr(v, 'shape') and tuple(v.shape) != tuple(own[k].shape)
+    ]
+    unexpected = [k for k in state_dict if k not in own]
+    if len(mismatched) + len(unexpected) == len(state_dict):
+        raise RuntimeError(
+            f'{type(module).__name__}: no weight that fits it in {source}'
+            f'{hint} (wrong config for this checkpoint?); checkpoint keys '
+            f'e.g. {sorted(state_dict)[:3] or "none"}, expected keys e.g. '
+            f'{list(own)[:3]}')
+    missing = [
+        k for k in own
+        if k not in state_dict and not k.endswith('num_batches_tracked')
+    ]
+    return dict(missing=missing, unexpected=unexpected, mismatched=mismatched)
 
 
-def _warn_misfit(name: str, source: str, report: Dict[str, List[str]],
-                 shapes: Dict) -> None:
-    """One warning listing a few keys of each kind that did not fit."""
-    msg = [f'{name}: {source} does not fit exactly']
-    if report['missing']:
-        msg.append(f'  {len(report["missing"])} missing in the checkpoint '
-                   f'(left as initialised):{_examples(report["missing"])}')
-    if shapes:
-        msg.append(f'  {len(shapes)} of another shape (not loaded):' +
-                   _examples([
-                       f'{k}: checkpoint {ckpt}, model {model}'
-                       for k, (ckpt, model) in shapes.items()
-                   ]))
-    if report['unexpected']:
-        msg.append(f'  {len(report["unexpected"])} unused checkpoint '
-                   f'entries:{_examples(report["unexpected"])}')
-    print_log('\n'.join(msg), logger='current', level=logging.WARNING)
-
-
-def load_checkpoint_reported(
-    model: torch.nn.Module,
-    filename: str,
-    map_location='cpu',
-    before_loading: Optional[Callable[[Dict],
-                                      None]] = None) -> Tuple[Dict, Dict]:
-    """Load a whole-model checkpoint (path, URL, ``package://``) into
-    ``model`` through mmengine's (here safe) loaders, a DataParallel
-    ``module.`` prefix removed; returns ``(checkpoint, report)`` with the
-    report of :func:`load_state_dict_reported`. ``before_loading(checkpoint)``
-    runs between reading the file and loading the weights, where mmengine's
-    runner calls its hooks' ``after_load_checkpoint`` (EMA swaps weights)."""
-    checkpoint = _load_checkpoint(filename, map_location=map_location)
-    if before_loading is not None:
-        before_loading(checkpoint)
-    state = state_dict_from_checkpoint(checkpoint)
-    state = {
-        k[len('module.'):] if k.startswith('module.') else k: v
-        for k, v in state.items()
-    }
-    report = load_state_dict_reported(
-        model, state, filename, name=type(model).__name__)
-    return checkpoint, report
-
-
-def check_checkpoint_fits(report: Dict[str, List[str]],
+def check_checkpoint_fits(model: torch.nn.Module,
+                          checkpoint: Dict,
                           filename: str,
                           config: str,
-                          allow_mismatch: bool = False) -> None:
-    """Refuse a checkpoint that does not fit the model of ``config``.
+                          allow_mismatch: bool = False) -> Dict[str, List]:
+    """Refuse a whole-model checkpoint that does not fit the model of
+    ``config``, before it is loaded; returns the :func:`checkpoint_fit`
+    report (a DataParallel ``module.`` prefix removed, as mmengine does).
 
-    ``report`` is what :func:`load_checkpoint_reported` returns. Unless
-    ``allow_mismatch``, any missing, unexpected or reshaped weight raises
-    :class:`CheckpointMismatchError` with the counts and a few key names
-    (``tools/test.py``, ``demo/demo.py`` and ``init_model`` refuse alike).
+    Unless ``allow_mismatch``, any missing, unexpected or reshaped weight
+    raises :class:`CheckpointMismatchError` with the counts and a few key
+    names (``tools/test.py``, ``demo/demo.py`` and ``init_model`` alike).
     """
+    state = {
+        re.sub(r'^module\.', '', k): v
+        for k, v in state_dict_from_checkpoint(checkpoint).items()
+    }
+    report = checkpoint_fit(model, state, filename)
     if allow_mismatch or not any(report.values()):
-        return
+        return report
     kinds = dict(
         missing='missing',
         unexpected='unexpected',
