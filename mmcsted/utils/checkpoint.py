@@ -41,12 +41,11 @@ import os
 import os.path as osp
 import pickle
 import re
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple, Union
+from typing import IO, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlparse
 
 import numpy as np
@@ -54,6 +53,8 @@ import torch
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 from tqdm import tqdm
+
+from .atomic_write import atomic_write
 
 # `-` followed by 8..64 hex digits right before the extension, as OpenMMLab
 # names its released checkpoints (``i3d_..._20220812-e213c223.pth``).
@@ -335,8 +336,11 @@ def file_sha256(path: str) -> str:
 def _check_hash(path: str,
                 expected: str,
                 source: str,
-                advice: str = '') -> None:
-    actual = file_sha256(path)
+                advice: str = '',
+                actual: Optional[str] = None) -> None:
+    """Raise :class:`CheckpointHashError` unless the SHA-256 of ``path``
+    (``actual`` when already computed) starts with ``expected``."""
+    actual = actual or file_sha256(path)
     if not actual.startswith(expected.lower()):
         raise CheckpointHashError(
             f'SHA-256 of {source} is {actual[:len(expected)]}..., expected '
@@ -362,8 +366,9 @@ def download_timeout() -> float:
                          f'seconds, got {value!r}') from None
 
 
-def _fetch(url: str, dst: str, timeout: float, progress: bool) -> None:
-    """Write the body of ``url`` to ``dst``, checking its length.
+def _fetch(url: str, file: IO[bytes], timeout: float, progress: bool) -> str:
+    """Write the body of ``url`` to ``file``, checking its length; returns
+    its SHA-256, computed while it streams (as torch.hub's ``hash_prefix``).
 
     Not ``torch.hub.download_url_to_file``: it takes no timeout (a server
     that accepts and never answers hangs it for ever), and Python's
@@ -371,8 +376,8 @@ def _fetch(url: str, dst: str, timeout: float, progress: bool) -> None:
     without an error, which torch then keeps as the whole file.
     """
     req = urllib.request.Request(url, headers={'User-Agent': 'mmcsted'})
-    with urllib.request.urlopen(req, timeout=timeout) as response, \
-            open(dst, 'wb') as f:
+    sha = hashlib.sha256()
+    with urllib.request.urlopen(req, timeout=timeout) as response:
         size = response.headers.get('Content-Length')
         size = int(size) if size and size.isdigit() else None
         done = 0
@@ -383,12 +388,14 @@ def _fetch(url: str, dst: str, timeout: float, progress: bool) -> None:
                 unit_scale=True,
                 unit_divisor=1024) as bar:
             for chunk in iter(lambda: response.read(1 << 16), b''):
-                f.write(chunk)
+                file.write(chunk)
+                sha.update(chunk)
                 done += len(chunk)
                 bar.update(len(chunk))
     if size is not None and done < size:
         raise IncompleteDownloadError(
             f'incomplete download ({done} of {size} bytes)')
+    return sha.hexdigest()
 
 
 def _retryable(err: BaseException) -> bool:
@@ -417,9 +424,7 @@ def download_checkpoint(url: str,
     reused. ``timeout`` (seconds, default :func:`download_timeout`) bounds
     the connection and each read; connection errors and 5xx answers are
     retried ``retries`` times, after ``backoff``, ``2 * backoff``, ...
-    seconds. A body shorter than its Content-Length is an error. The body
-    goes to a temporary file in the cache folder, renamed when complete and
-    verified; it is removed on any failure (Ctrl-C included).
+    seconds. A body shorter than its Content-Length is an error.
     """
     cache_dir = cache_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
     os.makedirs(cache_dir, exist_ok=True)
@@ -446,12 +451,14 @@ def download_checkpoint(url: str,
             logger='current',
             level=logging.WARNING)
     timeout = download_timeout() if timeout is None else timeout
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix='.partial')
-    os.close(fd)
-    try:
+    # written beside the target, renamed to it when complete and verified,
+    # removed on any failure (Ctrl-C included)
+    with atomic_write(target) as file:
         for attempt in range(retries + 1):
+            file.seek(0)
+            file.truncate()
             try:
-                _fetch(url, tmp, timeout, progress)
+                actual = _fetch(url, file, timeout, progress)
                 break
             except (OSError, ValueError, http.client.HTTPException) as err:
                 if attempt < retries and _retryable(err):
@@ -477,11 +484,7 @@ def download_checkpoint(url: str,
                     (', once its SHA-256 is checked' if expected else '')
                 ) from None
         if expected:
-            _check_hash(tmp, expected, url)
-        os.replace(tmp, target)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+            _check_hash(target, expected, url, actual=actual)
     return target
 
 
