@@ -578,17 +578,9 @@ def check_checkpoint_fits(model: torch.nn.Module,
         'config? --allow-mismatch (allow_mismatch=True) loads it anyway.')
 
 
-def _load_from_local(filename: str, map_location=None):
-    return load_local(osp.expanduser(filename), map_location)
-
-
-def _load_from_http(filename: str, map_location=None, model_dir=None):
-    path = download_checkpoint(filename, cache_dir=model_dir)
-    return load_local(path, map_location, check_name_hash=False)
-
-
-def _load_from_package(filename: str, map_location=None):
-    return load_local(resolve_package_path(filename), map_location)
+def _load_from_mmcsted(filename: str, map_location=None):
+    # mmengine logs "Loads checkpoint by <name[10:]> backend"
+    return load_weights(osp.expanduser(filename), map_location)
 
 
 def install_checkpoint_loaders() -> None:
@@ -596,7 +588,6 @@ def install_checkpoint_loaders() -> None:
     ``init_cfg=dict(type='Pretrained', ...)``) use the loaders of this module
     for local files, http(s) URLs and ``package://`` files. Idempotent; called
     by :func:`mmcsted.utils.install_stack_workarounds`, never at import."""
-    for prefixes, loader in (('', _load_from_local), (('http://', 'https://'),
-                                                      _load_from_http),
-                             ('package://', _load_from_package)):
-        CheckpointLoader.register_scheme(prefixes=prefixes, force=True)(loader)
+    for prefixes in ('', ('http://', 'https://'), 'package://'):
+        CheckpointLoader.register_scheme(
+            prefixes, _load_from_mmcsted, force=True)
