@@ -385,6 +385,22 @@ def _retryable(err: BaseException) -> bool:
     return isinstance(err, (OSError, http.client.HTTPException))
 
 
+def _download_error(url: str, err: BaseException, target: str, timeout: float,
+                    verified: bool) -> CheckpointDownloadError:
+    """The error of a failed download: the URL, the reason and where to put
+    the file for offline use."""
+    where = (' (the torch hub cache: $TORCH_HOME/hub/checkpoints, i.e. '
+             'torch.hub.get_dir()/checkpoints)' if osp.dirname(target)
+             == osp.join(torch.hub.get_dir(), 'checkpoints') else '')
+    if isinstance(err, TimeoutError) or 'timed out' in str(err):
+        err = f'{err} (no answer within {timeout:g} s; ' \
+            '$MMCSTED_DOWNLOAD_TIMEOUT sets the limit)'
+    return CheckpointDownloadError(
+        f'cannot download {url}: {err}. To work offline, download it '
+        f'elsewhere and put it at {target}{where}; it is used from there' +
+        (', once its SHA-256 is checked' if verified else ''))
+
+
 def download_checkpoint(url: str,
                         cache_dir: Optional[str] = None,
                         sha256: Optional[str] = None,
@@ -447,19 +463,8 @@ def download_checkpoint(url: str,
                         level=logging.WARNING)
                     time.sleep(wait)
                     continue
-                where = (' (the torch hub cache: $TORCH_HOME/hub/checkpoints,'
-                         ' i.e. torch.hub.get_dir()/checkpoints)'
-                         if cache_dir == osp.join(torch.hub.get_dir(),
-                                                  'checkpoints') else '')
-                if isinstance(err, TimeoutError) or 'timed out' in str(err):
-                    err = f'{err} (no answer within {timeout:g} s; ' \
-                        '$MMCSTED_DOWNLOAD_TIMEOUT sets the limit)'
-                raise CheckpointDownloadError(
-                    f'cannot download {url}: {err}. To work offline, download'
-                    f' it elsewhere and put it at {target}{where}; it is used '
-                    'from there' +
-                    (', once its SHA-256 is checked' if expected else '')
-                ) from None
+                raise _download_error(url, err, target, timeout,
+                                      bool(expected)) from None
         if expected:
             _check_hash(target, expected, url, actual=actual)
     return target
