@@ -22,9 +22,10 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmcsted.utils import (load_checkpoint_reported, register_all_modules,
-                           setup_cpu_distributed, shutdown_distributed)
+from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
+                           shutdown_distributed)
 from mmcsted.utils.checkpoint import (CheckpointMismatchError,
                                       check_checkpoint_fits)
 from mmcsted.utils.preflight import check_data_before_run
@@ -153,23 +154,20 @@ def check_submission_output(cfg: Config) -> None:
                              'test_evaluator.submission_layout=... sets it')
 
 
-def load_checked(runner: Runner,
-                 filename: str,
-                 config: str,
-                 allow_mismatch: bool = False) -> None:
-    """Load ``filename`` into the runner's model with mmcsted's report (what
-    ``load_from`` would do, without mmengine's line per reshaped weight); a
-    checkpoint that does not fit is a ``SystemExit`` with the counts and a
-    few keys, unless ``allow_mismatch``."""
+def check_fits(runner: Runner,
+               filename: str,
+               config: str,
+               allow_mismatch: bool = False) -> None:
+    """Before the runner loads ``filename`` (``load_from``): a checkpoint that
+    does not fit the model is a ``SystemExit`` with the counts and a few keys,
+    unless ``allow_mismatch``, instead of one line per reshaped weight and
+    metrics of a half-loaded model."""
     model = runner.model.module if is_model_wrapper(
         runner.model) else runner.model
-    _, report = load_checkpoint_reported(
-        model,
-        filename,
-        before_loading=lambda ckpt: runner.call_hook(
-            'after_load_checkpoint', checkpoint=ckpt))
     try:
-        check_checkpoint_fits(report, filename, config, allow_mismatch)
+        check_checkpoint_fits(model,
+                              _load_checkpoint(filename, map_location='cpu'),
+                              filename, config, allow_mismatch)
     except CheckpointMismatchError as e:
         raise SystemExit(f'error: {e}')
 
@@ -191,11 +189,10 @@ def main():
     except FileNotFoundError as e:
         sys.exit(str(e))
     checkpoint = resolve_checkpoint(args.checkpoint)
-    # loaded below, with one report, instead of through `load_from`
-    cfg.load_from = None
+    cfg.load_from = checkpoint
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    load_checked(runner, checkpoint, args.config, args.allow_mismatch)
+    check_fits(runner, checkpoint, args.config, args.allow_mismatch)
     metrics = runner.test()
     if args.metrics_out and runner.rank == 0:
         import json

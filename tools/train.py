@@ -9,14 +9,16 @@ import contextlib
 import logging
 import os
 import os.path as osp
+import re
 import sys
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmcsted.utils import (find_resumable_checkpoint, register_all_modules,
-                           setup_cpu_distributed, shutdown_distributed)
+from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
+                           shutdown_distributed)
+from mmcsted.utils.checkpoint import load_local
 from mmcsted.utils.preflight import check_data_before_run
 from mmcsted.utils.work_dir_lock import (WorkDirBusyError, hold_work_dir,
                                          launching_rank)
@@ -113,6 +115,64 @@ def merge_args(cfg: Config, args) -> Config:
         randomness['deterministic'] = True
     cfg.randomness = randomness
     return cfg
+
+
+_RESUMABLE_NAME = re.compile(r'(?:epoch|iter)_(\d+)\.pth$')
+
+
+def find_resumable_checkpoint(
+        work_dir: str) -> Tuple[Optional[str], List[Tuple[str, str]]]:
+    """The newest checkpoint of a work dir that loads, for auto-resume.
+
+    Candidates, newest first: the one ``last_checkpoint`` names (looked up in
+    ``work_dir`` by name if the recorded path is gone, e.g. a moved work
+    dir), then ``epoch_N.pth`` / ``iter_N.pth`` by decreasing N. Each is loaded
+    (safely) and must hold a ``state_dict`` and ``meta``; a truncated or
+    otherwise broken one is skipped. Returns ``(path or None, skipped)`` with
+    ``skipped`` the ``(path, reason)`` of each candidate passed over; the path
+    is None only when there is no candidate at all (a fresh work dir). When
+    there are candidates and none loads, a ``RuntimeError`` lists them.
+    """
+    candidates = []
+    last = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(last):
+        with open(last) as f:
+            recorded = f.read().strip()
+        if recorded:
+            if not osp.isfile(recorded) and osp.isfile(
+                    osp.join(work_dir, osp.basename(recorded))):
+                recorded = osp.join(work_dir, osp.basename(recorded))
+            candidates.append(recorded)
+    numbered = []
+    if osp.isdir(work_dir):
+        for name in os.listdir(work_dir):
+            match = _RESUMABLE_NAME.fullmatch(name)
+            if match:
+                numbered.append((int(match.group(1)), name))
+    for _, name in sorted(numbered, reverse=True):
+        path = osp.join(work_dir, name)
+        if not any(osp.abspath(path) == osp.abspath(c) for c in candidates):
+            candidates.append(path)
+    skipped = []
+    for path in candidates:
+        try:
+            checkpoint = load_local(path, map_location='cpu')
+            if not isinstance(checkpoint, dict) or not {'state_dict', 'meta'
+                                                        } <= set(checkpoint):
+                raise ValueError('not a training checkpoint (no state_dict '
+                                 'and meta)')
+        except Exception as err:  # noqa: B902  any failure: try an older one
+            reason = str(err).strip().splitlines()[0] if str(err) else \
+                type(err).__name__
+            skipped.append((path, f'{type(err).__name__}: {reason[:300]}'))
+            continue
+        return path, skipped
+    if skipped:
+        raise RuntimeError(
+            f'no checkpoint in {work_dir} can be resumed from:\n' +
+            '\n'.join(f'  {p}: {why}' for p, why in skipped) +
+            '\nremove the broken files, or train afresh without --resume')
+    return None, skipped
 
 
 def resolve_auto_resume(cfg: Config) -> List[Tuple[int, str]]:

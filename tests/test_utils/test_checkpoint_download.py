@@ -150,9 +150,8 @@ def test_ctrl_c_during_a_download_leaves_no_temporary_file(
         tmp_path, monkeypatch):
     from mmcsted.utils import checkpoint
 
-    def interrupted(url, dst, timeout, progress):
-        with open(dst, 'wb') as f:
-            f.write(b'partial')
+    def interrupted(url, file, timeout, progress):
+        file.write(b'partial')
         raise KeyboardInterrupt
 
     monkeypatch.setattr(checkpoint, '_fetch', interrupted)

@@ -10,10 +10,11 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import (_load_checkpoint,
+                                        _load_checkpoint_to_model)
 
 from mmcsted.registry import MODELS
-from mmcsted.utils.checkpoint import (check_checkpoint_fits,
-                                      load_checkpoint_reported)
+from mmcsted.utils.checkpoint import check_checkpoint_fits
 from mmcsted.utils.setup_env import install_stack_workarounds
 from ..model_zoo import resolve_checkpoint, resolve_config
 
@@ -118,11 +119,14 @@ def _load_config(config: ConfigType, cfg_options: Optional[dict]) -> Config:
 
 def _load_weights(model: nn.Module, path: str, config_name: str,
                   allow_mismatch: bool) -> None:
-    """Load the checkpoint into ``model``; set its ``checkpoint_report`` and
-    the checkpoint's ``dataset_meta``; refuse a misfit unless allowed."""
-    ckpt, model.checkpoint_report = load_checkpoint_reported(model, path)
-    check_checkpoint_fits(model.checkpoint_report, path, config_name,
-                          allow_mismatch)
+    """Load the checkpoint into ``model`` with mmengine (which logs what
+    does not fit); set its ``checkpoint_report`` and the checkpoint's
+    ``dataset_meta``; refuse a misfit unless allowed."""
+    ckpt = _load_checkpoint(path, map_location='cpu')
+    model.checkpoint_report = check_checkpoint_fits(model, ckpt, path,
+                                                    config_name,
+                                                    allow_mismatch)
+    _load_checkpoint_to_model(model, ckpt, logger='current')
     meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
     if isinstance(meta, dict) and meta.get('dataset_meta'):
         model.dataset_meta = meta['dataset_meta']

@@ -14,10 +14,10 @@ children's ``init_weights``, so the loaded weights are the last word). In the
   (foreign key layouts, e.g. other ports of the same network);
 * drops keys under ``module.pretrained_unused_prefixes`` (sub-modules removed
   on purpose, such as a classifier head) with a log line;
-* reports missing / unexpected / shape-mismatched keys through
-  :func:`mmcsted.utils.checkpoint.load_state_dict_reported`, and fails on a
-  checkpoint that matches no key (mmaction2's ResNet3d, given a whole
-  recognizer checkpoint, loads nothing without a word).
+* fails on a checkpoint that matches no key (mmaction2's ResNet3d, given a
+  whole recognizer checkpoint, loads nothing without a word), see
+  :func:`mmcsted.utils.checkpoint.checkpoint_fit`; mmengine's
+  ``load_state_dict`` loads and logs the missing, unexpected and reshaped keys.
 
 mmcsted's modules put ``_scope_='mmcsted'`` into their ``Pretrained`` entry
 (:func:`scoped_pretrained_cfg`), so the checked initializer is used whatever
@@ -27,10 +27,12 @@ import copy
 from typing import Dict, List, Optional, Sequence
 
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmengine.model.weight_init import PretrainedInit, update_init_info
+from mmengine.runner.checkpoint import load_state_dict
 
 from mmcsted.registry import WEIGHT_INITIALIZERS
-from mmcsted.utils.checkpoint import (load_state_dict_reported, load_weights,
+from mmcsted.utils.checkpoint import (checkpoint_fit, load_weights,
                                       state_dict_from_checkpoint)
 
 
@@ -81,17 +83,36 @@ class CheckedPretrainedInit(PretrainedInit):
         state = state_dict_from_checkpoint(checkpoint, self.prefix)
         if hasattr(target, 'convert_pretrained'):
             state = target.convert_pretrained(state)
-        report = load_state_dict_reported(
-            target,
-            state,
-            self.checkpoint,
-            name=name,
-            unused_prefixes=unused_prefixes,
-            hint=f' (prefix={self.prefix!r})')
+        state = _drop_unused(state, unused_prefixes, name)
+        report = checkpoint_fit(
+            target, state, self.checkpoint, hint=f' (prefix={self.prefix!r})')
         if self.strict and any(report.values()):
             raise RuntimeError(f'{name}: checkpoint {self.checkpoint} does '
                                f'not match exactly: {report}')
+        load_state_dict(target, state, strict=False, logger='current')
         return report
+
+
+def _drop_unused(state_dict: Dict, unused_prefixes: Sequence[str],
+                 name: str) -> Dict:
+    """The state dict without the keys under ``unused_prefixes`` (logged)."""
+
+    def unused(key, prefixes=unused_prefixes):
+        return any(key == p or key.startswith(p + '.') for p in prefixes)
+
+    state = type(state_dict)(
+        (k, v) for k, v in state_dict.items() if not unused(k))
+    if hasattr(state_dict, '_metadata'):  # module versions, for old BN etc.
+        state._metadata = state_dict._metadata
+    if len(state) < len(state_dict):
+        removed = sorted(
+            p for p in unused_prefixes if any(
+                unused(k, (p, )) for k in state_dict))
+        print_log(
+            f'{name}: {len(state_dict) - len(state)} tensors of the removed '
+            f'sub-modules {removed} not used',
+            logger='current')
+    return state
 
 
 def scoped_pretrained_cfg(init_cfg):
