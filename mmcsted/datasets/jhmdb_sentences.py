@@ -246,19 +246,13 @@ class JHMDBSentencesDataset(BaseActorSegDataset):
     Args:
         data_root: root holding ``jhmdb_annotation.txt``, ``Rename_Images/``
             and ``puppet_mask/``.
-        pipeline: transforms.
-        frame_sampling: ``'uniform'`` (evenly spaced over the frames up to the
-            last mask) or ``'frozen'`` (the frames in ``frozen_file``).
+        frame_sampling: ``'uniform'`` or ``'frozen'`` (``frozen_file``).
         num_frames_per_video: frames per video (3 in the literature).
         frozen_file: JSON ``{vid: [frame numbers]}``, relative to data_root.
         progress: show a progress bar while reading the folders.
-        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
-            applies to videos whose frames or mask file are missing).
+        **kwargs: :class:`BaseActorSegDataset` arguments.
 
-    Data_list entries have the keys of :class:`A2DSentencesDataset` entries;
-    ``instance_id`` is 0, ``actor_class`` is ``'adult'``'s 1-based id, and
-    ``action_class`` the 1-based id in ``JHMDB_ACTIONS`` of the folder name;
-    ``total_frames`` is the number of usable frames (those with a mask).
+    Sample keys: docs/dataset_prepare.md.
     """
 
     METAINFO = dict(

@@ -4,7 +4,6 @@ import json
 import logging
 import os
 import os.path as osp
-import tempfile
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
@@ -26,28 +25,9 @@ def require_file(path: str,
     return path
 
 
-def atomic_write_json(path: str, obj, indent: Optional[int] = None) -> None:
-    """Write JSON through a temporary file and ``os.replace`` so that readers
-    (other ranks, an interrupted run) never see a half-written file."""
-    dirname = osp.dirname(osp.abspath(path))
-    os.makedirs(dirname, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.json', dir=dirname)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(obj, f, indent=indent)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def resolve_cache_dir(data_root: str, cache_dir: Optional[str] = None) -> str:
-    """Directory for the dataset index caches.
-
-    ``cache_dir`` if given; else ``<data_root>/mmcsted_cache`` when
-    ``data_root`` is writable; else ``~/.cache/mmcsted/<hash of data_root>``
-    (a read-only dataset mount).
+    """``cache_dir``, else ``<data_root>/mmcsted_cache`` if writable, else
+    ``~/.cache/mmcsted/<hash of data_root>``.
     """
     if cache_dir:
         return cache_dir
@@ -59,13 +39,8 @@ def resolve_cache_dir(data_root: str, cache_dir: Optional[str] = None) -> str:
 
 
 class SkipCounter:
-    """Counts skipped items per reason, keeps a few examples, and logs one
-    summary, so that no sample disappears silently.
-
-    Args:
-        owner: name used in the log lines, e.g.
-            ``A2DSentencesDataset(train)``.
-        max_examples: examples kept per reason.
+    """Counts skipped items per reason with a few examples and logs one
+    summary line per reason, so that no sample disappears silently.
     """
 
     def __init__(self, owner: str, max_examples: int = 5):

@@ -26,56 +26,25 @@ class A2DSentencesDataset(BaseActorSegDataset):
     """A2D Sentences, one sample per (query, annotated frame).
 
     Args:
-        data_root: root of the release (holds ``Release/`` and
-            ``text_annotations/``).
-        split: ``'train'`` or ``'test'`` (videoset.csv subset 0 / 1).
-        pipeline: transforms.
-        video_source: ``'mp4'`` (``Release/clips320H/<vid>.mp4``),
-            ``'frames'`` (``<frame_root>/<vid>/<frame:05d>.jpg``) or
-            ``'auto'`` (frames where a video's frame folder exists, else mp4).
-        frame_root: the folder of extracted frames, ``<frame_root>/<vid>/
-            <frame:05d>.jpg`` (1-based), relative to ``data_root`` unless
-            absolute. Default None: ``Release/frames``. A missing frame
-            folder follows ``on_missing``; a missing or unreadable JPEG
-            inside one is a load error naming the file.
-        drop_copy_instances: drop rows whose instance id is ``'1 (copy)'``
-            (a duplicated annotation; public codebases drop it). If False the
-            row counts as instance 1.
-        cache_dir: where the mask index cache lives (default
-            ``<data_root>/mmcsted_cache``).
+        data_root: root of the tree (``Release/``, ``text_annotations/``).
+        split: ``'train'`` or ``'test'``.
+        video_source: ``'mp4'``, ``'frames'`` or ``'auto'`` (frames where a
+            video's frame folder exists, else mp4).
+        frame_root: the frames' folder (default ``Release/frames``).
+        drop_copy_instances: drop rows with instance id ``'1 (copy)'``.
+        cache_dir: where the mask index cache lives.
         use_cache: read/write the mask index cache.
         progress: show a progress bar while indexing mask files.
-        class_source: ``'video'`` (default): ``actor_class``/``action_class``
-            from the video's videoset.csv label (its main actor-action);
-            ``'instance'``: from the target instance's own label (the mask
-            file's ``id`` key) where present, else the video's.
-        sample_list: optional list of samples to use instead of the ones
-            derived from the annotations: the CSTED release's own test list
-            (``datasets/A2D/preprocessed/test.txt`` of RyanHTR/CSTM), read by
-            :func:`read_sample_list`; relative to data_root unless absolute.
-            The samples are then exactly its rows, in file order, duplicates
-            kept, each with the row's query text verbatim, resolved against
-            this tree (videoset.csv, mask files, video/frames); ``split``,
-            ``ann_file``, a2d_missed_videos.txt and ``on_missing`` do
-            not apply, and a row whose video, mask file or instance is
-            missing is an error naming the row. Default None: today's
-            samples.
-        sample_list_drop_last: with ``sample_list``, drop the final partial
-            batch of this size (the release scores its list at batch 8 with
-            ``drop_last=True``: pass 8). Default None: keep every row.
-        query_flags_file: optional JSON giving per-query boolean flags for
-            metric breakdowns, as the synthetic generator's
-            ``generator_meta.json`` (``queries``: list of dicts with
-            ``video_id``, ``instance_id``, ``query`` and flags); relative to
-            data_root. Each sample then carries ``query_flags``; a sample
-            whose (video, instance, query) the file does not list (an edited
-            or added query) is kept without flags, counted in
-            ``num_without_flags`` and logged: the flag breakdowns of
-            ``ReferSegMetric`` leave it out, the main metrics count it.
-        **kwargs: :class:`~mmcsted.datasets.BaseActorSegDataset` arguments
-            (``on_missing`` applies to missing video files / frame folders).
+        class_source: ``'video'`` or ``'instance'``: where ``actor_class`` /
+            ``action_class`` come from.
+        query_flags_file: optional JSON of per-query flags (``query_flags``).
+        ann_file: the annotation CSV.
+        sample_list: optional list of the samples to use instead (the
+            authors' test list); each row must resolve.
+        sample_list_drop_last: drop the final partial batch of this size.
+        **kwargs: :class:`~mmcsted.datasets.BaseActorSegDataset` arguments.
 
-    How samples are built and their keys: docs/dataset_prepare.md.
+    Each argument in full, and how samples are built: docs/dataset_prepare.md.
     """
 
     METAINFO = dict(

@@ -11,6 +11,7 @@ generator (seed 42), written to
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 
@@ -46,7 +47,7 @@ def main(argv=None) -> int:
 
     from mmcsted.datasets import JHMDBSentencesDataset
     from mmcsted.datasets import jhmdb_sentences as jh
-    from mmcsted.datasets.utils import atomic_write_json
+    from mmcsted.utils.atomic_write import atomic_write_json
     from tools.data.release_check import check_jhmdb_release
     root = args.data_root
 
@@ -71,7 +72,8 @@ def main(argv=None) -> int:
                              for v, it in info.items()
                              if it.get('usable_frames'))
         frozen = jh.draw_frozen_frames(usable, args.num_frames, args.seed)
-        atomic_write_json(out, frozen, indent=0)
+        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+        atomic_write_json(frozen, out, indent=0)
         print(f'wrote {out}: {len(frozen)} videos, '
               f'{sum(map(len, frozen.values()))} samples (seed {args.seed})')
 
