@@ -12,7 +12,7 @@ from mmengine.logging import print_log
 from mmcsted.registry import DATASETS
 from mmcsted.utils.video_io import read_index_png
 from .base import BaseActorSegDataset, read_index_png_sample
-from .utils import SkipCounter, require_file
+from .utils import SkipCounter, list_names, require_file
 
 IMAGE_DIR = osp.join('DAVIS', 'JPEGImages', '480p')
 #: the unsupervised-task masks: every object of every frame, 255 = void
@@ -90,13 +90,13 @@ def parse_davis_text_annotations(
             not among them are logged and listed as ``unknown_videos``.
         name_fixes (dict, optional): spelling in the file -> folder name.
             Defaults to :data:`VIDEO_NAME_FIXES`.
-        return_stats (bool): also return the stats. Defaults to False.
+        return_stats (bool): also return the counts of blank, malformed
+            (skipped) and unquoted (kept) lines, all logged.
         backend_args (dict, optional): the :mod:`mmengine.fileio` backend.
 
     Returns:
         list[dict]: per expression: ``video``, ``obj_id``, ``expression``,
-        ``line``, ``source_video``; with ``return_stats`` also the counts of
-        blank, malformed (skipped) and unquoted (kept) lines, all logged.
+        ``line``, ``source_video``.
     """
     fixes = VIDEO_NAME_FIXES if name_fixes is None else name_fixes
     text, encoding = _decode(fileio.get(path, backend_args=backend_args))
@@ -192,16 +192,6 @@ def mask_object_ids(path: str,
     return [int(v) for v in ids if v not in (0, VOID_LABEL)]
 
 
-def _list_files(folder: str, suffix: str,
-                backend_args: Optional[dict]) -> List[str]:
-    """The names of the files in ``folder`` ending with ``suffix`` (any
-    case), sorted."""
-    return sorted(
-        n for n in fileio.list_dir_or_file(
-            folder, list_dir=False, backend_args=backend_args)
-        if n.lower().endswith(suffix))
-
-
 def scan_davis_video(data_root: str,
                      video: str,
                      read_object_ids: bool = True,
@@ -225,11 +215,12 @@ def scan_davis_video(data_root: str,
             info['missing'].append(d)
     if info['missing']:
         return info
-    names = _list_files(frame_dir, '.jpg', backend_args)
+    names = list_names(frame_dir, suffix='.jpg', backend_args=backend_args)
     info['frame_names'] = names
     masks = {
         osp.splitext(n)[0]
-        for n in _list_files(mask_dir, '.png', backend_args)
+        for n in list_names(
+            mask_dir, suffix='.png', backend_args=backend_args)
     }
     info['frames_without_mask'] = [
         n for n in names if osp.splitext(n)[0] not in masks
@@ -298,9 +289,7 @@ class RefDAVIS17Dataset(BaseActorSegDataset):
             osp.join(root, IMAGE_DIR), 'DAVIS 2017 frame folder',
             'DAVIS-2017-trainval-480p: DAVIS/JPEGImages/480p',
             self.backend_args)
-        folders = list(
-            fileio.list_dir_or_file(
-                image_dir, list_file=False, backend_args=self.backend_args))
+        folders = list_names(image_dir, True, backend_args=self.backend_args)
         scans = self._scan_videos(videos, skips)
         data_list = []
         for run in self.runs:

@@ -5,7 +5,7 @@ import logging
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Optional
+from typing import Collection, Dict, List, Optional
 
 from mmengine import fileio
 from mmengine.logging import print_log
@@ -105,3 +105,26 @@ def limited_list(items, limit: int = 10) -> str:
     if len(items) > limit:
         shown += f', ... ({len(items)} in all)'
     return shown
+
+
+def list_names(folder: str,
+               folders: bool = False,
+               suffix: str = '',
+               backend_args: Optional[dict] = None) -> List[str]:
+    """The sorted names of the files (``folders``: the sub-folders) in
+    ``folder`` that end with ``suffix`` (any case)."""
+    names = fileio.list_dir_or_file(
+        folder,
+        list_dir=folders,
+        list_file=not folders,
+        backend_args=backend_args)
+    return sorted(n for n in names if n.lower().endswith(suffix))
+
+
+def count_numbered(names: Collection[str], tmpl: str) -> int:
+    """How many of ``tmpl.format(1), tmpl.format(2), ...`` are in ``names``
+    before the first one that is not."""
+    n = 0
+    while tmpl.format(n + 1) in names:
+        n += 1
+    return n

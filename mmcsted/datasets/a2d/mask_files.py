@@ -1,7 +1,6 @@
-"""Reading the A2D mask files (``<vid>/<frame:05d>.h5``): their instance ids
-and mask count (header only), a deep read to the last byte, one instance's
-mask. ``reMask`` is stored transposed: (N, W, H), or (W, H) for one
-instance."""
+"""Reading the A2D mask files (``<vid>/<frame:05d>.h5``); ``reMask`` is
+stored transposed: (N, W, H), or (W, H) for one instance.
+"""
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -51,11 +50,8 @@ def read_h5_all_masks(path: str) -> Dict:
 def load_a2d_mask(path: str,
                   instance_id: int,
                   backend_args: Optional[dict] = None) -> np.ndarray:
-    """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file,
-    read through :mod:`mmengine.fileio` (``backend_args``).
-
-    ``reMask`` is stored transposed: (N, W, H), or (W, H) for one instance.
-    Where an id is listed twice (a known release quirk) the first is used.
+    """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file (the
+    first where an id is listed twice), read through :mod:`mmengine.fileio`.
     """
     import h5py
     with h5py.File(read_bytes_io(path, backend_args), 'r') as f:

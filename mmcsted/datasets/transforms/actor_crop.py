@@ -14,9 +14,8 @@ from ..synthetic_pretrain import eligible_frames, pick_frame
 
 @TRANSFORMS.register_module()
 class SampleActorClip(BaseTransform):
-    """Choose an actor sample's target frame (:func:`~mmcsted.datasets.
-    synthetic_pretrain.eligible_frames`: random in training, the middle one in
-    test mode) and the centred clip around it.
+    """Choose an actor sample's target frame (random in training, the middle
+    eligible one in test mode) and the centred clip around it.
 
     Args:
         clip_len: frames per clip (1 for an image).
@@ -67,11 +66,9 @@ class SampleActorClip(BaseTransform):
 
 @TRANSFORMS.register_module()
 class CropAroundActor(BaseTransform):
-    """Cut one square window around the actor's centre in the target frame out
-    of every frame of the clip, then resize it to ``out_size``.
-
-    The window is the same in every frame, so the actor's motion shows as
-    motion in the crop (why: docs/dataset_prepare.md). ``crop_box`` is added.
+    """Cut one square window, fixed over the clip, around the actor's centre in
+    the target frame out of every frame, then resize it to ``out_size``
+    (why: docs/dataset_prepare.md); adds ``crop_box``.
 
     Args:
         crop_size: window side in frame pixels.

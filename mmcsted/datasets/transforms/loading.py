@@ -17,6 +17,7 @@ from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path, open_video_file,
                                     read_image)
 from ..base import MASK_READERS
 from ..clip_sampling import CLIP_MODES, sample_clip
+from ..utils import count_numbered, list_names
 
 
 class DataLoadError(RuntimeError):
@@ -91,14 +92,10 @@ class VideoInit(_OnError, BaseTransform):
     def _count_frames(self, results: Dict, frame_dir: str) -> Optional[int]:
         tmpl = results.get('filename_tmpl', '{:05d}.jpg')
         try:
-            names = set(
-                fileio.list_dir_or_file(
-                    frame_dir, list_dir=False, backend_args=self.backend_args))
+            names = set(list_names(frame_dir, backend_args=self.backend_args))
         except Exception as e:
             return self._fail(results, f'cannot list {frame_dir}: {e}')
-        n = 0
-        while tmpl.format(n + 1) in names:
-            n += 1
+        n = count_numbered(names, tmpl)
         # a hole in the numbering is not the end of the video
         later = [
             k for k in range(n + 2, n + 2 + len(names))
