@@ -6,7 +6,7 @@ from .dataset import A2DSentencesDataset
 from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
                      FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
                      VIDEOSET_FILE, resolve_frame_root, resolve_video_source)
-from .mask_files import load_a2d_mask, read_h5_all_masks, read_h5_frame_info
+from .mask_files import load_a2d_mask, read_h5_frame_info
 from .mask_index import (INDEX_FILE, INDEX_FORMAT, MASK_FILE_PATTERN,
                          A2DMaskIndex)
 from .parsers import (QueryRow, SampleListRow, VideoRecord, parse_instance_id,
@@ -19,7 +19,6 @@ __all__ = [
     'INDEX_FILE', 'INDEX_FORMAT', 'MASK_FILE_PATTERN', 'SPLITS', 'VideoRecord',
     'QueryRow', 'SampleListRow', 'read_videoset', 'read_a2d_annotations',
     'read_missed_videos', 'read_sample_list', 'parse_instance_id',
-    'split_label', 'read_h5_frame_info', 'read_h5_all_masks', 'load_a2d_mask',
-    'A2DMaskIndex', 'resolve_frame_root', 'resolve_video_source',
-    'A2DSentencesDataset'
+    'split_label', 'read_h5_frame_info', 'load_a2d_mask', 'A2DMaskIndex',
+    'resolve_frame_root', 'resolve_video_source', 'A2DSentencesDataset'
 ]

@@ -12,9 +12,10 @@ def _as_int_list(arr) -> List[int]:
     return [int(round(float(v))) for v in np.asarray(arr).ravel()]
 
 
-def read_h5_frame_info(path: str) -> Dict:
-    """Instance ids, mask count and per-instance labels of one mask file,
-    without reading the masks."""
+def read_h5_frame_info(path: str, deep: bool = False) -> Dict:
+    """Instance ids, mask count and per-instance labels of one mask file:
+    from the header, or (``deep``) reading every mask and box to the last
+    byte, which a file damaged past its header fails."""
     import h5py
     with h5py.File(path, 'r') as f:
         if 'instance' not in f or 'reMask' not in f:
@@ -22,29 +23,16 @@ def read_h5_frame_info(path: str) -> Dict:
                            f'"reMask", found {sorted(f.keys())}')
         instances = _as_int_list(f['instance'][()])
         shape = tuple(f['reMask'].shape)
-        num_masks = 1 if len(shape) == 2 else shape[0]
         labels = _as_int_list(f['id'][()]) if 'id' in f else []
-    return dict(instances=instances, num_masks=int(num_masks), labels=labels)
-
-
-def read_h5_all_masks(path: str) -> Dict:
-    """Read a mask file to its last byte (ids, every mask, boxes): the deep
-    check. ``read_h5_frame_info`` reads the header only, which a file damaged
-    past its header passes."""
-    import h5py
-    with h5py.File(path, 'r') as f:
-        if 'instance' not in f or 'reMask' not in f:
-            raise KeyError(f'{path}: expected the keys "instance" and '
-                           f'"reMask", found {sorted(f.keys())}')
-        instances = _as_int_list(f['instance'][()])
-        masks = np.asarray(f['reMask'][()])
-        if 'reBBox' in f:
-            f['reBBox'][()]
-    if masks.ndim not in (2, 3):
-        raise ValueError(f'{path}: reMask has shape {masks.shape}, expected '
+        if deep:
+            f['reMask'][()]
+            if 'reBBox' in f:
+                f['reBBox'][()]
+    if deep and len(shape) not in (2, 3):
+        raise ValueError(f'{path}: reMask has shape {shape}, expected '
                          '(N, W, H) or (W, H)')
-    num_masks = 1 if masks.ndim == 2 else masks.shape[0]
-    return dict(instances=instances, num_masks=int(num_masks))
+    num_masks = 1 if len(shape) == 2 else shape[0]
+    return dict(instances=instances, num_masks=int(num_masks), labels=labels)
 
 
 def load_a2d_mask(path: str,
