@@ -15,6 +15,15 @@ CV2_INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'area')
 PIL_INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic')
 
 
+def _mask_of_frames(results: Dict, h: int, w: int) -> Optional[np.ndarray]:
+    """``gt_sem_seg`` if loaded, checked to be of the frames' size."""
+    mask = results.get('gt_sem_seg')
+    if mask is not None and mask.shape[:2] != (h, w):
+        raise ValueError(f'gt_sem_seg is {mask.shape[:2]} but the frames '
+                         f'are {(h, w)}')
+    return mask
+
+
 @TRANSFORMS.register_module()
 class ResizePadSquare(BaseTransform):
     """Resize keeping the aspect ratio so that the long side is ``size``, then
@@ -54,12 +63,8 @@ class ResizePadSquare(BaseTransform):
             canvas[:nh, :nw] = img
             out.append(canvas)
         results['imgs'] = out
-        if results.get('gt_sem_seg') is not None:
-            mask = results['gt_sem_seg']
-            if mask.shape[:2] != (h, w):
-                raise ValueError(
-                    f'gt_sem_seg is {mask.shape[:2]} but the frames '
-                    f'are {(h, w)}')
+        mask = _mask_of_frames(results, h, w)
+        if mask is not None:
             if (nh, nw) != (h, w):
                 mask = cv2.resize(
                     mask, (nw, nh), interpolation=cv2.INTER_NEAREST)
@@ -162,12 +167,8 @@ class ResizeStretch(BaseTransform):
         ori_h, ori_w = results.setdefault('ori_shape', (fh, fw))[:2]
         h, w = self.size
         results['imgs'] = [self.resize_frame(img) for img in imgs]
-        if results.get('gt_sem_seg') is not None:
-            mask = results['gt_sem_seg']
-            if mask.shape[:2] != (fh, fw):
-                raise ValueError(
-                    f'gt_sem_seg is {mask.shape[:2]} but the frames '
-                    f'are {(fh, fw)}')
+        mask = _mask_of_frames(results, fh, fw)
+        if mask is not None:
             if self.mask_resize == 'release':
                 results['gt_sem_seg'] = release_mask_resize(mask, (h, w))
             else:
