@@ -28,19 +28,13 @@ class BaseActorSegDataset(BaseDataset):
         data_root: the dataset's root folder.
         split: one of the subclass's ``SPLITS`` (not checked if it has none).
         pipeline: transforms.
-        on_missing: what to do with files or folders of the tree that the
-            annotations name but that are missing: ``'error'`` (default;
-            a ``FileNotFoundError`` listing them) or ``'skip'`` (their
-            samples are left out, counted and logged).
-        backend_args: the :mod:`mmengine.fileio` backend of the tree's
-            files (None: the local disk).
-        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
-            (``test_mode``, ``metainfo``, ``indices``, ``lazy_init``, ...).
+        on_missing: ``'error'`` (default) or ``'skip'`` for files the
+            annotations name but the tree lacks (docs/dataset_prepare.md).
+        backend_args: the :mod:`mmengine.fileio` backend of the tree.
+        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
 
-    A subclass gives ``load_data_list`` and, if its samples have masks, its
-    ``MASK_FORMAT`` and mask reader :meth:`read_mask` (the one hook that
-    ``LoadActorMask`` calls, found by the sample's ``mask_format``). After
-    loading, ``skipped`` maps each skip reason to its count.
+    A subclass gives ``load_data_list`` and, with masks, ``MASK_FORMAT`` and
+    :meth:`read_mask`, the hook ``LoadActorMask`` calls.
     """
 
     SPLITS: Sequence[str] = ()

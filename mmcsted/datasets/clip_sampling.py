@@ -2,22 +2,8 @@
 from typing import List, Tuple
 
 
-def clip_around_frame(target: int,
-                      num_frames: int,
-                      clip_len: int = 8,
-                      frame_interval: int = 1) -> Tuple[List[int], int, bool]:
-    """1-based frame numbers of the ``clip_len``-frame clip around ``target``.
-
-    Frame ``i`` of the clip is
-    ``target + (i - clip_len // 2) * frame_interval`` clamped to
-    ``[1, num_frames]``, so the target frame sits at index ``clip_len // 2``
-    (the release's test clip: ``f - 8, f - 6, ..., f + 6`` for
-    ``clip_len=8, frame_interval=2``). Near a video's ends the clamped frames
-    repeat the first/last frame.
-
-    Returns:
-        (frame numbers, target index, whether any frame was clamped)
-    """
+def _check_clip_args(target: int, num_frames: int, clip_len: int,
+                     frame_interval: int) -> None:
     if clip_len < 1 or frame_interval < 1:
         raise ValueError(f'clip_len ({clip_len}) and frame_interval '
                          f'({frame_interval}) must be >= 1')
@@ -25,6 +11,20 @@ def clip_around_frame(target: int,
         raise ValueError(f'a video needs at least one frame, got {num_frames}')
     if not 1 <= target <= num_frames:
         raise ValueError(f'target frame {target} outside 1..{num_frames}')
+
+
+def clip_around_frame(target: int,
+                      num_frames: int,
+                      clip_len: int = 8,
+                      frame_interval: int = 1) -> Tuple[List[int], int, bool]:
+    """1-based frame numbers of the ``clip_len``-frame clip around ``target``:
+    ``target + (i - clip_len // 2) * frame_interval`` clamped to the video.
+
+    Returns:
+        (frame numbers, target index ``clip_len // 2``, whether any frame was
+        clamped)
+    """
+    _check_clip_args(target, num_frames, clip_len, frame_interval)
     centre = clip_len // 2
     raw = [target + (i - centre) * frame_interval for i in range(clip_len)]
     frames = [min(max(f, 1), num_frames) for f in raw]
@@ -39,33 +39,16 @@ def release_clip(target: int,
                  num_frames: int,
                  clip_len: int = 8,
                  frame_interval: int = 2) -> Tuple[List[int], int, bool]:
-    """1-based frame numbers of the authors' released test clip.
-
-    The release (``datasets/a2d_dataset.py``) reads the frames
-    ``start, start + interval, ...`` (``clip_len`` of them) from
-    ``start = max(1, target - (clip_len // 2) * frame_interval)``: for its
-    ``clip_len=8, frame_interval=2`` that is ``start = max(1, f - 8)`` and
-    ``start, start + 2, ..., start + 14``. The spatial encoder takes clip
-    index ``clip_len // 2`` (4), i.e. frame ``start + 8``: the target ``f``
-    when ``f > 8``, frame 9 otherwise (the clip is *shifted* at the start of
-    a video, not clamped, so for ``f <= 8`` the model segments frame 9 and
-    the release scores it against the mask of frame ``f``).
-
-    Past the video's end the release would fail on a missing JPEG; here
-    those frames are clamped to the last frame (repeated), and the third
-    value says so (the transform counts and logs it).
+    """1-based frame numbers of the authors' test clip: ``start, start +
+    frame_interval, ...`` from ``start = max(1, target - (clip_len // 2) *
+    frame_interval)`` (shifted, not clamped, at a video's start; frames past
+    the end are clamped here). Details: docs/dataset_prepare.md.
 
     Returns:
-        (frame numbers, index of the spatial frame in the clip, whether a
-        frame past the end was clamped)
+        (frame numbers, index of the spatial frame, whether a frame past the
+        end was clamped)
     """
-    if clip_len < 1 or frame_interval < 1:
-        raise ValueError(f'clip_len ({clip_len}) and frame_interval '
-                         f'({frame_interval}) must be >= 1')
-    if num_frames < 1:
-        raise ValueError(f'a video needs at least one frame, got {num_frames}')
-    if not 1 <= target <= num_frames:
-        raise ValueError(f'target frame {target} outside 1..{num_frames}')
+    _check_clip_args(target, num_frames, clip_len, frame_interval)
     centre = clip_len // 2
     start = max(1, target - centre * frame_interval)
     raw = [start + i * frame_interval for i in range(clip_len)]

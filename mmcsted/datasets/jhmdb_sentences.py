@@ -3,7 +3,6 @@ Layout and frame sampling: docs/dataset_prepare.md."""
 import csv
 import io
 import os.path as osp
-import random
 import re
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
@@ -15,7 +14,8 @@ from mmcsted.registry import DATASETS
 from mmcsted.utils.video_io import read_bytes_io
 from .a2d.layout import A2D_ACTORS
 from .base import BaseActorSegDataset
-from .utils import SkipCounter, read_json, require_file
+from .utils import (SkipCounter, count_numbered, list_names, read_json,
+                    require_file)
 
 JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf', 'jump',
                  'kick_ball', 'pick', 'pour', 'pullup', 'push', 'run',
@@ -28,7 +28,6 @@ MASK_DIR = 'puppet_mask'
 MASK_NAME = 'puppet_mask.mat'
 FRAME_TMPL = '{:05d}.png'
 FROZEN_FILE = 'jhmdb_sentences_frozen_frames.json'
-FROZEN_SEED = 42
 _PNG_NAME = re.compile(r'^(\d+)\.png$')
 
 
@@ -61,12 +60,6 @@ def read_jhmdb_annotations(path: str,
     return rows
 
 
-def _folders(path: str, backend_args: Optional[dict]) -> List[str]:
-    return sorted(
-        fileio.list_dir_or_file(
-            path, list_file=False, backend_args=backend_args))
-
-
 def find_action_folders(data_root: str,
                         backend_args: Optional[dict] = None) -> Dict[str, str]:
     """``{vid: action}`` by scanning ``Rename_Images/<action>/<vid>/``."""
@@ -74,8 +67,9 @@ def find_action_folders(data_root: str,
         osp.join(data_root, IMAGE_DIR), 'J-HMDB frame folder',
         'Rename_Images/ from the J-HMDB release', backend_args)
     found = {}
-    for action in _folders(image_root, backend_args):
-        for vid in _folders(osp.join(image_root, action), backend_args):
+    for action in list_names(image_root, True, backend_args=backend_args):
+        for vid in list_names(
+                osp.join(image_root, action), True, backend_args=backend_args):
             found.setdefault(vid, action)
     return found
 
@@ -84,13 +78,8 @@ def count_frames(frame_dir: str,
                  tmpl: str = FRAME_TMPL,
                  backend_args: Optional[dict] = None) -> int:
     """Number of consecutive frames ``tmpl.format(1), tmpl.format(2), ...``."""
-    names = set(
-        fileio.list_dir_or_file(
-            frame_dir, list_dir=False, backend_args=backend_args))
-    n = 0
-    while tmpl.format(n + 1) in names:
-        n += 1
-    return n
+    return count_numbered(
+        set(list_names(frame_dir, backend_args=backend_args)), tmpl)
 
 
 def mat_mask_shape(path: str, backend_args: Optional[dict] = None) -> tuple:
@@ -135,19 +124,6 @@ def uniform_frames(num_frames: int, k: int) -> List[int]:
     if num_frames <= k:
         return list(range(1, num_frames + 1))
     return [int((i + 0.5) * num_frames / k) + 1 for i in range(k)]
-
-
-def draw_frozen_frames(usable: 'OrderedDict[str, int]',
-                       k: int = 3,
-                       seed: int = FROZEN_SEED) -> Dict[str, List[int]]:
-    """The seeded draw that ``prepare.py`` freezes: for each video (in
-    annotation order) ``k`` distinct frames among its usable ones, sorted."""
-    rng = random.Random(seed)
-    out = {}
-    for vid, n in usable.items():
-        frames = list(range(1, n + 1))
-        out[vid] = sorted(rng.sample(frames, min(k, n)))
-    return out
 
 
 def scan_jhmdb(data_root: str,
@@ -246,19 +222,13 @@ class JHMDBSentencesDataset(BaseActorSegDataset):
     Args:
         data_root: root holding ``jhmdb_annotation.txt``, ``Rename_Images/``
             and ``puppet_mask/``.
-        pipeline: transforms.
-        frame_sampling: ``'uniform'`` (evenly spaced over the frames up to the
-            last mask) or ``'frozen'`` (the frames in ``frozen_file``).
+        frame_sampling: ``'uniform'`` or ``'frozen'`` (``frozen_file``).
         num_frames_per_video: frames per video (3 in the literature).
         frozen_file: JSON ``{vid: [frame numbers]}``, relative to data_root.
         progress: show a progress bar while reading the folders.
-        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
-            applies to videos whose frames or mask file are missing).
+        **kwargs: :class:`BaseActorSegDataset` arguments.
 
-    Data_list entries have the keys of :class:`A2DSentencesDataset` entries;
-    ``instance_id`` is 0, ``actor_class`` is ``'adult'``'s 1-based id, and
-    ``action_class`` the 1-based id in ``JHMDB_ACTIONS`` of the folder name;
-    ``total_frames`` is the number of usable frames (those with a mask).
+    Sample keys: docs/dataset_prepare.md.
     """
 
     METAINFO = dict(

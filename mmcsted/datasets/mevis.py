@@ -1,14 +1,9 @@
 """MeViS (Ding et al., ICCV 2023): referring video segmentation with motion
 expressions. Layout and targets: docs/dataset_prepare.md.
-``mask_dict[str(anno_id)][k]`` is the object's mask in the ``k``-th frame of
-the video's sorted frame list (null where the object is absent), as the
-MeViS loaders index it."""
+"""
 import os.path as osp
-import pickle
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
-
-import numpy as np
+from typing import Dict, List, Optional
 
 from mmcsted.registry import DATASETS
 from .base import union_of_rles
@@ -57,28 +52,13 @@ def id_list(value, what: str, where: str) -> List[int]:
 
 @DATASETS.register_module()
 class MeViSDataset(BaseRefVOSDataset):
-    """MeViS: one sample per (expression, listed frame).
+    """MeViS: one sample per (expression, listed frame); the target is the
+    union of the expression's ``anno_id`` RLEs (docs/dataset_prepare.md).
 
     Args:
-        data_root: the release root holding ``train/``, ``valid_u/``,
-            ``valid/``.
-        split: ``'train'`` or ``'valid_u'`` (masks:
-            ``mask_format='coco_rle'``) or ``'valid'`` (no masks:
-            ``mask_format='none'``).
+        data_root: the root holding ``train/``, ``valid_u/``, ``valid/``.
+        split: ``'train'``, ``'valid_u'`` (masks) or ``'valid'`` (none).
         **kwargs: :class:`BaseRefVOSDataset` arguments.
-
-    Samples have the keys of :class:`BaseRefVOSDataset` samples and
-    ``object_ids`` (the expression's ``obj_id`` list), ``anno_ids``; in
-    train / valid_u ``mask_format='coco_rle'``, ``mask_rles`` (one RLE or
-    None per ``anno_id``, for this frame; put in by ``get_data_info`` from
-    the mask_dict, which the dataset holds once) and ``no_target`` (True
-    for an expression with no object: an empty target in every frame). An
-    ``anno_id`` missing from ``mask_dict.json``, or an entry with fewer
-    masks than the video has listed frames, is a ``ValueError`` naming the
-    expression.
-
-    ``num_no_target_expressions`` and ``num_multi_object_expressions``
-    count those among the loaded expressions.
     """
 
     SPLITS = MEVIS_SPLITS
@@ -86,7 +66,6 @@ class MeViSDataset(BaseRefVOSDataset):
     MASK_FORMAT = 'coco_rle'
 
     def __init__(self, data_root: str, split: str = 'train', **kwargs):
-        self.mask_dict = MaskDictStore({})
         self.num_no_target_expressions = 0
         self.num_multi_object_expressions = 0
         super().__init__(data_root=data_root, split=split, **kwargs)
@@ -114,7 +93,7 @@ class MeViSDataset(BaseRefVOSDataset):
         if self.has_masks:
             self._all_masks = read_mask_dict(
                 osp.join(folder, MASK_DICT_FILE), self.backend_args)
-        self._kept_masks: Dict[str, list] = {}
+        self._checked_masks = set()
         self.num_no_target_expressions = 0
         self.num_multi_object_expressions = 0
         return videos
@@ -157,69 +136,28 @@ class MeViSDataset(BaseRefVOSDataset):
             raise ValueError(
                 f'{where}: mask_dict entry of anno_id {anno_id} has '
                 f'{len(masks)} masks but the video lists {num_frames} frames')
-        if len(masks) > num_frames and key not in self._kept_masks:
+        if len(masks) > num_frames and key not in self._checked_masks:
             skips.add(
                 "mask_dict entries longer than their video's frame list "
                 '(the masks past the last listed frame are not used)',
                 f'anno_id {anno_id}: {len(masks)} masks, {num_frames} '
                 'frames')
-        self._kept_masks[key] = masks
+        self._checked_masks.add(key)
 
     def _frame_fields(self, vid: str, fields: dict, frame_index: int,
                       frame: str) -> dict:
         if not self.has_masks:
             return dict(mask_format='none')
-        return dict(mask_format='coco_rle')
+        # each sample holds its frame's RLEs: mmengine's serialize_data packs
+        # them with the data_list, shared by the data-loader workers
+        return dict(
+            mask_format='coco_rle',
+            mask_rles=[
+                self._all_masks[str(a)][frame_index]
+                for a in fields['anno_ids']
+            ])
 
     def load_data_list(self) -> List[dict]:
         data_list = super().load_data_list()
-        # Only the masks of loaded expressions stay, packed into one byte
-        # buffer: MeViS train's mask_dict is hundreds of MB of small python
-        # objects, which every data-loader worker would otherwise copy as
-        # their reference counts change (what mmengine's serialize_data
-        # avoids for the data_list).
-        self.mask_dict = MaskDictStore(
-            self._kept_masks if self.has_masks else {})
-        self._all_masks = None
-        self._kept_masks = {}
+        self._all_masks = None  # the samples hold the RLEs they use
         return data_list
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        if info.get('mask_format') == 'coco_rle':
-            k = info['frame_index']
-            info['mask_rles'] = [
-                self.mask_dict.frame(str(a), k) for a in info['anno_ids']
-            ]
-        return info
-
-
-class MaskDictStore:
-    """A MeViS ``mask_dict`` (``{str(anno_id): [RLE or None per frame]}``)
-    kept as one numpy byte buffer (each entry pickled) and an offset table;
-    ``frame(anno_id, k)`` gives a fresh copy of one RLE (or None)."""
-
-    def __init__(self, masks: Dict[str, list]):
-        blobs = [pickle.dumps(v, protocol=4) for v in masks.values()]
-        ends = np.cumsum([len(b) for b in blobs], dtype=np.int64)
-        self._offsets: Dict[str, Tuple[int, int]] = {
-            key: (int(end - len(b)), int(end))
-            for key, b, end in zip(masks, blobs, ends)
-        }
-        self._buffer = np.frombuffer(b''.join(blobs), dtype=np.uint8)
-
-    def __len__(self) -> int:
-        return len(self._offsets)
-
-    def __iter__(self):
-        return iter(self._offsets)
-
-    def __contains__(self, key) -> bool:
-        return key in self._offsets
-
-    def __getitem__(self, key: str) -> list:
-        start, end = self._offsets[key]
-        return pickle.loads(self._buffer[start:end].tobytes())
-
-    def frame(self, key: str, index: int) -> Optional[dict]:
-        return self[key][index]

@@ -1,9 +1,6 @@
 """Ref-DAVIS17 (Khoreva et al., ACCV 2018): the expression files and the
-DAVIS 2017 tree beside them (layout: docs/dataset_prepare.md). The files of
-annotator 1 are UTF-8, those of annotator 2 Latin-1:
-:func:`parse_davis_text_annotations` decodes each file as UTF-8, else
-Latin-1 (per file, not per line). :func:`scan_davis_video` is shared with
-the release check."""
+DAVIS 2017 tree beside them (layout, encodings: docs/dataset_prepare.md).
+"""
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -15,7 +12,7 @@ from mmengine.logging import print_log
 from mmcsted.registry import DATASETS
 from mmcsted.utils.video_io import read_index_png
 from .base import BaseActorSegDataset, read_index_png_sample
-from .utils import SkipCounter, require_file
+from .utils import SkipCounter, list_names, require_file
 
 IMAGE_DIR = osp.join('DAVIS', 'JPEGImages', '480p')
 #: the unsupervised-task masks: every object of every frame, 255 = void
@@ -84,32 +81,22 @@ def parse_davis_text_annotations(
     return_stats: bool = False,
     backend_args: Optional[dict] = None
 ) -> Union[List[dict], Tuple[List[dict], dict]]:
-    """Read one Ref-DAVIS17 expression file.
+    """Read one Ref-DAVIS17 expression file (``<video> <obj_id> "<expr>"`` a
+    line; UTF-8, else Latin-1).
 
     Args:
         path (str): a ``Davis17_annot{1,2}[_full_video].txt`` file.
-        folder_names (Iterable[str], optional): the DAVIS video folder names;
-            when given, every video name (after ``name_fixes``) that is not
-            among them is logged and listed in the stats as ``unknown_videos``
-            (its records are kept).
+        folder_names (Iterable[str], optional): the DAVIS video folders; names
+            not among them are logged and listed as ``unknown_videos``.
         name_fixes (dict, optional): spelling in the file -> folder name.
             Defaults to :data:`VIDEO_NAME_FIXES`.
-        return_stats (bool): also return the stats. Defaults to False.
+        return_stats (bool): also return the counts of blank, malformed
+            (skipped) and unquoted (kept) lines, all logged.
         backend_args (dict, optional): the :mod:`mmengine.fileio` backend.
 
     Returns:
-        list[dict]: one dict per expression, in file order: ``video`` (folder
-        name), ``obj_id`` (int), ``expression`` (quotes removed), ``line``
-        (1-based line number), ``source_video`` (the name as the file spells
-        it). With ``return_stats``, also a dict: ``encoding``
-        ('utf-8' / 'latin-1'), ``num_lines``, ``num_expressions``,
-        ``blank_lines`` / ``malformed_lines`` (lists of line numbers),
-        ``unquoted_lines`` (expressions without the surrounding quotes, kept),
-        ``renamed`` (file name -> folder name, as applied) and
-        ``unknown_videos`` (sorted).
-
-    Blank, malformed (not ``<video> <int obj_id> <expression>``) and unquoted
-    lines are counted and logged, never dropped silently.
+        list[dict]: per expression: ``video``, ``obj_id``, ``expression``,
+        ``line``, ``source_video``.
     """
     fixes = VIDEO_NAME_FIXES if name_fixes is None else name_fixes
     text, encoding = _decode(fileio.get(path, backend_args=backend_args))
@@ -205,27 +192,13 @@ def mask_object_ids(path: str,
     return [int(v) for v in ids if v not in (0, VOID_LABEL)]
 
 
-def _list_files(folder: str, suffix: str,
-                backend_args: Optional[dict]) -> List[str]:
-    """The names of the files in ``folder`` ending with ``suffix`` (any
-    case), sorted."""
-    return sorted(
-        n for n in fileio.list_dir_or_file(
-            folder, list_dir=False, backend_args=backend_args)
-        if n.lower().endswith(suffix))
-
-
 def scan_davis_video(data_root: str,
                      video: str,
                      read_object_ids: bool = True,
                      backend_args: Optional[dict] = None) -> dict:
-    """What is on disk for one video.
-
-    Returns a dict: ``frame_dir``, ``mask_dir``, ``frame_names`` (the JPEG
-    names, sorted), ``missing`` (the frame or mask folder when absent),
-    ``frames_without_mask`` (JPEG names without a PNG of the same stem),
-    ``object_ids`` (sorted union of the ids over all masks; only with
-    ``read_object_ids``) and ``mask_errors`` (``'file: error'`` strings).
+    """What the tree holds for one video: ``frame_dir``, ``mask_dir``,
+    ``frame_names``, ``missing`` folders, ``frames_without_mask``,
+    ``object_ids`` (with ``read_object_ids``) and ``mask_errors``.
     """
     frame_dir = osp.join(data_root, IMAGE_DIR, video)
     mask_dir = osp.join(data_root, MASK_DIR, video)
@@ -242,11 +215,12 @@ def scan_davis_video(data_root: str,
             info['missing'].append(d)
     if info['missing']:
         return info
-    names = _list_files(frame_dir, '.jpg', backend_args)
+    names = list_names(frame_dir, suffix='.jpg', backend_args=backend_args)
     info['frame_names'] = names
     masks = {
         osp.splitext(n)[0]
-        for n in _list_files(mask_dir, '.png', backend_args)
+        for n in list_names(
+            mask_dir, suffix='.png', backend_args=backend_args)
     }
     info['frames_without_mask'] = [
         n for n in names if osp.splitext(n)[0] not in masks
@@ -268,36 +242,20 @@ def scan_davis_video(data_root: str,
 
 @DATASETS.register_module()
 class RefDAVIS17Dataset(BaseActorSegDataset):
-    """Ref-DAVIS17 (Khoreva et al., ACCV 2018): one sample per (expression,
-    frame), every frame of the video (all DAVIS 2017 frames are annotated).
-
-    Each expression belongs to one of four runs (:data:`RUNS`): annotator 1
-    or 2, expressions written from the first frame or after the full video.
-    ReferFormer's protocol scores each run on its own and averages
-    (:class:`~mmcsted.evaluation.RefDAVIS17Metric`).
+    """Ref-DAVIS17: one sample per (expression, frame) of the four annotation
+    runs (:data:`RUNS`), scored per run by
+    :class:`~mmcsted.evaluation.RefDAVIS17Metric`.
 
     Args:
         data_root: the folder holding ``DAVIS/`` and
             ``davis_text_annotations/``.
-        split: ``'val'`` (default; 30 videos) or ``'train'`` (60).
-        runs: the runs to read (default all four, in :data:`RUNS` order).
-        check_object_ids: read every mask once to find the objects of each
-            video, so that an expression whose object never appears in the
-            masks is skipped (counted, logged) rather than trained on an
-            empty target. Default True.
-        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
-            applies to a video of the split whose frame or mask folder is
-            absent).
+        split: ``'val'`` (default) or ``'train'``.
+        runs: the runs to read (default all four).
+        check_object_ids: skip (count, log) an expression whose object is in
+            no mask of its video. Default True.
+        **kwargs: :class:`BaseActorSegDataset` arguments.
 
-    Data_list entries follow the referring-VOS sample contract: ``video_id``,
-    ``exp_id`` (``'<run>_<k>'``, ``k`` the expression's 0-based index among
-    the run's expressions of the video in file order: unique within the
-    video over all runs), ``query``, ``run``, ``annotator`` (1 / 2),
-    ``frame_dir``, ``frame_names``, ``frame_id`` (1-based), ``frame_name``,
-    ``object_ids`` (``[obj_id]``), ``mask_format`` (``'index_png'``),
-    ``mask_file``, ``void_label`` (255), ``total_frames``. Frames without a
-    mask PNG are left out (counted). Expressions of videos outside the split
-    are ignored (their number is logged).
+    Sample keys (``exp_id`` is ``'<run>_<k>'``): docs/dataset_prepare.md.
     """
 
     METAINFO = dict(dataset_name='Ref-DAVIS17', runs=RUNS)
@@ -331,9 +289,7 @@ class RefDAVIS17Dataset(BaseActorSegDataset):
             osp.join(root, IMAGE_DIR), 'DAVIS 2017 frame folder',
             'DAVIS-2017-trainval-480p: DAVIS/JPEGImages/480p',
             self.backend_args)
-        folders = list(
-            fileio.list_dir_or_file(
-                image_dir, list_file=False, backend_args=self.backend_args))
+        folders = list_names(image_dir, True, backend_args=self.backend_args)
         scans = self._scan_videos(videos, skips)
         data_list = []
         for run in self.runs:

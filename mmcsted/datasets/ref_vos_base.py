@@ -1,18 +1,5 @@
-"""What the referring video object segmentation releases share
-(Ref-YouTube-VOS, MeViS): ``meta_expressions.json`` and the samples made
-from it.
-
-``meta_expressions.json``::
-
-    {"videos": {"<vid>": {"expressions": {"<exp_id>": {"exp": "...",
-                                                       "obj_id": ...,
-                                                       ["anno_id": ...]}},
-                          "frames": ["00000", "00005", ...]}}}
-
-``frames`` are the listed (annotated, 6 fps) frames' names without the
-``.jpg`` extension. ReferFormer and MeViS sort them before use (the names
-are zero-padded numbers); so do the readers here, and MeViS's
-``mask_dict.json`` is indexed by a frame's position in that sorted list.
+"""What Ref-YouTube-VOS and MeViS share: ``meta_expressions.json`` (format:
+docs/dataset_prepare.md) and the samples made from it.
 """
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
@@ -27,9 +14,9 @@ FRAME_EXT = '.jpg'
 
 
 def clean_query(text) -> str:
-    """An expression with its whitespace stripped and collapsed (releases
-    hold doubled spaces, tabs, trailing newlines); ``''`` for a non-string.
-    Case is kept: lower-casing is the tokenizer's business."""
+    """An expression with its whitespace collapsed (case kept); ``''`` for a
+    non-string.
+    """
     if not isinstance(text, str):
         return ''
     return ' '.join(text.split())
@@ -40,9 +27,9 @@ def read_meta_expressions(
         what: str = 'meta_expressions.json',
         hint: str = '',
         backend_args: Optional[dict] = None) -> 'OrderedDict[str, dict]':
-    """``{vid: {'expressions': {exp_id: {...}}, 'frames': [...]}}`` of a
-    ``meta_expressions.json``, in file order, with its structure checked: a
-    malformed file is a ``ValueError`` naming the file and the video."""
+    """The ``videos`` of a ``meta_expressions.json`` in file order; a malformed
+    file is a ``ValueError`` naming the file and the video.
+    """
     data = read_json(path, what, hint, backend_args, OrderedDict)
     if not isinstance(data, dict) or not isinstance(data.get('videos'), dict):
         raise ValueError(f'{path}: expected {{"videos": {{<vid>: ...}}}} at '
@@ -73,39 +60,19 @@ def sorted_frames(frames: Sequence[str]) -> List[str]:
 
 
 class BaseRefVOSDataset(BaseActorSegDataset):
-    """Samples of a referring-VOS release: (expression, listed frame) pairs.
+    """Samples of a referring-VOS tree: (expression, listed frame) pairs.
 
-    In training (``test_mode=False``) one sample per (expression, listed
-    frame), every ``frame_stride``-th listed frame being a target
-    (``SampleClipAroundFrame`` then cuts the clip around it; a stride > 1
-    thins the samples, as ReferFormer's ``range(0, len, num_frames)``). In
-    test mode every listed frame of every expression is a sample
-    (whole-video evaluation and submissions need them all);
-    ``frame_stride`` does not apply there.
+    Training: every ``frame_stride``-th listed frame of an expression is a
+    target; test mode: every listed frame, and the metainfo gains
+    ``expected_frames`` (what a submission must hold). ``frame_names`` is
+    kept once per video and put in by ``get_data_info`` (memory).
 
-    Subclasses give ``_split_videos`` (the videos and their folders) and
-    ``_expression_fields`` / ``_frame_fields`` (the mask fields).
+    Subclasses give ``_split_videos``, ``_frame_dir``,
+    ``_expression_fields`` and ``_frame_fields``.
 
     Args:
         frame_stride: training only: every k-th listed frame is a target.
-        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
-            applies to a listed video whose folders are missing).
-
-    A sample (``get_data_info``) has ``video_id``, ``exp_id``, ``query``,
-    ``frame_dir``, ``frame_names`` (the listed frames' file names, sorted),
-    ``frame_id`` (1-based index into ``frame_names``), ``frame_index``
-    (0-based), ``frame_name`` (without extension), ``object_ids``,
-    ``mask_format`` and its fields, ``test_mode``. ``frame_names`` is kept
-    once per video and put in by ``get_data_info`` (a data_list entry does
-    not hold it: a per-frame copy of each video's frame list would dominate
-    the memory of the serialized data_list).
-
-    In test mode the metainfo gains ``expected_frames`` (``{video_id:
-    {exp_id: [frame, ...]}}``): the submission writer of ``JFMetric`` checks
-    that every listed frame of every expression was written.
-
-    Counters after loading: ``num_videos``, ``num_expressions`` (the
-    expressions that gave samples), ``skipped`` (reason -> count).
+        **kwargs: :class:`BaseActorSegDataset` arguments.
     """
 
     def __init__(self, frame_stride: int = 1, **kwargs):

@@ -68,30 +68,11 @@ class RefYouTubeVOSDataset(BaseRefVOSDataset):
     """Ref-YouTube-VOS: one sample per (expression, listed frame).
 
     Args:
-        split: ``'train'`` (masks: ``mask_format='index_png'``, the
-            expression's ``obj_id`` in ``train/Annotations``) or ``'valid'``
-            (no masks: ``mask_format='none'``; predictions go to the
-            competition server).
-        exclude_test_videos: valid only: leave out the videos of
-            ``meta_expressions/test/meta_expressions.json`` (default True:
-            the 202 videos the valid server scores). With True a missing
-            test file is an error (using the 507 videos unknowingly would
-            write a submission three-fifths of which is not scored, and
-            an evaluation of the wrong set); False takes every video of the
-            valid file.
-        **kwargs: :class:`BaseRefVOSDataset` arguments (``on_missing``
-            applies to a listed video whose JPEG folder, or in train whose
-            Annotations folder, is missing).
-
-    Samples have the keys of :class:`BaseRefVOSDataset` samples; train ones
-    ``mask_format='index_png'``, ``mask_file``
-    (``train/Annotations/<vid>/<frame>.png``), ``object_ids``
-    (``[int(obj_id)]``) and ``category`` (from ``train/meta.json``); valid
-    ones ``mask_format='none'`` and ``object_ids`` from an ``obj_id`` if
-    the file gives one, else ``[]``.
-
-    ``num_test_videos_excluded`` counts the valid file's videos left out as
-    test videos.
+        split: ``'train'`` (index-PNG masks) or ``'valid'`` (no masks).
+        exclude_test_videos: valid only: leave out the test-phase videos
+            (default True; needs ``meta_expressions/test``; the valid/test
+            trap: docs/dataset_prepare.md).
+        **kwargs: :class:`BaseRefVOSDataset` arguments.
     """
 
     SPLITS = YTVOS_SPLITS

@@ -1,9 +1,6 @@
 """The synthetic world as its readers see it: what the actors can be and do,
-where an actor is at a frame, and a generated tree's ``generator_meta.json``.
-
-The generator that writes the trees is ``tools/data/synthetic`` (it builds on
-this module); :mod:`mmcsted.datasets.synthetic_pretrain` crops actors with
-:func:`actor_pose` and :func:`raster_shape`.
+where an actor is at a frame, and a tree's ``generator_meta.json`` (the
+generator is ``tools/data/synthetic``).
 """
 import json
 import os.path as osp

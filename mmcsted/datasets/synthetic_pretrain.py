@@ -1,35 +1,7 @@
-"""Pretraining sets cut from the synthetic A2D-format benchmark.
-
-The paper's encoders start pretrained: the 2D one on ImageNet (appearance), the
-3D one on Kinetics-400 (motion). These two datasets are the synthetic world's
-counterparts, made from the same videos as the benchmark
-(``tools/data/synthetic/generate.py``) and read through its
-``generator_meta.json`` (each actor's shape, colour, size, action and exact
-motion):
-
-* :class:`SyntheticKineticsDataset` ("Synthetic Kinetics"): one sample per
-  actor; an 8-frame clip of the decoded mp4 cropped by ONE window around the
-  actor, fixed over the clip (so the actor's motion shows as motion inside the
-  window); label = the actor's action (5 classes). Nothing in a single frame
-  tells the action (angles, bounce phases and start positions are random), so
-  a recognizer can only solve it from motion.
-* :class:`SyntheticImageNetDataset` ("Synthetic ImageNet"): one sample per
-  actor; one frame cropped around the actor; label = its appearance, one
-  class per (size, colour, shape): 2 x 8 x 6 = 96 classes.
-
-Each epoch draws one clip / frame per actor at random among the frames where
-the actor is visible (test mode: the eligible frame nearest to the video's
-middle). Splits: ``'train'`` and ``'val'`` divide the benchmark's TRAIN videos
-(``val_ratio`` of them, picked by a hash of the video id, are held out to
-monitor pretraining), ``'trainval'`` is all train videos, ``'test'`` the
-benchmark's test videos (never used for pretraining).
-
-The crops, clip choice and flips are transforms
-(:mod:`mmcsted.datasets.transforms.actor_crop`); the packing is the target
-codebase's (mmaction2 ``FormatShape`` + ``PackActionInputs``, mmpretrain
-``PackInputs``), so that the two datasets train mmaction2's ``Recognizer3D``
-and mmpretrain's ``ImageClassifier`` with their own registries
-(``configs/pretrain/``).
+"""Pretraining sets cut from the synthetic A2D-format benchmark: Synthetic
+Kinetics (actor clips, action labels) and Synthetic ImageNet (actor crops,
+appearance labels). What they are and their splits:
+docs/dataset_prepare.md.
 """
 import hashlib
 import os.path as osp
@@ -74,9 +46,9 @@ def in_val_holdout(video_id: str, val_ratio: float) -> bool:
 
 def actor_tracks(video: Dict, height: int, width: int,
                  num_frames: int) -> Dict[int, Dict[str, list]]:
-    """Per actor (by instance id) and per frame (0-based): the centre
-    ``(x, y)`` and the visible fraction of its area (occlusion by nearer
-    actors, the frame border), from the scene description alone."""
+    """Per actor and frame: the centre ``(x, y)`` and the visible fraction of
+    its area, from the scene description alone.
+    """
     actors = sorted(video['actors'], key=lambda a: a['depth'])
     out = {a['instance_id']: dict(centres=[], visible=[]) for a in actors}
     # each shape's whole area (also where it leaves the frame), drawn alone
@@ -108,21 +80,13 @@ class _SyntheticActorDataset(BaseActorSegDataset):
     """One sample per actor of the synthetic benchmark's videos.
 
     Args:
-        data_root: the synthetic benchmark (holds ``generator_meta.json`` and
-            ``Release/clips320H/<vid>.mp4``).
-        split: ``'train'``, ``'val'``, ``'trainval'`` or ``'test'`` (see the
-            module doc).
+        data_root: the synthetic benchmark (``generator_meta.json`` and the
+            mp4 files).
+        split: ``'train'``, ``'val'``, ``'trainval'`` or ``'test'``.
         val_ratio: share of the train videos held out as ``'val'``.
         min_visible: an actor is kept if it shows at least this fraction of
-            its area in some frame (the transforms choose among such frames).
-        **kwargs: :class:`BaseActorSegDataset` arguments (``on_missing``
-            applies to missing video files).
-
-    Each data_list entry has ``video_id``, ``video_path``, ``instance_id``,
-    ``label``, ``shape``, ``colour``, ``size``, ``action``, ``twin``,
-    ``total_frames``, ``height``, ``width``, ``radius``, ``centres`` (per
-    frame, 0-based: ``[x, y]`` in pixels) and ``visible`` (per frame: the
-    visible fraction of the actor).
+            its area in some frame.
+        **kwargs: :class:`BaseActorSegDataset` arguments.
     """
 
     label_key = 'action'
@@ -208,9 +172,7 @@ class _SyntheticActorDataset(BaseActorSegDataset):
 
 @DATASETS.register_module()
 class SyntheticKineticsDataset(_SyntheticActorDataset):
-    """"Synthetic Kinetics": actor clips labelled with the actor's action
-    (``metainfo['classes']`` = :data:`~mmcsted.datasets.synthetic.ACTIONS`).
-    See :class:`_SyntheticActorDataset` for the arguments."""
+    """"Synthetic Kinetics": actor clips labelled with the actor's action."""
 
     METAINFO = dict(classes=ACTIONS)
 
@@ -220,10 +182,7 @@ class SyntheticKineticsDataset(_SyntheticActorDataset):
 
 @DATASETS.register_module()
 class SyntheticImageNetDataset(_SyntheticActorDataset):
-    """"Synthetic ImageNet": actor crops labelled with the actor's
-    appearance, one class per (size, colour, shape)
-    (``metainfo['classes']`` = :data:`APPEARANCE_CLASSES`). See
-    :class:`_SyntheticActorDataset` for the arguments."""
+    """"Synthetic ImageNet": actor crops labelled by size, colour and shape."""
 
     METAINFO = dict(classes=APPEARANCE_CLASSES)
 
@@ -235,10 +194,10 @@ def eligible_frames(visible: Sequence[float],
                     min_visible: float,
                     clip_len: int = 1,
                     frame_interval: int = 1) -> List[int]:
-    """1-based target frames where the actor shows at least ``min_visible``
-    of its area and the centred clip of ``clip_len`` frames fits in the video
-    (no repeated frames at the ends: a clamped clip would freeze the motion).
-    Falls back to the best-visible fitting frames, then to any frame."""
+    """1-based target frames where the actor shows at least ``min_visible`` of
+    its area and the centred clip fits without repeated frames; else the
+    best-visible fitting frames, else any frame.
+    """
     n = len(visible)
     before = (clip_len // 2) * frame_interval
     after = (clip_len - 1 - clip_len // 2) * frame_interval
@@ -254,9 +213,9 @@ def eligible_frames(visible: Sequence[float],
 
 def pick_frame(candidates: Sequence[int], total_frames: int,
                random: bool) -> int:
-    """A random candidate (numpy's global generator, which mmengine seeds
-    per worker), or (``random=False``) the one nearest to the video's middle
-    frame (ties: the earlier)."""
+    """A random candidate (numpy's global generator, seeded by mmengine), or
+    the one nearest to the video's middle (ties: the earlier).
+    """
     if random:
         return int(candidates[np.random.randint(len(candidates))])
     mid = (total_frames + 1) / 2

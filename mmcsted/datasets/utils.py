@@ -4,9 +4,8 @@ import json
 import logging
 import os
 import os.path as osp
-import tempfile
 from collections import OrderedDict
-from typing import Dict, List, Optional
+from typing import Collection, Dict, List, Optional
 
 from mmengine import fileio
 from mmengine.logging import print_log
@@ -26,28 +25,9 @@ def require_file(path: str,
     return path
 
 
-def atomic_write_json(path: str, obj, indent: Optional[int] = None) -> None:
-    """Write JSON through a temporary file and ``os.replace`` so that readers
-    (other ranks, an interrupted run) never see a half-written file."""
-    dirname = osp.dirname(osp.abspath(path))
-    os.makedirs(dirname, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.json', dir=dirname)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(obj, f, indent=indent)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def resolve_cache_dir(data_root: str, cache_dir: Optional[str] = None) -> str:
-    """Directory for the dataset index caches.
-
-    ``cache_dir`` if given; else ``<data_root>/mmcsted_cache`` when
-    ``data_root`` is writable; else ``~/.cache/mmcsted/<hash of data_root>``
-    (a read-only dataset mount).
+    """``cache_dir``, else ``<data_root>/mmcsted_cache`` if writable, else
+    ``~/.cache/mmcsted/<hash of data_root>``.
     """
     if cache_dir:
         return cache_dir
@@ -59,13 +39,8 @@ def resolve_cache_dir(data_root: str, cache_dir: Optional[str] = None) -> str:
 
 
 class SkipCounter:
-    """Counts skipped items per reason, keeps a few examples, and logs one
-    summary, so that no sample disappears silently.
-
-    Args:
-        owner: name used in the log lines, e.g.
-            ``A2DSentencesDataset(train)``.
-        max_examples: examples kept per reason.
+    """Counts skipped items per reason with a few examples and logs one
+    summary line per reason, so that no sample disappears silently.
     """
 
     def __init__(self, owner: str, max_examples: int = 5):
@@ -130,3 +105,26 @@ def limited_list(items, limit: int = 10) -> str:
     if len(items) > limit:
         shown += f', ... ({len(items)} in all)'
     return shown
+
+
+def list_names(folder: str,
+               folders: bool = False,
+               suffix: str = '',
+               backend_args: Optional[dict] = None) -> List[str]:
+    """The sorted names of the files (``folders``: the sub-folders) in
+    ``folder`` that end with ``suffix`` (any case)."""
+    names = fileio.list_dir_or_file(
+        folder,
+        list_dir=folders,
+        list_file=not folders,
+        backend_args=backend_args)
+    return sorted(n for n in names if n.lower().endswith(suffix))
+
+
+def count_numbered(names: Collection[str], tmpl: str) -> int:
+    """How many of ``tmpl.format(1), tmpl.format(2), ...`` are in ``names``
+    before the first one that is not."""
+    n = 0
+    while tmpl.format(n + 1) in names:
+        n += 1
+    return n

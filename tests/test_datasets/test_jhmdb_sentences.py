@@ -79,7 +79,9 @@ def test_frozen_sampling_from_prepare(tmp_path):
     assert max(frozen['vidC_walk']) <= 7
     # the seeded draw is reproducible
     from collections import OrderedDict
-    again = jh.draw_frozen_frames(
+
+    from tools.data.jhmdb_sentences.prepare import draw_frozen_frames
+    again = draw_frozen_frames(
         OrderedDict([('vidA_brush', 8), ('vidB_walk', 6), ('vidC_walk', 7)]),
         3, 42)
     assert again == frozen

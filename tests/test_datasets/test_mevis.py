@@ -215,7 +215,8 @@ def test_frame_stride_and_valid_u(tmp_path):
     vu = MeViSDataset(root, split='valid_u', test_mode=True)
     infos = _infos(vu)
     assert len(infos) == 4 and infos[0]['mask_format'] == 'coco_rle'
-    assert list(vu.mask_dict) == ['7']
+    assert {a for d in infos for a in d['anno_ids']} == {7}
+    assert all(len(d['mask_rles']) == 1 for d in infos)
 
 
 def test_valid_has_no_masks(tmp_path):
@@ -321,15 +322,13 @@ def test_prepare_writes_the_train_vocabulary(tmp_path):
     assert exps and all(w in words for e in exps for w in e.lower().split())
 
 
-def test_mask_dict_store_round_trips_and_copies():
-    from mmcsted.datasets.mevis import MaskDictStore
-    rle = dict(size=[2, 3], counts='04')
-    store = MaskDictStore({'3': [None, rle], '10': [rle]})
-    assert list(store) == ['3', '10'] and len(store) == 2 and '3' in store
-    assert store.frame('3', 0) is None
-    first = store.frame('3', 1)
-    assert first == rle
-    first['counts'] = 'changed'  # a copy: the store is not touched
-    assert store.frame('3', 1) == rle
-    assert store['10'] == [rle]
-    assert store._buffer.dtype == np.uint8
+def test_rles_are_serialized_with_the_samples_and_copied(tmp_path):
+    # the RLEs live in the serialized data_list (mmengine's serialize_data):
+    # each get_data_info is a fresh copy and the full mask_dict is dropped
+    root = make_mevis_tree(tmp_path)
+    ds = MeViSDataset(root, split='valid_u', test_mode=True)
+    assert ds._all_masks is None and ds.data_bytes.dtype == np.uint8
+    first = ds.get_data_info(0)['mask_rles']
+    assert first[0] is not None
+    first[0]['counts'] = 'changed'
+    assert ds.get_data_info(0)['mask_rles'][0]['counts'] != 'changed'

@@ -297,7 +297,8 @@ def _read_every_mask(root: str, vids: List[str], progress: bool) -> List[str]:
     unreadable = []
     for vid, name in it:
         try:
-            a2d.read_h5_all_masks(osp.join(root, a2d.MASK_DIR, vid, name))
+            a2d.read_h5_frame_info(
+                osp.join(root, a2d.MASK_DIR, vid, name), deep=True)
         except Exception as e:
             unreadable.append(f'{vid}/{name}: {type(e).__name__}: {e}')
     return unreadable

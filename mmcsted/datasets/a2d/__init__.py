@@ -1,26 +1,12 @@
-"""A2D Sentences: the A2D release plus the sentence annotations, read as they
-come from the datasets' sites (see ``docs/dataset_prepare.md``).
-
-Layout under ``data_root``::
-
-    Release/videoset.csv                 no header, 9 columns
-    Release/clips320H/<vid>.mp4          videos
-    Release/frames/<vid>/<frame:05d>.jpg (or extracted frames)
-    text_annotations/a2d_annotation.txt  header video_id,instance_id,query
-    text_annotations/a2d_missed_videos.txt
-    text_annotations/a2d_annotation_with_instances/<vid>/<frame:05d>.h5
-
-A sample is one (query, annotated frame) pair whose instance is present in that
-frame. Modules by job: ``layout`` (class names, file places), ``parsers`` (the
-text files), ``mask_files`` (reading the h5 masks), ``mask_index`` (their
-cached per-video content) and ``dataset`` (:class:`A2DSentencesDataset`).
-Extracting the clips to JPEG frames is ``tools/data/a2d_sentences``.
+"""A2D Sentences (layout: docs/dataset_prepare.md). Modules: ``layout``,
+``parsers`` (text files), ``mask_files`` (h5 masks), ``mask_index`` (their
+cached content) and ``dataset`` (:class:`A2DSentencesDataset`).
 """
 from .dataset import A2DSentencesDataset
 from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
                      FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
                      VIDEOSET_FILE, resolve_frame_root, resolve_video_source)
-from .mask_files import load_a2d_mask, read_h5_all_masks, read_h5_frame_info
+from .mask_files import load_a2d_mask, read_h5_frame_info
 from .mask_index import (INDEX_FILE, INDEX_FORMAT, MASK_FILE_PATTERN,
                          A2DMaskIndex)
 from .parsers import (QueryRow, SampleListRow, VideoRecord, parse_instance_id,
@@ -33,7 +19,6 @@ __all__ = [
     'INDEX_FILE', 'INDEX_FORMAT', 'MASK_FILE_PATTERN', 'SPLITS', 'VideoRecord',
     'QueryRow', 'SampleListRow', 'read_videoset', 'read_a2d_annotations',
     'read_missed_videos', 'read_sample_list', 'parse_instance_id',
-    'split_label', 'read_h5_frame_info', 'read_h5_all_masks', 'load_a2d_mask',
-    'A2DMaskIndex', 'resolve_frame_root', 'resolve_video_source',
-    'A2DSentencesDataset'
+    'split_label', 'read_h5_frame_info', 'load_a2d_mask', 'A2DMaskIndex',
+    'resolve_frame_root', 'resolve_video_source', 'A2DSentencesDataset'
 ]

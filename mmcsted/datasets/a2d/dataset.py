@@ -26,56 +26,25 @@ class A2DSentencesDataset(BaseActorSegDataset):
     """A2D Sentences, one sample per (query, annotated frame).
 
     Args:
-        data_root: root of the release (holds ``Release/`` and
-            ``text_annotations/``).
-        split: ``'train'`` or ``'test'`` (videoset.csv subset 0 / 1).
-        pipeline: transforms.
-        video_source: ``'mp4'`` (``Release/clips320H/<vid>.mp4``),
-            ``'frames'`` (``<frame_root>/<vid>/<frame:05d>.jpg``) or
-            ``'auto'`` (frames where a video's frame folder exists, else mp4).
-        frame_root: the folder of extracted frames, ``<frame_root>/<vid>/
-            <frame:05d>.jpg`` (1-based), relative to ``data_root`` unless
-            absolute. Default None: ``Release/frames``. A missing frame
-            folder follows ``on_missing``; a missing or unreadable JPEG
-            inside one is a load error naming the file.
-        drop_copy_instances: drop rows whose instance id is ``'1 (copy)'``
-            (a duplicated annotation; public codebases drop it). If False the
-            row counts as instance 1.
-        cache_dir: where the mask index cache lives (default
-            ``<data_root>/mmcsted_cache``).
+        data_root: root of the tree (``Release/``, ``text_annotations/``).
+        split: ``'train'`` or ``'test'``.
+        video_source: ``'mp4'``, ``'frames'`` or ``'auto'`` (frames where a
+            video's frame folder exists, else mp4).
+        frame_root: the frames' folder (default ``Release/frames``).
+        drop_copy_instances: drop rows with instance id ``'1 (copy)'``.
+        cache_dir: where the mask index cache lives.
         use_cache: read/write the mask index cache.
         progress: show a progress bar while indexing mask files.
-        class_source: ``'video'`` (default): ``actor_class``/``action_class``
-            from the video's videoset.csv label (its main actor-action);
-            ``'instance'``: from the target instance's own label (the mask
-            file's ``id`` key) where present, else the video's.
-        sample_list: optional list of samples to use instead of the ones
-            derived from the annotations: the CSTED release's own test list
-            (``datasets/A2D/preprocessed/test.txt`` of RyanHTR/CSTM), read by
-            :func:`read_sample_list`; relative to data_root unless absolute.
-            The samples are then exactly its rows, in file order, duplicates
-            kept, each with the row's query text verbatim, resolved against
-            this tree (videoset.csv, mask files, video/frames); ``split``,
-            ``ann_file``, a2d_missed_videos.txt and ``on_missing`` do
-            not apply, and a row whose video, mask file or instance is
-            missing is an error naming the row. Default None: today's
-            samples.
-        sample_list_drop_last: with ``sample_list``, drop the final partial
-            batch of this size (the release scores its list at batch 8 with
-            ``drop_last=True``: pass 8). Default None: keep every row.
-        query_flags_file: optional JSON giving per-query boolean flags for
-            metric breakdowns, as the synthetic generator's
-            ``generator_meta.json`` (``queries``: list of dicts with
-            ``video_id``, ``instance_id``, ``query`` and flags); relative to
-            data_root. Each sample then carries ``query_flags``; a sample
-            whose (video, instance, query) the file does not list (an edited
-            or added query) is kept without flags, counted in
-            ``num_without_flags`` and logged: the flag breakdowns of
-            ``ReferSegMetric`` leave it out, the main metrics count it.
-        **kwargs: :class:`~mmcsted.datasets.BaseActorSegDataset` arguments
-            (``on_missing`` applies to missing video files / frame folders).
+        class_source: ``'video'`` or ``'instance'``: where ``actor_class`` /
+            ``action_class`` come from.
+        query_flags_file: optional JSON of per-query flags (``query_flags``).
+        ann_file: the annotation CSV.
+        sample_list: optional list of the samples to use instead (the
+            authors' test list); each row must resolve.
+        sample_list_drop_last: drop the final partial batch of this size.
+        **kwargs: :class:`~mmcsted.datasets.BaseActorSegDataset` arguments.
 
-    How samples are built and their keys: docs/dataset_prepare.md.
+    Each argument in full, and how samples are built: docs/dataset_prepare.md.
     """
 
     METAINFO = dict(
@@ -142,25 +111,20 @@ class A2DSentencesDataset(BaseActorSegDataset):
             return self._load_sample_list(videos)
         rows = read_a2d_annotations(self.ann_file)
         missed = read_missed_videos(osp.join(root, MISSED_FILE))
-        require_file(
-            osp.join(root, MASK_DIR), 'A2D Sentences mask folder',
-            'a2d_annotation_with_instances/ from the A2D Sentences release')
         # 1. Keep the rows of this split.
         kept_rows = self._split_rows(rows, videos, missed, skips)
-        # 2. Read (or take from the cache) the mask files of these videos.
+        # 2. Read (or take from the cache) the mask files of these videos,
+        # find their video files, check their mask folders.
         needed = list(dict.fromkeys(r.video_id for r, _ in kept_rows))
-        index = A2DMaskIndex(root, self.cache_dir, self.use_cache)
-        index.update(needed, progress=self.progress)
-        # 3. Videos: their files, and checks of their mask folders.
-        sources = self._video_sources(needed)
+        index, sources = self._index_videos(needed)
         for vid in needed:
             _count_mask_folder_problems(vid, index.videos[vid], videos[vid],
                                         skips)
         missing_videos = [v for v in needed if sources[v] == (None, None)]
         self._report_missing_videos(missing_videos, skips)
-        # 4. One sample per (query, annotated frame holding its instance).
+        # 3. One sample per (query, annotated frame holding its instance).
         data_list = self._samples_of_rows(kept_rows, videos, index, sources,
-                                          set(missing_videos), skips, owner)
+                                          set(missing_videos), skips)
         data_list.sort(key=lambda d: (d['video_id'], d['frame_id'], d[
             'instance_id'], d['query']))
         self._log_samples_without_flags(owner)
@@ -205,8 +169,17 @@ class A2DSentencesDataset(BaseActorSegDataset):
             kept_rows.append((row, iid))
         return kept_rows
 
-    def _video_sources(self, vids: Sequence[str]) -> Dict[str, Source]:
-        return {
+    def _index_videos(
+            self,
+            vids: Sequence[str]) -> Tuple[A2DMaskIndex, Dict[str, Source]]:
+        """The mask index of ``vids`` (read or taken from the cache) and
+        their video sources."""
+        require_file(
+            osp.join(self.data_root, MASK_DIR), 'A2D Sentences mask folder',
+            'a2d_annotation_with_instances/ from the A2D Sentences release')
+        index = A2DMaskIndex(self.data_root, self.cache_dir, self.use_cache)
+        index.update(vids, progress=self.progress)
+        return index, {
             vid:
             resolve_video_source(self.data_root, vid, self.video_source,
                                  self.frame_root)
@@ -238,12 +211,10 @@ class A2DSentencesDataset(BaseActorSegDataset):
     def _samples_of_rows(self, kept_rows: List[Tuple[QueryRow, int]],
                          videos: Dict[str, VideoRecord], index: A2DMaskIndex,
                          sources: Dict[str, Source], missing_videos: set,
-                         skips: SkipCounter, owner: str) -> List[dict]:
+                         skips: SkipCounter) -> List[dict]:
         """One sample per (query row, annotated frame holding its
         instance), unsorted; the pairs left out are counted in ``skips``."""
-        actors = self.metainfo.get('actor_classes', A2D_ACTORS)
-        actions = self.metainfo.get('action_classes', A2D_ACTIONS)
-        flags = self._load_query_flags()
+        self._load_query_flags()
         data_list = []
         for row, iid in kept_rows:
             vid = row.video_id
@@ -259,11 +230,9 @@ class A2DSentencesDataset(BaseActorSegDataset):
                     continue
                 if vid in missing_videos:
                     continue
-                video_path, frame_dir = sources[vid]
                 data_list.append(
-                    self._sample(self.data_root, vid, videos[vid], item, pos,
-                                 iid, row.query, video_path, frame_dir, actors,
-                                 actions, flags, owner))
+                    self._sample(vid, videos[vid], item, pos, iid, row.query,
+                                 sources[vid]))
                 n_samples += 1
             if n_samples == 0:
                 skips.add(
@@ -271,10 +240,12 @@ class A2DSentencesDataset(BaseActorSegDataset):
                     'annotated frames', f'line {row.line}: {vid}')
         return data_list
 
-    def _sample(self, root, vid, rec, item, pos, instance_id, query,
-                video_path, frame_dir, actors, actions, flags, owner) -> dict:
+    def _sample(self, vid: str, rec: VideoRecord, item: Dict, pos: int,
+                instance_id: int, query: str, source: Source) -> dict:
         """One sample: the mask-index ``item`` of the annotated frame, the
         instance at position ``pos`` of its mask file."""
+        actors = self._metainfo.get('actor_classes', A2D_ACTORS)
+        actions = self._metainfo.get('action_classes', A2D_ACTIONS)
         labels = item.get('labels') or []
         inst_label = labels[pos] if pos < len(labels) else -1
         actor_id, action_id = split_label(rec.label, len(actors), len(actions))
@@ -286,10 +257,10 @@ class A2DSentencesDataset(BaseActorSegDataset):
             frame_id=item['frame'],
             instance_id=instance_id,
             query=query,
-            mask_file=osp.join(root, MASK_DIR, vid, item['file']),
+            mask_file=osp.join(self.data_root, MASK_DIR, vid, item['file']),
             mask_format='a2d_h5',
-            video_path=video_path,
-            frame_dir=frame_dir,
+            video_path=source[0],
+            frame_dir=source[1],
             filename_tmpl=FRAME_TMPL,
             total_frames=rec.total_frames,
             height=rec.height,
@@ -298,10 +269,10 @@ class A2DSentencesDataset(BaseActorSegDataset):
             actor_class=actor_id,
             action_class=action_id,
             instance_label=inst_label)
-        if flags is not None:
+        if self._flags is not None:
             key = (vid, instance_id, query)
-            if key in flags:
-                sample['query_flags'] = flags[key]
+            if key in self._flags:
+                sample['query_flags'] = self._flags[key]
             else:  # an edited query: kept, with no flag to report it under
                 self._without_flags.append(key)
         return sample
@@ -334,17 +305,10 @@ class A2DSentencesDataset(BaseActorSegDataset):
         rows = read_sample_list(path, self.sample_list_drop_last)
         if not rows:
             raise ValueError(f'{owner}: no sample in the list')
-        require_file(
-            osp.join(root, MASK_DIR), 'A2D Sentences mask folder',
-            'a2d_annotation_with_instances/ from the A2D Sentences release')
-        actors = self.metainfo.get('actor_classes', A2D_ACTORS)
-        actions = self.metainfo.get('action_classes', A2D_ACTIONS)
         needed = list(
             dict.fromkeys(r.video_id for r in rows if r.video_id in videos))
-        index = A2DMaskIndex(root, self.cache_dir, self.use_cache)
-        index.update(needed, progress=self.progress)
-        sources = self._video_sources(needed)
-        flags = self._load_query_flags()
+        index, sources = self._index_videos(needed)
+        self._load_query_flags()
         data_list, errors = [], []
         for row in rows:
             item, pos, error = self._resolve_list_row(row, videos, index,
@@ -353,11 +317,9 @@ class A2DSentencesDataset(BaseActorSegDataset):
                 errors.append(error)
                 continue
             vid = row.video_id
-            video_path, frame_dir = sources[vid]
             data_list.append(
-                self._sample(root, vid, videos[vid], item, pos,
-                             row.instance_id, row.query, video_path, frame_dir,
-                             actors, actions, flags, owner))
+                self._sample(vid, videos[vid], item, pos, row.instance_id,
+                             row.query, sources[vid]))
         if errors:
             raise ValueError(f'{owner}: {len(errors)} rows do not resolve '
                              f'against {root}: {limited_list(errors)}')
@@ -397,11 +359,13 @@ class A2DSentencesDataset(BaseActorSegDataset):
                                 f'(video_source={self.video_source!r})')
         return item, pos, None
 
-    def _load_query_flags(self) -> Optional[Dict]:
+    def _load_query_flags(self) -> None:
+        """``self._flags``: (video, instance, query) -> flags, or None."""
         self._without_flags: List[Tuple[str, int, str]] = []
         self.num_without_flags = 0
+        self._flags = None
         if not self.query_flags_file:
-            return None
+            return
         path = self.query_flags_file
         if not osp.isabs(path):
             path = osp.join(self.data_root, path)
@@ -413,7 +377,7 @@ class A2DSentencesDataset(BaseActorSegDataset):
             flags[key] = {k: v for k, v in q.items() if isinstance(v, bool)}
             if 'position_word' in q:
                 flags[key]['position'] = bool(q['position_word'])
-        return flags
+        self._flags = flags
 
 
 def _count_mask_folder_problems(vid: str, entry: Dict, rec: VideoRecord,

@@ -1,7 +1,6 @@
-"""Reading the A2D mask files (``<vid>/<frame:05d>.h5``): their instance ids
-and mask count (header only), a deep read to the last byte, one instance's
-mask. ``reMask`` is stored transposed: (N, W, H), or (W, H) for one
-instance."""
+"""Reading the A2D mask files (``<vid>/<frame:05d>.h5``); ``reMask`` is
+stored transposed: (N, W, H), or (W, H) for one instance.
+"""
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -13,9 +12,10 @@ def _as_int_list(arr) -> List[int]:
     return [int(round(float(v))) for v in np.asarray(arr).ravel()]
 
 
-def read_h5_frame_info(path: str) -> Dict:
-    """Instance ids, mask count and per-instance labels of one mask file,
-    without reading the masks."""
+def read_h5_frame_info(path: str, deep: bool = False) -> Dict:
+    """Instance ids, mask count and per-instance labels of one mask file:
+    from the header, or (``deep``) reading every mask and box to the last
+    byte, which a file damaged past its header fails."""
     import h5py
     with h5py.File(path, 'r') as f:
         if 'instance' not in f or 'reMask' not in f:
@@ -23,39 +23,23 @@ def read_h5_frame_info(path: str) -> Dict:
                            f'"reMask", found {sorted(f.keys())}')
         instances = _as_int_list(f['instance'][()])
         shape = tuple(f['reMask'].shape)
-        num_masks = 1 if len(shape) == 2 else shape[0]
         labels = _as_int_list(f['id'][()]) if 'id' in f else []
-    return dict(instances=instances, num_masks=int(num_masks), labels=labels)
-
-
-def read_h5_all_masks(path: str) -> Dict:
-    """Read a mask file to its last byte (ids, every mask, boxes): the deep
-    check. ``read_h5_frame_info`` reads the header only, which a file damaged
-    past its header passes."""
-    import h5py
-    with h5py.File(path, 'r') as f:
-        if 'instance' not in f or 'reMask' not in f:
-            raise KeyError(f'{path}: expected the keys "instance" and '
-                           f'"reMask", found {sorted(f.keys())}')
-        instances = _as_int_list(f['instance'][()])
-        masks = np.asarray(f['reMask'][()])
-        if 'reBBox' in f:
-            f['reBBox'][()]
-    if masks.ndim not in (2, 3):
-        raise ValueError(f'{path}: reMask has shape {masks.shape}, expected '
+        if deep:
+            f['reMask'][()]
+            if 'reBBox' in f:
+                f['reBBox'][()]
+    if deep and len(shape) not in (2, 3):
+        raise ValueError(f'{path}: reMask has shape {shape}, expected '
                          '(N, W, H) or (W, H)')
-    num_masks = 1 if masks.ndim == 2 else masks.shape[0]
-    return dict(instances=instances, num_masks=int(num_masks))
+    num_masks = 1 if len(shape) == 2 else shape[0]
+    return dict(instances=instances, num_masks=int(num_masks), labels=labels)
 
 
 def load_a2d_mask(path: str,
                   instance_id: int,
                   backend_args: Optional[dict] = None) -> np.ndarray:
-    """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file,
-    read through :mod:`mmengine.fileio` (``backend_args``).
-
-    ``reMask`` is stored transposed: (N, W, H), or (W, H) for one instance.
-    Where an id is listed twice (a known release quirk) the first is used.
+    """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file (the
+    first where an id is listed twice), read through :mod:`mmengine.fileio`.
     """
     import h5py
     with h5py.File(read_bytes_io(path, backend_args), 'r') as f:

@@ -1,9 +1,5 @@
-"""The per-video index of the A2D mask files' content, cached as JSON.
-
-Reading the ~15k HDF5 files is the slow part of building the dataset: their
-content (instance ids, mask count) is kept per video under the cache
-directory; the index is resumable and re-reads a video only when one of its
-mask files changed (added, removed, or a different size or mtime).
+"""The per-video index of the A2D mask files' content, cached as JSON
+(reading the ~15k HDF5 files is the slow part of building the dataset).
 """
 import logging
 import os
@@ -13,7 +9,8 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.logging import print_log
 
-from ..utils import atomic_write_json, resolve_cache_dir
+from mmcsted.utils.atomic_write import atomic_write_json
+from ..utils import resolve_cache_dir
 from .layout import MASK_DIR
 from .mask_files import read_h5_frame_info
 
@@ -23,15 +20,9 @@ MASK_FILE_PATTERN = re.compile(r'^(\d+)\.h5$')
 
 
 class A2DMaskIndex:
-    """Per-video content of the A2D mask files, cached as JSON.
-
-    ``videos[vid]`` = ``{'files': {name: [size, mtime_ns]}, 'frames':
-    [{'frame': 11, 'file': '00011.h5', 'instances': [...], 'num_masks': n,
-    'labels': [...]} or {'frame': 11, 'file': ..., 'error': '...'}],
-    'bad_names': [...]}``, or ``{'missing': True}`` when the video has no
-    mask directory. A video is re-read when its files' signature changed: a
-    file added or removed, or one rewritten or truncated in place (which
-    leaves the folder's mtime as it was).
+    """Per-video content of the A2D mask files (instance ids, mask count,
+    labels), cached as JSON; a video is re-read when a file of its mask folder
+    was added, removed or rewritten (size, mtime).
     """
 
     def __init__(self,
@@ -62,8 +53,9 @@ class A2DMaskIndex:
         if not self.use_cache:
             return
         try:
-            atomic_write_json(self.cache_file,
-                              dict(format=INDEX_FORMAT, videos=self.videos))
+            os.makedirs(osp.dirname(self.cache_file), exist_ok=True)
+            atomic_write_json(
+                dict(format=INDEX_FORMAT, videos=self.videos), self.cache_file)
         except OSError as e:
             print_log(
                 f'could not write the index cache {self.cache_file}: {e}',

@@ -110,15 +110,9 @@ class SampleListRow(NamedTuple):
 
 def read_sample_list(path: str,
                      drop_last: Optional[int] = None) -> List[SampleListRow]:
-    """The rows of a CSTED-release sample list (``datasets/A2D/preprocessed/
-    test.txt`` of RyanHTR/CSTM), in file order, duplicates kept.
-
-    Rows are ``<vid>/<frame:05d>,<H>,<W>,<instance_id>,<query>,<class>``, no
-    header, read as the release reads them (``pd.read_csv(path,
-    header=None)``): a CSV reader with default quoting (a query holding a
-    comma is quoted), blank lines skipped, the query kept verbatim. With
-    ``drop_last=b`` the final partial batch of ``b`` rows is dropped, as the
-    release's ``DataLoader(batch_size=b, drop_last=True)`` does.
+    """The rows of the authors' sample list (format: docs/dataset_prepare.md),
+    read as their ``pd.read_csv(path, header=None)`` does, in file order,
+    duplicates kept; ``drop_last=b`` drops the final partial batch of ``b``.
     """
     require_file(path, 'sample list',
                  'datasets/A2D/preprocessed/test.txt of the CSTED release')

@@ -1,19 +1,9 @@
-"""Transforms of the synthetic pretraining sets (Synthetic Kinetics, ImageNet).
-
-A pipeline for an mmaction2 recognizer::
-
-    SampleActorClip -> VideoInit -> VideoDecode -> CropAroundActor
-    -> FlipActorClip -> ClipColorJitter -> mmaction FormatShape
-    -> mmaction PackActionInputs
-
-and for an mmpretrain classifier (``clip_len=1``)::
-
-    SampleActorClip -> VideoInit -> VideoDecode -> CropAroundActor
-    -> FlipActorClip -> ClipToImage -> mmpretrain PackInputs
+"""Transforms of the synthetic pretraining sets (Synthetic Kinetics,
+ImageNet); their pipelines: docs/dataset_prepare.md.
 """
 from typing import Dict, Optional, Sequence, Tuple
 
-import cv2
+import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -24,17 +14,8 @@ from ..synthetic_pretrain import eligible_frames, pick_frame
 
 @TRANSFORMS.register_module()
 class SampleActorClip(BaseTransform):
-    """Choose the target frame of an actor sample and the clip around it.
-
-    The target is drawn among the frames where the actor shows at least
-    ``min_visible`` of its area (the dataset's, or this transform's) and the
-    centred clip fits in the video without repeated frames; at random in
-    training, the eligible frame nearest to the video's middle in test mode.
-
-    Required keys: ``visible`` (per-frame visible fraction), ``total_frames``.
-    Added keys: ``frame_id`` (1-based target), ``frame_inds`` (1-based),
-    ``target_index`` (``clip_len // 2``), ``clip_len``, ``frame_interval``,
-    ``num_clips`` (1).
+    """Choose an actor sample's target frame (random in training, the middle
+    eligible one in test mode) and the centred clip around it.
 
     Args:
         clip_len: frames per clip (1 for an image).
@@ -85,36 +66,19 @@ class SampleActorClip(BaseTransform):
 
 @TRANSFORMS.register_module()
 class CropAroundActor(BaseTransform):
-    """Cut ONE square window around the actor's centre in the target frame
-    out of every frame of the clip, then resize it.
-
-    The window is the same in every frame, so the actor's translation
-    (moving left/right, jumping) shows as motion in the crop; it is not
-    resized to the actor's box, so the actor keeps the scale it has in the
-    benchmark's input (``crop_size`` / ``out_size`` = the frame's resize
-    factor: 60 -> 48 is 0.8, the factor of ``ResizePadSquare(64)`` on the
-    default 64 x 80 frames) and no single frame hints at the motion by the
-    crop's shape or scale. Outside the frame the window is ``pad_val``
-    (CSTED's padding value).
-
-    Required keys: ``imgs``, ``centres`` (per frame, 0-based, ``[x, y]``),
-    ``frame_id``. Modified: ``imgs``, ``img_shape``. Added: ``crop_box``
-    (x1, y1, x2, y2 in frame pixels).
+    """Cut one square window, fixed over the clip, around the actor's centre in
+    the target frame out of every frame, then resize it to ``out_size``
+    (why: docs/dataset_prepare.md); adds ``crop_box``.
 
     Args:
         crop_size: window side in frame pixels.
         out_size: side of the output crops.
-        max_shift: in training, move the window by up to this many frame
-            pixels in x and y (the actor is then not always exactly centred).
+        max_shift: training only: random shift of the window in x and y.
         pad_val: value outside the frame.
-        interpolation: cv2 interpolation of the resize (``'bilinear'``,
-            ``'area'``, ``'nearest'``).
+        interpolation: ``'bilinear'``, ``'area'`` or ``'nearest'``.
     """
 
-    _INTERP = dict(
-        bilinear=cv2.INTER_LINEAR,
-        area=cv2.INTER_AREA,
-        nearest=cv2.INTER_NEAREST)
+    INTERPOLATIONS = ('bilinear', 'area', 'nearest')
 
     def __init__(self,
                  crop_size: int = 60,
@@ -124,9 +88,9 @@ class CropAroundActor(BaseTransform):
                  interpolation: str = 'bilinear'):
         if crop_size < 1 or out_size < 1:
             raise ValueError('crop_size and out_size must be >= 1')
-        if interpolation not in self._INTERP:
-            raise ValueError(f'interpolation must be one of '
-                             f'{list(self._INTERP)}')
+        if interpolation not in self.INTERPOLATIONS:
+            raise ValueError(
+                f'interpolation must be one of {self.INTERPOLATIONS}')
         self.crop_size = int(crop_size)
         self.out_size = int(out_size)
         self.max_shift = float(max_shift)
@@ -156,9 +120,9 @@ class CropAroundActor(BaseTransform):
                 crop[sy1 - y1:sy2 - y1, sx1 - x1:sx2 - x1] = \
                     img[sy1:sy2, sx1:sx2]
             if self.out_size != self.crop_size:
-                crop = cv2.resize(
+                crop = mmcv.imresize(
                     crop, (self.out_size, self.out_size),
-                    interpolation=self._INTERP[self.interpolation])
+                    interpolation=self.interpolation)
             out.append(crop)
         results['imgs'] = out
         results['crop_box'] = (x1, y1, x2, y2)
@@ -173,16 +137,8 @@ class CropAroundActor(BaseTransform):
 
 @TRANSFORMS.register_module()
 class FlipActorClip(BaseTransform):
-    """Horizontal flip of every frame, with the label mapped to its mirror
-    image (for actions: moving left <-> moving right).
-
-    Required keys: ``imgs``, ``label``. Modified: ``imgs``, ``label``.
-    Added: ``flip``, ``flip_direction``.
-
-    Args:
-        prob: flip probability.
-        swap_labels: pairs of labels that a flip exchanges, e.g.
-            ``((0, 1), )`` for Synthetic Kinetics; empty: labels unchanged.
+    """Horizontal flip of every frame; ``swap_labels`` pairs (e.g. moving
+    left <-> moving right) exchange the label.
     """
 
     def __init__(self,

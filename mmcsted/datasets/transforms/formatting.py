@@ -21,20 +21,9 @@ REQUIRED_META_KEYS = ('query', 'video_id', 'frame_id', 'ori_shape',
 
 @TRANSFORMS.register_module()
 class PackActorSegInputs(BaseTransform):
-    """Pack ``imgs`` and ``gt_sem_seg`` for the model.
-
-    Returns ``dict(inputs=..., data_samples=...)``:
-
-    * ``inputs``: ``torch.uint8`` tensor (C, T, H, W) (channels, then time:
-      mmaction's NCTHW once batched), RGB.
-    * ``data_samples``: :class:`ActorSegDataSample` with ``gt_sem_seg`` =
-      ``PixelData(data=uint8 tensor (1, H, W))`` when the results hold a mask
-      (``void_mask`` likewise when they hold one),
-      and the ``meta_keys`` as metainfo (those present in the results;
-      ``query_flags`` exists only for datasets given a flags file). ``query``
-      stays the raw string.
-      Missing ``flip`` defaults to False, ``pad_shape`` to ``img_shape`` and
-      ``scale_factor`` to the ratio ``img_shape / ori_shape``.
+    """Pack ``imgs`` into ``inputs`` (uint8 (C, T, H, W), RGB) and the
+    ``gt_sem_seg`` / ``void_mask`` and ``meta_keys`` into an
+    :class:`ActorSegDataSample` (keys: docs/dataset_prepare.md).
     """
 
     def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS):

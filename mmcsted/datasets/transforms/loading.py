@@ -1,15 +1,7 @@
 """Opening videos, choosing the clip, decoding frames, loading actor masks.
 
-A test pipeline::
-
-    VideoInit -> SampleClipAroundFrame -> VideoDecode -> ResizePadSquare
-    -> LoadActorMask (original resolution) -> PackActorSegInputs
-
-Broken input at load time (a corrupt or truncated video, an unreadable mask)
-follows ``on_error``: ``'raise'`` a :class:`DataLoadError` naming the file,
-``'skip'`` (log it, count it, return None so that mmengine's ``BaseDataset``
-fetches another sample), or ``'auto'`` (default): raise in test mode, skip in
-training. The dataset puts ``test_mode`` into the results dict.
+Keys and the ``on_error`` policy (``'auto'``, ``'raise'``, ``'skip'``):
+docs/dataset_prepare.md, "Transforms".
 """
 import logging
 import os.path as osp
@@ -25,6 +17,7 @@ from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path, open_video_file,
                                     read_image)
 from ..base import MASK_READERS
 from ..clip_sampling import CLIP_MODES, sample_clip
+from ..utils import count_numbered, list_names
 
 
 class DataLoadError(RuntimeError):
@@ -32,7 +25,7 @@ class DataLoadError(RuntimeError):
 
 
 class _OnError:
-    """Error policy shared by the loading transforms (see module doc)."""
+    """The ``on_error`` policy shared by the loading transforms."""
 
     on_error = 'auto'
     num_skipped = 0
@@ -73,23 +66,13 @@ def _close_reader(results: Dict) -> None:
 
 @TRANSFORMS.register_module()
 class VideoInit(_OnError, BaseTransform):
-    """Open a sample's video and count its frames (through the video layer
-    :mod:`mmcsted.utils.video_io`).
-
-    Required keys: ``video_path`` (an mp4) or ``frame_dir`` (+
-    ``filename_tmpl``, default ``'{:05d}.jpg'``, or ``frame_names``: the
-    listed frames in order, frame ``k`` being ``frame_names[k - 1]``, as
-    Ref-YouTube-VOS / MeViS / DAVIS list theirs), ``frame_id``; optional
-    ``max_frames`` (use only the first frames, e.g. J-HMDB frames with a mask).
-
-    Added keys: ``num_frames`` (frames available), ``video_reader`` (a
-    :class:`~mmcsted.utils.video_io.FrameReader`; only for videos).
+    """Open a sample's video (``video_path``) or frame folder (``frame_dir``)
+    and count its frames: ``num_frames``, ``video_reader``.
 
     Args:
-        backend: ``'decord'`` (PyAV where decord fails) or ``'pyav'`` for
-            mp4 files.
+        backend: ``'decord'`` (PyAV where decord fails) or ``'pyav'``.
         num_threads: decord decoding threads.
-        on_error: see the module doc.
+        on_error: ``'auto'``, ``'raise'`` or ``'skip'``.
         backend_args: the :mod:`mmengine.fileio` backend of the files.
     """
 
@@ -109,14 +92,10 @@ class VideoInit(_OnError, BaseTransform):
     def _count_frames(self, results: Dict, frame_dir: str) -> Optional[int]:
         tmpl = results.get('filename_tmpl', '{:05d}.jpg')
         try:
-            names = set(
-                fileio.list_dir_or_file(
-                    frame_dir, list_dir=False, backend_args=self.backend_args))
+            names = set(list_names(frame_dir, backend_args=self.backend_args))
         except Exception as e:
             return self._fail(results, f'cannot list {frame_dir}: {e}')
-        n = 0
-        while tmpl.format(n + 1) in names:
-            n += 1
+        n = count_numbered(names, tmpl)
         # a hole in the numbering is not the end of the video
         later = [
             k for k in range(n + 2, n + 2 + len(names))
@@ -185,29 +164,13 @@ class VideoInit(_OnError, BaseTransform):
 
 @TRANSFORMS.register_module()
 class SampleClipAroundFrame(BaseTransform):
-    """Choose the ``clip_len`` frames around the target frame.
+    """Choose the ``clip_len`` frames around the target frame ``frame_id``:
+    ``frame_inds`` (1-based), ``target_index``, ``clamped``.
 
-    ``mode='centred'`` (default): frame ``i`` = ``frame_id + (i - clip_len //
-    2) * frame_interval``, clamped to ``[1, num_frames]`` (see
-    :func:`~mmcsted.datasets.clip_sampling.clip_around_frame`); the target
-    is always at index ``clip_len // 2``.
-
-    ``mode='release'``: the authors' released test clip (see
-    :func:`~mmcsted.datasets.clip_sampling.release_clip`): ``start =
-    max(1, frame_id - (clip_len // 2) * frame_interval)``, frames ``start,
-    start + frame_interval, ...``; for ``clip_len=8, frame_interval=2``:
-    ``max(1, f - 8), ..., + 14``, the spatial frame (index 4) being ``f``
-    when ``f > 8`` and frame 9 otherwise. Frames past the video's end (where
-    the release's loader would fail on a missing JPEG) are clamped to the
-    last frame; each such clip is counted (``num_clamped``) and logged.
-
-    Required keys: ``frame_id`` (1-based), ``num_frames`` (else
-    ``total_frames``).
-
-    Added keys: ``frame_inds`` (list of 1-based frame numbers),
-    ``target_index`` (= ``clip_len // 2``: the frame the spatial encoder
-    takes), ``clamped`` (bool), ``clip_len``, ``frame_interval``,
-    ``clip_mode``.
+    ``mode``: ``'centred'`` (:func:`~mmcsted.datasets.clip_sampling.
+    clip_around_frame`) or ``'release'`` (the authors' test clip,
+    :func:`~mmcsted.datasets.clip_sampling.release_clip`; clamped clips are
+    counted in ``num_clamped`` and logged).
     """
 
     def __init__(self,
@@ -257,21 +220,13 @@ class SampleClipAroundFrame(BaseTransform):
 
 @TRANSFORMS.register_module()
 class VideoDecode(_OnError, BaseTransform):
-    """Decode the clip's frames.
-
-    Required keys: ``frame_inds`` (1-based), ``video_reader`` / ``frame_dir``
-    (+ ``filename_tmpl`` or ``frame_names``, see :class:`VideoInit`).
-
-    Added keys: ``imgs`` (list of H x W x 3 RGB uint8 arrays), ``ori_shape``
-    and ``img_shape`` (H, W). Removes ``video_reader``.
+    """Decode the clip's frames ``frame_inds``: ``imgs`` (RGB uint8),
+    ``ori_shape``, ``img_shape``.
 
     Args:
-        on_error: see the module doc.
-        image_backend: how frame images of a ``frame_dir`` are decoded:
-            ``'cv2'`` (default, ``cv2.imread``) or ``'pillow'``
-            (``Image.open(path).convert('RGB')``, as the authors' test code
-            reads its JPEG frames; a truncated JPEG is an error there, while
-            OpenCV may decode what it can). Videos are decoded as before.
+        on_error: ``'auto'``, ``'raise'`` or ``'skip'``.
+        image_backend: ``'cv2'`` or ``'pillow'`` (the authors' reader: a
+            truncated JPEG is an error) for the images of a ``frame_dir``.
         backend_args: the :mod:`mmengine.fileio` backend of a ``frame_dir``.
     """
 
@@ -328,10 +283,9 @@ class VideoDecode(_OnError, BaseTransform):
 
 
 def fill_clip(results: Dict, imgs, fail) -> Optional[Dict]:
-    """Put a clip's decoded frames into ``results`` (``imgs``, ``ori_shape``,
-    ``img_shape``): what :class:`VideoDecode` and the inference's
-    :class:`~mmcsted.apis.inference.streaming.ClipFromFrameCache` add;
-    frames of several shapes go to ``fail(results, msg)``."""
+    """Put a clip's frames into ``results`` (``imgs``, ``ori_shape``,
+    ``img_shape``); frames of several shapes go to ``fail(results, msg)``.
+    """
     shapes = {img.shape for img in imgs}
     if len(shapes) != 1 or imgs[0].ndim != 3 or imgs[0].shape[2] != 3:
         return fail(
@@ -346,16 +300,9 @@ def fill_clip(results: Dict, imgs, fail) -> Optional[Dict]:
 
 @TRANSFORMS.register_module()
 class ClipFromFrameCache(BaseTransform):
-    """The clip's frames from frames decoded beforehand: what inference runs
-    in place of ``VideoInit`` / ``VideoDecode`` (see
-    :mod:`mmcsted.apis.inference`), which decodes a video once, in
-    ascending order, into a sliding cache shared by the clips.
-
-    Required keys: ``frame_inds`` (1-based), ``frame_cache`` (a mapping of
-    0-based frame index to H x W x 3 RGB uint8 frame).
-
-    Added keys: as :class:`VideoDecode` (``imgs``, ``ori_shape``,
-    ``img_shape``). Removes ``frame_cache``.
+    """The clip's frames from ``frame_cache`` (0-based index -> frame), decoded
+    beforehand by the inference's streaming, in place of ``VideoInit`` /
+    ``VideoDecode``.
     """
 
     def transform(self, results: Dict) -> Dict:
@@ -370,37 +317,15 @@ def _raise(results: Dict, msg: str):
 
 @TRANSFORMS.register_module()
 class LoadActorMask(_OnError, BaseTransform):
-    """Load the target frame's mask of the queried actor(s), with the reader
-    that the sample's dataset registered for its ``mask_format``
-    (:data:`~mmcsted.datasets.base.MASK_READERS`).
+    """Load the target frame's mask ``gt_sem_seg`` (and ``void_mask``) with the
+    reader of the sample's ``mask_format``
+    (:data:`~mmcsted.datasets.base.MASK_READERS`; ``'none'``: no mask).
 
-    Required keys: ``mask_format`` (else from the file extension) and
-
-    * ``'a2d_h5'``: ``mask_file``, ``instance_id`` (A2D Sentences);
-    * ``'jhmdb_mat'``: ``mask_file``, ``frame_id`` (J-HMDB Sentences);
-    * ``'index_png'``: ``mask_file`` (a palette / single-channel PNG whose
-      pixel is the object id, 0 = background), ``object_ids`` (the
-      expression's objects: their union is the target), optional
-      ``void_label`` (DAVIS: 255, pixels scored by no one) -- Ref-YouTube-VOS,
-      DAVIS 2017;
-    * ``'coco_rle'``: ``mask_rles`` (one COCO RLE dict or None per object of
-      the expression; None = the object is not in this frame; their union is
-      the target, all None = an empty target) -- MeViS ``mask_dict.json``;
-    * ``'none'``: a split without ground truth (Ref-YouTube-VOS valid, MeViS
-      valid: scored by their servers); the results pass through unchanged.
-
-    ``ori_shape`` if present is checked against the mask (and gives the size
-    of an empty ``coco_rle`` target).
-
-    Added keys: ``gt_sem_seg`` (H x W uint8 {0, 1} at the ORIGINAL frame size:
-    place this transform after the resize in test pipelines so that
-    evaluation is at the original resolution, before it in training
-    pipelines so that the mask follows the geometric transforms);
-    ``void_mask`` (H x W uint8 {0, 1}) for ``index_png`` with a
-    ``void_label``.
+    The mask stays at the original frame size, checked against ``ori_shape``;
+    where to place it in a pipeline: docs/dataset_prepare.md.
 
     Args:
-        on_error: see the module doc.
+        on_error: ``'auto'``, ``'raise'`` or ``'skip'``.
         backend_args: the :mod:`mmengine.fileio` backend of the mask files.
     """
 

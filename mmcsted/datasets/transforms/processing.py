@@ -3,37 +3,43 @@ import re
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import cv2
+import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmcsted.registry import TRANSFORMS
 
-_INTERP = {
-    'nearest': cv2.INTER_NEAREST,
-    'bilinear': cv2.INTER_LINEAR,
-    'bicubic': cv2.INTER_CUBIC,
-    'area': cv2.INTER_AREA,
-}
+#: interpolations of the resizes (``mmcv.imresize`` names); Pillow has no
+#: ``'area'``
+CV2_INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'area')
+PIL_INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic')
+
+
+def _mask_of_frames(results: Dict, h: int, w: int) -> Optional[np.ndarray]:
+    """``gt_sem_seg`` if loaded, checked to be of the frames' size."""
+    mask = results.get('gt_sem_seg')
+    if mask is not None and mask.shape[:2] != (h, w):
+        raise ValueError(f'gt_sem_seg is {mask.shape[:2]} but the frames '
+                         f'are {(h, w)}')
+    return mask
 
 
 @TRANSFORMS.register_module()
 class ResizePadSquare(BaseTransform):
     """Resize keeping the aspect ratio so that the long side is ``size``, then
-    pad at the bottom/right to ``size x size``.
+    pad at the bottom/right to ``size x size`` (``gt_sem_seg`` too, nearest).
 
-    Required keys: ``imgs``. Modified: ``imgs``, ``gt_sem_seg`` (nearest,
-    padded with 0) if present. Added: ``img_shape`` (resized, before padding),
-    ``pad_shape`` (``(size, size)``), ``scale_factor`` (``(w_scale,
-    h_scale)`` relative to ``ori_shape``); ``ori_shape`` is kept (set from the
-    frames if absent).
+    Sets ``img_shape`` (before padding), ``pad_shape``, ``scale_factor``
+    (``(w_scale, h_scale)`` relative to ``ori_shape``).
     """
 
     def __init__(self,
                  size: int = 320,
                  interpolation: str = 'bilinear',
                  pad_val: int = 0):
-        if interpolation not in _INTERP:
-            raise ValueError(f'interpolation must be one of {list(_INTERP)}')
+        if interpolation not in CV2_INTERPOLATIONS:
+            raise ValueError(
+                f'interpolation must be one of {CV2_INTERPOLATIONS}')
         self.size = int(size)
         self.interpolation = interpolation
         self.pad_val = pad_val
@@ -48,8 +54,8 @@ class ResizePadSquare(BaseTransform):
         out = []
         for img in imgs:
             if (nh, nw) != (h, w):
-                img = cv2.resize(
-                    img, (nw, nh), interpolation=_INTERP[self.interpolation])
+                img = mmcv.imresize(
+                    img, (nw, nh), interpolation=self.interpolation)
             canvas = np.full(
                 (self.size, self.size) + img.shape[2:],
                 self.pad_val,
@@ -57,12 +63,8 @@ class ResizePadSquare(BaseTransform):
             canvas[:nh, :nw] = img
             out.append(canvas)
         results['imgs'] = out
-        if results.get('gt_sem_seg') is not None:
-            mask = results['gt_sem_seg']
-            if mask.shape[:2] != (h, w):
-                raise ValueError(
-                    f'gt_sem_seg is {mask.shape[:2]} but the frames '
-                    f'are {(h, w)}')
+        mask = _mask_of_frames(results, h, w)
+        if mask is not None:
             if (nh, nw) != (h, w):
                 mask = cv2.resize(
                     mask, (nw, nh), interpolation=cv2.INTER_NEAREST)
@@ -83,33 +85,24 @@ class ResizePadSquare(BaseTransform):
 def pil_resize(img: np.ndarray,
                size_wh: Tuple[int, int],
                interpolation: str = 'bilinear') -> np.ndarray:
-    """Resize an H x W x C (or H x W) uint8 image with Pillow's
-    ``Image.resize`` (what torchvision's ``transforms.Resize`` does on a PIL
-    image). Pillow's bilinear filter widens its support when downscaling (it
-    antialiases), so it differs from OpenCV's ``INTER_LINEAR``."""
-    from PIL import Image
-    filters = getattr(Image, 'Resampling', Image)
-    names = {
-        'nearest': filters.NEAREST,
-        'bilinear': filters.BILINEAR,
-        'bicubic': filters.BICUBIC,
-    }
-    if interpolation not in names:
-        raise ValueError(f'interpolation must be one of {list(names)}, got '
-                         f'{interpolation!r}')
+    """Resize a uint8 image with Pillow, as torchvision's ``Resize`` does on
+    a PIL image (Pillow antialiases when downscaling, OpenCV does not)."""
+    if interpolation not in PIL_INTERPOLATIONS:
+        raise ValueError(f'interpolation must be one of {PIL_INTERPOLATIONS},'
+                         f' got {interpolation!r}')
     if img.dtype != np.uint8:
         raise TypeError(f'pil_resize takes uint8 images, got {img.dtype}')
-    out = Image.fromarray(np.ascontiguousarray(img)).resize(
-        (int(size_wh[0]), int(size_wh[1])), names[interpolation])
-    return np.asarray(out, dtype=np.uint8)
+    return mmcv.imresize(
+        np.ascontiguousarray(img), (int(size_wh[0]), int(size_wh[1])),
+        interpolation=interpolation,
+        backend='pillow')
 
 
 def release_mask_resize(mask: np.ndarray, size_hw: Tuple[int,
                                                          int]) -> np.ndarray:
-    """The release's resize of a ground-truth mask (its ``ResizeAnnotation``
-    followed by ``mask[mask > 0] = 1``): ``F.interpolate`` bilinear with
-    ``align_corners=True`` on the float mask, then every value > 0 is
-    foreground. Returns uint8 {0, 1}."""
+    """The authors' resize of a training mask: bilinear ``F.interpolate`` with
+    ``align_corners=True``, then every value > 0 is foreground (uint8 {0, 1}).
+    """
     import torch
     import torch.nn.functional as F
     t = torch.from_numpy(np.ascontiguousarray(mask)).float()[None, None]
@@ -123,28 +116,16 @@ def release_mask_resize(mask: np.ndarray, size_hw: Tuple[int,
 
 @TRANSFORMS.register_module()
 class ResizeStretch(BaseTransform):
-    """Stretch every frame to ``size`` (no aspect ratio kept, no padding), as
-    the authors' released test code does (``transforms.Resize((320, 320))``
-    on PIL images).
-
-    Required keys: ``imgs`` (RGB uint8). Modified: ``imgs`` (still uint8:
-    the model's data preprocessor with mean 0 / std 255 then gives the
-    release's ``ToTensor`` values exactly), ``gt_sem_seg`` if present (training
-    pipelines; see ``mask_resize``). Added: ``img_shape`` = ``pad_shape`` =
-    ``(H, W)`` of ``size``, ``scale_factor`` ``(w_scale, h_scale)`` relative to
-    ``ori_shape`` (kept; set from the frames if absent).
+    """Stretch every frame to ``size`` (int or ``(H, W)``; no aspect ratio, no
+    padding), as the authors' test code does.
 
     Args:
-        size: an int (square) or ``(H, W)``. Defaults to 320.
-        backend: ``'pillow'`` (default; ``Image.resize``, exactly the release)
-            or ``'cv2'`` (``cv2.resize``, which does not antialias).
-        interpolation: ``'bilinear'`` (default), ``'nearest'``, ``'bicubic'``
-            (``'area'`` too with ``backend='cv2'``).
-        mask_resize: how a ``gt_sem_seg`` already in the results is resized:
-            ``'release'`` (default; bilinear with ``align_corners=True``, then
-            ``> 0``, the release's targets, see :func:`release_mask_resize`)
-            or ``'nearest'``. In test pipelines load the mask after this
-            transform: it then stays at the original size for evaluation.
+        backend: ``'pillow'`` (default; exactly the authors' resize) or
+            ``'cv2'`` (no antialiasing).
+        interpolation: ``'bilinear'``, ``'nearest'``, ``'bicubic'`` (``'area'``
+            with ``'cv2'``).
+        mask_resize: for a ``gt_sem_seg`` already loaded: ``'release'``
+            (:func:`release_mask_resize`) or ``'nearest'``.
     """
 
     def __init__(self,
@@ -159,8 +140,8 @@ class ResizeStretch(BaseTransform):
         if backend not in ('pillow', 'cv2'):
             raise ValueError(f"backend must be 'pillow' or 'cv2', got "
                              f'{backend!r}')
-        allowed = ('nearest', 'bilinear', 'bicubic') + (
-            ('area', ) if backend == 'cv2' else ())
+        allowed = CV2_INTERPOLATIONS if backend == 'cv2' else \
+            PIL_INTERPOLATIONS
         if interpolation not in allowed:
             raise ValueError(f'interpolation must be one of {allowed} with '
                              f'backend={backend!r}, got {interpolation!r}')
@@ -178,8 +159,7 @@ class ResizeStretch(BaseTransform):
             return pil_resize(img, (w, h), self.interpolation)
         if img.shape[:2] == (h, w):
             return img
-        return cv2.resize(
-            img, (w, h), interpolation=_INTERP[self.interpolation])
+        return mmcv.imresize(img, (w, h), interpolation=self.interpolation)
 
     def transform(self, results: Dict) -> Dict:
         imgs = results['imgs']
@@ -187,12 +167,8 @@ class ResizeStretch(BaseTransform):
         ori_h, ori_w = results.setdefault('ori_shape', (fh, fw))[:2]
         h, w = self.size
         results['imgs'] = [self.resize_frame(img) for img in imgs]
-        if results.get('gt_sem_seg') is not None:
-            mask = results['gt_sem_seg']
-            if mask.shape[:2] != (fh, fw):
-                raise ValueError(
-                    f'gt_sem_seg is {mask.shape[:2]} but the frames '
-                    f'are {(fh, fw)}')
+        mask = _mask_of_frames(results, fh, fw)
+        if mask is not None:
             if self.mask_resize == 'release':
                 results['gt_sem_seg'] = release_mask_resize(mask, (h, w))
             else:
@@ -252,15 +228,8 @@ def swap_words(text: str, mapping: Dict[str, str]) -> str:
 
 @TRANSFORMS.register_module()
 class RandomFlipWithQuery(BaseTransform):
-    """Horizontal flip of the clip and mask that also mirrors the query's
-    words (left <-> right, leftmost <-> rightmost, clockwise <->
-    counterclockwise, ...).
-
-    Only the valid region ``img_shape`` is flipped when the frames are
-    padded, so the padding stays at the bottom/right.
-
-    Required keys: ``imgs``, ``query``. Modified: ``imgs``, ``gt_sem_seg`` (if
-    present), ``query``. Added: ``flip``, ``flip_direction``.
+    """Horizontal flip of the clip's valid region (``img_shape``) and mask that
+    also mirrors the query's words (:data:`DEFAULT_SWAP_WORDS`).
     """
 
     def __init__(self,
@@ -312,15 +281,13 @@ def _range(val: Union[float, Tuple[float, float]], centre: float,
 
 @TRANSFORMS.register_module()
 class ClipColorJitter(BaseTransform):
-    """Brightness / contrast / saturation / hue jitter drawn ONCE per clip and
-    applied identically to every frame (motion cues stay intact), in a random
-    order, on the valid (unpadded) region.
+    """Brightness / contrast / saturation / hue jitter drawn once per clip and
+    applied alike to every frame's valid region, in a random order.
 
     Args:
-        brightness, contrast, saturation: a float ``x`` means a factor in
+        brightness, contrast, saturation: ``x``: a factor in
             ``[1 - x, 1 + x]``; or a ``(min, max)`` pair.
-        hue: a float ``x`` means a hue shift in ``[-x, x]`` of a full turn
-            (0.5 = 180 degrees); or a pair.
+        hue: ``x``: a shift in ``[-x, x]`` of a full turn; or a pair.
         prob: probability of jittering a clip at all.
     """
 

@@ -11,13 +11,29 @@ generator (seed 42), written to
 """
 import argparse
 import json
+import os
 import os.path as osp
+import random
 import sys
+from typing import Dict, List
 
 # run as a script: the folder holding tools/ (a checkout, or an installed
 # mmcsted/.mim) goes on the path for the modules tools share (tools.data.*)
 if __name__ == '__main__':
     sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
+
+
+def draw_frozen_frames(usable: Dict[str, int],
+                       k: int = 3,
+                       seed: int = 42) -> Dict[str, List[int]]:
+    """The seeded draw that is frozen: for each video (in annotation order)
+    ``k`` distinct frames among its ``usable`` ones, sorted."""
+    rng = random.Random(seed)
+    out = {}
+    for vid, n in usable.items():
+        frames = list(range(1, n + 1))
+        out[vid] = sorted(rng.sample(frames, min(k, n)))
+    return out
 
 
 def parse_args(argv=None):
@@ -46,7 +62,7 @@ def main(argv=None) -> int:
 
     from mmcsted.datasets import JHMDBSentencesDataset
     from mmcsted.datasets import jhmdb_sentences as jh
-    from mmcsted.datasets.utils import atomic_write_json
+    from mmcsted.utils.atomic_write import atomic_write_json
     from tools.data.release_check import check_jhmdb_release
     root = args.data_root
 
@@ -70,8 +86,9 @@ def main(argv=None) -> int:
         usable = OrderedDict((v, it['usable_frames'])
                              for v, it in info.items()
                              if it.get('usable_frames'))
-        frozen = jh.draw_frozen_frames(usable, args.num_frames, args.seed)
-        atomic_write_json(out, frozen, indent=0)
+        frozen = draw_frozen_frames(usable, args.num_frames, args.seed)
+        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+        atomic_write_json(frozen, out, indent=0)
         print(f'wrote {out}: {len(frozen)} videos, '
               f'{sum(map(len, frozen.values()))} samples (seed {args.seed})')
 
