@@ -5,6 +5,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from mmcsted.utils.misc import check_choice
 from mmcsted.utils.video_io import read_index_png
 from .utils import SkipCounter, limited_list
 
@@ -59,12 +60,9 @@ class BaseActorSegDataset(BaseDataset):
                  on_missing: str = 'error',
                  backend_args: Optional[dict] = None,
                  **kwargs):
-        if self.SPLITS and split not in self.SPLITS:
-            raise ValueError(f'split must be one of {tuple(self.SPLITS)}, '
-                             f'got {split!r}')
-        if on_missing not in ON_MISSING:
-            raise ValueError(f'on_missing must be one of {ON_MISSING}, got '
-                             f'{on_missing!r}')
+        if self.SPLITS:
+            check_choice('split', split, self.SPLITS)
+        check_choice('on_missing', on_missing, ON_MISSING)
         self.split = split
         self.on_missing = on_missing
         self.backend_args = backend_args

@@ -25,6 +25,8 @@ from mmaction.datasets.transforms import DecordDecode, DecordInit, PyAVInit
 from mmengine import fileio
 from mmengine.logging import print_log
 
+from .misc import check_choice
+
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
@@ -252,9 +254,7 @@ class FolderFrameReader(FrameReader):
                  backend_args: Optional[dict] = None):
         if not _isdir(folder, backend_args):
             raise FileNotFoundError(f'frame folder not found: {folder}')
-        if image_backend not in IMAGE_BACKENDS:
-            raise ValueError(f'image_backend must be one of {IMAGE_BACKENDS},'
-                             f' got {image_backend!r}')
+        check_choice('image_backend', image_backend, IMAGE_BACKENDS)
         self.image_backend = image_backend
         self.backend_args = backend_args
         self.name = folder

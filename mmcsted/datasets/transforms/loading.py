@@ -13,6 +13,7 @@ from mmengine import fileio
 from mmengine.logging import print_log
 
 from mmcsted.registry import TRANSFORMS
+from mmcsted.utils.misc import check_choice
 from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path, open_video_file,
                                     read_image)
 from ..base import MASK_READERS
@@ -179,9 +180,7 @@ class SampleClipAroundFrame(BaseTransform):
                  mode: str = 'centred'):
         if clip_len < 1 or frame_interval < 1:
             raise ValueError('clip_len and frame_interval must be >= 1')
-        if mode not in CLIP_MODES:
-            raise ValueError(f'mode must be one of {CLIP_MODES}, got '
-                             f'{mode!r}')
+        check_choice('mode', mode, CLIP_MODES)
         self.clip_len = clip_len
         self.frame_interval = frame_interval
         self.mode = mode
