@@ -491,9 +491,8 @@ class WebDemo:
         query = (query or '').strip()
         try:
             check_query(query)
-        except ValueError:
-            raise InputError('the query is empty or has no word: describe '
-                             'the actor, e.g. "the red circle is jumping"')
+        except ValueError as e:
+            raise InputError(str(e))
         prune_runs(self.runs_dir)
         out_dir = tempfile.mkdtemp(dir=self.runs_dir)
         max_bytes = args.max_upload_mb * 2**20

@@ -13,6 +13,7 @@ from mmengine import fileio
 from mmengine.logging import print_log
 
 from mmcsted.registry import DATASETS
+from mmcsted.text import has_words
 from mmcsted.utils.video_io import read_index_png
 from .base import BaseActorSegDataset, read_index_png_sample
 from .utils import SkipCounter, require_file
@@ -392,6 +393,10 @@ class RefDAVIS17Dataset(BaseActorSegDataset):
                 continue  # another split, or skipped above
             where = f'{RUN_FILES[run]}:{rec["line"]} {video}'
             scan = scans[video]
+            if not has_words(rec['expression']):
+                # one rule with the other readers: counted, not scored
+                skips.add('expressions with an empty query', where)
+                continue
             if (self.check_object_ids
                     and rec['obj_id'] not in scan['object_ids']):
                 skips.add('expressions whose object is not in the masks',

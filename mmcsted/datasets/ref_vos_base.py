@@ -14,11 +14,13 @@ from it.
 are zero-padded numbers); so do the readers here, and MeViS's
 ``mask_dict.json`` is indexed by a frame's position in that sorted list.
 """
+import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 from mmengine import fileio
 
+from mmcsted.text import has_words
 from .base import BaseActorSegDataset
 from .utils import SkipCounter, read_json, require_file
 
@@ -102,7 +104,12 @@ class BaseRefVOSDataset(BaseActorSegDataset):
 
     In test mode the metainfo gains ``expected_frames`` (``{video_id:
     {exp_id: [frame, ...]}}``): the submission writer of ``JFMetric`` checks
-    that every listed frame of every expression was written.
+    that every listed frame of every expression was written. An expression
+    whose query has no word (``has_words``) is skipped and counted; in test
+    mode it stays in ``expected_frames`` and is listed in
+    ``empty_query_expressions`` (``{video_id: {'frame_file': <its first
+    frame>, 'frames': [...], 'exp_ids': [...]}}``), which the submission
+    writer fills with empty masks of that frame's size.
 
     Counters after loading: ``num_videos``, ``num_expressions`` (the
     expressions that gave samples), ``skipped`` (reason -> count).
@@ -159,6 +166,7 @@ class BaseRefVOSDataset(BaseActorSegDataset):
         stride = 1 if self.test_mode else self.frame_stride
         data_list, video_frames = [], {}
         expected: Dict[str, Dict[str, List[str]]] = {}
+        self._empty_queries: Dict[str, dict] = {}
         num_expressions = 0
         for vid, entry in videos.items():
             if vid in missing:
@@ -177,6 +185,7 @@ class BaseRefVOSDataset(BaseActorSegDataset):
         if self.test_mode:
             # what a submission must hold: JFMetric's writer checks it
             self._metainfo['expected_frames'] = expected
+            self._metainfo['empty_query_expressions'] = self._empty_queries
         self.num_videos = len(video_frames)
         self.num_expressions = num_expressions
         return self.finish_loading(data_list, skips)
@@ -205,9 +214,19 @@ class BaseRefVOSDataset(BaseActorSegDataset):
         num_expressions = 0
         for exp_id, exp in entry['expressions'].items():
             query = clean_query(exp.get('exp'))
-            if not query:
+            if not has_words(query):
                 skips.add('expressions with an empty query',
                           f'{vid} expression {exp_id}')
+                if self.test_mode:
+                    # no prediction, but its files in a submission
+                    expected.setdefault(vid, {})[str(exp_id)] = frames
+                    self._empty_queries.setdefault(
+                        vid,
+                        dict(
+                            frame_file=osp.join(frame_dir,
+                                                frames[0] + FRAME_EXT),
+                            frames=frames,
+                            exp_ids=[]))['exp_ids'].append(str(exp_id))
                 continue
             fields = self._expression_fields(vid, exp_id, exp, frames, skips)
             if fields is None:

@@ -212,3 +212,16 @@ def test_demo_unknown_zoo_entry_is_one_line(tmp_path):
         ])
     assert str(info.value.code).startswith('error: ')
     assert 'no_such_zoo_model' in str(info.value.code)
+
+
+def test_demo_query_without_a_word_is_one_line(tmp_path):
+    # the rule of mmcsted.text.has_words, as the API and the web demo say it
+    for query in ('', '?!... --'):
+        with pytest.raises(SystemExit) as info:
+            demo.main([
+                'v.mp4', query, '--checkpoint', 'no_such_zoo_model',
+                '--png-dir',
+                str(tmp_path / 'out')
+            ])
+        assert str(info.value.code).startswith(
+            f'error: empty query {query!r}: it has no word in it')

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from typing import Dict, List, Tuple
 
 from mmcsted.datasets import ref_davis as rd
+from mmcsted.text import has_words
 from .release_check import CheckReport
 
 #: videos of DAVIS 2017 trainval (ReferFormer's converter: 60 + 30)
@@ -117,6 +118,12 @@ def _check_expression_file(r: CheckReport, path: str, run: str,
     if folders and stats['unknown_videos']:
         r.warn(f'{name}: videos that are no DAVIS folder',
                stats['unknown_videos'])
+    empty = [
+        f'{name}:{rec["line"]} {rec["video"]}' for rec in records
+        if not has_words(rec['expression'])
+    ]
+    if empty:
+        r.warn(f'{name}: expressions with an empty query (skipped)', empty)
     counts = {s: 0 for s in rd.SPLITS}
     absent: List[str] = []
     for rec in records:

@@ -9,7 +9,7 @@ from mmcsted.datasets import ref_youtube_vos as yt
 from mmcsted.datasets.ref_vos_base import (FRAME_EXT, clean_query,
                                            read_meta_expressions,
                                            sorted_frames)
-from mmcsted.text import WordVocabulary
+from mmcsted.text import WordVocabulary, has_words
 from .release_check import CheckReport
 
 
@@ -52,7 +52,7 @@ def _empty_queries(videos: Dict) -> List[str]:
     return [
         f'{vid} expression {exp_id}' for vid, e in videos.items()
         for exp_id, exp in e['expressions'].items()
-        if not clean_query(exp.get('exp'))
+        if not has_words(clean_query(exp.get('exp')))
     ]
 
 
@@ -219,8 +219,8 @@ def _check_ytvos_valid(r: CheckReport, root: str, valid: Dict,
     empty = _empty_queries(scored)
     if empty:
         r.warn(
-            'valid expressions with an empty query (the dataset skips '
-            'them: the submission will lack them)', empty)
+            'valid expressions with an empty query (no word: the '
+            'submission gets empty masks for them)', empty)
 
 
 def check_mevis_release(root: str,
