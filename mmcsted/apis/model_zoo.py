@@ -98,7 +98,8 @@ def resolve_checkpoint(checkpoint: str,
             if local is None:
                 raise FileNotFoundError(
                     f'zoo model {checkpoint}: {weights} not found (produce '
-                    'it with the main job, python tools/run_synthetic_benchmark.py)')
+                    'it with the main job, python '
+                    'tools/run_synthetic_benchmark.py)')
             return local
         return download_checkpoint(weights, sha256=sha256 or entry.get('Hash'))
     hint = f'; zoo models: {", ".join(sorted(models))}' if models else ''
