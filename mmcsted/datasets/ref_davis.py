@@ -225,6 +225,7 @@ def scan_davis_video(data_root: str,
     Returns a dict: ``frame_dir``, ``mask_dir``, ``frame_names`` (the JPEG
     names, sorted), ``missing`` (the frame or mask folder when absent),
     ``frames_without_mask`` (JPEG names without a PNG of the same stem),
+    ``masks_without_frame`` (PNG names without a JPEG: a missing frame),
     ``object_ids`` (sorted union of the ids over all masks; only with
     ``read_object_ids``) and ``mask_errors`` (``'file: error'`` strings).
     """
@@ -236,6 +237,7 @@ def scan_davis_video(data_root: str,
         frame_names=[],
         missing=[],
         frames_without_mask=[],
+        masks_without_frame=[],
         object_ids=[],
         mask_errors=[])
     for d in (frame_dir, mask_dir):
@@ -252,6 +254,9 @@ def scan_davis_video(data_root: str,
     info['frames_without_mask'] = [
         n for n in names if osp.splitext(n)[0] not in masks
     ]
+    stems = {osp.splitext(n)[0] for n in names}
+    info['masks_without_frame'] = sorted(m + '.png' for m in masks
+                                         if m not in stems)
     if read_object_ids:
         ids = set()
         for n in names:

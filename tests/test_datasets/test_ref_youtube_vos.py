@@ -350,3 +350,19 @@ def test_punctuation_only_query_is_an_empty_one(tmp_path):
     text = report.render()
     assert 'train expressions with an empty query' in text
     assert 'vidB expression 1' in text and 'val2 expression 1' in text
+
+
+def test_check_finds_garbage_frames_in_train_and_valid_without_deep(tmp_path):
+    # a garbage JPEG passed the check without --deep, and --deep missed the
+    # one in valid/
+    root = make_ytvos_tree(tmp_path, missing_video=False)
+    with open(osp.join(root, 'train/JPEGImages/vidB/00005.jpg'), 'wb') as f:
+        f.write(b'garbage' * 10)
+    open(osp.join(root, 'valid/JPEGImages/val1/00010.jpg'), 'wb').close()
+    r = check_ref_youtube_vos_release(root)
+    assert not r.ok
+    text = r.render()
+    assert ('train: listed frames that are not JPEG files (1): '
+            'train/JPEGImages/vidB/00005.jpg (not a JPEG)') in text
+    assert ('valid: listed frames that are not JPEG files (1): '
+            'valid/JPEGImages/val1/00010.jpg (empty)') in text

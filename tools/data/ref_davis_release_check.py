@@ -8,6 +8,7 @@ from typing import Dict, List, Tuple
 
 from mmcsted.datasets import ref_davis as rd
 from mmcsted.text import has_words
+from .ref_vos_release_check import not_jpeg_files
 from .release_check import CheckReport
 
 #: videos of DAVIS 2017 trainval (ReferFormer's converter: 60 + 30)
@@ -77,7 +78,7 @@ def _check_split_videos(r: CheckReport, root: str,
         if len(videos) != expected:
             r.warn(f'{split}.txt lists {len(videos)} videos, the release '
                    f'{expected}')
-        missing, no_mask, errors = [], [], []
+        missing, no_mask, errors, no_frame, not_jpeg = [], [], [], [], []
         for video in videos:
             scan = rd.scan_davis_video(root, video, read_masks)
             split_of[video] = split
@@ -86,11 +87,19 @@ def _check_split_videos(r: CheckReport, root: str,
                 continue
             scans[video] = scan
             no_mask += [f'{video}/{n}' for n in scan['frames_without_mask']]
+            no_frame += [f'{video}/{n}' for n in scan['masks_without_frame']]
+            not_jpeg += not_jpeg_files(scan['frame_dir'], scan['frame_names'],
+                                       video)
             errors += scan['mask_errors']
         if missing:
             r.error(f'{split}: frame / mask folders missing', missing)
         if no_mask:
             r.warn(f'{split}: frames without a mask PNG', no_mask)
+        if no_frame:
+            r.error(f'{split}: frames missing (a mask PNG without its JPEG)',
+                    no_frame)
+        if not_jpeg:
+            r.error(f'{split}: frames that are not JPEG files', not_jpeg)
         if errors:
             r.error(f'{split}: unreadable mask files', errors)
         on_disk = sum(v in scans for v in videos)
