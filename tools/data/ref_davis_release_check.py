@@ -119,6 +119,9 @@ def _check_expression_file(r: CheckReport, path: str, run: str,
     r.note(f'{name}: {stats["num_expressions"]} expressions, '
            f'{stats["encoding"]}' +
            (f'; video names fixed: {fixed}' if fixed else ''))
+    if not stats['encoding'].startswith('utf-8'):
+        r.warn(f'{name}: not valid UTF-8, read as {stats["encoding"]}: '
+               'check that its accented letters read right')
     if stats['malformed_lines']:
         r.warn(f'{name}: malformed lines (skipped)', stats['malformed_lines'])
     if stats['unquoted_lines']:

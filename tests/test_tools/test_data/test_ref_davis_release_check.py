@@ -28,6 +28,9 @@ def test_complete_tree_reports_quirks(tmp_path):
     assert 'result: OK' in out
     # the Latin-1 file, the fixed names, the object no mask holds
     assert 'Davis17_annot2.txt: 4 expressions, latin-1' in out
+    # reported, not silently re-decoded
+    assert ('Davis17_annot2.txt: not valid UTF-8, read as latin-1: check '
+            'that its accented letters read right') in out
     assert 'Davis17_annot1.txt: 6 expressions, utf-8; video names fixed: ' \
         'clasic-car -> classic-car, dog-scale -> dogs-scale' in out
     assert ('expressions whose object is in no mask (the dataset skips '
