@@ -137,7 +137,10 @@ def main(argv=None) -> int:
     if video is None:
         video, query = synthetic_example(args.data_root)
         print(f'synthetic example: {video}: "{query}"')
-    check_query(query)
+    try:
+        check_query(query)
+    except (TypeError, ValueError) as e:
+        raise SystemExit(f'error: {e}')
     from mmcsted.utils.checkpoint import CheckpointMismatchError
     try:
         inferencer = VideoActorSegInferencer(

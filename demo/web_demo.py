@@ -479,9 +479,8 @@ class WebDemo:
         query = (query or '').strip()
         try:
             check_query(query)
-        except ValueError:
-            raise InputError('the query is empty or has no word: describe '
-                             'the actor, e.g. "the red circle is jumping"')
+        except ValueError as e:
+            raise InputError(str(e))
         prune_runs(self.runs_dir)
         out_dir = tempfile.mkdtemp(dir=self.runs_dir)
         max_bytes = args.max_upload_mb * 2**20
@@ -571,7 +570,7 @@ def build_page(demo: WebDemo):
                         list(FRAME_MODES), value='all', label='Frames')
                     every = gr.Number(value=2, precision=0, label='n')
                     frame_list = gr.Textbox(
-                        label='list (0-based)', placeholder='0 10-20 40:80:4')
+                        label='list (0-based)', placeholder='0 5-9 12:24:4')
                 threshold = gr.Slider(
                     0.05, 0.95, value=0.5, step=0.05, label='Mask threshold')
                 attention_frame = gr.Number(

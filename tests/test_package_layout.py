@@ -127,3 +127,24 @@ def test_no_command_line_in_the_package():
             elif isinstance(node, ast.Constant) and node.value == '__main__':
                 wrong.append(f'{module} checks for __main__')
     assert not wrong, '\n'.join(wrong)
+
+
+def test_docs_cite_no_file_outside_the_repository():
+    # docs/benchmark.md and docs/get_started.md cited METHOD.md and
+    # ENVIRONMENT.md, which the repository does not hold
+    import glob
+    import os.path as osp
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    docs = glob.glob(osp.join(root, '*.md')) + glob.glob(
+        osp.join(root, '**', '*.md'), recursive=True)
+    cited = []
+    for path in docs:
+        if '.venv' in path or 'node_modules' in path:
+            continue
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+        cited += [
+            f'{osp.relpath(path, root)}: {name}'
+            for name in ('METHOD.md', 'ENVIRONMENT.md') if name in text
+        ]
+    assert not cited

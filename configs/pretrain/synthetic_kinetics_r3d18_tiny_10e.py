@@ -1,4 +1,4 @@
-# The short schedule of the quick-start main job (README).
+# The short schedule of the main job (README).
 _base_ = ['./synthetic_kinetics_r3d18_tiny.py']
 max_epochs = 10
 param_scheduler = [

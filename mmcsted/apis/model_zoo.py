@@ -57,7 +57,7 @@ def resolve_config(config: str) -> str:
 
 def _local_weights(weights: str) -> Optional[str]:
     """A relative ``Weights`` path: from the working directory (where the
-    quick-start writes it), else from the source checkout."""
+    main job writes it), else from the source checkout."""
     if osp.isabs(weights):
         return weights if osp.isfile(weights) else None
     for root in (os.getcwd(), osp.dirname(PACKAGE_DIR)):
@@ -98,7 +98,8 @@ def resolve_checkpoint(checkpoint: str,
             if local is None:
                 raise FileNotFoundError(
                     f'zoo model {checkpoint}: {weights} not found (produce '
-                    'it with the quick-start command)')
+                    'it with the main job, python '
+                    'tools/run_synthetic_benchmark.py)')
             return local
         return download_checkpoint(weights, sha256=sha256 or entry.get('Hash'))
     hint = f'; zoo models: {", ".join(sorted(models))}' if models else ''

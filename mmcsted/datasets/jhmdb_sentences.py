@@ -11,6 +11,7 @@ import numpy as np
 from mmengine import fileio
 
 from mmcsted.registry import DATASETS
+from mmcsted.text import has_words
 from mmcsted.utils.video_io import read_bytes_io
 from .a2d.layout import A2D_ACTORS
 from .base import BaseActorSegDataset
@@ -174,7 +175,7 @@ def _one_row_per_video(rows: List[Dict], skips: SkipCounter) -> List[Dict]:
     counted)."""
     seen, kept = set(), []
     for row in rows:
-        if not row['query'].strip():
+        if not has_words(row['query']):
             skips.add('rows with an empty query',
                       f'line {row["line"]}: {row["video_id"]}')
             continue

@@ -10,6 +10,7 @@ from mmengine import fileio
 from mmengine.logging import print_log
 
 from mmcsted.registry import DATASETS
+from mmcsted.text import has_words
 from mmcsted.utils.video_io import read_index_png
 from .base import BaseActorSegDataset, read_index_png_sample
 from .utils import SkipCounter, list_names, require_file
@@ -198,7 +199,8 @@ def scan_davis_video(data_root: str,
                      backend_args: Optional[dict] = None) -> dict:
     """What the tree holds for one video: ``frame_dir``, ``mask_dir``,
     ``frame_names``, ``missing`` folders, ``frames_without_mask``,
-    ``object_ids`` (with ``read_object_ids``) and ``mask_errors``.
+    ``masks_without_frame`` (a missing frame), ``object_ids`` (with
+    ``read_object_ids``) and ``mask_errors``.
     """
     frame_dir = osp.join(data_root, IMAGE_DIR, video)
     mask_dir = osp.join(data_root, MASK_DIR, video)
@@ -208,6 +210,7 @@ def scan_davis_video(data_root: str,
         frame_names=[],
         missing=[],
         frames_without_mask=[],
+        masks_without_frame=[],
         object_ids=[],
         mask_errors=[])
     for d in (frame_dir, mask_dir):
@@ -225,6 +228,9 @@ def scan_davis_video(data_root: str,
     info['frames_without_mask'] = [
         n for n in names if osp.splitext(n)[0] not in masks
     ]
+    stems = {osp.splitext(n)[0] for n in names}
+    info['masks_without_frame'] = sorted(m + '.png' for m in masks
+                                         if m not in stems)
     if read_object_ids:
         ids = set()
         for n in names:
@@ -348,6 +354,10 @@ class RefDAVIS17Dataset(BaseActorSegDataset):
                 continue  # another split, or skipped above
             where = f'{RUN_FILES[run]}:{rec["line"]} {video}'
             scan = scans[video]
+            if not has_words(rec['expression']):
+                # one rule with the other readers: counted, not scored
+                skips.add('expressions with an empty query', where)
+                continue
             if (self.check_object_ids
                     and rec['obj_id'] not in scan['object_ids']):
                 skips.add('expressions whose object is not in the masks',

@@ -1,11 +1,13 @@
 """What Ref-YouTube-VOS and MeViS share: ``meta_expressions.json`` (format:
 docs/dataset_prepare.md) and the samples made from it.
 """
+import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 from mmengine import fileio
 
+from mmcsted.text import has_words
 from .base import BaseActorSegDataset
 from .utils import SkipCounter, read_json, require_file
 
@@ -73,6 +75,10 @@ class BaseRefVOSDataset(BaseActorSegDataset):
     Args:
         frame_stride: training only: every k-th listed frame is a target.
         **kwargs: :class:`BaseActorSegDataset` arguments.
+
+    An expression whose query has no word is skipped and counted; in test
+    mode it is listed in the metainfo's ``empty_query_expressions`` and the
+    submission gets empty masks for it (docs/dataset_prepare.md).
     """
 
     def __init__(self, frame_stride: int = 1, **kwargs):
@@ -126,6 +132,7 @@ class BaseRefVOSDataset(BaseActorSegDataset):
         stride = 1 if self.test_mode else self.frame_stride
         data_list, video_frames = [], {}
         expected: Dict[str, Dict[str, List[str]]] = {}
+        self._empty_queries: Dict[str, dict] = {}
         num_expressions = 0
         for vid, entry in videos.items():
             if vid in missing:
@@ -144,6 +151,7 @@ class BaseRefVOSDataset(BaseActorSegDataset):
         if self.test_mode:
             # what a submission must hold: JFMetric's writer checks it
             self._metainfo['expected_frames'] = expected
+            self._metainfo['empty_query_expressions'] = self._empty_queries
         self.num_videos = len(video_frames)
         self.num_expressions = num_expressions
         return self.finish_loading(data_list, skips)
@@ -172,9 +180,19 @@ class BaseRefVOSDataset(BaseActorSegDataset):
         num_expressions = 0
         for exp_id, exp in entry['expressions'].items():
             query = clean_query(exp.get('exp'))
-            if not query:
+            if not has_words(query):
                 skips.add('expressions with an empty query',
                           f'{vid} expression {exp_id}')
+                if self.test_mode:
+                    # no prediction, but its files in a submission
+                    expected.setdefault(vid, {})[str(exp_id)] = frames
+                    self._empty_queries.setdefault(
+                        vid,
+                        dict(
+                            frame_file=osp.join(frame_dir,
+                                                frames[0] + FRAME_EXT),
+                            frames=frames,
+                            exp_ids=[]))['exp_ids'].append(str(exp_id))
                 continue
             fields = self._expression_fields(vid, exp_id, exp, frames, skips)
             if fields is None:

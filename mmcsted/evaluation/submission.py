@@ -1,6 +1,7 @@
 """Submission files of the referring-VOS challenge servers (Ref-YouTube-VOS,
 MeViS): one 0/255 PNG per listed frame, zipped; the layouts:
 docs/metrics.md, "Challenge submissions"."""
+import io
 import os
 import os.path as osp
 import secrets
@@ -10,6 +11,7 @@ from collections import defaultdict
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
+from mmengine import fileio
 from mmengine.dist import broadcast_object_list
 from mmengine.logging import print_log
 from PIL import Image
@@ -231,12 +233,27 @@ class SubmissionWriter:
             run=None if run is None else str(run),
             png=rel)
 
-    def finalize(
-        self,
-        records: Sequence[dict],
-        expected_frames: Optional[Mapping[str, Mapping[str,
-                                                       Sequence[str]]]] = None
-    ) -> Dict[str, int]:
+    def fill_empty(self, empty_queries: Optional[Mapping[str,
+                                                         dict]]) -> List[dict]:
+        """Write an all-background mask on every frame of the expressions
+        the model could not predict (their query has no word, see the
+        dataset's ``empty_query_expressions``); returns their records."""
+        records = []
+        for vid, entry in (empty_queries or {}).items():
+            with Image.open(io.BytesIO(fileio.get(
+                    entry['frame_file']))) as frame:
+                width, height = frame.size
+            mask = np.zeros((height, width), np.uint8)
+            for exp_id in entry['exp_ids']:
+                for frame_name in entry['frames']:
+                    records.append(self.write(mask, vid, exp_id, frame_name))
+        return records
+
+    def finalize(self,
+                 records: Sequence[dict],
+                 expected_frames: Optional[Mapping[str, Mapping[
+                     str, Sequence[str]]]] = None,
+                 num_filled: int = 0) -> Dict[str, int]:
         """Check the written set and zip it.
 
         Raises ``ValueError`` when a PNG was written twice, and, given
@@ -244,8 +261,9 @@ class SubmissionWriter:
         :func:`expected_frames_from_data_list`), when an expected frame is
         missing or an unexpected one is there; ``FileNotFoundError`` when a
         recorded PNG is not on disk (another rank's write not visible: not a
-        shared filesystem). Returns the counts ``num_videos``,
-        ``num_expressions``, ``num_frames``.
+        shared filesystem). ``num_filled``: how many of the expressions
+        :meth:`fill_empty` filled, said in the log. Returns the counts
+        ``num_videos``, ``num_expressions``, ``num_frames``.
         """
         if not records:
             raise ValueError('no predictions to write a submission from')
@@ -266,6 +284,11 @@ class SubmissionWriter:
                    if expected_frames is not None and not has_runs else
                    'completeness not checked: no expected_frames in the '
                    'dataset meta')
+        if num_filled:
+            # never "complete" when some masks were not predicted
+            checked = (f'every expected frame written, but {num_filled} '
+                       'expressions whose query has no word were filled '
+                       'with empty masks (not predicted)')
         print_log(
             f'submission ({self.layout}): {counts["num_frames"]} frames of '
             f'{counts["num_expressions"]} expressions in '

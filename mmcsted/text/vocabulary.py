@@ -32,6 +32,32 @@ def split_words(text: str) -> List[str]:
     return _WORD.findall(unicodedata.normalize('NFC', text).lower())
 
 
+class QueryTooShortError(ValueError):
+    """A query with no word in it."""
+
+
+def has_words(query) -> bool:
+    """The one rule for an empty query: a query is usable when it holds a
+    word. ``""``, whitespace and punctuation only (``'?!... --'``) have
+    none; the readers skip (training) or fill (testing) such expressions,
+    the checks report them, and the API and the demo refuse them."""
+    return isinstance(query, str) and bool(split_words(query))
+
+
+def check_has_words(query) -> str:
+    """Return ``query``; raise :class:`QueryTooShortError` when it has no
+    word (a ``TypeError`` when it is not a string)."""
+    if not isinstance(query, str):
+        raise TypeError(
+            f'a query must be a string, got {type(query).__name__}')
+    if not has_words(query):
+        raise QueryTooShortError(
+            f'empty query {query!r}: it has no word in it (only spaces or '
+            'punctuation); a query names the actor to segment, e.g. "the '
+            'man in red is running"')
+    return query
+
+
 class WordVocabulary:
     """An ordered list of words; index 0 is ``<pad>``, index 1 is ``<unk>``."""
 

@@ -23,9 +23,17 @@ def install_stack_workarounds() -> None:
       list of configs, on which mmengine 0.10.7's
       ``mmengine.config.utils._get_cfg_metainfo`` fails with an
       ``AttributeError`` before its ``.mim/configs`` fallback.
+    * a filter for setuptools' ``pkg_resources`` deprecation warning, which
+      mmengine 0.10.7 triggers on every package look-up
+      (``mmengine.utils.package_utils`` imports ``pkg_resources``): only
+      that warning (matched by its message).
     """
     from .checkpoint import install_checkpoint_loaders
     from .external_configs import patch_external_config_lookup
+    warnings.filterwarnings(
+        'ignore',
+        message='pkg_resources is deprecated as an API',
+        category=UserWarning)
     install_checkpoint_loaders()
     patch_external_config_lookup()
 

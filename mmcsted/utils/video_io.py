@@ -183,6 +183,40 @@ def _float_range(frames) -> Optional[Tuple[float, float]]:
                 for f in floats), max(float(f.max()) for f in floats))
 
 
+def _check_array_frames(frames, name: str) -> bool:
+    """Refuse frames that would be read wrong without a word (bool, integers
+    outside 0..255, no pixel); return whether uint16 frames are to be scaled
+    (logged)."""
+    arrays = [frames] if isinstance(frames, np.ndarray) else list(frames)
+    uint16 = False
+    for k, frame in enumerate(arrays):
+        where = name if isinstance(frames, np.ndarray) else \
+            f'{name} frame {k}'
+        if not isinstance(frame, np.ndarray):
+            raise TypeError(f'{where}: a frame is a numpy array, got '
+                            f'{type(frame).__name__}')
+        if frame.dtype == np.bool_:
+            raise ValueError(
+                f'{where}: bool frames are masks, not images: pass RGB '
+                'uint8 frames (0..255)')
+        if frame.ndim < 3 or 0 in frame.shape[-3:-1]:
+            raise ValueError(f'{where}: frames must be H x W x 3 RGB images '
+                             f'with pixels, got shape {frame.shape}')
+        if frame.dtype == np.uint16:
+            uint16 = True
+        elif (np.issubdtype(frame.dtype, np.integer)
+              and frame.dtype != np.uint8 and frame.size
+              and (frame.min() < 0 or frame.max() > 255)):
+            raise ValueError(
+                f'{where}: {frame.dtype} frames with values in '
+                f'[{frame.min()}, {frame.max()}]: pass RGB uint8 frames '
+                '(0..255), uint16 (scaled) or floats in [0, 1]')
+    if uint16:
+        print_log(
+            f'{name}: uint16 frames, scaled to 0..255 uint8', logger='current')
+    return uint16
+
+
 class ArrayFrameReader(FrameReader):
     """Frames of a (T, H, W, 3) RGB array (or a list of (H, W, 3) arrays).
 
@@ -190,7 +224,9 @@ class ArrayFrameReader(FrameReader):
     (e.g. from ``ToTensor`` or ``skimage``) and are scaled to 0..255 (a note
     is logged); other float ranges are ambiguous (0..255? -1..1?) and raise
     a ``ValueError``: a plain cast would turn [0, 1] frames black and give
-    empty masks without a word."""
+    empty masks without a word. uint16 frames (16-bit PNGs) are scaled to
+    8 bit (a note); bool frames, other integers outside 0..255 and frames
+    of no pixel (0 x W) raise a ``ValueError``."""
 
     def __init__(self,
                  frames: Union[np.ndarray, Sequence[np.ndarray]],
@@ -203,6 +239,7 @@ class ArrayFrameReader(FrameReader):
         self.name = name
         self.num_frames = len(frames)
         self.float_scale = None
+        self.uint16_scale = _check_array_frames(frames, name)
         value_range = _float_range(frames) if self.num_frames else None
         if value_range is not None:
             lo, hi = value_range
@@ -224,6 +261,8 @@ class ArrayFrameReader(FrameReader):
         if self.float_scale is not None and np.issubdtype(
                 frame.dtype, np.floating):
             frame = np.rint(frame * self.float_scale)
+        if frame.dtype == np.uint16 and self.uint16_scale:
+            frame = np.rint(frame / 257.)  # 65535 -> 255
         if frame.dtype != np.uint8:
             frame = np.clip(frame, 0, 255).astype(np.uint8)
         return frame

@@ -104,7 +104,14 @@ def _font_scale(width: int) -> float:
     return float(np.clip(width / 640., 0.4, 1.0))
 
 
-def _wrap(text: str, width: int, scale: float, thickness: int):
+def _wrap(text: str,
+          width: int,
+          scale: float,
+          thickness: int,
+          max_lines: int = 3):
+    """The lines of ``text`` that fit ``width``; at most ``max_lines``, the
+    last one ending with '...' when the text is cut (a 10,000-character
+    query made a caption taller than the video)."""
     lines, line = [], ''
     for word in _ascii(text).split():
         trial = f'{line} {word}'.strip()
@@ -116,6 +123,13 @@ def _wrap(text: str, width: int, scale: float, thickness: int):
             line = trial
     if line or not lines:
         lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and cv2.getTextSize(last + ' ...', _FONT, scale,
+                                       thickness)[0][0] > width:
+            last = last.rsplit(' ', 1)[0] if ' ' in last else last[:-1]
+        lines[-1] = last + ' ...'
     return lines
 
 
@@ -124,8 +138,8 @@ def text_band(text: str,
               color: Color = (255, 255, 255),
               background: Color = (0, 0, 0),
               scale: Optional[float] = None) -> np.ndarray:
-    """A ``width``-wide band holding ``text`` wrapped over as many lines as it
-    needs (the query never hides the frame)."""
+    """A ``width``-wide band holding ``text`` wrapped over up to three lines
+    (the query never hides the frame)."""
     scale = scale or _font_scale(width)
     thickness = 1 if scale < 0.7 else 2
     margin = max(4, int(8 * scale))

@@ -130,6 +130,21 @@ def test_frame_folder_array_and_list_agree(tiny_model, tmp_path):
         np.testing.assert_allclose(b, c, atol=1e-6)
 
 
+def test_api_frames_refused_with_the_projects_errors(tiny_model):
+    frames = make_frames(num_frames=3, height=32, width=32)
+    with pytest.raises(TypeError, match=r'frame indices are integers.*1\.5'):
+        inference_video(tiny_model, frames, 'a cat', frames=[1.5])
+    with pytest.raises(TypeError, match='frame indices are integers'):
+        inference_video(tiny_model, frames, 'a cat', frames=[True])
+    assert inference_video(
+        tiny_model, frames, 'a cat', frames=[np.int64(1)],
+        progress=False).frame_indices == [1]
+    with pytest.raises(ValueError, match='bool frames are masks'):
+        inference_video(tiny_model, frames > 100, 'a cat')
+    with pytest.raises(ValueError, match=r'got shape \(0, 5, 3\)'):
+        inference_video(tiny_model, [np.zeros((0, 5, 3), np.uint8)], 'a cat')
+
+
 def test_stream_yields_original_frames(tiny_model):
     frames = make_frames(num_frames=5, height=32, width=32)
     out = list(

@@ -69,7 +69,7 @@ def test_zoo_name_downloads_and_checks_the_hash(http_dir, tmp_path,
         resolve_checkpoint('plain_wrong', metafile=meta)
     with pytest.raises(FileNotFoundError, match='no released weights'):
         resolve_checkpoint('none', metafile=meta)
-    with pytest.raises(FileNotFoundError, match='quick-start'):
+    with pytest.raises(FileNotFoundError, match='the main job'):
         resolve_checkpoint('local', metafile=meta)
     with pytest.raises(FileNotFoundError, match='zoo models: bad, good'):
         resolve_checkpoint('unknown', metafile=meta)
@@ -149,7 +149,7 @@ def test_installed_package_finds_its_packaged_configs(tmp_path, monkeypatch):
     work = tmp_path / 'work'
     (work / 'checkpoints').mkdir(parents=True)
     monkeypatch.chdir(work)
-    with pytest.raises(FileNotFoundError, match='quick-start'):
+    with pytest.raises(FileNotFoundError, match='the main job'):
         resolve_checkpoint('packaged_model')
     (work / 'checkpoints' / 'packaged.pth').write_bytes(b'x')
     assert resolve_checkpoint('packaged_model') == str(work / 'checkpoints' /
@@ -221,3 +221,29 @@ def test_setup_puts_configs_tools_and_index_into_mim(tmp_path, monkeypatch,
     assert (mim_dir /
             'model-index.yml').read_text() == (tmp_path /
                                                'model-index.yml').read_text()
+
+
+def test_metafile_header_says_what_the_entries_hold():
+    """The header's claims (which blocks are paper figures, which are
+    measured, which entries have weights) hold for every entry."""
+    path = osp.join(model_zoo.config_root(), 'configs', 'csted',
+                    'metafile.yml')
+    with open(path) as f:
+        header = ''.join(line for line in f if line.startswith('#'))
+    measured = sorted(
+        name for name, entry in load_metafile().items()
+        if entry['Metadata']['Results Source'].startswith('measured'))
+    assert measured == [
+        'csted_tiny_quick-pretrained_frozen-3d_synthetic',
+        'csted_tiny_synthetic'
+    ]
+    for name in measured:
+        assert f'`{name}`' in header.replace('\n# ', ' ')
+    for name, entry in load_metafile().items():
+        source = entry['Metadata']['Results Source']
+        assert (entry['Weights'] is not None) == (name in measured), name
+        if source.startswith('none'):
+            assert not entry.get('Results'), name
+        else:
+            assert source.startswith(('paper', 'measured')), name
+    assert "except `csted_tiny_synthetic`'s" not in header

@@ -122,6 +122,7 @@ def test_empty_query_counted(tmp_path):
     make_jhmdb_tree(str(tmp_path))
     with open(osp.join(str(tmp_path), 'jhmdb_annotation.txt'), 'a') as f:
         f.write('vidC_walk,\n')
+        f.write('vidC_walk,?!... --\n')  # no word: empty too
     ds = JHMDBSentencesDataset(str(tmp_path), progress=False)
-    assert ds.skipped['rows with an empty query'] == 1
+    assert ds.skipped['rows with an empty query'] == 2
     assert len(ds) == 9

@@ -174,3 +174,17 @@ def test_dataset_frame_without_mask(tmp_path):
     ]
     assert len(bear) == 4  # 2 objects x 2 frames
     assert bear[0]['frame_names'] == ['00000.jpg', '00001.jpg']
+
+
+def test_dataset_and_check_skip_a_query_without_a_word(tmp_path):
+    from tools.data.ref_davis_release_check import check_ref_davis17_release
+    root = write_ref_davis_tree(tmp_path)
+    path = root / 'davis_text_annotations' / 'Davis17_annot1.txt'
+    path.write_text(path.read_text() + 'bear 2 "?!... --"\n')
+    ds = RefDAVIS17Dataset(data_root=str(root), runs='anno1_first_frame')
+    assert ds.skipped['expressions with an empty query'] == 1
+    assert all(
+        ds.get_data_info(i)['query'] != '?!... --' for i in range(len(ds)))
+    text = check_ref_davis17_release(str(root)).render()
+    assert ('Davis17_annot1.txt: expressions with an empty query (skipped) '
+            '(1): Davis17_annot1.txt:7 bear') in text

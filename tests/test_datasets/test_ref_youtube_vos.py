@@ -312,3 +312,57 @@ def test_prepare_writes_the_train_vocabulary(tmp_path):
     assert all(w in words for w in exp.lower().split())
     # valid expressions are not in the train vocabulary unless also in train
     assert words[:2] == ['<pad>', '<unk>']
+
+
+def _add_expressions(root, split, vid, expressions):
+    path = osp.join(root, f'meta_expressions/{split}/meta_expressions.json')
+    with open(path) as f:
+        meta = json.load(f)
+    meta['videos'][vid]['expressions'].update(expressions)
+    _write_json(path, meta)
+
+
+def test_punctuation_only_query_is_an_empty_one(tmp_path):
+    """'?!... --' has no word: skipped and counted in training like '' (it
+    crashed the tokeniser mid-epoch); at test time listed for the submission
+    writer to fill with empty masks."""
+    root = make_ytvos_tree(tmp_path)
+    _add_expressions(root, 'train', 'vidB',
+                     {'1': dict(exp='?!... --', obj_id='1')})
+    ds = RefYouTubeVOSDataset(
+        root, split='train', on_missing='skip', serialize_data=False)
+    assert ds.skipped['expressions with an empty query'] == 2
+    assert all(
+        ds.get_data_info(i)['query'] != '?!... --' for i in range(len(ds)))
+    _add_expressions(root, 'valid', 'val2', {'1': dict(exp=' -- ')})
+    test = RefYouTubeVOSDataset(root, split='valid', test_mode=True)
+    assert test.skipped['expressions with an empty query'] == 1
+    assert len(test) == 2 * 4 + 2  # no sample to predict
+    assert test.metainfo['expected_frames']['val2']['1'] == _frames(2)
+    assert test.metainfo['empty_query_expressions'] == {
+        'val2':
+        dict(
+            frame_file=osp.join(root, 'valid/JPEGImages/val2/00000.jpg'),
+            frames=_frames(2),
+            exp_ids=['1'])
+    }
+    report = check_ref_youtube_vos_release(root)
+    text = report.render()
+    assert 'train expressions with an empty query' in text
+    assert 'vidB expression 1' in text and 'val2 expression 1' in text
+
+
+def test_check_finds_garbage_frames_in_train_and_valid_without_deep(tmp_path):
+    # a garbage JPEG passed the check without --deep, and --deep missed the
+    # one in valid/
+    root = make_ytvos_tree(tmp_path, missing_video=False)
+    with open(osp.join(root, 'train/JPEGImages/vidB/00005.jpg'), 'wb') as f:
+        f.write(b'garbage' * 10)
+    open(osp.join(root, 'valid/JPEGImages/val1/00010.jpg'), 'wb').close()
+    r = check_ref_youtube_vos_release(root)
+    assert not r.ok
+    text = r.render()
+    assert ('train: listed frames that are not JPEG files (1): '
+            'train/JPEGImages/vidB/00005.jpg (not a JPEG)') in text
+    assert ('valid: listed frames that are not JPEG files (1): '
+            'valid/JPEGImages/val1/00010.jpg (empty)') in text

@@ -534,3 +534,11 @@ def test_release_sample_list_errors_name_the_row(tmp_path):
     _write_list(path, ['vidTest_001/00006,1,1,0,x'])
     with pytest.raises(ValueError, match='row 1'):
         A2DSentencesDataset(root, **kw)
+
+
+def test_extract_frames_without_data_is_one_line(tmp_path, capsys):
+    # it ended in a FileNotFoundError traceback
+    assert run_tool('a2d_sentences/extract_frames.py', str(tmp_path),
+                    '--no-progress') == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: A2D video list not found: ')

@@ -493,3 +493,39 @@ def test_submission_refuses_a_folder_of_other_files(tmp_path):
     with pytest.raises(FileExistsError, match='not an mmcsted submission'):
         SubmissionWriter(str(tmp_path), 'mevis')
     assert (tmp_path / 'notes.txt').read_text() == 'mine'
+
+
+def test_expressions_without_a_word_are_filled_not_complete(
+        tmp_path, monkeypatch):
+    """An expression whose query has no word gets empty masks of its
+    frame's size in the zip, and the log says so instead of 'complete'."""
+    frame = tmp_path / 'frames' / '00000.jpg'
+    frame.parent.mkdir()
+    Image.fromarray(np.zeros((8, 5, 3), np.uint8)).save(frame)
+    out = tmp_path / 'sub'
+    metric = JFMetric(
+        format_only=True,
+        output_dir=str(out),
+        submission_layout='ref_youtube_vos')
+    expected = {vid: dict(exps) for vid, exps in expected_frames().items()}
+    expected['0a7a2514aa']['9'] = ['00000', '00005']
+    metric.dataset_meta = dict(
+        expected_frames=expected,
+        empty_query_expressions={
+            '0a7a2514aa':
+            dict(
+                frame_file=str(frame),
+                frames=['00000', '00005'],
+                exp_ids=['9'])
+        })
+    lines = []
+    monkeypatch.setattr(submission, 'print_log',
+                        lambda msg, **kwargs: lines.append(msg))
+    counts = run_metric(metric, all_samples())
+    assert counts == dict(num_videos=2, num_expressions=4, num_frames=10)
+    png = out / 'Annotations' / '0a7a2514aa' / '9' / '00005.png'
+    pixels = np.asarray(Image.open(png))
+    assert pixels.shape == (8, 5) and not pixels.any()
+    log = '\n'.join(lines)
+    assert '1 expressions whose query has no word were filled' in log
+    assert 'complete' not in log

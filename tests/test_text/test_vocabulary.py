@@ -29,3 +29,18 @@ def test_vocabulary_build_load_dump(tmp_path):
     path.write_text('{"a": 1}')
     with pytest.raises(ValueError, match='JSON list'):
         WordVocabulary.load(str(path))
+
+
+def test_one_rule_for_a_query_without_a_word():
+    from mmcsted.text import QueryTooShortError, check_has_words, has_words
+    for query in ('', '   ', '?!... --', '\t"\'\n', None, 3):
+        assert not has_words(query)
+    assert has_words('a dog') and has_words('?! the man --')
+    assert check_has_words('a dog') == 'a dog'
+    with pytest.raises(
+            QueryTooShortError,
+            match=r"empty query '\?!\.\.\. "
+            r"--': it has no word"):
+        check_has_words('?!... --')
+    with pytest.raises(TypeError, match='must be a string'):
+        check_has_words(None)

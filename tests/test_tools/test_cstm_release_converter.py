@@ -230,3 +230,26 @@ def test_low_glove_coverage_is_a_warning_with_the_figure(
     share = 100. * 4 / len(words)
     assert any(f'only 4 of the {len(words):,} vocabulary words '
                f'({share:.1f} %, below 50 %)' in m for m in logged)
+
+
+class _Payload:
+    """Unpickling this would call os.getpid (any callable would do)."""
+
+    def __reduce__(self):
+        import os
+        return (os.getpid, ())
+
+
+def test_unpickling_refusal_is_one_line(tool, tmp_path, capsys):
+    import pickle
+    src = tmp_path / 'evil.pth.tar'
+    with open(src, 'wb') as f:
+        pickle.dump(dict(state_dict=_Payload()), f)
+    assert tool.main([
+        str(src),
+        str(tmp_path / 'o.pth'), '--glove',
+        str(tmp_path / 'g.txt')
+    ]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and 'evil.pth.tar' in err
+    assert 'Traceback' not in err and not (tmp_path / 'o.pth').exists()

@@ -153,3 +153,30 @@ def test_demo_unknown_zoo_entry_is_one_line(tmp_path):
         ])
     assert str(info.value.code).startswith('error: ')
     assert 'no_such_zoo_model' in str(info.value.code)
+
+
+def test_demo_query_without_a_word_is_one_line(tmp_path):
+    # the rule of mmcsted.text.has_words, as the API and the web demo say it
+    for query in ('', '?!... --'):
+        with pytest.raises(SystemExit) as info:
+            demo.main([
+                'v.mp4', query, '--checkpoint', 'no_such_zoo_model',
+                '--png-dir',
+                str(tmp_path / 'out')
+            ])
+        assert str(info.value.code).startswith(
+            f'error: empty query {query!r}: it has no word in it')
+
+
+def test_readme_frames_example_fits_a_synthetic_video():
+    # the example was out of range on the 24-frame synthetic videos
+    import inspect
+    import re
+
+    from tools.data.synthetic import writer
+    with open('demo/README.md') as f:
+        example = re.search(r'\[--frames ([^\]]+)\]', f.read()).group(1)
+    frames = demo.parse_frames(example.split())
+    num_frames = inspect.signature(
+        writer.generate).parameters['num_frames'].default
+    assert num_frames == 24 and frames and max(frames) < num_frames

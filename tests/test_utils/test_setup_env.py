@@ -63,3 +63,26 @@ def test_import_changes_nothing_and_the_function_installs(tmp_path):
     assert 'ALL-OK' in out.stdout
     # the upstream bug is still there, so the workaround is still needed
     assert 'CONFIG-BEFORE-FAILS' in out.stdout, out.stdout
+
+
+def test_tools_print_no_pkg_resources_warning(tmp_path):
+    # mmengine imports pkg_resources on every package look-up: setuptools'
+    # deprecation warning was printed twice by every tool
+    import os
+    import os.path as osp
+    import subprocess
+    import sys
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    proc = subprocess.run([
+        sys.executable, 'tools/test.py',
+        'configs/csted/synthetic/csted_tiny_synthetic.py',
+        str(tmp_path / 'missing.pth'), '--work-dir',
+        str(tmp_path / 'work')
+    ],
+                          cwd=root,
+                          env=dict(os.environ, PYTHONPATH=root),
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode != 0 and 'tools/test.py: ' in proc.stderr
+    assert 'pkg_resources' not in proc.stderr

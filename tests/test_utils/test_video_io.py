@@ -76,6 +76,33 @@ def test_corrupt_and_missing_files_are_named(tmp_path):
     ]
 
 
+def test_uint16_scaled_bool_out_of_range_and_empty_frames_refused():
+    # uint16 was clipped to 255 (white), bool read as 0/1 (black): both gave
+    # empty masks without a word; a 0 x 5 frame failed inside OpenCV
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (2, 4, 5, 3), dtype=np.uint8)
+    wide = frames.astype(np.uint16) * 257
+    np.testing.assert_array_equal(_all(ArrayFrameReader(wide)), frames)
+    np.testing.assert_array_equal(_all(ArrayFrameReader(list(wide))), frames)
+    with pytest.raises(ValueError, match='bool frames are masks'):
+        ArrayFrameReader(frames > 100)
+    with pytest.raises(ValueError, match=r'frame 1: bool frames'):
+        ArrayFrameReader([frames[0], frames[1] > 100])
+    with pytest.raises(
+            ValueError, match=r'int32 frames with values in '
+            r'\[0, 1000\]'):
+        ArrayFrameReader(
+            np.full(
+                (1, 4, 5, 3), 1000, np.int32) * (np.arange(5)[:, None] > 0))
+    assert _all(ArrayFrameReader(frames.astype(np.int64))).dtype == np.uint8
+    with pytest.raises(
+            ValueError, match=r'with pixels, got shape '
+            r'\(0, 5, 3\)'):
+        ArrayFrameReader([np.zeros((0, 5, 3), np.uint8)])
+    with pytest.raises(ValueError, match='with pixels'):
+        ArrayFrameReader(np.zeros((2, 0, 5, 3), np.uint8))
+
+
 def test_float_frames_in_0_1_are_scaled_other_floats_rejected():
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)

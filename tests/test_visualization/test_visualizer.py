@@ -111,3 +111,18 @@ def test_frame_from_clip_undoes_padding_resize_and_normalisation():
     norm = (clip.float() - mean.view(3, 1, 1, 1)) / std.view(3, 1, 1, 1)
     out2 = frame_from_clip(norm, meta, mean, std)
     assert np.abs(out2.astype(int) - out.astype(int)).max() <= 1
+
+
+def test_a_huge_query_is_cut_to_three_lines():
+    # a 10,000-character query made a caption band 5,432 px tall
+    from mmcsted.visualization.actor_seg_visualizer import _FONT, _wrap
+    huge = 'the man in red running ' * 435
+    assert len(huge) > 10000
+    one_line = text_band('word', 200).shape[0]
+    band = text_band(huge, 200)
+    assert band.shape == text_band('word ' * 60, 200).shape
+    assert band.shape[0] < 3 * one_line
+    lines = _wrap(huge, 180, 0.4, 1)
+    assert len(lines) == 3 and lines[-1].endswith(' ...')
+    assert all(
+        cv2.getTextSize(line, _FONT, 0.4, 1)[0][0] <= 180 for line in lines)

@@ -7,6 +7,8 @@ from collections import OrderedDict
 from typing import Dict, List, Tuple
 
 from mmcsted.datasets import ref_davis as rd
+from mmcsted.text import has_words
+from .ref_vos_release_check import not_jpeg_files
 from .release_check import CheckReport
 
 #: videos of DAVIS 2017 trainval (ReferFormer's converter: 60 + 30)
@@ -76,7 +78,7 @@ def _check_split_videos(r: CheckReport, root: str,
         if len(videos) != expected:
             r.warn(f'{split}.txt lists {len(videos)} videos, the release '
                    f'{expected}')
-        missing, no_mask, errors = [], [], []
+        missing, no_mask, errors, no_frame, not_jpeg = [], [], [], [], []
         for video in videos:
             scan = rd.scan_davis_video(root, video, read_masks)
             split_of[video] = split
@@ -85,11 +87,19 @@ def _check_split_videos(r: CheckReport, root: str,
                 continue
             scans[video] = scan
             no_mask += [f'{video}/{n}' for n in scan['frames_without_mask']]
+            no_frame += [f'{video}/{n}' for n in scan['masks_without_frame']]
+            not_jpeg += not_jpeg_files(scan['frame_dir'], scan['frame_names'],
+                                       video)
             errors += scan['mask_errors']
         if missing:
             r.error(f'{split}: frame / mask folders missing', missing)
         if no_mask:
             r.warn(f'{split}: frames without a mask PNG', no_mask)
+        if no_frame:
+            r.error(f'{split}: frames missing (a mask PNG without its JPEG)',
+                    no_frame)
+        if not_jpeg:
+            r.error(f'{split}: frames that are not JPEG files', not_jpeg)
         if errors:
             r.error(f'{split}: unreadable mask files', errors)
         on_disk = sum(v in scans for v in videos)
@@ -109,6 +119,9 @@ def _check_expression_file(r: CheckReport, path: str, run: str,
     r.note(f'{name}: {stats["num_expressions"]} expressions, '
            f'{stats["encoding"]}' +
            (f'; video names fixed: {fixed}' if fixed else ''))
+    if not stats['encoding'].startswith('utf-8'):
+        r.warn(f'{name}: not valid UTF-8, read as {stats["encoding"]}: '
+               'check that its accented letters read right')
     if stats['malformed_lines']:
         r.warn(f'{name}: malformed lines (skipped)', stats['malformed_lines'])
     if stats['unquoted_lines']:
@@ -117,6 +130,12 @@ def _check_expression_file(r: CheckReport, path: str, run: str,
     if folders and stats['unknown_videos']:
         r.warn(f'{name}: videos that are no DAVIS folder',
                stats['unknown_videos'])
+    empty = [
+        f'{name}:{rec["line"]} {rec["video"]}' for rec in records
+        if not has_words(rec['expression'])
+    ]
+    if empty:
+        r.warn(f'{name}: expressions with an empty query (skipped)', empty)
     counts = {s: 0 for s in rd.SPLITS}
     absent: List[str] = []
     for rec in records:

@@ -9,7 +9,7 @@ from mmcsted.datasets import ref_youtube_vos as yt
 from mmcsted.datasets.ref_vos_base import (FRAME_EXT, clean_query,
                                            read_meta_expressions,
                                            sorted_frames)
-from mmcsted.text import WordVocabulary
+from mmcsted.text import WordVocabulary, has_words
 from .release_check import CheckReport
 
 
@@ -25,6 +25,27 @@ def _absent_files(folder: str, names: Sequence[str], rel: str) -> List[str]:
     exists)."""
     present = _listing(folder) or set()
     return [f'{rel}/{n}' for n in names if n not in present]
+
+
+#: the first bytes of every JPEG file (SOI marker and the next marker)
+JPEG_MAGIC = b'\xff\xd8\xff'
+
+
+def not_jpeg_files(folder: str, names: Sequence[str], rel: str) -> List[str]:
+    """``rel/<name> (why)`` for each present file of ``names`` that is
+    empty or does not start as a JPEG: a cheap look at 3 bytes, no
+    decoding."""
+    bad = []
+    for name in names:
+        path = osp.join(folder, name)
+        if not osp.isfile(path):
+            continue
+        with open(path, 'rb') as f:
+            head = f.read(len(JPEG_MAGIC))
+        if head != JPEG_MAGIC:
+            bad.append(
+                f'{rel}/{name} ({"empty" if not head else "not a JPEG"})')
+    return bad
 
 
 def _read_json(r: CheckReport,
@@ -52,7 +73,7 @@ def _empty_queries(videos: Dict) -> List[str]:
     return [
         f'{vid} expression {exp_id}' for vid, e in videos.items()
         for exp_id, exp in e['expressions'].items()
-        if not clean_query(exp.get('exp'))
+        if not has_words(clean_query(exp.get('exp')))
     ]
 
 
@@ -60,7 +81,7 @@ def _check_frame_folders(r: CheckReport, root: str, frame_rel: str,
                          videos: Dict, what: str) -> None:
     """Errors for the videos of ``videos`` whose JPEG folder under
     ``root/frame_rel`` is missing, and for listed frames absent from it."""
-    missing_dirs, missing_frames = [], []
+    missing_dirs, missing_frames, unreadable = [], [], []
     for vid, entry in videos.items():
         folder = osp.join(root, frame_rel, vid)
         if not osp.isdir(folder):
@@ -68,12 +89,15 @@ def _check_frame_folders(r: CheckReport, root: str, frame_rel: str,
             continue
         names = [f + FRAME_EXT for f in sorted_frames(entry['frames'])]
         missing_frames += _absent_files(folder, names, f'{frame_rel}/{vid}')
+        unreadable += not_jpeg_files(folder, names, f'{frame_rel}/{vid}')
     if missing_dirs:
         r.error(
             f'{what}: JPEG folders missing of videos listed in the '
             'expression file', missing_dirs)
     if missing_frames:
         r.error(f'{what}: listed frames missing', missing_frames)
+    if unreadable:
+        r.error(f'{what}: listed frames that are not JPEG files', unreadable)
 
 
 def check_ref_youtube_vos_release(root: str,
@@ -219,8 +243,8 @@ def _check_ytvos_valid(r: CheckReport, root: str, valid: Dict,
     empty = _empty_queries(scored)
     if empty:
         r.warn(
-            'valid expressions with an empty query (the dataset skips '
-            'them: the submission will lack them)', empty)
+            'valid expressions with an empty query (no word: the '
+            'submission gets empty masks for them)', empty)
 
 
 def check_mevis_release(root: str,

@@ -8,6 +8,7 @@ from typing import List, Optional
 from mmcsted.datasets import a2d
 from mmcsted.datasets import jhmdb_sentences as jhmdb
 from mmcsted.datasets.utils import limited_list
+from mmcsted.text import has_words
 
 A2D_EXPECTED_VIDEOS = 3782
 A2D_EXPECTED_ANNOTATIONS = 6655
@@ -168,7 +169,11 @@ def _check_a2d_rows(r: CheckReport, videos, rows) -> None:
     ]
     if bad_ids:
         r.warn('rows with a malformed instance id', bad_ids)
-    empty = [f'line {x.line}' for x in rows if not x.query.strip()]
+    unbalanced = a2d.unbalanced_quote_rows(rows)
+    if unbalanced:
+        r.warn('queries with an odd number of quotes (kept as written)',
+               unbalanced)
+    empty = [f'line {x.line}' for x in rows if not has_words(x.query)]
     if empty:
         r.warn('rows with an empty query', empty)
 
@@ -324,6 +329,12 @@ def check_jhmdb_release(root: str,
     except ValueError as e:
         r.error(str(e))
         return r
+    empty = [
+        f'line {row["line"]}: {row["video_id"]}' for row in rows
+        if not has_words(row['query'])
+    ]
+    if empty:
+        r.warn('rows with an empty query (skipped)', empty)
     r.note(f'jhmdb_annotation.txt: {len(rows)} rows; the release has '
            f'{JHMDB_EXPECTED_ANNOTATIONS}')
     if len(rows) != JHMDB_EXPECTED_ANNOTATIONS:

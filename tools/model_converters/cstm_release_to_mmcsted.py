@@ -23,6 +23,7 @@ config with ``strict=True`` before it is written.
 """
 import argparse
 import os.path as osp
+import pickle
 import re
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -253,7 +254,8 @@ def main(argv=None):
     try:
         report = convert(args.src, args.dst, args.glove, args.vocab,
                          args.config)
-    except (KeyError, ValueError, FileNotFoundError, RuntimeError) as err:
+    except (KeyError, ValueError, FileNotFoundError, RuntimeError,
+            pickle.UnpicklingError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     print(f'{report["source"]} (epoch {report["epoch"]}): '

@@ -1,4 +1,4 @@
-# The quick-start main job: 10-epoch Synthetic Kinetics (README).
+# The main job: 10-epoch Synthetic Kinetics (README).
 _base_ = ['./csted_tiny_pretrained_frozen-3d_synthetic.py']
 model = dict(
     temporal_encoder=dict(

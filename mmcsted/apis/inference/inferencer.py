@@ -57,6 +57,16 @@ def _targets(frames, num_frames: int, name: str) -> List[int]:
         return list(range(num_frames))
     if isinstance(frames, (int, np.integer)):
         frames = [frames]
+    # int() would take frame 1.5 as 1 and True as 1: only integers are
+    # frame indices
+    not_int = [
+        f for f in frames
+        if isinstance(f, (bool,
+                          np.bool_)) or not isinstance(f, (int, np.integer))
+    ]
+    if not_int:
+        raise TypeError(f'frame indices are integers (0-based), got '
+                        f'{not_int[:10]}')
     targets = sorted({int(f) for f in frames})
     if not targets:
         raise ValueError('no frame requested (frames is empty)')

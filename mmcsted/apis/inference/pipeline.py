@@ -141,11 +141,5 @@ def inference_pipeline(
 
 
 def check_query(query: str) -> str:
-    from mmcsted.text import split_words
-    if not isinstance(query, str):
-        raise TypeError(f'the query must be a string, got '
-                        f'{type(query).__name__}')
-    if not split_words(query):
-        raise ValueError(f'empty query {query!r}: a query names the actor to '
-                         'segment, e.g. "the man in red is running"')
-    return query
+    from mmcsted.text import check_has_words
+    return check_has_words(query)

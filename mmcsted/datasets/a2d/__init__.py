@@ -11,7 +11,8 @@ from .mask_index import (INDEX_FILE, INDEX_FORMAT, MASK_FILE_PATTERN,
                          A2DMaskIndex)
 from .parsers import (QueryRow, SampleListRow, VideoRecord, parse_instance_id,
                       read_a2d_annotations, read_missed_videos,
-                      read_sample_list, read_videoset, split_label)
+                      read_sample_list, read_videoset, split_label,
+                      unbalanced_quote_rows)
 
 __all__ = [
     'A2D_ACTORS', 'A2D_ACTIONS', 'VIDEOSET_FILE', 'ANNOTATION_FILE',
@@ -19,6 +20,7 @@ __all__ = [
     'INDEX_FILE', 'INDEX_FORMAT', 'MASK_FILE_PATTERN', 'SPLITS', 'VideoRecord',
     'QueryRow', 'SampleListRow', 'read_videoset', 'read_a2d_annotations',
     'read_missed_videos', 'read_sample_list', 'parse_instance_id',
-    'split_label', 'read_h5_frame_info', 'load_a2d_mask', 'A2DMaskIndex',
-    'resolve_frame_root', 'resolve_video_source', 'A2DSentencesDataset'
+    'unbalanced_quote_rows', 'split_label', 'read_h5_frame_info',
+    'load_a2d_mask', 'A2DMaskIndex', 'resolve_frame_root',
+    'resolve_video_source', 'A2DSentencesDataset'
 ]

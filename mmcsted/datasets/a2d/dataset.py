@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from mmengine.logging import print_log
 
 from mmcsted.registry import DATASETS
+from mmcsted.text import has_words
 from ..base import BaseActorSegDataset
 from ..utils import SkipCounter, limited_list, read_json, require_file
 from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
@@ -162,7 +163,7 @@ class A2DSentencesDataset(BaseActorSegDataset):
                 skips.add('query rows with a malformed instance id',
                           f'line {row.line}: {row.instance_id!r}')
                 continue
-            if not row.query.strip():
+            if not has_words(row.query):
                 skips.add('query rows with an empty query',
                           f'line {row.line}: {row.video_id}')
                 continue

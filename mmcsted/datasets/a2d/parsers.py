@@ -5,11 +5,11 @@ import csv
 import logging
 import re
 from collections import OrderedDict
-from typing import List, NamedTuple, Optional, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.logging import print_log
 
-from ..utils import require_file
+from ..utils import limited_list, require_file
 
 
 class VideoRecord(NamedTuple):
@@ -68,10 +68,15 @@ def read_videoset(path: str) -> 'OrderedDict[str, VideoRecord]':
 def read_a2d_annotations(path: str) -> List[QueryRow]:
     """Parse ``a2d_annotation.txt`` with the csv module (queries may be
     quoted and contain commas). A row with more than 3 fields (an unquoted
-    comma in the query) gets its query fields joined back."""
+    comma in the query) gets its query fields joined back.
+
+    A query holding a line break is a stray opening quote that swallowed
+    the next rows: a ``ValueError`` names every such row by its lines.
+    Queries with an odd number of quotes are logged (see
+    :func:`unbalanced_quote_rows`)."""
     require_file(path, 'A2D Sentences annotation file',
                  'text_annotations/ from the A2D Sentences release')
-    rows = []
+    rows, swallowed = [], []
     with open(path, newline='', encoding='utf-8-sig') as f:
         reader = csv.reader(f)
         header = next(reader, None)
@@ -79,18 +84,43 @@ def read_a2d_annotations(path: str) -> List[QueryRow]:
                               ] != ['video_id', 'instance_id', 'query']:
             raise ValueError(f'{path}: expected the header '
                              f'"video_id,instance_id,query", got {header}')
+        last_line = reader.line_num
         for row in reader:
-            lineno = reader.line_num
+            first_line, last_line = last_line + 1, reader.line_num
             if not row or all(not c.strip() for c in row):
                 continue
             if len(row) < 3:
                 raise ValueError(
-                    f'{path}:{lineno}: expected 3 fields (video_id, '
+                    f'{path}:{last_line}: expected 3 fields (video_id, '
                     f'instance_id, query), got {row}')
             query = row[2] if len(row) == 3 else ','.join(row[2:])
+            if '\n' in query or '\r' in query:
+                swallowed.append(f'lines {first_line}-{last_line}')
             rows.append(
-                QueryRow(lineno, row[0].strip(), row[1].strip(), query))
+                QueryRow(first_line, row[0].strip(), row[1].strip(), query))
+    if swallowed:
+        raise ValueError(
+            f'{path}: {len(swallowed)} queries hold a line break ('
+            f'{", ".join(swallowed)}): a stray opening quote makes the csv '
+            'reader take the following rows into one query; fix the quote '
+            'on the first line named')
+    unbalanced = unbalanced_quote_rows(rows)
+    if unbalanced:
+        print_log(
+            f'{path}: {len(unbalanced)} queries have an odd number of '
+            f'quotes, kept as written: {limited_list(unbalanced)}',
+            logger='current',
+            level=logging.WARNING)
     return rows
+
+
+def unbalanced_quote_rows(rows: Sequence[QueryRow]) -> List[str]:
+    """``'line N: <query>'`` of the queries with an odd number of double
+    quotes (a quote the csv reader kept as text)."""
+    return [
+        f'line {row.line}: {row.query!r}' for row in rows
+        if row.query.count('"') % 2
+    ]
 
 
 def read_missed_videos(path: str) -> set:

@@ -148,9 +148,13 @@ class JFMetric(BaseMetric):
                     submission=record))
 
     def _finalize_submission(self, results: List[dict]) -> Dict[str, int]:
-        expected = (self.dataset_meta or {}).get('expected_frames')
-        return self.writer.finalize([r['submission'] for r in results],
-                                    expected)
+        meta = self.dataset_meta or {}
+        empty_queries = meta.get('empty_query_expressions') or {}
+        filled = self.writer.fill_empty(empty_queries)
+        return self.writer.finalize(
+            [r['submission'] for r in results] + filled,
+            meta.get('expected_frames'),
+            num_filled=sum(len(e['exp_ids']) for e in empty_queries.values()))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         if self.format_only:

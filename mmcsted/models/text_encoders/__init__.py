@@ -1,7 +1,7 @@
+from mmcsted.text import QueryTooShortError
 from .glove_gru_text_encoder import (GloVeGRUTextEncoder, load_glove_vectors,
                                      release_tokenize)
-from .gru_text_encoder import (GRUTextEncoder, QueryTooShortError,
-                               tokenize_queries)
+from .gru_text_encoder import GRUTextEncoder, tokenize_queries
 from .hf_text_encoder import HFTextEncoder
 
 __all__ = [

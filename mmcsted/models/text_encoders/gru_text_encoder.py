@@ -12,11 +12,7 @@ from mmengine.model import BaseModule
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from mmcsted.registry import MODELS
-from mmcsted.text import WordVocabulary, split_words
-
-
-class QueryTooShortError(ValueError):
-    """A query with no word in it."""
+from mmcsted.text import WordVocabulary, check_has_words, split_words
 
 
 def tokenize_queries(texts: Sequence[str], max_words: int,
@@ -27,11 +23,7 @@ def tokenize_queries(texts: Sequence[str], max_words: int,
         texts = [texts]
     words = []
     for text in texts:
-        w = split_words(text)
-        if not w:
-            raise QueryTooShortError(
-                f'query {text!r} has no word in it: an empty query cannot '
-                'select an actor')
+        w = split_words(check_has_words(text))
         if len(w) > max_words:
             warn_state['truncated'] = warn_state.get('truncated', 0) + 1
             print_log(

@@ -187,3 +187,33 @@ def test_scripts_find_the_shared_modules_in_an_installed_copy(tmp_path):
     assert proc.returncode == 0, proc.stderr
     meta = json.loads((out / 'generator_meta.json').read_text())
     assert len(meta['videos']) == 6
+
+
+def test_a2d_check_names_stray_quotes_and_queries_without_a_word(tmp_path):
+    make_a2d_tree(str(tmp_path))
+    path = osp.join(str(tmp_path), 'text_annotations', 'a2d_annotation.txt')
+    with open(path) as f:
+        text = f.read()
+    with open(path, 'w') as f:
+        f.write(text + 'vidTrain_02,1,?!... --\nvidTrain_02,1,a "red car\n')
+    rc, out = run_tool(
+        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
+    assert rc == 0, out
+    assert 'rows with an empty query (1): line 9' in out
+    assert ('queries with an odd number of quotes (kept as written) (1): '
+            "line 10: 'a \"red car'") in out
+    with open(path, 'w') as f:
+        f.write(text.replace('red car jumping', '"red car jumping', 1))
+    rc, out = run_tool(
+        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
+    assert rc == 1
+    assert 'queries hold a line break (lines 4-8)' in out
+
+
+def test_jhmdb_check_reports_queries_without_a_word(tmp_path):
+    make_jhmdb_tree(str(tmp_path))
+    with open(osp.join(str(tmp_path), 'jhmdb_annotation.txt'), 'a') as f:
+        f.write('vidC_walk,?!... --\n')
+    rc, out = run_tool(
+        'jhmdb_sentences/check_release.py', str(tmp_path), capture=True)
+    assert 'rows with an empty query (skipped) (1): line' in out, out

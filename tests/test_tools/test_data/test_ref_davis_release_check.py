@@ -28,6 +28,9 @@ def test_complete_tree_reports_quirks(tmp_path):
     assert 'result: OK' in out
     # the Latin-1 file, the fixed names, the object no mask holds
     assert 'Davis17_annot2.txt: 4 expressions, latin-1' in out
+    # reported, not silently re-decoded
+    assert ('Davis17_annot2.txt: not valid UTF-8, read as latin-1: check '
+            'that its accented letters read right') in out
     assert 'Davis17_annot1.txt: 6 expressions, utf-8; video names fixed: ' \
         'clasic-car -> classic-car, dog-scale -> dogs-scale' in out
     assert ('expressions whose object is in no mask (the dataset skips '
@@ -69,3 +72,19 @@ def test_semi_supervised_masks_are_named(tmp_path):
     assert rc == 1
     assert 'unsupervised mask folder not found' in out
     assert 'is the semi-supervised annotation' in out
+
+
+def test_missing_and_garbage_frames_are_found(tmp_path):
+    # a missing JPEG passed the check and failed only at the metric
+    root = write_ref_davis_tree(tmp_path)
+    frames = osp.join(str(root), 'DAVIS', 'JPEGImages', '480p', 'bear')
+    import os
+    os.remove(osp.join(frames, '00001.jpg'))
+    with open(osp.join(frames, '00002.jpg'), 'wb') as f:
+        f.write(b'not a jpeg')
+    rc, out = run_tool(str(root))
+    assert rc == 1, out
+    assert ('val: frames missing (a mask PNG without its JPEG) (1): '
+            'bear/00001.png') in out
+    assert ('val: frames that are not JPEG files (1): bear/00002.jpg '
+            '(not a JPEG)') in out

@@ -87,7 +87,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmcsted.datasets.a2d import resolve_frame_root
     from tools.data.a2d_sentences.frames import extract_a2d_frames
-    vids = select_videos(args.data_root, args.split, args.videos)
+    try:
+        vids = select_videos(args.data_root, args.split, args.videos)
+    except (FileNotFoundError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
     out_root = resolve_frame_root(args.data_root, args.out)
     print(f'{len(vids)} videos -> {out_root}/<vid>/<frame:05d>.jpg '
           f'({args.backend}, JPEG quality '
