@@ -164,9 +164,9 @@ def missing_model_message(checkpoint: str, reason: str) -> str:
             'this page.\n'
             '* Or give another model: the authors\' converted checkpoint with '
             'the A2D config (`python demo/web_demo.py --config '
-            'configs/csted/csted_r50_i3d_a2d_release.py --checkpoint '
-            'checkpoints/csted_r50_i3d_release.pth`, see '
-            'tools/model_converters/cstm_release_to_mmcsted.py), another '
+            'configs/csted/csted_r50_i3d_a2d_cstm.py --checkpoint '
+            'checkpoints/csted_r50_i3d_cstm.pth`, see '
+            'tools/model_converters/cstm_to_mmcsted.py), another '
             'model-zoo entry, or any local checkpoint with its config '
             f'(`--config C --checkpoint K`; asked for: `{checkpoint}`).')
 

@@ -1,4 +1,4 @@
-"""A tiny Ref-DAVIS17 tree in the release layout (DAVIS 2017 480p folders,
+"""A tiny Ref-DAVIS17 tree in the official layout (DAVIS 2017 480p folders,
 unsupervised palette masks with void 255, the four expression files with
 annotator 2 in Latin-1 and the misspelt video names), for tests."""
 import numpy as np

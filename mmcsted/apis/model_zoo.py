@@ -1,6 +1,6 @@
 """Model-zoo names, URLs and local paths of checkpoints.
 
-``configs/csted/metafile.yml`` (OpenMMLab format) lists the released models; a
+``configs/csted/metafile.yml`` (OpenMMLab format) lists the published models; a
 model can be named there, given by URL or by path. Downloads go to the torch
 hub cache with a progress bar and are verified against the hash in the file
 name or the metafile's ``Hash`` (SHA-256, full or prefix) before use.
@@ -92,7 +92,7 @@ def resolve_checkpoint(checkpoint: str,
         weights = entry.get('Weights')
         if not weights:
             raise FileNotFoundError(
-                f'zoo model {checkpoint} has no released weights yet')
+                f'zoo model {checkpoint} has no published weights yet')
         if not weights.startswith(('http://', 'https://')):
             local = _local_weights(weights)
             if local is None:

@@ -1,6 +1,6 @@
 from .a2d import A2D_ACTIONS, A2D_ACTORS, A2DSentencesDataset
 from .base import MASK_READERS, MISSING_REASON, BaseActorSegDataset
-from .clip_sampling import clip_around_frame, release_clip, sample_clip
+from .clip_sampling import clip_around_frame, cstm_clip, sample_clip
 from .jhmdb_sentences import JHMDB_ACTIONS, JHMDBSentencesDataset
 from .mevis import MeViSDataset
 from .ref_davis import (VIDEO_NAME_FIXES, RefDAVIS17Dataset,
@@ -17,12 +17,11 @@ from .transforms import (ClipColorJitter, DataLoadError, LoadActorMask,
 __all__ = [
     'BaseActorSegDataset', 'MASK_READERS', 'MISSING_REASON',
     'A2DSentencesDataset', 'JHMDBSentencesDataset', 'clip_around_frame',
-    'release_clip', 'sample_clip', 'A2D_ACTORS', 'A2D_ACTIONS',
-    'JHMDB_ACTIONS', 'VideoInit', 'SampleClipAroundFrame', 'VideoDecode',
-    'LoadActorMask', 'DataLoadError', 'ResizePadSquare', 'ResizeStretch',
-    'RandomFlipWithQuery', 'ClipColorJitter', 'PackActorSegInputs',
-    'SyntheticKineticsDataset', 'SyntheticImageNetDataset',
-    'APPEARANCE_CLASSES', 'parse_davis_text_annotations', 'VIDEO_NAME_FIXES',
-    'BaseRefVOSDataset', 'RefYouTubeVOSDataset', 'MeViSDataset',
-    'RefDAVIS17Dataset'
+    'cstm_clip', 'sample_clip', 'A2D_ACTORS', 'A2D_ACTIONS', 'JHMDB_ACTIONS',
+    'VideoInit', 'SampleClipAroundFrame', 'VideoDecode', 'LoadActorMask',
+    'DataLoadError', 'ResizePadSquare', 'ResizeStretch', 'RandomFlipWithQuery',
+    'ClipColorJitter', 'PackActorSegInputs', 'SyntheticKineticsDataset',
+    'SyntheticImageNetDataset', 'APPEARANCE_CLASSES',
+    'parse_davis_text_annotations', 'VIDEO_NAME_FIXES', 'BaseRefVOSDataset',
+    'RefYouTubeVOSDataset', 'MeViSDataset', 'RefDAVIS17Dataset'
 ]

@@ -32,13 +32,13 @@ def clip_around_frame(target: int,
 
 
 #: clip-sampling modes of :class:`SampleClipAroundFrame` and the inference API
-CLIP_MODES = ('centred', 'release')
+CLIP_MODES = ('centred', 'cstm')
 
 
-def release_clip(target: int,
-                 num_frames: int,
-                 clip_len: int = 8,
-                 frame_interval: int = 2) -> Tuple[List[int], int, bool]:
+def cstm_clip(target: int,
+              num_frames: int,
+              clip_len: int = 8,
+              frame_interval: int = 2) -> Tuple[List[int], int, bool]:
     """1-based frame numbers of the authors' test clip: ``start, start +
     frame_interval, ...`` from ``start = max(1, target - (clip_len // 2) *
     frame_interval)`` (shifted, not clamped, at a video's start; frames past
@@ -62,9 +62,9 @@ def sample_clip(target: int,
                 frame_interval: int = 1,
                 mode: str = 'centred') -> Tuple[List[int], int, bool]:
     """:func:`clip_around_frame` (``mode='centred'``) or
-    :func:`release_clip` (``mode='release'``)."""
+    :func:`cstm_clip` (``mode='cstm'``)."""
     if mode == 'centred':
         return clip_around_frame(target, num_frames, clip_len, frame_interval)
-    if mode == 'release':
-        return release_clip(target, num_frames, clip_len, frame_interval)
+    if mode == 'cstm':
+        return cstm_clip(target, num_frames, clip_len, frame_interval)
     raise ValueError(f'clip mode must be one of {CLIP_MODES}, got {mode!r}')

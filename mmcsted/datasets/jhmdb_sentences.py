@@ -36,7 +36,7 @@ def read_jhmdb_annotations(path: str,
                            backend_args: Optional[dict] = None) -> List[Dict]:
     """Rows ``{'line', 'video_id', 'query'}`` of ``jhmdb_annotation.txt``."""
     require_file(path, 'J-HMDB Sentences annotation file',
-                 'jhmdb_annotation.txt from the J-HMDB Sentences release',
+                 'jhmdb_annotation.txt from the J-HMDB Sentences tree',
                  backend_args)
     rows = []
     text = fileio.get_text(path, 'utf-8-sig', backend_args=backend_args)
@@ -66,7 +66,7 @@ def find_action_folders(data_root: str,
     """``{vid: action}`` by scanning ``Rename_Images/<action>/<vid>/``."""
     image_root = require_file(
         osp.join(data_root, IMAGE_DIR), 'J-HMDB frame folder',
-        'Rename_Images/ from the J-HMDB release', backend_args)
+        'Rename_Images/ from the J-HMDB tree', backend_args)
     found = {}
     for action in list_names(image_root, True, backend_args=backend_args):
         for vid in list_names(
@@ -299,7 +299,7 @@ class JHMDBSentencesDataset(BaseActorSegDataset):
                 vid: it['missing']
                 for vid, it in info.items() if it['missing']
             }, skips,
-            'Run tools/data/jhmdb_sentences/check_release.py for the full '
+            'Run tools/data/jhmdb_sentences/check_tree.py for the full '
             'list. ')
         for vid, it in info.items():
             if 'error' in it:

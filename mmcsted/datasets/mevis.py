@@ -87,7 +87,7 @@ class MeViSDataset(BaseRefVOSDataset):
         videos = read_meta_expressions(
             osp.join(folder, META_EXPRESSIONS_FILE),
             f'MeViS {self.split} expression file',
-            f'{self.split}/meta_expressions.json from the MeViS release',
+            f'{self.split}/meta_expressions.json from the MeViS tree',
             self.backend_args)
         self._all_masks = None
         if self.has_masks:

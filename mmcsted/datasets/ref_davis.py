@@ -323,7 +323,7 @@ class RefDAVIS17Dataset(BaseActorSegDataset):
                 skips.add('unreadable mask files', err)
         self.handle_missing(
             missing, skips, f'(videos of {SPLIT_DIR}/{self.split}.txt) Run '
-            'tools/data/ref_davis17/check_release.py for the full list. ')
+            'tools/data/ref_davis17/check_tree.py for the full list. ')
         return scans
 
     def _load_run(self, run: str, folders: List[str], scans: Dict[str, dict],
@@ -333,7 +333,7 @@ class RefDAVIS17Dataset(BaseActorSegDataset):
         path = require_file(
             osp.join(root, TEXT_DIR,
                      RUN_FILES[run]), f'Ref-DAVIS17 expression file ({run})',
-            'davis_text_annotations/ of the Ref-DAVIS17 release',
+            'davis_text_annotations/ of the Ref-DAVIS17 tree',
             self.backend_args)
         records, stats = parse_davis_text_annotations(
             path,

@@ -127,7 +127,7 @@ class BaseRefVOSDataset(BaseActorSegDataset):
         videos = self._split_videos(skips)
         missing = self._find_missing_folders(videos)
         self.handle_missing(
-            missing, skips, 'Run the release check tool for the full list, '
+            missing, skips, 'Run the tree check tool for the full list, '
             'or fix the tree. ')
         stride = 1 if self.test_mode else self.frame_stride
         data_list, video_frames = [], {}

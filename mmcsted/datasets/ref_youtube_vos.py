@@ -1,4 +1,4 @@
-"""Ref-YouTube-VOS (Seo et al., ECCV 2020; the 2021 competition release).
+"""Ref-YouTube-VOS (Seo et al., ECCV 2020; the 2021 competition tree).
 Layout, and the valid/test split trap: docs/dataset_prepare.md."""
 import logging
 import os.path as osp
@@ -57,7 +57,7 @@ def ytvos_valid_video_ids(data_root: str,
         f'it lists the {YTVOS_TEST_VIDEOS} test-phase videos that the valid '
         f'file holds too; the {YTVOS_VALID_VIDEOS} videos scored on the '
         'valid server are the valid list minus the test list. Put it in '
-        'place (it comes with the competition release) or pass '
+        'place (it comes with the competition tree) or pass '
         'exclude_test_videos=False to use every video of the valid file',
         backend_args)
     return [v for v in valid if v not in test]
@@ -95,7 +95,7 @@ class RefYouTubeVOSDataset(BaseRefVOSDataset):
         path = osp.join(root, META_EXPRESSIONS_TMPL.format(self.split))
         videos = read_meta_expressions(
             path, f'Ref-YouTube-VOS {self.split} expression file',
-            'meta_expressions/ from the Ref-YouTube-VOS release',
+            'meta_expressions/ from the Ref-YouTube-VOS tree',
             self.backend_args)
         if self.split == 'train':
             self.object_meta = read_ytvos_meta(
@@ -108,7 +108,7 @@ class RefYouTubeVOSDataset(BaseRefVOSDataset):
         if self.exclude_test_videos:
             skips.add(
                 'videos of the valid file that are test videos',
-                f'{len(keep)} valid videos kept; the release has '
+                f'{len(keep)} valid videos kept; the tree has '
                 f'{YTVOS_VALID_VIDEOS}',
                 n=self.num_test_videos_excluded,
                 level=logging.INFO)

@@ -69,7 +69,7 @@ class SkipCounter:
 
     def log_summary(self, kept: Optional[int] = None) -> None:
         """One line per reason (WARNING for abnormal ones, INFO for the ones
-        that are expected on the real release)."""
+        that are expected on the real tree)."""
         if kept is not None:
             print_log(f'{self.owner}: {kept} samples', logger='current')
         for reason, n in self.counts.items():

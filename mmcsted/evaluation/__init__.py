@@ -1,5 +1,5 @@
-from .functional import (boundary_f, boundary_tolerance, mask_boundary,
-                         region_similarity_j, release_masks)
+from .functional import (boundary_f, boundary_tolerance, cstm_masks,
+                         mask_boundary, region_similarity_j)
 from .metrics import *  # noqa: F401,F403
 from .metrics import __all__ as _metrics_all
 from .submission import (SUBMISSION_LAYOUTS, SubmissionWriter,
@@ -7,7 +7,7 @@ from .submission import (SUBMISSION_LAYOUTS, SubmissionWriter,
                          write_mask_png, zip_submission)
 
 __all__ = list(_metrics_all) + [
-    'release_masks', 'region_similarity_j', 'boundary_f', 'boundary_tolerance',
+    'cstm_masks', 'region_similarity_j', 'boundary_f', 'boundary_tolerance',
     'mask_boundary', 'SUBMISSION_LAYOUTS', 'SubmissionWriter',
     'expected_frames_from_data_list', 'submission_png_path', 'write_mask_png',
     'zip_submission'

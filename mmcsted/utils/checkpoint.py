@@ -34,7 +34,7 @@ from tqdm import tqdm
 from .atomic_write import atomic_write
 
 # `-` followed by 8..64 hex digits right before the extension, as OpenMMLab
-# names its released checkpoints (``i3d_..._20220812-e213c223.pth``).
+# names its published checkpoints (``i3d_..._20220812-e213c223.pth``).
 _HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.(?:pth|pt|ckpt)$')
 
 

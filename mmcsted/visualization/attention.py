@@ -61,7 +61,7 @@ def query_words(encoder: nn.Module, query: str) -> List[str]:
     from mmcsted.text import split_words
     text = getattr(encoder, 'text_module', None) or encoder.text_encoder
     if hasattr(text, 'token_strings'):
-        # every position the CMAMs weigh (the release's 20, pads included)
+        # every position the CMAMs weigh (CSTM's 20, pads included)
         return text.token_strings(query)
     ids, mask = encoder.tokenize([query], device='cpu')
     ids = ids[0][mask[0].bool()].tolist()

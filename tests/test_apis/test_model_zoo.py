@@ -67,7 +67,7 @@ def test_zoo_name_downloads_and_checks_the_hash(http_dir, tmp_path,
     assert resolve_checkpoint('plain_ok', metafile=meta).endswith(plain)
     with pytest.raises(CheckpointHashError):
         resolve_checkpoint('plain_wrong', metafile=meta)
-    with pytest.raises(FileNotFoundError, match='no released weights'):
+    with pytest.raises(FileNotFoundError, match='no published weights'):
         resolve_checkpoint('none', metafile=meta)
     with pytest.raises(FileNotFoundError, match='the main job'):
         resolve_checkpoint('local', metafile=meta)
@@ -105,7 +105,7 @@ def test_model_index_imports_the_metafile_and_lists_every_config():
     assert index['Import'] == ['configs/csted/metafile.yml']
     models = load_metafile()
     listed = {entry['Config'] for entry in models.values()}
-    # every paper / ablation / release config is a zoo entry (mim lists them)
+    # every paper / ablation / CSTM config is a zoo entry (mim lists them)
     for path in glob.glob(osp.join(root, 'configs/csted/*.py')) + glob.glob(
             osp.join(root, 'configs/csted/ablations/*.py')):
         assert osp.relpath(path, root) in listed, path

@@ -44,11 +44,10 @@ def test_paper_model_takes_mmpretrain_inception_v3(tmp_path):
     assert backbone == dict(theirs, type='mmpretrain.InceptionV3')
 
 
-def test_release_model_takes_mmpretrain_resnet50(tmp_path):
+def test_cstm_model_takes_mmpretrain_resnet50(tmp_path):
     theirs = external_base(
         tmp_path, 'mmpretrain::_base_/models/resnet50.py').model.backbone
-    ours = Config.fromfile(
-        'configs/_base_/models/csted_r50_i3d_release.py').model
+    ours = Config.fromfile('configs/_base_/models/csted_r50_i3d_cstm.py').model
     assert ours.type == 'CSTED'
     assert ours.spatial_encoder.backbone.backbone == dict(
         theirs, type='mmpretrain.ResNet')

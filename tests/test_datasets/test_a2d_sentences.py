@@ -8,7 +8,7 @@ import pytest
 from mmcsted.datasets import MISSING_REASON, A2DSentencesDataset, a2d
 from mmcsted.datasets.a2d import mask_index
 from mmcsted.datasets.transforms import DataLoadError
-from tests.release_trees import A2D_H, A2D_T, A2D_W, a2d_gt_mask, make_a2d_tree
+from tests.dataset_trees import A2D_H, A2D_T, A2D_W, a2d_gt_mask, make_a2d_tree
 
 TEST_PIPELINE = [
     dict(type='VideoInit'),

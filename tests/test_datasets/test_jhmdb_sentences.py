@@ -8,7 +8,7 @@ import pytest
 from mmcsted.datasets import (JHMDB_ACTIONS, MISSING_REASON,
                               JHMDBSentencesDataset)
 from mmcsted.datasets import jhmdb_sentences as jh
-from tests.release_trees import (JHMDB_H, JHMDB_W, jhmdb_gt_mask,
+from tests.dataset_trees import (JHMDB_H, JHMDB_W, jhmdb_gt_mask,
                                  make_jhmdb_tree)
 
 PIPELINE = [

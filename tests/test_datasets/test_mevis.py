@@ -1,4 +1,4 @@
-"""MeViS reader and release check on trees the tests write in the release
+"""MeViS reader and release check on trees the tests write in CSTM
 layout (mask_dict.json of COCO RLEs with null frames, multi-object and
 no-target expressions, a listed video that is missing)."""
 import json
@@ -13,7 +13,7 @@ from pycocotools import mask as mask_utils
 from mmcsted.datasets import MISSING_REASON, MeViSDataset
 from mmcsted.registry import DATASETS
 from tests.helpers import run_tool
-from tools.data.ref_vos_release_check import check_mevis_release
+from tools.data.ref_vos_tree_check import check_mevis_tree
 
 H, W = 32, 48
 NUM_FRAMES = 5
@@ -256,9 +256,9 @@ def test_mask_dict_problems_name_the_expression(tmp_path):
 
 
 # -- release check ------------------------------------------------------
-def test_check_release_ok_with_counts(tmp_path):
+def test_check_tree_ok_with_counts(tmp_path):
     root = make_mevis_tree(tmp_path, missing_video=False)
-    r = check_mevis_release(root, deep=True)
+    r = check_mevis_tree(root, deep=True)
     assert r.ok, r.render()
     text = r.render()
     assert ('train: 2 videos, 5 expressions (1 multi-object, 1 with no '
@@ -266,7 +266,7 @@ def test_check_release_ok_with_counts(tmp_path):
     assert 'valid: 1 videos, 2 expressions' in text
 
 
-def test_check_release_names_what_is_missing(tmp_path):
+def test_check_tree_names_what_is_missing(tmp_path):
     root = make_mevis_tree(tmp_path)
     os.remove(osp.join(root, 'train/JPEGImages/vid1/00003.jpg'))
     path = osp.join(root, 'train/mask_dict.json')
@@ -276,7 +276,7 @@ def test_check_release_names_what_is_missing(tmp_path):
     masks['20'] = masks['20'][:2]
     _write_json(path, masks)
     os.remove(osp.join(root, 'valid_u/mask_dict.json'))
-    r = check_mevis_release(root)
+    r = check_mevis_tree(root)
     assert not r.ok
     text = r.render()
     assert 'train/JPEGImages/vidGone/' in text
@@ -286,25 +286,25 @@ def test_check_release_names_what_is_missing(tmp_path):
     assert 'valid_u: mask_dict.json not found' in text
 
 
-def test_check_release_deep_finds_wrong_sized_rles(tmp_path):
+def test_check_tree_deep_finds_wrong_sized_rles(tmp_path):
     root = make_mevis_tree(tmp_path, missing_video=False)
     path = osp.join(root, 'valid_u/mask_dict.json')
     _write_json(path, {'7': [_rle(np.ones((5, 5), np.uint8))] * 4})
-    assert check_mevis_release(root).ok
-    r = check_mevis_release(root, deep=True)
+    assert check_mevis_tree(root).ok
+    r = check_mevis_tree(root, deep=True)
     assert any('do not decode to their frame size' in e for e in r.errors)
 
 
-def test_check_release_cli_and_absent_splits(tmp_path):
+def test_check_tree_cli_and_absent_splits(tmp_path):
     root = make_mevis_tree(tmp_path, missing_video=False)
-    rc, out = run_tool('mevis/check_release.py', root, capture=True)
+    rc, out = run_tool('mevis/check_tree.py', root, capture=True)
     assert rc == 0 and 'result: OK' in out
     rc, out = run_tool(
-        'mevis/check_release.py', str(tmp_path / 'nothing'), capture=True)
+        'mevis/check_tree.py', str(tmp_path / 'nothing'), capture=True)
     assert rc == 1 and 'no split folder' in out
     import shutil
     shutil.rmtree(osp.join(root, 'valid'))
-    rc, out = run_tool('mevis/check_release.py', root, capture=True)
+    rc, out = run_tool('mevis/check_tree.py', root, capture=True)
     assert rc == 0 and 'split folder not found' in out
 
 

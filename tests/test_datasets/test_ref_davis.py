@@ -177,7 +177,7 @@ def test_dataset_frame_without_mask(tmp_path):
 
 
 def test_dataset_and_check_skip_a_query_without_a_word(tmp_path):
-    from tools.data.ref_davis_release_check import check_ref_davis17_release
+    from tools.data.ref_davis_tree_check import check_ref_davis17_tree
     root = write_ref_davis_tree(tmp_path)
     path = root / 'davis_text_annotations' / 'Davis17_annot1.txt'
     path.write_text(path.read_text() + 'bear 2 "?!... --"\n')
@@ -185,6 +185,6 @@ def test_dataset_and_check_skip_a_query_without_a_word(tmp_path):
     assert ds.skipped['expressions with an empty query'] == 1
     assert all(
         ds.get_data_info(i)['query'] != '?!... --' for i in range(len(ds)))
-    text = check_ref_davis17_release(str(root)).render()
+    text = check_ref_davis17_tree(str(root)).render()
     assert ('Davis17_annot1.txt: expressions with an empty query (skipped) '
             '(1): Davis17_annot1.txt:7 bear') in text

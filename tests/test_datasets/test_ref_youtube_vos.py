@@ -1,5 +1,5 @@
 """Ref-YouTube-VOS reader and release check on trees the tests write in the
-release layout (palette PNGs, the valid/test split, a listed video that is
+official layout (palette PNGs, the valid/test split, a listed video that is
 missing, an empty expression)."""
 import json
 import os
@@ -13,7 +13,7 @@ from PIL import Image
 from mmcsted.datasets import MISSING_REASON, RefYouTubeVOSDataset
 from mmcsted.registry import DATASETS
 from tests.helpers import run_tool
-from tools.data.ref_vos_release_check import check_ref_youtube_vos_release
+from tools.data.ref_vos_tree_check import check_ref_youtube_vos_tree
 
 H, W = 32, 48
 PALETTE = [0, 0, 0, 236, 95, 103, 249, 145, 87] + [7] * (256 * 3 - 9)
@@ -260,24 +260,24 @@ def test_a_sample_through_the_test_pipeline(tmp_path):
 
 
 # -- release check ------------------------------------------------------
-def test_check_release_ok_notes_the_split_trap(tmp_path):
+def test_check_tree_ok_notes_the_split_trap(tmp_path):
     root = make_ytvos_tree(tmp_path, missing_video=False)
-    r = check_ref_youtube_vos_release(root)
+    r = check_ref_youtube_vos_tree(root)
     assert r.ok, r.render()
     text = r.render()
     assert '1 of the 3 videos of the valid file are in the test list' in text
     assert 'valid minus test: 2 videos' in text
-    assert 'the release has 202' in text
+    assert 'the tree has 202' in text
     # one empty expression in train
     assert any('empty' in w for w in r.warnings)
 
 
-def test_check_release_names_what_is_missing(tmp_path):
+def test_check_tree_names_what_is_missing(tmp_path):
     root = make_ytvos_tree(tmp_path)
     os.remove(osp.join(root, 'train/JPEGImages/vidA/00010.jpg'))
     os.remove(osp.join(root, 'train/Annotations/vidB/00005.png'))
     os.remove(osp.join(root, 'meta_expressions/test/meta_expressions.json'))
-    r = check_ref_youtube_vos_release(root)
+    r = check_ref_youtube_vos_tree(root)
     assert not r.ok
     text = r.render()
     assert 'vidGone' in text
@@ -286,12 +286,12 @@ def test_check_release_names_what_is_missing(tmp_path):
     assert any('test/meta_expressions.json' in w for w in r.warnings)
 
 
-def test_check_release_cli(tmp_path):
+def test_check_tree_cli(tmp_path):
     root = make_ytvos_tree(tmp_path, missing_video=False)
-    rc, out = run_tool('ref_youtube_vos/check_release.py', root, capture=True)
+    rc, out = run_tool('ref_youtube_vos/check_tree.py', root, capture=True)
     assert rc == 0 and 'result: OK' in out
     os.remove(osp.join(root, 'meta_expressions/train/meta_expressions.json'))
-    rc, out = run_tool('ref_youtube_vos/check_release.py', root, capture=True)
+    rc, out = run_tool('ref_youtube_vos/check_tree.py', root, capture=True)
     assert rc == 1 and 'train/meta_expressions.json' in out
 
 
@@ -346,7 +346,7 @@ def test_punctuation_only_query_is_an_empty_one(tmp_path):
             frames=_frames(2),
             exp_ids=['1'])
     }
-    report = check_ref_youtube_vos_release(root)
+    report = check_ref_youtube_vos_tree(root)
     text = report.render()
     assert 'train expressions with an empty query' in text
     assert 'vidB expression 1' in text and 'val2 expression 1' in text
@@ -359,7 +359,7 @@ def test_check_finds_garbage_frames_in_train_and_valid_without_deep(tmp_path):
     with open(osp.join(root, 'train/JPEGImages/vidB/00005.jpg'), 'wb') as f:
         f.write(b'garbage' * 10)
     open(osp.join(root, 'valid/JPEGImages/val1/00010.jpg'), 'wb').close()
-    r = check_ref_youtube_vos_release(root)
+    r = check_ref_youtube_vos_tree(root)
     assert not r.ok
     text = r.render()
     assert ('train: listed frames that are not JPEG files (1): '

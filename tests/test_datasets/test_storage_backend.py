@@ -14,8 +14,8 @@ from mmcsted.datasets.a2d import MASK_DIR, load_a2d_mask
 from mmcsted.datasets.jhmdb_sentences import load_jhmdb_mask
 from mmcsted.datasets.transforms import (LoadActorMask, SampleClipAroundFrame,
                                          VideoDecode, VideoInit)
+from tests.dataset_trees import make_a2d_tree, make_jhmdb_tree
 from tests.ref_davis_tree import write_ref_davis_tree
-from tests.release_trees import make_a2d_tree, make_jhmdb_tree
 from tests.test_datasets.test_ref_youtube_vos import make_ytvos_tree
 
 PREFIX = '/mmcsted-virtual-tree'

@@ -10,7 +10,7 @@ from mmcsted.datasets.synthetic_pretrain import (APPEARANCE_CLASSES,
                                                  eligible_frames,
                                                  split_appearance_label)
 from mmcsted.registry import TRANSFORMS
-from tests.release_trees import make_synthetic_a2d
+from tests.dataset_trees import make_synthetic_a2d
 
 
 @pytest.fixture(scope='module')

@@ -12,7 +12,7 @@ from mmcsted.structures import ActorSegDataSample
 
 def test_clip_around_frame_middle_and_stride():
     frames, idx, clamped = clip_around_frame(20, 40, 8, 2)
-    # the release's test clip: f-8, f-6, ..., f+6
+    # CSTM's test clip: f-8, f-6, ..., f+6
     assert frames == [12, 14, 16, 18, 20, 22, 24, 26]
     assert idx == 4 and frames[idx] == 20 and not clamped
     frames, idx, clamped = clip_around_frame(5, 10, 5, 1)

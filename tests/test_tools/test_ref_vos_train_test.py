@@ -1,5 +1,5 @@
 """The Ref-YouTube-VOS, MeViS and Ref-DAVIS17 configs end to end: the
-synthetic trees in the release layouts (tools/data/synthetic/generate.py
+synthetic trees in the official layout (tools/data/synthetic/generate.py
 --layout ...), trained and tested with tools/train.py / tools/test.py; the
 Ref-DAVIS17 config's dataset and metric on a test-written DAVIS tree."""
 import os
@@ -15,7 +15,7 @@ from mmcsted.datasets import RefYouTubeVOSDataset
 from mmcsted.registry import DATASETS, METRICS
 from mmcsted.utils import register_all_modules
 from tests.ref_davis_tree import write_ref_davis_tree
-from tools.data.ref_vos_release_check import build_expression_vocabulary
+from tools.data.ref_vos_tree_check import build_expression_vocabulary
 from tools.data.synthetic import generate_mevis, generate_ref_youtube_vos
 from .test_train_test import REPO, _run
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 import torch
 
-from tests.release_trees import make_synthetic_a2d
+from tests.dataset_trees import make_synthetic_a2d
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 KINETICS = 'configs/pretrain/synthetic_kinetics_r3d18_tiny.py'

@@ -196,7 +196,7 @@ def test_missing_model_says_how_to_make_it(tmp_path, monkeypatch):
     model = web_demo.DemoModel(None, web_demo.DEFAULT_MODEL, 'cpu')
     if model.model is None:  # unless the main job ran in this checkout
         assert 'python tools/run_synthetic_benchmark.py' in model.error
-        assert 'csted_r50_i3d_a2d_release.py' in model.error
+        assert 'csted_r50_i3d_a2d_cstm.py' in model.error
         demo = web_demo.WebDemo(_Args(), model, [])
         assert _run(demo)[0] == model.error
 

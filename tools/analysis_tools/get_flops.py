@@ -19,7 +19,7 @@ from mmcsted.utils.complexity import model_complexity
 def build_offline(model_cfg: dict):
     """The model of a config with no download: no Pretrained weights, and
     placeholder vocabularies (also for text encoders that wait for the
-    checkpoint's vocabulary, such as the release's GloVe encoder)."""
+    checkpoint's vocabulary, such as CSTM's GloVe encoder)."""
     model = MODELS.build(offline(model_cfg))
     for module in model.modules():
         if getattr(module, 'awaits_vocab', False) and hasattr(

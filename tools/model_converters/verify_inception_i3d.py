@@ -93,7 +93,7 @@ def run_flax(i3d_py: str, inputs: str, output: str) -> None:
 # torch side
 def _torch_outputs(model, clip: np.ndarray):
     """InceptionI3D's stage outputs and logits on ``clip``, and the
-    Mixed_5c output and logits of the release's variants
+    Mixed_5c output and logits of CSTM's variants
     ({name: (Mixed_5c, logits)})."""
     import torch
 
@@ -103,9 +103,9 @@ def _torch_outputs(model, clip: np.ndarray):
         stages = [s.numpy() for s in model.forward_stages(x)]
         logits = model.forward_head(torch.from_numpy(stages[-1])).numpy()
         variants = {}
-        for name, kw in (('static padding (hassony2 <2019 / CSTED release)',
-                          dict(same_padding='static')),
-                         ('bn_eps=1e-5 (CSTED release)', dict(bn_eps=1e-5))):
+        for name, kw in (('static padding (hassony2 <2019 / CSTM)',
+                          dict(same_padding='static')), ('bn_eps=1e-5 (CSTM)',
+                                                         dict(bn_eps=1e-5))):
             other = InceptionI3D(num_classes=400, **kw).eval()
             other.load_state_dict(model.state_dict())
             last = other.forward_stages(x)[-1]

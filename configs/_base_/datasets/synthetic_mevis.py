@@ -7,7 +7,7 @@ train_frame_stride = 1
 
 
 def _at_this_size(pipeline):
-    """The release pipeline at this input size."""
+    """The CSTM pipeline at this input size."""
     changed = dict(ResizePadSquare=dict(size=input_size))
     return [dict(step, **changed.get(step['type'], {})) for step in pipeline]
 

@@ -23,7 +23,7 @@ ConfigType = Union[str, Path, Config]
 
 def _text_encoder_cfgs(model_cfg) -> List[dict]:
     """The text encoder configs of a model: the shared one (``text_encoder``
-    of the model, as in the authors' release) and the encoders' own."""
+    of the model, as in the authors' CSTM code) and the encoders' own."""
     out = [model_cfg['text_encoder']] if model_cfg.get('text_encoder') else []
     for key in ('spatial_encoder', 'temporal_encoder'):
         enc = model_cfg.get(key)

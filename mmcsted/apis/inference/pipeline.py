@@ -6,7 +6,7 @@ except for loading: a video is decoded once, in ascending order, into a
 sliding frame cache (:mod:`.streaming`), so ``VideoInit`` is left out,
 ``VideoDecode`` becomes ``ClipFromFrameCache`` (the clip's frames from the
 cache) and ``LoadActorMask`` is left out (there is no ground truth).
-``SampleClipAroundFrame`` chooses each clip as in testing (``mode='release'``
+``SampleClipAroundFrame`` chooses each clip as in testing (``mode='cstm'``
 included) and the resize / pad / packing transforms run as they are.
 """
 import copy

@@ -137,7 +137,7 @@ class ClipStream:
             video_id=self.reader.name,
             test_mode=True)
         results = self.sample(results)
-        # 0-based frames the clip needs (the release's clip may leave out
+        # 0-based frames the clip needs (CSTM's clip may leave out
         # its target frame: with keep_frames it is decoded too)
         results['needs'] = sorted({i - 1
                                    for i in results['frame_inds']}

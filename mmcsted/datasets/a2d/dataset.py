@@ -177,7 +177,7 @@ class A2DSentencesDataset(BaseActorSegDataset):
         their video sources."""
         require_file(
             osp.join(self.data_root, MASK_DIR), 'A2D Sentences mask folder',
-            'a2d_annotation_with_instances/ from the A2D Sentences release')
+            'a2d_annotation_with_instances/ from the A2D Sentences tree')
         index = A2DMaskIndex(self.data_root, self.cache_dir, self.use_cache)
         index.update(vids, progress=self.progress)
         return index, {

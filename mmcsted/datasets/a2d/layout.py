@@ -1,4 +1,4 @@
-"""The A2D Sentences release layout: class names, where each file lives under
+"""The A2D Sentences tree layout: class names, where each file lives under
 ``data_root``, and where a video's mp4 or extracted frames are."""
 import os
 import os.path as osp

@@ -1,5 +1,5 @@
 """Parsers of the A2D Sentences text files: ``videoset.csv``, the query
-annotations, the missed-video list and the CSTED release's sample lists; and
+annotations, the missed-video list and the CSTM's sample lists; and
 the instance-id and actor-action label conventions they use."""
 import csv
 import logging
@@ -35,7 +35,7 @@ class QueryRow(NamedTuple):
 
 def read_videoset(path: str) -> 'OrderedDict[str, VideoRecord]':
     """Parse ``videoset.csv`` (no header, 9 columns); errors name the line."""
-    require_file(path, 'A2D video list', 'part of the A2D release')
+    require_file(path, 'A2D video list', 'part of the A2D tree')
     videos: 'OrderedDict[str, VideoRecord]' = OrderedDict()
     with open(path, newline='', encoding='utf-8') as f:
         for lineno, row in enumerate(csv.reader(f), 1):
@@ -75,7 +75,7 @@ def read_a2d_annotations(path: str) -> List[QueryRow]:
     Queries with an odd number of quotes are logged (see
     :func:`unbalanced_quote_rows`)."""
     require_file(path, 'A2D Sentences annotation file',
-                 'text_annotations/ from the A2D Sentences release')
+                 'text_annotations/ from the A2D Sentences tree')
     rows, swallowed = [], []
     with open(path, newline='', encoding='utf-8-sig') as f:
         reader = csv.reader(f)
@@ -125,7 +125,7 @@ def unbalanced_quote_rows(rows: Sequence[QueryRow]) -> List[str]:
 
 def read_missed_videos(path: str) -> set:
     require_file(path, 'A2D Sentences missed-video list',
-                 'text_annotations/ from the A2D Sentences release')
+                 'text_annotations/ from the A2D Sentences tree')
     with open(path, encoding='utf-8') as f:
         return {line.strip() for line in f if line.strip()}
 
@@ -145,7 +145,7 @@ def read_sample_list(path: str,
     duplicates kept; ``drop_last=b`` drops the final partial batch of ``b``.
     """
     require_file(path, 'sample list',
-                 'datasets/A2D/preprocessed/test.txt of the CSTED release')
+                 'datasets/A2D/preprocessed/test.txt of the CSTM')
     rows = []
     with open(path, newline='', encoding='utf-8') as f:
         for line, fields in enumerate(csv.reader(f), 1):

@@ -169,8 +169,8 @@ class SampleClipAroundFrame(BaseTransform):
     ``frame_inds`` (1-based), ``target_index``, ``clamped``.
 
     ``mode``: ``'centred'`` (:func:`~mmcsted.datasets.clip_sampling.
-    clip_around_frame`) or ``'release'`` (the authors' test clip,
-    :func:`~mmcsted.datasets.clip_sampling.release_clip`; clamped clips are
+    clip_around_frame`) or ``'cstm'`` (the authors' test clip,
+    :func:`~mmcsted.datasets.clip_sampling.cstm_clip`; clamped clips are
     counted in ``num_clamped`` and logged).
     """
 
@@ -194,12 +194,12 @@ class SampleClipAroundFrame(BaseTransform):
         frames, target_index, clamped = sample_clip(
             int(results['frame_id']), int(num_frames), self.clip_len,
             self.frame_interval, self.mode)
-        if clamped and self.mode == 'release':
+        if clamped and self.mode == 'cstm':
             self.num_clamped += 1
             print_log(
-                f'release clip of {_video_name(results)} frame '
+                f'CSTM clip of {_video_name(results)} frame '
                 f'{results["frame_id"]}: frames past the last one '
-                f'({num_frames}) repeat it: {frames} (the release would fail '
+                f'({num_frames}) repeat it: {frames} (CSTM would fail '
                 f'on a missing JPEG here) [{self.num_clamped} such clips in '
                 'this process]',
                 logger='current',

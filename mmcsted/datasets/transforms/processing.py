@@ -98,8 +98,7 @@ def pil_resize(img: np.ndarray,
         backend='pillow')
 
 
-def release_mask_resize(mask: np.ndarray, size_hw: Tuple[int,
-                                                         int]) -> np.ndarray:
+def cstm_mask_resize(mask: np.ndarray, size_hw: Tuple[int, int]) -> np.ndarray:
     """The authors' resize of a training mask: bilinear ``F.interpolate`` with
     ``align_corners=True``, then every value > 0 is foreground (uint8 {0, 1}).
     """
@@ -124,15 +123,15 @@ class ResizeStretch(BaseTransform):
             ``'cv2'`` (no antialiasing).
         interpolation: ``'bilinear'``, ``'nearest'``, ``'bicubic'`` (``'area'``
             with ``'cv2'``).
-        mask_resize: for a ``gt_sem_seg`` already loaded: ``'release'``
-            (:func:`release_mask_resize`) or ``'nearest'``.
+        mask_resize: for a ``gt_sem_seg`` already loaded: ``'cstm'``
+            (:func:`cstm_mask_resize`) or ``'nearest'``.
     """
 
     def __init__(self,
                  size: Union[int, Sequence[int]] = 320,
                  backend: str = 'pillow',
                  interpolation: str = 'bilinear',
-                 mask_resize: str = 'release'):
+                 mask_resize: str = 'cstm'):
         if isinstance(size, int):
             size = (size, size)
         if len(size) != 2 or min(size) < 1:
@@ -145,8 +144,8 @@ class ResizeStretch(BaseTransform):
         if interpolation not in allowed:
             raise ValueError(f'interpolation must be one of {allowed} with '
                              f'backend={backend!r}, got {interpolation!r}')
-        if mask_resize not in ('release', 'nearest'):
-            raise ValueError("mask_resize must be 'release' or 'nearest', "
+        if mask_resize not in ('cstm', 'nearest'):
+            raise ValueError("mask_resize must be 'cstm' or 'nearest', "
                              f'got {mask_resize!r}')
         self.size = (int(size[0]), int(size[1]))
         self.backend = backend
@@ -169,8 +168,8 @@ class ResizeStretch(BaseTransform):
         results['imgs'] = [self.resize_frame(img) for img in imgs]
         mask = _mask_of_frames(results, fh, fw)
         if mask is not None:
-            if self.mask_resize == 'release':
-                results['gt_sem_seg'] = release_mask_resize(mask, (h, w))
+            if self.mask_resize == 'cstm':
+                results['gt_sem_seg'] = cstm_mask_resize(mask, (h, w))
             else:
                 results['gt_sem_seg'] = cv2.resize(
                     mask, (w, h), interpolation=cv2.INTER_NEAREST)

@@ -1,7 +1,7 @@
 """What the metrics share: sample reading, IoU counts, binarisation, J and
 F of DAVIS, COCO mask mAP and result tables (as mmseg's
 ``evaluation/functional``)."""
-from .binarize import BINARIZE_RULES, binarize_score, release_masks
+from .binarize import BINARIZE_RULES, binarize_score, cstm_masks
 from .coco import coco_mask_map, encode_rle
 from .iou import (foreground_intersect_and_union, overall_iou, precision_at,
                   smoothed_iou)
@@ -13,7 +13,7 @@ from .sample import (as_2d_tensor, pixel_map, resize_mask, resize_score,
 from .table import format_table
 
 __all__ = [
-    'BINARIZE_RULES', 'binarize_score', 'release_masks', 'coco_mask_map',
+    'BINARIZE_RULES', 'binarize_score', 'cstm_masks', 'coco_mask_map',
     'encode_rle', 'foreground_intersect_and_union', 'overall_iou',
     'precision_at', 'smoothed_iou', 'FrameBoundaries', 'as_bool_mask',
     'boundary_f', 'boundary_f_measure', 'boundary_tolerance',

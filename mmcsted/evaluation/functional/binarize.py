@@ -26,10 +26,10 @@ def binarize_score(score: torch.Tensor,
                      f'got {rule!r}')
 
 
-def release_masks(score_input: np.ndarray,
-                  gt: np.ndarray,
-                  max_ratio: float = 0.5,
-                  gt_round_trip: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+def cstm_masks(score_input: np.ndarray,
+               gt: np.ndarray,
+               max_ratio: float = 0.5,
+               gt_round_trip: bool = True) -> Tuple[np.ndarray, np.ndarray]:
     """The prediction and ground truth that the authors' test code scores
     (docs/metrics.md, "The authors' protocol").
 
@@ -48,7 +48,7 @@ def release_masks(score_input: np.ndarray,
     score_input = np.asarray(score_input, dtype=np.float32)
     gt = np.asarray(gt)
     if score_input.ndim != 2 or gt.ndim != 2:
-        raise ValueError(f'release_masks takes 2-D maps, got '
+        raise ValueError(f'cstm_masks takes 2-D maps, got '
                          f'{score_input.shape} and {gt.shape}')
     h_in, w_in = score_input.shape
     big_h, big_w = gt.shape

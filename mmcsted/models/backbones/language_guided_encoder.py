@@ -5,7 +5,7 @@ are both this module: 5 backbone stages, each optionally followed by a CMAM
 that modulates the stage output with the branch's own reading of the query (one
 GRU per encoder, as in the paper). With ``text_encoder=None`` the encoder reads
 word features computed outside it: ``CSTED(text_encoder=...)`` builds one text
-encoder shared by both encoders (the authors' release) and lends it to them.
+encoder shared by both encoders (the authors' CSTM code) and lends it to them.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 

@@ -24,14 +24,14 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
 
     Args:
         mean, std (sequence[float]): per-channel, in 0..255 units
-            (``mean=0, std=255`` gives [0, 1] inputs, as the release's
+            (``mean=0, std=255`` gives [0, 1] inputs, as CSTM's
             ``ToTensor``).
         size (sequence[int], optional): fixed (H, W) to pad to.
         size_divisor (int): else pad to the batch maximum rounded up.
         pad_value (float): value of the padding (after normalisation).
         frame_index (int, optional): the clip index of the spatial encoder's
             frame for every sample, whatever its ``target_index`` (the
-            release: ``video[:, :, 4]``, which is the target only when the
+            CSTM: ``video[:, :, 4]``, which is the target only when the
             target frame is past the 8th). Default None: the sample's
             ``target_index`` (default T // 2).
     """

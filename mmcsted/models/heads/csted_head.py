@@ -15,7 +15,7 @@ from .base_actor_seg_head import BaseActorSegHead
 
 
 class MaskHead(nn.Sequential):
-    """conv3x3-ReLU-conv3x3-ReLU-conv1x1(1), the form of the release's mask
+    """conv3x3-ReLU-conv3x3-ReLU-conv1x1(1), the form of CSTM's mask
     heads (whose width is 256; here `mask_channels`)."""
 
     def __init__(self, in_channels: int, channels: int):
@@ -69,13 +69,13 @@ class CSTEDHead(BaseActorSegHead):
             encoder; None for a spatial-only model.
         text_channels (int): width of the sentence feature given to LGFS.
         channels (int or sequence[int]): decoder width per stage (each stage is
-            projected to it by conv3x3-BN-ReLU before fusion; release: 256).
+            projected to it by conv3x3-BN-ReLU before fusion; CSTM: 256).
             A sequence lets the high-resolution stages be narrower.
         fusion (dict): ``dict(type='LGFS')`` or
             ``dict(type='SimpleFusion', mode='add'|'max'|'concat')``.
         mask_channels (int): width of the mask heads.
         deep_supervision (bool): a mask head and a loss at every scale
-            (release) instead of the finest only.
+            (CSTM) instead of the finest only.
         loss_decode (dict | list[dict]): losses on the mask logits.
         loss_scale_weights (sequence[float], optional): weight of each scale's
             loss with deep supervision (finest first); default all 1.

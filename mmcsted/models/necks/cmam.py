@@ -12,13 +12,13 @@ features V (N, Cv, [T,] H, W) and word features L (N, K, Cl)::
     g  = sigmoid(Linear(l))                            (N, Cv)
     V~ = V + V * (g - 0.5)  (identity at init) or V + V * g (paper).
 
-Two details come from the authors' release: the coordinate feature in the
+Two details come from the authors' CSTM code: the coordinate feature in the
 visual projection and a zero-initialised gate with ``g - 0.5``. Padding words
 are masked out. Speed: since V' is linear in V, sum_p A[:, k, p] = L'_k . (W
 sum_p [V, coord]_p + P b); so w is computed from the spatially summed input and
 the (K x P) map A is only formed when the attention is asked for.
 
-``'release'`` (the authors' released CMAM, RyanHTR/CSTM
+``'cstm'`` (the authors' CSTM CMAM, RyanHTR/CSTM
 ``models/components/cmam.py``, reproduced operation for operation)::
 
     vt  = ReLU(BN(Conv3x3([V, coord])))     Cv + 8 -> Cv, no conv bias
@@ -32,11 +32,11 @@ the (K x P) map A is only formed when the attention is asked for.
     V~  = V + vt * (g - 0.5)                (``identity_init=False``: vt * g)
 
 Every BN has PyTorch's defaults (eps 1e-5, momentum 0.1); ``mid_channels``
-defaults to Cl (the release: 512 = the text width). The word mask is NOT used:
-the release lets the padding positions (its GRU's outputs on zero GloVe
+defaults to Cl (CSTM: 512 = the text width). The word mask is NOT used:
+CSTM lets the padding positions (its GRU's outputs on zero GloVe
 vectors) into the softmax.
 
-Sub-modules (state-dict keys) of the release style <- the release's names
+Sub-modules (state-dict keys) of CSTM style <- CSTM's names
 (2D | 3D)::
 
     transform.conv.weight    <- vt.conv.weight | vt.conv3d.weight
@@ -48,7 +48,7 @@ Sub-modules (state-dict keys) of the release style <- the release's names
     gate.weight, gate.bias   <- gamma.0.weight, gamma.0.bias
 
 (``bn.*``: weight, bias, running_mean, running_var, num_batches_tracked.)
-(:data:`RELEASE_KEY_MAP` / :func:`convert_release_cmam_key`.) The paper style
+(:data:`CSTM_KEY_MAP` / :func:`convert_cstm_cmam_key`.) The paper style
 has ``visual_proj``, ``text_proj`` and ``gate``.
 
 Both styles record, when ``record_attention`` is True, ``last_attention``
@@ -67,8 +67,8 @@ from mmengine.model import BaseModule
 from mmcsted.registry import MODELS
 from .coord_feature import COORD_CHANNELS, coord_feature
 
-#: release CMAM sub-module prefix -> ours (2D and 3D names both listed).
-RELEASE_KEY_MAP = {
+#: CSTM CMAM sub-module prefix -> ours (2D and 3D names both listed).
+CSTM_KEY_MAP = {
     'vt.conv.': 'transform.conv.',
     'vt.bn.': 'transform.bn.',
     'vt.conv3d.': 'transform.conv.',
@@ -81,25 +81,25 @@ RELEASE_KEY_MAP = {
     'l_query.1.': 'query_proj.bn.',
     'gamma.0.': 'gate.',
 }
-_RELEASE_PREFIX = re.compile(r'^(vt\.(conv3d|batch3d|conv|bn)|'
-                             r'v_key\.(conv3d|batch3d|conv|bn)|'
-                             r'l_query\.[01]|gamma\.0)\.')
+_CSTM_PREFIX = re.compile(r'^(vt\.(conv3d|batch3d|conv|bn)|'
+                          r'v_key\.(conv3d|batch3d|conv|bn)|'
+                          r'l_query\.[01]|gamma\.0)\.')
 
 
-def convert_release_cmam_key(key: str) -> Optional[str]:
-    """Our CMAM key for a key relative to one release CMAM (e.g.
+def convert_cstm_cmam_key(key: str) -> Optional[str]:
+    """Our CMAM key for a key relative to one CSTM CMAM (e.g.
     ``vt.batch3d.running_var`` -> ``transform.bn.running_var``); None if the
     key is not a CMAM key."""
-    m = _RELEASE_PREFIX.match(key)
+    m = _CSTM_PREFIX.match(key)
     if m is None:
         return None
-    return RELEASE_KEY_MAP[m.group(0)] + key[m.end():]
+    return CSTM_KEY_MAP[m.group(0)] + key[m.end():]
 
 
 class ConvBNAct(nn.Sequential):
     """Conv (no bias) -> BatchNorm (PyTorch defaults) -> optional ReLU, in 1,
     2 or 3 dimensions, stride 1, symmetric padding ``kernel_size // 2`` (TF
-    "SAME" for an odd kernel at stride 1, which is what the release's
+    "SAME" for an odd kernel at stride 1, which is what CSTM's
     ``Unit3Dpy`` reduces to here). Sub-modules ``conv``, ``bn``, ``relu``."""
 
     def __init__(self,
@@ -141,16 +141,16 @@ class CMAM(BaseModule):
         visual_channels (int): Cv.
         text_channels (int): Cl.
         mid_channels (int, optional): Cm, the joint space of A; default 256
-            (paper style) or Cl (release style, 512 in the release).
+            (paper style) or Cl (CSTM style, 512 in CSTM).
         dims (int): 2 or 3.
         with_coord (bool): concatenate the 8-channel coordinate feature to V
             (repeated over time in 3D) before the first layer.
         identity_init (bool): zero-initialised gate layer and a gate of
-            ``g - 0.5``, so a fresh CMAM is the identity (the release's
+            ``g - 0.5``, so a fresh CMAM is the identity (CSTM's
             ``zero_init=True``). False: ``g`` with a default-initialised gate
-            (the paper's V + V * g; the release's ``zero_init=False``).
+            (the paper's V + V * g; CSTM's ``zero_init=False``).
         style (str): ``'paper'`` (modulates V, masks padding words) or
-            ``'release'`` (the authors' released CMAM: modulates a
+            ``'cstm'`` (the authors' CSTM CMAM: modulates a
             conv-BN-ReLU transform of [V, coord], BN on key and query,
             padding words take part); see the module docstring.
     """
@@ -167,9 +167,8 @@ class CMAM(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if dims not in (2, 3):
             raise ValueError(f'CMAM works on 2D or 3D maps, got dims={dims}')
-        if style not in ('paper', 'release'):
-            raise ValueError(
-                f"CMAM style is 'paper' or 'release', got {style!r}")
+        if style not in ('paper', 'cstm'):
+            raise ValueError(f"CMAM style is 'paper' or 'cstm', got {style!r}")
         self.dims = dims
         self.with_coord = with_coord
         self.identity_init = identity_init
@@ -251,10 +250,10 @@ class CMAM(BaseModule):
                 words: torch.Tensor,
                 word_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Modulated V (same shape). ``words`` (N, K, Cl); ``word_mask``
-        (N, K) marks the real words (paper style; ignored by the release
+        (N, K) marks the real words (paper style; ignored by CSTM
         style, where every position takes part)."""
-        if self.style == 'release':
-            return self._forward_release(visual, words)
+        if self.style == 'cstm':
+            return self._forward_cstm(visual, words)
         if word_mask is None:
             word_mask = words.new_ones(words.shape[:2], dtype=torch.bool)
         scores, attn = self.word_scores(visual, words, self.record_attention)
@@ -265,8 +264,8 @@ class CMAM(BaseModule):
         shape = gate.shape + (1, ) * (visual.dim() - 2)
         return visual + visual * gate.view(shape)
 
-    def _forward_release(self, visual: torch.Tensor,
-                         words: torch.Tensor) -> torch.Tensor:
+    def _forward_cstm(self, visual: torch.Tensor,
+                      words: torch.Tensor) -> torch.Tensor:
         vt = self.transform(self._visual_input(visual))  # N, Cv, [T,] H, W
         key = self.key_proj(vt).flatten(2)  # N, Cm, P
         text = words.transpose(1, 2)  # N, Cl, K

@@ -8,7 +8,7 @@ COORD_CHANNELS = 8
 @functools.lru_cache(maxsize=64)
 def _coord_feature_cpu(height: int, width: int) -> torch.Tensor:
     # Cell (i, j) of an H x W grid spans [x0, x1] x [y0, y1] in [-1, 1].
-    # Computed in float64 and rounded once to float32, with the release's
+    # Computed in float64 and rounded once to float32, with CSTM's
     # order of operations (w / W * 2 - 1, (x0 + x1) / 2, 1 / W): bit-equal to
     # its float32 array of Python-float values (utils/tool.py).
     xs = torch.arange(width, dtype=torch.float64)

@@ -33,12 +33,12 @@ class CSTED(BaseModel):
             backbone.
         temporal_encoder (dict, optional): a ``LanguageGuidedEncoder`` with a
             3D backbone.
-        decode_head (dict): a ``CSTEDHead`` (or ``CSTMReleaseHead``);
+        decode_head (dict): a ``CSTEDHead`` (or ``CSTMHead``);
             channels are filled in.
         clip_len (int): frames per clip T; checked against the temporal
             backbone's total temporal stride.
         text_encoder (dict, optional): ONE text encoder shared by both
-            encoders (the authors' release: one GRU), built here (state-dict
+            encoders (the authors' CSTM code: one GRU), built here (state-dict
             keys ``text_encoder.*``) and lent to the encoders, whose own
             ``text_encoder`` must then be None (their ``text_channels`` is
             filled in). The query is tokenised and encoded once. Default
@@ -48,7 +48,7 @@ class CSTED(BaseModel):
             the decoder reads: ``'target'`` (default): the one holding the
             target frame, ``target_index // temporal stride`` (the data
             sample's ``target_index``, default T // 2); ``'middle'``: ``T' //
-            2`` of the stage's T' steps, whatever the target (the release:
+            2`` of the stage's T' steps, whatever the target (CSTM:
             ``t[:, :, t.shape[2] // 2]``; for an 8-frame clip and
             Inception-I3D both give 2, 2, 2, 1, 0 when the target index is 4).
         data_preprocessor (dict): a ``CSTEDDataPreprocessor``.
@@ -56,7 +56,7 @@ class CSTED(BaseModel):
             ``keep_input_seg_logits`` (default False): also keep the
             probability at the input size (the valid, unpadded region,
             before the resize to ``ori_shape``) as ``input_seg_logits`` in
-            each data sample, which ``ReferSegMetric(protocol='release')``
+            each data sample, which ``ReferSegMetric(protocol='cstm')``
             needs.
     """
 
@@ -225,14 +225,14 @@ class CSTED(BaseModel):
     @staticmethod
     def middle_slice(feat: torch.Tensor) -> torch.Tensor:
         """The middle time step ``T' // 2`` of a (N, C, T', H, W) map (the
-        release's rule)."""
+        CSTM's rule)."""
         return feat[:, :, feat.shape[2] // 2]
 
     @staticmethod
     def target_slice(feat: torch.Tensor, target_index: torch.Tensor,
                      stride: int) -> torch.Tensor:
         """The time step of a (N, C, T', H, W) map that holds the target
-        frame (the middle one for a centred clip, as in the release)."""
+        frame (the middle one for a centred clip, as in CSTM)."""
         index = (target_index // stride).clamp(max=feat.shape[2] - 1)
         return feat[torch.arange(feat.shape[0], device=feat.device), :, index]
 
@@ -321,7 +321,7 @@ class CSTED(BaseModel):
             ori = ds.metainfo.get('ori_shape', (h, w))[:2]
             if self.test_cfg.get('keep_input_seg_logits', False):
                 # the probability at the input size, before the resize back
-                # (ReferSegMetric(protocol='release') scores this map)
+                # (ReferSegMetric(protocol='cstm') scores this map)
                 ds.input_seg_logits = PixelData(data=prob)
             if tuple(ori) != (h, w):
                 prob = F.interpolate(

@@ -1,6 +1,6 @@
-"""The text path of the authors' CSTED release (RyanHTR/CSTM), exactly.
+"""The text path of the authors' CSTM (RyanHTR/CSTM), exactly.
 
-Release (``datasets/word_utils.py`` ``Corpus.tokenize`` and
+CSTM (``datasets/word_utils.py`` ``Corpus.tokenize`` and
 ``models/cstm_model.py``):
 
 * tokens: ``re.split(r'(\\W+)', query.strip())`` with the separators KEPT as
@@ -24,20 +24,20 @@ buffers of the module, so a checkpoint carries them (tensors only):
 a token outside GloVe is for torchtext; such tokens are counted in
 ``unknown_words`` and the first sighting of each is logged. Build the
 vocabulary from every query the model will read (tokenised with
-:func:`release_tokenize`) and GloVe (:func:`load_glove_vectors` mirrors
+:func:`cstm_tokenize`) and GloVe (:func:`load_glove_vectors` mirrors
 torchtext: last occurrence of a repeated word wins); the converter of the
-release checkpoint writes it.
+CSTM checkpoint writes it.
 
 State-dict keys (relative to the module; ``text_encoder.`` inside a CSTED) and
-the release's::
+CSTM's::
 
     gru.weight_ih_l0, gru.weight_hh_l0  <- txt_encoder.weight_ih_l0,
                                            txt_encoder.weight_hh_l0
     norm.weight, norm.bias              <- txt_norm.0.weight, txt_norm.0.bias
     vocab_buffer, word_vectors          (GloVe, written by the converter)
 
-The mask returned with the word features is the release's ``phrase_mask`` (real
-tokens): the release-style CMAM ignores it (every position takes part), while
+The mask returned with the word features is CSTM's ``phrase_mask`` (real
+tokens): the CSTM-style CMAM ignores it (every position takes part), while
 sentence averages elsewhere in the model (e.g. LGFS) use it.
 """
 import json
@@ -55,27 +55,27 @@ from mmengine.model import BaseModule
 
 from mmcsted.registry import MODELS
 
-#: the release's ``SENTENCE_SPLIT_REGEX`` (separators kept by the group)
-RELEASE_SPLIT = re.compile(r'(\W+)')
-#: the release's ``PAD_TOKEN``
-RELEASE_PAD = ''
+#: CSTM's ``SENTENCE_SPLIT_REGEX`` (separators kept by the group)
+CSTM_SPLIT = re.compile(r'(\W+)')
+#: CSTM's ``PAD_TOKEN``
+CSTM_PAD = ''
 #: a GloVe file with vectors for fewer of the vocabulary's words than this
 #: share is probably the wrong file (the 840B vectors cover about 99 % of the
 #: A2D Sentences words): :func:`load_glove_vectors` warns, with the figure
 GLOVE_MIN_COVERAGE = 0.5
 
 
-def release_tokenize(text: str,
-                     max_words: int = 20) -> Tuple[List[str], List[int]]:
-    """The release's ``Corpus.tokenize`` on one query: (tokens, mask).
+def cstm_tokenize(text: str,
+                  max_words: int = 20) -> Tuple[List[str], List[int]]:
+    """CSTM's ``Corpus.tokenize`` on one query: (tokens, mask).
 
     ``max_words > 0``: exactly ``max_words`` tokens (cut, or padded with
     ``''``), and the mask (1 for the tokens before padding).
-    ``max_words <= 0``: no cut and no padding, as in the release.
+    ``max_words <= 0``: no cut and no padding, as in CSTM.
     """
     if not isinstance(text, str):
         raise TypeError(f'a query must be a string, got {type(text).__name__}')
-    words = RELEASE_SPLIT.split(text.strip())
+    words = CSTM_SPLIT.split(text.strip())
     words = [w.lower() for w in words if len(w) > 0 and w != ' ']
     if len(words) == 0:
         words = ['']
@@ -88,7 +88,7 @@ def release_tokenize(text: str,
             words = words[:max_words]
             mask = mask[:max_words]
         elif len(words) < max_words:
-            words += [RELEASE_PAD] * (max_words - len(words))
+            words += [CSTM_PAD] * (max_words - len(words))
             mask += [0] * (max_words - len(mask))
     return words, mask
 
@@ -175,7 +175,7 @@ def _parse_glove_torchtext(lines, wanted, path):
 @MODELS.register_module()
 class GloVeGRUTextEncoder(BaseModule):
     """Fixed GloVe vectors -> bias-free GRU over all positions -> LayerNorm ->
-    tanh: the release's text path (module docstring).
+    tanh: CSTM's text path (module docstring).
 
     A class of its own rather than options of :class:`GRUTextEncoder`: its
     tokeniser, its fixed-length input, its frozen vectors (buffers, not an
@@ -188,11 +188,11 @@ class GloVeGRUTextEncoder(BaseModule):
             :meth:`init_weights` (tokens GloVe does not have are dropped).
         glove_file (str, optional): see :func:`load_glove_vectors`.
         embed_dims (int): 300 (GloVe 840B).
-        hidden_dims (int): 512 (the release's ``dim_semantic``).
+        hidden_dims (int): 512 (CSTM's ``dim_semantic``).
         max_words (int): 20 positions, always.
         vocab_from_checkpoint (bool): build with an empty vocabulary; the
-            loaded checkpoint (the converted release) provides the tokens and
-            their vectors. Tokenising before that is an error.
+            loaded checkpoint (the converted CSTM checkpoint) provides the
+            tokens and their vectors. Tokenising before that is an error.
     """
 
     def __init__(self,
@@ -212,7 +212,7 @@ class GloVeGRUTextEncoder(BaseModule):
             raise ValueError(
                 'GloVeGRUTextEncoder needs `vocab` or `vocab_file` with a '
                 '`glove_file`, or vocab_from_checkpoint=True (the converted '
-                'release checkpoint carries the vectors)')
+                'CSTM checkpoint carries the vectors)')
         if not self.awaits_vocab and glove_file is None:
             raise ValueError('a GloVeGRUTextEncoder vocabulary needs its '
                              'vectors: give `glove_file`')
@@ -317,16 +317,16 @@ class GloVeGRUTextEncoder(BaseModule):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # ---------------------------------------------------------------- tokens
-    def release_tokens(self, text: str) -> Tuple[List[str], List[int]]:
-        """The release's tokens (``max_words`` of them) and mask."""
-        return release_tokenize(text, self.max_words)
+    def cstm_tokens(self, text: str) -> Tuple[List[str], List[int]]:
+        """CSTM's tokens (``max_words`` of them) and mask."""
+        return cstm_tokenize(text, self.max_words)
 
     def token_strings(self, text: str) -> List[str]:
         """The ``max_words`` tokens as read, for display: pads as
         ``<pad>``, tokens without a vector marked ``(unk)``."""
-        words, _ = self.release_tokens(text)
+        words, _ = self.cstm_tokens(text)
         return [
-            '<pad>' if w == RELEASE_PAD else
+            '<pad>' if w == CSTM_PAD else
             (w
              if w in self.index and w not in self.zero_rows else f'{w} (unk)')
             for w in words
@@ -336,7 +336,7 @@ class GloVeGRUTextEncoder(BaseModule):
                  texts: Sequence[str],
                  device=None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Vector rows (N, max_words), -1 for a zero vector (a token without
-        a vector, or a pad not in the vocabulary), and the release's mask of
+        a vector, or a pad not in the vocabulary), and CSTM's mask of
         the real tokens (N, max_words)."""
         if self.awaits_vocab:
             raise RuntimeError(
@@ -349,13 +349,13 @@ class GloVeGRUTextEncoder(BaseModule):
         ids = torch.full((n, length), -1, dtype=torch.long)
         mask = torch.zeros((n, length), dtype=torch.bool)
         for i, text in enumerate(texts):
-            words, real = self.release_tokens(text)
+            words, real = self.cstm_tokens(text)
             self._check_length(text)
             for j, w in enumerate(words):
                 if w in self.index:
                     ids[i, j] = self.index[w]
-                if w != RELEASE_PAD and (w not in self.index
-                                         or w in self.zero_rows):
+                if w != CSTM_PAD and (w not in self.index
+                                      or w in self.zero_rows):
                     if w not in self.unknown_words:
                         print_log(
                             f'token {w!r} has no word vector: read as '
@@ -368,14 +368,14 @@ class GloVeGRUTextEncoder(BaseModule):
         return ids.to(device), mask.to(device)
 
     def _check_length(self, text: str) -> None:
-        words = RELEASE_SPLIT.split(text.strip())
+        words = CSTM_SPLIT.split(text.strip())
         words = [w for w in words if len(w) > 0 and w != ' ']
         if words and words[-1] == '.':
             words = words[:-1]
         if not words:
             print_log(
                 f'query {text!r} has no token: it reads as pads only '
-                '(as in the release)',
+                '(as in CSTM)',
                 logger='current',
                 level=logging.WARNING)
         elif len(words) > self.max_words:

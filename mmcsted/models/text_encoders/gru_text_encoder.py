@@ -74,12 +74,12 @@ class GRUTextEncoder(BaseModule):
     """Word embeddings -> GRU -> LayerNorm -> tanh.
 
     The paper's text encoder, one per visual encoder; the LayerNorm + tanh and
-    the widths (300 -> 512) come from the authors' release. It is NOT the
-    release's text path: there the GloVe vectors are fixed inputs (no trainable
+    the widths (300 -> 512) come from the authors' CSTM code. It is NOT the
+    CSTM's text path: there the GloVe vectors are fixed inputs (no trainable
     embedding; unknown words are zero vectors), one bias-free GRU is shared by
     both encoders. Here the embedding is a trainable table (optionally
     GloVe-initialised, ``freeze_embedding`` to fix it) and the GRU has biases.
-    The release's text path is :class:`GloVeGRUTextEncoder` (shared by both
+    CSTM's text path is :class:`GloVeGRUTextEncoder` (shared by both
     encoders with ``CSTED(text_encoder=...)``).
 
     The vocabulary is part of the module state (buffer ``vocab_buffer``), so a
@@ -90,7 +90,7 @@ class GRUTextEncoder(BaseModule):
         vocab (list[str], optional) / vocab_file (str, optional): the words
             (a JSON list, built from the training queries by the data tools).
         embed_dims (int): 300 as GloVe.
-        hidden_dims (int): 512 as in the release.
+        hidden_dims (int): 512 as in CSTM.
         max_words (int): queries are cut to this many words (20 in the paper).
         glove_file (str, optional): local GloVe .txt or .zip to initialise the
             embedding; the coverage is logged.

@@ -79,7 +79,7 @@ torch.set_num_threads(1)
 # in units of this tolerance: at most 0.048 (stage outputs at 8 x 112 through
 # the paper's StagedBackbone: 0.048, 0.004, 0.020, 0.004, 0.018; Mixed_5c at
 # 16 x 224: 0.047; logits: 0.029). For contrast, the same weights with
-# bn_eps=1e-5 (the CSTED release's BatchNorm) instead of TF's 1e-3 are 41.7
+# bn_eps=1e-5 (the CSTM's BatchNorm) instead of TF's 1e-3 are 41.7
 # tolerances off at Mixed_5c (tested below: > 10).
 REL_TOL = 2e-5
 FLAX_VERSIONS = 'jax 0.10.2, flax 0.12.8'
@@ -381,7 +381,7 @@ def test_paper_backbone_stages_equal_flax_at_8x112():
     assert tuple(FLAX_8x112) == names
     for name, ours in zip(names, stages):
         assert_stage_matches(name, ours, FLAX_8x112[name])
-    # the tolerance tells a real difference apart: the CSTED release's BN eps
+    # the tolerance tells a real difference apart: the CSTM's BN eps
     other = InceptionI3D(num_classes=0, bn_eps=1e-5).eval()
     other.load_state_dict(bb.backbone.state_dict())
     with torch.no_grad():

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 
-from mmcsted.models.heads import BaseActorSegHead, CSTEDHead, CSTMReleaseHead
+from mmcsted.models.heads import BaseActorSegHead, CSTEDHead, CSTMHead
 from mmcsted.structures import ActorSegDataSample
 
 
@@ -25,7 +25,7 @@ def samples(gt, img_shapes):
 
 def test_both_decoders_are_the_base_class():
     assert issubclass(CSTEDHead, BaseActorSegHead)
-    assert issubclass(CSTMReleaseHead, BaseActorSegHead)
+    assert issubclass(CSTMHead, BaseActorSegHead)
 
 
 def test_loss_by_feat_upsamples_weights_names_and_ignores_padding():

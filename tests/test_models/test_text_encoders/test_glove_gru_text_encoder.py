@@ -1,4 +1,4 @@
-"""The release's text path (RyanHTR/CSTM datasets/word_utils.py
+"""CSTM's text path (RyanHTR/CSTM datasets/word_utils.py
 Corpus.tokenize, models/cstm_model.py txt_encoder/txt_norm): tokeniser, fixed
 GloVe vectors with zeros for unknown tokens and pads, bias-free GRU over all 20
 positions, LayerNorm + tanh."""
@@ -9,8 +9,8 @@ import zipfile
 import pytest
 import torch
 
-from mmcsted.models.text_encoders import (GloVeGRUTextEncoder,
-                                          load_glove_vectors, release_tokenize)
+from mmcsted.models.text_encoders import (GloVeGRUTextEncoder, cstm_tokenize,
+                                          load_glove_vectors)
 
 
 def regex_rule(line, max_len=20):
@@ -41,28 +41,28 @@ TRICKY = [
 
 
 @pytest.mark.parametrize('text', TRICKY)
-def test_release_tokenize_equals_the_regex_rule(text):
-    words, mask = release_tokenize(text)
+def test_cstm_tokenize_equals_the_regex_rule(text):
+    words, mask = cstm_tokenize(text)
     assert (words, mask) == regex_rule(text)
     assert len(words) == len(mask) == 20
 
 
-def test_release_tokenize_examples():
+def test_cstm_tokenize_examples():
 
     def real(text):
-        words, mask = release_tokenize(text)
+        words, mask = cstm_tokenize(text)
         return [w for w, m in zip(words, mask) if m]
 
     assert real("man's") == ['man', "'", 's']
     assert real('a dog, running.') == ['a', 'dog', ', ', 'running']
     assert real('A  dog') == ['a', '  ', 'dog']  # double space kept
     assert real('café crème') == ['café', 'crème']  # \W is Unicode-aware
-    assert real('') == ['']  # the release's [''] (mask 1)
-    assert release_tokenize('.')[1] == [0] * 20
+    assert real('') == ['']  # CSTM's [''] (mask 1)
+    assert cstm_tokenize('.')[1] == [0] * 20
     assert real('a dog..') == ['a', 'dog', '..']
-    words, mask = release_tokenize('w ' * 25)
+    words, mask = cstm_tokenize('w ' * 25)
     assert words == ['w'] * 20 and mask == [1] * 20
-    assert release_tokenize('a dog', max_words=0) == (['a', 'dog'], [1, 1])
+    assert cstm_tokenize('a dog', max_words=0) == (['a', 'dog'], [1, 1])
 
 
 def write_glove(path, table, header=False):
@@ -146,7 +146,7 @@ def test_text_path_equals_the_reference(glove):
         # 'cat' is in the GloVe file but not in the vocabulary: zero
         ref = reference_text_path(enc, {w: vectors[w] for w in WORDS}, text)
         torch.testing.assert_close(feats[i], ref, rtol=1e-5, atol=1e-5)
-    # the mask is the release's phrase_mask; pads are not zeroed
+    # the mask is CSTM's phrase_mask; pads are not zeroed
     # a man ' s dog ', ' running
     assert out_mask[0].tolist() == [True] * 7 + [False] * 13
     assert out_mask[2].tolist() == [True] + [False] * 19

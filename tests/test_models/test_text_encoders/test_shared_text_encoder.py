@@ -1,5 +1,5 @@
-"""CSTED(text_encoder=...): one text encoder (the release's one GRU) shared by
-both encoders; the release's frame/slice rules (frame_index,
+"""CSTED(text_encoder=...): one text encoder (CSTM's one GRU) shared by
+both encoders; CSTM's frame/slice rules (frame_index,
 temporal_index)."""
 import copy
 
@@ -110,8 +110,8 @@ def test_frozen_encoders_freeze_the_shared_text_encoder():
     assert not any(p.requires_grad for p in model.text_encoder.parameters())
 
 
-def test_release_style_tiny_model_with_glove_text_and_recording(tmp_path):
-    """The release's text path and CMAM on the tiny backbones: it runs, the
+def test_cstm_style_tiny_model_with_glove_text_and_recording(tmp_path):
+    """CSTM's text path and CMAM on the tiny backbones: it runs, the
     CMAMs weigh all 20 positions, and the attention visualisation works."""
     path = tmp_path / 'glove.txt'
     g = torch.Generator().manual_seed(0)
@@ -119,7 +119,7 @@ def test_release_style_tiny_model_with_glove_text_and_recording(tmp_path):
         for w in VOCAB:
             f.write(w + ' ' + ' '.join(
                 str(x) for x in torch.randn(32, generator=g).tolist()) + '\n')
-    cfg = shared_cfg(style='release')
+    cfg = shared_cfg(style='cstm')
     cfg.text_encoder = dict(
         type='GloVeGRUTextEncoder',
         vocab=VOCAB,

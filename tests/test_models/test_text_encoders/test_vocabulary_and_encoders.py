@@ -6,13 +6,13 @@ import torch
 from mmcsted.models.text_encoders import GRUTextEncoder, QueryTooShortError
 
 
-def test_release_tokenizer_unchanged_by_unicode_split():
+def test_cstm_tokenizer_unchanged_by_unicode_split():
     # the authors' tokenizer (re.split(r'(\W+)')) is reproduced as it is:
     # precomposed accents stay in the word there too, a combining mark splits
-    from mmcsted.models.text_encoders import release_tokenize
-    words, _ = release_tokenize('Naïve café.', max_words=0)
+    from mmcsted.models.text_encoders import cstm_tokenize
+    words, _ = cstm_tokenize('Naïve café.', max_words=0)
     assert words == ['naïve', 'café']
-    words, _ = release_tokenize('cafe\u0301', max_words=0)
+    words, _ = cstm_tokenize('cafe\u0301', max_words=0)
     assert words == ['cafe', '\u0301']
 
 

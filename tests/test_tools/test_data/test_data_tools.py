@@ -4,14 +4,14 @@ import os
 import os.path as osp
 
 from mmcsted.datasets import a2d
+from tests.dataset_trees import make_a2d_tree, make_jhmdb_tree
 from tests.helpers import run_tool
-from tests.release_trees import make_a2d_tree, make_jhmdb_tree
 
 
-def test_a2d_check_release_ok_and_counts(tmp_path):
+def test_a2d_check_tree_ok_and_counts(tmp_path):
     make_a2d_tree(str(tmp_path))
     rc, out = run_tool(
-        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
+        'a2d_sentences/check_tree.py', str(tmp_path), capture=True)
     assert rc == 0, out
     assert 'videoset.csv: 4 videos' in out and '3782' in out
     assert 'a2d_annotation.txt: 7 rows' in out and '6655' in out
@@ -19,12 +19,12 @@ def test_a2d_check_release_ok_and_counts(tmp_path):
     assert 'result: OK' in out
 
 
-def test_a2d_check_release_names_missing_files(tmp_path):
+def test_a2d_check_tree_names_missing_files(tmp_path):
     make_a2d_tree(str(tmp_path))
     os.remove(osp.join(str(tmp_path), a2d.CLIP_DIR, 'vidTest_001.mp4'))
     os.remove(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_01', '00003.h5'))
     rc, out = run_tool(
-        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
+        'a2d_sentences/check_tree.py', str(tmp_path), capture=True)
     assert rc == 1
     assert 'videos missing (1): Release/clips320H/vidTest_001.mp4' in out
     assert 'vidTrain_01 (2 of 3 .h5 files)' in out
@@ -33,42 +33,37 @@ def test_a2d_check_release_names_missing_files(tmp_path):
     make_a2d_tree(str(tmp_path))
     shutil.rmtree(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_02'))
     rc, out = run_tool(
-        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
+        'a2d_sentences/check_tree.py', str(tmp_path), capture=True)
     assert rc == 1
     assert ('mask folders missing (1): text_annotations/'
             'a2d_annotation_with_instances/vidTrain_02/') in out
 
     os.remove(osp.join(str(tmp_path), a2d.MISSED_FILE))
     rc, out = run_tool(
-        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
+        'a2d_sentences/check_tree.py', str(tmp_path), capture=True)
     assert rc == 1 and 'a2d_missed_videos.txt' in out
 
 
-def test_a2d_check_release_deep_finds_corrupt_files(tmp_path):
+def test_a2d_check_tree_deep_finds_corrupt_files(tmp_path):
     make_a2d_tree(str(tmp_path))
     with open(osp.join(str(tmp_path), a2d.CLIP_DIR, 'vidTrain_02.mp4'),
               'wb') as f:
         f.write(b'\0' * 100)
     rc, out = run_tool(
-        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
+        'a2d_sentences/check_tree.py', str(tmp_path), capture=True)
     assert rc == 0  # existence only
     rc, out = run_tool(
-        'a2d_sentences/check_release.py',
-        str(tmp_path),
-        '--deep',
-        capture=True)
+        'a2d_sentences/check_tree.py', str(tmp_path), '--deep', capture=True)
     assert rc == 1 and 'corrupt videos (1)' in out and 'vidTrain_02' in out
 
 
-def test_a2d_check_release_deep_reads_masks_past_the_cache(tmp_path):
+def test_a2d_check_tree_deep_reads_masks_past_the_cache(tmp_path):
     """--deep used to answer from the mask-index cache: a mask file damaged
     after indexing was reported OK."""
     make_a2d_tree(str(tmp_path))
     mdir = osp.join(str(tmp_path), a2d.MASK_DIR)
     assert run_tool(
-        'a2d_sentences/check_release.py',
-        str(tmp_path),
-        '--deep',
+        'a2d_sentences/check_tree.py', str(tmp_path), '--deep',
         capture=True)[0] == 0  # writes the cache
     # truncated in place: the folder's mtime stays as it was
     path = osp.join(mdir, 'vidTrain_02', '00007.h5')
@@ -94,10 +89,7 @@ def test_a2d_check_release_deep_reads_masks_past_the_cache(tmp_path):
         f.write(b'\xff' * 16)
     assert a2d.read_h5_frame_info(bitrot)['num_masks'] >= 1  # header fine
     rc, out = run_tool(
-        'a2d_sentences/check_release.py',
-        str(tmp_path),
-        '--deep',
-        capture=True)
+        'a2d_sentences/check_tree.py', str(tmp_path), '--deep', capture=True)
     assert rc == 1 and 'unreadable mask files (2)' in out, out
     assert 'vidTrain_02/00007.h5' in out and 'vidTrain_01/00003.h5' in out
 
@@ -141,13 +133,10 @@ def test_a2d_prepare_stops_on_missing_files(tmp_path):
     assert rc == 0 and 'train: 5 samples' in out
 
 
-def test_jhmdb_check_release(tmp_path):
+def test_jhmdb_check_tree(tmp_path):
     make_jhmdb_tree(str(tmp_path))
     rc, out = run_tool(
-        'jhmdb_sentences/check_release.py',
-        str(tmp_path),
-        '--deep',
-        capture=True)
+        'jhmdb_sentences/check_tree.py', str(tmp_path), '--deep', capture=True)
     assert rc == 0, out
     assert 'jhmdb_annotation.txt: 3 rows' in out and '928' in out
     assert '1 have frames after the last mask' in out
@@ -155,7 +144,7 @@ def test_jhmdb_check_release(tmp_path):
         osp.join(
             str(tmp_path), 'Rename_Images', 'walk', 'vidB_walk', '00001.png'))
     rc, out = run_tool(
-        'jhmdb_sentences/check_release.py', str(tmp_path), capture=True)
+        'jhmdb_sentences/check_tree.py', str(tmp_path), capture=True)
     assert rc == 1 and 'vidB_walk/00001.png' in out
 
 
@@ -197,7 +186,7 @@ def test_a2d_check_names_stray_quotes_and_queries_without_a_word(tmp_path):
     with open(path, 'w') as f:
         f.write(text + 'vidTrain_02,1,?!... --\nvidTrain_02,1,a "red car\n')
     rc, out = run_tool(
-        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
+        'a2d_sentences/check_tree.py', str(tmp_path), capture=True)
     assert rc == 0, out
     assert 'rows with an empty query (1): line 9' in out
     assert ('queries with an odd number of quotes (kept as written) (1): '
@@ -205,7 +194,7 @@ def test_a2d_check_names_stray_quotes_and_queries_without_a_word(tmp_path):
     with open(path, 'w') as f:
         f.write(text.replace('red car jumping', '"red car jumping', 1))
     rc, out = run_tool(
-        'a2d_sentences/check_release.py', str(tmp_path), capture=True)
+        'a2d_sentences/check_tree.py', str(tmp_path), capture=True)
     assert rc == 1
     assert 'queries hold a line break (lines 4-8)' in out
 
@@ -215,5 +204,5 @@ def test_jhmdb_check_reports_queries_without_a_word(tmp_path):
     with open(osp.join(str(tmp_path), 'jhmdb_annotation.txt'), 'a') as f:
         f.write('vidC_walk,?!... --\n')
     rc, out = run_tool(
-        'jhmdb_sentences/check_release.py', str(tmp_path), capture=True)
+        'jhmdb_sentences/check_tree.py', str(tmp_path), capture=True)
     assert 'rows with an empty query (skipped) (1): line' in out, out

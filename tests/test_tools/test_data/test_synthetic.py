@@ -8,8 +8,8 @@ from mmengine.config import Config
 from mmcsted.datasets import A2DSentencesDataset
 from mmcsted.datasets.synthetic import (ACTIONS, ROTATION_INVARIANT, SHAPES,
                                         actor_pose, load_meta, raster_shape)
+from tests.dataset_trees import make_synthetic_a2d
 from tests.helpers import run_tool
-from tests.release_trees import make_synthetic_a2d
 from tools.data import synthetic as syn
 
 CONFIG = osp.join(
@@ -264,7 +264,7 @@ def test_edited_query_is_kept_without_flags_and_reported(
     assert any(f'{len(unflagged)} samples (1 queries) are not in '
                'generator_meta.json' in m and 'rewrote' in m for m in logs)
 
-    rc, out = run_tool('a2d_sentences/check_release.py', root, capture=True)
+    rc, out = run_tool('a2d_sentences/check_tree.py', root, capture=True)
     assert rc == 0  # a warning: the tree still loads
     assert 'queries not in generator_meta.json' in out
     assert f'line {edited + 1}: {vid} instance {iid}' in out

@@ -1,4 +1,4 @@
-"""The synthetic generator in the Ref-YouTube-VOS and MeViS release layouts:
+"""The synthetic generator in the Ref-YouTube-VOS and MeViS tree layouts:
 json structure, masks that decode to the rendered actors, the valid/test
 list trap, multi-object and no-target expressions, determinism, and the
 A2D layout left as it was."""
@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from mmcsted.datasets.synthetic import SHAPES, load_meta
+from tests.dataset_trees import make_synthetic_a2d
 from tests.helpers import run_tool
-from tests.release_trees import make_synthetic_a2d
 from tools.data import synthetic as syn
 
 TINY = dict(num_videos=8, height=64, width=64, seed=3)
@@ -53,7 +53,7 @@ def test_ytvos_lists_valid_with_test_and_hides_truth(ytvos):
         for s in ('train', 'valid', 'test')
     }
     train, valid, test = (set(exps[s]) for s in ('train', 'valid', 'test'))
-    # the release's trap: the valid list holds the test videos too
+    # CSTM's trap: the valid list holds the test videos too
     assert test and test < valid and not train & valid
     assert len(train) + len(valid) == 8
     c = summary['counts']
@@ -239,7 +239,7 @@ def _tree_bytes(root):
 
 
 @pytest.mark.parametrize('layout', ['ytvos', 'mevis'])
-def test_release_layouts_are_seeded(tmp_path, layout):
+def test_cstm_layouts_are_seeded(tmp_path, layout):
     gen = dict(
         ytvos=syn.generate_ref_youtube_vos, mevis=syn.generate_mevis)[layout]
     kw = dict(num_videos=4, height=32, width=32, num_frames=10)

@@ -6,7 +6,7 @@
 Writes ``<out>/<vid>/<frame:05d>.jpg`` (1-based), the layout of the authors'
 released test code (``frame_root/<vid>/{:05d}.jpg``, read with PIL), which
 ``A2DSentencesDataset(video_source='frames', frame_root=...)`` and
-``configs/_base_/datasets/a2d_sentences_release.py`` read. Each video of
+``configs/_base_/datasets/a2d_sentences_cstm.py`` read. Each video of
 ``Release/clips320H/`` is decoded with ``cv2.VideoCapture`` and every frame is
 written with ``cv2.imwrite`` and OpenCV's default JPEG settings (quality 95).
 That the authors used these defaults is an assumption: their code only shows

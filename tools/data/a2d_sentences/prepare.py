@@ -5,7 +5,7 @@
 Steps (each with a progress bar, each resumable: re-running skips what is
 done):
 
-1. check the release (tools/data/a2d_sentences/check_release.py);
+1. check the tree (tools/data/a2d_sentences/check_tree.py);
 2. optionally extract every video with sentences to
    ``Release/frames/<vid>/<frame:05d>.jpg`` (a video's folder appears only
    once complete);
@@ -65,7 +65,7 @@ def extract_frames(root, vids, quality=95, workers=1):
 
 
 def _used_videos(root: str) -> list:
-    """The annotated videos of the release that are in the video set and not
+    """The annotated videos of CSTM that are in the video set and not
     in the missed list, in annotation order."""
     from mmcsted.datasets import a2d
     videos = a2d.read_videoset(osp.join(root, a2d.VIDEOSET_FILE))
@@ -111,12 +111,12 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmcsted.datasets import a2d
     from mmcsted.text import WordVocabulary
-    from tools.data.release_check import check_a2d_release
+    from tools.data.tree_check import check_a2d_tree
     root = args.data_root
     t0 = time.perf_counter()
 
-    print('[1/4] checking the release')
-    report = check_a2d_release(root, cache_dir=args.cache_dir)
+    print('[1/4] checking the tree')
+    report = check_a2d_tree(root, cache_dir=args.cache_dir)
     print(report.render())
     if not report.ok and not args.force:
         print('stopping: fix the problems above or pass --force')

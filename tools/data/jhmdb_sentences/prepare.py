@@ -63,11 +63,11 @@ def main(argv=None) -> int:
     from mmcsted.datasets import JHMDBSentencesDataset
     from mmcsted.datasets import jhmdb_sentences as jh
     from mmcsted.utils.atomic_write import atomic_write_json
-    from tools.data.release_check import check_jhmdb_release
+    from tools.data.tree_check import check_jhmdb_tree
     root = args.data_root
 
-    print('[1/3] checking the release')
-    report = check_jhmdb_release(root)
+    print('[1/3] checking the tree')
+    report = check_jhmdb_tree(root)
     print(report.render())
     if not report.ok and not args.force:
         print('stopping: fix the problems above or pass --force')

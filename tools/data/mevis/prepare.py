@@ -2,7 +2,7 @@
 
     python tools/data/mevis/prepare.py data/mevis
 
-1. check the release (tools/data/mevis/check_release.py; stops on
+1. check the tree (tools/data/mevis/check_tree.py; stops on
    a problem unless --force);
 2. write ``vocab.json`` (the words of the TRAIN split's expressions) into the
    data root: the model configs read it.
@@ -15,7 +15,7 @@ import sys
 if __name__ == '__main__':
     sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
 
-from tools.data.ref_vos_release_check import prepare_main
+from tools.data.ref_vos_tree_check import prepare_main
 
 
 def main(argv=None) -> int:

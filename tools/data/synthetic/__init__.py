@@ -1,4 +1,4 @@
-"""A synthetic benchmark written in the exact A2D Sentences release layout.
+"""A synthetic benchmark written in the exact A2D Sentences tree layout.
 
 Small coloured shapes ("actors") move on a smooth textured background. Each
 actor has an appearance (shape, colour, size) and an action with its own
@@ -14,7 +14,7 @@ actors differ from everyone else in appearance.
 
 The tree (``Release/videoset.csv``, ``Release/clips320H/*.mp4``,
 ``text_annotations/a2d_annotation.txt``, ``a2d_missed_videos.txt``, per-frame
-HDF5 masks in the transposed release layout) loads through
+HDF5 masks in the transposed official layout) loads through
 :class:`~mmcsted.datasets.A2DSentencesDataset` with no special casing; pass
 ``metainfo=SYNTHETIC_METAINFO`` to get the shape/action class names.
 
@@ -22,7 +22,7 @@ Use :func:`generate` (or ``tools/data/synthetic/generate.py``). A tool module,
 imported as ``tools.data.synthetic`` with the folder holding ``tools/`` on the
 path (``generate.py`` puts it there).
 
-The same world can also be written in the Ref-YouTube-VOS release layout
+The same world can also be written in the Ref-YouTube-VOS tree layout
 (:func:`generate_ref_youtube_vos`: palette PNG masks, every 5th frame
 listed, the valid/test list trap) and the MeViS layout
 (:func:`generate_mevis`: COCO RLE mask_dict, multi-object and no-target
@@ -31,7 +31,7 @@ expressions), ``--layout`` in the tool.
 Modules by job: ``scene`` (sampling a video's actors and annotated frames),
 ``render`` (frames and visible masks), ``queries`` (the query grammar),
 ``writer`` (:func:`generate`: the release-layout tree), ``ytvos_writer`` /
-``mevis_writer`` (the other layouts, sharing ``video_release``) and ``meta``
+``mevis_writer`` (the other layouts, sharing ``video_tree``) and ``meta``
 (query flags and masks from ``generator_meta.json``). What the readers need
 too (what actors can be and do, where an actor is, reading
 ``generator_meta.json``) is :mod:`mmcsted.datasets.synthetic`.
@@ -40,7 +40,7 @@ from .meta import ground_truth_mask, query_flags
 from .mevis_writer import generate_mevis
 from .render import on_screen, render_video
 from .scene import VISIBLE_FRACTION
-from .video_release import davis_palette
+from .video_tree import davis_palette
 from .writer import FPS, generate
 from .ytvos_writer import generate_ref_youtube_vos
 

@@ -74,7 +74,7 @@ def parse_args(argv=None):
         '--no-copy-quirk',
         action='store_true',
         default=None,
-        help="do not write the release's '1 (copy)' row")
+        help="do not write CSTM's '1 (copy)' row")
     g = p.add_argument_group('ref_youtube_vos')
     g.add_argument(
         '--frame-step',

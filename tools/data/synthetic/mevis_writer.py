@@ -1,4 +1,4 @@
-"""Writing a synthetic tree in the MeViS release layout::
+"""Writing a synthetic tree in the MeViS tree layout::
 
     {train,valid_u,valid}/JPEGImages/<vid>/<frame>.jpg
     {train,valid_u,valid}/meta_expressions.json
@@ -24,10 +24,10 @@ import numpy as np
 
 from .queries import make_group_query, make_no_target_query
 from .scene import _allowed_actions
-from .video_release import (assign_splits, check_params, clear_out_dir,
-                            dump_json, frame_name, hex_video_ids,
-                            release_query, render_release_video,
-                            video_progress, write_generator_meta)
+from .video_tree import (assign_splits, check_params, clear_out_dir,
+                         cstm_query, dump_json, frame_name, hex_video_ids,
+                         render_tree_video, video_progress,
+                         write_generator_meta)
 
 SPLITS = ('train', 'valid_u', 'valid')
 _PRODUCED = SPLITS + ('generator_meta.json', )
@@ -113,7 +113,7 @@ def _write_videos(rng, out_dir: str, vids: List[str], split: Dict[str, str],
     videos_meta, expressions = {}, []
     for vid in video_progress(vids, progress):
         s = split[vid]
-        video, visible, vis_ids = render_release_video(
+        video, visible, vis_ids = render_tree_video(
             rng, params, listed, s, osp.join(out_dir, s, 'JPEGImages', vid))
         actors = video['actors']
         anno_of = _number_objects(actors, next_anno, s)
@@ -165,7 +165,7 @@ def _video_queries(rng, actors: List[Dict], listed: List[int], vis_ids: Dict,
     no-target one (drawn in this order)."""
     queries = []
     for a in actors:
-        q = release_query(rng, a, actors, listed, vis_ids)
+        q = cstm_query(rng, a, actors, listed, vis_ids)
         q.update(kind='single', instance_ids=[a['instance_id']])
         queries.append(q)
     if rng.random() < multi_prob:

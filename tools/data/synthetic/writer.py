@@ -1,4 +1,4 @@
-"""Writing a synthetic tree in the A2D Sentences release layout: mp4 clips,
+"""Writing a synthetic tree in the A2D Sentences tree layout: mp4 clips,
 transposed HDF5 masks, videoset.csv, the annotation files, the vocabulary and
 ``generator_meta.json``."""
 import csv
@@ -15,7 +15,7 @@ from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES
 from .queries import _make_query
 from .render import render_video
 from .scene import _video_id, sample_video
-from .video_release import clear_out_dir, video_progress
+from .video_tree import clear_out_dir, video_progress
 
 FPS = 24
 # what generate() writes under out_dir (and removes with overwrite=True)
@@ -134,7 +134,7 @@ def _write_annotations(out_dir: str, videoset_rows: List[list],
     rows = [[q['video_id'], str(q['instance_id']), q['query']]
             for q in queries]
     copy_row = None
-    if copy_quirk:  # the release's "1 (copy)" row, duplicating instance 1
+    if copy_quirk:  # CSTM's "1 (copy)" row, duplicating instance 1
         for q in queries:
             if q['split'] == 'train' and q['instance_id'] == 1:
                 copy_row = [q['video_id'], '1 (copy)', q['query']]

@@ -1,4 +1,4 @@
-"""Writing a synthetic tree in the Ref-YouTube-VOS release layout::
+"""Writing a synthetic tree in the Ref-YouTube-VOS tree layout::
 
     meta_expressions/train/meta_expressions.json  exp + obj_id ("1", ...)
     meta_expressions/valid/meta_expressions.json  exp only: valid + test
@@ -9,11 +9,11 @@
     valid/JPEGImages/<vid>/<frame>.jpg    every video of the valid list
     generator_meta.json
 
-As in the release, a video is rendered at its full frame rate and every
+As in CSTM, a video is rendered at its full frame rate and every
 ``frame_step``-th frame is listed (YouTube-VOS: 30 fps -> 6 fps), named by
 its original frame number ('00000', '00005', ...); only listed frames are
 written. The valid expressions list also holds the test videos (the
-release's trap): the scored valid videos are valid minus test.
+CSTM's trap): the scored valid videos are valid minus test.
 """
 import os.path as osp
 import time
@@ -21,11 +21,10 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .video_release import (assign_splits, check_params, clear_out_dir,
-                            dump_json, frame_name, hex_video_ids, index_map,
-                            release_query, render_release_video,
-                            video_progress, write_generator_meta,
-                            write_index_png)
+from .video_tree import (assign_splits, check_params, clear_out_dir,
+                         cstm_query, dump_json, frame_name, hex_video_ids,
+                         index_map, render_tree_video, video_progress,
+                         write_generator_meta, write_index_png)
 
 _PRODUCED = ('meta_expressions', 'train', 'valid', 'generator_meta.json')
 
@@ -53,8 +52,8 @@ def generate_ref_youtube_vos(out_dir: str,
     """Write a synthetic Ref-YouTube-VOS tree into ``out_dir``.
 
     ``valid_ratio`` of the videos form the valid list; ``test_share`` of
-    those are test videos (the release: 305 of 507). Each object gets
-    ``expressions_per_object`` expressions (the release: two annotators).
+    those are test videos (the CSTM: 305 of 507). Each object gets
+    ``expressions_per_object`` expressions (the CSTM: two annotators).
     Returns the summary stored in ``generator_meta.json``.
     """
     t0 = time.perf_counter()
@@ -144,7 +143,7 @@ def _write_video(
     its ``generator_meta.json`` entry, its ``train/meta.json`` objects (None
     outside train), its expressions and their queries."""
     image_split = 'train' if split == 'train' else 'valid'
-    video, visible, vis_ids = render_release_video(
+    video, visible, vis_ids = render_tree_video(
         rng, params, listed, split,
         osp.join(out_dir, image_split, 'JPEGImages', vid))
     actors = video['actors']
@@ -188,7 +187,7 @@ def _video_expressions(rng, vid: str, split: str, actors: List[Dict],
     entries, queries = {}, []
     for a in actors:
         for _ in range(per_object):
-            q = release_query(rng, a, actors, listed, vis_ids)
+            q = cstm_query(rng, a, actors, listed, vis_ids)
             exp_id = str(len(entries))
             entry = dict(exp=q['query'])
             if split == 'train':  # valid/test truth is hidden

@@ -1,22 +1,22 @@
-"""Convert the authors' released CSTED checkpoint into an mmcsted checkpoint.
+"""Convert the authors' CSTM CSTED checkpoint into an mmcsted checkpoint.
 
 The authors (RyanHTR/CSTM, link in its README) released ``checkpoint.pth.tar``:
 ``dict(state_dict=..., epoch=...)`` of their ``CSTMModel`` (R50 +
-Inception-I3D, release CMAM, one GRU, the release decoder; keys may carry
+Inception-I3D, CSTM CMAM, one GRU, the CSTM decoder; keys may carry
 DataParallel's ``module.``). This tool maps every tensor onto
-``configs/csted/csted_r50_i3d_a2d_release.py`` and adds what the release read
+``configs/csted/csted_r50_i3d_a2d_cstm.py`` and adds what CSTM read
 from GloVe at test time: the 300-d GloVe vectors of a vocabulary, stored in the
 checkpoint (tensors only), so that no GloVe file is needed afterwards::
 
-    python tools/model_converters/cstm_release_to_mmcsted.py \\
-        checkpoint.pth.tar checkpoints/csted_r50_i3d_release.pth \\
+    python tools/model_converters/cstm_to_mmcsted.py \\
+        checkpoint.pth.tar checkpoints/csted_r50_i3d_cstm.pth \\
         --glove data/glove/glove.840B.300d.zip [--vocab words.txt ...]
 
 The vocabulary defaults to the words of the A2D Sentences queries shipped with
 mmcsted (``mmcsted/models/text_encoders/vocabularies/a2d_sentences.txt``);
 ``--vocab FILE`` (one word a line, repeatable) replaces it, e.g. with the file
 that ``tools/data/jhmdb_sentences/prepare.py`` writes for J-HMDB Sentences. A
-word outside the vocabulary, like a word outside GloVe in the release, is a
+word outside the vocabulary, like a word outside GloVe in CSTM, is a
 zero vector. The source is read with ``weights_only=True``; a key that cannot
 be placed is an error naming it, and the result is loaded into the release
 config with ``strict=True`` before it is written.
@@ -34,7 +34,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_VOCAB = osp.join(REPO, 'mmcsted', 'models', 'text_encoders',
                          'vocabularies', 'a2d_sentences.txt')
 DEFAULT_CONFIG = osp.join(REPO, 'configs', 'csted',
-                          'csted_r50_i3d_a2d_release.py')
+                          'csted_r50_i3d_a2d_cstm.py')
 
 # Release spatial stages (s_layer1..5 of torchvision's ResNet-50) -> the
 # sub-modules of mmpretrain's ResNet-50 (same parameter names as torchvision).
@@ -56,12 +56,12 @@ _TEXT = {
 }
 
 
-def release_key_to_mmcsted(key: str) -> Optional[str]:
+def cstm_key_to_mmcsted(key: str) -> Optional[str]:
     """The mmcsted key of one release key (``module.`` already removed), or
     None if it belongs nowhere."""
     from mmcsted.models.backbones.inception_i3d import InceptionI3D
-    from mmcsted.models.heads.cstm_release_head import convert_release_key
-    from mmcsted.models.necks.cmam import convert_release_cmam_key
+    from mmcsted.models.heads.cstm_head import convert_cstm_key
+    from mmcsted.models.necks.cmam import convert_cstm_cmam_key
     m = _T_LAYER.match(key)
     if m:
         stage, index, rest = int(m.group(1)), int(m.group(2)), m.group(3)
@@ -76,13 +76,13 @@ def release_key_to_mmcsted(key: str) -> Optional[str]:
     m = _CMAM.match(key)
     if m:
         branch = 'spatial' if m.group(1) == 's' else 'temporal'
-        rest = convert_release_cmam_key(m.group(3))
+        rest = convert_cstm_cmam_key(m.group(3))
         if rest is None:
             return None
         return f'{branch}_encoder.cmams.{int(m.group(2)) + 1}.{rest}'
     if key in _TEXT:
         return _TEXT[key]
-    head = convert_release_key(key)
+    head = convert_cstm_key(key)
     return None if head is None else 'decode_head.' + head
 
 
@@ -93,7 +93,7 @@ def convert_state_dict(
     out, unplaced = {}, []
     for key, value in state.items():
         bare = key[len('module.'):] if key.startswith('module.') else key
-        new = release_key_to_mmcsted(bare)
+        new = cstm_key_to_mmcsted(bare)
         if new is None:
             unplaced.append(key)
         elif new in out:
@@ -141,8 +141,8 @@ def fill_batch_counters(state: Dict[str, torch.Tensor],
     return added
 
 
-def _read_release(src: str):
-    """The release checkpoint, its state dict, and that converted."""
+def _read_cstm(src: str):
+    """The CSTM checkpoint, its state dict, and that converted."""
     from mmcsted.utils.checkpoint import load_local
     checkpoint = load_local(src, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint) \
@@ -152,8 +152,8 @@ def _read_release(src: str):
     converted, unplaced = convert_state_dict(state)
     if unplaced:
         raise KeyError(
-            f'{src}: {len(unplaced)} keys match no part of the release model, '
-            f'e.g. {unplaced[:5]}; is this the CSTED release checkpoint?')
+            f'{src}: {len(unplaced)} keys match no part of the CSTM model, '
+            f'e.g. {unplaced[:5]}; is this the CSTM checkpoint?')
     return checkpoint, state, converted
 
 
@@ -178,7 +178,7 @@ def _load_converted(model, converted: Dict[str, torch.Tensor],
     returns the BN counters that had to be filled in."""
     own = model.state_dict()
     filled = fill_batch_counters(converted, own)
-    # strict: every release tensor placed, every mmcsted tensor given
+    # strict: every CSTM tensor placed, every mmcsted tensor given
     result = model.load_state_dict(converted, strict=False)
     missing = [k for k in result.missing_keys]
     if missing or result.unexpected_keys:
@@ -200,7 +200,7 @@ def convert(src: str,
             vocab_files: Optional[Sequence[str]] = None,
             config: str = DEFAULT_CONFIG) -> Dict:
     """Convert ``src`` into ``dst``; returns a report dict."""
-    checkpoint, state, converted = _read_release(src)
+    checkpoint, state, converted = _read_cstm(src)
     words = read_vocab(vocab_files or [DEFAULT_VOCAB])
     vectors, table = _glove_table(glove, words)
 
@@ -228,7 +228,7 @@ def convert(src: str,
                 state_dict=model.state_dict(),
                 meta=dict(
                     converted_from=report['source'],
-                    release_epoch=report['epoch'],
+                    cstm_epoch=report['epoch'],
                     glove_file=report['glove_file'],
                     vocabulary=report['vocabulary'],
                     glove_found=report['glove_found'])), f)
@@ -249,7 +249,7 @@ def main(argv=None):
     parser.add_argument(
         '--config',
         default=DEFAULT_CONFIG,
-        help='the release config the result must load into')
+        help='the CSTM config the result must load into')
     args = parser.parse_args(argv)
     try:
         report = convert(args.src, args.dst, args.glove, args.vocab,
@@ -263,7 +263,7 @@ def main(argv=None):
           f'{report["vocabulary"]} words, {report["glove_found"]} found in '
           f'{report["glove_file"]} '
           f'({100. * report["glove_found"] / report["vocabulary"]:.1f} %), '
-          'the others are zero vectors as in the release')
+          'the others are zero vectors as in CSTM')
     if report['filled_num_batches_tracked']:
         print(f'{report["filled_num_batches_tracked"]} BN num_batches_tracked '
               'counters absent from the source were set to 0')

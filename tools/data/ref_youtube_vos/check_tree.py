@@ -1,6 +1,6 @@
 """Say what is missing or malformed in a Ref-YouTube-VOS tree.
 
-    python tools/data/ref_youtube_vos/check_release.py data/ref_youtube_vos
+    python tools/data/ref_youtube_vos/check_tree.py data/ref_youtube_vos
 
 Checks meta_expressions/{train,valid,test}/meta_expressions.json,
 train/meta.json, the JPEG and Annotations folders and the listed frames in
@@ -17,12 +17,12 @@ import sys
 if __name__ == '__main__':
     sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
 
-from tools.data.ref_vos_release_check import check_ref_youtube_vos_release
-from tools.data.release_check import print_report, release_check_parser
+from tools.data.ref_vos_tree_check import check_ref_youtube_vos_tree
+from tools.data.tree_check import print_report, tree_check_parser
 
 
 def parse_args(argv=None):
-    p = release_check_parser(
+    p = tree_check_parser(
         __doc__, 'folder holding meta_expressions/, train/ and valid/')
     p.add_argument(
         '--deep',
@@ -34,7 +34,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    report = check_ref_youtube_vos_release(
+    report = check_ref_youtube_vos_tree(
         args.data_root, deep=args.deep, limit=args.limit)
     return print_report(report)
 

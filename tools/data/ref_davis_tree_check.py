@@ -1,5 +1,5 @@
 """What is missing or malformed in a user's Ref-DAVIS17 tree (used by
-``tools/data/ref_davis17/check_release.py``); layout in
+``tools/data/ref_davis17/check_tree.py``); layout in
 :class:`~mmcsted.datasets.RefDAVIS17Dataset`."""
 import os
 import os.path as osp
@@ -8,16 +8,16 @@ from typing import Dict, List, Tuple
 
 from mmcsted.datasets import ref_davis as rd
 from mmcsted.text import has_words
-from .ref_vos_release_check import not_jpeg_files
-from .release_check import CheckReport
+from .ref_vos_tree_check import not_jpeg_files
+from .tree_check import CheckReport
 
 #: videos of DAVIS 2017 trainval (ReferFormer's converter: 60 + 30)
 REF_DAVIS17_EXPECTED_VIDEOS = dict(train=60, val=30)
 
 
-def check_ref_davis17_release(root: str,
-                              read_masks: bool = True,
-                              limit: int = 10) -> CheckReport:
+def check_ref_davis17_tree(root: str,
+                           read_masks: bool = True,
+                           limit: int = 10) -> CheckReport:
     """Check a Ref-DAVIS17 tree.
 
     Errors: a required file or folder, a video of a split (frame or mask
@@ -25,7 +25,7 @@ def check_ref_davis17_release(root: str,
     mask, malformed expression lines, expression videos that are no DAVIS
     folder, expressions whose object is in no mask of its video (only with
     ``read_masks``, which reads every mask once), split sizes other than the
-    release's. Notes: per file its encoding (annotator 2's files are
+    CSTM's. Notes: per file its encoding (annotator 2's files are
     Latin-1) and the misspelt video names it fixed, per split and run the
     number of expressions.
     """

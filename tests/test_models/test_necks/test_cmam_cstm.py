@@ -1,4 +1,4 @@
-"""CMAM(style='release') against the release's equations written out here with
+"""CMAM(style='cstm') against CSTM's equations written out here with
 plain tensor ops (METHOD.md, last section; RyanHTR/CSTM
 models/components/cmam.py):
 
@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 
 from mmcsted.models.necks import CMAM, coord_feature
-from mmcsted.models.necks.cmam import RELEASE_KEY_MAP, convert_release_cmam_key
+from mmcsted.models.necks.cmam import CSTM_KEY_MAP, convert_cstm_cmam_key
 
-RELEASE_KEYS = [
+CSTM_KEYS = [
     'transform.conv.weight', 'transform.bn.weight', 'transform.bn.bias',
     'transform.bn.running_mean', 'transform.bn.running_var',
     'transform.bn.num_batches_tracked', 'key_proj.conv.weight',
@@ -27,7 +27,7 @@ RELEASE_KEYS = [
 ]
 
 
-def release_coord(h, w):
+def cstm_coord(h, w):
     """utils/tool.get_video_spatial_feature: Python floats into float32."""
     out = np.zeros((8, h, w), dtype=np.float32)
     for y in range(h):
@@ -52,11 +52,11 @@ def bn_eval(x, p, prefix):
         shape) + p[prefix + 'bias'].view(shape)
 
 
-def release_cmam(p, visual, words, dims):
-    """The release's CMAM forward plus the model's residual, on the
+def cstm_cmam(p, visual, words, dims):
+    """CSTM's CMAM forward plus the model's residual, on the
     parameters ``p`` (our names)."""
     n = visual.shape[0]
-    coord = release_coord(*visual.shape[-2:])
+    coord = cstm_coord(*visual.shape[-2:])
     if dims == 3:
         coord = coord.unsqueeze(1).repeat(1, visual.shape[2], 1, 1)
     x = torch.cat(
@@ -96,17 +96,17 @@ def randomise(m, seed=0):
 
 
 @pytest.mark.parametrize('dims', [2, 3])
-def test_release_cmam_equals_the_release_equations(dims):
+def test_cstm_cmam_equals_the_release_equations(dims):
     torch.manual_seed(0)
-    m = randomise(CMAM(6, 5, dims=dims, style='release'))
-    assert list(m.state_dict()) == RELEASE_KEYS
+    m = randomise(CMAM(6, 5, dims=dims, style='cstm'))
+    assert list(m.state_dict()) == CSTM_KEYS
     assert m.mid_channels == 5  # Cm = the text width by default
     shape = (2, 6, 3, 4, 5) if dims == 3 else (2, 6, 4, 5)
     visual = torch.randn(shape)
     words = torch.randn(2, 7, 5)
     m.record_attention = True
     out = m(visual, words, torch.zeros(2, 7, dtype=torch.bool))
-    expected, w, attn = release_cmam(dict(m.state_dict()), visual, words, dims)
+    expected, w, attn = cstm_cmam(dict(m.state_dict()), visual, words, dims)
     torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(m.last_word_weights, w, rtol=1e-5, atol=1e-6)
     # recorded: A as (N, K, [T,] H, W); every position weighed, pads included
@@ -121,8 +121,8 @@ def test_release_cmam_equals_the_release_equations(dims):
     assert m.last_gate.shape == (2, 6)
 
 
-def test_release_cmam_ignores_the_mask_and_reads_every_position():
-    m = randomise(CMAM(4, 3, style='release'), seed=1)
+def test_cstm_cmam_ignores_the_mask_and_reads_every_position():
+    m = randomise(CMAM(4, 3, style='cstm'), seed=1)
     visual, words = torch.randn(1, 4, 5, 5), torch.randn(1, 4, 3)
     all_real = torch.ones(1, 4, dtype=torch.bool)
     some_pad = torch.tensor([[1, 1, 0, 0]], dtype=torch.bool)
@@ -135,8 +135,8 @@ def test_release_cmam_ignores_the_mask_and_reads_every_position():
 
 
 @pytest.mark.parametrize('dims', [2, 3])
-def test_release_cmam_layers(dims):
-    m = CMAM(6, 5, mid_channels=4, dims=dims, style='release')
+def test_cstm_cmam_layers(dims):
+    m = CMAM(6, 5, mid_channels=4, dims=dims, style='cstm')
     conv, bn = ((torch.nn.Conv2d, torch.nn.BatchNorm2d) if dims == 2 else
                 (torch.nn.Conv3d, torch.nn.BatchNorm3d))
     assert type(m.transform.conv) is conv and type(m.transform.bn) is bn
@@ -157,14 +157,14 @@ def test_release_cmam_layers(dims):
 
 
 def test_fresh_release_cmam_is_the_identity():
-    m = CMAM(6, 5, dims=3, style='release')
+    m = CMAM(6, 5, dims=3, style='cstm')
     m.init_weights()
     visual = torch.randn(2, 6, 2, 4, 4)
     torch.testing.assert_close(m(visual, torch.randn(2, 3, 5)), visual)
 
 
-def test_release_cmam_without_identity_init_modulates_by_g():
-    m = randomise(CMAM(4, 3, style='release', identity_init=False), seed=2)
+def test_cstm_cmam_without_identity_init_modulates_by_g():
+    m = randomise(CMAM(4, 3, style='cstm', identity_init=False), seed=2)
     visual, words = torch.randn(1, 4, 3, 3), torch.randn(1, 2, 3)
     m.record_attention = True
     out = m(visual, words)
@@ -177,28 +177,28 @@ def test_release_cmam_without_identity_init_modulates_by_g():
 def test_coord_feature_is_bit_equal_to_the_release():
     for h, w in ((10, 10), (20, 20), (40, 40), (80, 80), (160, 160), (3, 7)):
         torch.testing.assert_close(
-            coord_feature(h, w), release_coord(h, w), rtol=0, atol=0)
+            coord_feature(h, w), cstm_coord(h, w), rtol=0, atol=0)
 
 
-def test_release_key_conversion():
-    assert convert_release_cmam_key('vt.conv.weight') == \
+def test_cstm_key_conversion():
+    assert convert_cstm_cmam_key('vt.conv.weight') == \
         'transform.conv.weight'
-    assert convert_release_cmam_key('vt.batch3d.running_var') == \
+    assert convert_cstm_cmam_key('vt.batch3d.running_var') == \
         'transform.bn.running_var'
-    assert convert_release_cmam_key('v_key.conv3d.weight') == \
+    assert convert_cstm_cmam_key('v_key.conv3d.weight') == \
         'key_proj.conv.weight'
-    assert convert_release_cmam_key('v_key.bn.num_batches_tracked') == \
+    assert convert_cstm_cmam_key('v_key.bn.num_batches_tracked') == \
         'key_proj.bn.num_batches_tracked'
-    assert convert_release_cmam_key('l_query.0.weight') == \
+    assert convert_cstm_cmam_key('l_query.0.weight') == \
         'query_proj.conv.weight'
-    assert convert_release_cmam_key('l_query.1.running_mean') == \
+    assert convert_cstm_cmam_key('l_query.1.running_mean') == \
         'query_proj.bn.running_mean'
-    assert convert_release_cmam_key('gamma.0.bias') == 'gate.bias'
-    assert convert_release_cmam_key('gamma.1.weight') is None
-    assert convert_release_cmam_key('ires_trans.0.0.weight') is None
-    # a release CMAM's state dict (2D and 3D names) maps onto ours exactly
+    assert convert_cstm_cmam_key('gamma.0.bias') == 'gate.bias'
+    assert convert_cstm_cmam_key('gamma.1.weight') is None
+    assert convert_cstm_cmam_key('ires_trans.0.0.weight') is None
+    # a CSTM CMAM's state dict (2D and 3D names) maps onto ours exactly
     for dims, conv, bn in ((2, 'conv', 'bn'), (3, 'conv3d', 'batch3d')):
-        ours = CMAM(6, 5, dims=dims, style='release').state_dict()
+        ours = CMAM(6, 5, dims=dims, style='cstm').state_dict()
         bn_keys = [
             'weight', 'bias', 'running_mean', 'running_var',
             'num_batches_tracked'
@@ -211,14 +211,14 @@ def test_release_key_conversion():
             f'{p}.{k}' for p in (f'vt.{bn}', f'v_key.{bn}', 'l_query.1')
             for k in bn_keys
         ]
-        assert sorted(convert_release_cmam_key(k) for k in release) == \
+        assert sorted(convert_cstm_cmam_key(k) for k in release) == \
             sorted(ours)
-    assert set(RELEASE_KEY_MAP.values()) == {
+    assert set(CSTM_KEY_MAP.values()) == {
         'transform.conv.', 'transform.bn.', 'key_proj.conv.', 'key_proj.bn.',
         'query_proj.conv.', 'query_proj.bn.', 'gate.'
     }
 
 
 def test_cmam_rejects_bad_style():
-    with pytest.raises(ValueError, match='release'):
+    with pytest.raises(ValueError, match='cstm'):
         CMAM(4, 4, style='other')

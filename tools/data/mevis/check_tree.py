@@ -1,6 +1,6 @@
 """Say what is missing or malformed in a MeViS tree.
 
-    python tools/data/mevis/check_release.py data/mevis [--splits valid_u]
+    python tools/data/mevis/check_tree.py data/mevis [--splits valid_u]
 
 Checks, per split, <split>/meta_expressions.json, the JPEG folders and the
 listed frames in them, and (train, valid_u) that mask_dict.json holds every
@@ -17,13 +17,13 @@ if __name__ == '__main__':
     sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
 
 from mmcsted.datasets.mevis import MEVIS_SPLITS
-from tools.data.ref_vos_release_check import check_mevis_release
-from tools.data.release_check import print_report, release_check_parser
+from tools.data.ref_vos_tree_check import check_mevis_tree
+from tools.data.tree_check import print_report, tree_check_parser
 
 
 def parse_args(argv=None):
-    p = release_check_parser(__doc__,
-                             'folder holding train/, valid_u/ and valid/')
+    p = tree_check_parser(__doc__,
+                          'folder holding train/, valid_u/ and valid/')
     p.add_argument(
         '--splits',
         nargs='+',
@@ -39,7 +39,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    report = check_mevis_release(
+    report = check_mevis_tree(
         args.data_root, splits=args.splits, deep=args.deep, limit=args.limit)
     return print_report(report)
 

@@ -1,6 +1,6 @@
 """Say what is missing or malformed in a Ref-DAVIS17 tree.
 
-    python tools/data/ref_davis17/check_release.py data/ref_davis [--no-masks]
+    python tools/data/ref_davis17/check_tree.py data/ref_davis [--no-masks]
 
 The tree: DAVIS/ (DAVIS 2017 trainval 480p with Annotations_unsupervised)
 and davis_text_annotations/ (the four Davis17_annot*.txt files). Exits 1
@@ -15,12 +15,12 @@ import sys
 if __name__ == '__main__':
     sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
 
-from tools.data.ref_davis_release_check import check_ref_davis17_release
-from tools.data.release_check import print_report, release_check_parser
+from tools.data.ref_davis_tree_check import check_ref_davis17_tree
+from tools.data.tree_check import print_report, tree_check_parser
 
 
 def parse_args(argv=None):
-    p = release_check_parser(
+    p = tree_check_parser(
         __doc__, 'folder holding DAVIS/ and '
         'davis_text_annotations/')
     p.add_argument(
@@ -33,7 +33,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    report = check_ref_davis17_release(
+    report = check_ref_davis17_tree(
         args.data_root, read_masks=not args.no_masks, limit=args.limit)
     return print_report(report)
 

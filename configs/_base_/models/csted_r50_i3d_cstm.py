@@ -1,4 +1,4 @@
-# The authors' released CSTED (RyanHTR/CSTM); see configs/_base_/README.md.
+# The authors' CSTM CSTED (RyanHTR/CSTM); see configs/_base_/README.md.
 _base_ = ['mmpretrain::_base_/models/resnet50.py']
 text_encoder = dict(
     type='GloVeGRUTextEncoder',
@@ -7,7 +7,7 @@ text_encoder = dict(
     max_words=20,
     vocab_from_checkpoint=True)
 cmam = dict(
-    style='release', mid_channels=512, with_coord=True, identity_init=True)
+    style='cstm', mid_channels=512, with_coord=True, identity_init=True)
 
 model = dict(
     _delete_=True,
@@ -21,7 +21,7 @@ model = dict(
         mean=[0., 0., 0.],
         std=[255., 255., 255.],
         size_divisor=32,
-        # the release's spatial frame: video[:, :, 4]
+        # CSTM's spatial frame: video[:, :, 4]
         frame_index=4),
     spatial_encoder=dict(
         type='LanguageGuidedEncoder',
@@ -45,7 +45,7 @@ model = dict(
         cmam=cmam,
         cmam_stages=(1, 2, 3, 4, 5)),
     decode_head=dict(
-        type='CSTMReleaseHead',
+        type='CSTMHead',
         channels=256,
         mask_channels=256,
         loss_decode=dict(type='MaskBCELoss')),

@@ -1,5 +1,5 @@
 """What is missing or malformed in a user's A2D Sentences / J-HMDB Sentences
-tree (used by ``tools/data/*/check_release.py`` and ``prepare.py``)."""
+tree (used by ``tools/data/*/check_tree.py`` and ``prepare.py``)."""
 import argparse
 import os
 import os.path as osp
@@ -56,9 +56,9 @@ class CheckReport:
         return '\n'.join(lines)
 
 
-def release_check_parser(doc: str,
-                         data_root_help: str) -> argparse.ArgumentParser:
-    """The arguments every ``tools/data/*/check_release.py`` takes (the tree,
+def tree_check_parser(doc: str,
+                      data_root_help: str) -> argparse.ArgumentParser:
+    """The arguments every ``tools/data/*/check_tree.py`` takes (the tree,
     ``--limit``); the tool adds its own. ``doc``: the tool's docstring."""
     p = argparse.ArgumentParser(description=doc.split('\n')[0])
     p.add_argument('data_root', help=data_root_help)
@@ -77,12 +77,12 @@ def print_report(report: CheckReport) -> int:
     return 0 if report.ok else 1
 
 
-def check_a2d_release(root: str,
-                      video_source: str = 'auto',
-                      deep: bool = False,
-                      limit: int = 10,
-                      cache_dir: Optional[str] = None,
-                      progress: bool = True) -> CheckReport:
+def check_a2d_tree(root: str,
+                   video_source: str = 'auto',
+                   deep: bool = False,
+                   limit: int = 10,
+                   cache_dir: Optional[str] = None,
+                   progress: bool = True) -> CheckReport:
     """Check an A2D Sentences tree.
 
     Fast by default (file existence, CSV parsing, h5 counts per video);
@@ -133,12 +133,12 @@ def _check_a2d_required(r: CheckReport, root: str) -> None:
 
 
 def _check_a2d_counts(r: CheckReport, videos, rows, missed) -> None:
-    """Sizes of the three files against the release's; the subset column."""
+    """Sizes of the three files against CSTM's; the subset column."""
     n_train = sum(v.subset == 0 for v in videos.values())
     n_test = sum(v.subset == 1 for v in videos.values())
     r.note(f'videoset.csv: {len(videos)} videos ({n_train} train, {n_test} '
-           f'test); the A2D release has {A2D_EXPECTED_VIDEOS}')
-    r.note(f'a2d_annotation.txt: {len(rows)} rows; the release has '
+           f'test); the A2D tree has {A2D_EXPECTED_VIDEOS}')
+    r.note(f'a2d_annotation.txt: {len(rows)} rows; the tree has '
            f'{A2D_EXPECTED_ANNOTATIONS}')
     r.note(f'a2d_missed_videos.txt: {len(missed)} videos')
     if len(videos) != A2D_EXPECTED_VIDEOS:
@@ -309,10 +309,10 @@ def _read_every_mask(root: str, vids: List[str], progress: bool) -> List[str]:
     return unreadable
 
 
-def check_jhmdb_release(root: str,
-                        deep: bool = False,
-                        limit: int = 10,
-                        progress: bool = True) -> CheckReport:
+def check_jhmdb_tree(root: str,
+                     deep: bool = False,
+                     limit: int = 10,
+                     progress: bool = True) -> CheckReport:
     """Check a J-HMDB Sentences tree (``deep`` loads every mask and compares
     its size with the first frame)."""
     r = CheckReport(f'J-HMDB Sentences at {root}', limit)
@@ -335,7 +335,7 @@ def check_jhmdb_release(root: str,
     ]
     if empty:
         r.warn('rows with an empty query (skipped)', empty)
-    r.note(f'jhmdb_annotation.txt: {len(rows)} rows; the release has '
+    r.note(f'jhmdb_annotation.txt: {len(rows)} rows; the tree has '
            f'{JHMDB_EXPECTED_ANNOTATIONS}')
     if len(rows) != JHMDB_EXPECTED_ANNOTATIONS:
         r.warn(f'jhmdb_annotation.txt has {len(rows)} rows, not '

@@ -1,7 +1,7 @@
-"""Tiny A2D Sentences / J-HMDB Sentences trees in the exact release layouts,
+"""Tiny A2D Sentences / J-HMDB Sentences trees in the exact official layout,
 for tests (see docs/dataset_prepare.md and /work/shared/DATA_FORMATS.md).
 
-``make_a2d_tree`` writes a hand-made tree with the release's quirks and
+``make_a2d_tree`` writes a hand-made tree with CSTM's quirks and
 returns what a correct reader must find; ``make_synthetic_a2d`` runs the
 synthetic generator at a tiny size; ``make_jhmdb_tree`` writes J-HMDB.
 """
@@ -117,7 +117,7 @@ def _frame_image(vid: str, t: int) -> np.ndarray:
 
 
 def write_a2d_h5(path: str, ids, masks, labels=None) -> None:
-    """One mask file in the release layout (reMask transposed)."""
+    """One mask file in the official layout (reMask transposed)."""
     import h5py
     with h5py.File(path, 'w') as f:
         f.create_dataset('instance', data=np.asarray(ids, np.float64))

@@ -1,15 +1,14 @@
-"""CSTMReleaseHead: the decoder of the authors' release (RyanHTR/CSTM), checked
+"""CSTMHead: the decoder of the authors' CSTM code (RyanHTR/CSTM), checked
 against a re-computation with plain functional ops that reads the weights by
-the release's key names."""
+CSTM's key names."""
 import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 
-from mmcsted.models.heads import CSTMReleaseHead
-from mmcsted.models.heads.cstm_release_head import (RELEASE_KEY_MAP,
-                                                    convert_release_key,
-                                                    release_key_map)
+from mmcsted.models.heads import CSTMHead
+from mmcsted.models.heads.cstm_head import (CSTM_KEY_MAP, convert_cstm_key,
+                                            cstm_key_map)
 from mmcsted.registry import MODELS
 from mmcsted.structures import ActorSegDataSample
 
@@ -19,7 +18,7 @@ SIZE = 64  # stage i (1..5) at stride 2**i: 32, 16, 8, 4, 2
 
 def make_head(channels=8, mask_channels=8, **kw):
     torch.manual_seed(0)
-    head = CSTMReleaseHead(
+    head = CSTMHead(
         S_CH,
         T_CH,
         text_channels=16,
@@ -51,8 +50,8 @@ def make_feats(n=2, size=SIZE, seed=1):
 
 
 def to_release(head):
-    """Our state dict under the release's key names (inverse key map)."""
-    inverse = {ours: rel for rel, ours in release_key_map().items()}
+    """Our state dict under CSTM's key names (inverse key map)."""
+    inverse = {ours: rel for rel, ours in cstm_key_map().items()}
     out = {}
     for key, value in head.state_dict().items():
         prefix = '.'.join(key.split('.')[:2]) + '.'
@@ -62,7 +61,7 @@ def to_release(head):
 
 # --------------------------------------------------------------- reference
 def cbr(x, w, name):
-    """conv3x3 (pad 1) - BN (eval, eps 1e-5) - ReLU of the release's
+    """conv3x3 (pad 1) - BN (eval, eps 1e-5) - ReLU of CSTM's
     Sequential ``name``."""
     x = F.conv2d(x, w[f'{name}.0.weight'], w.get(f'{name}.0.bias'), padding=1)
     x = F.batch_norm(x, w[f'{name}.1.running_mean'],
@@ -94,9 +93,9 @@ def reference(w,
               swap_top=False,
               swap_lateral=False,
               swap_up=False):
-    """The release's decoder (CSTMModel.forward after the encoders) from its
+    """CSTM's decoder (CSTMModel.forward after the encoders) from its
     description; the swap flags flip one concatenation order. Returns the
-    release's response maps, coarsest (stride 32) first."""
+    CSTM's response maps, coarsest (stride 32) first."""
     s = [cbr(x, w, f'ires_trans.{i}') for i, x in enumerate(spatial)]
     t = [cbr(x, w, f'vres_trans.{i}') for i, x in enumerate(temporal)]
 
@@ -151,8 +150,8 @@ def test_reference_catches_concat_order(swap):
         (o - r).abs().max() > 0.1 * o.std() for o, r in zip(out, ref[::-1]))
 
 
-def test_release_state_dict_loads_strictly_through_the_key_map():
-    """Every key of the release's decoder (its nn.Sequential layout) maps to
+def test_cstm_state_dict_loads_strictly_through_the_key_map():
+    """Every key of CSTM's decoder (its nn.Sequential layout) maps to
     exactly one of ours, with the same shape."""
     c, m = 8, 8
     release = {}
@@ -179,14 +178,14 @@ def test_release_state_dict_loads_strictly_through_the_key_map():
     head = make_head(c, m)
     ours = {k: tuple(v.shape) for k, v in head.state_dict().items()}
     converted = {
-        convert_release_key('module.' + k): v
+        convert_cstm_key('module.' + k): v
         for k, v in release.items()
     }
     assert converted == ours
     # Encoder keys are not the decoder's.
-    assert convert_release_key('module.cmam_s.0.g.0.weight') is None
-    assert convert_release_key('s_layer5.0.conv1.weight') is None
-    assert convert_release_key('conv_fuse2.4.0.weight') is None
+    assert convert_cstm_key('module.cmam_s.0.g.0.weight') is None
+    assert convert_cstm_key('s_layer5.0.conv1.weight') is None
+    assert convert_cstm_key('conv_fuse2.4.0.weight') is None
 
 
 def test_key_map_index_correspondence():
@@ -199,13 +198,13 @@ def test_key_map_index_correspondence():
         expected[f'conv_fuse2.{k}.'] = f'top_down_fusions.{k}.'
     for i, ours in enumerate((5, 4, 3, 2, 1, 0)):  # stride 32 / 2**i
         expected[f'conv_mask.{i}.'] = f'mask_heads.{ours}.'
-    assert release_key_map() == RELEASE_KEY_MAP == expected
-    assert convert_release_key('conv_mask.0.4.bias') == 'mask_heads.5.4.bias'
-    assert convert_release_key('module.conv_fuse1.4.1.running_var') == \
+    assert cstm_key_map() == CSTM_KEY_MAP == expected
+    assert convert_cstm_key('conv_mask.0.4.bias') == 'mask_heads.5.4.bias'
+    assert convert_cstm_key('module.conv_fuse1.4.1.running_var') == \
         'lateral_fusions.4.1.running_var'
 
 
-def test_release_layout_details():
+def test_cstm_layout_details():
     head = make_head()
     for proj in (*head.spatial_proj, *head.temporal_proj):
         assert proj[0].bias is None and proj[0].kernel_size == (3, 3)
@@ -250,9 +249,9 @@ def test_loss_six_finite_losses():
 def test_needs_both_branches_and_halving_sizes():
     for s, t in ((S_CH, None), (None, T_CH), (None, None)):
         with pytest.raises(ValueError, match='spatial and a temporal'):
-            CSTMReleaseHead(s, t, text_channels=4, channels=4, mask_channels=4)
+            CSTMHead(s, t, text_channels=4, channels=4, mask_channels=4)
     with pytest.raises(ValueError, match='5 stages'):
-        CSTMReleaseHead(S_CH[:4], T_CH, text_channels=4)
+        CSTMHead(S_CH[:4], T_CH, text_channels=4)
     head = make_head()
     sizes = (30, 15, 8, 4, 2)  # 2 x 8 != 15
     spatial = [
@@ -274,10 +273,10 @@ def test_in_a_tiny_csted():
     uses the stride-1 map."""
     from ..utils import make_batch, tiny_model_cfg
     cfg = tiny_model_cfg()
-    cfg.decode_head = dict(type='CSTMReleaseHead', channels=8, mask_channels=8)
+    cfg.decode_head = dict(type='CSTMHead', channels=8, mask_channels=8)
     model = MODELS.build(cfg)
     model.init_weights()
-    assert isinstance(model.decode_head, CSTMReleaseHead)
+    assert isinstance(model.decode_head, CSTMHead)
     batch = make_batch(n=2, size=64)
     model.train()
     losses = model(**model.data_preprocessor(batch, True), mode='loss')

@@ -1,9 +1,9 @@
-"""Run the authors' released CSTED code (RyanHTR/CSTM) side by side with
+"""Run the authors' CSTM CSTED code (RyanHTR/CSTM) side by side with
 mmcsted and show that both compute the same thing.
 
 The authors' code is NOT part of mmcsted: this tool imports it at run time from
 a checkout given on the command line (``--cstm-repo``), under a private package
-name (``_cstm_release``), with small run-time shims for what their code needs
+name (``_cstm``), with small run-time shims for what their code needs
 and this machine lacks:
 
 * ``torchtext.vocab.GloVe`` -> a stand-in that reads a tiny GloVe text file
@@ -24,8 +24,8 @@ README (``dim_semantic=512, modality='rgb', skip='single', up_mask=False``),
 every parameter and BN statistic is randomised (non-trivial: positive
 variances, non-zero CMAM gates), saved as their ``checkpoint.pth.tar`` (plain
 and with DataParallel's ``module.`` prefix), converted with
-``cstm_release_to_mmcsted.py`` and loaded (strict) into
-``configs/csted/csted_r50_i3d_a2d_release.py``. Both models read the same
+``cstm_to_mmcsted.py`` and loaded (strict) into
+``configs/csted/csted_r50_i3d_a2d_cstm.py``. Both models read the same
 uint8 clips (theirs as ``clip / 255``, ours through the data preprocessor) and
 the same queries (theirs through their ``Corpus.tokenize`` + GloVe, ours
 through our tokenizer + the converted vectors); the text features, every
@@ -38,18 +38,18 @@ Part 2, the test protocol, number for number: a tiny A2D Sentences tree
 (``datasets/A2D/preprocessed/test.txt``: ``vid/frame,H,W,instance,query,
 label``) describe the same samples. Their ``test()`` (test.py) runs with
 their ``VideoTextDataset`` and ``report_evaluation_result``; mmcsted's
-``tools/test.py`` runs the release config with the converted checkpoint.
+``tools/test.py`` runs the CSTM config with the converted checkpoint.
 Ground-truth masks are drawn from their model's own predictions with varied
 perturbations, so that the IoUs spread over the thresholds (the bias of the
 last mask head is shifted once, before the checkpoint is saved, so that the
 random model predicts a region rather than the whole frame). Per-sample I / U
 and every metric are compared. Their loader keeps its ``drop_last=True``; the
-tiny set has 8 samples, a multiple of ``--release-batch-size`` (4), so both
+tiny set has 8 samples, a multiple of ``--cstm-batch-size`` (4), so both
 score every sample.
 
 Usage::
 
-    python tools/model_converters/compare_with_cstm_release.py \\
+    python tools/model_converters/compare_with_cstm.py \\
         --cstm-repo /path/to/CSTM [--size 320] [--work-dir DIR] [--json OUT]
 
 Run time on one CPU core: about 20 minutes at ``--size 320`` (float64 part 1
@@ -83,12 +83,11 @@ import torch
 import torch.nn as nn
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(REPO, 'configs', 'csted', 'csted_r50_i3d_a2d_release.py')
-CONVERTER = osp.join(REPO, 'tools', 'model_converters',
-                     'cstm_release_to_mmcsted.py')
-PKG = '_cstm_release'
+CONFIG = osp.join(REPO, 'configs', 'csted', 'csted_r50_i3d_a2d_cstm.py')
+CONVERTER = osp.join(REPO, 'tools', 'model_converters', 'cstm_to_mmcsted.py')
+PKG = '_cstm'
 
-# Queries of part 1 (the tricky cases of the release tokeniser).
+# Queries of part 1 (the tricky cases of the CSTM tokeniser).
 QUERIES = [
     "man's shirt, red.",
     'a dog',
@@ -268,9 +267,9 @@ def _import_test_module():
                 sys.modules[k] = v
 
 
-def import_release(cstm_repo: str, glove_file: str) -> Dict[str, object]:
+def import_cstm(cstm_repo: str, glove_file: str) -> Dict[str, object]:
     """Import their modules from ``cstm_repo`` under the private package
-    ``_cstm_release``; returns them by short name (and whether real pandas
+    ``_cstm``; returns them by short name (and whether real pandas
     was used)."""
     if not osp.isfile(osp.join(cstm_repo, 'models', 'cstm_model.py')):
         raise FileNotFoundError(
@@ -326,7 +325,7 @@ def cuda_is_cpu():
         torch.Tensor.cuda, nn.Module.cuda = t_cuda, m_cuda
 
 
-def release_opt(mods, project_root: str, size: int, batch_size: int):
+def cstm_opt(mods, project_root: str, size: int, batch_size: int):
     """Their options as the README's test command gives them."""
     return mods['opts'].parser.parse_args([
         '--data_margin', '2', '--batch_size',
@@ -337,7 +336,7 @@ def release_opt(mods, project_root: str, size: int, batch_size: int):
     ])
 
 
-def build_release_model(mods, opt):
+def build_cstm_model(mods, opt):
     """Their ``CSTMModel(opt)``; its I3D weights file is written first and
     their ResNet-50 is built with ``pretrained=False`` (their
     ``pretrained=True`` reads a hard-coded local path)."""
@@ -426,8 +425,8 @@ def calibrate_final_bias_(model,
     otherwise predicts (almost) the whole frame, and the protocol check would
     see only IoUs near 1. Returns the shift."""
     clip = make_clips(1, size, seed=99)
-    video, txt, txt_mask, spatials = release_inputs(mods, clip, ['a dog'],
-                                                    size, torch.float32)
+    video, txt, txt_mask, spatials = cstm_inputs(mods, clip, ['a dog'], size,
+                                                 torch.float32)
     logits = model(video, txt, txt_mask, spatials)[-1]
     shift = float(torch.quantile(logits.flatten().double(), quantile))
     model.conv_mask[5][-1].bias.sub_(shift)
@@ -437,7 +436,7 @@ def calibrate_final_bias_(model,
 # --------------------------------------------------------------------------
 # Files: GloVe, vocabulary, checkpoints
 # --------------------------------------------------------------------------
-def release_tokens(word_utils, text: str) -> List[str]:
+def cstm_tokens(word_utils, text: str) -> List[str]:
     """Their tokens of one query (their regex and rules, max 20)."""
     words = word_utils.SENTENCE_SPLIT_REGEX.split(text.strip())
     words = [w.lower() for w in words if len(w) > 0 and w != ' ']
@@ -453,8 +452,7 @@ def write_glove_and_vocab(work: str,
     GloVe line cannot hold), and the vocabulary file (one token a line) for
     the converter. Returns (glove path, vocab path, tokens)."""
     tokens = list(
-        dict.fromkeys(
-            t for q in queries for t in release_tokens(word_utils, q)))
+        dict.fromkeys(t for q in queries for t in cstm_tokens(word_utils, q)))
     g = torch.Generator().manual_seed(seed)
     glove = osp.join(work, 'glove.tiny.300d.txt')
     with open(glove, 'w', encoding='utf-8') as f:
@@ -508,16 +506,16 @@ def save_and_convert(model: nn.Module, work: str, glove: str,
     same = a['state_dict'].keys() == b['state_dict'].keys() and all(
         torch.equal(v, b['state_dict'][k]) for k, v in a['state_dict'].items())
     out.update(
-        release_checkpoint=plain,
-        release_checkpoint_module=prefixed,
+        cstm_checkpoint=plain,
+        cstm_checkpoint_module=prefixed,
         prefixed_converts_equal=bool(same),
-        release_tensors=len(state),
+        cstm_tensors=len(state),
         converted_tensors=len(a['state_dict']))
     return out
 
 
 def build_ours(checkpoint: str):
-    """mmcsted's release model with the converted checkpoint (strict)."""
+    """mmcsted's CSTM model with the converted checkpoint (strict)."""
     from mmengine.config import Config
 
     from mmcsted.registry import MODELS
@@ -602,8 +600,8 @@ def _hook_ours(model) -> _Recorder:
     return r
 
 
-def release_inputs(mods, clips_u8: torch.Tensor, queries: Sequence[str],
-                   size: int, dtype) -> Tuple:
+def cstm_inputs(mods, clips_u8: torch.Tensor, queries: Sequence[str],
+                size: int, dtype) -> Tuple:
     """(video, txt, txt_mask, spatials) as their test code builds them."""
     corpus = mods['word_utils'].Corpus('unused-cache-dir')
     txt, txt_mask = zip(*(corpus.tokenize(q, 20) for q in queries))
@@ -636,8 +634,7 @@ def _forward_both(theirs, ours, mods, clips, qs: List[str], size: int,
     """Both models on one batch, hooked: (their inputs' video, our
     preprocessed data, their predictions, our logits, their recorded
     tensors, ours)."""
-    video, txt, txt_mask, spatials = release_inputs(mods, clips, qs, size,
-                                                    dtype)
+    video, txt, txt_mask, spatials = cstm_inputs(mods, clips, qs, size, dtype)
     rt = _hook_theirs(theirs)
     try:
         preds = theirs(video, txt, txt_mask, spatials)
@@ -919,7 +916,7 @@ def write_masks_from_predictions(mods, theirs, opt, root: str) -> None:
             osp.join(vdir, f'{frame:05d}.h5'), ids, [inst[i] for i in ids])
 
 
-def _link_release_checkpoint(opt, checkpoint: str) -> None:
+def _link_cstm_checkpoint(opt, checkpoint: str) -> None:
     """``checkpoint`` where their test() reads it:
     {project_root}/checkpoint/{model_root}/{checkpoint} (a symlink)."""
     cdir = osp.join(opt.project_root, 'checkpoint', opt.model_root)
@@ -930,8 +927,8 @@ def _link_release_checkpoint(opt, checkpoint: str) -> None:
     os.symlink(osp.abspath(checkpoint), dst)
 
 
-def _release_test_recorded(mods, opt, loader, model,
-                           spatials) -> Tuple[List, Dict]:
+def _cstm_test_recorded(mods, opt, loader, model,
+                        spatials) -> Tuple[List, Dict]:
     """Their test(), recording the per-sample (IoU, I, U) of their
     calculate_IoU and what report_evaluation_result returns."""
     test_mod, tool = mods['test'], mods['tool']
@@ -959,16 +956,16 @@ def _release_test_recorded(mods, opt, loader, model,
     return per_sample, result
 
 
-def run_release_test(mods, opt, root: str, checkpoint: str,
-                     batch_size: int) -> Dict:
+def run_cstm_test(mods, opt, root: str, checkpoint: str,
+                  batch_size: int) -> Dict:
     """Their test.py: a fresh CSTMModel, their DataLoader (drop_last=True),
     their test() loading checkpoint.pth.tar from
     {project_root}/checkpoint/{model_root}/ and calling
     report_evaluation_result; per-sample I / U recorded through their
     calculate_IoU."""
     tool = mods['tool']
-    _link_release_checkpoint(opt, checkpoint)
-    model = build_release_model(mods, opt)
+    _link_cstm_checkpoint(opt, checkpoint)
+    model = build_cstm_model(mods, opt)
     spatials = []
     for i in range(5):
         feat = opt.resize // 32 * (2**i)
@@ -986,8 +983,8 @@ def run_release_test(mods, opt, root: str, checkpoint: str,
         pin_memory=False,
         num_workers=0,
         drop_last=True)
-    per_sample, result = _release_test_recorded(mods, opt, loader, model,
-                                                spatials)
+    per_sample, result = _cstm_test_recorded(mods, opt, loader, model,
+                                             spatials)
     names = ('mIoU', 'oIoU', 'P@0.5', 'P@0.6', 'P@0.7', 'P@0.8', 'P@0.9',
              'AP_paper')
     metrics = {n: float(v) * 100 for n, v in zip(names, result['values'])}
@@ -1042,7 +1039,7 @@ def _read_mmcsted_results(out: str, metrics_out: str) -> Dict:
     metrics = {}
     for name in ('mIoU', 'oIoU', 'P@0.5', 'P@0.6', 'P@0.7', 'P@0.8', 'P@0.9',
                  'AP_paper'):
-        # the release protocol's keys are unprefixed ('mmcsted/...' is
+        # the CSTM protocol's keys are unprefixed ('mmcsted/...' is
         # mmcsted's default protocol on the same predictions)
         if name not in raw:
             raise KeyError(f'metric {name} not in {sorted(raw)}')
@@ -1066,7 +1063,7 @@ def _read_mmcsted_results(out: str, metrics_out: str) -> Dict:
 
 def run_mmcsted_test(root: str, checkpoint: str, work: str, size: int,
                      batch_size: int, threads: int) -> Dict:
-    """tools/test.py with the release config on the same tree."""
+    """tools/test.py with the CSTM config on the same tree."""
     cmd, out, metrics_out = _mmcsted_test_command(root, checkpoint, work, size,
                                                   batch_size)
     env = dict(
@@ -1097,12 +1094,12 @@ def main(argv=None) -> int:
         '--size',
         type=int,
         default=320,
-        help='input size (the release: 320; a multiple of '
+        help='input size (the CSTM: 320; a multiple of '
         '32; smaller is faster)')
     parser.add_argument(
         '--batch', type=int, default=2, help='clips per forward in part 1')
     parser.add_argument(
-        '--release-batch-size',
+        '--cstm-batch-size',
         type=int,
         default=4,
         help="their test loader's batch size (drop_last=True; "
@@ -1149,18 +1146,18 @@ def _import_with_glove(cstm_repo: str,
                       [q for v in VIDEO_QUERIES.values() for q in v.values()]))
     placeholder = osp.join(work, 'glove.placeholder.txt')
     open(placeholder, 'w').close()
-    mods = import_release(cstm_repo, placeholder)
+    mods = import_cstm(cstm_repo, placeholder)
     glove, vocab, tokens = write_glove_and_vocab(work, mods['word_utils'],
                                                  all_queries)
     _GloVeStandIn.PATH = glove
     return mods, glove, vocab, tokens
 
 
-def _release_checkpoint(mods, opt, args, work: str, glove: str, vocab: str,
-                        report: Dict) -> Tuple[nn.Module, Dict]:
+def _cstm_checkpoint(mods, opt, args, work: str, glove: str, vocab: str,
+                     report: Dict) -> Tuple[nn.Module, Dict]:
     """Their model, randomised and calibrated, and its checkpoint saved and
     converted (recorded in ``report``)."""
-    theirs = build_release_model(mods, opt)
+    theirs = build_cstm_model(mods, opt)
     n = randomize_(theirs, args.seed)
     theirs.eval()
     calibrate_final_bias_(theirs, mods, args.size)
@@ -1263,12 +1260,12 @@ def _run_protocol_part(args, mods, theirs, opt, conv: Dict, work: str,
     write_tree(root, project_root)
     write_masks_from_predictions(mods, theirs, opt, root)
     t = time.time()
-    rel = run_release_test(mods, opt, root, conv['release_checkpoint'],
-                           args.release_batch_size)
+    rel = run_cstm_test(mods, opt, root, conv['cstm_checkpoint'],
+                        args.cstm_batch_size)
     t_rel = time.time() - t
     t = time.time()
     mine = run_mmcsted_test(root, conv['plain'], work, args.size,
-                            args.release_batch_size, args.threads)
+                            args.cstm_batch_size, args.threads)
     t_mine = time.time() - t
     report['protocol'] = dict(release=rel, mmcsted=mine)
     same = _print_protocol(rel, mine, t_rel, t_mine)
@@ -1295,9 +1292,9 @@ def run(args, work: str) -> Dict:
           f"{'real' if mods['real_pandas'] else 'csv stand-in'}; torchtext "
           'GloVe: stand-in on a tiny GloVe file)')
 
-    opt = release_opt(mods, project_root, args.size, args.release_batch_size)
-    theirs, conv = _release_checkpoint(mods, opt, args, work, glove, vocab,
-                                       report)
+    opt = cstm_opt(mods, project_root, args.size, args.cstm_batch_size)
+    theirs, conv = _cstm_checkpoint(mods, opt, args, work, glove, vocab,
+                                    report)
     ours = build_ours(conv['plain'])
     if not args.skip_model:
         _run_model_part(args, theirs, ours, mods, report)

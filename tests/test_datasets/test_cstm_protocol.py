@@ -1,4 +1,4 @@
-"""The authors' released test input, as options: the release clip, the PIL
+"""The authors' CSTM test input, as options: the CSTM clip, the PIL
 stretch, frames read from an OpenCV-extracted JPEG folder, the extraction
 tool and the config fragments."""
 import logging
@@ -12,21 +12,21 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmcsted.datasets import A2DSentencesDataset
-from mmcsted.datasets.clip_sampling import release_clip, sample_clip
+from mmcsted.datasets.clip_sampling import cstm_clip, sample_clip
 from mmcsted.datasets.transforms import (DataLoadError, ResizeStretch,
                                          SampleClipAroundFrame, VideoDecode,
-                                         VideoInit, pil_resize,
-                                         release_mask_resize)
+                                         VideoInit, cstm_mask_resize,
+                                         pil_resize)
+from tests.dataset_trees import A2D_H, A2D_T, A2D_W, a2d_gt_mask, make_a2d_tree
 from tests.helpers import run_tool
-from tests.release_trees import A2D_H, A2D_T, A2D_W, a2d_gt_mask, make_a2d_tree
 
-RELEASE_TEST_PIPELINE = [
+CSTM_TEST_PIPELINE = [
     dict(type='VideoInit'),
     dict(
         type='SampleClipAroundFrame',
         clip_len=8,
         frame_interval=2,
-        mode='release'),
+        mode='cstm'),
     dict(type='VideoDecode', image_backend='pillow'),
     dict(type='ResizeStretch', size=40, backend='pillow'),
     dict(type='LoadActorMask'),
@@ -35,8 +35,8 @@ RELEASE_TEST_PIPELINE = [
 
 
 # ------------------------------------------------------------------ clip
-def release_reference(f, n):
-    """The release's loader, written out: range(start, start + 16, 2) from
+def cstm_reference(f, n):
+    """CSTM's loader, written out: range(start, start + 16, 2) from
     start = max(1, f - 8); frames past n clamped (our decision)."""
     start = max(1, f - 8)
     return [min(i, n) for i in range(start, start + 16, 2)]
@@ -50,11 +50,11 @@ def release_reference(f, n):
     (10, [2, 4, 6, 8, 10, 12, 14, 16], 10),
     (20, [12, 14, 16, 18, 20, 22, 24, 26], 20),
 ])
-def test_release_clip_indices(f, frames, spatial):
-    got, index, clamped = release_clip(f, 100, 8, 2)
-    assert got == frames == release_reference(f, 100)
+def test_cstm_clip_indices(f, frames, spatial):
+    got, index, clamped = cstm_clip(f, 100, 8, 2)
+    assert got == frames == cstm_reference(f, 100)
     assert index == 4 and got[index] == spatial and not clamped
-    assert sample_clip(f, 100, 8, 2, mode='release') == (got, 4, False)
+    assert sample_clip(f, 100, 8, 2, mode='cstm') == (got, 4, False)
 
 
 @pytest.mark.parametrize(
@@ -66,18 +66,18 @@ def test_release_clip_indices(f, frames, spatial):
         (5, 12, [1, 3, 5, 7, 9, 11, 12, 12]),
         (3, 6, [1, 3, 5, 6, 6, 6, 6, 6]),  # spatial frame 9 > 6: clamped too
     ])
-def test_release_clip_near_the_end_clamps(f, n, frames):
-    got, index, clamped = release_clip(f, n, 8, 2)
-    assert got == frames == release_reference(f, n)
+def test_cstm_clip_near_the_end_clamps(f, n, frames):
+    got, index, clamped = cstm_clip(f, n, 8, 2)
+    assert got == frames == cstm_reference(f, n)
     assert index == 4
     assert clamped == (max(range(max(1, f - 8), max(1, f - 8) + 16, 2)) > n)
 
 
-def test_release_clip_errors_and_default_mode_unchanged():
+def test_cstm_clip_errors_and_default_mode_unchanged():
     with pytest.raises(ValueError, match='outside'):
-        release_clip(0, 10)
+        cstm_clip(0, 10)
     with pytest.raises(ValueError, match='outside'):
-        release_clip(11, 10)
+        cstm_clip(11, 10)
     with pytest.raises(ValueError, match='clip mode'):
         sample_clip(3, 10, mode='shifted')
     with pytest.raises(ValueError, match='mode'):
@@ -89,14 +89,14 @@ def test_release_clip_errors_and_default_mode_unchanged():
     assert out['clip_mode'] == 'centred' and out['target_index'] == 4
 
 
-def test_release_clip_transform_counts_and_logs_clamps(monkeypatch):
+def test_cstm_clip_transform_counts_and_logs_clamps(monkeypatch):
     import mmcsted.datasets.transforms.loading as mod
     logs = []
     monkeypatch.setattr(
         mod,
         'print_log',
         lambda msg, logger=None, level=None: logs.append((level, msg)))
-    t = SampleClipAroundFrame(8, 2, mode='release')
+    t = SampleClipAroundFrame(8, 2, mode='cstm')
     out = t.transform(dict(frame_id=5, num_frames=100, video_id='v'))
     assert out['frame_inds'] == [1, 3, 5, 7, 9, 11, 13, 15]
     assert out['target_index'] == 4 and not out['clamped']
@@ -107,7 +107,7 @@ def test_release_clip_transform_counts_and_logs_clamps(monkeypatch):
     assert out['clamped'] and t.num_clamped == 1
     assert len(logs) == 1 and logs[0][0] == logging.WARNING
     assert '/x/vid' in logs[0][1] and 'frame 12' in logs[0][1]
-    assert 'release' in repr(t)
+    assert 'cstm' in repr(t)
 
 
 # ---------------------------------------------------------------- resize
@@ -155,7 +155,7 @@ def test_pil_stretch_equals_torchvision_resize():
     assert torch.equal((ours - 0.) / 255., t)
 
 
-def test_release_mask_resize_for_training_targets():
+def test_cstm_mask_resize_for_training_targets():
     import torch
     import torch.nn.functional as F
     mask = np.zeros((30, 50), np.uint8)
@@ -167,7 +167,7 @@ def test_release_mask_resize_for_training_targets():
         mode='bilinear',
         align_corners=True)[0, 0]
     ref[ref > 0] = 1
-    got = release_mask_resize(mask, (16, 16))
+    got = cstm_mask_resize(mask, (16, 16))
     assert got.dtype == np.uint8
     np.testing.assert_array_equal(got, ref.numpy().astype(np.uint8))
     img = _photo(30, 50)
@@ -260,7 +260,7 @@ def test_frame_root_dataset_gives_the_release_clip(cv2_tree):
         test_mode=True,
         video_source='frames',
         frame_root='Release/frames_cv2',
-        pipeline=RELEASE_TEST_PIPELINE,
+        pipeline=CSTM_TEST_PIPELINE,
         progress=False)
     assert len(ds) == len(expected['test'])
     fdir = osp.join(root, 'Release', 'frames_cv2', 'vidTest_001')
@@ -269,7 +269,7 @@ def test_frame_root_dataset_gives_the_release_clip(cv2_tree):
         assert info['frame_dir'] == fdir and info['video_path'] is None
         out = ds[i]
         f = info['frame_id']
-        inds = release_reference(f, A2D_T)
+        inds = cstm_reference(f, A2D_T)
         meta = out['data_samples'].metainfo
         assert meta['frame_inds'] == inds and meta['target_index'] == 4
         clip = out['inputs'].numpy()  # C, T, H, W uint8
@@ -326,7 +326,7 @@ def test_missing_or_corrupt_jpeg(cv2_tree, monkeypatch):
     with open(path, 'wb') as f:
         f.write(data[:len(data) // 2])
     ds = A2DSentencesDataset(
-        root, test_mode=True, pipeline=RELEASE_TEST_PIPELINE, **kw)
+        root, test_mode=True, pipeline=CSTM_TEST_PIPELINE, **kw)
     idx = [
         i for i in range(len(ds)) if ds.get_data_info(i)['frame_id'] in (1, 6)
     ][0]
@@ -359,8 +359,8 @@ def test_missing_or_corrupt_jpeg(cv2_tree, monkeypatch):
 
 # -------------------------------------------------------- config fragments
 @pytest.mark.parametrize('name',
-                         ['a2d_sentences_release', 'jhmdb_sentences_release'])
-def test_release_config_fragments(name):
+                         ['a2d_sentences_cstm', 'jhmdb_sentences_cstm'])
+def test_cstm_config_fragments(name):
     cfg = Config.fromfile(f'configs/_base_/datasets/{name}.py')
     pipeline = cfg.test_dataloader.dataset.pipeline
     types = [t['type'] for t in pipeline]
@@ -368,12 +368,12 @@ def test_release_config_fragments(name):
         'VideoInit', 'SampleClipAroundFrame', 'VideoDecode', 'ResizeStretch',
         'LoadActorMask', 'PackActorSegInputs'
     ]
-    assert pipeline[1]['mode'] == 'release'
+    assert pipeline[1]['mode'] == 'cstm'
     assert (pipeline[1]['clip_len'], pipeline[1]['frame_interval']) == (8, 2)
     assert pipeline[2]['image_backend'] == 'pillow'
     assert pipeline[3]['backend'] == 'pillow' and pipeline[3]['size'] == 320
     metrics = cfg.test_evaluator
-    assert metrics[0] == dict(type='ReferSegMetric', protocol='release')
+    assert metrics[0] == dict(type='ReferSegMetric', protocol='cstm')
     assert metrics[1]['prefix'] == 'mmcsted'
     from mmcsted.registry import METRICS, TRANSFORMS
     for t in pipeline:
@@ -386,7 +386,7 @@ def test_release_config_fragments(name):
         assert ds.frame_root == 'Release/frames_cv2'
 
 
-def test_release_chain_end_to_end(cv2_tree):
+def test_cstm_chain_end_to_end(cv2_tree):
     """Release dataset fragment -> a model with mean 0 / std 255 and
     keep_input_seg_logits -> the fragment's two metrics."""
     import torch
@@ -396,7 +396,7 @@ def test_release_chain_end_to_end(cv2_tree):
     from mmcsted.registry import MODELS
     from tests.test_models.utils import tiny_model_cfg
     root, expected, _ = cv2_tree
-    frag = Config.fromfile('configs/_base_/datasets/a2d_sentences_release.py')
+    frag = Config.fromfile('configs/_base_/datasets/a2d_sentences_cstm.py')
     pipeline = [dict(t) for t in frag.test_dataloader.dataset.pipeline]
     pipeline[3]['size'] = 64
     kw = dict(frag.test_dataloader.dataset)
@@ -411,7 +411,7 @@ def test_release_chain_end_to_end(cv2_tree):
     model = MODELS.build(cfg).eval()
     batch = pseudo_collate([ds[i] for i in range(len(ds))])
     pre = model.data_preprocessor(batch)
-    # the release's ToTensor values: uint8 / 255
+    # CSTM's ToTensor values: uint8 / 255
     torch.testing.assert_close(
         pre['inputs']['clip'][0],
         batch['inputs'][0].float() / 255.,
@@ -435,7 +435,7 @@ def test_release_chain_end_to_end(cv2_tree):
     assert 0 <= res['oIoU'] <= 100 and 0 <= res['mmcsted/oIoU'] <= 100
 
 
-# ------------------------------------------- the release's own sample list
+# ------------------------------------------- CSTM's own sample list
 # rows as in datasets/A2D/preprocessed/test.txt of RyanHTR/CSTM:
 # <vid>/<frame:05d>,<H>,<W>,<instance_id>,<query>,<class>
 _LIST_ROWS = [
@@ -459,7 +459,7 @@ def _write_list(path, rows):
         f.write('\n'.join(rows) + '\n')
 
 
-def test_release_sample_list(tmp_path):
+def test_cstm_sample_list(tmp_path):
     root = str(tmp_path / 'a2d')
     make_a2d_tree(root)
     _write_list(osp.join(root, 'test.txt'), _LIST_ROWS)
@@ -469,7 +469,7 @@ def test_release_sample_list(tmp_path):
         test_mode=True,
         sample_list='test.txt',
         sample_list_drop_last=8,
-        pipeline=RELEASE_TEST_PIPELINE,
+        pipeline=CSTM_TEST_PIPELINE,
         progress=False)
     got = [(d['video_id'], d['frame_id'], d['instance_id'], d['query'])
            for d in (ds.get_data_info(i) for i in range(len(ds)))]
@@ -505,7 +505,7 @@ def test_release_sample_list(tmp_path):
         A2DSentencesDataset(root, sample_list_drop_last=8, progress=False)
 
 
-def test_release_sample_list_errors_name_the_row(tmp_path):
+def test_cstm_sample_list_errors_name_the_row(tmp_path):
     root = str(tmp_path / 'a2d')
     make_a2d_tree(root)
     path = osp.join(root, 'bad.txt')

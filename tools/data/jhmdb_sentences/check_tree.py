@@ -1,6 +1,6 @@
 """Say what is missing or malformed in a J-HMDB Sentences tree.
 
-    python tools/data/jhmdb_sentences/check_release.py data/jhmdb_sentences
+    python tools/data/jhmdb_sentences/check_tree.py data/jhmdb_sentences
 
 Exits 1 when something required is missing (files are named, up to --limit
 per kind, with counts), 0 otherwise.
@@ -13,12 +13,12 @@ import sys
 if __name__ == '__main__':
     sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
 
-from tools.data.release_check import (check_jhmdb_release, print_report,
-                                      release_check_parser)
+from tools.data.tree_check import (check_jhmdb_tree, print_report,
+                                   tree_check_parser)
 
 
 def parse_args(argv=None):
-    p = release_check_parser(
+    p = tree_check_parser(
         __doc__, 'folder holding jhmdb_annotation.txt, '
         'Rename_Images/ and puppet_mask/')
     p.add_argument(
@@ -30,8 +30,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    report = check_jhmdb_release(
-        args.data_root, deep=args.deep, limit=args.limit)
+    report = check_jhmdb_tree(args.data_root, deep=args.deep, limit=args.limit)
     return print_report(report)
 
 

@@ -1,5 +1,5 @@
 """What is missing or malformed in a user's Ref-YouTube-VOS / MeViS tree (used
-by ``tools/data/{ref_youtube_vos,mevis}/check_release.py``)."""
+by ``tools/data/{ref_youtube_vos,mevis}/check_tree.py``)."""
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Set
@@ -10,7 +10,7 @@ from mmcsted.datasets.ref_vos_base import (FRAME_EXT, clean_query,
                                            read_meta_expressions,
                                            sorted_frames)
 from mmcsted.text import WordVocabulary, has_words
-from .release_check import CheckReport
+from .tree_check import CheckReport
 
 
 def _listing(folder: str) -> Optional[Set[str]]:
@@ -100,9 +100,9 @@ def _check_frame_folders(r: CheckReport, root: str, frame_rel: str,
         r.error(f'{what}: listed frames that are not JPEG files', unreadable)
 
 
-def check_ref_youtube_vos_release(root: str,
-                                  deep: bool = False,
-                                  limit: int = 10) -> CheckReport:
+def check_ref_youtube_vos_tree(root: str,
+                               deep: bool = False,
+                               limit: int = 10) -> CheckReport:
     """Check a Ref-YouTube-VOS tree (see :mod:`.ref_youtube_vos` for the
     layout): the expression files, ``train/meta.json``, the JPEG and
     Annotations folders and the listed frames in them, and the valid/test
@@ -221,10 +221,10 @@ def _check_ytvos_valid(r: CheckReport, root: str, valid: Dict,
         scored = {v: e for v, e in valid.items() if v not in test}
         r.note(f'split trap: {len(in_test)} of the {len(valid)} videos of '
                'the valid file are in the test list (the test phase; the '
-               f'release has {yt.YTVOS_TEST_VIDEOS}); the videos scored on '
+               f'tree has {yt.YTVOS_TEST_VIDEOS}); the videos scored on '
                f'the valid server are valid minus test: {len(scored)} '
                f'videos, {_count_expressions(scored)} expressions (the '
-               f'release has {yt.YTVOS_VALID_VIDEOS})')
+               f'tree has {yt.YTVOS_VALID_VIDEOS})')
         if len(scored) != yt.YTVOS_VALID_VIDEOS:
             r.warn(f'valid minus test is {len(scored)} videos, not '
                    f'{yt.YTVOS_VALID_VIDEOS} (fine for a synthetic or '
@@ -247,10 +247,10 @@ def _check_ytvos_valid(r: CheckReport, root: str, valid: Dict,
             'submission gets empty masks for them)', empty)
 
 
-def check_mevis_release(root: str,
-                        splits: Sequence[str] = mv.MEVIS_SPLITS,
-                        deep: bool = False,
-                        limit: int = 10) -> CheckReport:
+def check_mevis_tree(root: str,
+                     splits: Sequence[str] = mv.MEVIS_SPLITS,
+                     deep: bool = False,
+                     limit: int = 10) -> CheckReport:
     """Check a MeViS tree (see :mod:`.mevis`): per split, the expression
     file, the JPEG folders and listed frames, and (train, valid_u) the
     ``mask_dict.json`` entries of every expression's ``anno_id``. A split
@@ -399,10 +399,10 @@ def _bad_rles(root: str, split: str, videos: Dict, masks: Dict) -> List[str]:
 
 #: release -> (its check, its train expression file under the root)
 _PREPARE = {
-    'ref_youtube_vos': (check_ref_youtube_vos_release,
+    'ref_youtube_vos': (check_ref_youtube_vos_tree,
                         osp.join('meta_expressions', 'train',
                                  'meta_expressions.json')),
-    'mevis': (check_mevis_release, osp.join('train', 'meta_expressions.json')),
+    'mevis': (check_mevis_tree, osp.join('train', 'meta_expressions.json')),
 }
 
 
@@ -420,15 +420,15 @@ def build_expression_vocabulary(meta_file: str, out_file: str) -> int:
     return len(vocab)
 
 
-def prepare_ref_vos_release(release: str,
-                            data_root: str,
-                            vocab_out: Optional[str] = None,
-                            force: bool = False) -> int:
+def prepare_ref_vos_tree(dataset: str,
+                         data_root: str,
+                         vocab_out: Optional[str] = None,
+                         force: bool = False) -> int:
     """What ``tools/data/{ref_youtube_vos,mevis}/prepare.py`` do: check the
-    release (print the report; stop with 1 on a problem unless ``force``),
+    tree (print the report; stop with 1 on a problem unless ``force``),
     then write ``vocab.json`` (default ``<data_root>/vocab.json``), the words
     of the train split's expressions, which the model configs read."""
-    check, train_file = _PREPARE[release]
+    check, train_file = _PREPARE[dataset]
     report = check(data_root)
     print(report.render())
     if not report.ok and not force:
@@ -440,10 +440,10 @@ def prepare_ref_vos_release(release: str,
     return 0
 
 
-def prepare_main(release: str, description: str, argv=None) -> int:
+def prepare_main(dataset: str, description: str, argv=None) -> int:
     """The command line of ``tools/data/{ref_youtube_vos,mevis}/prepare.py``
     (``data_root [--vocab-out PATH] [--force]``), running
-    :func:`prepare_ref_vos_release`."""
+    :func:`prepare_ref_vos_tree`."""
     import argparse
     p = argparse.ArgumentParser(description=description)
     p.add_argument('data_root')
@@ -456,5 +456,5 @@ def prepare_main(release: str, description: str, argv=None) -> int:
         action='store_true',
         help='write the vocabulary although the check found problems')
     args = p.parse_args(argv)
-    return prepare_ref_vos_release(release, args.data_root, args.vocab_out,
-                                   args.force)
+    return prepare_ref_vos_tree(dataset, args.data_root, args.vocab_out,
+                                args.force)

@@ -73,7 +73,7 @@ def assign_splits(rng, vids: List[str],
     return out
 
 
-def sample_release_scene(rng, params: Dict, listed: List[int]):
+def sample_tree_scene(rng, params: Dict, listed: List[int]):
     """A scene (``generator_meta.json`` entry) whose every actor shows
     (:data:`~.scene.VISIBLE_FRACTION`) in at least one listed frame; some
     actors enter late or leave early (``exit_prob``), so they are absent
@@ -106,19 +106,19 @@ def sample_release_scene(rng, params: Dict, listed: List[int]):
     return video, frames, visible, vis_ids
 
 
-def render_release_video(rng, params: Dict, listed: List[int], split: str,
-                         jpeg_dir: str):
-    """:func:`sample_release_scene` with ``split`` set in its entry, the
+def render_tree_video(rng, params: Dict, listed: List[int], split: str,
+                      jpeg_dir: str):
+    """:func:`sample_tree_scene` with ``split`` set in its entry, the
     listed frames written as JPEGs into ``jpeg_dir``; returns ``(video,
     visible, vis_ids)``."""
-    video, frames, visible, vis_ids = sample_release_scene(rng, params, listed)
+    video, frames, visible, vis_ids = sample_tree_scene(rng, params, listed)
     video['split'] = split
     write_jpegs(jpeg_dir, frames, listed)
     return video, visible, vis_ids
 
 
-def release_query(rng, actor: Dict, actors: List[Dict], listed: List[int],
-                  vis_ids: Dict[int, List[int]]) -> Dict:
+def cstm_query(rng, actor: Dict, actors: List[Dict], listed: List[int],
+               vis_ids: Dict[int, List[int]]) -> Dict:
     """A single-object query (the A2D grammar) over the listed frames."""
     # the position grammar works on 1-based frames
     vis_1 = {t + 1: ids for t, ids in vis_ids.items()}

@@ -1,4 +1,4 @@
-"""check_ref_davis17_release and tools/data/ref_davis17/check_release.py on
+"""check_ref_davis17_tree and tools/data/ref_davis17/check_tree.py on
 trees written by the test (tests/ref_davis_tree.py)."""
 import contextlib
 import io
@@ -7,11 +7,11 @@ import shutil
 
 from tests.helpers import load_script
 from tests.ref_davis_tree import write_ref_davis_tree
-from tools.data.ref_davis_release_check import check_ref_davis17_release
+from tools.data.ref_davis_tree_check import check_ref_davis17_tree
 
 TOOL = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'tools', 'data', 'ref_davis17',
-    'check_release.py')
+    'check_tree.py')
 
 
 def run_tool(*argv):
@@ -38,7 +38,7 @@ def test_complete_tree_reports_quirks(tmp_path):
             '[1, 2])') in out
     assert 'val: 2 videos listed, 2 on disk' in out
     assert 'anno1_first_frame: train 1 expressions, val 5 expressions' in out
-    # the tiny tree is not the release's size: said, not an error
+    # the tiny tree is not CSTM's size: said, not an error
     assert 'val.txt lists 2 videos, the release 30' in out
     # without reading the masks the object check is not made
     rc, out = run_tool(str(root), '--no-masks')
@@ -52,7 +52,7 @@ def test_missing_files_and_videos(tmp_path):
      'Davis17_annot2_full_video.txt').unlink()
     (root / 'DAVIS' / 'Annotations_unsupervised' / '480p' / 'bear' /
      '00001.png').unlink()
-    r = check_ref_davis17_release(str(root))
+    r = check_ref_davis17_tree(str(root))
     assert not r.ok
     text = r.render()
     assert ('expressions (anno2_full_video) not found: ' +

@@ -14,11 +14,11 @@ test_pipeline = [
         type='SampleClipAroundFrame',
         clip_len=clip_len,
         frame_interval=frame_interval,
-        mode='release'),
+        mode='cstm'),
     dict(
         type='VideoDecode', image_backend='pillow', backend_args=backend_args),
     dict(type='ResizeStretch', size=input_size, backend='pillow'),
-    # after the resize: the release metric resizes the prediction itself
+    # after the resize: the CSTM metric resizes the prediction itself
     dict(type='LoadActorMask', backend_args=backend_args),
     dict(type='PackActorSegInputs'),
 ]
@@ -28,7 +28,7 @@ train_pipeline = [
         type='SampleClipAroundFrame',
         clip_len=clip_len,
         frame_interval=frame_interval,
-        mode='release'),
+        mode='cstm'),
     dict(
         type='VideoDecode', image_backend='pillow', backend_args=backend_args),
     dict(type='LoadActorMask', backend_args=backend_args),
@@ -36,19 +36,18 @@ train_pipeline = [
         type='ResizeStretch',
         size=input_size,
         backend='pillow',
-        mask_resize='release'),
+        mask_resize='cstm'),
     dict(type='PackActorSegInputs'),
 ]
 
-release_frames = dict(video_source='frames', frame_root=frame_root)
-train_dataloader = dict(
-    dataset=dict(**release_frames, pipeline=train_pipeline))
+cstm_frames = dict(video_source='frames', frame_root=frame_root)
+train_dataloader = dict(dataset=dict(**cstm_frames, pipeline=train_pipeline))
 # every sample scored; the release drops its last batch (README.md)
-val_dataloader = dict(dataset=dict(**release_frames, pipeline=test_pipeline))
+val_dataloader = dict(dataset=dict(**cstm_frames, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 val_evaluator = [
-    dict(type='ReferSegMetric', protocol='release'),
+    dict(type='ReferSegMetric', protocol='cstm'),
     dict(type='ReferSegMetric', prefix='mmcsted', out_file_tag='mmcsted'),
 ]
 test_evaluator = val_evaluator

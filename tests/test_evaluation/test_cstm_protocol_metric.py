@@ -1,4 +1,4 @@
-"""ReferSegMetric(protocol='release') against the release's formula written
+"""ReferSegMetric(protocol='cstm') against CSTM's formula written
 from scratch (utils/tool.report_evaluation_result of RyanHTR/CSTM)."""
 import cv2
 import numpy as np
@@ -7,14 +7,14 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 
-from mmcsted.evaluation import ReferSegMetric, release_masks
+from mmcsted.evaluation import ReferSegMetric, cstm_masks
 from mmcsted.structures import ActorSegDataSample
 
-IN = 32  # the model input size of these tests (320 in the release)
+IN = 32  # the model input size of these tests (320 in CSTM)
 
 
-def release_reference(logits_list, gts):
-    """The release's evaluation loop, restated: sigmoid * 255 at the input
+def cstm_reference(logits_list, gts):
+    """CSTM's evaluation loop, restated: sigmoid * 255 at the input
     size, > 0.5 x max, cv2.resize to (W, H); the GT resized to the input
     size (bilinear, align_corners=True), > 0 -> 1, uint8, cv2.resize back;
     IoU with 1e-6 smoothing; P@X with >=; "mAP" = mean P@0.50:0.05:0.95."""
@@ -99,14 +99,14 @@ def run(metric, samples):
     return metric.evaluate(len(samples))
 
 
-def test_release_protocol_equals_the_release_formula():
+def test_cstm_protocol_equals_the_release_formula():
     logits_list, gts = make_cases()
-    ref, ref_ious = release_reference(logits_list, gts)
+    ref, ref_ious = cstm_reference(logits_list, gts)
     samples = [
         make_sample(lg, gt, i)
         for i, (lg, gt) in enumerate(zip(logits_list, gts))
     ]
-    metric = ReferSegMetric(protocol='release')
+    metric = ReferSegMetric(protocol='cstm')
     got = run(metric, samples)
     np.testing.assert_allclose([r['IoU'] for r in metric.kept],
                                ref_ious,
@@ -122,16 +122,16 @@ def test_release_protocol_equals_the_release_formula():
         make_sample(lg, gt, i, as_dict=False)
         for i, (lg, gt) in enumerate(zip(logits_list, gts))
     ]
-    assert run(ReferSegMetric(protocol='release'), objs) == got
+    assert run(ReferSegMetric(protocol='cstm'), objs) == got
 
 
-def test_release_protocol_differs_from_the_default_protocol():
+def test_cstm_protocol_differs_from_the_default_protocol():
     logits_list, gts = make_cases(seed=1, n=16)
     samples = [
         make_sample(lg, gt, i)
         for i, (lg, gt) in enumerate(zip(logits_list, gts))
     ]
-    release = ReferSegMetric(protocol='release')
+    release = ReferSegMetric(protocol='cstm')
     default = ReferSegMetric()
     run(release, samples)
     run(default, samples)
@@ -140,7 +140,7 @@ def test_release_protocol_differs_from_the_default_protocol():
     assert any(diff)
 
 
-def test_release_masks_pieces():
+def test_cstm_masks_pieces():
     # binarised at the input size, then cv2's linear resize of the binary
     # mask; the GT round trip can grow or move the mask
     score = np.zeros((8, 8), np.float32)
@@ -148,45 +148,45 @@ def test_release_masks_pieces():
     score[0, 0] = 0.46  # > 0.5 * 0.9 -> foreground
     gt = np.zeros((12, 20), np.uint8)
     gt[1:2, 3:4] = 1  # a single pixel: the round trip widens it
-    pred, gt_r = release_masks(score, gt)
+    pred, gt_r = cstm_masks(score, gt)
     small = (score * np.float32(255) > (score * np.float32(255)).max() * 0.5)
     np.testing.assert_array_equal(
         pred,
         cv2.resize(small.astype(np.uint8), (20, 12)) == 1)
     assert gt_r.sum() > 1
-    _, gt_same = release_masks(score, gt, gt_round_trip=False)
+    _, gt_same = cstm_masks(score, gt, gt_round_trip=False)
     np.testing.assert_array_equal(gt_same, gt > 0)
     # the option of the metric
     s = ActorSegDataSample(metainfo=dict(sample_idx=0))
     s.input_seg_logits = PixelData(data=torch.from_numpy(score)[None])
     s.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
-    m = ReferSegMetric(protocol='release', release_gt_round_trip=False)
+    m = ReferSegMetric(protocol='cstm', cstm_gt_round_trip=False)
     m.process({}, [s.to_dict()])
     p = pred
     assert m.results[0]['I'] == int((p & (gt > 0)).sum())
     assert m.results[0]['U'] == int((p | (gt > 0)).sum())
 
 
-def test_release_protocol_errors_and_coco(tmp_path):
+def test_cstm_protocol_errors_and_coco(tmp_path):
     logits_list, gts = make_cases(n=4)
     with pytest.raises(KeyError, match='keep_input_seg_logits'):
-        ReferSegMetric(protocol='release').process(
+        ReferSegMetric(protocol='cstm').process(
             {}, [make_sample(logits_list[0], gts[0], 0, keep_input=False)])
     with pytest.raises(ValueError, match='protocol'):
         ReferSegMetric(protocol='mttr')
     with pytest.raises(ValueError, match='binarize'):
-        ReferSegMetric(protocol='release', binarize='threshold')
+        ReferSegMetric(protocol='cstm', binarize='threshold')
     pytest.importorskip('pycocotools')
     samples = [
         make_sample(lg, gt, i)
         for i, (lg, gt) in enumerate(zip(logits_list, gts))
     ]
-    out = run(ReferSegMetric(protocol='release', coco_map=True), samples)
+    out = run(ReferSegMetric(protocol='cstm', coco_map=True), samples)
     assert 0 <= out['coco_mAP'] <= 100
 
 
 def test_two_metrics_dump_to_two_files(tmp_path):
-    """The release config's evaluator: the release protocol and mmcsted's,
+    """The CSTM config's evaluator: the CSTM protocol and mmcsted's,
     given one --out path, write two files."""
     from mmengine.evaluator import Evaluator
     logits_list, gts = make_cases(n=4)
@@ -196,7 +196,7 @@ def test_two_metrics_dump_to_two_files(tmp_path):
     ]
     out = str(tmp_path / 'res.json')
     ev = Evaluator([
-        dict(type='ReferSegMetric', protocol='release', out_file_path=out),
+        dict(type='ReferSegMetric', protocol='cstm', out_file_path=out),
         dict(
             type='ReferSegMetric',
             prefix='mmcsted',

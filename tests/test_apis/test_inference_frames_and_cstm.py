@@ -1,5 +1,5 @@
-"""Inference on a folder of frame images, and with the authors' released
-test input (release clip, PIL stretch, PIL-decoded images)."""
+"""Inference on a folder of frame images, and with the authors' CSTM
+test input (CSTM clip, PIL stretch, PIL-decoded images)."""
 
 import cv2
 import numpy as np
@@ -10,7 +10,7 @@ from PIL import Image
 
 from mmcsted.apis import inference_video, iter_inference
 from mmcsted.apis.inference import inference_pipeline, load_clip, parse_frames
-from mmcsted.datasets.clip_sampling import release_clip
+from mmcsted.datasets.clip_sampling import cstm_clip
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.utils.video_io import VideoReadError, open_video
 from tests.helpers import make_frames, write_frame_folder
@@ -105,13 +105,13 @@ def test_folder_errors_name_the_file(tiny_model, tmp_path):
         inference_video(tiny_model, str(tmp_path / 'nowhere'), 'a dog')
 
 
-RELEASE_PIPELINE = [
+CSTM_PIPELINE = [
     dict(type='VideoInit'),
     dict(
         type='SampleClipAroundFrame',
         clip_len=8,
         frame_interval=2,
-        mode='release'),
+        mode='cstm'),
     dict(type='VideoDecode', image_backend='pillow'),
     dict(type='ResizeStretch', size=SIZE, backend='pillow'),
     dict(type='LoadActorMask'),
@@ -121,14 +121,13 @@ RELEASE_PIPELINE = [
 
 def test_inference_pipeline_of_a_release_config(tiny_model):
     cfg = Config(
-        dict(test_dataloader=dict(dataset=dict(pipeline=RELEASE_PIPELINE))))
+        dict(test_dataloader=dict(dataset=dict(pipeline=CSTM_PIPELINE))))
     tiny_model.cfg = cfg
     try:
         pipeline = inference_pipeline(tiny_model)
         assert pipeline.transforms == [
-            RELEASE_PIPELINE[1],
-            dict(type='ClipFromFrameCache'), RELEASE_PIPELINE[3],
-            RELEASE_PIPELINE[5]
+            CSTM_PIPELINE[1],
+            dict(type='ClipFromFrameCache'), CSTM_PIPELINE[3], CSTM_PIPELINE[5]
         ]
         assert pipeline.image_backend == 'pillow'
         # overrides change the pipeline's transforms
@@ -142,19 +141,19 @@ def test_inference_pipeline_of_a_release_config(tiny_model):
         assert other.find('ResizeStretch') is None
         assert other.find('SampleClipAroundFrame')['mode'] == 'centred'
         assert other.image_backend == 'cv2'
-        assert RELEASE_PIPELINE[1]['mode'] == 'release'  # not modified
+        assert CSTM_PIPELINE[1]['mode'] == 'cstm'  # not modified
     finally:
         del tiny_model.cfg
 
 
-def test_release_inference_on_a_jpeg_folder(tiny_model, tmp_path):
+def test_cstm_inference_on_a_jpeg_folder(tiny_model, tmp_path):
     """With the release settings each frame f (1-based) is predicted from
-    the release clip read with PIL and stretched with PIL's bilinear."""
+    the CSTM clip read with PIL and stretched with PIL's bilinear."""
     frames = make_frames(num_frames=14, height=24, width=40)
     folder = tmp_path / 'jpgs'
     write_frame_folder(folder, frames, ext='jpg')
     settings = dict(
-        clip_mode='release',
+        clip_mode='cstm',
         resize='stretch',
         resize_backend='pillow',
         image_backend='pillow')
@@ -176,7 +175,7 @@ def test_release_inference_on_a_jpeg_folder(tiny_model, tmp_path):
                 (SIZE, SIZE), Image.BILINEAR)) for i in range(1, 15)
     ]
     for k, f0 in enumerate(result.frame_indices):
-        inds, index, _ = release_clip(f0 + 1, 14, 8, 2)
+        inds, index, _ = cstm_clip(f0 + 1, 14, 8, 2)
         clip = torch.from_numpy(
             np.stack([pil[i - 1] for i in inds]).transpose(3, 0, 1, 2).copy())
         item = load_clip(
@@ -202,7 +201,7 @@ def test_release_inference_on_a_jpeg_folder(tiny_model, tmp_path):
                 dict(inputs=[clip], data_samples=[sample]))[0]
         np.testing.assert_allclose(
             result.scores[k], pred.seg_logits.data[0].numpy(), atol=1e-6)
-    # the release clip leaves out an even target near the start (frames
+    # the CSTM clip leaves out an even target near the start (frames
     # 1, 3, ..., 15): its original frame is still returned
     out = list(
         iter_inference(

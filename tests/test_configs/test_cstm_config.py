@@ -1,4 +1,4 @@
-"""configs/csted/csted_r50_i3d_*_release.py: the authors' released CSTED as
+"""configs/csted/csted_r50_i3d_*_release.py: the authors' CSTM CSTED as
 switches on mmcsted's modules (METHOD.md, last section)."""
 import pytest
 import torch
@@ -10,17 +10,17 @@ from mmcsted.models.backbones.inception_i3d import MaxPool3dSame
 from mmcsted.models.necks import CMAM
 from mmcsted.models.text_encoders import GloVeGRUTextEncoder
 from mmcsted.registry import MODELS
-from ..test_models.test_necks.test_cmam_release import randomise, release_cmam
+from ..test_models.test_necks.test_cmam_cstm import cstm_cmam, randomise
 from ..test_models.utils import make_batch
 
 CONFIGS = [
-    'configs/csted/csted_r50_i3d_a2d_release.py',
-    'configs/csted/csted_r50_i3d_jhmdb_release.py'
+    'configs/csted/csted_r50_i3d_a2d_cstm.py',
+    'configs/csted/csted_r50_i3d_jhmdb_cstm.py'
 ]
 
 
 @pytest.fixture(scope='module')
-def release_model():
+def cstm_model():
     return MODELS.build(Config.fromfile(CONFIGS[0]).model)
 
 
@@ -34,7 +34,7 @@ def _no_pretrained(node):
 
 
 @pytest.mark.parametrize('path', CONFIGS)
-def test_release_config_switches(path):
+def test_cstm_config_switches(path):
     cfg = Config.fromfile(path)
     _no_pretrained(cfg.model.to_dict())
     m = cfg.model
@@ -46,19 +46,19 @@ def test_release_config_switches(path):
     assert list(m.data_preprocessor.std) == [255.] * 3
     for enc in ('spatial_encoder', 'temporal_encoder'):
         assert m[enc].text_encoder is None
-        assert m[enc].cmam.style == 'release' and m[enc].cmam.with_coord
+        assert m[enc].cmam.style == 'cstm' and m[enc].cmam.with_coord
         assert tuple(m[enc].cmam_stages) == (1, 2, 3, 4, 5)
         assert 'renormalize' not in m[enc].backbone
     i3d = m.temporal_encoder.backbone.backbone
     assert i3d.same_padding == 'static' and i3d.bn_eps == 1e-5
-    assert m.decode_head.type == 'CSTMReleaseHead'
+    assert m.decode_head.type == 'CSTMHead'
 
 
-def test_release_model_modules(release_model):
-    model = release_model
+def test_cstm_model_modules(cstm_model):
+    model = cstm_model
     cmams = [m for m in model.modules() if isinstance(m, CMAM)]
     assert len(cmams) == 10
-    assert all(c.style == 'release' and c.mid_channels == 512 for c in cmams)
+    assert all(c.style == 'cstm' and c.mid_channels == 512 for c in cmams)
     assert isinstance(model.text_encoder, GloVeGRUTextEncoder)
     assert model.spatial_encoder.text_module is model.text_encoder
     assert model.temporal_encoder.text_module is model.text_encoder
@@ -71,12 +71,12 @@ def test_release_model_modules(release_model):
     assert model.temporal_encoder.out_channels == (64, 192, 480, 832, 1024)
 
 
-def test_r50_has_torchvision_names(release_model):
-    """The release's spatial encoder is torchvision's ResNet-50: same keys
+def test_r50_has_torchvision_names(cstm_model):
+    """CSTM's spatial encoder is torchvision's ResNet-50: same keys
     and shapes, and the same stage outputs with the same weights."""
     torchvision = pytest.importorskip('torchvision')
     tv = torchvision.models.resnet50().eval()
-    ours = release_model.spatial_encoder.backbone
+    ours = cstm_model.spatial_encoder.backbone
     state = ours.backbone.state_dict()
     theirs = {
         k: v
@@ -100,7 +100,7 @@ def test_r50_has_torchvision_names(release_model):
 
 
 def test_static_pools_pad_with_zeros_like_the_release():
-    """The release's MaxPool3dTFPadding: ConstantPad3d(zeros) + ceil_mode,
+    """CSTM's MaxPool3dTFPadding: ConstantPad3d(zeros) + ceil_mode,
     also for the stride-1 pools, whose input in CSTED (a CMAM output) can be
     negative."""
     x = -torch.rand(1, 2, 3, 5, 5) - 1  # all negative
@@ -123,12 +123,12 @@ def _fake_converted_text(model, words):
     model.text_encoder.load_state_dict(state)
 
 
-def test_release_encoders_follow_the_release_forward(release_model):
+def test_cstm_encoders_follow_the_release_forward(cstm_model):
     """CSTMModel.forward_encoder restated: spatial input video[:, :, 4],
     t_k = t_k + cmam_t(t_k), s_k likewise, both with the same txt (one GRU,
-    all 20 positions), coord feature from the release's formula repeated over
+    all 20 positions), coord feature from CSTM's formula repeated over
     time, decoder reads t[:, :, T' // 2]."""
-    model = release_model
+    model = cstm_model
     torch.manual_seed(0)
     for c in model.modules():
         if isinstance(c, CMAM):
@@ -155,10 +155,10 @@ def test_release_encoders_follow_the_release_forward(release_model):
         for i in range(5):
             # one stage of the reference from our previous stage's output
             # (random weights make the features grow: no compounding)
-            s = release_cmam(
+            s = cstm_cmam(
                 dict(model.spatial_encoder.cmams[str(i + 1)].state_dict()),
                 sb.forward_stage(i, s_in), txt, 2)[0]
-            t = release_cmam(
+            t = cstm_cmam(
                 dict(model.temporal_encoder.cmams[str(i + 1)].state_dict()),
                 tb.forward_stage(i, t_in), txt, 3)[0]
             tol = dict(rtol=1e-5, atol=1e-6 * float(s.abs().max()))

@@ -9,7 +9,7 @@ test_pipeline = [
         type='SampleClipAroundFrame',
         clip_len={{_base_.clip_len}},
         frame_interval={{_base_.frame_interval}},
-        mode='release'),
+        mode='cstm'),
     dict(
         type='VideoDecode', image_backend='pillow', backend_args=backend_args),
     dict(type='ResizeStretch', size={{_base_.input_size}}, backend='pillow'),
@@ -18,6 +18,6 @@ test_pipeline = [
 ]
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_evaluator = [
-    dict(type='ReferSegMetric', protocol='release'),
+    dict(type='ReferSegMetric', protocol='cstm'),
     dict(type='ReferSegMetric', prefix='mmcsted', out_file_tag='mmcsted'),
 ]

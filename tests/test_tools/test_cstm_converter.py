@@ -1,5 +1,5 @@
-"""tools/model_converters/cstm_release_to_mmcsted.py on a state dict that the
-test writes with the release's exact key names and shapes."""
+"""tools/model_converters/cstm_to_mmcsted.py on a state dict that the
+test writes with CSTM's exact key names and shapes."""
 import importlib.util
 import os.path as osp
 import zipfile
@@ -7,12 +7,11 @@ import zipfile
 import pytest
 import torch
 
-from mmcsted.models.heads.cstm_release_head import convert_release_key
-from mmcsted.models.necks.cmam import RELEASE_KEY_MAP
+from mmcsted.models.heads.cstm_head import convert_cstm_key
+from mmcsted.models.necks.cmam import CSTM_KEY_MAP
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOL = osp.join(REPO, 'tools', 'model_converters',
-                'cstm_release_to_mmcsted.py')
+TOOL = osp.join(REPO, 'tools', 'model_converters', 'cstm_to_mmcsted.py')
 
 
 def _tool():
@@ -28,8 +27,8 @@ def tool():
 
 
 @pytest.fixture(scope='module')
-def release_state(tool):
-    """The release's state dict, its keys derived from the release model's
+def cstm_state(tool):
+    """CSTM's state dict, its keys derived from the CSTM model's
     layout: the mmcsted model's keys translated back (every mapping rule
     inverted independently of the converter), random values."""
     model = tool.build_model(tool.DEFAULT_CONFIG)
@@ -49,7 +48,7 @@ def release_state(tool):
         'layer4.': 's_layer5.'
     }
     inv_cmam = {}
-    for release, ours in RELEASE_KEY_MAP.items():
+    for release, ours in CSTM_KEY_MAP.items():
         three_d = 'conv3d' in release or 'batch3d' in release
         inv_cmam.setdefault((ours, three_d), release)
         if not any(x in release for x in ('conv', 'bn', 'batch3d')):
@@ -86,8 +85,8 @@ def release_state(tool):
         else:
             assert key.startswith('decode_head.'), key
             release = None
-            for cand in _release_head_candidates(key[len('decode_head.'):]):
-                if convert_release_key(cand) == key[len('decode_head.'):]:
+            for cand in _cstm_head_candidates(key[len('decode_head.'):]):
+                if convert_cstm_key(cand) == key[len('decode_head.'):]:
                     release = cand
             assert release is not None, key
         if value.is_floating_point():
@@ -96,7 +95,7 @@ def release_state(tool):
     return state
 
 
-def _release_head_candidates(ours):
+def _cstm_head_candidates(ours):
     import re
     rest = re.match(r'\w+\.\d+\.(.*)', ours).group(1)
     for rel in ('ires_trans', 'vres_trans', 'conv_fuse1', 'conv_fuse2',
@@ -122,10 +121,10 @@ def _glove(tmp_path, words, zipped=False):
 
 
 @pytest.mark.parametrize('zipped', [False, True])
-def test_release_checkpoint_converts_and_loads_strictly(
-        tool, release_state, tmp_path, zipped):
+def test_cstm_checkpoint_converts_and_loads_strictly(tool, cstm_state,
+                                                     tmp_path, zipped):
     src = tmp_path / 'checkpoint.pth.tar'
-    torch.save(dict(state_dict=release_state, epoch=9), src)
+    torch.save(dict(state_dict=cstm_state, epoch=9), src)
     vocab = tmp_path / 'vocab.txt'
     vocab.write_text('man\ndog\nrunning\nzebra\n', encoding='utf-8')
     glove = _glove(tmp_path, ['dog', 'man', 'running', 'the'], zipped)
@@ -142,21 +141,20 @@ def test_release_checkpoint_converts_and_loads_strictly(
     torch.testing.assert_close(
         sd['temporal_encoder.backbone.backbone.mixed_4c.branch_1.1.conv3d'
            '.weight'],
-        release_state['module.t_layer4.2.branch_1.1.conv3d.weight'])
+        cstm_state['module.t_layer4.2.branch_1.1.conv3d.weight'])
     torch.testing.assert_close(
         sd['spatial_encoder.backbone.backbone.layer1.0.conv1.weight'],
-        release_state['module.s_layer2.1.0.conv1.weight'])
+        cstm_state['module.s_layer2.1.0.conv1.weight'])
     torch.testing.assert_close(
         sd['temporal_encoder.cmams.3.transform.bn.running_mean'],
-        release_state['module.cmam_t.2.vt.batch3d.running_mean'])
+        cstm_state['module.cmam_t.2.vt.batch3d.running_mean'])
     torch.testing.assert_close(
         sd['spatial_encoder.cmams.1.query_proj.conv.weight'],
-        release_state['module.cmam_s.0.l_query.0.weight'])
+        cstm_state['module.cmam_s.0.l_query.0.weight'])
     torch.testing.assert_close(sd['decode_head.mask_heads.0.4.weight'],
-                               release_state['module.conv_mask.5.4.weight'])
-    torch.testing.assert_close(
-        sd['text_encoder.gru.weight_hh_l0'],
-        release_state['module.txt_encoder.weight_hh_l0'])
+                               cstm_state['module.conv_mask.5.4.weight'])
+    torch.testing.assert_close(sd['text_encoder.gru.weight_hh_l0'],
+                               cstm_state['module.txt_encoder.weight_hh_l0'])
     # GloVe vectors of the vocabulary; a word outside GloVe is a zero vector
     vectors = sd['text_encoder.word_vectors']
     assert list(
@@ -167,8 +165,8 @@ def test_release_checkpoint_converts_and_loads_strictly(
     assert vectors[1, 0].item() == pytest.approx(0.01)  # 'dog': line 1
 
 
-def test_a_renamed_key_fails_naming_it(tool, release_state, tmp_path):
-    state = dict(release_state)
+def test_a_renamed_key_fails_naming_it(tool, cstm_state, tmp_path):
+    state = dict(cstm_state)
     state['module.cmam_x.0.vt.conv.weight'] = state.pop(
         'module.cmam_s.0.vt.conv.weight')
     src = tmp_path / 'bad.pth.tar'
@@ -181,8 +179,8 @@ def test_a_renamed_key_fails_naming_it(tool, release_state, tmp_path):
                       str(tmp_path / 'o.pth'), '--glove', glove]) == 1
 
 
-def test_a_missing_tensor_fails_naming_it(tool, release_state, tmp_path):
-    state = dict(release_state)
+def test_a_missing_tensor_fails_naming_it(tool, cstm_state, tmp_path):
+    state = dict(cstm_state)
     del state['module.conv_fuse2.1.0.weight']
     src = tmp_path / 'short.pth.tar'
     torch.save(dict(state_dict=state, epoch=1), src)
@@ -191,10 +189,10 @@ def test_a_missing_tensor_fails_naming_it(tool, release_state, tmp_path):
             str(src), str(tmp_path / 'o.pth'), _glove(tmp_path, ['man']))
 
 
-def test_non_finite_glove_vectors_are_refused(tool, release_state, tmp_path,
+def test_non_finite_glove_vectors_are_refused(tool, cstm_state, tmp_path,
                                               capsys):
     src = tmp_path / 'checkpoint.pth.tar'
-    torch.save(dict(state_dict=release_state, epoch=1), src)
+    torch.save(dict(state_dict=cstm_state, epoch=1), src)
     vocab = tmp_path / 'vocab.txt'
     vocab.write_text('man\ndog\n', encoding='utf-8')
     glove = tmp_path / 'glove.txt'
@@ -215,13 +213,13 @@ def test_non_finite_glove_vectors_are_refused(tool, release_state, tmp_path,
 
 
 def test_low_glove_coverage_is_a_warning_with_the_figure(
-        tool, release_state, tmp_path, monkeypatch):
+        tool, cstm_state, tmp_path, monkeypatch):
     logged = []
     monkeypatch.setattr(
         'mmcsted.models.text_encoders.glove_gru_text_encoder.print_log',
         lambda msg, **kw: logged.append(msg))
     src = tmp_path / 'checkpoint.pth.tar'
-    torch.save(dict(state_dict=release_state, epoch=1), src)
+    torch.save(dict(state_dict=cstm_state, epoch=1), src)
     # the default vocabulary (A2D Sentences), 4 words of it in GloVe
     words = tool.read_vocab([tool.DEFAULT_VOCAB])
     report = tool.convert(

@@ -1,9 +1,9 @@
-"""The decoder of the authors' release (RyanHTR/CSTM, ``CSTMModel``), exactly,
-so that its checkpoint can be loaded into a CSTED.
+"""The decoder of the authors' CSTM code (RyanHTR/CSTM, ``CSTMModel``),
+exactly, so that its checkpoint can be loaded into a CSTED.
 
-Release key -> ours (relative to the head; in a CSTED prefix ``decode_head.``;
+CSTM key -> ours (relative to the head; in a CSTED prefix ``decode_head.``;
 the rest of each key, e.g. ``.0.weight`` or ``.1.running_mean``, is unchanged
-because every block has the release's ``nn.Sequential`` layout)::
+because every block has CSTM's ``nn.Sequential`` layout)::
 
     ires_trans.{i}  -> spatial_proj.{i}       i = 0..4: stage i + 1
     vres_trans.{i}  -> temporal_proj.{i}      i = 0..4: stage i + 1
@@ -12,9 +12,9 @@ because every block has the release's ``nn.Sequential`` layout)::
     conv_mask.{i}   -> mask_heads.{5 - i}     i = 0..5: stride 32 / 2**i
 
 ``mask_heads`` (like the output list) is finest first: ``mask_heads[j]`` is
-at stride ``2**j``; the release's ``conv_mask[i]`` is at stride ``32 / 2**i``.
-:func:`release_key_map` gives this mapping as a dict and
-:func:`convert_release_key` applies it to one key.
+at stride ``2**j``; CSTM's ``conv_mask[i]`` is at stride ``32 / 2**i``.
+:func:`cstm_key_map` gives this mapping as a dict and
+:func:`convert_cstm_key` applies it to one key.
 """
 import re
 from typing import Dict, List, Optional, Sequence
@@ -33,8 +33,8 @@ from .csted_head import MaskHead
 NUM_MASKS = NUM_STAGES + 1
 
 
-def release_key_map() -> Dict[str, str]:
-    """Module prefix of the release's decoder -> ours (within the head).
+def cstm_key_map() -> Dict[str, str]:
+    """Module prefix of CSTM's decoder -> ours (within the head).
 
     Keys and values end with a dot; whatever follows the prefix in a
     state-dict key is the same in both models."""
@@ -45,46 +45,46 @@ def release_key_map() -> Dict[str, str]:
         mapping[f'conv_fuse1.{i}.'] = f'lateral_fusions.{i}.'
     for k in range(NUM_STAGES - 1):  # stage k + 1 (stages 1..4)
         mapping[f'conv_fuse2.{k}.'] = f'top_down_fusions.{k}.'
-    for i in range(NUM_MASKS):  # release: stride 32 / 2**i; ours: finest first
+    for i in range(NUM_MASKS):  # CSTM: stride 32 / 2**i; ours: finest first
         mapping[f'conv_mask.{i}.'] = f'mask_heads.{NUM_MASKS - 1 - i}.'
     return mapping
 
 
-RELEASE_KEY_MAP = release_key_map()
-_RELEASE_KEY = re.compile(
+CSTM_KEY_MAP = cstm_key_map()
+_CSTM_KEY = re.compile(
     r'^(ires_trans|vres_trans|conv_fuse1|conv_fuse2|conv_mask)\.(\d+)\.')
 
 
-def convert_release_key(key: str) -> Optional[str]:
-    """Our head's key for a release decoder key (``module.`` stripped
+def convert_cstm_key(key: str) -> Optional[str]:
+    """Our head's key for a CSTM decoder key (``module.`` stripped
     first), None for a key that is not the decoder's."""
     if key.startswith('module.'):
         key = key[len('module.'):]
-    m = _RELEASE_KEY.match(key)
-    if m is None or m.group(0) not in RELEASE_KEY_MAP:
+    m = _CSTM_KEY.match(key)
+    if m is None or m.group(0) not in CSTM_KEY_MAP:
         return None
-    return RELEASE_KEY_MAP[m.group(0)] + key[m.end():]
+    return CSTM_KEY_MAP[m.group(0)] + key[m.end():]
 
 
 def _conv_bn_relu(in_channels: int, out_channels: int, bias: bool,
                   norm_cfg: Dict) -> nn.Sequential:
     """Conv2d 3x3 (pad 1) - norm - ReLU as ``nn.Sequential`` (keys ``0.``,
-    ``1.``), the release's layout."""
+    ``1.``), CSTM's layout."""
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias),
         build_norm_layer(norm_cfg, out_channels)[1], nn.ReLU(inplace=True))
 
 
 def _up2(x: torch.Tensor) -> torch.Tensor:
-    """The release's upsampling: bilinear x2 (a scale factor, not a size),
+    """CSTM's upsampling: bilinear x2 (a scale factor, not a size),
     align_corners=True."""
     return F.interpolate(
         x, scale_factor=2, mode='bilinear', align_corners=True)
 
 
 @MODELS.register_module()
-class CSTMReleaseHead(BaseActorSegHead):
-    """The release's decoder (``CSTMModel`` of RyanHTR/CSTM), for its
+class CSTMHead(BaseActorSegHead):
+    """CSTM's decoder (``CSTMModel`` of RyanHTR/CSTM), for its
     checkpoint.
 
     Per stage i = 1..5 both branches are projected to ``channels`` by
@@ -97,15 +97,15 @@ class CSTMReleaseHead(BaseActorSegHead):
     gives a stride-1 map. Mask heads (conv3x3-ReLU-conv3x3-ReLU-conv1x1, width
     ``mask_channels``) on the six maps (strides 32, 16, 8, 4, 2, 1).
 
-    The release's decoder never reads the query (the language enters only
+    CSTM's decoder never reads the query (the language enters only
     through CMAM in the encoders): ``text_channels`` is accepted for the
     CSTED interface and unused, and ``forward`` ignores ``sentence``.
 
     Stage sizes must halve exactly from stage to stage (e.g. inputs a
-    multiple of 32, as the release's 320 x 320), because the release
+    multiple of 32, as CSTM's 320 x 320), because CSTM
     upsamples by a factor of 2, not to the lateral's size.
 
-    Release key -> ours: see the module docstring and :func:`release_key_map`
+    CSTM key -> ours: see the module docstring and :func:`cstm_key_map`
     (``conv_mask.{i}`` -> ``mask_heads.{5 - i}``; the others keep their index,
     which is the stage minus one).
 
@@ -114,12 +114,12 @@ class CSTMReleaseHead(BaseActorSegHead):
         temporal_channels (sequence[int]): channels of the 5 temporal stages
             (the target frame's 2D slice is given to ``forward``).
         text_channels (int): unused (see above).
-        channels (int): decoder width (release: 256).
-        mask_channels (int): width of the mask heads (release: 256).
+        channels (int): decoder width (CSTM: 256).
+        mask_channels (int): width of the mask heads (CSTM: 256).
         loss_decode (dict | list[dict]): losses on the mask logits.
         loss_scale_weights (sequence[float], optional): weight of each of the
             six scales' losses, finest first; default all 1.
-        norm_cfg (dict): norm of the projections and fusions (release:
+        norm_cfg (dict): norm of the projections and fusions (CSTM:
             ``BatchNorm2d`` with PyTorch's defaults, eps 1e-5).
     """
 
@@ -145,12 +145,12 @@ class CSTMReleaseHead(BaseActorSegHead):
         if spatial_channels is None or temporal_channels is None:
             missing = 'spatial' if spatial_channels is None else 'temporal'
             raise ValueError(
-                'CSTMReleaseHead (the release decoder) fuses a spatial and a '
+                'CSTMHead (the CSTM decoder) fuses a spatial and a '
                 f'temporal encoder; the {missing} one is missing (use '
                 'CSTEDHead for a single-branch model)')
         if len(spatial_channels) != NUM_STAGES or \
                 len(temporal_channels) != NUM_STAGES:
-            raise ValueError(f'CSTMReleaseHead needs {NUM_STAGES} stages per '
+            raise ValueError(f'CSTMHead needs {NUM_STAGES} stages per '
                              f'branch, got {list(spatial_channels)} and '
                              f'{list(temporal_channels)}')
         self.text_channels = text_channels  # unused
@@ -174,9 +174,9 @@ class CSTMReleaseHead(BaseActorSegHead):
     def decode(self, spatial: List[torch.Tensor],
                temporal: List[torch.Tensor]) -> List[torch.Tensor]:
         """The six decoder maps, coarsest (stride 32) first, as the
-        release's ``video_features``."""
+        CSTM's ``video_features``."""
         if spatial is None or temporal is None:
-            raise ValueError('CSTMReleaseHead needs spatial and temporal '
+            raise ValueError('CSTMHead needs spatial and temporal '
                              'features')
         s = [proj(x) for proj, x in zip(self.spatial_proj, spatial)]
         t = [proj(x) for proj, x in zip(self.temporal_proj, temporal)]
@@ -188,7 +188,7 @@ class CSTMReleaseHead(BaseActorSegHead):
             if up.shape[-2:] != lateral.shape[-2:]:
                 raise ValueError(
                     f'stage {k + 1} is {tuple(lateral.shape[-2:])}, twice '
-                    f'stage {k + 2} is {tuple(up.shape[-2:])}: the release '
+                    f'stage {k + 2} is {tuple(up.shape[-2:])}: CSTM '
                     'decoder needs sizes that halve exactly (inputs a '
                     'multiple of 32)')
             maps.append(self.top_down_fusions[k](torch.cat([up, lateral], 1)))
@@ -199,7 +199,7 @@ class CSTMReleaseHead(BaseActorSegHead):
                 spatial: List[torch.Tensor],
                 temporal: List[torch.Tensor],
                 sentence: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
-        """Six mask logit maps (N, 1, H, W), finest (stride 1, the release's
+        """Six mask logit maps (N, 1, H, W), finest (stride 1, CSTM's
         prediction) first. ``sentence`` is ignored."""
         maps = self.decode(spatial, temporal)[::-1]  # finest first
         return [head(x) for head, x in zip(self.mask_heads, maps)]

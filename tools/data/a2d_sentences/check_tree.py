@@ -1,6 +1,6 @@
 """Say what is missing or malformed in an A2D Sentences tree.
 
-    python tools/data/a2d_sentences/check_release.py data/a2d [--deep]
+    python tools/data/a2d_sentences/check_tree.py data/a2d [--deep]
 
 Exits 1 when something required is missing (files are named, up to --limit
 per kind, with counts), 0 otherwise.
@@ -13,14 +13,13 @@ import sys
 if __name__ == '__main__':
     sys.path.insert(0, osp.abspath(__file__ + '/../../../..'))
 
-from tools.data.release_check import (check_a2d_release, print_report,
-                                      release_check_parser)
+from tools.data.tree_check import (check_a2d_tree, print_report,
+                                   tree_check_parser)
 
 
 def parse_args(argv=None):
-    p = release_check_parser(
-        __doc__, 'folder holding Release/ and '
-        'text_annotations/')
+    p = tree_check_parser(__doc__, 'folder holding Release/ and '
+                          'text_annotations/')
     p.add_argument(
         '--video-source',
         default='auto',
@@ -42,7 +41,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    report = check_a2d_release(
+    report = check_a2d_tree(
         args.data_root,
         video_source=args.video_source,
         deep=args.deep,
