@@ -173,10 +173,11 @@ def test_readme_frames_example_fits_a_synthetic_video():
     import inspect
     import re
 
+    from mmcsted.apis.inference import parse_frames
     from tools.data.synthetic import writer
     with open('demo/README.md') as f:
         example = re.search(r'\[--frames ([^\]]+)\]', f.read()).group(1)
-    frames = demo.parse_frames(example.split())
+    frames = parse_frames(example.split())
     num_frames = inspect.signature(
         writer.generate).parameters['num_frames'].default
     assert num_frames == 24 and frames and max(frames) < num_frames
