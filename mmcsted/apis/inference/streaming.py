@@ -148,7 +148,9 @@ class ClipStream:
         for i, frame in self.reader.iter_frames(wanted):
             if self.keep_frames and i in self.target_set:
                 self.originals[i] = frame
-            results = self.frame_wise(fill_clip({}, [frame], _raise))
+            results = self.frame_wise(
+                fill_clip({'video_id': self.reader.name}, [frame], _raise))
+            results.pop('video_id')
             self.cache[i] = results.pop('imgs')[0]
             self.frame_keys[i] = results
             self.frames_decoded += 1

@@ -56,7 +56,9 @@ class _OnError:
 
 
 def _video_name(results: Dict) -> str:
-    return results.get('video_path') or results.get('frame_dir') or '?'
+    # inference names frames read from a folder or an array by video_id
+    return (results.get('video_path') or results.get('frame_dir')
+            or results.get('video_id') or '?')
 
 
 def _close_reader(results: Dict) -> None:
