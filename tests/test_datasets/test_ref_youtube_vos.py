@@ -362,7 +362,25 @@ def test_check_finds_garbage_frames_in_train_and_valid_without_deep(tmp_path):
     r = check_ref_youtube_vos_tree(root)
     assert not r.ok
     text = r.render()
-    assert ('train: listed frames that are not JPEG files (1): '
+    assert ('train: listed frames that are not readable JPEG files (1): '
             'train/JPEGImages/vidB/00005.jpg (not a JPEG)') in text
-    assert ('valid: listed frames that are not JPEG files (1): '
+    assert ('valid: listed frames that are not readable JPEG files (1): '
             'valid/JPEGImages/val1/00010.jpg (empty)') in text
+
+
+def test_deep_check_decodes_frames_and_labels_them_as_frames(tmp_path):
+    # a JPEG header over corrupt data: --deep decodes it and names it as a
+    # frame, in train and in valid (it was labelled an annotation PNG, and
+    # the one in valid/ was missed)
+    root = make_ytvos_tree(tmp_path, missing_video=False)
+    for rel in ('train/JPEGImages/vidB/00005.jpg',
+                'valid/JPEGImages/val1/00010.jpg'):
+        with open(osp.join(root, rel), 'wb') as f:
+            f.write(b'\xff\xd8\xff' + b'corrupt' * 20)
+    assert check_ref_youtube_vos_tree(root).ok  # the header looks right
+    text = check_ref_youtube_vos_tree(root, deep=True).render()
+    assert ('train: listed frames that are not readable JPEG files (1): '
+            'train/JPEGImages/vidB/00005.jpg (') in text
+    assert ('valid: listed frames that are not readable JPEG files (1): '
+            'valid/JPEGImages/val1/00010.jpg (') in text
+    assert 'annotation PNGs that are not' not in text

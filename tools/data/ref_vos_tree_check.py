@@ -31,6 +31,24 @@ def _absent_files(folder: str, names: Sequence[str], rel: str) -> List[str]:
 JPEG_MAGIC = b'\xff\xd8\xff'
 
 
+def undecodable_frames(folder: str, names: Sequence[str],
+                       rel: str) -> List[str]:
+    """``rel/<name> (why)`` for each present file of ``names`` that does not
+    decode as an image (``--deep``: a JPEG header over corrupt data)."""
+    from PIL import Image
+    bad = []
+    for name in names:
+        path = osp.join(folder, name)
+        if not osp.isfile(path):
+            continue
+        try:
+            with Image.open(path) as img:
+                img.load()
+        except Exception as e:
+            bad.append(f'{rel}/{name} ({type(e).__name__}: {e})')
+    return bad
+
+
 def not_jpeg_files(folder: str, names: Sequence[str], rel: str) -> List[str]:
     """``rel/<name> (why)`` for each present file of ``names`` that is
     empty or does not start as a JPEG: a cheap look at 3 bytes, no
@@ -77,10 +95,15 @@ def _empty_queries(videos: Dict) -> List[str]:
     ]
 
 
-def _check_frame_folders(r: CheckReport, root: str, frame_rel: str,
-                         videos: Dict, what: str) -> None:
+def _check_frame_folders(r: CheckReport,
+                         root: str,
+                         frame_rel: str,
+                         videos: Dict,
+                         what: str,
+                         deep: bool = False) -> None:
     """Errors for the videos of ``videos`` whose JPEG folder under
-    ``root/frame_rel`` is missing, and for listed frames absent from it."""
+    ``root/frame_rel`` is missing, for listed frames absent from it or not
+    JPEG files, and with ``deep`` for those that do not decode."""
     missing_dirs, missing_frames, unreadable = [], [], []
     for vid, entry in videos.items():
         folder = osp.join(root, frame_rel, vid)
@@ -90,6 +113,9 @@ def _check_frame_folders(r: CheckReport, root: str, frame_rel: str,
         names = [f + FRAME_EXT for f in sorted_frames(entry['frames'])]
         missing_frames += _absent_files(folder, names, f'{frame_rel}/{vid}')
         unreadable += not_jpeg_files(folder, names, f'{frame_rel}/{vid}')
+        if deep:
+            unreadable += undecodable_frames(folder, names,
+                                             f'{frame_rel}/{vid}')
     if missing_dirs:
         r.error(
             f'{what}: JPEG folders missing of videos listed in the '
@@ -97,7 +123,8 @@ def _check_frame_folders(r: CheckReport, root: str, frame_rel: str,
     if missing_frames:
         r.error(f'{what}: listed frames missing', missing_frames)
     if unreadable:
-        r.error(f'{what}: listed frames that are not JPEG files', unreadable)
+        r.error(f'{what}: listed frames that are not readable JPEG files',
+                unreadable)
 
 
 def check_ref_youtube_vos_tree(root: str,
@@ -106,8 +133,9 @@ def check_ref_youtube_vos_tree(root: str,
     """Check a Ref-YouTube-VOS tree (see :mod:`.ref_youtube_vos` for the
     layout): the expression files, ``train/meta.json``, the JPEG and
     Annotations folders and the listed frames in them, and the valid/test
-    split trap. ``deep`` also opens every listed annotation PNG (an
-    object-id PNG: palette or grey, the size of its frame)."""
+    split trap. ``deep`` also decodes every listed frame and opens every
+    listed annotation PNG (an object-id PNG: palette or grey, the size of
+    its frame)."""
     r = CheckReport(f'Ref-YouTube-VOS at {root}', limit)
     paths = {
         s: osp.join(root, yt.META_EXPRESSIONS_TMPL.format(s))
@@ -119,7 +147,7 @@ def check_ref_youtube_vos_tree(root: str,
     if train is not None:
         _check_ytvos_train(r, root, train, deep)
     if valid is not None:
-        _check_ytvos_valid(r, root, valid, test, paths['test'])
+        _check_ytvos_valid(r, root, valid, test, paths['test'], deep)
     return r
 
 
@@ -140,7 +168,7 @@ def _check_ytvos_train(r: CheckReport, root: str, train: Dict,
             meta = yt.read_ytvos_meta(meta_path)
         except ValueError as e:
             r.error(str(e))
-    _check_frame_folders(r, root, 'train/JPEGImages', train, 'train')
+    _check_frame_folders(r, root, 'train/JPEGImages', train, 'train', deep)
     missing_dirs, missing_pngs, unknown_objects, bad_pngs = [], [], [], []
     for vid, entry in train.items():
         folder = osp.join(root, yt.ANNOTATION_DIR, vid)
@@ -188,11 +216,14 @@ def _bad_annotation_pngs(root: str, vid: str, frames: List[str]) -> List[str]:
             with Image.open(png) as img:
                 mode, size = img.mode, img.size
                 img.load()
-            with Image.open(jpg) as img:
-                jsize = img.size
         except Exception as e:
             bad.append(f'{vid}/{f}.png: {type(e).__name__}: {e}')
             continue
+        try:
+            with Image.open(jpg) as img:
+                jsize = img.size
+        except Exception:
+            continue  # the frame check reports the frame
         if mode not in ('P', 'L'):
             bad.append(f'{vid}/{f}.png: mode {mode!r}')
         elif size != jsize:
@@ -201,8 +232,12 @@ def _bad_annotation_pngs(root: str, vid: str, frames: List[str]) -> List[str]:
     return bad
 
 
-def _check_ytvos_valid(r: CheckReport, root: str, valid: Dict,
-                       test: Optional[Dict], test_path: str) -> None:
+def _check_ytvos_valid(r: CheckReport,
+                       root: str,
+                       valid: Dict,
+                       test: Optional[Dict],
+                       test_path: str,
+                       deep: bool = False) -> None:
     r.note(f'valid file: {len(valid)} videos, {_count_expressions(valid)} '
            'expressions')
     if not osp.isdir(osp.join(root, 'valid/JPEGImages')):
@@ -239,7 +274,7 @@ def _check_ytvos_valid(r: CheckReport, root: str, valid: Dict,
         if absent_test:
             r.note(f'{len(absent_test)} test-list videos have no folder in '
                    'valid/JPEGImages (not needed for the valid split)')
-    _check_frame_folders(r, root, 'valid/JPEGImages', scored, 'valid')
+    _check_frame_folders(r, root, 'valid/JPEGImages', scored, 'valid', deep)
     empty = _empty_queries(scored)
     if empty:
         r.warn(
@@ -296,7 +331,8 @@ def _check_mevis_split(r: CheckReport, root: str, split: str,
         line += (f' ({n_multi} multi-object, {n_none} with no target '
                  '(MeViS v2))')
     r.note(line)
-    _check_frame_folders(r, root, f'{split}/{mv.FRAME_DIR}', videos, split)
+    _check_frame_folders(r, root, f'{split}/{mv.FRAME_DIR}', videos, split,
+                         deep)
     empty = _empty_queries(videos)
     if empty:
         r.warn(f'{split} expressions with an empty query (skipped)', empty)
