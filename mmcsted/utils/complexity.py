@@ -12,11 +12,14 @@ from mmengine.analysis import FlopAnalyzer, get_model_complexity_info
 
 
 class _TensorInputs(nn.Module):
-    """CSTED as a function of tensors, for tracing."""
+    """CSTED as a function of tensors, for tracing (``num_scales=1``: the
+    finest logits only, as ``predict`` computes)."""
 
-    def __init__(self, model):
+    def __init__(self, model, num_scales=None):
         super().__init__()
         self.model = model
+        self.head_kwargs = {} if num_scales is None else dict(
+            num_scales=num_scales)
 
     def forward(self, clip, frame, target_index, *token_tensors):
         keys = list(self.model.encoders)
@@ -26,7 +29,8 @@ class _TensorInputs(nn.Module):
         }
         spatial, temporal, sentence = self.model.encode(
             clip, frame, tokens, target_index)
-        return self.model.decode_head(spatial, temporal, sentence)
+        return self.model.decode_head(spatial, temporal, sentence,
+                                      **self.head_kwargs)
 
 
 def _components(model) -> Dict[str, Sequence[str]]:

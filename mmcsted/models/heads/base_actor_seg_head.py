@@ -46,10 +46,13 @@ class BaseActorSegHead(BaseModule, metaclass=ABCMeta):
             raise ValueError(f'{num_scales} loss scale weights expected')
 
     @abstractmethod
-    def forward(self, spatial: Optional[List[torch.Tensor]],
+    def forward(self,
+                spatial: Optional[List[torch.Tensor]],
                 temporal: Optional[List[torch.Tensor]],
-                sentence: Optional[torch.Tensor]) -> List[torch.Tensor]:
-        """The mask logits of each scale, finest first."""
+                sentence: Optional[torch.Tensor],
+                num_scales: Optional[int] = None) -> List[torch.Tensor]:
+        """The mask logits of each scale, finest first (the ``num_scales``
+        finest if given)."""
 
     def loss(self,
              inputs: HeadInputs,
@@ -63,8 +66,10 @@ class BaseActorSegHead(BaseModule, metaclass=ABCMeta):
                 inputs: HeadInputs,
                 batch_img_metas: List[dict],
                 test_cfg: Optional[Dict] = None) -> torch.Tensor:
-        """The prediction's logits (N, 1, H, W) at the batch's input size."""
-        return self.predict_by_feat(self(*inputs), batch_img_metas)
+        """The prediction's logits (N, 1, H, W) at the batch's input size
+        (the deep supervision's coarser maps are not computed)."""
+        return self.predict_by_feat(
+            self(*inputs, num_scales=1), batch_img_metas)
 
     @staticmethod
     def _stack_batch_gt(

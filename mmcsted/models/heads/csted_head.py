@@ -161,11 +161,13 @@ class CSTEDHead(BaseActorSegHead):
             fused.append(f)
         return fused
 
-    def forward(self, spatial: Optional[List[torch.Tensor]],
+    def forward(self,
+                spatial: Optional[List[torch.Tensor]],
                 temporal: Optional[List[torch.Tensor]],
-                sentence: Optional[torch.Tensor]) -> List[torch.Tensor]:
+                sentence: Optional[torch.Tensor],
+                num_scales: Optional[int] = None) -> List[torch.Tensor]:
         """Mask logits, finest scale (stride 2) first; one map without deep
-        supervision, five with."""
+        supervision, five with, or the ``num_scales`` finest."""
         fused = self.fuse(spatial, temporal, sentence)
         decoded = fused[-1:]  # coarsest first while decoding
         for i in range(NUM_STAGES - 2, -1, -1):
@@ -176,4 +178,5 @@ class CSTEDHead(BaseActorSegHead):
                 align_corners=False)
             decoded.append(fused[i] + up)
         decoded.reverse()  # finest first
-        return [head(x) for head, x in zip(self.mask_heads, decoded)]
+        heads = self.mask_heads[:num_scales or len(self.mask_heads)]
+        return [head(x) for head, x in zip(heads, decoded)]

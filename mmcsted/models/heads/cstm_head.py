@@ -198,8 +198,11 @@ class CSTMHead(BaseActorSegHead):
     def forward(self,
                 spatial: List[torch.Tensor],
                 temporal: List[torch.Tensor],
-                sentence: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
+                sentence: Optional[torch.Tensor] = None,
+                num_scales: Optional[int] = None) -> List[torch.Tensor]:
         """Six mask logit maps (N, 1, H, W), finest (stride 1, CSTM's
-        prediction) first. ``sentence`` is ignored."""
+        prediction) first, or the ``num_scales`` finest. ``sentence`` is
+        ignored."""
         maps = self.decode(spatial, temporal)[::-1]  # finest first
-        return [head(x) for head, x in zip(self.mask_heads, maps)]
+        heads = self.mask_heads[:num_scales or len(self.mask_heads)]
+        return [head(x) for head, x in zip(heads, maps)]

@@ -65,7 +65,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmcsted.registry import MODELS
-from .coord_feature import COORD_CHANNELS, coord_feature
+from .coord_feature import COORD_CHANNELS, coord_feature, coord_feature_sum
 
 #: CSTM CMAM sub-module prefix -> ours (2D and 3D names both listed).
 CSTM_KEY_MAP = {
@@ -212,6 +212,18 @@ class CMAM(BaseModule):
         return torch.cat(
             [visual, coord.unsqueeze(0).expand(n, *coord.shape)], dim=1)
 
+    def _pooled_visual_input(self, visual: torch.Tensor) -> torch.Tensor:
+        """[V, coord] summed over the locations (N, Cv (+ 8)), without
+        forming the concatenated map (a copy of V at every stage)."""
+        pooled = visual.flatten(2).sum(-1)
+        if not self.with_coord:
+            return pooled
+        coord = coord_feature_sum(visual.shape[-2], visual.shape[-1],
+                                  visual.device, visual.dtype)
+        if self.dims == 3:  # repeated over time
+            coord = coord * visual.shape[2]
+        return torch.cat([pooled, coord.expand(visual.shape[0], -1)], dim=1)
+
     def word_scores(
             self,
             visual: torch.Tensor,
@@ -223,13 +235,13 @@ class CMAM(BaseModule):
         if self.style != 'paper':
             raise RuntimeError('word_scores is the paper-style computation')
         text = self.text_proj(words.transpose(1, 2))  # N, Cm, K
-        v_in = self._visual_input(visual)
         if need_map:
+            v_in = self._visual_input(visual)
             v = self.visual_proj(v_in).flatten(2)  # N, Cm, P
             attn = torch.einsum('nck,ncp->nkp', text, v)
             return attn.sum(-1), attn.view(*attn.shape[:2], *visual.shape[2:])
-        num_locations = v_in[0, 0].numel()
-        pooled = v_in.flatten(2).sum(-1)  # N, Cv + 8
+        num_locations = visual[0, 0].numel()
+        pooled = self._pooled_visual_input(visual)  # N, Cv (+ 8)
         weight = self.visual_proj.weight.flatten(1)  # Cm, Cv + 8
         v_sum = F.linear(pooled, weight,
                          self.visual_proj.bias * num_locations)  # N, Cm
@@ -262,7 +274,8 @@ class CMAM(BaseModule):
         gate = self._gate(sentence)
         self._record(attn, weights, gate)
         shape = gate.shape + (1, ) * (visual.dim() - 2)
-        return visual + visual * gate.view(shape)
+        # V + V * g in one kernel
+        return torch.addcmul(visual, visual, gate.view(shape))
 
     def _forward_cstm(self, visual: torch.Tensor,
                       words: torch.Tensor) -> torch.Tensor:

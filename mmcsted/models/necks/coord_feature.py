@@ -33,10 +33,24 @@ def _coord_feature_cpu(height: int, width: int) -> torch.Tensor:
     ]).to(torch.float32)
 
 
+@functools.lru_cache(maxsize=64)
 def coord_feature(height: int,
                   width: int,
                   device=None,
                   dtype=torch.float32) -> torch.Tensor:
     """The 8-channel coordinate feature (8, H, W): xmin, ymin, xmax, ymax,
-    xctr, yctr of each cell in [-1, 1] coordinates, then 1/W and 1/H."""
+    xctr, yctr of each cell in [-1, 1] coordinates, then 1/W and 1/H.
+
+    Cached per device (read-only): a copy to the GPU at every CMAM call
+    was a host-to-device transfer per stage and forward."""
     return _coord_feature_cpu(height, width).to(device=device, dtype=dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def coord_feature_sum(height: int,
+                      width: int,
+                      device=None,
+                      dtype=torch.float32) -> torch.Tensor:
+    """The coordinate feature summed over the H x W cells (8,)."""
+    return _coord_feature_cpu(height, width).double().flatten(1).sum(1).to(
+        device=device, dtype=dtype)

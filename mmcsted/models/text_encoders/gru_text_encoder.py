@@ -9,7 +9,6 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from mmcsted.registry import MODELS
 from mmcsted.text import WordVocabulary, check_has_words, split_words
@@ -192,16 +191,14 @@ class GRUTextEncoder(BaseModule):
 
     def forward(self, ids: torch.Tensor,
                 mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Word features (N, L, hidden_dims) and the word mask (N, L)."""
-        lengths = mask.sum(1).cpu()
-        packed = pack_padded_sequence(
-            self.embedding(ids),
-            lengths,
-            batch_first=True,
-            enforce_sorted=False)
-        out, _ = self.gru(packed)
-        out, _ = pad_packed_sequence(
-            out, batch_first=True, total_length=ids.shape[1])
+        """Word features (N, L, hidden_dims) and the word mask (N, L).
+
+        The real words are a prefix of each row and the GRU runs forwards
+        only, so their outputs do not depend on the pads after them: the
+        padded batch goes through unpacked (what packing gives, without its
+        copy of the lengths to the CPU, which waited for the GPU and kept
+        the forward out of CUDA graphs) and the pads are zeroed."""
+        out, _ = self.gru(self.embedding(ids))
         out = torch.tanh(self.norm(out))
         return out * mask.unsqueeze(-1).to(out.dtype), mask
 

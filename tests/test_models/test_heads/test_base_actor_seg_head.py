@@ -9,10 +9,11 @@ from mmcsted.structures import ActorSegDataSample
 
 
 class FixedLogitsHead(BaseActorSegHead):
-    """Gives the logits it was handed (``spatial``) unchanged."""
+    """Gives the logits it was handed (``spatial``) unchanged (the
+    ``num_scales`` finest)."""
 
-    def forward(self, spatial, temporal, sentence):
-        return spatial
+    def forward(self, spatial, temporal, sentence, num_scales=None):
+        return spatial[:num_scales]
 
 
 def samples(gt, img_shapes):
