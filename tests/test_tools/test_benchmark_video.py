@@ -7,28 +7,36 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'benchmark_video.py')
 TINY = 'configs/csted/synthetic/csted_tiny_synthetic.py'
 
 
-def test_benchmark_video_on_a_synthetic_video(tmp_path):
+@pytest.mark.parametrize('options,steps', [
+    (['--prefetch', '0'],
+     ('decode', 'pipeline', 'batching', 'model', 'write')),
+    (['--fuse-conv-bn', '--channels-last'],
+     ('data wait', 'batching', 'model', 'write', 'prefetch thread')),
+])
+def test_benchmark_video_on_a_synthetic_video(tmp_path, options, steps):
     out = tmp_path / 'bench'
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
-    proc = subprocess.run([
-        sys.executable, TOOL, TINY, '--synthetic', '30', '40', '12',
-        '--batch-size', '4', '--input-size', '32', '--model-iters', '1',
-        '--threads', '1', '--out',
-        str(out)
-    ],
-                          cwd=REPO,
-                          capture_output=True,
-                          text=True,
-                          timeout=300,
-                          env=env)
+    proc = subprocess.run(
+        [
+            sys.executable, TOOL, TINY, '--synthetic', '30', '40', '12',
+            '--batch-size', '4', '--input-size', '32', '--model-iters', '1',
+            '--threads', '1', '--out',
+            str(out)
+        ] + options,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for word in ('decode', 'pipeline', 'batching', 'model', 'write',
-                 'frames/s', 'model alone', 'peak RSS'):
+    for word in steps + ('frames/s', 'model alone', 'peak RSS'):
         assert word in proc.stdout
     results = json.loads((out / 'results.json').read_text())
     assert results['frames'] == results['frames_decoded'] == 12

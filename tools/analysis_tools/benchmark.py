@@ -3,7 +3,7 @@
     python tools/analysis_tools/benchmark.py CONFIG [--checkpoint CKPT]
         [--batch-size 8] [--shape T H W] [--device cuda|cpu] [--amp]
         [--channels-last] [--compile] [--fuse-conv-bn] [--cuda-graph]
-        [--infer-only] [--profile] [--warmup 5] [--iters 20]
+        [--bf16-weights] [--infer-only] [--profile] [--warmup 5] [--iters 20]
 
 Prints, after warm-up, the median time per batch (and clips/s) of:
 inference of the whole model, a training step (forward + backward + Adam step),
@@ -19,6 +19,7 @@ GPU time (torch.profiler) and the CPU time to issue one forward.
 """
 import argparse
 import collections
+import copy
 import inspect
 import resource
 import statistics
@@ -28,6 +29,7 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config, DictAction
 
+from mmcsted.models.utils import prepare_for_inference, to_channels_last
 from mmcsted.utils import register_all_modules
 from mmcsted.utils.complexity import _TensorInputs
 
@@ -96,18 +98,6 @@ def build(args):
     else:
         model.init_weights()
     return model
-
-
-def to_channels_last(model: torch.nn.Module) -> None:
-    """channels-last for 2D (NHWC) and 3D (NDHWC) weights alike:
-    ``Module.to(memory_format=channels_last)`` refuses rank-5 tensors."""
-    for param in model.parameters():
-        if param.dim() == 4:
-            param.data = param.data.contiguous(
-                memory_format=torch.channels_last)
-        elif param.dim() == 5:
-            param.data = param.data.contiguous(
-                memory_format=torch.channels_last_3d)
 
 
 def _infer_step(net, autocast, *inputs):
@@ -263,6 +253,8 @@ def operator_table(fn, device, iters: int = 5, rows: int = 25) -> str:
 
 def print_profile(model, fn, device) -> None:
     """The inference profile of ``--profile``."""
+    for _ in range(3):  # cuDNN's autotuning first
+        fn()
     issued = issue_time(fn, device)
     print(f'CPU time to issue one inference call: {issued * 1e3:.1f} ms')
     if device.type == 'cuda':
@@ -285,45 +277,42 @@ def benchmark(model,
               iters=20,
               query='the man in a red shirt is running on the left',
               fuse=False,
+              bf16_weights=False,
               cuda_graph=False,
               infer_only=False,
               profile=False):
     """Times in seconds per batch and peak memory, as a dict."""
     t, h, w = shape
     model = model.to(device)
-    if fuse:
-        from mmcsted.models.utils import fuse_conv_bn
-        model.eval()
-        fuse_conv_bn(model)
-        infer_only = True  # folded BN cannot train
     clip = torch.randn(batch_size, 3, t, h, w, device=device)
     frame = clip[:, :, t // 2].contiguous()
     if channels_last:
-        to_channels_last(model)
         frame = frame.to(memory_format=torch.channels_last)
         clip = clip.to(memory_format=torch.channels_last_3d)
     tokens = model.tokenize([query] * batch_size)
     target = torch.full((batch_size, ), t // 2, device=device)
     token_args = tuple(x for pair in tokens.values() for x in pair)
-    full = _TensorInputs(model)
-    # inference computes what predict() does: the finest logits only
-    predict_like = _TensorInputs(model, num_scales=1) if 'num_scales' in \
-        inspect.signature(model.decode_head.forward).parameters else full
-    backbones = BackbonesOnly(model)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp)
+
+    # inference: on a copy when it changes the weights (training needs them)
+    infer_model = copy.deepcopy(model) if (
+        fuse or bf16_weights) and not infer_only else model
+    prepare_for_inference(infer_model, fuse, bf16_weights, channels_last)
+    # what predict() computes: the finest logits only
+    predict_like = _TensorInputs(infer_model, num_scales=1) if \
+        'num_scales' in inspect.signature(
+            infer_model.decode_head.forward).parameters else \
+        _TensorInputs(infer_model)
+    backbones = BackbonesOnly(infer_model)
     if compile_model:
-        full = torch.compile(full)
         predict_like = torch.compile(predict_like)
         backbones = torch.compile(backbones)
-    dtype = torch.bfloat16
-    autocast = torch.autocast(device.type, dtype=dtype, enabled=amp)
-
     results = {}
-    model.eval()
     infer = _infer_step(predict_like, autocast, clip, frame, target,
                         *token_args)
     infer_backbones = _infer_step(backbones, autocast, clip, frame)
     if profile:
-        print_profile(model, infer, device)
+        print_profile(infer_model, infer, device)
     if cuda_graph:
         infer = cuda_graphed(infer, device)
         infer_backbones = cuda_graphed(infer_backbones, device)
@@ -331,16 +320,27 @@ def benchmark(model,
                 device, warmup, iters, results)
     if infer_only:
         return results
+    del infer_model, predict_like, infer, infer_backbones
+    if channels_last:
+        to_channels_last(model)
     model.train()
+    full = _TensorInputs(model)
+    backbones = BackbonesOnly(model)
+    if compile_model:
+        full = torch.compile(full)
+        backbones = torch.compile(backbones)
     trainable = [p for p in model.parameters() if p.requires_grad]
     bb_params = [p for p in backbones.parameters() if p.requires_grad]
+    train = _train_step(full, trainable, autocast, clip, frame, target,
+                        *token_args)
     _time_steps((
-        ('train',
-         _train_step(full, trainable, autocast, clip, frame, target, *
-                     token_args)),
+        ('train', train),
         ('train_backbones',
          _train_step(backbones, bb_params, autocast, clip, frame)),
     ), device, warmup, iters, results)
+    if profile:
+        print('training step:')
+        print(operator_table(train, device, iters=3))
     return results
 
 
@@ -364,6 +364,11 @@ def main():
         '--cuda-graph',
         action='store_true',
         help='inference replayed from a CUDA graph')
+    parser.add_argument(
+        '--bf16-weights',
+        action='store_true',
+        help='inference: cast the weights to bf16 once (with --amp: '
+        'autocast casts them again at every forward otherwise)')
     parser.add_argument('--infer-only', action='store_true')
     parser.add_argument(
         '--profile',
@@ -392,6 +397,7 @@ def main():
         args.warmup,
         args.iters,
         fuse=args.fuse_conv_bn,
+        bf16_weights=args.bf16_weights,
         cuda_graph=args.cuda_graph,
         infer_only=args.infer_only,
         profile=args.profile)
@@ -399,7 +405,8 @@ def main():
     print(f'{args.config}  batch {b} x 3 x {shape[0]} x {shape[1]} x '
           f'{shape[2]}  device {device}  amp {args.amp}  channels_last '
           f'{args.channels_last}  compile {args.compile}  fuse_conv_bn '
-          f'{args.fuse_conv_bn}  cuda_graph {args.cuda_graph}')
+          f'{args.fuse_conv_bn}  bf16_weights {args.bf16_weights}  '
+          f'cuda_graph {args.cuda_graph}')
     print(f'{"":<22}{"ms/batch":>10}{"clips/s":>10}{"peak MB":>10}'
           f'{"w/ warm-up":>12}')
     for key in ('infer', 'infer_backbones', 'train', 'train_backbones'):

@@ -16,13 +16,14 @@ import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.infer import BaseInferencer
 
+from mmcsted.models.utils import prepare_for_inference
 from mmcsted.registry import INFERENCERS
 from mmcsted.utils import install_stack_workarounds
 from mmcsted.utils.video_io import open_video
 from ..model_zoo import resolve_config
 from .model import ConfigType, init_model
 from .pipeline import PIPELINE_ARGS, check_query, inference_pipeline
-from .streaming import ClipItem, ClipStream
+from .streaming import ClipItem, ClipStream, prefetched
 
 
 @dataclass
@@ -132,6 +133,14 @@ class VideoActorSegInferencer(BaseInferencer):
         show_progress: a tqdm bar when more than one batch is run.
         allow_mismatch: load a checkpoint that does not fit the config (see
             :func:`init_model`).
+        prefetch: batches prepared ahead in a background thread (decoding
+            and the test pipeline overlap the model); 0: none.
+        fuse_conv_bn, bf16, channels_last: inference speed-ups applied to
+            the model in place (see
+            :func:`mmcsted.models.utils.prepare_for_inference`): BN folded
+            into the convolutions, bf16 autocast with the weights cast once,
+            channels-last convolution weights (GPU figures:
+            docs/benchmark.md).
     """
 
     preprocess_kwargs: set = {'frames', *PIPELINE_ARGS}
@@ -146,8 +155,14 @@ class VideoActorSegInferencer(BaseInferencer):
                  cfg_options: Optional[dict] = None,
                  scope: str = 'mmcsted',
                  show_progress: bool = True,
-                 allow_mismatch: bool = False):
+                 allow_mismatch: bool = False,
+                 prefetch: int = 2,
+                 fuse_conv_bn: bool = False,
+                 bf16: bool = False,
+                 channels_last: bool = False):
         install_stack_workarounds()  # before the config is read
+        self.prefetch = prefetch
+        self.bf16 = bf16
         self.cfg_options = cfg_options
         self.allow_mismatch = allow_mismatch
         self.built_model = model if isinstance(model, nn.Module) else None
@@ -162,6 +177,7 @@ class VideoActorSegInferencer(BaseInferencer):
             cfg = model
         super().__init__(cfg, weights, device or 'cpu', scope, show_progress)
         self.cfg = getattr(self.model, 'cfg', self.cfg)
+        prepare_for_inference(self.model, fuse_conv_bn, bf16, channels_last)
 
     def _init_model(self, cfg, weights: Optional[str], device) -> nn.Module:
         if self.built_model is not None:
@@ -252,7 +268,7 @@ class VideoActorSegInferencer(BaseInferencer):
             inputs,
             image_backend=pipeline.image_backend,
             backend_args=pipeline.backend_args)
-        bar = None
+        bar = batches = None
         try:
             if reader.num_frames < 1:
                 raise ValueError(f'{reader.name} has no frames')
@@ -269,7 +285,8 @@ class VideoActorSegInferencer(BaseInferencer):
                     total=len(stream.targets),
                     desc=f'segmenting "{query[:30]}"',
                     unit='frame')
-            for items in stream:
+            batches = prefetched(stream, self.prefetch)
+            for items in batches:
                 yield items
                 if bar is not None:
                     bar.update(len(items))
@@ -279,6 +296,8 @@ class VideoActorSegInferencer(BaseInferencer):
                         frames_decoded=stream.frames_decoded,
                         peak_cache=stream.peak_cache)
         finally:
+            if batches is not None:  # its thread stops before the reader
+                batches.close()
             if bar is not None:
                 bar.close()
             if reader is not inputs:
@@ -294,8 +313,11 @@ class VideoActorSegInferencer(BaseInferencer):
         batch = self.collate_fn([
             dict(inputs=it.clip, data_samples=it.data_sample) for it in inputs
         ])
+        device = next(self.model.parameters()).device
+        with torch.autocast(device.type, torch.bfloat16, enabled=self.bf16):
+            samples = self.model.test_step(batch)
         preds = []
-        for it, sample in zip(inputs, self.model.test_step(batch)):
+        for it, sample in zip(inputs, samples):
             preds.append(
                 dict(
                     frame_index=it.frame_index,

@@ -3,9 +3,11 @@ each frame decoded and resized once into a sliding cache
 (:class:`ClipStream`), each clip then through the rest of the test pipeline
 (:func:`~.pipeline.inference_pipeline`)."""
 import logging
+import queue
+import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -225,3 +227,50 @@ class ClipStream:
 
 def _raise(results: Dict, msg: str):
     raise DataLoadError(msg)
+
+
+def prefetched(items: Iterable, depth: int) -> Iterator:
+    """The items of ``items`` in order, produced up to ``depth`` ahead by a
+    background thread, so that decoding and the pipeline (OpenCV and the
+    video decoders release the GIL) overlap the model. An exception there
+    is raised here, at the item it replaced; closing this generator stops
+    the thread (after the item it is making) before it returns."""
+    if depth < 1:
+        yield from items
+        return
+    ready = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((end, None))
+        except BaseException as error:  # raised again in the consumer
+            put((end, error))
+
+    worker = threading.Thread(
+        target=produce, name='mmcsted-prefetch', daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = ready.get()
+            if item is end:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()

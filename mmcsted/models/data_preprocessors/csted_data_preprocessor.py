@@ -112,10 +112,11 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
             target_index = [t // 2] * n
         if self.frame_index is not None:
             target_index = [self.frame_index] * n
-        index = torch.tensor(target_index, device=clip_batch.device)
-        if (index < 0).any() or (index >= t).any():
+        # checked on the list: a check of the tensor waits for the GPU
+        if any(not 0 <= i < t for i in target_index):
             raise ValueError(f'frame index {target_index} outside a clip of '
                              f'{t} frames')
+        index = torch.tensor(target_index, device=clip_batch.device)
         frame = clip_batch[torch.arange(n, device=clip_batch.device), :, index]
         return dict(
             inputs=dict(clip=clip_batch, frame=frame),

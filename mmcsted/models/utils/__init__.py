@@ -1,3 +1,4 @@
-from .fuse_conv_bn import fuse_conv_bn
+from .inference_speed import (fuse_conv_bn, prepare_for_inference,
+                              to_channels_last)
 
-__all__ = ['fuse_conv_bn']
+__all__ = ['fuse_conv_bn', 'prepare_for_inference', 'to_channels_last']
