@@ -36,7 +36,7 @@ fast='--amp --bf16-weights --fuse-conv-bn --channels-last'
 {
   date -u
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-  git log -1 --format='commit %h %cd' 2>/dev/null
+  echo "commit ${COMMIT:-unknown}"
   PYTHONPATH=$site python3 -c "import torch; print('torch', torch.__version__, 'cudnn', torch.backends.cudnn.version())"
   bench after-fast-graph "$PWD" $fast --cuda-graph --infer-only
   bench after-fp32 "$PWD"
