@@ -80,6 +80,11 @@ def parse_args(argv=None):
         default=osp.join('data', 'synthetic_a2d'),
         help='synthetic benchmark used without VIDEO/QUERY')
     p.add_argument('--no-progress', action='store_true')
+    p.add_argument(
+        '--fast',
+        action='store_true',
+        help='GPU speed-ups: BN folded, bf16 autocast, channels-last '
+        '(outputs equal to bf16 precision; docs/benchmark.md)')
     args = p.parse_args(argv)
     if (args.video is None) != (args.query is None):
         p.error('give both VIDEO and QUERY, or neither (synthetic clip)')
@@ -148,7 +153,10 @@ def main(argv=None) -> int:
             args.checkpoint,
             device=args.device,
             show_progress=not args.no_progress,
-            allow_mismatch=args.allow_mismatch)
+            allow_mismatch=args.allow_mismatch,
+            fuse_conv_bn=args.fast,
+            bf16=args.fast,
+            channels_last=args.fast)
     except (CheckpointMismatchError, FileNotFoundError) as e:
         # a misfit checkpoint, or no such file / config / model-zoo entry
         raise SystemExit(f'error: {e}')
