@@ -48,7 +48,7 @@ train_pipeline = [
         out_size=input_size,
         max_shift=4),
     # a mirrored clip of an actor moving left is an actor moving right
-    dict(type='mmcsted.FlipActorClip', prob=0.5, swap_labels=[(0, 1)]),
+    dict(type='Flip', flip_ratio=0.5, flip_label_map={0: 1, 1: 0}),
     dict(
         type='mmcsted.ClipColorJitter',
         brightness=0.2,

@@ -12,6 +12,7 @@ from mmengine import fileio
 
 from mmcsted.registry import DATASETS
 from mmcsted.text import has_words
+from mmcsted.utils.misc import check_choice
 from mmcsted.utils.video_io import read_bytes_io
 from .a2d.layout import A2D_ACTORS
 from .base import BaseActorSegDataset
@@ -247,9 +248,7 @@ class JHMDBSentencesDataset(BaseActorSegDataset):
                  ann_file: str = ANNOTATION_FILE,
                  test_mode: bool = True,
                  **kwargs):
-        if frame_sampling not in ('uniform', 'frozen'):
-            raise ValueError("frame_sampling must be 'uniform' or 'frozen', "
-                             f'got {frame_sampling!r}')
+        check_choice('frame_sampling', frame_sampling, ('uniform', 'frozen'))
         self.frame_sampling = frame_sampling
         self.num_frames_per_video = num_frames_per_video
         self.frozen_file = frozen_file

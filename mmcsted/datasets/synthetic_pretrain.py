@@ -5,7 +5,7 @@ docs/dataset_prepare.md.
 """
 import hashlib
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence
 
 import numpy as np
 from mmengine import fileio
@@ -28,13 +28,6 @@ def appearance_label(shape: str, colour: str, size: str) -> int:
     """Index of ``'<size> <colour> <shape>'`` in :data:`APPEARANCE_CLASSES`."""
     return (SIZES.index(size) * len(COLOURS) +
             list(COLOURS).index(colour)) * len(SHAPES) + SHAPES.index(shape)
-
-
-def split_appearance_label(label: int) -> Tuple[str, str, str]:
-    """(shape, colour, size) of a Synthetic ImageNet label."""
-    size, rest = divmod(int(label), len(COLOURS) * len(SHAPES))
-    colour, shape = divmod(rest, len(SHAPES))
-    return SHAPES[shape], list(COLOURS)[colour], SIZES[size]
 
 
 def in_val_holdout(video_id: str, val_ratio: float) -> bool:

@@ -4,6 +4,8 @@ import os
 import os.path as osp
 from typing import Optional, Tuple
 
+from mmcsted.utils.misc import check_choice
+
 A2D_ACTORS = ('adult', 'baby', 'ball', 'bird', 'car', 'cat', 'dog')
 A2D_ACTIONS = ('climbing', 'crawling', 'eating', 'flying', 'jumping',
                'rolling', 'running', 'walking', 'none')
@@ -17,6 +19,7 @@ FRAME_DIR = 'Release/frames'
 FRAME_TMPL = '{:05d}.jpg'
 
 SPLITS = {'train': 0, 'test': 1}
+VIDEO_SOURCES = ('auto', 'mp4', 'frames')
 
 
 def resolve_frame_root(data_root: str, frame_root: Optional[str]) -> str:
@@ -38,15 +41,11 @@ def resolve_video_source(
 ) -> Tuple[Optional[str], Optional[str]]:
     """(video_path, frame_dir) for one video; both None if absent.
     ``frame_root``: see :func:`resolve_frame_root`."""
+    check_choice('video_source', video_source, VIDEO_SOURCES)
     mp4 = osp.join(data_root, CLIP_DIR, f'{vid}.mp4')
     fdir = osp.join(resolve_frame_root(data_root, frame_root), vid)
     if video_source == 'frames':
         return None, (fdir if osp.isdir(fdir) else None)
-    if video_source == 'mp4':
-        return (mp4 if osp.isfile(mp4) else None), None
-    if video_source == 'auto':
-        if osp.isdir(fdir) and os.listdir(fdir):
-            return None, fdir
-        return (mp4 if osp.isfile(mp4) else None), None
-    raise ValueError(f"video_source must be 'auto', 'mp4' or 'frames', got "
-                     f'{video_source!r}')
+    if video_source == 'auto' and osp.isdir(fdir) and os.listdir(fdir):
+        return None, fdir
+    return (mp4 if osp.isfile(mp4) else None), None

@@ -1,5 +1,4 @@
-from .actor_crop import (ClipToImage, CropAroundActor, FlipActorClip,
-                         SampleActorClip)
+from .actor_crop import ClipToImage, CropAroundActor, SampleActorClip
 from .formatting import PackActorSegInputs
 from .loading import (ClipFromFrameCache, DataLoadError, LoadActorMask,
                       SampleClipAroundFrame, VideoDecode, VideoInit)
@@ -12,5 +11,5 @@ __all__ = [
     'LoadActorMask', 'DataLoadError', 'ResizePadSquare', 'ResizeStretch',
     'pil_resize', 'cstm_mask_resize', 'RandomFlipWithQuery', 'ClipColorJitter',
     'swap_words', 'PackActorSegInputs', 'SampleActorClip', 'CropAroundActor',
-    'FlipActorClip', 'ClipToImage'
+    'ClipToImage'
 ]

@@ -32,9 +32,7 @@ class _OnError:
     num_skipped = 0
 
     def _check_policy(self, on_error: str) -> str:
-        if on_error not in ('auto', 'raise', 'skip'):
-            raise ValueError("on_error must be 'auto', 'raise' or 'skip', "
-                             f'got {on_error!r}')
+        check_choice('on_error', on_error, ('auto', 'raise', 'skip'))
         return on_error
 
     def _fail(self, results: Dict, msg: str) -> None:
@@ -84,9 +82,7 @@ class VideoInit(_OnError, BaseTransform):
                  num_threads: int = 1,
                  on_error: str = 'auto',
                  backend_args: Optional[dict] = None):
-        if backend not in ('decord', 'pyav'):
-            raise ValueError(f"backend must be 'decord' or 'pyav', got "
-                             f'{backend!r}')
+        check_choice('backend', backend, ('decord', 'pyav'))
         self.backend = backend
         self.num_threads = num_threads
         self.on_error = self._check_policy(on_error)
@@ -237,9 +233,7 @@ class VideoDecode(_OnError, BaseTransform):
                  backend_args: Optional[dict] = None):
         self.on_error = self._check_policy(on_error)
         self.backend_args = backend_args
-        if image_backend not in IMAGE_BACKENDS:
-            raise ValueError(f'image_backend must be one of {IMAGE_BACKENDS},'
-                             f' got {image_backend!r}')
+        check_choice('image_backend', image_backend, IMAGE_BACKENDS)
         self.image_backend = image_backend
 
     def _read_frames(self, results: Dict, wanted):

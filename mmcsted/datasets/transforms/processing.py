@@ -8,6 +8,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmcsted.registry import TRANSFORMS
+from mmcsted.utils.misc import check_choice
 
 #: interpolations of the resizes (``mmcv.imresize`` names); Pillow has no
 #: ``'area'``
@@ -37,9 +38,7 @@ class ResizePadSquare(BaseTransform):
                  size: int = 320,
                  interpolation: str = 'bilinear',
                  pad_val: int = 0):
-        if interpolation not in CV2_INTERPOLATIONS:
-            raise ValueError(
-                f'interpolation must be one of {CV2_INTERPOLATIONS}')
+        check_choice('interpolation', interpolation, CV2_INTERPOLATIONS)
         self.size = int(size)
         self.interpolation = interpolation
         self.pad_val = pad_val
@@ -87,9 +86,7 @@ def pil_resize(img: np.ndarray,
                interpolation: str = 'bilinear') -> np.ndarray:
     """Resize a uint8 image with Pillow, as torchvision's ``Resize`` does on
     a PIL image (Pillow antialiases when downscaling, OpenCV does not)."""
-    if interpolation not in PIL_INTERPOLATIONS:
-        raise ValueError(f'interpolation must be one of {PIL_INTERPOLATIONS},'
-                         f' got {interpolation!r}')
+    check_choice('interpolation', interpolation, PIL_INTERPOLATIONS)
     if img.dtype != np.uint8:
         raise TypeError(f'pil_resize takes uint8 images, got {img.dtype}')
     return mmcv.imresize(
@@ -136,17 +133,11 @@ class ResizeStretch(BaseTransform):
             size = (size, size)
         if len(size) != 2 or min(size) < 1:
             raise ValueError(f'size must be an int or (H, W), got {size}')
-        if backend not in ('pillow', 'cv2'):
-            raise ValueError(f"backend must be 'pillow' or 'cv2', got "
-                             f'{backend!r}')
-        allowed = CV2_INTERPOLATIONS if backend == 'cv2' else \
-            PIL_INTERPOLATIONS
-        if interpolation not in allowed:
-            raise ValueError(f'interpolation must be one of {allowed} with '
-                             f'backend={backend!r}, got {interpolation!r}')
-        if mask_resize not in ('cstm', 'nearest'):
-            raise ValueError("mask_resize must be 'cstm' or 'nearest', "
-                             f'got {mask_resize!r}')
+        check_choice('backend', backend, ('pillow', 'cv2'))
+        check_choice(
+            f'interpolation (backend={backend!r})', interpolation,
+            CV2_INTERPOLATIONS if backend == 'cv2' else PIL_INTERPOLATIONS)
+        check_choice('mask_resize', mask_resize, ('cstm', 'nearest'))
         self.size = (int(size[0]), int(size[1]))
         self.backend = backend
         self.interpolation = interpolation
