@@ -1,5 +1,9 @@
 """Synthetic Kinetics / Synthetic ImageNet: the pretraining sets cut from the
 synthetic benchmark (mmcsted/datasets/synthetic_pretrain.py)."""
+import json
+import os.path as osp
+import shutil
+
 import numpy as np
 import pytest
 
@@ -10,6 +14,7 @@ from mmcsted.datasets.synthetic_pretrain import (APPEARANCE_CLASSES,
                                                  eligible_frames)
 from mmcsted.registry import TRANSFORMS
 from tests.dataset_trees import make_synthetic_a2d
+from tools.data.synthetic.render import actor_pose
 
 
 @pytest.fixture(scope='module')
@@ -64,13 +69,30 @@ def test_labels_are_the_actors_own(tiny):
         a = actors[(d['video_id'], d['instance_id'])]
         assert syn.ACTIONS[d['label']] == a['action']
         assert len(d['centres']) == len(d['visible']) == 12
-        x, y, _ = syn.actor_pose(a, 5)
+        x, y, _ = actor_pose(a, 5)
         assert d['centres'][5] == pytest.approx([x, y])
     for d in _infos(img):
         a = actors[(d['video_id'], d['instance_id'])]
         assert APPEARANCE_CLASSES[d['label']] == \
             f'{a["size"]} {a["colour"]} {a["shape"]}'
     assert appearance_label('ring', 'cyan', 'big') == 95
+
+
+def test_a_tree_without_tracks_is_refused(tiny, tmp_path):
+    root, meta = tiny
+    old = dict(
+        meta,
+        videos={
+            v: {
+                k: x
+                for k, x in e.items() if k != 'tracks'
+            }
+            for v, e in meta['videos'].items()
+        })
+    (tmp_path / 'generator_meta.json').write_text(json.dumps(old))
+    shutil.copytree(osp.join(root, 'Release'), tmp_path / 'Release')
+    with pytest.raises(ValueError, match='no actor tracks.*regenerate'):
+        SyntheticKineticsDataset(str(tmp_path), split='trainval')
 
 
 def test_eligible_frames():
