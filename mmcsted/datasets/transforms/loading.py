@@ -4,7 +4,6 @@ Keys and the ``on_error`` policy (``'auto'``, ``'raise'``, ``'skip'``):
 docs/dataset_prepare.md, "Transforms".
 """
 import logging
-import os.path as osp
 from typing import Dict, Optional
 
 import numpy as np
@@ -335,11 +334,6 @@ class LoadActorMask(_OnError, BaseTransform):
         fmt = results.get('mask_format')
         if fmt == 'none':
             return results
-        if not fmt:
-            fmt = {
-                '.h5': 'a2d_h5',
-                '.png': 'index_png'
-            }.get(osp.splitext(path or '')[1].lower(), 'jhmdb_mat')
         if path and not fileio.exists(path, backend_args=self.backend_args):
             return self._fail(results, f'mask file missing: {path}')
         where = path or f'the RLEs of {_video_name(results)}'

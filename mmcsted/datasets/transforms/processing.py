@@ -50,26 +50,22 @@ class ResizePadSquare(BaseTransform):
         scale = self.size / max(h, w)
         nh = min(self.size, max(1, int(round(h * scale))))
         nw = min(self.size, max(1, int(round(w * scale))))
+        square = (self.size, self.size)
         out = []
         for img in imgs:
             if (nh, nw) != (h, w):
                 img = mmcv.imresize(
                     img, (nw, nh), interpolation=self.interpolation)
-            canvas = np.full(
-                (self.size, self.size) + img.shape[2:],
-                self.pad_val,
-                dtype=img.dtype)
-            canvas[:nh, :nw] = img
-            out.append(canvas)
+            # bottom / right; one value per channel (a scalar pads one)
+            out.append(
+                mmcv.impad(img, shape=square, pad_val=(self.pad_val, ) * 3))
         results['imgs'] = out
         mask = _mask_of_frames(results, h, w)
         if mask is not None:
             if (nh, nw) != (h, w):
                 mask = cv2.resize(
                     mask, (nw, nh), interpolation=cv2.INTER_NEAREST)
-            canvas = np.zeros((self.size, self.size), dtype=mask.dtype)
-            canvas[:nh, :nw] = mask
-            results['gt_sem_seg'] = canvas
+            results['gt_sem_seg'] = mmcv.impad(mask, shape=square, pad_val=0)
         results['img_shape'] = (nh, nw)
         results['pad_shape'] = (self.size, self.size)
         results['scale_factor'] = (nw / ori_w, nh / ori_h)
