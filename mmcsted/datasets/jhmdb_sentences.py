@@ -14,7 +14,7 @@ from mmcsted.registry import DATASETS
 from mmcsted.text import has_words
 from mmcsted.utils.misc import check_choice
 from mmcsted.utils.video_io import read_bytes_io
-from .a2d.layout import A2D_ACTORS
+from .a2d.tree import A2D_ACTORS
 from .base import BaseActorSegDataset
 from .utils import (SkipCounter, count_numbered, list_names, read_json,
                     require_file)

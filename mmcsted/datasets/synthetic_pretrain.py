@@ -11,7 +11,7 @@ import numpy as np
 from mmengine import fileio
 
 from mmcsted.registry import DATASETS
-from .a2d.layout import CLIP_DIR
+from .a2d.tree import CLIP_DIR
 from .base import BaseActorSegDataset
 from .synthetic import ACTIONS, COLOURS, SHAPES, SIZES, load_meta
 from .utils import SkipCounter, require_file

@@ -10,15 +10,13 @@ from mmcsted.text import has_words
 from mmcsted.utils.misc import check_choice
 from ..base import BaseActorSegDataset
 from ..utils import SkipCounter, limited_list, read_json, require_file
-from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
-                     FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
-                     VIDEO_SOURCES, VIDEOSET_FILE, resolve_frame_root,
-                     resolve_video_source)
-from .mask_files import load_a2d_mask
-from .mask_index import A2DMaskIndex
-from .parsers import (QueryRow, VideoRecord, parse_instance_id,
-                      read_a2d_annotations, read_missed_videos,
-                      read_sample_list, read_videoset, split_label)
+from .masks import A2DMaskIndex, load_a2d_mask
+from .tree import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
+                   FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
+                   VIDEO_SOURCES, VIDEOSET_FILE, QueryRow, VideoRecord,
+                   parse_instance_id, read_a2d_annotations, read_missed_videos,
+                   read_sample_list, read_videoset, resolve_frame_root,
+                   resolve_video_source, split_label)
 
 # (video_path, frame_dir) of a video, one of them None
 Source = Tuple[Optional[str], Optional[str]]
