@@ -3,7 +3,6 @@ Layout and frame sampling: docs/dataset_prepare.md."""
 import csv
 import io
 import os.path as osp
-import re
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
@@ -30,7 +29,6 @@ MASK_DIR = 'puppet_mask'
 MASK_NAME = 'puppet_mask.mat'
 FRAME_TMPL = '{:05d}.png'
 FROZEN_FILE = 'jhmdb_sentences_frozen_frames.json'
-_PNG_NAME = re.compile(r'^(\d+)\.png$')
 
 
 def read_jhmdb_annotations(path: str,
@@ -74,14 +72,6 @@ def find_action_folders(data_root: str,
                 osp.join(image_root, action), True, backend_args=backend_args):
             found.setdefault(vid, action)
     return found
-
-
-def count_frames(frame_dir: str,
-                 tmpl: str = FRAME_TMPL,
-                 backend_args: Optional[dict] = None) -> int:
-    """Number of consecutive frames ``tmpl.format(1), tmpl.format(2), ...``."""
-    return count_numbered(
-        set(list_names(frame_dir, backend_args=backend_args)), tmpl)
 
 
 def mat_mask_shape(path: str, backend_args: Optional[dict] = None) -> tuple:
@@ -153,7 +143,8 @@ def scan_jhmdb(data_root: str,
         fdir = osp.join(data_root, IMAGE_DIR, action, vid)
         mfile = osp.join(data_root, MASK_DIR, action, vid, MASK_NAME)
         item.update(frame_dir=fdir, mask_file=mfile)
-        item['num_images'] = count_frames(fdir, backend_args=backend_args)
+        item['num_images'] = count_numbered(
+            set(list_names(fdir, backend_args=backend_args)), FRAME_TMPL)
         if item['num_images'] == 0:
             item['missing'].append(osp.join(fdir, FRAME_TMPL.format(1)))
         if not fileio.isfile(mfile, backend_args=backend_args):

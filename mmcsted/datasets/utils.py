@@ -1,11 +1,12 @@
-"""Small helpers shared by the dataset readers and the preparation tools."""
+"""Small helpers shared by the dataset readers, the transforms and the
+preparation tools."""
 import hashlib
 import json
 import logging
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Collection, Dict, List, Optional
+from typing import Collection, Dict, List, Optional, Tuple
 
 from mmengine import fileio
 from mmengine.logging import print_log
@@ -128,3 +129,12 @@ def count_numbered(names: Collection[str], tmpl: str) -> int:
     while tmpl.format(n + 1) in names:
         n += 1
     return n
+
+
+class ArgsRepr:
+    """``repr`` of a transform: its type and its ``repr_args`` attributes."""
+    repr_args: Tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        args = ', '.join(f'{n}={getattr(self, n)!r}' for n in self.repr_args)
+        return f'{type(self).__name__}({args})'

@@ -9,6 +9,7 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence
 
+import mmengine
 import numpy as np
 from mmengine.logging import print_log
 
@@ -22,10 +23,9 @@ def _as_int_list(arr) -> List[int]:
     return [int(round(float(v))) for v in np.asarray(arr).ravel()]
 
 
-def read_h5_frame_info(path: str, deep: bool = False) -> Dict:
-    """Instance ids, mask count and per-instance labels of one mask file:
-    from the header, or (``deep``) reading every mask and box to the last
-    byte, which a file damaged past its header fails."""
+def read_h5_frame_info(path: str) -> Dict:
+    """Instance ids, mask count and per-instance labels of one mask file,
+    from its header."""
     import h5py
     with h5py.File(path, 'r') as f:
         if 'instance' not in f or 'reMask' not in f:
@@ -34,13 +34,6 @@ def read_h5_frame_info(path: str, deep: bool = False) -> Dict:
         instances = _as_int_list(f['instance'][()])
         shape = tuple(f['reMask'].shape)
         labels = _as_int_list(f['id'][()]) if 'id' in f else []
-        if deep:
-            f['reMask'][()]
-            if 'reBBox' in f:
-                f['reBBox'][()]
-    if deep and len(shape) not in (2, 3):
-        raise ValueError(f'{path}: reMask has shape {shape}, expected '
-                         '(N, W, H) or (W, H)')
     num_masks = 1 if len(shape) == 2 else shape[0]
     return dict(instances=instances, num_masks=int(num_masks), labels=labels)
 
@@ -99,9 +92,7 @@ class A2DMaskIndex:
         self.videos: Dict[str, Dict] = {}
         if use_cache and osp.isfile(self.cache_file):
             try:
-                import json
-                with open(self.cache_file, encoding='utf-8') as f:
-                    data = json.load(f)
+                data = mmengine.load(self.cache_file)
                 if data.get('format') == INDEX_FORMAT:
                     self.videos = data['videos']
             except Exception as e:  # a broken cache is rebuilt, not fatal

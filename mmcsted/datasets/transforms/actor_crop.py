@@ -11,10 +11,11 @@ from mmcsted.registry import TRANSFORMS
 from mmcsted.utils.misc import check_choice
 from ..clip_sampling import clip_around_frame
 from ..synthetic_pretrain import eligible_frames, pick_frame
+from ..utils import ArgsRepr
 
 
 @TRANSFORMS.register_module()
-class SampleActorClip(BaseTransform):
+class SampleActorClip(ArgsRepr, BaseTransform):
     """Choose an actor sample's target frame (random in training, the middle
     eligible one in test mode) and the centred clip around it.
 
@@ -24,6 +25,8 @@ class SampleActorClip(BaseTransform):
         min_visible: overrides the dataset's ``min_visible``.
         random: draw at random; None (default): unless ``test_mode``.
     """
+
+    repr_args = ('clip_len', 'frame_interval', 'min_visible', 'random')
 
     def __init__(self,
                  clip_len: int = 8,
@@ -60,14 +63,9 @@ class SampleActorClip(BaseTransform):
             modality='RGB')  # read by mmaction2's Flip
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(clip_len={self.clip_len}, '
-                f'frame_interval={self.frame_interval}, '
-                f'min_visible={self.min_visible}, random={self.random})')
-
 
 @TRANSFORMS.register_module()
-class CropAroundActor(BaseTransform):
+class CropAroundActor(ArgsRepr, BaseTransform):
     """Cut one square window, fixed over the clip, around the actor's centre in
     the target frame out of every frame, then resize it to ``out_size``
     (why: docs/dataset_prepare.md); adds ``crop_box``.
@@ -79,6 +77,8 @@ class CropAroundActor(BaseTransform):
         pad_val: value outside the frame.
         interpolation: ``'bilinear'``, ``'area'`` or ``'nearest'``.
     """
+
+    repr_args = ('crop_size', 'out_size', 'max_shift', 'pad_val')
 
     INTERPOLATIONS = ('bilinear', 'area', 'nearest')
 
@@ -128,11 +128,6 @@ class CropAroundActor(BaseTransform):
         results['crop_box'] = (x1, y1, x2, y2)
         results['img_shape'] = (self.out_size, self.out_size)
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(crop_size={self.crop_size}, '
-                f'out_size={self.out_size}, max_shift={self.max_shift}, '
-                f'pad_val={self.pad_val})')
 
 
 @TRANSFORMS.register_module()

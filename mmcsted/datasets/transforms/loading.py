@@ -17,7 +17,7 @@ from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path, open_video_file,
                                     read_image)
 from ..base import MASK_READERS
 from ..clip_sampling import CLIP_MODES, sample_clip
-from ..utils import count_numbered, list_names
+from ..utils import ArgsRepr, count_numbered, list_names
 
 
 class DataLoadError(RuntimeError):
@@ -65,7 +65,7 @@ def _close_reader(results: Dict) -> None:
 
 
 @TRANSFORMS.register_module()
-class VideoInit(_OnError, BaseTransform):
+class VideoInit(_OnError, ArgsRepr, BaseTransform):
     """Open a sample's video (``video_path``) or frame folder (``frame_dir``)
     and count its frames: ``num_frames``, ``video_reader``.
 
@@ -75,6 +75,8 @@ class VideoInit(_OnError, BaseTransform):
         on_error: ``'auto'``, ``'raise'`` or ``'skip'``.
         backend_args: the :mod:`mmengine.fileio` backend of the files.
     """
+
+    repr_args = ('backend', 'num_threads', 'on_error')
 
     def __init__(self,
                  backend: str = 'decord',
@@ -155,13 +157,9 @@ class VideoInit(_OnError, BaseTransform):
         results['num_frames'] = n
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(backend={self.backend!r}, '
-                f'num_threads={self.num_threads}, on_error={self.on_error!r})')
-
 
 @TRANSFORMS.register_module()
-class SampleClipAroundFrame(BaseTransform):
+class SampleClipAroundFrame(ArgsRepr, BaseTransform):
     """Choose the ``clip_len`` frames around the target frame ``frame_id``:
     ``frame_inds`` (1-based), ``target_index``, ``clamped``.
 
@@ -170,6 +168,8 @@ class SampleClipAroundFrame(BaseTransform):
     :func:`~mmcsted.datasets.clip_sampling.cstm_clip`; clamped clips are
     counted in ``num_clamped`` and logged).
     """
+
+    repr_args = ('clip_len', 'frame_interval', 'mode')
 
     def __init__(self,
                  clip_len: int = 8,
@@ -208,10 +208,6 @@ class SampleClipAroundFrame(BaseTransform):
         results['frame_interval'] = self.frame_interval
         results['clip_mode'] = self.mode
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(clip_len={self.clip_len}, '
-                f'frame_interval={self.frame_interval}, mode={self.mode!r})')
 
 
 @TRANSFORMS.register_module()

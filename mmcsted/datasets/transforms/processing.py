@@ -9,6 +9,7 @@ from mmcv.transforms import BaseTransform
 
 from mmcsted.registry import TRANSFORMS
 from mmcsted.utils.misc import check_choice
+from ..utils import ArgsRepr
 
 #: interpolations of the resizes (``mmcv.imresize`` names); Pillow has no
 #: ``'area'``
@@ -26,13 +27,15 @@ def _mask_of_frames(results: Dict, h: int, w: int) -> Optional[np.ndarray]:
 
 
 @TRANSFORMS.register_module()
-class ResizePadSquare(BaseTransform):
+class ResizePadSquare(ArgsRepr, BaseTransform):
     """Resize keeping the aspect ratio so that the long side is ``size``, then
     pad at the bottom/right to ``size x size`` (``gt_sem_seg`` too, nearest).
 
     Sets ``img_shape`` (before padding), ``pad_shape``, ``scale_factor``
     (``(w_scale, h_scale)`` relative to ``ori_shape``).
     """
+
+    repr_args = ('size', 'interpolation', 'pad_val')
 
     def __init__(self,
                  size: int = 320,
@@ -71,11 +74,6 @@ class ResizePadSquare(BaseTransform):
         results['scale_factor'] = (nw / ori_w, nh / ori_h)
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(size={self.size}, '
-                f'interpolation={self.interpolation!r}, '
-                f'pad_val={self.pad_val})')
-
 
 def pil_resize(img: np.ndarray,
                size_wh: Tuple[int, int],
@@ -107,7 +105,7 @@ def cstm_mask_resize(mask: np.ndarray, size_hw: Tuple[int, int]) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class ResizeStretch(BaseTransform):
+class ResizeStretch(ArgsRepr, BaseTransform):
     """Stretch every frame to ``size`` (int or ``(H, W)``; no aspect ratio, no
     padding), as the authors' test code does.
 
@@ -119,6 +117,8 @@ class ResizeStretch(BaseTransform):
         mask_resize: for a ``gt_sem_seg`` already loaded: ``'cstm'``
             (:func:`cstm_mask_resize`) or ``'nearest'``.
     """
+
+    repr_args = ('size', 'backend', 'interpolation', 'mask_resize')
 
     def __init__(self,
                  size: Union[int, Sequence[int]] = 320,
@@ -165,12 +165,6 @@ class ResizeStretch(BaseTransform):
         results['scale_factor'] = (w / ori_w, h / ori_h)
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(size={self.size}, '
-                f'backend={self.backend!r}, '
-                f'interpolation={self.interpolation!r}, '
-                f'mask_resize={self.mask_resize!r})')
-
 
 # Words whose meaning mirrors under a horizontal flip.
 DEFAULT_SWAP_WORDS = {
@@ -213,10 +207,12 @@ def swap_words(text: str, mapping: Dict[str, str]) -> str:
 
 
 @TRANSFORMS.register_module()
-class RandomFlipWithQuery(BaseTransform):
+class RandomFlipWithQuery(ArgsRepr, BaseTransform):
     """Horizontal flip of the clip's valid region (``img_shape``) and mask that
     also mirrors the query's words (:data:`DEFAULT_SWAP_WORDS`).
     """
+
+    repr_args = ('prob', )
 
     def __init__(self,
                  prob: float = 0.5,
@@ -250,9 +246,6 @@ class RandomFlipWithQuery(BaseTransform):
         results['query'] = swap_words(results['query'], self.swap_words)
         return results
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(prob={self.prob})'
-
 
 def _range(val: Union[float, Tuple[float, float]], centre: float,
            name: str) -> Tuple[float, float]:
@@ -266,7 +259,7 @@ def _range(val: Union[float, Tuple[float, float]], centre: float,
 
 
 @TRANSFORMS.register_module()
-class ClipColorJitter(BaseTransform):
+class ClipColorJitter(ArgsRepr, BaseTransform):
     """Brightness / contrast / saturation / hue jitter drawn once per clip and
     applied alike to every frame's valid region, in a random order.
 
@@ -276,6 +269,8 @@ class ClipColorJitter(BaseTransform):
         hue: ``x``: a shift in ``[-x, x]`` of a full turn; or a pair.
         prob: probability of jittering a clip at all.
     """
+
+    repr_args = ('brightness', 'contrast', 'saturation', 'hue', 'prob')
 
     def __init__(self,
                  brightness: Union[float, Sequence[float]] = 0.2,
@@ -332,8 +327,3 @@ class ClipColorJitter(BaseTransform):
             out.append(img)
         results['imgs'] = out
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(brightness={self.brightness}, '
-                f'contrast={self.contrast}, saturation={self.saturation}, '
-                f'hue={self.hue}, prob={self.prob})')
