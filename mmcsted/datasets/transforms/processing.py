@@ -75,20 +75,6 @@ class ResizePadSquare(ArgsRepr, BaseTransform):
         return results
 
 
-def pil_resize(img: np.ndarray,
-               size_wh: Tuple[int, int],
-               interpolation: str = 'bilinear') -> np.ndarray:
-    """Resize a uint8 image with Pillow, as torchvision's ``Resize`` does on
-    a PIL image (Pillow antialiases when downscaling, OpenCV does not)."""
-    check_choice('interpolation', interpolation, PIL_INTERPOLATIONS)
-    if img.dtype != np.uint8:
-        raise TypeError(f'pil_resize takes uint8 images, got {img.dtype}')
-    return mmcv.imresize(
-        np.ascontiguousarray(img), (int(size_wh[0]), int(size_wh[1])),
-        interpolation=interpolation,
-        backend='pillow')
-
-
 def cstm_mask_resize(mask: np.ndarray, size_hw: Tuple[int, int]) -> np.ndarray:
     """The authors' resize of a training mask: bilinear ``F.interpolate`` with
     ``align_corners=True``, then every value > 0 is foreground (uint8 {0, 1}).
@@ -141,11 +127,14 @@ class ResizeStretch(ArgsRepr, BaseTransform):
 
     def resize_frame(self, img: np.ndarray) -> np.ndarray:
         h, w = self.size
-        if self.backend == 'pillow':
-            return pil_resize(img, (w, h), self.interpolation)
-        if img.shape[:2] == (h, w):
+        if self.backend == 'cv2' and img.shape[:2] == (h, w):
             return img
-        return mmcv.imresize(img, (w, h), interpolation=self.interpolation)
+        # Pillow, as torchvision's Resize on a PIL image: it antialiases
+        # when downscaling, OpenCV does not
+        return mmcv.imresize(
+            np.ascontiguousarray(img), (w, h),
+            interpolation=self.interpolation,
+            backend=self.backend)
 
     def transform(self, results: Dict) -> Dict:
         imgs = results['imgs']
