@@ -1,7 +1,5 @@
 """J-HMDB Sentences (evaluation only), read as it comes from its site.
 Layout and frame sampling: docs/dataset_prepare.md."""
-import csv
-import io
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
@@ -15,8 +13,8 @@ from mmcsted.utils.misc import check_choice
 from mmcsted.utils.video_io import read_bytes_io
 from .a2d.tree import A2D_ACTORS
 from .base import BaseActorSegDataset
-from .utils import (SkipCounter, count_numbered, list_names, read_json,
-                    require_file)
+from .utils import (SkipCounter, count_numbered, list_names, read_csv_rows,
+                    read_json, require_file)
 
 JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf', 'jump',
                  'kick_ball', 'pick', 'pour', 'pullup', 'push', 'run',
@@ -34,30 +32,13 @@ FROZEN_FILE = 'jhmdb_sentences_frozen_frames.json'
 def read_jhmdb_annotations(path: str,
                            backend_args: Optional[dict] = None) -> List[Dict]:
     """Rows ``{'line', 'video_id', 'query'}`` of ``jhmdb_annotation.txt``."""
-    require_file(path, 'J-HMDB Sentences annotation file',
-                 'jhmdb_annotation.txt from the J-HMDB Sentences tree',
-                 backend_args)
-    rows = []
-    text = fileio.get_text(path, 'utf-8-sig', backend_args=backend_args)
-    with io.StringIO(text, newline='') as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None or [h.strip().lower()
-                              for h in header[:2]] != ['video_id', 'query']:
-            raise ValueError(f'{path}: expected the header "video_id,query", '
-                             f'got {header}')
-        for row in reader:
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) < 2:
-                raise ValueError(f'{path}:{reader.line_num}: expected 2 '
-                                 f'fields (video_id, query), got {row}')
-            rows.append(
-                dict(
-                    line=reader.line_num,
-                    video_id=row[0].strip(),
-                    query=','.join(row[1:])))
-    return rows
+    return [
+        dict(line=last_line, video_id=row[0].strip(), query=','.join(row[1:]))
+        for _, last_line, row in read_csv_rows(
+            path, ('video_id', 'query'), 'J-HMDB Sentences annotation file',
+            'jhmdb_annotation.txt from the J-HMDB Sentences tree',
+            backend_args)
+    ]
 
 
 def find_action_folders(data_root: str,

@@ -1,12 +1,14 @@
 """Small helpers shared by the dataset readers, the transforms and the
 preparation tools."""
+import csv
 import hashlib
+import io
 import json
 import logging
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Collection, Dict, List, Optional, Tuple
+from typing import Collection, Dict, List, Optional, Sequence, Tuple
 
 from mmengine import fileio
 from mmengine.logging import print_log
@@ -97,6 +99,36 @@ def read_json(path: str,
         return json.loads(text, object_pairs_hook=object_pairs_hook)
     except ValueError as e:
         raise ValueError(f'{path}: not valid JSON ({e})') from None
+
+
+def read_csv_rows(path: str,
+                  header: Sequence[str],
+                  what: str,
+                  hint: str = '',
+                  backend_args: Optional[dict] = None) -> List[tuple]:
+    """``(first line, last line, fields)`` of the non-blank rows of a CSV
+    file (UTF-8, BOM allowed) whose first row is ``header`` (any case), read
+    through :mod:`mmengine.fileio`; a quoted field may span lines. A missing
+    file, another header or a row with fewer fields is an error naming it.
+    """
+    require_file(path, what, hint, backend_args)
+    text = fileio.get_text(path, 'utf-8-sig', backend_args=backend_args)
+    reader = csv.reader(io.StringIO(text, newline=''))
+    found = next(reader, None)
+    if found is None or [h.strip().lower()
+                         for h in found[:len(header)]] != list(header):
+        raise ValueError(f'{path}: expected the header "{",".join(header)}", '
+                         f'got {found}')
+    rows, last_line = [], reader.line_num
+    for fields in reader:
+        first_line, last_line = last_line + 1, reader.line_num
+        if not any(c.strip() for c in fields):
+            continue
+        if len(fields) < len(header):
+            raise ValueError(f'{path}:{last_line}: expected {len(header)} '
+                             f'fields ({", ".join(header)}), got {fields}')
+        rows.append((first_line, last_line, fields))
+    return rows
 
 
 def limited_list(items, limit: int = 10) -> str:

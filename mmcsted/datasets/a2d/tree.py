@@ -14,7 +14,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 from mmengine.logging import print_log
 
 from mmcsted.utils.misc import check_choice
-from ..utils import limited_list, require_file
+from ..utils import limited_list, read_csv_rows, require_file
 
 A2D_ACTORS = ('adult', 'baby', 'ball', 'bird', 'car', 'cat', 'dog')
 A2D_ACTIONS = ('climbing', 'crawling', 'eating', 'flying', 'jumping',
@@ -123,30 +123,16 @@ def read_a2d_annotations(path: str) -> List[QueryRow]:
     the next rows: a ``ValueError`` names every such row by its lines.
     Queries with an odd number of quotes are logged (see
     :func:`unbalanced_quote_rows`)."""
-    require_file(path, 'A2D Sentences annotation file',
-                 'text_annotations/ from the A2D Sentences tree')
     rows, swallowed = [], []
-    with open(path, newline='', encoding='utf-8-sig') as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None or [h.strip().lower() for h in header[:3]
-                              ] != ['video_id', 'instance_id', 'query']:
-            raise ValueError(f'{path}: expected the header '
-                             f'"video_id,instance_id,query", got {header}')
-        last_line = reader.line_num
-        for row in reader:
-            first_line, last_line = last_line + 1, reader.line_num
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) < 3:
-                raise ValueError(
-                    f'{path}:{last_line}: expected 3 fields (video_id, '
-                    f'instance_id, query), got {row}')
-            query = row[2] if len(row) == 3 else ','.join(row[2:])
-            if '\n' in query or '\r' in query:
-                swallowed.append(f'lines {first_line}-{last_line}')
-            rows.append(
-                QueryRow(first_line, row[0].strip(), row[1].strip(), query))
+    for first_line, last_line, row in read_csv_rows(
+            path, ('video_id', 'instance_id', 'query'),
+            'A2D Sentences annotation file',
+            'text_annotations/ from the A2D Sentences tree'):
+        query = ','.join(row[2:])
+        if '\n' in query or '\r' in query:
+            swallowed.append(f'lines {first_line}-{last_line}')
+        rows.append(
+            QueryRow(first_line, row[0].strip(), row[1].strip(), query))
     if swallowed:
         raise ValueError(
             f'{path}: {len(swallowed)} queries hold a line break ('
