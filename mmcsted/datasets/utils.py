@@ -64,9 +64,6 @@ class SkipCounter:
         if example and len(ex) < self.max_examples:
             ex.append(example)
 
-    def __getitem__(self, reason: str) -> int:
-        return self.counts.get(reason, 0)
-
     def as_dict(self) -> Dict[str, int]:
         return dict(self.counts)
 
