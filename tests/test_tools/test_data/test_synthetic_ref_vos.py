@@ -270,7 +270,10 @@ def test_a2d_layout_unchanged(tmp_path):
 
     # the scenes (the tracks the pretraining sets read are derived from them)
     scenes = {
-        vid: {k: v for k, v in video.items() if k != 'tracks'}
+        vid: {
+            k: v
+            for k, v in video.items() if k != 'tracks'
+        }
         for vid, video in meta['videos'].items()
     }
     assert digest(json.dumps(scenes, sort_keys=True).encode()) == (
