@@ -142,16 +142,15 @@ def union_of_rles(rles, shape=None) -> np.ndarray:
             raise ValueError('every RLE is null and the frame size is '
                              'unknown (decode the frames first)')
         return np.zeros(tuple(shape), np.uint8)
-    out = None
+    encoded = []
     for rle in present:
         rle = dict(rle)
         if isinstance(rle['counts'], str):
             rle['counts'] = rle['counts'].encode('ascii')
         elif isinstance(rle['counts'], list):  # uncompressed
             rle = mask_utils.frPyObjects(rle, *rle['size'])
-        m = mask_utils.decode(rle).astype(bool)
-        if out is not None and m.shape != out.shape:
-            raise ValueError(f'RLEs of sizes {out.shape} and {m.shape} in '
-                             'one frame')
-        out = m if out is None else (out | m)
-    return out.astype(np.uint8)
+        encoded.append(rle)
+    sizes = sorted({tuple(int(v) for v in rle['size']) for rle in encoded})
+    if len(sizes) > 1:
+        raise ValueError(f'RLEs of sizes {sizes} in one frame')
+    return mask_utils.decode(mask_utils.merge(encoded)).astype(np.uint8)
