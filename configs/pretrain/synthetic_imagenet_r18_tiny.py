@@ -41,8 +41,8 @@ train_pipeline = [
         crop_size=crop_size,
         out_size=input_size,
         max_shift=4),
-    dict(type='mmcsted.FlipActorClip', prob=0.5),
     dict(type='mmcsted.ClipToImage'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs', meta_keys=('img_shape', 'video_id', 'flip'))
 ]
 val_pipeline = [

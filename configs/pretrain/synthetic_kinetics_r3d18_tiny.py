@@ -38,6 +38,8 @@ model = dict(
         std=[58.395, 57.12, 57.375],
         format_shape='NCTHW'))
 
+# a mirrored clip of an actor moving left is an actor moving right
+mirrored_actions = {0: 1, 1: 0}
 train_pipeline = [
     dict(type='mmcsted.SampleActorClip', clip_len=clip_len, frame_interval=1),
     dict(type='mmcsted.VideoInit'),
@@ -47,8 +49,7 @@ train_pipeline = [
         crop_size=crop_size,
         out_size=input_size,
         max_shift=4),
-    # a mirrored clip of an actor moving left is an actor moving right
-    dict(type='mmcsted.FlipActorClip', prob=0.5, swap_labels=[(0, 1)]),
+    dict(type='Flip', flip_ratio=0.5, flip_label_map=mirrored_actions),
     dict(
         type='mmcsted.ClipColorJitter',
         brightness=0.2,

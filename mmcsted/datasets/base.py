@@ -116,29 +116,18 @@ class BaseActorSegDataset(BaseDataset):
         return info
 
 
-def load_index_png_mask(path: str,
-                        object_ids,
-                        void_label: Optional[int] = None,
-                        backend_args: Optional[dict] = None) -> MaskAndVoid:
-    """(target, void) of an object-id PNG: ``target`` is the uint8 {0, 1}
-    union of ``object_ids``, ``void`` the pixels equal to ``void_label``
-    (None without one)."""
-    ids = read_index_png(path, backend_args)
-    if isinstance(object_ids, (int, np.integer)):
-        object_ids = [object_ids]
-    target = np.isin(ids, [int(i) for i in object_ids]).astype(np.uint8)
-    void = None
-    if void_label is not None:
-        void = (ids == int(void_label)).astype(np.uint8)
-    return target, void
-
-
 def read_index_png_sample(results: dict,
                           backend_args: Optional[dict]) -> MaskAndVoid:
-    """The ``'index_png'`` reader: ``mask_file``, ``object_ids`` and an
-    optional ``void_label`` of a sample (Ref-YouTube-VOS, DAVIS 2017)."""
-    return load_index_png_mask(results['mask_file'], results['object_ids'],
-                               results.get('void_label'), backend_args)
+    """The ``'index_png'`` reader (Ref-YouTube-VOS, DAVIS 2017): the target
+    is the uint8 {0, 1} union of the sample's ``object_ids`` in the object-id
+    PNG ``mask_file``, the void mask the pixels equal to its ``void_label``
+    (None without one)."""
+    ids = read_index_png(results['mask_file'], backend_args)
+    target = np.isin(ids, [int(i) for i in results['object_ids']])
+    void = None
+    if results.get('void_label') is not None:
+        void = (ids == int(results['void_label'])).astype(np.uint8)
+    return target.astype(np.uint8), void
 
 
 def union_of_rles(rles, shape=None) -> np.ndarray:
@@ -153,16 +142,15 @@ def union_of_rles(rles, shape=None) -> np.ndarray:
             raise ValueError('every RLE is null and the frame size is '
                              'unknown (decode the frames first)')
         return np.zeros(tuple(shape), np.uint8)
-    out = None
+    encoded = []
     for rle in present:
         rle = dict(rle)
         if isinstance(rle['counts'], str):
             rle['counts'] = rle['counts'].encode('ascii')
         elif isinstance(rle['counts'], list):  # uncompressed
             rle = mask_utils.frPyObjects(rle, *rle['size'])
-        m = mask_utils.decode(rle).astype(bool)
-        if out is not None and m.shape != out.shape:
-            raise ValueError(f'RLEs of sizes {out.shape} and {m.shape} in '
-                             'one frame')
-        out = m if out is None else (out | m)
-    return out.astype(np.uint8)
+        encoded.append(rle)
+    sizes = sorted({tuple(int(v) for v in rle['size']) for rle in encoded})
+    if len(sizes) > 1:
+        raise ValueError(f'RLEs of sizes {sizes} in one frame')
+    return mask_utils.decode(mask_utils.merge(encoded)).astype(np.uint8)

@@ -1,6 +1,8 @@
 """Which frames make the clip around a target frame."""
 from typing import List, Tuple
 
+from mmcsted.utils.misc import check_choice
+
 
 def _check_clip_args(target: int, num_frames: int, clip_len: int,
                      frame_interval: int) -> None:
@@ -31,10 +33,6 @@ def clip_around_frame(target: int,
     return frames, centre, frames != raw
 
 
-#: clip-sampling modes of :class:`SampleClipAroundFrame` and the inference API
-CLIP_MODES = ('centred', 'cstm')
-
-
 def cstm_clip(target: int,
               num_frames: int,
               clip_len: int = 8,
@@ -63,8 +61,10 @@ def sample_clip(target: int,
                 mode: str = 'centred') -> Tuple[List[int], int, bool]:
     """:func:`clip_around_frame` (``mode='centred'``) or
     :func:`cstm_clip` (``mode='cstm'``)."""
-    if mode == 'centred':
-        return clip_around_frame(target, num_frames, clip_len, frame_interval)
-    if mode == 'cstm':
-        return cstm_clip(target, num_frames, clip_len, frame_interval)
-    raise ValueError(f'clip mode must be one of {CLIP_MODES}, got {mode!r}')
+    check_choice('clip mode', mode, CLIP_MODES)
+    return CLIP_SAMPLERS[mode](target, num_frames, clip_len, frame_interval)
+
+
+#: clip-sampling modes of :class:`SampleClipAroundFrame` and the inference API
+CLIP_SAMPLERS = dict(centred=clip_around_frame, cstm=cstm_clip)
+CLIP_MODES = tuple(CLIP_SAMPLERS)

@@ -1,9 +1,6 @@
 """J-HMDB Sentences (evaluation only), read as it comes from its site.
 Layout and frame sampling: docs/dataset_prepare.md."""
-import csv
-import io
 import os.path as osp
-import re
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
@@ -12,11 +9,12 @@ from mmengine import fileio
 
 from mmcsted.registry import DATASETS
 from mmcsted.text import has_words
+from mmcsted.utils.misc import check_choice
 from mmcsted.utils.video_io import read_bytes_io
-from .a2d.layout import A2D_ACTORS
+from .a2d.tree import A2D_ACTORS
 from .base import BaseActorSegDataset
-from .utils import (SkipCounter, count_numbered, list_names, read_json,
-                    require_file)
+from .utils import (SkipCounter, count_numbered, list_names, read_csv_rows,
+                    read_json, require_file)
 
 JHMDB_ACTIONS = ('brush_hair', 'catch', 'clap', 'climb_stairs', 'golf', 'jump',
                  'kick_ball', 'pick', 'pour', 'pullup', 'push', 'run',
@@ -29,36 +27,18 @@ MASK_DIR = 'puppet_mask'
 MASK_NAME = 'puppet_mask.mat'
 FRAME_TMPL = '{:05d}.png'
 FROZEN_FILE = 'jhmdb_sentences_frozen_frames.json'
-_PNG_NAME = re.compile(r'^(\d+)\.png$')
 
 
 def read_jhmdb_annotations(path: str,
                            backend_args: Optional[dict] = None) -> List[Dict]:
     """Rows ``{'line', 'video_id', 'query'}`` of ``jhmdb_annotation.txt``."""
-    require_file(path, 'J-HMDB Sentences annotation file',
-                 'jhmdb_annotation.txt from the J-HMDB Sentences tree',
-                 backend_args)
-    rows = []
-    text = fileio.get_text(path, 'utf-8-sig', backend_args=backend_args)
-    with io.StringIO(text, newline='') as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None or [h.strip().lower()
-                              for h in header[:2]] != ['video_id', 'query']:
-            raise ValueError(f'{path}: expected the header "video_id,query", '
-                             f'got {header}')
-        for row in reader:
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) < 2:
-                raise ValueError(f'{path}:{reader.line_num}: expected 2 '
-                                 f'fields (video_id, query), got {row}')
-            rows.append(
-                dict(
-                    line=reader.line_num,
-                    video_id=row[0].strip(),
-                    query=','.join(row[1:])))
-    return rows
+    return [
+        dict(line=last_line, video_id=row[0].strip(), query=','.join(row[1:]))
+        for _, last_line, row in read_csv_rows(
+            path, ('video_id', 'query'), 'J-HMDB Sentences annotation file',
+            'jhmdb_annotation.txt from the J-HMDB Sentences tree',
+            backend_args)
+    ]
 
 
 def find_action_folders(data_root: str,
@@ -73,14 +53,6 @@ def find_action_folders(data_root: str,
                 osp.join(image_root, action), True, backend_args=backend_args):
             found.setdefault(vid, action)
     return found
-
-
-def count_frames(frame_dir: str,
-                 tmpl: str = FRAME_TMPL,
-                 backend_args: Optional[dict] = None) -> int:
-    """Number of consecutive frames ``tmpl.format(1), tmpl.format(2), ...``."""
-    return count_numbered(
-        set(list_names(frame_dir, backend_args=backend_args)), tmpl)
 
 
 def mat_mask_shape(path: str, backend_args: Optional[dict] = None) -> tuple:
@@ -152,7 +124,8 @@ def scan_jhmdb(data_root: str,
         fdir = osp.join(data_root, IMAGE_DIR, action, vid)
         mfile = osp.join(data_root, MASK_DIR, action, vid, MASK_NAME)
         item.update(frame_dir=fdir, mask_file=mfile)
-        item['num_images'] = count_frames(fdir, backend_args=backend_args)
+        item['num_images'] = count_numbered(
+            set(list_names(fdir, backend_args=backend_args)), FRAME_TMPL)
         if item['num_images'] == 0:
             item['missing'].append(osp.join(fdir, FRAME_TMPL.format(1)))
         if not fileio.isfile(mfile, backend_args=backend_args):
@@ -247,9 +220,7 @@ class JHMDBSentencesDataset(BaseActorSegDataset):
                  ann_file: str = ANNOTATION_FILE,
                  test_mode: bool = True,
                  **kwargs):
-        if frame_sampling not in ('uniform', 'frozen'):
-            raise ValueError("frame_sampling must be 'uniform' or 'frozen', "
-                             f'got {frame_sampling!r}')
+        check_choice('frame_sampling', frame_sampling, ('uniform', 'frozen'))
         self.frame_sampling = frame_sampling
         self.num_frames_per_video = num_frames_per_video
         self.frozen_file = frozen_file

@@ -125,7 +125,14 @@ class BaseRefVOSDataset(BaseActorSegDataset):
             f'{type(self).__name__} data_root',
             backend_args=self.backend_args)
         videos = self._split_videos(skips)
-        missing = self._find_missing_folders(videos)
+        missing = OrderedDict()  # {vid: [missing folder, ...]}
+        for vid in videos:
+            absent = [
+                d for d in self._missing_folders(vid)
+                if not fileio.isdir(d, backend_args=self.backend_args)
+            ]
+            if absent:
+                missing[vid] = absent
         self.handle_missing(
             missing, skips, 'Run the tree check tool for the full list, '
             'or fix the tree. ')
@@ -155,20 +162,6 @@ class BaseRefVOSDataset(BaseActorSegDataset):
         self.num_videos = len(video_frames)
         self.num_expressions = num_expressions
         return self.finish_loading(data_list, skips)
-
-    def _find_missing_folders(
-            self,
-            videos: 'OrderedDict[str, dict]') -> 'OrderedDict[str, List[str]]':
-        """``{vid: [missing folder, ...]}``."""
-        missing = OrderedDict()
-        for vid in videos:
-            absent = [
-                d for d in self._missing_folders(vid)
-                if not fileio.isdir(d, backend_args=self.backend_args)
-            ]
-            if absent:
-                missing[vid] = absent
-        return missing
 
     def _add_video_samples(self, data_list: List[dict], expected: Dict,
                            vid: str, entry: dict, frames: List[str],

@@ -39,30 +39,6 @@ def read_ytvos_meta(path: str,
     return out
 
 
-def ytvos_valid_video_ids(data_root: str,
-                          exclude_test_videos: bool = True,
-                          backend_args: Optional[dict] = None) -> List[str]:
-    """The videos of the valid split, in file order: those of the valid
-    expression file minus those of the test one (the valid/test split trap
-    of docs/dataset_prepare.md)."""
-    valid = read_meta_expressions(
-        osp.join(data_root, META_EXPRESSIONS_TMPL.format('valid')),
-        'Ref-YouTube-VOS valid expression file',
-        backend_args=backend_args)
-    if not exclude_test_videos:
-        return list(valid)
-    test = read_meta_expressions(
-        osp.join(data_root, META_EXPRESSIONS_TMPL.format('test')),
-        'Ref-YouTube-VOS test expression file',
-        f'it lists the {YTVOS_TEST_VIDEOS} test-phase videos that the valid '
-        f'file holds too; the {YTVOS_VALID_VIDEOS} videos scored on the '
-        'valid server are the valid list minus the test list. Put it in '
-        'place (it comes with the competition tree) or pass '
-        'exclude_test_videos=False to use every video of the valid file',
-        backend_args)
-    return [v for v in valid if v not in test]
-
-
 @DATASETS.register_module()
 class RefYouTubeVOSDataset(BaseRefVOSDataset):
     """Ref-YouTube-VOS: one sample per (expression, listed frame).
@@ -101,18 +77,27 @@ class RefYouTubeVOSDataset(BaseRefVOSDataset):
             self.object_meta = read_ytvos_meta(
                 osp.join(root, TRAIN_META_FILE), self.backend_args)
             return videos
-        keep = set(
-            ytvos_valid_video_ids(root, self.exclude_test_videos,
-                                  self.backend_args))
+        if not self.exclude_test_videos:
+            return videos
+        # the valid/test split trap of docs/dataset_prepare.md
+        test = read_meta_expressions(
+            osp.join(root, META_EXPRESSIONS_TMPL.format('test')),
+            'Ref-YouTube-VOS test expression file',
+            f'it lists the {YTVOS_TEST_VIDEOS} test-phase videos that the '
+            f'valid file holds too; the {YTVOS_VALID_VIDEOS} videos scored on '
+            'the valid server are the valid list minus the test list. Put it '
+            'in place (it comes with the competition tree) or pass '
+            'exclude_test_videos=False to use every video of the valid file',
+            self.backend_args)
+        keep = OrderedDict((v, e) for v, e in videos.items() if v not in test)
         self.num_test_videos_excluded = len(videos) - len(keep)
-        if self.exclude_test_videos:
-            skips.add(
-                'videos of the valid file that are test videos',
-                f'{len(keep)} valid videos kept; the tree has '
-                f'{YTVOS_VALID_VIDEOS}',
-                n=self.num_test_videos_excluded,
-                level=logging.INFO)
-        return OrderedDict((v, e) for v, e in videos.items() if v in keep)
+        skips.add(
+            'videos of the valid file that are test videos',
+            f'{len(keep)} valid videos kept; the tree has '
+            f'{YTVOS_VALID_VIDEOS}',
+            n=self.num_test_videos_excluded,
+            level=logging.INFO)
+        return keep
 
     def _frame_dir(self, vid: str) -> str:
         return osp.join(self.data_root, FRAME_DIR_TMPL.format(self.split), vid)

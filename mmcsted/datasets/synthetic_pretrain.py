@@ -5,16 +5,15 @@ docs/dataset_prepare.md.
 """
 import hashlib
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence
 
 import numpy as np
 from mmengine import fileio
 
 from mmcsted.registry import DATASETS
-from .a2d.layout import CLIP_DIR
+from .a2d.tree import CLIP_DIR
 from .base import BaseActorSegDataset
-from .synthetic import (ACTIONS, COLOURS, SHAPES, SIZES, actor_pose, load_meta,
-                        raster_shape)
+from .synthetic import ACTIONS, COLOURS, SHAPES, SIZES, load_meta
 from .utils import SkipCounter, require_file
 
 #: class names of Synthetic ImageNet: ``'<size> <colour> <shape>'``, index
@@ -30,50 +29,11 @@ def appearance_label(shape: str, colour: str, size: str) -> int:
             list(COLOURS).index(colour)) * len(SHAPES) + SHAPES.index(shape)
 
 
-def split_appearance_label(label: int) -> Tuple[str, str, str]:
-    """(shape, colour, size) of a Synthetic ImageNet label."""
-    size, rest = divmod(int(label), len(COLOURS) * len(SHAPES))
-    colour, shape = divmod(rest, len(SHAPES))
-    return SHAPES[shape], list(COLOURS)[colour], SIZES[size]
-
-
 def in_val_holdout(video_id: str, val_ratio: float) -> bool:
     """Whether a train video is held out for validation (a fixed hash of its
     id, so the split does not depend on the order or number of videos)."""
     h = int(hashlib.sha1(video_id.encode('utf-8')).hexdigest()[:8], 16)
     return h / 0xFFFFFFFF < val_ratio
-
-
-def actor_tracks(video: Dict, height: int, width: int,
-                 num_frames: int) -> Dict[int, Dict[str, list]]:
-    """Per actor and frame: the centre ``(x, y)`` and the visible fraction of
-    its area, from the scene description alone.
-    """
-    actors = sorted(video['actors'], key=lambda a: a['depth'])
-    out = {a['instance_id']: dict(centres=[], visible=[]) for a in actors}
-    # each shape's whole area (also where it leaves the frame), drawn alone
-    # on a canvas large enough to hold it
-    area = {}
-    for a in actors:
-        side = int(np.ceil(a['radius'] * 3)) + 2
-        area[a['instance_id']] = max(
-            float(
-                raster_shape(a['shape'], side / 2, side / 2, a['radius'],
-                             a['angle0'], side, side).sum()), 1.0)
-    for t in range(num_frames):
-        poses = [actor_pose(a, t) for a in actors]
-        masks = [
-            raster_shape(a['shape'], x, y, a['radius'], ang, height, width)
-            for a, (x, y, ang) in zip(actors, poses)
-        ]
-        cover = np.zeros((height, width), bool)
-        for a, (x, y, _), m in reversed(list(zip(actors, poses, masks))):
-            vis = float((m & ~cover).sum())
-            out[a['instance_id']]['centres'].append([float(x), float(y)])
-            out[a['instance_id']]['visible'].append(
-                round(min(vis / area[a['instance_id']], 1.0), 4))
-            cover |= m
-    return out
 
 
 class _SyntheticActorDataset(BaseActorSegDataset):
@@ -129,11 +89,11 @@ class _SyntheticActorDataset(BaseActorSegDataset):
             vid for vid in sorted(meta['videos'])
             if self._keep_video(vid, meta['videos'][vid])
         ]
+        clips = {vid: osp.join(root, CLIP_DIR, f'{vid}.mp4') for vid in videos}
         missing = {
-            vid: [osp.join(root, CLIP_DIR, f'{vid}.mp4')]
-            for vid in videos if not fileio.exists(
-                osp.join(root, CLIP_DIR, f'{vid}.mp4'),
-                backend_args=self.backend_args)
+            vid: [path]
+            for vid, path in clips.items()
+            if not fileio.exists(path, backend_args=self.backend_args)
         }
         self.handle_missing(missing, skips)
         data_list = []
@@ -141,17 +101,19 @@ class _SyntheticActorDataset(BaseActorSegDataset):
             if vid in missing:
                 continue
             video = meta['videos'][vid]
-            video_path = osp.join(root, CLIP_DIR, f'{vid}.mp4')
-            tracks = actor_tracks(video, p['height'], p['width'],
-                                  p['num_frames'])
+            if 'tracks' not in video:
+                raise ValueError(
+                    f'{self.owner}: {root}/generator_meta.json has no actor '
+                    'tracks (an older generator wrote it); regenerate the '
+                    'tree with tools/data/synthetic/generate.py')
             for a in sorted(video['actors'], key=lambda a: a['instance_id']):
-                track = tracks[a['instance_id']]
+                track = video['tracks'][str(a['instance_id'])]
                 if max(track['visible']) < self.min_visible:
                     continue
                 data_list.append(
                     dict(
                         video_id=vid,
-                        video_path=video_path,
+                        video_path=clips[vid],
                         frame_dir=None,
                         instance_id=a['instance_id'],
                         label=self.label_of(a),

@@ -1,11 +1,14 @@
-"""Small helpers shared by the dataset readers and the preparation tools."""
+"""Small helpers shared by the dataset readers, the transforms and the
+preparation tools."""
+import csv
 import hashlib
+import io
 import json
 import logging
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Collection, Dict, List, Optional
+from typing import Collection, Dict, List, Optional, Sequence, Tuple
 
 from mmengine import fileio
 from mmengine.logging import print_log
@@ -61,9 +64,6 @@ class SkipCounter:
         if example and len(ex) < self.max_examples:
             ex.append(example)
 
-    def __getitem__(self, reason: str) -> int:
-        return self.counts.get(reason, 0)
-
     def as_dict(self) -> Dict[str, int]:
         return dict(self.counts)
 
@@ -98,6 +98,36 @@ def read_json(path: str,
         raise ValueError(f'{path}: not valid JSON ({e})') from None
 
 
+def read_csv_rows(path: str,
+                  header: Sequence[str],
+                  what: str,
+                  hint: str = '',
+                  backend_args: Optional[dict] = None) -> List[tuple]:
+    """``(first line, last line, fields)`` of the non-blank rows of a CSV
+    file (UTF-8, BOM allowed) whose first row is ``header`` (any case), read
+    through :mod:`mmengine.fileio`; a quoted field may span lines. A missing
+    file, another header or a row with fewer fields is an error naming it.
+    """
+    require_file(path, what, hint, backend_args)
+    text = fileio.get_text(path, 'utf-8-sig', backend_args=backend_args)
+    reader = csv.reader(io.StringIO(text, newline=''))
+    found = next(reader, None)
+    if found is None or [h.strip().lower()
+                         for h in found[:len(header)]] != list(header):
+        raise ValueError(f'{path}: expected the header "{",".join(header)}", '
+                         f'got {found}')
+    rows, last_line = [], reader.line_num
+    for fields in reader:
+        first_line, last_line = last_line + 1, reader.line_num
+        if not any(c.strip() for c in fields):
+            continue
+        if len(fields) < len(header):
+            raise ValueError(f'{path}:{last_line}: expected {len(header)} '
+                             f'fields ({", ".join(header)}), got {fields}')
+        rows.append((first_line, last_line, fields))
+    return rows
+
+
 def limited_list(items, limit: int = 10) -> str:
     """``a, b, c, ... (N in all)`` for error messages."""
     items = list(items)
@@ -128,3 +158,12 @@ def count_numbered(names: Collection[str], tmpl: str) -> int:
     while tmpl.format(n + 1) in names:
         n += 1
     return n
+
+
+class ArgsRepr:
+    """``repr`` of a transform: its type and its ``repr_args`` attributes."""
+    repr_args: Tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        args = ', '.join(f'{n}={getattr(self, n)!r}' for n in self.repr_args)
+        return f'{type(self).__name__}({args})'

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mmcsted.datasets import MISSING_REASON, A2DSentencesDataset, a2d
-from mmcsted.datasets.a2d import mask_index
+from mmcsted.datasets.a2d import masks
 from mmcsted.datasets.transforms import DataLoadError
 from tests.dataset_trees import A2D_H, A2D_T, A2D_W, a2d_gt_mask, make_a2d_tree
 
@@ -37,11 +37,11 @@ def logs(monkeypatch):
         records.append((level, msg))
 
     import mmcsted.datasets.a2d.dataset as mod_dataset
-    import mmcsted.datasets.a2d.mask_index as mod_index
-    import mmcsted.datasets.a2d.parsers as mod_parsers
+    import mmcsted.datasets.a2d.masks as mod_masks
+    import mmcsted.datasets.a2d.tree as mod_tree
     import mmcsted.datasets.transforms.loading as mod_loading
     import mmcsted.datasets.utils as mod_utils
-    for mod in (mod_utils, mod_dataset, mod_index, mod_parsers, mod_loading):
+    for mod in (mod_utils, mod_dataset, mod_masks, mod_tree, mod_loading):
         monkeypatch.setattr(mod, 'print_log', fake)
     return records
 
@@ -244,20 +244,20 @@ def test_missing_video_error_or_skip(tmp_path, logs):
 def test_mask_index_cache_and_refresh(tmp_path, monkeypatch):
     make_a2d_tree(str(tmp_path))
     ds = _build(str(tmp_path))
-    cache = osp.join(str(tmp_path), 'mmcsted_cache', a2d.INDEX_FILE)
+    cache = osp.join(str(tmp_path), 'mmcsted_cache', masks.INDEX_FILE)
     assert osp.isfile(cache)
 
     def boom(path):
         raise AssertionError(f'read {path} although it is cached')
 
-    monkeypatch.setattr(mask_index, 'read_h5_frame_info', boom)
+    monkeypatch.setattr(masks, 'read_h5_frame_info', boom)
     assert len(_build(str(tmp_path))) == len(ds)
     # removing a file changes its folder: only that video is read again
     monkeypatch.undo()
     os.remove(osp.join(str(tmp_path), a2d.MASK_DIR, 'vidTrain_01', '00003.h5'))
     read = []
     orig = a2d.read_h5_frame_info
-    monkeypatch.setattr(mask_index, 'read_h5_frame_info',
+    monkeypatch.setattr(masks, 'read_h5_frame_info',
                         lambda p: read.append(p) or orig(p))
     ds2 = _build(str(tmp_path))
     assert len(ds2) == len(ds) - 2

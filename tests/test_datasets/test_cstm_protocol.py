@@ -15,8 +15,7 @@ from mmcsted.datasets import A2DSentencesDataset
 from mmcsted.datasets.clip_sampling import cstm_clip, sample_clip
 from mmcsted.datasets.transforms import (DataLoadError, ResizeStretch,
                                          SampleClipAroundFrame, VideoDecode,
-                                         VideoInit, cstm_mask_resize,
-                                         pil_resize)
+                                         VideoInit, cstm_mask_resize)
 from tests.dataset_trees import A2D_H, A2D_T, A2D_W, a2d_gt_mask, make_a2d_tree
 from tests.helpers import run_tool
 
@@ -147,7 +146,8 @@ def test_pil_stretch_equals_torchvision_resize():
     tv = pytest.importorskip('torchvision.transforms')
     img = _photo(45, 70, seed=3)
     ref = np.asarray(tv.Resize((32, 32))(Image.fromarray(img)))
-    np.testing.assert_array_equal(pil_resize(img, (32, 32)), ref)
+    out = ResizeStretch(32).transform(dict(imgs=[img]))['imgs'][0]
+    np.testing.assert_array_equal(out, ref)
     # and ToTensor's [0, 1] values are uint8 / 255 exactly
     import torch
     t = tv.ToTensor()(Image.fromarray(ref))

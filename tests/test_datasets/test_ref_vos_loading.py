@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 
-from mmcsted.datasets.base import load_index_png_mask, union_of_rles
+from mmcsted.datasets.base import read_index_png_sample, union_of_rles
 from mmcsted.datasets.transforms import (DataLoadError, LoadActorMask,
                                          PackActorSegInputs, VideoDecode,
                                          VideoInit)
@@ -32,13 +32,18 @@ def test_palette_png_reads_indices_not_colours(tmp_path):
     ids[2, :] = 2
     ids[3, 5] = 255
     _palette_png(tmp_path / 'm.png', ids)
-    one, void = load_index_png_mask(str(tmp_path / 'm.png'), 1)
-    assert one.sum() == 3 and void is None
-    both, void = load_index_png_mask(str(tmp_path / 'm.png'), [1, 2], 255)
+    path = str(tmp_path / 'm.png')
+    one, void = read_index_png_sample(
+        dict(mask_file=path, object_ids=[1]), None)
+    assert one.sum() == 3 and one.dtype == np.uint8 and void is None
+    both, void = read_index_png_sample(
+        dict(mask_file=path, object_ids=[1, 2], void_label=255), None)
     assert both.sum() == 9 and void.sum() == 1 and void[3, 5] == 1
+    assert void.dtype == np.uint8
     Image.fromarray(np.zeros((4, 6, 3), np.uint8)).save(tmp_path / 'rgb.png')
     with pytest.raises(ValueError, match='expected an object-id PNG'):
-        load_index_png_mask(str(tmp_path / 'rgb.png'), 1)
+        read_index_png_sample(
+            dict(mask_file=str(tmp_path / 'rgb.png'), object_ids=[1]), None)
 
 
 def test_union_of_rles_with_null_frames():

@@ -1,5 +1,9 @@
 """Synthetic Kinetics / Synthetic ImageNet: the pretraining sets cut from the
 synthetic benchmark (mmcsted/datasets/synthetic_pretrain.py)."""
+import json
+import os.path as osp
+import shutil
+
 import numpy as np
 import pytest
 
@@ -7,10 +11,10 @@ from mmcsted.datasets import SyntheticImageNetDataset, SyntheticKineticsDataset
 from mmcsted.datasets import synthetic as syn
 from mmcsted.datasets.synthetic_pretrain import (APPEARANCE_CLASSES,
                                                  appearance_label,
-                                                 eligible_frames,
-                                                 split_appearance_label)
+                                                 eligible_frames)
 from mmcsted.registry import TRANSFORMS
 from tests.dataset_trees import make_synthetic_a2d
+from tools.data.synthetic.render import actor_pose
 
 
 @pytest.fixture(scope='module')
@@ -65,15 +69,30 @@ def test_labels_are_the_actors_own(tiny):
         a = actors[(d['video_id'], d['instance_id'])]
         assert syn.ACTIONS[d['label']] == a['action']
         assert len(d['centres']) == len(d['visible']) == 12
-        x, y, _ = syn.actor_pose(a, 5)
+        x, y, _ = actor_pose(a, 5)
         assert d['centres'][5] == pytest.approx([x, y])
     for d in _infos(img):
         a = actors[(d['video_id'], d['instance_id'])]
-        assert split_appearance_label(d['label']) == (a['shape'], a['colour'],
-                                                      a['size'])
         assert APPEARANCE_CLASSES[d['label']] == \
             f'{a["size"]} {a["colour"]} {a["shape"]}'
     assert appearance_label('ring', 'cyan', 'big') == 95
+
+
+def test_a_tree_without_tracks_is_refused(tiny, tmp_path):
+    root, meta = tiny
+    old = dict(
+        meta,
+        videos={
+            v: {
+                k: x
+                for k, x in e.items() if k != 'tracks'
+            }
+            for v, e in meta['videos'].items()
+        })
+    (tmp_path / 'generator_meta.json').write_text(json.dumps(old))
+    shutil.copytree(osp.join(root, 'Release'), tmp_path / 'Release')
+    with pytest.raises(ValueError, match='no actor tracks.*regenerate'):
+        SyntheticKineticsDataset(str(tmp_path), split='trainval')
 
 
 def test_eligible_frames():
@@ -137,15 +156,23 @@ def test_window_is_fixed_over_the_clip_and_padded():
 
 
 def test_flip_mirrors_left_and_right():
-    flip = TRANSFORMS.build(
-        dict(type='FlipActorClip', prob=1.0, swap_labels=[(0, 1)]))
+    """The configs' flips (mmaction2's Flip with the pretraining set's label
+    map, mmpretrain's RandomFlip after ClipToImage) mirror the crops."""
+    from mmaction.datasets.transforms import Flip
+    from mmpretrain.datasets.transforms import RandomFlip
+    flip = Flip(flip_ratio=1.0, flip_label_map={0: 1, 1: 0})
     img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    sample = dict(visible=[1.0] * 3, total_frames=3, test_mode=True)
+    sample = TRANSFORMS.build(dict(type='SampleActorClip', clip_len=1))(sample)
     for label, expected in ((0, 1), (1, 0), (2, 2), (4, 4)):
-        r = flip(dict(imgs=[img], label=label))
+        r = flip(
+            dict(sample, imgs=[img.copy()], img_shape=(2, 3), label=label))
         assert r['label'] == expected and r['flip']
         assert (r['imgs'][0] == img[:, ::-1]).all()
-    keep = TRANSFORMS.build(dict(type='FlipActorClip', prob=1.0))
-    assert keep(dict(imgs=[img], label=0))['label'] == 0
+    image_flip = RandomFlip(prob=1.0, direction='horizontal')
+    r = image_flip(dict(img=img.copy(), label=0))
+    assert r['label'] == 0 and r['flip']
+    assert (r['img'] == img[:, ::-1]).all()
 
 
 def test_image_sample(tiny):

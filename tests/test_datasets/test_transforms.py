@@ -75,6 +75,14 @@ def test_resize_pad_square_geometry(h, w, size, img_shape):
     assert xs.max() + 1 == pytest.approx(nw / 4, abs=1)
 
 
+def test_resize_pad_square_pads_every_channel():
+    img = np.full((4, 8, 3), 200, np.uint8)
+    out = ResizePadSquare(size=8, pad_val=7)(dict(imgs=[img]))['imgs'][0]
+    assert (out[:4] == 200).all() and (out[4:] == 7).all()
+    assert repr(ResizePadSquare(size=8)) == (
+        "ResizePadSquare(size=8, interpolation='bilinear', pad_val=0)")
+
+
 def test_resize_keeps_original_size_mask_loaded_later():
     res = ResizePadSquare(size=32)(dict(imgs=_clip(24, 48)))
     assert 'gt_sem_seg' not in res and res['ori_shape'] == (24, 48)

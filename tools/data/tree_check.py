@@ -302,11 +302,24 @@ def _read_every_mask(root: str, vids: List[str], progress: bool) -> List[str]:
     unreadable = []
     for vid, name in it:
         try:
-            a2d.read_h5_frame_info(
-                osp.join(root, a2d.MASK_DIR, vid, name), deep=True)
+            _read_h5_to_end(osp.join(root, a2d.MASK_DIR, vid, name))
         except Exception as e:
             unreadable.append(f'{vid}/{name}: {type(e).__name__}: {e}')
     return unreadable
+
+
+def _read_h5_to_end(path: str) -> None:
+    """Read an A2D mask file's header, then every mask and box to the last
+    byte, which a file damaged past its header fails."""
+    import h5py
+    a2d.read_h5_frame_info(path)
+    with h5py.File(path, 'r') as f:
+        shape = f['reMask'][()].shape
+        if 'reBBox' in f:
+            f['reBBox'][()]
+    if len(shape) not in (2, 3):
+        raise ValueError(f'{path}: reMask has shape {shape}, expected '
+                         '(N, W, H) or (W, H)')
 
 
 def check_jhmdb_tree(root: str,

@@ -7,16 +7,16 @@ from mmengine.logging import print_log
 
 from mmcsted.registry import DATASETS
 from mmcsted.text import has_words
+from mmcsted.utils.misc import check_choice
 from ..base import BaseActorSegDataset
 from ..utils import SkipCounter, limited_list, read_json, require_file
-from .layout import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
-                     FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
-                     VIDEOSET_FILE, resolve_frame_root, resolve_video_source)
-from .mask_files import load_a2d_mask
-from .mask_index import A2DMaskIndex
-from .parsers import (QueryRow, VideoRecord, parse_instance_id,
-                      read_a2d_annotations, read_missed_videos,
-                      read_sample_list, read_videoset, split_label)
+from .masks import A2DMaskIndex, load_a2d_mask
+from .tree import (A2D_ACTIONS, A2D_ACTORS, ANNOTATION_FILE, CLIP_DIR,
+                   FRAME_DIR, FRAME_TMPL, MASK_DIR, MISSED_FILE, SPLITS,
+                   VIDEO_SOURCES, VIDEOSET_FILE, QueryRow, VideoRecord,
+                   parse_instance_id, read_a2d_annotations, read_missed_videos,
+                   read_sample_list, read_videoset, resolve_frame_root,
+                   resolve_video_source, split_label)
 
 # (video_path, frame_dir) of a video, one of them None
 Source = Tuple[Optional[str], Optional[str]]
@@ -76,12 +76,8 @@ class A2DSentencesDataset(BaseActorSegDataset):
             raise ValueError('sample_list_drop_last must be a positive int '
                              'and needs sample_list, got '
                              f'{sample_list_drop_last!r}')
-        if class_source not in ('video', 'instance'):
-            raise ValueError("class_source must be 'video' or 'instance', "
-                             f'got {class_source!r}')
-        if video_source not in ('auto', 'mp4', 'frames'):
-            raise ValueError("video_source must be 'auto', 'mp4' or "
-                             f"'frames', got {video_source!r}")
+        check_choice('class_source', class_source, ('video', 'instance'))
+        check_choice('video_source', video_source, VIDEO_SOURCES)
         self.video_source = video_source
         self.frame_root = frame_root
         self.drop_copy_instances = drop_copy_instances

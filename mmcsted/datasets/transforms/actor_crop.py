@@ -1,19 +1,21 @@
 """Transforms of the synthetic pretraining sets (Synthetic Kinetics,
 ImageNet); their pipelines: docs/dataset_prepare.md.
 """
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmcsted.registry import TRANSFORMS
+from mmcsted.utils.misc import check_choice
 from ..clip_sampling import clip_around_frame
 from ..synthetic_pretrain import eligible_frames, pick_frame
+from ..utils import ArgsRepr
 
 
 @TRANSFORMS.register_module()
-class SampleActorClip(BaseTransform):
+class SampleActorClip(ArgsRepr, BaseTransform):
     """Choose an actor sample's target frame (random in training, the middle
     eligible one in test mode) and the centred clip around it.
 
@@ -23,6 +25,8 @@ class SampleActorClip(BaseTransform):
         min_visible: overrides the dataset's ``min_visible``.
         random: draw at random; None (default): unless ``test_mode``.
     """
+
+    repr_args = ('clip_len', 'frame_interval', 'min_visible', 'random')
 
     def __init__(self,
                  clip_len: int = 8,
@@ -55,17 +59,13 @@ class SampleActorClip(BaseTransform):
             target_index=target_index,
             clip_len=self.clip_len,
             frame_interval=self.frame_interval,
-            num_clips=1)
+            num_clips=1,
+            modality='RGB')  # read by mmaction2's Flip
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(clip_len={self.clip_len}, '
-                f'frame_interval={self.frame_interval}, '
-                f'min_visible={self.min_visible}, random={self.random})')
 
 
 @TRANSFORMS.register_module()
-class CropAroundActor(BaseTransform):
+class CropAroundActor(ArgsRepr, BaseTransform):
     """Cut one square window, fixed over the clip, around the actor's centre in
     the target frame out of every frame, then resize it to ``out_size``
     (why: docs/dataset_prepare.md); adds ``crop_box``.
@@ -78,6 +78,8 @@ class CropAroundActor(BaseTransform):
         interpolation: ``'bilinear'``, ``'area'`` or ``'nearest'``.
     """
 
+    repr_args = ('crop_size', 'out_size', 'max_shift', 'pad_val')
+
     INTERPOLATIONS = ('bilinear', 'area', 'nearest')
 
     def __init__(self,
@@ -88,9 +90,7 @@ class CropAroundActor(BaseTransform):
                  interpolation: str = 'bilinear'):
         if crop_size < 1 or out_size < 1:
             raise ValueError('crop_size and out_size must be >= 1')
-        if interpolation not in self.INTERPOLATIONS:
-            raise ValueError(
-                f'interpolation must be one of {self.INTERPOLATIONS}')
+        check_choice('interpolation', interpolation, self.INTERPOLATIONS)
         self.crop_size = int(crop_size)
         self.out_size = int(out_size)
         self.max_shift = float(max_shift)
@@ -128,45 +128,6 @@ class CropAroundActor(BaseTransform):
         results['crop_box'] = (x1, y1, x2, y2)
         results['img_shape'] = (self.out_size, self.out_size)
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(crop_size={self.crop_size}, '
-                f'out_size={self.out_size}, max_shift={self.max_shift}, '
-                f'pad_val={self.pad_val})')
-
-
-@TRANSFORMS.register_module()
-class FlipActorClip(BaseTransform):
-    """Horizontal flip of every frame; ``swap_labels`` pairs (e.g. moving
-    left <-> moving right) exchange the label.
-    """
-
-    def __init__(self,
-                 prob: float = 0.5,
-                 swap_labels: Sequence[Sequence[int]] = ()):
-        if not 0 <= prob <= 1:
-            raise ValueError(f'prob must be in [0, 1], got {prob}')
-        self.prob = prob
-        self.swap = {}
-        for a, b in swap_labels:
-            self.swap[int(a)] = int(b)
-            self.swap[int(b)] = int(a)
-
-    def transform(self, results: Dict) -> Dict:
-        flip = bool(np.random.rand() < self.prob)
-        results['flip'] = flip
-        results['flip_direction'] = 'horizontal' if flip else None
-        if flip:
-            results['imgs'] = [
-                np.ascontiguousarray(img[:, ::-1]) for img in results['imgs']
-            ]
-            label = int(results['label'])
-            results['label'] = self.swap.get(label, label)
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(prob={self.prob}, '
-                f'swap={self.swap})')
 
 
 @TRANSFORMS.register_module()

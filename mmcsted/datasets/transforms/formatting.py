@@ -8,6 +8,7 @@ from mmengine.structures import PixelData
 
 from mmcsted.registry import TRANSFORMS
 from mmcsted.structures import ActorSegDataSample
+from ..utils import ArgsRepr
 
 DEFAULT_META_KEYS = ('query', 'video_id', 'frame_id', 'target_index',
                      'frame_inds', 'clamped', 'ori_shape', 'img_shape',
@@ -20,11 +21,13 @@ REQUIRED_META_KEYS = ('query', 'video_id', 'frame_id', 'ori_shape',
 
 
 @TRANSFORMS.register_module()
-class PackActorSegInputs(BaseTransform):
+class PackActorSegInputs(ArgsRepr, BaseTransform):
     """Pack ``imgs`` into ``inputs`` (uint8 (C, T, H, W), RGB) and the
     ``gt_sem_seg`` / ``void_mask`` and ``meta_keys`` into an
     :class:`ActorSegDataSample` (keys: docs/dataset_prepare.md).
     """
+
+    repr_args = ('meta_keys', )
 
     def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS):
         self.meta_keys = tuple(meta_keys)
@@ -69,6 +72,3 @@ class PackActorSegInputs(BaseTransform):
             {k: results[k]
              for k in self.meta_keys if k in results})
         return dict(inputs=inputs, data_samples=data_sample)
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(meta_keys={self.meta_keys})'

@@ -4,7 +4,6 @@ Keys and the ``on_error`` policy (``'auto'``, ``'raise'``, ``'skip'``):
 docs/dataset_prepare.md, "Transforms".
 """
 import logging
-import os.path as osp
 from typing import Dict, Optional
 
 import numpy as np
@@ -18,7 +17,7 @@ from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path, open_video_file,
                                     read_image)
 from ..base import MASK_READERS
 from ..clip_sampling import CLIP_MODES, sample_clip
-from ..utils import count_numbered, list_names
+from ..utils import ArgsRepr, count_numbered, list_names
 
 
 class DataLoadError(RuntimeError):
@@ -32,9 +31,7 @@ class _OnError:
     num_skipped = 0
 
     def _check_policy(self, on_error: str) -> str:
-        if on_error not in ('auto', 'raise', 'skip'):
-            raise ValueError("on_error must be 'auto', 'raise' or 'skip', "
-                             f'got {on_error!r}')
+        check_choice('on_error', on_error, ('auto', 'raise', 'skip'))
         return on_error
 
     def _fail(self, results: Dict, msg: str) -> None:
@@ -68,7 +65,7 @@ def _close_reader(results: Dict) -> None:
 
 
 @TRANSFORMS.register_module()
-class VideoInit(_OnError, BaseTransform):
+class VideoInit(_OnError, ArgsRepr, BaseTransform):
     """Open a sample's video (``video_path``) or frame folder (``frame_dir``)
     and count its frames: ``num_frames``, ``video_reader``.
 
@@ -79,14 +76,14 @@ class VideoInit(_OnError, BaseTransform):
         backend_args: the :mod:`mmengine.fileio` backend of the files.
     """
 
+    repr_args = ('backend', 'num_threads', 'on_error')
+
     def __init__(self,
                  backend: str = 'decord',
                  num_threads: int = 1,
                  on_error: str = 'auto',
                  backend_args: Optional[dict] = None):
-        if backend not in ('decord', 'pyav'):
-            raise ValueError(f"backend must be 'decord' or 'pyav', got "
-                             f'{backend!r}')
+        check_choice('backend', backend, ('decord', 'pyav'))
         self.backend = backend
         self.num_threads = num_threads
         self.on_error = self._check_policy(on_error)
@@ -160,13 +157,9 @@ class VideoInit(_OnError, BaseTransform):
         results['num_frames'] = n
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(backend={self.backend!r}, '
-                f'num_threads={self.num_threads}, on_error={self.on_error!r})')
-
 
 @TRANSFORMS.register_module()
-class SampleClipAroundFrame(BaseTransform):
+class SampleClipAroundFrame(ArgsRepr, BaseTransform):
     """Choose the ``clip_len`` frames around the target frame ``frame_id``:
     ``frame_inds`` (1-based), ``target_index``, ``clamped``.
 
@@ -175,6 +168,8 @@ class SampleClipAroundFrame(BaseTransform):
     :func:`~mmcsted.datasets.clip_sampling.cstm_clip`; clamped clips are
     counted in ``num_clamped`` and logged).
     """
+
+    repr_args = ('clip_len', 'frame_interval', 'mode')
 
     def __init__(self,
                  clip_len: int = 8,
@@ -214,10 +209,6 @@ class SampleClipAroundFrame(BaseTransform):
         results['clip_mode'] = self.mode
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(clip_len={self.clip_len}, '
-                f'frame_interval={self.frame_interval}, mode={self.mode!r})')
-
 
 @TRANSFORMS.register_module()
 class VideoDecode(_OnError, BaseTransform):
@@ -237,9 +228,7 @@ class VideoDecode(_OnError, BaseTransform):
                  backend_args: Optional[dict] = None):
         self.on_error = self._check_policy(on_error)
         self.backend_args = backend_args
-        if image_backend not in IMAGE_BACKENDS:
-            raise ValueError(f'image_backend must be one of {IMAGE_BACKENDS},'
-                             f' got {image_backend!r}')
+        check_choice('image_backend', image_backend, IMAGE_BACKENDS)
         self.image_backend = image_backend
 
     def _read_frames(self, results: Dict, wanted):
@@ -341,11 +330,6 @@ class LoadActorMask(_OnError, BaseTransform):
         fmt = results.get('mask_format')
         if fmt == 'none':
             return results
-        if not fmt:
-            fmt = {
-                '.h5': 'a2d_h5',
-                '.png': 'index_png'
-            }.get(osp.splitext(path or '')[1].lower(), 'jhmdb_mat')
         if path and not fileio.exists(path, backend_args=self.backend_args):
             return self._fail(results, f'mask file missing: {path}')
         where = path or f'the RLEs of {_video_name(results)}'

@@ -8,6 +8,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmcsted.registry import TRANSFORMS
+from mmcsted.utils.misc import check_choice
+from ..utils import ArgsRepr
 
 #: interpolations of the resizes (``mmcv.imresize`` names); Pillow has no
 #: ``'area'``
@@ -25,7 +27,7 @@ def _mask_of_frames(results: Dict, h: int, w: int) -> Optional[np.ndarray]:
 
 
 @TRANSFORMS.register_module()
-class ResizePadSquare(BaseTransform):
+class ResizePadSquare(ArgsRepr, BaseTransform):
     """Resize keeping the aspect ratio so that the long side is ``size``, then
     pad at the bottom/right to ``size x size`` (``gt_sem_seg`` too, nearest).
 
@@ -33,13 +35,13 @@ class ResizePadSquare(BaseTransform):
     (``(w_scale, h_scale)`` relative to ``ori_shape``).
     """
 
+    repr_args = ('size', 'interpolation', 'pad_val')
+
     def __init__(self,
                  size: int = 320,
                  interpolation: str = 'bilinear',
                  pad_val: int = 0):
-        if interpolation not in CV2_INTERPOLATIONS:
-            raise ValueError(
-                f'interpolation must be one of {CV2_INTERPOLATIONS}')
+        check_choice('interpolation', interpolation, CV2_INTERPOLATIONS)
         self.size = int(size)
         self.interpolation = interpolation
         self.pad_val = pad_val
@@ -51,51 +53,26 @@ class ResizePadSquare(BaseTransform):
         scale = self.size / max(h, w)
         nh = min(self.size, max(1, int(round(h * scale))))
         nw = min(self.size, max(1, int(round(w * scale))))
+        square = (self.size, self.size)
         out = []
         for img in imgs:
             if (nh, nw) != (h, w):
                 img = mmcv.imresize(
                     img, (nw, nh), interpolation=self.interpolation)
-            canvas = np.full(
-                (self.size, self.size) + img.shape[2:],
-                self.pad_val,
-                dtype=img.dtype)
-            canvas[:nh, :nw] = img
-            out.append(canvas)
+            # bottom / right; one value per channel (a scalar pads one)
+            out.append(
+                mmcv.impad(img, shape=square, pad_val=(self.pad_val, ) * 3))
         results['imgs'] = out
         mask = _mask_of_frames(results, h, w)
         if mask is not None:
             if (nh, nw) != (h, w):
                 mask = cv2.resize(
                     mask, (nw, nh), interpolation=cv2.INTER_NEAREST)
-            canvas = np.zeros((self.size, self.size), dtype=mask.dtype)
-            canvas[:nh, :nw] = mask
-            results['gt_sem_seg'] = canvas
+            results['gt_sem_seg'] = mmcv.impad(mask, shape=square, pad_val=0)
         results['img_shape'] = (nh, nw)
         results['pad_shape'] = (self.size, self.size)
         results['scale_factor'] = (nw / ori_w, nh / ori_h)
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(size={self.size}, '
-                f'interpolation={self.interpolation!r}, '
-                f'pad_val={self.pad_val})')
-
-
-def pil_resize(img: np.ndarray,
-               size_wh: Tuple[int, int],
-               interpolation: str = 'bilinear') -> np.ndarray:
-    """Resize a uint8 image with Pillow, as torchvision's ``Resize`` does on
-    a PIL image (Pillow antialiases when downscaling, OpenCV does not)."""
-    if interpolation not in PIL_INTERPOLATIONS:
-        raise ValueError(f'interpolation must be one of {PIL_INTERPOLATIONS},'
-                         f' got {interpolation!r}')
-    if img.dtype != np.uint8:
-        raise TypeError(f'pil_resize takes uint8 images, got {img.dtype}')
-    return mmcv.imresize(
-        np.ascontiguousarray(img), (int(size_wh[0]), int(size_wh[1])),
-        interpolation=interpolation,
-        backend='pillow')
 
 
 def cstm_mask_resize(mask: np.ndarray, size_hw: Tuple[int, int]) -> np.ndarray:
@@ -114,7 +91,7 @@ def cstm_mask_resize(mask: np.ndarray, size_hw: Tuple[int, int]) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class ResizeStretch(BaseTransform):
+class ResizeStretch(ArgsRepr, BaseTransform):
     """Stretch every frame to ``size`` (int or ``(H, W)``; no aspect ratio, no
     padding), as the authors' test code does.
 
@@ -127,6 +104,8 @@ class ResizeStretch(BaseTransform):
             (:func:`cstm_mask_resize`) or ``'nearest'``.
     """
 
+    repr_args = ('size', 'backend', 'interpolation', 'mask_resize')
+
     def __init__(self,
                  size: Union[int, Sequence[int]] = 320,
                  backend: str = 'pillow',
@@ -136,17 +115,11 @@ class ResizeStretch(BaseTransform):
             size = (size, size)
         if len(size) != 2 or min(size) < 1:
             raise ValueError(f'size must be an int or (H, W), got {size}')
-        if backend not in ('pillow', 'cv2'):
-            raise ValueError(f"backend must be 'pillow' or 'cv2', got "
-                             f'{backend!r}')
-        allowed = CV2_INTERPOLATIONS if backend == 'cv2' else \
-            PIL_INTERPOLATIONS
-        if interpolation not in allowed:
-            raise ValueError(f'interpolation must be one of {allowed} with '
-                             f'backend={backend!r}, got {interpolation!r}')
-        if mask_resize not in ('cstm', 'nearest'):
-            raise ValueError("mask_resize must be 'cstm' or 'nearest', "
-                             f'got {mask_resize!r}')
+        check_choice('backend', backend, ('pillow', 'cv2'))
+        check_choice(
+            f'interpolation (backend={backend!r})', interpolation,
+            CV2_INTERPOLATIONS if backend == 'cv2' else PIL_INTERPOLATIONS)
+        check_choice('mask_resize', mask_resize, ('cstm', 'nearest'))
         self.size = (int(size[0]), int(size[1]))
         self.backend = backend
         self.interpolation = interpolation
@@ -154,11 +127,14 @@ class ResizeStretch(BaseTransform):
 
     def resize_frame(self, img: np.ndarray) -> np.ndarray:
         h, w = self.size
-        if self.backend == 'pillow':
-            return pil_resize(img, (w, h), self.interpolation)
-        if img.shape[:2] == (h, w):
+        if self.backend == 'cv2' and img.shape[:2] == (h, w):
             return img
-        return mmcv.imresize(img, (w, h), interpolation=self.interpolation)
+        # Pillow, as torchvision's Resize on a PIL image: it antialiases
+        # when downscaling, OpenCV does not
+        return mmcv.imresize(
+            np.ascontiguousarray(img), (w, h),
+            interpolation=self.interpolation,
+            backend=self.backend)
 
     def transform(self, results: Dict) -> Dict:
         imgs = results['imgs']
@@ -177,12 +153,6 @@ class ResizeStretch(BaseTransform):
         results['pad_shape'] = (h, w)
         results['scale_factor'] = (w / ori_w, h / ori_h)
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(size={self.size}, '
-                f'backend={self.backend!r}, '
-                f'interpolation={self.interpolation!r}, '
-                f'mask_resize={self.mask_resize!r})')
 
 
 # Words whose meaning mirrors under a horizontal flip.
@@ -226,10 +196,12 @@ def swap_words(text: str, mapping: Dict[str, str]) -> str:
 
 
 @TRANSFORMS.register_module()
-class RandomFlipWithQuery(BaseTransform):
+class RandomFlipWithQuery(ArgsRepr, BaseTransform):
     """Horizontal flip of the clip's valid region (``img_shape``) and mask that
     also mirrors the query's words (:data:`DEFAULT_SWAP_WORDS`).
     """
+
+    repr_args = ('prob', )
 
     def __init__(self,
                  prob: float = 0.5,
@@ -263,9 +235,6 @@ class RandomFlipWithQuery(BaseTransform):
         results['query'] = swap_words(results['query'], self.swap_words)
         return results
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(prob={self.prob})'
-
 
 def _range(val: Union[float, Tuple[float, float]], centre: float,
            name: str) -> Tuple[float, float]:
@@ -279,7 +248,7 @@ def _range(val: Union[float, Tuple[float, float]], centre: float,
 
 
 @TRANSFORMS.register_module()
-class ClipColorJitter(BaseTransform):
+class ClipColorJitter(ArgsRepr, BaseTransform):
     """Brightness / contrast / saturation / hue jitter drawn once per clip and
     applied alike to every frame's valid region, in a random order.
 
@@ -289,6 +258,8 @@ class ClipColorJitter(BaseTransform):
         hue: ``x``: a shift in ``[-x, x]`` of a full turn; or a pair.
         prob: probability of jittering a clip at all.
     """
+
+    repr_args = ('brightness', 'contrast', 'saturation', 'hue', 'prob')
 
     def __init__(self,
                  brightness: Union[float, Sequence[float]] = 0.2,
@@ -345,8 +316,3 @@ class ClipColorJitter(BaseTransform):
             out.append(img)
         results['imgs'] = out
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(brightness={self.brightness}, '
-                f'contrast={self.contrast}, saturation={self.saturation}, '
-                f'hue={self.hue}, prob={self.prob})')

@@ -6,11 +6,12 @@ import pytest
 from mmengine.config import Config
 
 from mmcsted.datasets import A2DSentencesDataset
-from mmcsted.datasets.synthetic import (ACTIONS, ROTATION_INVARIANT, SHAPES,
-                                        actor_pose, load_meta, raster_shape)
+from mmcsted.datasets.synthetic import ACTIONS, SHAPES, load_meta
 from tests.dataset_trees import make_synthetic_a2d
 from tests.helpers import run_tool
 from tools.data import synthetic as syn
+from tools.data.synthetic.render import actor_pose, raster_shape
+from tools.data.synthetic.scene import ROTATION_INVARIANT
 
 CONFIG = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'configs', '_base_', 'datasets',

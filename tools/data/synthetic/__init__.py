@@ -16,7 +16,8 @@ The tree (``Release/videoset.csv``, ``Release/clips320H/*.mp4``,
 ``text_annotations/a2d_annotation.txt``, ``a2d_missed_videos.txt``, per-frame
 HDF5 masks in the transposed official layout) loads through
 :class:`~mmcsted.datasets.A2DSentencesDataset` with no special casing; pass
-``metainfo=SYNTHETIC_METAINFO`` to get the shape/action class names.
+``metainfo=dict(actor_classes=SHAPES, action_classes=ACTIONS)`` to get the
+shape/action class names (as ``configs/_base_/datasets/synthetic_a2d.py``).
 
 Use :func:`generate` (or ``tools/data/synthetic/generate.py``). A tool module,
 imported as ``tools.data.synthetic`` with the folder holding ``tools/`` on the
@@ -29,12 +30,13 @@ listed, the valid/test list trap) and the MeViS layout
 expressions), ``--layout`` in the tool.
 
 Modules by job: ``scene`` (sampling a video's actors and annotated frames),
-``render`` (frames and visible masks), ``queries`` (the query grammar),
+``render`` (actor poses, frames, visible masks and the ``tracks`` the
+pretraining sets read), ``queries`` (the query grammar),
 ``writer`` (:func:`generate`: the release-layout tree), ``ytvos_writer`` /
 ``mevis_writer`` (the other layouts, sharing ``video_tree``) and ``meta``
 (query flags and masks from ``generator_meta.json``). What the readers need
-too (what actors can be and do, where an actor is, reading
-``generator_meta.json``) is :mod:`mmcsted.datasets.synthetic`.
+too (what actors can be and do, reading ``generator_meta.json``) is
+:mod:`mmcsted.datasets.synthetic`.
 """
 from .meta import ground_truth_mask, query_flags
 from .mevis_writer import generate_mevis

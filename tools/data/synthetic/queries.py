@@ -2,7 +2,8 @@
 a scene, and the flags (twin, action, size, colour, position) it carries."""
 from typing import Dict, Optional
 
-from mmcsted.datasets.synthetic import COLOURS, SHAPES, actor_pose
+from mmcsted.datasets.synthetic import COLOURS, SHAPES
+from .render import actor_pose
 
 _ING = {
     'moving left':

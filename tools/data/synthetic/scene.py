@@ -4,13 +4,13 @@ from typing import Dict, List, Set, Tuple
 
 import numpy as np
 
-from mmcsted.datasets.synthetic import (ACTIONS, COLOURS, ROTATION_INVARIANT,
-                                        SHAPES, SIZES, actor_pose,
-                                        raster_shape)
-from .render import render_video
+from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES, SIZES
+from .render import actor_pose, raster_shape, render_video
 
 _ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-'
 VISIBLE_FRACTION = 0.25  # an instance is annotated where this much shows
+# Rotation does not show on these shapes, so they never rotate.
+ROTATION_INVARIANT = ('circle', 'ring')
 
 
 def _video_id(rng: np.random.Generator, taken: set) -> str:

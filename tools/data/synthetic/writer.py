@@ -13,7 +13,7 @@ import numpy as np
 
 from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES
 from .queries import _make_query
-from .render import render_video
+from .render import actor_tracks, render_video
 from .scene import _video_id, sample_video
 from .video_tree import clear_out_dir, video_progress
 
@@ -253,6 +253,9 @@ def _write_videos(rng, out_dir: str, vids: List[str], subset: Dict[str, int],
                                                  in missed, clip_dir,
                                                  mask_root, params)
         videoset_rows.append(row)
+        tracks = actor_tracks(video, params['height'], params['width'],
+                              params['num_frames'])
+        video['tracks'] = {str(i): t for i, t in tracks.items()}
         videos_meta[vid] = video
         queries += video_queries
     return videos_meta, queries, videoset_rows

@@ -1,15 +1,64 @@
-"""Parsers of the A2D Sentences text files: ``videoset.csv``, the query
-annotations, the missed-video list and the CSTM's sample lists; and
-the instance-id and actor-action label conventions they use."""
+"""The A2D Sentences tree: class names, where each file lives under
+``data_root``, where a video's mp4 or extracted frames are, and parsers of its
+text files (``videoset.csv``, the query annotations, the missed-video list,
+the CSTM's sample lists) with the instance-id and label conventions they use.
+"""
 import csv
 import logging
+import os
+import os.path as osp
 import re
 from collections import OrderedDict
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.logging import print_log
 
-from ..utils import limited_list, require_file
+from mmcsted.utils.misc import check_choice
+from ..utils import limited_list, read_csv_rows, require_file
+
+A2D_ACTORS = ('adult', 'baby', 'ball', 'bird', 'car', 'cat', 'dog')
+A2D_ACTIONS = ('climbing', 'crawling', 'eating', 'flying', 'jumping',
+               'rolling', 'running', 'walking', 'none')
+
+VIDEOSET_FILE = 'Release/videoset.csv'
+ANNOTATION_FILE = 'text_annotations/a2d_annotation.txt'
+MISSED_FILE = 'text_annotations/a2d_missed_videos.txt'
+MASK_DIR = 'text_annotations/a2d_annotation_with_instances'
+CLIP_DIR = 'Release/clips320H'
+FRAME_DIR = 'Release/frames'
+FRAME_TMPL = '{:05d}.jpg'
+
+SPLITS = {'train': 0, 'test': 1}
+VIDEO_SOURCES = ('auto', 'mp4', 'frames')
+
+
+def resolve_frame_root(data_root: str, frame_root: Optional[str]) -> str:
+    """The folder holding ``<vid>/<frame:05d>.jpg``: ``frame_root`` (relative
+    to ``data_root`` unless absolute), default ``<data_root>/Release/frames``.
+    """
+    if not frame_root:
+        return osp.join(data_root, FRAME_DIR)
+    if osp.isabs(frame_root):
+        return frame_root
+    return osp.join(data_root, frame_root)
+
+
+def resolve_video_source(
+        data_root: str,
+        vid: str,
+        video_source: str,
+        frame_root: Optional[str] = None
+) -> Tuple[Optional[str], Optional[str]]:
+    """(video_path, frame_dir) for one video; both None if absent.
+    ``frame_root``: see :func:`resolve_frame_root`."""
+    check_choice('video_source', video_source, VIDEO_SOURCES)
+    mp4 = osp.join(data_root, CLIP_DIR, f'{vid}.mp4')
+    fdir = osp.join(resolve_frame_root(data_root, frame_root), vid)
+    if video_source == 'frames':
+        return None, (fdir if osp.isdir(fdir) else None)
+    if video_source == 'auto' and osp.isdir(fdir) and os.listdir(fdir):
+        return None, fdir
+    return (mp4 if osp.isfile(mp4) else None), None
 
 
 class VideoRecord(NamedTuple):
@@ -74,30 +123,16 @@ def read_a2d_annotations(path: str) -> List[QueryRow]:
     the next rows: a ``ValueError`` names every such row by its lines.
     Queries with an odd number of quotes are logged (see
     :func:`unbalanced_quote_rows`)."""
-    require_file(path, 'A2D Sentences annotation file',
-                 'text_annotations/ from the A2D Sentences tree')
     rows, swallowed = [], []
-    with open(path, newline='', encoding='utf-8-sig') as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None or [h.strip().lower() for h in header[:3]
-                              ] != ['video_id', 'instance_id', 'query']:
-            raise ValueError(f'{path}: expected the header '
-                             f'"video_id,instance_id,query", got {header}')
-        last_line = reader.line_num
-        for row in reader:
-            first_line, last_line = last_line + 1, reader.line_num
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) < 3:
-                raise ValueError(
-                    f'{path}:{last_line}: expected 3 fields (video_id, '
-                    f'instance_id, query), got {row}')
-            query = row[2] if len(row) == 3 else ','.join(row[2:])
-            if '\n' in query or '\r' in query:
-                swallowed.append(f'lines {first_line}-{last_line}')
-            rows.append(
-                QueryRow(first_line, row[0].strip(), row[1].strip(), query))
+    for first_line, last_line, row in read_csv_rows(
+            path, ('video_id', 'instance_id', 'query'),
+            'A2D Sentences annotation file',
+            'text_annotations/ from the A2D Sentences tree'):
+        query = ','.join(row[2:])
+        if '\n' in query or '\r' in query:
+            swallowed.append(f'lines {first_line}-{last_line}')
+        rows.append(
+            QueryRow(first_line, row[0].strip(), row[1].strip(), query))
     if swallowed:
         raise ValueError(
             f'{path}: {len(swallowed)} queries hold a line break ('

@@ -1,5 +1,7 @@
-"""The per-video index of the A2D mask files' content, cached as JSON
-(reading the ~15k HDF5 files is the slow part of building the dataset).
+"""The A2D mask files (``<vid>/<frame:05d>.h5``; ``reMask`` is stored
+transposed: (N, W, H), or (W, H) for one instance) and the per-video index of
+their content, cached as JSON (reading the ~15k HDF5 files is the slow part of
+building the dataset).
 """
 import logging
 import os
@@ -7,12 +9,65 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence
 
+import mmengine
+import numpy as np
 from mmengine.logging import print_log
 
 from mmcsted.utils.atomic_write import atomic_write_json
+from mmcsted.utils.video_io import read_bytes_io
 from ..utils import resolve_cache_dir
-from .layout import MASK_DIR
-from .mask_files import read_h5_frame_info
+from .tree import MASK_DIR
+
+
+def _as_int_list(arr) -> List[int]:
+    return [int(round(float(v))) for v in np.asarray(arr).ravel()]
+
+
+def read_h5_frame_info(path: str) -> Dict:
+    """Instance ids, mask count and per-instance labels of one mask file,
+    from its header."""
+    import h5py
+    with h5py.File(path, 'r') as f:
+        if 'instance' not in f or 'reMask' not in f:
+            raise KeyError(f'{path}: expected the keys "instance" and '
+                           f'"reMask", found {sorted(f.keys())}')
+        instances = _as_int_list(f['instance'][()])
+        shape = tuple(f['reMask'].shape)
+        labels = _as_int_list(f['id'][()]) if 'id' in f else []
+    num_masks = 1 if len(shape) == 2 else shape[0]
+    return dict(instances=instances, num_masks=int(num_masks), labels=labels)
+
+
+def load_a2d_mask(path: str,
+                  instance_id: int,
+                  backend_args: Optional[dict] = None) -> np.ndarray:
+    """The H x W {0, 1} uint8 mask of ``instance_id`` in one A2D h5 file (the
+    first where an id is listed twice), read through :mod:`mmengine.fileio`.
+    """
+    import h5py
+    with h5py.File(read_bytes_io(path, backend_args), 'r') as f:
+        instances = _as_int_list(f['instance'][()])
+        if instance_id not in instances:
+            raise KeyError(f'{path}: instance {instance_id} not in this '
+                           f'frame (instances {instances})')
+        idx = instances.index(instance_id)
+        dset = f['reMask']
+        if dset.ndim == 2:
+            if idx != 0:
+                raise ValueError(f'{path}: one mask stored but instance '
+                                 f'{instance_id} is number {idx + 1}')
+            mask = dset[()]
+        elif dset.ndim == 3:
+            if idx >= dset.shape[0]:
+                raise ValueError(f'{path}: {dset.shape[0]} masks stored but '
+                                 f'instance {instance_id} is number '
+                                 f'{idx + 1}')
+            mask = dset[idx]
+        else:
+            raise ValueError(f'{path}: reMask has shape {dset.shape}, '
+                             'expected (N, W, H) or (W, H)')
+    return (np.asarray(mask).T > 0.5).astype(np.uint8)
+
 
 INDEX_FILE = 'a2d_mask_index.json'
 INDEX_FORMAT = 2  # 2: a (size, mtime) signature per file
@@ -37,9 +92,7 @@ class A2DMaskIndex:
         self.videos: Dict[str, Dict] = {}
         if use_cache and osp.isfile(self.cache_file):
             try:
-                import json
-                with open(self.cache_file, encoding='utf-8') as f:
-                    data = json.load(f)
+                data = mmengine.load(self.cache_file)
                 if data.get('format') == INDEX_FORMAT:
                     self.videos = data['videos']
             except Exception as e:  # a broken cache is rebuilt, not fatal
