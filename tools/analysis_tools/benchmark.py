@@ -13,15 +13,23 @@ process's peak RSS). Random weights unless --checkpoint: the speed does not
 depend on them.
 """
 import argparse
+import os.path as osp
 import resource
 import statistics
+import sys
 import time
 
 import torch
 from mmengine.config import Config, DictAction
 
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share
+# (tools.analysis_tools.complexity)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../..'))
+
 from mmcsted.utils import register_all_modules
-from mmcsted.utils.complexity import _TensorInputs
+from tools.analysis_tools.complexity import _TensorInputs
 
 try:  # get_flops.py sits next to this file
     from get_flops import build_offline
