@@ -115,14 +115,3 @@ def replace_dir(new_dir: str, dst: str) -> None:
         shutil.rmtree(old)
     else:
         os.remove(old)
-
-
-def fresh_dir_beside(dst: str) -> str:
-    """An empty temporary folder in ``dst``'s parent, for :func:`replace_dir`.
-    """
-    parent = osp.dirname(osp.abspath(dst))
-    os.makedirs(parent, exist_ok=True)
-    return tempfile.mkdtemp(
-        prefix='.' + osp.basename(osp.abspath(dst)) + '.',
-        suffix='.tmp',
-        dir=parent)

@@ -1,7 +1,8 @@
 import cv2
 import pytest
 
-from mmcsted.visualization import OverlayWriter, video_writer
+from demo import video_writer
+from demo.video_writer import OverlayWriter
 
 
 def _frames(path):
