@@ -1,15 +1,6 @@
-"""Safe checkpoint loading and verified downloads (docs/get_started.md,
-"Checkpoints are loaded safely").
-
-:func:`install_checkpoint_loaders` (called by ``register_all_modules()``,
-never at import) makes mmengine's local, http(s) and ``package://`` loaders
-unpickle with ``weights_only=True`` and the narrow allow-list of what mmengine
-writes, download with timeouts into the torch hub cache and check the SHA-256
-(given, or in the OpenMMLab ``-xxxxxxxx.pth`` file name). Plain pickles of
-numpy arrays load through :class:`NumpyUnpickler`.
-:func:`check_checkpoint_fits` refuses a checkpoint that does not fit the
-model before it is loaded.
-"""
+"""Safe checkpoint loading and verified downloads, put into mmengine's
+loaders by :func:`install_checkpoint_loaders` (never at import); what they
+check: docs/get_started.md, "Checkpoints are loaded safely"."""
 import hashlib
 import http.client
 import importlib.util
@@ -408,17 +399,12 @@ def download_checkpoint(url: str,
                         timeout: Optional[float] = None,
                         retries: int = 2,
                         backoff: float = 2.0) -> str:
-    """Download ``url`` into the torch hub cache (``<hub>/checkpoints``) and
-    return the local path.
-
-    The file is verified against ``sha256`` (a full hash or a prefix) or else
-    the hash in its file name; a mismatch raises :class:`CheckpointHashError`
-    and the file is removed. A cached file is verified again before it is
-    reused. ``timeout`` (seconds, default :func:`download_timeout`) bounds
-    the connection and each read; connection errors and 5xx answers are
-    retried ``retries`` times, after ``backoff``, ``2 * backoff``, ...
-    seconds. A body shorter than its Content-Length is an error.
-    """
+    """Download ``url`` into the torch hub cache (``<hub>/checkpoints``),
+    verified against ``sha256`` (full or a prefix) or else the hash in its
+    name, and return the local path. ``timeout`` (seconds, default
+    :func:`download_timeout`), ``retries`` after ``backoff``, ``2 * backoff``,
+    ... seconds, and the checks: docs/get_started.md, "Checkpoints are loaded
+    safely"."""
     cache_dir = cache_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
     os.makedirs(cache_dir, exist_ok=True)
     filename = osp.basename(urlparse(url).path)

@@ -1,16 +1,7 @@
-"""The one video-reading layer of mmcsted: frames of a video file, a folder of
-frame images or an array, for training, testing, inference and the data
-tools.
-
-Readers give RGB uint8 frames (H, W, 3) by 0-based index, in ascending
-order, without holding the decoded video: :meth:`FrameReader.iter_frames`
-decodes what is asked for and nothing before it is kept. Files are read
-through :mod:`mmengine.fileio` (``backend_args`` selects a storage backend,
-e.g. a remote one). Video files are opened with mmaction2's decord transforms
-(:class:`DecordInit` / :class:`DecordDecode`), then PyAV (:class:`PyAVInit`),
-then OpenCV (local files only); where decord fails in the middle of a video,
-the rest is decoded with PyAV. A file none of them can read raises
-:class:`VideoReadError` naming it."""
+"""The one video-reading layer of mmcsted: RGB frames of a video file, a
+folder of frame images or an array, read through :mod:`mmengine.fileio`, in
+ascending order, never holding the decoded video (docs/get_started.md,
+"Reading videos")."""
 import io
 import logging
 import os
@@ -218,15 +209,9 @@ def _check_array_frames(frames, name: str) -> bool:
 
 
 class ArrayFrameReader(FrameReader):
-    """Frames of a (T, H, W, 3) RGB array (or a list of (H, W, 3) arrays).
-
-    uint8 frames are taken as they are. Float frames must lie in [0, 1]
-    (e.g. from ``ToTensor`` or ``skimage``) and are scaled to 0..255 (a note
-    is logged); other float ranges are ambiguous (0..255? -1..1?) and raise
-    a ``ValueError``: a plain cast would turn [0, 1] frames black and give
-    empty masks without a word. uint16 frames (16-bit PNGs) are scaled to
-    8 bit (a note); bool frames, other integers outside 0..255 and frames
-    of no pixel (0 x W) raise a ``ValueError``."""
+    """Frames of a (T, H, W, 3) RGB array (or a list of (H, W, 3) arrays):
+    uint8 as they are, floats in [0, 1] and uint16 scaled, anything else
+    refused (docs/get_started.md, "Reading videos")."""
 
     def __init__(self,
                  frames: Union[np.ndarray, Sequence[np.ndarray]],
@@ -269,15 +254,10 @@ class ArrayFrameReader(FrameReader):
 
 
 class FolderFrameReader(FrameReader):
-    """Images of a folder in natural order (``1.jpg < 2.jpg < 10.jpg``; for
-    zero-padded names such as ``00001.jpg`` the same as sorting by name), or
-    ``filename_tmpl.format(i + start_index)`` when a template is given.
-
-    Index ``i`` (0-based) is the ``i``-th image, so a folder of the frames of
-    a video file numbers them as the video file does. Files whose extension
-    is not in :data:`IMAGE_EXTENSIONS` are ignored; a folder without images
-    raises :class:`VideoReadError`, and so does an image that cannot be
-    decoded (naming it) when it is read.
+    """Images of a folder in natural order (``1.jpg < 2.jpg < 10.jpg``), or
+    ``filename_tmpl.format(i + start_index)`` when a template is given;
+    index ``i`` (0-based) is the ``i``-th image (docs/get_started.md,
+    "Reading videos").
 
     Args:
         image_backend: ``'cv2'`` (default) or ``'pillow'``
@@ -367,14 +347,9 @@ _warned_fallback = False
 
 class DecordFrameReader(FrameReader):
     """decord (through mmaction2's ``DecordInit`` / ``DecordDecode``):
-    random access, frames fetched in small contiguous batches.
-
-    Where decord fails on a batch or returns frames that are not H x W x 3
-    (decord 0.6 mis-strides rows for some widths, e.g. 16, 24, 48 or 72 px,
-    returning 4 "channels" or raising), the rest is decoded with PyAV
-    (``fallback=True``, logged once per process) or a
-    :class:`VideoReadError` is raised; a decord reader that failed is never
-    reused."""
+    random access, frames fetched in small contiguous batches; where decord
+    fails on a batch, the rest is decoded with PyAV (``fallback=True``) or a
+    :class:`VideoReadError` is raised, and the decord reader is dropped."""
 
     def __init__(self,
                  path: str,

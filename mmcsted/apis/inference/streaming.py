@@ -75,19 +75,8 @@ def split_pipeline(transforms: Sequence[dict]):
 
 class ClipStream:
     """Batches of packed clips around ascending target frames of a
-    :class:`FrameReader`, decoding each frame once, in ascending order.
-
-    Each decoded frame goes through the pipeline's frame-wise steps once
-    and is cached as they leave it, with the keys they set (``ori_shape``,
-    ``img_shape``, ``pad_shape``, ``scale_factor``). Each target's clip is
-    sampled once, a little ahead: when a batch's
-    frames are decoded up to frame ``hi``, the later targets whose clips
-    reach down to ``hi`` are sampled too and their frames up to ``hi``
-    decoded in the same pass (clips start no earlier for later targets, in
-    both clip modes). The cache holds the frames that the current batch or
-    those sampled targets need, and nothing else; with every frame requested
-    it holds at most ``(clip_len - 1) * frame_interval + batch_size`` frames
-    (``peak_cache`` records the largest size it reached).
+    :class:`FrameReader`, decoding each frame once, in ascending order, into
+    a bounded cache (docs/get_started.md, "Inference from Python").
 
     Args:
         reader: the frames.
