@@ -63,16 +63,13 @@ def _numpy_globals() -> List:
     ]
 
 
-def mmengine_safe_globals() -> List:
-    """The allow-list of non-tensor types found in mmengine checkpoints."""
-    return [HistoryBuffer,
-            (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals()
-
-
 def allow_mmengine_checkpoint_types():
-    """Context manager: ``torch.load(weights_only=True)`` accepts what mmengine
-    writes (``with allow_mmengine_checkpoint_types(): torch.load(...)``)."""
-    return torch.serialization.safe_globals(mmengine_safe_globals())
+    """Context manager: ``torch.load(weights_only=True)`` accepts the
+    non-tensor types mmengine writes (``with allow_mmengine_checkpoint_types():
+    torch.load(...)``)."""
+    return torch.serialization.safe_globals(
+        [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] +
+        _numpy_globals())
 
 
 def _safe_dtype(obj, align=False, copy=False):
@@ -188,17 +185,11 @@ def is_plain_pickle(filename: str) -> bool:
 
 
 def load_local(filename: str, map_location=None, check_name_hash=True):
-    """Load a local checkpoint with ``weights_only=True`` and the narrow
-    allow-list of mmengine's own types.
-
-    A file that is a plain pickle rather than a torch checkpoint (zip or legacy
-    format), such as a ``.ckpt`` of numpy arrays, is read with
-    :class:`NumpyUnpickler` instead, and its arrays become tensors.
-    With ``check_name_hash``, a hash in the file name (see
-    :func:`sha256_prefix_from_filename`) must be the file's SHA-256 prefix, or
-    :class:`CheckpointHashError` is raised; callers that have just verified
-    the file (downloads, a given ``sha256``) turn it off.
-    """
+    """Load a local checkpoint with ``weights_only=True`` and the allow-list
+    of mmengine's own types, or a plain pickle of numpy arrays with
+    :class:`NumpyUnpickler` (arrays become tensors). ``check_name_hash``: the
+    hash in the file name must match (callers that have just verified the
+    file turn it off)."""
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
     if check_name_hash:
@@ -249,12 +240,9 @@ _PACKAGE_PIP_HINTS = {
 
 
 def resolve_package_path(url: str) -> str:
-    """``package://<package>/<path>`` -> the file inside the installed package.
-
-    The package is located with :func:`importlib.util.find_spec` and not
-    imported. A missing package or file raises :class:`FileNotFoundError` with
-    the ``pip install`` command that provides it.
-    """
+    """``package://<package>/<path>`` -> the file inside the installed package
+    (found, not imported); a missing package or file raises
+    :class:`FileNotFoundError` with the ``pip install`` command, if known."""
     rest = url[len('package://'):] if url.startswith('package://') else url
     package, _, relpath = rest.partition('/')
     if not package or not relpath or '..' in relpath.split('/'):
@@ -459,13 +447,9 @@ def download_checkpoint(url: str,
 def load_weights(filename: str,
                  map_location='cpu',
                  sha256: Optional[str] = None) -> dict:
-    """Load a checkpoint from a path, an http(s) URL or a
-    ``package://<package>/<path>`` file, safely.
-
-    URLs are downloaded and hash-verified (see :func:`download_checkpoint`).
-    Files load with ``weights_only=True``, or, when they are plain pickles (not
-    torch checkpoints), with :class:`NumpyUnpickler`.
-    """
+    """Load a checkpoint from a path, an http(s) URL (downloaded and
+    verified by :func:`download_checkpoint`) or a ``package://`` file, safely
+    (:func:`load_local`)."""
     if filename.startswith(('http://', 'https://')):
         return load_local(
             download_checkpoint(filename, sha256=sha256),
@@ -501,16 +485,12 @@ def checkpoint_fit(module: torch.nn.Module,
                    state_dict: Dict,
                    source: str,
                    hint: str = '') -> Dict[str, List[str]]:
-    """The keys of ``state_dict`` that do not fit ``module``, before loading.
-
-    Returns ``dict(missing=[...], unexpected=[...], mismatched=[...])``
-    (``num_batches_tracked`` buffers are not counted as missing). A text
-    encoder takes the vocabulary stored in the checkpoint while loading, so
-    its ``vocab_buffer`` and ``embedding.weight`` may have another shape. A
-    state dict of which no weight fits is an error whatever the caller allows
-    (a wrong config or checkpoint, or a wrong ``prefix``, which ``hint``
-    names). Loading and its log lines are mmengine's ``load_state_dict``.
-    """
+    """``dict(missing=[...], unexpected=[...], mismatched=[...])``: the keys
+    of ``state_dict`` that do not fit ``module``, before loading
+    (``num_batches_tracked`` is never missing; a text encoder's
+    ``vocab_buffer`` and ``embedding.weight`` take the checkpoint's shape). No
+    weight that fits is an error whatever the caller allows (``hint`` names a
+    likely cause, e.g. a wrong ``prefix``)."""
     own = module.state_dict()
     adopted = {
         k[:-len('vocab_buffer')] + name
@@ -540,14 +520,10 @@ def check_checkpoint_fits(model: torch.nn.Module,
                           filename: str,
                           config: str,
                           allow_mismatch: bool = False) -> Dict[str, List]:
-    """Refuse a whole-model checkpoint that does not fit the model of
-    ``config``, before it is loaded; returns the :func:`checkpoint_fit`
-    report (a DataParallel ``module.`` prefix removed, as mmengine does).
-
-    Unless ``allow_mismatch``, any missing, unexpected or reshaped weight
-    raises :class:`CheckpointMismatchError` with the counts and a few key
-    names (``tools/test.py``, ``demo/demo.py`` and ``init_model`` alike).
-    """
+    """The :func:`checkpoint_fit` report of a whole-model checkpoint (a
+    DataParallel ``module.`` prefix removed, as mmengine does); unless
+    ``allow_mismatch``, any misfit raises :class:`CheckpointMismatchError`
+    with the counts and a few key names, before loading."""
     state = {
         re.sub(r'^module\.', '', k): v
         for k, v in state_dict_from_checkpoint(checkpoint).items()

@@ -7,18 +7,15 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import torch
 
+from .sample import as_2d_tensor
+
 
 def as_bool_mask(mask: Any, name: str) -> np.ndarray:
-    """A 2-D boolean array from an array / tensor (foreground > 0)."""
-    if isinstance(mask, torch.Tensor):
-        mask = mask.detach().cpu().numpy()
-    mask = np.asarray(mask)
-    if mask.ndim == 3 and mask.shape[0] == 1:
-        mask = mask[0]
-    if mask.ndim != 2:
-        raise ValueError(f'`{name}` must be a (H, W) mask, got shape '
-                         f'{mask.shape}')
-    return mask > 0
+    """A 2-D boolean array from a (1, H, W) or (H, W) array / tensor
+    (foreground > 0)."""
+    if not isinstance(mask, torch.Tensor):
+        mask = np.asarray(mask)
+    return as_2d_tensor(mask, name).numpy() > 0
 
 
 def _masks(pred: Any, gt: Any, void: Any) -> tuple:

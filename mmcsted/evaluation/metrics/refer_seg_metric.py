@@ -17,6 +17,7 @@ from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
 from mmcsted.registry import METRICS
+from mmcsted.utils.misc import check_choice
 from ..functional import (BINARIZE_RULES, binarize_score, coco_mask_map,
                           cstm_masks, encode_rle,
                           foreground_intersect_and_union, format_table,
@@ -119,9 +120,7 @@ class ReferSegMetric(BaseMetric):
             coco_score=coco_score,
             protocol=protocol)
         for name, value in chosen.items():
-            if value not in CHOICES[name]:
-                raise ValueError(f'`{name}` must be one of {CHOICES[name]}, '
-                                 f'got {value!r}')
+            check_choice(name, value, CHOICES[name])
         if protocol == 'cstm' and binarize != 'max_ratio':
             raise ValueError("protocol='cstm' binarises at max_ratio x "
                              f"the map's maximum: binarize={binarize!r} does "
