@@ -161,25 +161,13 @@ class FrameReader:
         self.close()
 
 
-def _float_range(frames) -> Optional[Tuple[float, float]]:
-    """(min, max) of float frames, None for integer ones."""
-    if isinstance(frames, np.ndarray):
-        if not np.issubdtype(frames.dtype, np.floating):
-            return None
-        return float(frames.min()), float(frames.max())
-    floats = [f for f in frames if np.issubdtype(f.dtype, np.floating)]
-    if not floats:
-        return None
-    return (min(float(f.min())
-                for f in floats), max(float(f.max()) for f in floats))
-
-
-def _check_array_frames(frames, name: str) -> bool:
+def _check_array_frames(frames, name: str) -> Tuple[bool, bool]:
     """Refuse frames that would be read wrong without a word (bool, integers
-    outside 0..255, no pixel); return whether uint16 frames are to be scaled
-    (logged)."""
+    outside 0..255, floats outside [0, 1], no pixel); return whether float
+    and uint16 frames are to be scaled (each logged)."""
     arrays = [frames] if isinstance(frames, np.ndarray) else list(frames)
     uint16 = False
+    float_ranges = []  # (min, max) of each float frame with pixels
     for k, frame in enumerate(arrays):
         where = name if isinstance(frames, np.ndarray) else \
             f'{name} frame {k}'
@@ -195,6 +183,8 @@ def _check_array_frames(frames, name: str) -> bool:
                              f'with pixels, got shape {frame.shape}')
         if frame.dtype == np.uint16:
             uint16 = True
+        elif np.issubdtype(frame.dtype, np.floating) and frame.size:
+            float_ranges.append((float(frame.min()), float(frame.max())))
         elif (np.issubdtype(frame.dtype, np.integer)
               and frame.dtype != np.uint8 and frame.size
               and (frame.min() < 0 or frame.max() > 255)):
@@ -205,7 +195,17 @@ def _check_array_frames(frames, name: str) -> bool:
     if uint16:
         print_log(
             f'{name}: uint16 frames, scaled to 0..255 uint8', logger='current')
-    return uint16
+    if not all(0 <= lo and hi <= 1 for lo, hi in float_ranges):  # NaN too
+        lo = min(r[0] for r in float_ranges)
+        hi = max(r[1] for r in float_ranges)
+        raise ValueError(
+            f'float frames must lie in [0, 1], got values in [{lo:g}, '
+            f'{hi:g}]: pass uint8 RGB frames (0..255) or floats in [0, 1]')
+    if float_ranges:
+        print_log(
+            f'{name}: float frames in [0, 1], scaled to 0..255 uint8',
+            logger='current')
+    return bool(float_ranges), uint16
 
 
 class ArrayFrameReader(FrameReader):
@@ -223,29 +223,14 @@ class ArrayFrameReader(FrameReader):
         self.frames = frames
         self.name = name
         self.num_frames = len(frames)
-        self.float_scale = None
-        self.uint16_scale = _check_array_frames(frames, name)
-        value_range = _float_range(frames) if self.num_frames else None
-        if value_range is not None:
-            lo, hi = value_range
-            if not (0 <= lo and hi <= 1):
-                raise ValueError(
-                    f'float frames must lie in [0, 1], got values in '
-                    f'[{lo:g}, {hi:g}]: pass uint8 RGB frames (0..255) or '
-                    'floats in [0, 1]')
-            self.float_scale = 255.
-            print_log(
-                f'{name}: float frames in [0, 1], scaled to 0..255 '
-                'uint8',
-                logger='current')
+        self.float_scale, self.uint16_scale = _check_array_frames(frames, name)
         if self.num_frames:
             self.frame_shape = tuple(frames[0].shape[:2])
 
     def read(self, index: int) -> np.ndarray:
         frame = self.frames[index]
-        if self.float_scale is not None and np.issubdtype(
-                frame.dtype, np.floating):
-            frame = np.rint(frame * self.float_scale)
+        if self.float_scale and np.issubdtype(frame.dtype, np.floating):
+            frame = np.rint(frame * 255.)
         if frame.dtype == np.uint16 and self.uint16_scale:
             frame = np.rint(frame / 257.)  # 65535 -> 255
         if frame.dtype != np.uint8:

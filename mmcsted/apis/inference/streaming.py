@@ -47,10 +47,6 @@ class ClipItem:
     def ori_shape(self) -> tuple:
         return tuple(self.data_sample.ori_shape)
 
-    @property
-    def clamped(self) -> bool:
-        return bool(self.data_sample.clamped)
-
 
 def split_pipeline(transforms: Sequence[dict]):
     """The inference pipeline's transforms, built from mmcsted's registry
