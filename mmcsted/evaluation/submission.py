@@ -254,17 +254,11 @@ class SubmissionWriter:
                  expected_frames: Optional[Mapping[str, Mapping[
                      str, Sequence[str]]]] = None,
                  num_filled: int = 0) -> Dict[str, int]:
-        """Check the written set and zip it.
-
-        Raises ``ValueError`` when a PNG was written twice, and, given
-        ``expected_frames`` (``{video_id: {exp_id: [frame, ...]}}``, see
-        :func:`expected_frames_from_data_list`), when an expected frame is
-        missing or an unexpected one is there; ``FileNotFoundError`` when a
-        recorded PNG is not on disk (another rank's write not visible: not a
-        shared filesystem). ``num_filled``: how many of the expressions
-        :meth:`fill_empty` filled, said in the log. Returns the counts
-        ``num_videos``, ``num_expressions``, ``num_frames``.
-        """
+        """Check the written set (no PNG twice, each on disk; with
+        ``expected_frames``, see :func:`expected_frames_from_data_list`,
+        nothing missing or extra) and zip it; ``num_filled`` (expressions
+        :meth:`fill_empty` filled) is said in the log. Returns the counts
+        ``num_videos``, ``num_expressions``, ``num_frames``."""
         if not records:
             raise ValueError('no predictions to write a submission from')
         try:

@@ -114,14 +114,10 @@ def _numpy_pickle_globals() -> dict:
 
 
 class NumpyUnpickler(pickle.Unpickler):
-    """Unpickle plain containers of numpy arrays, and nothing else.
-
-    ``find_class`` admits only the callables and classes that rebuild arrays,
-    numpy scalars and dtypes (object dtypes excluded), plus ``OrderedDict``;
-    any other global (``os.system``, ``builtins.eval``, ...) raises
-    :class:`pickle.UnpicklingError` naming it, before anything is called.
-    Dicts, lists, tuples, strings and numbers need no global.
-    """
+    """Unpickle plain containers of numpy arrays, and nothing else: any
+    global but those that rebuild arrays, numpy scalars and dtypes (object
+    dtypes excluded) and ``OrderedDict`` raises
+    :class:`pickle.UnpicklingError` naming it, before anything is called."""
 
     _allowed = None
 

@@ -1,10 +1,7 @@
-"""Drawing actor masks and queries: prediction vs ground truth for evaluation
-(:class:`ActorSegVisualizer`) and a single overlay for the demo
-(:func:`overlay_query_mask`).
-
-All images are RGB uint8 (H, W, 3). Drawing is done with OpenCV (fast enough
-for every frame of a video); the visualizer then hands the picture to
-mmengine's vis backends or writes it to a file."""
+"""Drawing actor masks and queries on RGB uint8 (H, W, 3) images with OpenCV
+(fast enough for every frame of a video): prediction vs ground truth for
+evaluation (:class:`ActorSegVisualizer`, to mmengine's vis backends or a
+file) and a single overlay for the demos (:func:`overlay_query_mask`)."""
 from typing import Optional, Sequence, Tuple
 
 import cv2

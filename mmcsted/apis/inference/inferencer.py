@@ -1,10 +1,7 @@
-"""Segmenting the actor a query names in every (or every requested) frame of
-a video: :class:`VideoActorSegInferencer` on mmengine's ``BaseInferencer``,
-and the functions :func:`inference_video`, :func:`iter_inference` and
-:func:`load_clip` that call it.
-
-Frame indices in this API are 0-based (the datasets' ``frame_id`` is 1-based).
-"""
+"""Segmenting the actor a query names in the (requested) frames of a video:
+:class:`VideoActorSegInferencer` on mmengine's ``BaseInferencer`` and the
+functions that call it. Frame indices here are 0-based (the datasets'
+``frame_id`` is 1-based)."""
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path

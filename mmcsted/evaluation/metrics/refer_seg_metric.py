@@ -60,15 +60,9 @@ class ReferSegMetric(BaseMetric):
     ``mIoU``, ``P@0.5`` ... ``P@0.9``, the CSTED paper's ``AP_paper`` (mean
     of P@0.50:0.05:0.95, not COCO mAP), optionally COCO mask mAP
     (``coco_mAP``, ``coco_AP50``, ``coco_AP75``), ``num_samples`` and
-    breakdowns by actor / action class and query flag, all in percent.
-
-    Each data sample (dict or :class:`ActorSegDataSample`) gives
-    ``gt_sem_seg`` (> 0 is foreground, at the frame size), ``seg_logits`` (the
-    foreground probability) and / or ``pred_sem_seg``, and the metainfo
-    ``sample_idx``, ``video_id``, ``frame_id``, ``instance_id``, ``query``,
-    ``actor_class``, ``action_class`` and optionally ``query_flags``. The
-    definitions (resizing, binarisation, smoothed IoU, breakdowns, the dump,
-    ``protocol='cstm'``) are in docs/metrics.md, "ReferSegMetric".
+    breakdowns by actor / action class and query flag, all in percent. The
+    inputs and definitions (resizing, binarisation, smoothed IoU, breakdowns,
+    the dump, ``protocol='cstm'``): docs/metrics.md, "ReferSegMetric".
 
     Args:
         iou_smooth (float): ``s`` of ``IoU = (I + s) / (U + s)``.
