@@ -25,10 +25,6 @@ def config_root() -> str:
     return checkout
 
 
-def default_metafile() -> str:
-    return osp.join(config_root(), 'configs', 'csted', 'metafile.yml')
-
-
 def resolve_config(config: str) -> str:
     """A config file for a path, a path relative to the configs' root
     (``configs/csted/...``, as the metafile and the docs write them) or a
@@ -59,7 +55,7 @@ def _local_weights(weights: str) -> Optional[str]:
 def load_metafile(path: Optional[str] = None) -> Dict[str, dict]:
     """``{model name: entry}`` of a metafile (empty if there is none);
     mmcsted's own by default."""
-    path = path or default_metafile()
+    path = path or osp.join(config_root(), 'configs', 'csted', 'metafile.yml')
     if not osp.isfile(path):
         return {}
     import yaml

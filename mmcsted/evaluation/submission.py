@@ -17,6 +17,7 @@ from mmengine.logging import print_log
 from PIL import Image
 
 from mmcsted.utils.atomic_write import atomic_write, replace_dir
+from mmcsted.utils.misc import check_choice
 
 #: layout name -> folder the masks go under inside the zip ('' = the root).
 SUBMISSION_LAYOUTS = {'ref_youtube_vos': 'Annotations', 'mevis': ''}
@@ -57,9 +58,7 @@ def submission_png_path(layout: str,
     top folder, since the runs share video, expression and frame names;
     neither server has runs.
     """
-    if layout not in SUBMISSION_LAYOUTS:
-        raise ValueError(f'unknown submission layout {layout!r}; one of '
-                         f'{sorted(SUBMISSION_LAYOUTS)}')
+    check_choice('submission layout', layout, SUBMISSION_LAYOUTS)
     parts = [SUBMISSION_LAYOUTS[layout]] if SUBMISSION_LAYOUTS[layout] else []
     if run is not None:
         parts.insert(0, _path_part(run, 'run'))
@@ -198,9 +197,7 @@ class SubmissionWriter:
                  output_dir: str,
                  layout: str,
                  zip_file: Optional[str] = None) -> None:
-        if layout not in SUBMISSION_LAYOUTS:
-            raise ValueError(f'unknown submission layout {layout!r}; one of '
-                             f'{sorted(SUBMISSION_LAYOUTS)}')
+        check_choice('submission layout', layout, SUBMISSION_LAYOUTS)
         if not output_dir:
             raise ValueError('SubmissionWriter needs an `output_dir`')
         self.output_dir = output_dir

@@ -24,14 +24,10 @@ from .streaming import ClipItem, ClipStream
 
 @dataclass
 class VideoSegResult:
-    """Masks of the requested frames, in ascending frame order.
-
-    ``masks[i]`` (H, W) uint8 {0, 1} and ``scores[i]`` (H, W) float32 (the
-    foreground probability; None with ``return_scores=False``) belong to frame
-    ``frame_indices[i]`` (0-based). ``stats``: the frame cache's counts,
-    ``frames`` (segmented), ``frames_decoded`` and ``peak_cache`` (the most
-    frames it held at once).
-    """
+    """Masks of the requested frames, in ascending frame order: ``masks[i]``
+    (H, W) uint8 {0, 1} and ``scores[i]`` (H, W) float32 probability (None
+    with ``return_scores=False``) of frame ``frame_indices[i]`` (0-based);
+    ``stats``: the frame cache's counts (docs/get_started.md)."""
     video: str
     query: str
     frame_indices: List[int] = field(default_factory=list)

@@ -105,10 +105,8 @@ class ActorSegVisualizationHook(Hook):
             return None
 
     def _frame_from_input(self, runner, clip, meta: dict) -> np.ndarray:
-        """The target frame of a packed clip, back at ``ori_shape``.
-
-        A float clip is taken as normalised by the model's data
-        preprocessor (its mean/std undo it); a uint8 clip is used as is."""
+        """The target frame of a packed clip, back at ``ori_shape`` (a float
+        clip un-normalised with the data preprocessor's mean and std)."""
         from mmcsted.visualization import frame_from_clip
         model = runner.model
         if is_model_wrapper(model):

@@ -115,7 +115,7 @@ def boundary_f(pred: Any,
                gt: Any,
                void: Any = None,
                bound_th: float = 0.008) -> float:
-    """Boundary F-measure of DAVIS.
+    """Boundary F-measure of DAVIS, in [0, 1].
 
     Args:
         pred, gt: (H, W) masks, foreground > 0.
@@ -123,9 +123,6 @@ def boundary_f(pred: Any,
             the boundaries are taken.
         bound_th: tolerance as a fraction of the image diagonal (< 1) or in
             pixels (>= 1). Defaults to 0.008.
-
-    Returns:
-        float: F in [0, 1].
     """
     pred, gt, void = _masks(pred, gt, void)
     side = FrameBoundaries([pred, gt], void, bound_th)
