@@ -30,8 +30,7 @@ _HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.(?:pth|pt|ckpt)$')
 
 
 class CheckpointHashError(RuntimeError):
-    """A checkpoint does not match its expected hash (given, or in its
-    name)."""
+    """A checkpoint does not match its expected hash (given, or its name's)."""
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -39,8 +38,7 @@ class CheckpointMismatchError(RuntimeError):
 
 
 class CheckpointDownloadError(RuntimeError):
-    """A checkpoint could not be downloaded; the message names the URL and
-    where to put the file for offline use."""
+    """A failed download; the message says where to put the file instead."""
 
 
 def _history_buffer_getattr(obj, name):
@@ -64,9 +62,8 @@ def _numpy_globals() -> List:
 
 
 def allow_mmengine_checkpoint_types():
-    """Context manager: ``torch.load(weights_only=True)`` accepts the
-    non-tensor types mmengine writes (``with allow_mmengine_checkpoint_types():
-    torch.load(...)``)."""
+    """Context manager in which ``torch.load(weights_only=True)`` accepts the
+    non-tensor types mmengine writes."""
     return torch.serialization.safe_globals(
         [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] +
         _numpy_globals())
@@ -376,6 +373,24 @@ def _download_error(url: str, err: BaseException, target: str, timeout: float,
         (', once its SHA-256 is checked' if verified else ''))
 
 
+def _cached_and_verified(target: str, expected: Optional[str]) -> bool:
+    """Whether ``target`` is in the cache and matches the expected hash; a
+    file that does not is removed (and downloaded again)."""
+    if not osp.isfile(target):
+        return False
+    try:
+        if expected:
+            _check_hash(target, expected, target)
+        return True
+    except CheckpointHashError:
+        print_log(
+            f'cached {target} fails its hash check; downloading again',
+            logger='current',
+            level=logging.WARNING)
+        os.remove(target)
+        return False
+
+
 def download_checkpoint(url: str,
                         cache_dir: Optional[str] = None,
                         sha256: Optional[str] = None,
@@ -394,19 +409,8 @@ def download_checkpoint(url: str,
     filename = osp.basename(urlparse(url).path)
     expected = sha256 or sha256_prefix_from_filename(filename)
     target = osp.join(cache_dir, filename)
-    if osp.isfile(target):
-        if expected:
-            try:
-                _check_hash(target, expected, target)
-            except CheckpointHashError:
-                print_log(
-                    f'cached {target} fails its hash check; '
-                    'downloading again',
-                    logger='current',
-                    level=logging.WARNING)
-                os.remove(target)
-        if osp.isfile(target):
-            return target
+    if _cached_and_verified(target, expected):
+        return target
     if not expected:
         print_log(
             f'{url} carries no hash in its name and none was given: it '

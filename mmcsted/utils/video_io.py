@@ -67,10 +67,9 @@ def read_image(path: str,
 
 def read_index_png(path: str,
                    backend_args: Optional[dict] = None) -> np.ndarray:
-    """The H x W array of an index PNG (a palette 'P' or grey PNG whose pixel
-    is an object id), read through :mod:`mmengine.fileio` and decoded by
-    ``mmcv.imfrombytes(flag='unchanged', backend='pillow')``, so a palette
-    PNG gives its indices, not colours; a colour PNG is a ``ValueError``."""
+    """The H x W object ids of an index PNG (palette 'P' or grey), decoded
+    by ``mmcv.imfrombytes(flag='unchanged', backend='pillow')`` so that a
+    palette PNG gives its indices, not colours; a colour PNG is an error."""
     data = _get_bytes(path, 'mask', backend_args)
     ids = mmcv.imfrombytes(data, flag='unchanged', backend='pillow')
     if ids.ndim != 2:

@@ -10,9 +10,11 @@ import torch.nn as nn
 from mmcsted.datasets.clip_sampling import CLIP_MODES
 
 DEFAULT_INPUT_SIZE = 320
-RESIZE_TRANSFORMS = ('ResizePadSquare', 'ResizeStretch')
 #: ``resize=`` override of :func:`inference_pipeline`: transform type
 RESIZE_NAMES = dict(pad_square='ResizePadSquare', stretch='ResizeStretch')
+#: the resizes act on each frame of a clip alone, the same way whatever the
+#: clip: the frame cache runs them once per frame
+RESIZE_TRANSFORMS = tuple(RESIZE_NAMES.values())
 #: the keyword arguments of :func:`inference_pipeline` that override the
 #: config's test pipeline
 PIPELINE_ARGS = ('input_size', 'clip_len', 'frame_interval', 'clip_mode',

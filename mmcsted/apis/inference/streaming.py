@@ -16,15 +16,13 @@ from mmcsted.datasets.transforms.loading import DataLoadError, fill_clip
 from mmcsted.registry import TRANSFORMS
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.utils.video_io import FrameReader
+from .pipeline import RESIZE_TRANSFORMS
 
 #: A resized frame whose short side is below this many pixels holds almost
 #: nothing for the model: its deepest features have a stride of 32, so the
 #: frame covers under half a cell of them across that side (a 4000 x 30
 #: video padded to 64 x 64 is 64 x 1 px) and the masks are mostly guessed.
 MIN_SHORT_SIDE = 16
-#: transforms that act on each frame of a clip alone, the same way whatever
-#: the clip: run once per frame when they directly follow ClipFromFrameCache
-FRAME_WISE_TRANSFORMS = ('ResizePadSquare', 'ResizeStretch')
 
 
 @dataclass
@@ -52,8 +50,8 @@ def split_pipeline(transforms: Sequence[dict]):
     """The inference pipeline's transforms, built from mmcsted's registry
     (whatever the default scope), as four
     :class:`~mmengine.dataset.Compose`: the clip-sampling steps,
-    ``ClipFromFrameCache``, the frame-wise steps that follow it (see
-    ``FRAME_WISE_TRANSFORMS``) and the rest."""
+    ``ClipFromFrameCache``, the frame-wise steps that directly follow it (the
+    resizes, ``RESIZE_TRANSFORMS``) and the rest."""
     built = [
         TRANSFORMS.build(t) if isinstance(t, dict) else t for t in transforms
     ]
@@ -63,7 +61,7 @@ def split_pipeline(transforms: Sequence[dict]):
                          f'frame cache (ClipFromFrameCache), got {names}')
     cut = names.index('ClipFromFrameCache')
     end = cut + 1
-    while end < len(built) and names[end] in FRAME_WISE_TRANSFORMS:
+    while end < len(built) and names[end] in RESIZE_TRANSFORMS:
         end += 1
     return (Compose(built[:cut]), Compose(built[cut:cut + 1]),
             Compose(built[cut + 1:end]), Compose(built[end:]))
