@@ -204,7 +204,8 @@ def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:
     return float(np.logical_and(pred, gt).sum() / union) if union else 1.
 
 
-def _hstack(panels: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
+def hstack_images(panels: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
+    """RGB images side by side (bottom-padded to one height), white gaps."""
     h = max(p.shape[0] for p in panels)
     out = []
     for i, p in enumerate(panels):
@@ -279,7 +280,7 @@ class ActorSegVisualizer(Visualizer):
                 pad[:] = band[-1:]
                 band = np.concatenate([band, pad])
             out.append(np.concatenate([band, image]))
-        return _hstack(out)
+        return hstack_images(out)
 
     def draw_sample(self,
                     image: np.ndarray,
