@@ -4,25 +4,10 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
-from mmcsted.visualization.attention import run_with_recording
 from tools.analysis_tools.attention_figures import (map_to_frame, plot_lgfs,
                                                     plot_word_attention,
                                                     save_attention_figures)
-
-
-@pytest.fixture(scope='module')
-def result(tiny_model):
-    g = torch.Generator().manual_seed(0)
-    clip = torch.randint(
-        0, 256, (3, 8, 64, 64), generator=g, dtype=torch.uint8)
-    return run_with_recording(
-        tiny_model,
-        clip,
-        'The red dog, jumping!',
-        img_shape=(48, 64),
-        ori_shape=(96, 128))
 
 
 def test_map_to_frame_cuts_the_padding():
@@ -35,15 +20,15 @@ def test_map_to_frame_cuts_the_padding():
     assert out[:, :12].min() > 0.99 and out.mean() > 0.9
 
 
-def test_panels_have_the_words_as_titles(tmp_path, result):
+def test_panels_have_the_words_as_titles(tmp_path, attention_result):
     frame = np.zeros((96, 128, 3), np.uint8)
-    entry = result['spatial'][3]
-    maps = map_to_frame(entry['attention'], result['img_shape'],
-                        result['pad_shape'], frame.shape[:2])
+    entry = attention_result['spatial'][3]
+    maps = map_to_frame(entry['attention'], attention_result['img_shape'],
+                        attention_result['pad_shape'], frame.shape[:2])
     fig, titles = plot_word_attention(
         frame,
         maps,
-        result['words']['spatial'],
+        attention_result['words']['spatial'],
         entry['word_weights'],
         title='spatial',
         out_file=str(tmp_path / 'a.png'))
@@ -54,13 +39,14 @@ def test_panels_have_the_words_as_titles(tmp_path, result):
     assert (tmp_path / 'a.png').stat().st_size > 0
     with pytest.raises(ValueError, match='4 maps for 3 words'):
         plot_word_attention(frame, maps, ['a', 'b', 'c'])
-    plot_lgfs(result['lgfs'], out_file=str(tmp_path / 'l.png'))
+    plot_lgfs(attention_result['lgfs'], out_file=str(tmp_path / 'l.png'))
     assert (tmp_path / 'l.png').exists()
 
 
-def test_save_attention_figures(tmp_path, result):
+def test_save_attention_figures(tmp_path, attention_result):
     frame = np.zeros((96, 128, 3), np.uint8)
-    written = save_attention_figures(result, frame, str(tmp_path), stage=3)
+    written = save_attention_figures(
+        attention_result, frame, str(tmp_path), stage=3)
     assert set(written) == {
         'spatial_attention', 'temporal_attention', 'word_weights', 'lgfs',
         'lgfs_plot'
@@ -72,6 +58,7 @@ def test_save_attention_figures(tmp_path, result):
     assert sorted(weights['spatial']) == ['1', '2', '3', '4', '5']
     lgfs = json.loads((tmp_path / 'lgfs.json').read_text())
     assert sorted(lgfs['stages']) == ['1', '2', '3', '4', '5']
-    partial = dict(result, spatial={5: result['spatial'][5]})
+    partial = dict(
+        attention_result, spatial={5: attention_result['spatial'][5]})
     with pytest.raises(ValueError, match='no CMAM at stage 3'):
         save_attention_figures(partial, frame, str(tmp_path / 'x'), stage=3)

@@ -5,29 +5,17 @@ import torch
 from mmcsted.visualization.attention import recording, run_with_recording
 
 
-@pytest.fixture(scope='module')
-def result(tiny_model):
-    g = torch.Generator().manual_seed(0)
-    clip = torch.randint(
-        0, 256, (3, 8, 64, 64), generator=g, dtype=torch.uint8)
-    return run_with_recording(
-        tiny_model,
-        clip,
-        'The red dog, jumping!',
-        img_shape=(48, 64),
-        ori_shape=(96, 128))
-
-
-def test_maps_and_weights_per_word_for_both_encoders(tiny_model, result):
+def test_maps_and_weights_per_word_for_both_encoders(tiny_model,
+                                                     attention_result):
     words = ['the', 'red', 'dog', 'jumping']
-    assert result['words'] == dict(spatial=words, temporal=words)
+    assert attention_result['words'] == dict(spatial=words, temporal=words)
     strides = (2, 4, 8, 16, 32)
     for stage, stride in enumerate(strides, 1):
-        s = result['spatial'][stage]
+        s = attention_result['spatial'][stage]
         assert s['attention'].shape == (4, 64 // stride, 64 // stride)
         assert s['word_weights'].shape == (4, )
         assert s['word_weights'].sum() == pytest.approx(1, abs=1e-5)
-        t = result['temporal'][stage]
+        t = attention_result['temporal'][stage]
         assert t['attention'].shape == (4, 64 // stride, 64 // stride)
         full = t['attention_all']
         assert full.ndim == 4 and full.shape[0] == 4
@@ -37,18 +25,19 @@ def test_maps_and_weights_per_word_for_both_encoders(tiny_model, result):
     # temporal stride grows
     strides_t = tiny_model.temporal_encoder.backbone.temporal_strides
     for stage, st in enumerate(strides_t, 1):
-        assert result['temporal'][stage]['time_index'] == min(
-            4 // st, result['temporal'][stage]['attention_all'].shape[1] - 1)
-    assert sorted(result['lgfs']) == [1, 2, 3, 4, 5]
-    for v in result['lgfs'].values():
+        assert attention_result['temporal'][stage]['time_index'] == min(
+            4 // st,
+            attention_result['temporal'][stage]['attention_all'].shape[1] - 1)
+    assert sorted(attention_result['lgfs']) == [1, 2, 3, 4, 5]
+    for v in attention_result['lgfs'].values():
         assert 0 <= v['spatial_share'] <= 1
         assert v['spatial_share'] + v['temporal_share'] == pytest.approx(1)
         assert v['spatial_share'] == pytest.approx(v['weights'][0].mean())
-    assert result['seg_logits'].shape == (96, 128)
-    assert result['pad_shape'] == (64, 64)
+    assert attention_result['seg_logits'].shape == (96, 128)
+    assert attention_result['pad_shape'] == (64, 64)
 
 
-def test_recording_is_switched_off_after(tiny_model, result):
+def test_recording_is_switched_off_after(tiny_model, attention_result):
     from mmcsted.models.necks.cmam import CMAM
     from mmcsted.models.necks.feature_fusion import LGFS
     for m in tiny_model.modules():
