@@ -133,10 +133,10 @@ def synthetic_example(data_root: str):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from demo.video_writer import OverlayWriter, source_fps
     from mmcsted.apis import VideoActorSegInferencer
     from mmcsted.apis.inference import check_query
     from mmcsted.utils.video_io import VideoReadError
-    from mmcsted.visualization import OverlayWriter, source_fps
 
     video, query = args.video, args.query
     if video is None:
@@ -199,6 +199,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    if REPO_ROOT not in sys.path:
-        sys.path.insert(0, REPO_ROOT)
+    # first, before demo/ (the script's folder): `demo` is then this
+    # folder's package (demo.video_writer), not demo.py
+    sys.path.insert(0, REPO_ROOT)
     sys.exit(main())

@@ -361,9 +361,9 @@ def segment_video(model,
     import cv2
     import numpy as np
 
+    from demo.video_writer import OverlayWriter, source_fps
     from mmcsted.apis import iter_inference
-    from mmcsted.visualization import (OverlayWriter, overlay_query_mask,
-                                       source_fps)
+    from mmcsted.visualization import overlay_query_mask
     os.makedirs(out_dir, exist_ok=True)
     video_file = osp.join(out_dir, 'segmented.mp4')
     zip_file = osp.join(out_dir, 'masks.zip')
@@ -410,13 +410,13 @@ def segment_video(model,
 def attention_pictures(model, video: str, query: str, frame: int,
                        out_dir: str):
     """CMAM word attention of both encoders at every CMAM stage and the LGFS
-    selection for one frame, drawn by :mod:`mmcsted.visualization.attention`
+    selection for one frame, drawn by tools/analysis_tools/attention_figures.py
     as visualize_attention.py draws them; ([(png, caption)], table)."""
     from mmcsted.apis.inference import load_clip
-    from mmcsted.visualization.attention import (lgfs_table,
-                                                 run_with_recording,
-                                                 save_attention_figures,
-                                                 word_weight_table)
+    from mmcsted.visualization.attention import run_with_recording
+    from tools.analysis_tools.attention_figures import (lgfs_table,
+                                                        save_attention_figures,
+                                                        word_weight_table)
     item = load_clip(model, video, frame)
     result = run_with_recording(model, item.clip, query, None, item.img_shape,
                                 item.ori_shape)
@@ -637,6 +637,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    if REPO_ROOT not in sys.path:
-        sys.path.insert(0, REPO_ROOT)
+    # first, before demo/ (the script's folder): `demo` is then this
+    # folder's package (demo.video_writer), not demo.py
+    sys.path.insert(0, REPO_ROOT)
     sys.exit(main())

@@ -74,6 +74,16 @@ def write_frame_folder(folder, frames, ext='png') -> None:
             str(folder / f'{i:05d}.{ext}'), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
 
 
+def count_video_frames(path) -> int:
+    """The frames OpenCV decodes from a video file."""
+    cap = cv2.VideoCapture(str(path))
+    count = 0
+    while cap.read()[0]:
+        count += 1
+    cap.release()
+    return count
+
+
 # ------------------------------------------------------------------ fixtures
 # Imported by the conftest.py of tests/test_apis, tests/test_tools and
 # tests/test_visualization.
@@ -108,6 +118,22 @@ def http_dir(tmp_path):
 @pytest.fixture(scope='session')
 def tiny_model():
     return build_tiny_eval()
+
+
+@pytest.fixture(scope='session')
+def attention_result(tiny_model):
+    """``run_with_recording`` of the tiny model on a random 8-frame clip
+    (the frame 48 x 64 inside the 64 x 64 input, 96 x 128 originally)."""
+    from mmcsted.visualization.attention import run_with_recording
+    g = torch.Generator().manual_seed(0)
+    clip = torch.randint(
+        0, 256, (3, 8, 64, 64), generator=g, dtype=torch.uint8)
+    return run_with_recording(
+        tiny_model,
+        clip,
+        'The red dog, jumping!',
+        img_shape=(48, 64),
+        ori_shape=(96, 128))
 
 
 @pytest.fixture(scope='session')

@@ -24,11 +24,16 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
-                           shutdown_distributed)
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share (tools.misc.*)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../..'))
+
+from mmcsted.utils import register_all_modules
 from mmcsted.utils.checkpoint import (CheckpointMismatchError,
                                       check_checkpoint_fits)
-from mmcsted.utils.preflight import check_data_before_run
+from tools.misc.launch import setup_cpu_distributed, shutdown_distributed
+from tools.misc.preflight import check_data_before_run
 
 
 def parse_args():

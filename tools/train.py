@@ -16,12 +16,17 @@ from typing import List, Optional, Tuple
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmcsted.utils import (register_all_modules, setup_cpu_distributed,
-                           shutdown_distributed)
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share (tools.misc.*)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../..'))
+
+from mmcsted.utils import register_all_modules
 from mmcsted.utils.checkpoint import load_local
-from mmcsted.utils.preflight import check_data_before_run
-from mmcsted.utils.work_dir_lock import (WorkDirBusyError, hold_work_dir,
-                                         launching_rank)
+from tools.misc.launch import setup_cpu_distributed, shutdown_distributed
+from tools.misc.preflight import check_data_before_run
+from tools.misc.work_dir_lock import (WorkDirBusyError, hold_work_dir,
+                                      launching_rank)
 
 
 def parse_args():

@@ -1,16 +1,6 @@
-"""Model-zoo names, URLs and local paths of checkpoints.
-
-``configs/csted/metafile.yml`` (OpenMMLab format) lists the published models; a
-model can be named there, given by URL or by path. Downloads go to the torch
-hub cache with a progress bar and are verified against the hash in the file
-name or the metafile's ``Hash`` (SHA-256, full or prefix) before use.
-
-The metafile and the configs are read from the source checkout the package
-is imported from, else from the package's ``.mim`` folder (where an installed
-mmcsted keeps them, as openmim expects: setup.py puts them there). A
-non-editable build from a checkout leaves copies in the checkout's ``.mim``:
-they would go stale as the configs are edited, so the checkout comes first.
-"""
+"""Model-zoo names (``configs/csted/metafile.yml``), URLs and local paths
+of configs and checkpoints; where they are read from: docs/get_started.md,
+"The model zoo"."""
 import os
 import os.path as osp
 from typing import Dict, Optional
@@ -33,10 +23,6 @@ def config_root() -> str:
     if osp.isdir(osp.join(mim_dir, 'configs')):
         return mim_dir
     return checkout
-
-
-def default_metafile() -> str:
-    return osp.join(config_root(), 'configs', 'csted', 'metafile.yml')
 
 
 def resolve_config(config: str) -> str:
@@ -69,7 +55,7 @@ def _local_weights(weights: str) -> Optional[str]:
 def load_metafile(path: Optional[str] = None) -> Dict[str, dict]:
     """``{model name: entry}`` of a metafile (empty if there is none);
     mmcsted's own by default."""
-    path = path or default_metafile()
+    path = path or osp.join(config_root(), 'configs', 'csted', 'metafile.yml')
     if not osp.isfile(path):
         return {}
     import yaml

@@ -17,6 +17,7 @@ from mmengine.logging import print_log
 from PIL import Image
 
 from mmcsted.utils.atomic_write import atomic_write, replace_dir
+from mmcsted.utils.misc import check_choice
 
 #: layout name -> folder the masks go under inside the zip ('' = the root).
 SUBMISSION_LAYOUTS = {'ref_youtube_vos': 'Annotations', 'mevis': ''}
@@ -57,9 +58,7 @@ def submission_png_path(layout: str,
     top folder, since the runs share video, expression and frame names;
     neither server has runs.
     """
-    if layout not in SUBMISSION_LAYOUTS:
-        raise ValueError(f'unknown submission layout {layout!r}; one of '
-                         f'{sorted(SUBMISSION_LAYOUTS)}')
+    check_choice('submission layout', layout, SUBMISSION_LAYOUTS)
     parts = [SUBMISSION_LAYOUTS[layout]] if SUBMISSION_LAYOUTS[layout] else []
     if run is not None:
         parts.insert(0, _path_part(run, 'run'))
@@ -198,9 +197,7 @@ class SubmissionWriter:
                  output_dir: str,
                  layout: str,
                  zip_file: Optional[str] = None) -> None:
-        if layout not in SUBMISSION_LAYOUTS:
-            raise ValueError(f'unknown submission layout {layout!r}; one of '
-                             f'{sorted(SUBMISSION_LAYOUTS)}')
+        check_choice('submission layout', layout, SUBMISSION_LAYOUTS)
         if not output_dir:
             raise ValueError('SubmissionWriter needs an `output_dir`')
         self.output_dir = output_dir
@@ -254,17 +251,11 @@ class SubmissionWriter:
                  expected_frames: Optional[Mapping[str, Mapping[
                      str, Sequence[str]]]] = None,
                  num_filled: int = 0) -> Dict[str, int]:
-        """Check the written set and zip it.
-
-        Raises ``ValueError`` when a PNG was written twice, and, given
-        ``expected_frames`` (``{video_id: {exp_id: [frame, ...]}}``, see
-        :func:`expected_frames_from_data_list`), when an expected frame is
-        missing or an unexpected one is there; ``FileNotFoundError`` when a
-        recorded PNG is not on disk (another rank's write not visible: not a
-        shared filesystem). ``num_filled``: how many of the expressions
-        :meth:`fill_empty` filled, said in the log. Returns the counts
-        ``num_videos``, ``num_expressions``, ``num_frames``.
-        """
+        """Check the written set (no PNG twice, each on disk; with
+        ``expected_frames``, see :func:`expected_frames_from_data_list`,
+        nothing missing or extra) and zip it; ``num_filled`` (expressions
+        :meth:`fill_empty` filled) is said in the log. Returns the counts
+        ``num_videos``, ``num_expressions``, ``num_frames``."""
         if not records:
             raise ValueError('no predictions to write a submission from')
         try:

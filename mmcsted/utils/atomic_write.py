@@ -1,11 +1,7 @@
-"""Files and folders that a kill leaves old or new, never torn.
-
-Everything mmcsted writes for a user to keep (checkpoints, ``last_checkpoint``,
-vocabularies, index caches, submissions) goes through here: written under a
-temporary name in the destination's folder (so the final ``os.replace`` is a
-rename within one filesystem, which POSIX makes atomic), flushed to disk, then
-renamed over the destination. A failure or Ctrl-C removes the temporary name.
-"""
+"""Files and folders that a kill leaves old or new, never torn: written
+under a temporary name in the destination's folder (so that ``os.replace`` is
+a rename within one filesystem, which POSIX makes atomic), flushed, renamed
+(docs/troubleshooting.md, "A kill during a write")."""
 import contextlib
 import ctypes
 import ctypes.util
@@ -115,14 +111,3 @@ def replace_dir(new_dir: str, dst: str) -> None:
         shutil.rmtree(old)
     else:
         os.remove(old)
-
-
-def fresh_dir_beside(dst: str) -> str:
-    """An empty temporary folder in ``dst``'s parent, for :func:`replace_dir`.
-    """
-    parent = osp.dirname(osp.abspath(dst))
-    os.makedirs(parent, exist_ok=True)
-    return tempfile.mkdtemp(
-        prefix='.' + osp.basename(osp.abspath(dst)) + '.',
-        suffix='.tmp',
-        dir=parent)

@@ -1,15 +1,6 @@
-"""Safe checkpoint loading and verified downloads (docs/get_started.md,
-"Checkpoints are loaded safely").
-
-:func:`install_checkpoint_loaders` (called by ``register_all_modules()``,
-never at import) makes mmengine's local, http(s) and ``package://`` loaders
-unpickle with ``weights_only=True`` and the narrow allow-list of what mmengine
-writes, download with timeouts into the torch hub cache and check the SHA-256
-(given, or in the OpenMMLab ``-xxxxxxxx.pth`` file name). Plain pickles of
-numpy arrays load through :class:`NumpyUnpickler`.
-:func:`check_checkpoint_fits` refuses a checkpoint that does not fit the
-model before it is loaded.
-"""
+"""Safe checkpoint loading and verified downloads, put into mmengine's
+loaders by :func:`install_checkpoint_loaders` (never at import); what they
+check: docs/get_started.md, "Checkpoints are loaded safely"."""
 import hashlib
 import http.client
 import importlib.util
@@ -39,8 +30,7 @@ _HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.(?:pth|pt|ckpt)$')
 
 
 class CheckpointHashError(RuntimeError):
-    """A checkpoint does not match its expected hash (given, or in its
-    name)."""
+    """A checkpoint does not match its expected hash (given, or its name's)."""
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -48,8 +38,7 @@ class CheckpointMismatchError(RuntimeError):
 
 
 class CheckpointDownloadError(RuntimeError):
-    """A checkpoint could not be downloaded; the message names the URL and
-    where to put the file for offline use."""
+    """A failed download; the message says where to put the file instead."""
 
 
 def _history_buffer_getattr(obj, name):
@@ -72,16 +61,12 @@ def _numpy_globals() -> List:
     ]
 
 
-def mmengine_safe_globals() -> List:
-    """The allow-list of non-tensor types found in mmengine checkpoints."""
-    return [HistoryBuffer,
-            (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals()
-
-
 def allow_mmengine_checkpoint_types():
-    """Context manager: ``torch.load(weights_only=True)`` accepts what mmengine
-    writes (``with allow_mmengine_checkpoint_types(): torch.load(...)``)."""
-    return torch.serialization.safe_globals(mmengine_safe_globals())
+    """Context manager in which ``torch.load(weights_only=True)`` accepts the
+    non-tensor types mmengine writes."""
+    return torch.serialization.safe_globals(
+        [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] +
+        _numpy_globals())
 
 
 def _safe_dtype(obj, align=False, copy=False):
@@ -126,14 +111,10 @@ def _numpy_pickle_globals() -> dict:
 
 
 class NumpyUnpickler(pickle.Unpickler):
-    """Unpickle plain containers of numpy arrays, and nothing else.
-
-    ``find_class`` admits only the callables and classes that rebuild arrays,
-    numpy scalars and dtypes (object dtypes excluded), plus ``OrderedDict``;
-    any other global (``os.system``, ``builtins.eval``, ...) raises
-    :class:`pickle.UnpicklingError` naming it, before anything is called.
-    Dicts, lists, tuples, strings and numbers need no global.
-    """
+    """Unpickle plain containers of numpy arrays, and nothing else: any
+    global but those that rebuild arrays, numpy scalars and dtypes (object
+    dtypes excluded) and ``OrderedDict`` raises
+    :class:`pickle.UnpicklingError` naming it, before anything is called."""
 
     _allowed = None
 
@@ -197,17 +178,11 @@ def is_plain_pickle(filename: str) -> bool:
 
 
 def load_local(filename: str, map_location=None, check_name_hash=True):
-    """Load a local checkpoint with ``weights_only=True`` and the narrow
-    allow-list of mmengine's own types.
-
-    A file that is a plain pickle rather than a torch checkpoint (zip or legacy
-    format), such as a ``.ckpt`` of numpy arrays, is read with
-    :class:`NumpyUnpickler` instead, and its arrays become tensors.
-    With ``check_name_hash``, a hash in the file name (see
-    :func:`sha256_prefix_from_filename`) must be the file's SHA-256 prefix, or
-    :class:`CheckpointHashError` is raised; callers that have just verified
-    the file (downloads, a given ``sha256``) turn it off.
-    """
+    """Load a local checkpoint with ``weights_only=True`` and the allow-list
+    of mmengine's own types, or a plain pickle of numpy arrays with
+    :class:`NumpyUnpickler` (arrays become tensors). ``check_name_hash``: the
+    hash in the file name must match (callers that have just verified the
+    file turn it off)."""
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
     if check_name_hash:
@@ -258,12 +233,9 @@ _PACKAGE_PIP_HINTS = {
 
 
 def resolve_package_path(url: str) -> str:
-    """``package://<package>/<path>`` -> the file inside the installed package.
-
-    The package is located with :func:`importlib.util.find_spec` and not
-    imported. A missing package or file raises :class:`FileNotFoundError` with
-    the ``pip install`` command that provides it.
-    """
+    """``package://<package>/<path>`` -> the file inside the installed package
+    (found, not imported); a missing package or file raises
+    :class:`FileNotFoundError` with the ``pip install`` command, if known."""
     rest = url[len('package://'):] if url.startswith('package://') else url
     package, _, relpath = rest.partition('/')
     if not package or not relpath or '..' in relpath.split('/'):
@@ -401,6 +373,24 @@ def _download_error(url: str, err: BaseException, target: str, timeout: float,
         (', once its SHA-256 is checked' if verified else ''))
 
 
+def _cached_and_verified(target: str, expected: Optional[str]) -> bool:
+    """Whether ``target`` is in the cache and matches the expected hash; a
+    file that does not is removed (and downloaded again)."""
+    if not osp.isfile(target):
+        return False
+    try:
+        if expected:
+            _check_hash(target, expected, target)
+        return True
+    except CheckpointHashError:
+        print_log(
+            f'cached {target} fails its hash check; downloading again',
+            logger='current',
+            level=logging.WARNING)
+        os.remove(target)
+        return False
+
+
 def download_checkpoint(url: str,
                         cache_dir: Optional[str] = None,
                         sha256: Optional[str] = None,
@@ -408,35 +398,19 @@ def download_checkpoint(url: str,
                         timeout: Optional[float] = None,
                         retries: int = 2,
                         backoff: float = 2.0) -> str:
-    """Download ``url`` into the torch hub cache (``<hub>/checkpoints``) and
-    return the local path.
-
-    The file is verified against ``sha256`` (a full hash or a prefix) or else
-    the hash in its file name; a mismatch raises :class:`CheckpointHashError`
-    and the file is removed. A cached file is verified again before it is
-    reused. ``timeout`` (seconds, default :func:`download_timeout`) bounds
-    the connection and each read; connection errors and 5xx answers are
-    retried ``retries`` times, after ``backoff``, ``2 * backoff``, ...
-    seconds. A body shorter than its Content-Length is an error.
-    """
+    """Download ``url`` into the torch hub cache (``<hub>/checkpoints``),
+    verified against ``sha256`` (full or a prefix) or else the hash in its
+    name, and return the local path. ``timeout`` (seconds, default
+    :func:`download_timeout`), ``retries`` after ``backoff``, ``2 * backoff``,
+    ... seconds, and the checks: docs/get_started.md, "Checkpoints are loaded
+    safely"."""
     cache_dir = cache_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
     os.makedirs(cache_dir, exist_ok=True)
     filename = osp.basename(urlparse(url).path)
     expected = sha256 or sha256_prefix_from_filename(filename)
     target = osp.join(cache_dir, filename)
-    if osp.isfile(target):
-        if expected:
-            try:
-                _check_hash(target, expected, target)
-            except CheckpointHashError:
-                print_log(
-                    f'cached {target} fails its hash check; '
-                    'downloading again',
-                    logger='current',
-                    level=logging.WARNING)
-                os.remove(target)
-        if osp.isfile(target):
-            return target
+    if _cached_and_verified(target, expected):
+        return target
     if not expected:
         print_log(
             f'{url} carries no hash in its name and none was given: it '
@@ -473,13 +447,9 @@ def download_checkpoint(url: str,
 def load_weights(filename: str,
                  map_location='cpu',
                  sha256: Optional[str] = None) -> dict:
-    """Load a checkpoint from a path, an http(s) URL or a
-    ``package://<package>/<path>`` file, safely.
-
-    URLs are downloaded and hash-verified (see :func:`download_checkpoint`).
-    Files load with ``weights_only=True``, or, when they are plain pickles (not
-    torch checkpoints), with :class:`NumpyUnpickler`.
-    """
+    """Load a checkpoint from a path, an http(s) URL (downloaded and
+    verified by :func:`download_checkpoint`) or a ``package://`` file, safely
+    (:func:`load_local`)."""
     if filename.startswith(('http://', 'https://')):
         return load_local(
             download_checkpoint(filename, sha256=sha256),
@@ -515,16 +485,12 @@ def checkpoint_fit(module: torch.nn.Module,
                    state_dict: Dict,
                    source: str,
                    hint: str = '') -> Dict[str, List[str]]:
-    """The keys of ``state_dict`` that do not fit ``module``, before loading.
-
-    Returns ``dict(missing=[...], unexpected=[...], mismatched=[...])``
-    (``num_batches_tracked`` buffers are not counted as missing). A text
-    encoder takes the vocabulary stored in the checkpoint while loading, so
-    its ``vocab_buffer`` and ``embedding.weight`` may have another shape. A
-    state dict of which no weight fits is an error whatever the caller allows
-    (a wrong config or checkpoint, or a wrong ``prefix``, which ``hint``
-    names). Loading and its log lines are mmengine's ``load_state_dict``.
-    """
+    """``dict(missing=[...], unexpected=[...], mismatched=[...])``: the keys
+    of ``state_dict`` that do not fit ``module``, before loading
+    (``num_batches_tracked`` is never missing; a text encoder's
+    ``vocab_buffer`` and ``embedding.weight`` take the checkpoint's shape). No
+    weight that fits is an error whatever the caller allows (``hint`` names a
+    likely cause, e.g. a wrong ``prefix``)."""
     own = module.state_dict()
     adopted = {
         k[:-len('vocab_buffer')] + name
@@ -554,14 +520,10 @@ def check_checkpoint_fits(model: torch.nn.Module,
                           filename: str,
                           config: str,
                           allow_mismatch: bool = False) -> Dict[str, List]:
-    """Refuse a whole-model checkpoint that does not fit the model of
-    ``config``, before it is loaded; returns the :func:`checkpoint_fit`
-    report (a DataParallel ``module.`` prefix removed, as mmengine does).
-
-    Unless ``allow_mismatch``, any missing, unexpected or reshaped weight
-    raises :class:`CheckpointMismatchError` with the counts and a few key
-    names (``tools/test.py``, ``demo/demo.py`` and ``init_model`` alike).
-    """
+    """The :func:`checkpoint_fit` report of a whole-model checkpoint (a
+    DataParallel ``module.`` prefix removed, as mmengine does); unless
+    ``allow_mismatch``, any misfit raises :class:`CheckpointMismatchError`
+    with the counts and a few key names, before loading."""
     state = {
         re.sub(r'^module\.', '', k): v
         for k, v in state_dict_from_checkpoint(checkpoint).items()

@@ -1,20 +1,7 @@
-"""Let configs inherit mmaction2's base configs (``'mmaction::...'``).
-
-To find ``mmaction::<path>``, mmengine 0.10.7 first looks ``<path>`` up among
-the ``Config`` entries of every metafile that the package's
-``.mim/model-index.yml`` imports, and falls back to ``.mim/configs/<path>``
-only on a ``ValueError``. mmaction2 1.1.0's ``localization/bsn/metafile.yml``
-gives one model a *list* of configs, and mmengine's walk fails on it with an
-``AttributeError`` before reaching the fallback, so no ``mmaction::`` path
-loads. :func:`patch_external_config_lookup` (called by
-``register_all_modules()``, never at import) turns that failure into
-the ``ValueError`` that selects the fallback, which is where base configs
-(``_base_/...``) always resolve and where every metafile ``Config`` lies.
-Nothing else about the lookup changes.
-
-mmengine's lookup also needs ``pkg_resources``, which setuptools >= 81 no
-longer ships: setup.cfg pins ``setuptools<81`` for it.
-"""
+"""Let configs inherit mmaction2's base configs (``'mmaction::...'``): a
+metafile that mmengine 0.10.7 cannot walk (a model with a list of configs)
+selects its ``.mim/configs/<path>`` fallback instead of failing
+(docs/get_started.md, "Configs inherit the stack's configs")."""
 import functools
 
 from mmengine.config import utils as _config_utils

@@ -5,29 +5,11 @@ from mmengine import DefaultScope
 
 
 def install_stack_workarounds() -> None:
-    """Install in mmengine what the project needs of it (idempotent).
-
-    ``import mmcsted`` changes nothing in other packages; the project's entry
-    points (``register_all_modules()``, which the tools call, and
-    ``init_model``) call this function. It installs:
-
-    * safe checkpoint loaders for local files, http(s) URLs and
-      ``package://`` files (:func:`mmcsted.utils.checkpoint.
-      install_checkpoint_loaders`): torch >= 2.6 loads with
-      ``weights_only=True``, which mmengine 0.10.7's own work-dir checkpoints
-      (``HistoryBuffer``, numpy scalars) fail without an allow-list, and
-      mmengine's http loader unpickles downloads with ``weights_only=False``;
-    * the fallback that lets configs inherit ``mmaction::`` base configs
-      (:func:`mmcsted.utils.external_configs.patch_external_config_lookup`):
-      mmaction2 1.1.0's ``localization/bsn/metafile.yml`` gives a model a
-      list of configs, on which mmengine 0.10.7's
-      ``mmengine.config.utils._get_cfg_metainfo`` fails with an
-      ``AttributeError`` before its ``.mim/configs`` fallback.
-    * a filter for setuptools' ``pkg_resources`` deprecation warning, which
-      mmengine 0.10.7 triggers on every package look-up
-      (``mmengine.utils.package_utils`` imports ``pkg_resources``): only
-      that warning (matched by its message).
-    """
+    """Install in mmengine what the project needs of it (idempotent): the
+    safe checkpoint loaders, the ``mmaction::`` config fallback and a filter
+    for the ``pkg_resources`` deprecation warning mmengine 0.10.7 triggers
+    (only that message); docs/get_started.md, "What mmcsted installs in
+    mmengine, and when"."""
     from .checkpoint import install_checkpoint_loaders
     from .external_configs import patch_external_config_lookup
     warnings.filterwarnings(

@@ -1,16 +1,7 @@
-"""The one video-reading layer of mmcsted: frames of a video file, a folder of
-frame images or an array, for training, testing, inference and the data
-tools.
-
-Readers give RGB uint8 frames (H, W, 3) by 0-based index, in ascending
-order, without holding the decoded video: :meth:`FrameReader.iter_frames`
-decodes what is asked for and nothing before it is kept. Files are read
-through :mod:`mmengine.fileio` (``backend_args`` selects a storage backend,
-e.g. a remote one). Video files are opened with mmaction2's decord transforms
-(:class:`DecordInit` / :class:`DecordDecode`), then PyAV (:class:`PyAVInit`),
-then OpenCV (local files only); where decord fails in the middle of a video,
-the rest is decoded with PyAV. A file none of them can read raises
-:class:`VideoReadError` naming it."""
+"""The one video-reading layer of mmcsted: RGB frames of a video file, a
+folder of frame images or an array, read through :mod:`mmengine.fileio`, in
+ascending order, never holding the decoded video (docs/get_started.md,
+"Reading videos")."""
 import io
 import logging
 import os
@@ -76,10 +67,9 @@ def read_image(path: str,
 
 def read_index_png(path: str,
                    backend_args: Optional[dict] = None) -> np.ndarray:
-    """The H x W array of an index PNG (a palette 'P' or grey PNG whose pixel
-    is an object id), read through :mod:`mmengine.fileio` and decoded by
-    ``mmcv.imfrombytes(flag='unchanged', backend='pillow')``, so a palette
-    PNG gives its indices, not colours; a colour PNG is a ``ValueError``."""
+    """The H x W object ids of an index PNG (palette 'P' or grey), decoded
+    by ``mmcv.imfrombytes(flag='unchanged', backend='pillow')`` so that a
+    palette PNG gives its indices, not colours; a colour PNG is an error."""
     data = _get_bytes(path, 'mask', backend_args)
     ids = mmcv.imfrombytes(data, flag='unchanged', backend='pillow')
     if ids.ndim != 2:
@@ -170,25 +160,13 @@ class FrameReader:
         self.close()
 
 
-def _float_range(frames) -> Optional[Tuple[float, float]]:
-    """(min, max) of float frames, None for integer ones."""
-    if isinstance(frames, np.ndarray):
-        if not np.issubdtype(frames.dtype, np.floating):
-            return None
-        return float(frames.min()), float(frames.max())
-    floats = [f for f in frames if np.issubdtype(f.dtype, np.floating)]
-    if not floats:
-        return None
-    return (min(float(f.min())
-                for f in floats), max(float(f.max()) for f in floats))
-
-
-def _check_array_frames(frames, name: str) -> bool:
+def _check_array_frames(frames, name: str) -> Tuple[bool, bool]:
     """Refuse frames that would be read wrong without a word (bool, integers
-    outside 0..255, no pixel); return whether uint16 frames are to be scaled
-    (logged)."""
+    outside 0..255, floats outside [0, 1], no pixel); return whether float
+    and uint16 frames are to be scaled (each logged)."""
     arrays = [frames] if isinstance(frames, np.ndarray) else list(frames)
     uint16 = False
+    float_ranges = []  # (min, max) of each float frame with pixels
     for k, frame in enumerate(arrays):
         where = name if isinstance(frames, np.ndarray) else \
             f'{name} frame {k}'
@@ -204,6 +182,8 @@ def _check_array_frames(frames, name: str) -> bool:
                              f'with pixels, got shape {frame.shape}')
         if frame.dtype == np.uint16:
             uint16 = True
+        elif np.issubdtype(frame.dtype, np.floating) and frame.size:
+            float_ranges.append((float(frame.min()), float(frame.max())))
         elif (np.issubdtype(frame.dtype, np.integer)
               and frame.dtype != np.uint8 and frame.size
               and (frame.min() < 0 or frame.max() > 255)):
@@ -214,19 +194,23 @@ def _check_array_frames(frames, name: str) -> bool:
     if uint16:
         print_log(
             f'{name}: uint16 frames, scaled to 0..255 uint8', logger='current')
-    return uint16
+    if not all(0 <= lo and hi <= 1 for lo, hi in float_ranges):  # NaN too
+        lo = min(r[0] for r in float_ranges)
+        hi = max(r[1] for r in float_ranges)
+        raise ValueError(
+            f'float frames must lie in [0, 1], got values in [{lo:g}, '
+            f'{hi:g}]: pass uint8 RGB frames (0..255) or floats in [0, 1]')
+    if float_ranges:
+        print_log(
+            f'{name}: float frames in [0, 1], scaled to 0..255 uint8',
+            logger='current')
+    return bool(float_ranges), uint16
 
 
 class ArrayFrameReader(FrameReader):
-    """Frames of a (T, H, W, 3) RGB array (or a list of (H, W, 3) arrays).
-
-    uint8 frames are taken as they are. Float frames must lie in [0, 1]
-    (e.g. from ``ToTensor`` or ``skimage``) and are scaled to 0..255 (a note
-    is logged); other float ranges are ambiguous (0..255? -1..1?) and raise
-    a ``ValueError``: a plain cast would turn [0, 1] frames black and give
-    empty masks without a word. uint16 frames (16-bit PNGs) are scaled to
-    8 bit (a note); bool frames, other integers outside 0..255 and frames
-    of no pixel (0 x W) raise a ``ValueError``."""
+    """Frames of a (T, H, W, 3) RGB array (or a list of (H, W, 3) arrays):
+    uint8 as they are, floats in [0, 1] and uint16 scaled, anything else
+    refused (docs/get_started.md, "Reading videos")."""
 
     def __init__(self,
                  frames: Union[np.ndarray, Sequence[np.ndarray]],
@@ -238,29 +222,14 @@ class ArrayFrameReader(FrameReader):
         self.frames = frames
         self.name = name
         self.num_frames = len(frames)
-        self.float_scale = None
-        self.uint16_scale = _check_array_frames(frames, name)
-        value_range = _float_range(frames) if self.num_frames else None
-        if value_range is not None:
-            lo, hi = value_range
-            if not (0 <= lo and hi <= 1):
-                raise ValueError(
-                    f'float frames must lie in [0, 1], got values in '
-                    f'[{lo:g}, {hi:g}]: pass uint8 RGB frames (0..255) or '
-                    'floats in [0, 1]')
-            self.float_scale = 255.
-            print_log(
-                f'{name}: float frames in [0, 1], scaled to 0..255 '
-                'uint8',
-                logger='current')
+        self.float_scale, self.uint16_scale = _check_array_frames(frames, name)
         if self.num_frames:
             self.frame_shape = tuple(frames[0].shape[:2])
 
     def read(self, index: int) -> np.ndarray:
         frame = self.frames[index]
-        if self.float_scale is not None and np.issubdtype(
-                frame.dtype, np.floating):
-            frame = np.rint(frame * self.float_scale)
+        if self.float_scale and np.issubdtype(frame.dtype, np.floating):
+            frame = np.rint(frame * 255.)
         if frame.dtype == np.uint16 and self.uint16_scale:
             frame = np.rint(frame / 257.)  # 65535 -> 255
         if frame.dtype != np.uint8:
@@ -269,15 +238,10 @@ class ArrayFrameReader(FrameReader):
 
 
 class FolderFrameReader(FrameReader):
-    """Images of a folder in natural order (``1.jpg < 2.jpg < 10.jpg``; for
-    zero-padded names such as ``00001.jpg`` the same as sorting by name), or
-    ``filename_tmpl.format(i + start_index)`` when a template is given.
-
-    Index ``i`` (0-based) is the ``i``-th image, so a folder of the frames of
-    a video file numbers them as the video file does. Files whose extension
-    is not in :data:`IMAGE_EXTENSIONS` are ignored; a folder without images
-    raises :class:`VideoReadError`, and so does an image that cannot be
-    decoded (naming it) when it is read.
+    """Images of a folder in natural order (``1.jpg < 2.jpg < 10.jpg``), or
+    ``filename_tmpl.format(i + start_index)`` when a template is given;
+    index ``i`` (0-based) is the ``i``-th image (docs/get_started.md,
+    "Reading videos").
 
     Args:
         image_backend: ``'cv2'`` (default) or ``'pillow'``
@@ -367,14 +331,9 @@ _warned_fallback = False
 
 class DecordFrameReader(FrameReader):
     """decord (through mmaction2's ``DecordInit`` / ``DecordDecode``):
-    random access, frames fetched in small contiguous batches.
-
-    Where decord fails on a batch or returns frames that are not H x W x 3
-    (decord 0.6 mis-strides rows for some widths, e.g. 16, 24, 48 or 72 px,
-    returning 4 "channels" or raising), the rest is decoded with PyAV
-    (``fallback=True``, logged once per process) or a
-    :class:`VideoReadError` is raised; a decord reader that failed is never
-    reused."""
+    random access, frames fetched in small contiguous batches; where decord
+    fails on a batch, the rest is decoded with PyAV (``fallback=True``) or a
+    :class:`VideoReadError` is raised, and the decord reader is dropped."""
 
     def __init__(self,
                  path: str,

@@ -1,10 +1,7 @@
-"""Drawing actor masks and queries: prediction vs ground truth for evaluation
-(:class:`ActorSegVisualizer`) and a single overlay for the demo
-(:func:`overlay_query_mask`).
-
-All images are RGB uint8 (H, W, 3). Drawing is done with OpenCV (fast enough
-for every frame of a video); the visualizer then hands the picture to
-mmengine's vis backends or writes it to a file."""
+"""Drawing actor masks and queries on RGB uint8 (H, W, 3) images with OpenCV
+(fast enough for every frame of a video): prediction vs ground truth for
+evaluation (:class:`ActorSegVisualizer`, to mmengine's vis backends or a
+file) and a single overlay for the demos (:func:`overlay_query_mask`)."""
 from typing import Optional, Sequence, Tuple
 
 import cv2
@@ -207,7 +204,8 @@ def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:
     return float(np.logical_and(pred, gt).sum() / union) if union else 1.
 
 
-def _hstack(panels: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
+def hstack_images(panels: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
+    """RGB images side by side (bottom-padded to one height), white gaps."""
     h = max(p.shape[0] for p in panels)
     out = []
     for i, p in enumerate(panels):
@@ -282,7 +280,7 @@ class ActorSegVisualizer(Visualizer):
                 pad[:] = band[-1:]
                 band = np.concatenate([band, pad])
             out.append(np.concatenate([band, image]))
-        return _hstack(out)
+        return hstack_images(out)
 
     def draw_sample(self,
                     image: np.ndarray,

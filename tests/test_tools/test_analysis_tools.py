@@ -10,7 +10,7 @@ import pytest
 
 from mmcsted.models.backbones import InceptionI3D, TorchvisionS3D
 from mmcsted.registry import DATASETS
-from mmcsted.utils.complexity import model_complexity
+from tools.analysis_tools.complexity import model_complexity
 from tools.data import synthetic
 from ..test_models.utils import build_tiny
 

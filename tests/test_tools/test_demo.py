@@ -5,7 +5,8 @@ import sys
 import cv2
 import pytest
 
-from tests.helpers import TINY_SYNTHETIC_CONFIG, load_script
+from tests.helpers import (TINY_SYNTHETIC_CONFIG, count_video_frames,
+                           load_script)
 
 demo = load_script('demo/demo.py')
 
@@ -16,15 +17,6 @@ def synthetic_root(tmp_path_factory):
     root = tmp_path_factory.mktemp('synthetic_a2d')
     generate(str(root), num_videos=5, num_frames=10, num_missed=1, seed=3)
     return root
-
-
-def _frames(path):
-    cap = cv2.VideoCapture(str(path))
-    n = 0
-    while cap.read()[0]:
-        n += 1
-    cap.release()
-    return n
 
 
 def test_demo_on_a_synthetic_clip_as_a_script(synthetic_root, tiny_checkpoint,
@@ -47,7 +39,7 @@ def test_demo_on_a_synthetic_clip_as_a_script(synthetic_root, tiny_checkpoint,
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'synthetic example' in proc.stdout
     assert 'frames/s' in proc.stdout
-    assert _frames(out) == 10
+    assert count_video_frames(out) == 10
 
 
 def test_demo_gif_frames_and_png_dir(small_video, tiny_checkpoint, tmp_path,

@@ -14,9 +14,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmcsted.utils.work_dir_lock import hold_work_dir
 from tests.helpers import load_script
 from tools.data import synthetic
+from tools.misc.work_dir_lock import hold_work_dir
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/csted/synthetic/csted_tiny_synthetic.py')

@@ -70,12 +70,13 @@ def test_replace_dir(tmp_path, monkeypatch, exchange):
     dst = tmp_path / 'out'
     dst.mkdir()
     (dst / 'old.png').write_bytes(b'old')
-    new = aw.fresh_dir_beside(str(dst))
-    (tmp_path / osp.basename(new) / 'new.png').write_bytes(b'new')
-    aw.replace_dir(new, str(dst))
+    new = tmp_path / '.out.new'
+    new.mkdir()
+    (new / 'new.png').write_bytes(b'new')
+    aw.replace_dir(str(new), str(dst))
     assert os.listdir(dst) == ['new.png']
     assert sorted(os.listdir(tmp_path)) == ['out']
     # into a place where nothing was
-    new = aw.fresh_dir_beside(str(tmp_path / 'fresh'))
-    aw.replace_dir(new, str(tmp_path / 'fresh'))
+    new.mkdir()
+    aw.replace_dir(str(new), str(tmp_path / 'fresh'))
     assert sorted(os.listdir(tmp_path)) == ['fresh', 'out']

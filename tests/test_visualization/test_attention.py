@@ -1,38 +1,21 @@
-import json
-
 import numpy as np
 import pytest
 import torch
 
-from mmcsted.visualization.attention import (map_to_frame, plot_lgfs,
-                                             plot_word_attention, recording,
-                                             run_with_recording,
-                                             save_attention_figures)
+from mmcsted.visualization.attention import recording, run_with_recording
 
 
-@pytest.fixture(scope='module')
-def result(tiny_model):
-    g = torch.Generator().manual_seed(0)
-    clip = torch.randint(
-        0, 256, (3, 8, 64, 64), generator=g, dtype=torch.uint8)
-    return run_with_recording(
-        tiny_model,
-        clip,
-        'The red dog, jumping!',
-        img_shape=(48, 64),
-        ori_shape=(96, 128))
-
-
-def test_maps_and_weights_per_word_for_both_encoders(tiny_model, result):
+def test_maps_and_weights_per_word_for_both_encoders(tiny_model,
+                                                     attention_result):
     words = ['the', 'red', 'dog', 'jumping']
-    assert result['words'] == dict(spatial=words, temporal=words)
+    assert attention_result['words'] == dict(spatial=words, temporal=words)
     strides = (2, 4, 8, 16, 32)
     for stage, stride in enumerate(strides, 1):
-        s = result['spatial'][stage]
+        s = attention_result['spatial'][stage]
         assert s['attention'].shape == (4, 64 // stride, 64 // stride)
         assert s['word_weights'].shape == (4, )
         assert s['word_weights'].sum() == pytest.approx(1, abs=1e-5)
-        t = result['temporal'][stage]
+        t = attention_result['temporal'][stage]
         assert t['attention'].shape == (4, 64 // stride, 64 // stride)
         full = t['attention_all']
         assert full.ndim == 4 and full.shape[0] == 4
@@ -42,18 +25,19 @@ def test_maps_and_weights_per_word_for_both_encoders(tiny_model, result):
     # temporal stride grows
     strides_t = tiny_model.temporal_encoder.backbone.temporal_strides
     for stage, st in enumerate(strides_t, 1):
-        assert result['temporal'][stage]['time_index'] == min(
-            4 // st, result['temporal'][stage]['attention_all'].shape[1] - 1)
-    assert sorted(result['lgfs']) == [1, 2, 3, 4, 5]
-    for v in result['lgfs'].values():
+        assert attention_result['temporal'][stage]['time_index'] == min(
+            4 // st,
+            attention_result['temporal'][stage]['attention_all'].shape[1] - 1)
+    assert sorted(attention_result['lgfs']) == [1, 2, 3, 4, 5]
+    for v in attention_result['lgfs'].values():
         assert 0 <= v['spatial_share'] <= 1
         assert v['spatial_share'] + v['temporal_share'] == pytest.approx(1)
         assert v['spatial_share'] == pytest.approx(v['weights'][0].mean())
-    assert result['seg_logits'].shape == (96, 128)
-    assert result['pad_shape'] == (64, 64)
+    assert attention_result['seg_logits'].shape == (96, 128)
+    assert attention_result['pad_shape'] == (64, 64)
 
 
-def test_recording_is_switched_off_after(tiny_model, result):
+def test_recording_is_switched_off_after(tiny_model, attention_result):
     from mmcsted.models.necks.cmam import CMAM
     from mmcsted.models.necks.feature_fusion import LGFS
     for m in tiny_model.modules():
@@ -71,55 +55,3 @@ def test_unknown_words_are_marked(tiny_model):
     out = run_with_recording(tiny_model, clip, 'a purple dog')
     assert out['words']['spatial'] == ['a', 'purple (unk)', 'dog']
     assert out['spatial'][1]['attention'].shape[0] == 3
-
-
-def test_map_to_frame_cuts_the_padding():
-    maps = np.zeros((2, 4, 4), np.float32)
-    maps[:, :2, :] = 1  # the valid (top) half of a padded input
-    out = map_to_frame(
-        maps, img_shape=(32, 64), pad_shape=(64, 64), ori_shape=(20, 40))
-    assert out.shape == (2, 20, 40)
-    # the padding (zeros) is gone: only the border blurs
-    assert out[:, :12].min() > 0.99 and out.mean() > 0.9
-
-
-def test_panels_have_the_words_as_titles(tmp_path, result):
-    frame = np.zeros((96, 128, 3), np.uint8)
-    entry = result['spatial'][3]
-    maps = map_to_frame(entry['attention'], result['img_shape'],
-                        result['pad_shape'], frame.shape[:2])
-    fig, titles = plot_word_attention(
-        frame,
-        maps,
-        result['words']['spatial'],
-        entry['word_weights'],
-        title='spatial',
-        out_file=str(tmp_path / 'a.png'))
-    assert [t.split('\n')[0]
-            for t in titles] == ['the', 'red', 'dog', 'jumping']
-    axes_titles = [ax.get_title() for ax in fig.axes]
-    assert axes_titles == titles
-    assert (tmp_path / 'a.png').stat().st_size > 0
-    with pytest.raises(ValueError, match='4 maps for 3 words'):
-        plot_word_attention(frame, maps, ['a', 'b', 'c'])
-    plot_lgfs(result['lgfs'], out_file=str(tmp_path / 'l.png'))
-    assert (tmp_path / 'l.png').exists()
-
-
-def test_save_attention_figures(tmp_path, result):
-    frame = np.zeros((96, 128, 3), np.uint8)
-    written = save_attention_figures(result, frame, str(tmp_path), stage=3)
-    assert set(written) == {
-        'spatial_attention', 'temporal_attention', 'word_weights', 'lgfs',
-        'lgfs_plot'
-    }
-    weights = json.loads((tmp_path / 'word_weights.json').read_text())
-    assert weights['query'] == 'The red dog, jumping!'
-    assert [w for w, _ in weights['temporal']['3']
-            ] == ['the', 'red', 'dog', 'jumping']
-    assert sorted(weights['spatial']) == ['1', '2', '3', '4', '5']
-    lgfs = json.loads((tmp_path / 'lgfs.json').read_text())
-    assert sorted(lgfs['stages']) == ['1', '2', '3', '4', '5']
-    partial = dict(result, spatial={5: result['spatial'][5]})
-    with pytest.raises(ValueError, match='no CMAM at stage 3'):
-        save_attention_figures(partial, frame, str(tmp_path / 'x'), stage=3)

@@ -21,17 +21,25 @@ import argparse
 import collections
 import copy
 import inspect
+import os.path as osp
 import resource
 import statistics
+import sys
 import time
 
 import torch
 import torch.nn as nn
 from mmengine.config import Config, DictAction
 
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share
+# (tools.analysis_tools.complexity)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../..'))
+
 from mmcsted.models.utils import prepare_for_inference, to_channels_last
 from mmcsted.utils import register_all_modules
-from mmcsted.utils.complexity import _TensorInputs
+from tools.analysis_tools.complexity import _TensorInputs
 
 try:  # get_flops.py sits next to this file
     from get_flops import build_offline

@@ -7,13 +7,21 @@ vocabulary file need not exist (a placeholder vocabulary of the same kind is
 used, the GRU cost does not depend on its size).
 """
 import argparse
+import os.path as osp
+import sys
 
 import torch
 from mmengine.config import Config, DictAction
 
+# run as a script: the folder holding tools/ (a checkout, or an installed
+# mmcsted/.mim) goes on the path for the modules tools share
+# (tools.analysis_tools.complexity)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../..'))
+
 from mmcsted.registry import MODELS
 from mmcsted.utils import register_all_modules
-from mmcsted.utils.complexity import model_complexity
+from tools.analysis_tools.complexity import model_complexity
 
 
 def build_offline(model_cfg: dict):

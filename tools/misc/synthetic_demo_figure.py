@@ -16,7 +16,8 @@ import numpy as np
 
 from mmcsted.apis import inference_video, init_model
 from mmcsted.utils.video_io import open_video
-from mmcsted.visualization.actor_seg_visualizer import (_hstack, draw_query,
+from mmcsted.visualization.actor_seg_visualizer import (draw_query,
+                                                        hstack_images,
                                                         overlay_query_mask)
 
 
@@ -58,7 +59,7 @@ def main():
         for i, mask in zip(result.frame_indices, result.masks)
     ]
     reader.close()
-    figure = draw_query(_hstack(panels), f'"{query["query"]}"')
+    figure = draw_query(hstack_images(panels), f'"{query["query"]}"')
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     cv2.imwrite(args.out, cv2.cvtColor(figure, cv2.COLOR_RGB2BGR))
     print(f'{args.out}: {video}, "{query["query"]}" (target: '

@@ -1,10 +1,7 @@
-"""Segmenting the actor a query names in every (or every requested) frame of
-a video: :class:`VideoActorSegInferencer` on mmengine's ``BaseInferencer``,
-and the functions :func:`inference_video`, :func:`iter_inference` and
-:func:`load_clip` that call it.
-
-Frame indices in this API are 0-based (the datasets' ``frame_id`` is 1-based).
-"""
+"""Segmenting the actor a query names in the (requested) frames of a video:
+:class:`VideoActorSegInferencer` on mmengine's ``BaseInferencer`` and the
+functions that call it. Frame indices here are 0-based (the datasets'
+``frame_id`` is 1-based)."""
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,14 +25,10 @@ from .streaming import ClipItem, ClipStream, prefetched
 
 @dataclass
 class VideoSegResult:
-    """Masks of the requested frames, in ascending frame order.
-
-    ``masks[i]`` (H, W) uint8 {0, 1} and ``scores[i]`` (H, W) float32 (the
-    foreground probability; None with ``return_scores=False``) belong to frame
-    ``frame_indices[i]`` (0-based). ``stats``: the frame cache's counts,
-    ``frames`` (segmented), ``frames_decoded`` and ``peak_cache`` (the most
-    frames it held at once).
-    """
+    """Masks of the requested frames, in ascending frame order: ``masks[i]``
+    (H, W) uint8 {0, 1} and ``scores[i]`` (H, W) float32 probability (None
+    with ``return_scores=False``) of frame ``frame_indices[i]`` (0-based);
+    ``stats``: the frame cache's counts (docs/get_started.md)."""
     video: str
     query: str
     frame_indices: List[int] = field(default_factory=list)
@@ -369,29 +362,12 @@ class VideoActorSegInferencer(BaseInferencer):
 
 def iter_inference(model: nn.Module, video, query: str,
                    **kwargs) -> Iterator[Dict]:
-    """Segment ``query``'s actor frame by frame; yields, in ascending frame
-    order, ``dict(frame_index, mask, score[, frame])`` as soon as each batch
-    is done (:meth:`VideoActorSegInferencer.stream`).
-
-    Args:
-        model: from :func:`init_model` (eval mode).
-        video: a video file, a folder of frame images (read in name
-            order, natural order for unpadded numbers: index ``i`` is the
-            ``i``-th image, as frame ``i`` of a video file), a (T, H, W, 3)
-            RGB array (uint8, or float in [0, 1]) or a
-            :class:`~mmcsted.utils.video_io.FrameReader`. An image that
-            cannot be decoded raises ``VideoReadError`` naming it; a folder
-            without images raises it too.
-        query: the English query.
-        kwargs: ``frames`` (0-based indices, default every frame),
-            ``batch_size`` (clips per forward pass, default 8),
-            ``progress`` (a tqdm bar when more than one batch is run),
-            ``return_frames`` (add the original RGB ``frame``),
-            ``return_scores`` (add the probability map ``score``, default
-            True), ``stats`` (a dict given the frame cache's counts) and
-            the test pipeline's overrides (docs/get_started.md, "Inference
-            from Python").
-    """
+    """Segment ``query``'s actor frame by frame in ``video`` (a file, a
+    frame folder, a (T, H, W, 3) RGB array or a ``FrameReader``) with
+    ``model`` (from :func:`init_model`); yields, in ascending frame order,
+    ``dict(frame_index, mask, score[, frame])`` as soon as each batch is done
+    (:meth:`VideoActorSegInferencer.stream`; ``kwargs``: docs/get_started.md,
+    "Inference from Python")."""
     yield from VideoActorSegInferencer(model).stream(video, query, **kwargs)
 
 

@@ -60,11 +60,9 @@ def init_model(config: ConfigType,
             (``configs/csted/...``, found in the installed package's
             ``.mim``), a model-zoo name (its metafile ``Config``; see
             :func:`resolve_config`) or :class:`mmengine.Config`.
-        checkpoint: a path, an http(s) URL or a model-zoo name of
-            ``configs/csted/metafile.yml`` (see :func:`resolve_checkpoint`);
-            loaded by mmengine's loader, which mmcsted makes safe
-            (``weights_only=True``, hash-checked downloads). None: random
-            weights (a warning is logged).
+        checkpoint: a path, an http(s) URL or a model-zoo name (see
+            :func:`resolve_checkpoint`), loaded safely (docs/get_started.md);
+            None: random weights (a warning is logged).
         device: where the model goes.
         cfg_options: overrides merged into the config.
         allow_mismatch: load a checkpoint that does not fit the config

@@ -1,14 +1,6 @@
-"""The test pipeline of a model's config, as inference runs it.
-
-Inference runs the config's test pipeline (that of ``test_dataloader``, else
-``val_dataloader``, else ``test_pipeline``) with its transforms unchanged,
-except for loading: a video is decoded once, in ascending order, into a
-sliding frame cache (:mod:`.streaming`), so ``VideoInit`` is left out,
-``VideoDecode`` becomes ``ClipFromFrameCache`` (the clip's frames from the
-cache) and ``LoadActorMask`` is left out (there is no ground truth).
-``SampleClipAroundFrame`` chooses each clip as in testing (``mode='cstm'``
-included) and the resize / pad / packing transforms run as they are.
-"""
+"""The test pipeline of a model's config, as inference runs it: loading
+replaced by the frame cache (docs/get_started.md, "Inference from
+Python")."""
 import copy
 from dataclasses import dataclass
 from typing import List, Optional
@@ -18,11 +10,11 @@ import torch.nn as nn
 from mmcsted.datasets.clip_sampling import CLIP_MODES
 
 DEFAULT_INPUT_SIZE = 320
-#: transforms that read files: replaced or left out at inference
-LOADING_TRANSFORMS = ('VideoInit', 'VideoDecode', 'LoadActorMask')
-RESIZE_TRANSFORMS = ('ResizePadSquare', 'ResizeStretch')
 #: ``resize=`` override of :func:`inference_pipeline`: transform type
 RESIZE_NAMES = dict(pad_square='ResizePadSquare', stretch='ResizeStretch')
+#: the resizes act on each frame of a clip alone, the same way whatever the
+#: clip: the frame cache runs them once per frame
+RESIZE_TRANSFORMS = tuple(RESIZE_NAMES.values())
 #: the keyword arguments of :func:`inference_pipeline` that override the
 #: config's test pipeline
 PIPELINE_ARGS = ('input_size', 'clip_len', 'frame_interval', 'clip_mode',
@@ -46,7 +38,7 @@ def default_test_pipeline(clip_len: int = 8) -> List[dict]:
 
 
 def config_test_pipeline(model: nn.Module) -> List[dict]:
-    """A copy of the test pipeline of ``model.cfg`` (see the module doc);
+    """A copy of the test pipeline of ``model.cfg``;
     :func:`default_test_pipeline` for a model without a config."""
     cfg = getattr(model, 'cfg', None)
     if cfg is not None:
@@ -105,12 +97,11 @@ def inference_pipeline(
         resize: Optional[str] = None,
         resize_backend: Optional[str] = None,
         image_backend: Optional[str] = None) -> InferencePipeline:
-    """The config's test pipeline made ready for inference (see the module
-    doc), with the non-None arguments overriding its settings:
-    ``input_size`` (the resize's ``size``), ``clip_len`` /
-    ``frame_interval`` / ``clip_mode`` (``SampleClipAroundFrame``'s
-    ``mode``), ``resize`` (``'pad_square'``: ``ResizePadSquare``,
-    ``'stretch'``: ``ResizeStretch``), ``resize_backend``
+    """The config's test pipeline made ready for inference, with the
+    non-None arguments overriding its settings: ``input_size`` (the resize's
+    ``size``), ``clip_len`` / ``frame_interval`` / ``clip_mode``
+    (``SampleClipAroundFrame``'s ``mode``), ``resize`` (``'pad_square'``:
+    ``ResizePadSquare``, ``'stretch'``: ``ResizeStretch``), ``resize_backend``
     (``ResizeStretch``'s ``backend``), ``image_backend`` (how a folder's
     images are decoded, ``VideoDecode``'s)."""
     pipeline = config_test_pipeline(model)

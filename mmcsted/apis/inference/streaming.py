@@ -18,15 +18,13 @@ from mmcsted.datasets.transforms.loading import DataLoadError, fill_clip
 from mmcsted.registry import TRANSFORMS
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.utils.video_io import FrameReader
+from .pipeline import RESIZE_TRANSFORMS
 
 #: A resized frame whose short side is below this many pixels holds almost
 #: nothing for the model: its deepest features have a stride of 32, so the
 #: frame covers under half a cell of them across that side (a 4000 x 30
 #: video padded to 64 x 64 is 64 x 1 px) and the masks are mostly guessed.
 MIN_SHORT_SIDE = 16
-#: transforms that act on each frame of a clip alone, the same way whatever
-#: the clip: run once per frame when they directly follow ClipFromFrameCache
-FRAME_WISE_TRANSFORMS = ('ResizePadSquare', 'ResizeStretch')
 
 
 @dataclass
@@ -49,17 +47,13 @@ class ClipItem:
     def ori_shape(self) -> tuple:
         return tuple(self.data_sample.ori_shape)
 
-    @property
-    def clamped(self) -> bool:
-        return bool(self.data_sample.clamped)
-
 
 def split_pipeline(transforms: Sequence[dict]):
     """The inference pipeline's transforms, built from mmcsted's registry
     (whatever the default scope), as four
     :class:`~mmengine.dataset.Compose`: the clip-sampling steps,
-    ``ClipFromFrameCache``, the frame-wise steps that follow it (see
-    ``FRAME_WISE_TRANSFORMS``) and the rest."""
+    ``ClipFromFrameCache``, the frame-wise steps that directly follow it (the
+    resizes, ``RESIZE_TRANSFORMS``) and the rest."""
     built = [
         TRANSFORMS.build(t) if isinstance(t, dict) else t for t in transforms
     ]
@@ -69,7 +63,7 @@ def split_pipeline(transforms: Sequence[dict]):
                          f'frame cache (ClipFromFrameCache), got {names}')
     cut = names.index('ClipFromFrameCache')
     end = cut + 1
-    while end < len(built) and names[end] in FRAME_WISE_TRANSFORMS:
+    while end < len(built) and names[end] in RESIZE_TRANSFORMS:
         end += 1
     return (Compose(built[:cut]), Compose(built[cut:cut + 1]),
             Compose(built[cut + 1:end]), Compose(built[end:]))
@@ -77,19 +71,8 @@ def split_pipeline(transforms: Sequence[dict]):
 
 class ClipStream:
     """Batches of packed clips around ascending target frames of a
-    :class:`FrameReader`, decoding each frame once, in ascending order.
-
-    Each decoded frame goes through the pipeline's frame-wise steps once
-    and is cached as they leave it, with the keys they set (``ori_shape``,
-    ``img_shape``, ``pad_shape``, ``scale_factor``). Each target's clip is
-    sampled once, a little ahead: when a batch's
-    frames are decoded up to frame ``hi``, the later targets whose clips
-    reach down to ``hi`` are sampled too and their frames up to ``hi``
-    decoded in the same pass (clips start no earlier for later targets, in
-    both clip modes). The cache holds the frames that the current batch or
-    those sampled targets need, and nothing else; with every frame requested
-    it holds at most ``(clip_len - 1) * frame_interval + batch_size`` frames
-    (``peak_cache`` records the largest size it reached).
+    :class:`FrameReader`, decoding each frame once, in ascending order, into
+    a bounded cache (docs/get_started.md, "Inference from Python").
 
     Args:
         reader: the frames.

@@ -23,19 +23,8 @@ def _safe_name(text) -> str:
 class ActorSegVisualizationHook(Hook):
     """Draw every ``interval``-th sample of validation and testing with the
     :class:`~mmcsted.visualization.ActorSegVisualizer` (prediction vs ground
-    truth, the query written above).
-
-    The picture is drawn on the sample's original target frame, read from the
-    video (``video_path``) or frame folder (``frame_dir`` + ``filename_tmpl``)
-    named in the sample's metainfo at ``frame_id`` (1-based). Without them (or
-    if reading fails) the frame is taken from the network input: its target
-    time slice, un-normalised if needed, cropped to ``img_shape`` and resized
-    to ``ori_shape``.
-
-    Validation pictures go to the visualizer's backends (step = training
-    iteration); test pictures are written to ``test_out_dir`` (relative to the
-    runner's log dir ``work_dir/<timestamp>``) when it is set, else to the
-    backends.
+    truth, the query written above); which frame and where the pictures go:
+    docs/get_started.md, "Pictures of predictions".
 
     Args:
         draw: draw at all (``tools/test.py --show-dir`` turns it on).
@@ -116,10 +105,8 @@ class ActorSegVisualizationHook(Hook):
             return None
 
     def _frame_from_input(self, runner, clip, meta: dict) -> np.ndarray:
-        """The target frame of a packed clip, back at ``ori_shape``.
-
-        A float clip is taken as normalised by the model's data
-        preprocessor (its mean/std undo it); a uint8 clip is used as is."""
+        """The target frame of a packed clip, back at ``ori_shape`` (a float
+        clip un-normalised with the data preprocessor's mean and std)."""
         from mmcsted.visualization import frame_from_clip
         model = runner.model
         if is_model_wrapper(model):

@@ -7,18 +7,15 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import torch
 
+from .sample import as_2d_tensor
+
 
 def as_bool_mask(mask: Any, name: str) -> np.ndarray:
-    """A 2-D boolean array from an array / tensor (foreground > 0)."""
-    if isinstance(mask, torch.Tensor):
-        mask = mask.detach().cpu().numpy()
-    mask = np.asarray(mask)
-    if mask.ndim == 3 and mask.shape[0] == 1:
-        mask = mask[0]
-    if mask.ndim != 2:
-        raise ValueError(f'`{name}` must be a (H, W) mask, got shape '
-                         f'{mask.shape}')
-    return mask > 0
+    """A 2-D boolean array from a (1, H, W) or (H, W) array / tensor
+    (foreground > 0)."""
+    if not isinstance(mask, torch.Tensor):
+        mask = np.asarray(mask)
+    return as_2d_tensor(mask, name).numpy() > 0
 
 
 def _masks(pred: Any, gt: Any, void: Any) -> tuple:
@@ -53,10 +50,8 @@ def region_similarity_j(pred: Any, gt: Any, void: Any = None) -> float:
 
 
 def mask_boundary(mask: Any) -> np.ndarray:
-    """The DAVIS ``seg2bmap`` boundary of a binary mask: a pixel that differs
-    from its right, lower or lower-right neighbour (outside counts as
-    background), except that the bottom row compares only to the right, the
-    right column only downwards and the bottom-right pixel never."""
+    """The DAVIS ``seg2bmap`` boundary of a binary mask (docs/metrics.md,
+    "JFMetric")."""
     seg = as_bool_mask(mask, 'mask')
     right = np.zeros_like(seg)
     down = np.zeros_like(seg)
@@ -73,19 +68,16 @@ def mask_boundary(mask: Any) -> np.ndarray:
 
 def boundary_tolerance(shape: Sequence[int], bound_th: float = 0.008) -> float:
     """Match radius in pixels as the DAVIS toolkit takes it: ``bound_th``
-    itself if >= 1 (a non-integer stays as it is, see :func:`disk_kernel`),
-    else ``ceil(bound_th * norm((H, W)))`` (computed as the toolkit does, so
-    that a product at an integer rounds the same way)."""
+    itself if >= 1, else ``ceil(bound_th * norm((H, W)))`` (computed as the
+    toolkit does, so that a product at an integer rounds the same way)."""
     if bound_th >= 1:
         return float(bound_th)
     return float(np.ceil(bound_th * np.linalg.norm(tuple(shape[:2]))))
 
 
 def disk_kernel(radius: float) -> np.ndarray:
-    """The toolkit's disk (scikit-image ``disk``): the points of the grid
-    ``arange(-r, r + 1)`` squared with ``x ** 2 + y ** 2 <= r ** 2``. For a
-    non-integer ``r`` the grid sits at fractional offsets: ``disk(1.5)`` is
-    4 x 4 with its 2 x 2 centre set."""
+    """The toolkit's disk (scikit-image ``disk``), fractional offsets of a
+    non-integer ``r`` included (docs/metrics.md, "JFMetric")."""
     axis = np.arange(-radius, radius + 1)
     xs, ys = np.meshgrid(axis, axis)
     return xs**2 + ys**2 <= radius**2
@@ -93,11 +85,7 @@ def disk_kernel(radius: float) -> np.ndarray:
 
 def dilate_boundary(bound: np.ndarray, radius: float) -> np.ndarray:
     """``bound`` dilated by :func:`disk_kernel` with ``cv2.dilate`` and its
-    default anchor ``a = size // 2``, as the toolkit dilates: a set element
-    (i, j) of the kernel carries a pixel (r, c) to (r + a - i, c + a - j).
-    For an integer radius that is the symmetric disk; ``disk(1.5)`` carries
-    (r, c) to (r .. r + 1, c .. c + 1). cv2: at 480 x 854, radius 8, 1.5 ms
-    against 48 ms of ``scipy.ndimage`` on a 2-core AMD EPYC."""
+    default anchor, as the toolkit dilates (docs/metrics.md, "JFMetric")."""
     if radius <= 0 or not bound.any():
         return bound
     import cv2
@@ -127,7 +115,7 @@ def boundary_f(pred: Any,
                gt: Any,
                void: Any = None,
                bound_th: float = 0.008) -> float:
-    """Boundary F-measure of DAVIS.
+    """Boundary F-measure of DAVIS, in [0, 1].
 
     Args:
         pred, gt: (H, W) masks, foreground > 0.
@@ -135,9 +123,6 @@ def boundary_f(pred: Any,
             the boundaries are taken.
         bound_th: tolerance as a fraction of the image diagonal (< 1) or in
             pixels (>= 1). Defaults to 0.008.
-
-    Returns:
-        float: F in [0, 1].
     """
     pred, gt, void = _masks(pred, gt, void)
     side = FrameBoundaries([pred, gt], void, bound_th)

@@ -42,18 +42,10 @@ def _unpack(data: bytes, shape: Sequence[int], dtype=np.uint8) -> np.ndarray:
 
 
 def merge_expression_masks(scores: np.ndarray) -> np.ndarray:
-    """ReferFormer's merge of one frame.
-
-    Args:
-        scores: (N, H, W) float32, one map per expression in merge order
-            (sorted by object id): the probability where the expression
-            claims the pixel, 0 elsewhere.
-
-    Returns:
-        (H, W) int array: the arg-max over [0.1 background, expression 1,
-        ..., N], the first maximum on ties (as ``torch.argmax``): 0 =
-        background, ``n`` = the ``n``-th expression.
-    """
+    """ReferFormer's merge of one frame's (N, H, W) claimed probabilities
+    (0 where unclaimed, expressions by object id): the (H, W) arg-max over
+    [0.1 background, expression 1, ..., N], 0 = background (docs/metrics.md,
+    "RefDAVIS17Metric")."""
     if len(scores) == 0:
         raise ValueError('no expression to merge')
     background = np.full(
@@ -64,16 +56,9 @@ def merge_expression_masks(scores: np.ndarray) -> np.ndarray:
 def unsupervised_video_scores(
         j_frames: np.ndarray,
         f_frames: np.ndarray) -> List[Tuple[int, float, float]]:
-    """The toolkit's Hungarian matching of one video.
-
-    Args:
-        j_frames, f_frames: (P, K, T) J and F of each (proposal, ground-truth
-            object) pair on each frame, P >= K.
-
-    Returns:
-        [(ground-truth index, J, F)] of the matched pairs, in proposal order
-        (the toolkit's order), J and F the means over the frames.
-    """
+    """The toolkit's Hungarian matching of one video, from the (P, K, T) J
+    and F of each (proposal, object) pair on each frame (P >= K): [(object
+    index, J, F)] of the matched pairs, frame means, in proposal order."""
     cost = (np.mean(j_frames, axis=2) + np.mean(f_frames, axis=2)) / 2
     rows, cols = linear_sum_assignment(-cost)
     return [(int(c), float(np.mean(j_frames[r, c])),

@@ -17,6 +17,7 @@ from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
 from mmcsted.registry import METRICS
+from mmcsted.utils.misc import check_choice
 from ..functional import (BINARIZE_RULES, binarize_score, coco_mask_map,
                           cstm_masks, encode_rle,
                           foreground_intersect_and_union, format_table,
@@ -59,15 +60,9 @@ class ReferSegMetric(BaseMetric):
     ``mIoU``, ``P@0.5`` ... ``P@0.9``, the CSTED paper's ``AP_paper`` (mean
     of P@0.50:0.05:0.95, not COCO mAP), optionally COCO mask mAP
     (``coco_mAP``, ``coco_AP50``, ``coco_AP75``), ``num_samples`` and
-    breakdowns by actor / action class and query flag, all in percent.
-
-    Each data sample (dict or :class:`ActorSegDataSample`) gives
-    ``gt_sem_seg`` (> 0 is foreground, at the frame size), ``seg_logits`` (the
-    foreground probability) and / or ``pred_sem_seg``, and the metainfo
-    ``sample_idx``, ``video_id``, ``frame_id``, ``instance_id``, ``query``,
-    ``actor_class``, ``action_class`` and optionally ``query_flags``. The
-    definitions (resizing, binarisation, smoothed IoU, breakdowns, the dump,
-    ``protocol='cstm'``) are in docs/metrics.md, "ReferSegMetric".
+    breakdowns by actor / action class and query flag, all in percent. The
+    inputs and definitions (resizing, binarisation, smoothed IoU, breakdowns,
+    the dump, ``protocol='cstm'``): docs/metrics.md, "ReferSegMetric".
 
     Args:
         iou_smooth (float): ``s`` of ``IoU = (I + s) / (U + s)``.
@@ -119,9 +114,7 @@ class ReferSegMetric(BaseMetric):
             coco_score=coco_score,
             protocol=protocol)
         for name, value in chosen.items():
-            if value not in CHOICES[name]:
-                raise ValueError(f'`{name}` must be one of {CHOICES[name]}, '
-                                 f'got {value!r}')
+            check_choice(name, value, CHOICES[name])
         if protocol == 'cstm' and binarize != 'max_ratio':
             raise ValueError("protocol='cstm' binarises at max_ratio x "
                              f"the map's maximum: binarize={binarize!r} does "

@@ -1,4 +1,5 @@
-"""Helpers shared by tools/train.py and tools/test.py."""
+"""Distributed launch on CPU-only machines for tools/train.py and
+tools/test.py."""
 import os
 
 import torch

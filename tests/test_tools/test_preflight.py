@@ -7,8 +7,8 @@ import sys
 
 from mmengine.config import Config
 
-from mmcsted.utils.preflight import check_data_before_run, data_problems
 from tests.dataset_trees import make_synthetic_a2d
+from tools.misc.preflight import check_data_before_run, data_problems
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PAPER = osp.join(REPO, 'configs', 'csted', 'csted_iv3_i3d_a2d.py')

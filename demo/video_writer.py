@@ -1,6 +1,7 @@
 """The overlay video of a demo, frame by frame: .mp4 (H.264 where an
 encoder exists, else mp4v with a note), .webm (VP9/VP8), a GIF or a PNG
-folder; ``demo/demo.py`` and ``demo/web_demo.py`` write through it."""
+folder; ``demo/demo.py`` and ``demo/web_demo.py`` write through it (as
+``demo.video_writer``, the repository root on the path)."""
 import os
 import os.path as osp
 import sys

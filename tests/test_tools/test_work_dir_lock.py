@@ -8,14 +8,14 @@ import time
 
 import pytest
 
-from mmcsted.utils.work_dir_lock import (LOCK_NAME, WorkDirBusyError,
-                                         hold_work_dir, launching_rank)
+from tools.misc.work_dir_lock import (LOCK_NAME, WorkDirBusyError,
+                                      hold_work_dir, launching_rank)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 HOLDER = '''
 import sys, time
-from mmcsted.utils.work_dir_lock import hold_work_dir
+from tools.misc.work_dir_lock import hold_work_dir
 with hold_work_dir(sys.argv[1]):
     print('held', flush=True)
     time.sleep(60)

@@ -1,16 +1,8 @@
-import cv2
 import pytest
 
-from mmcsted.visualization import OverlayWriter, video_writer
-
-
-def _frames(path):
-    cap = cv2.VideoCapture(str(path))
-    n = 0
-    while cap.read()[0]:
-        n += 1
-    cap.release()
-    return n
+from demo import video_writer
+from demo.video_writer import OverlayWriter
+from tests.helpers import count_video_frames
 
 
 def _write(out, n=6, size=(45, 61)):
@@ -39,7 +31,7 @@ def test_mp4_is_h264_where_an_encoder_exists(tmp_path):
     writer = _write(tmp_path / 'out.mp4')
     assert writer.codec == 'H.264 (PyAV libx264)'
     assert _codec_and_frames(tmp_path / 'out.mp4') == ('h264', 6)
-    assert _frames(tmp_path / 'out.mp4') == 6  # and OpenCV reads it
+    assert count_video_frames(tmp_path / 'out.mp4') == 6  # and OpenCV reads it
 
 
 def test_mp4_falls_back_to_mp4v_with_a_note(tmp_path, monkeypatch, capsys):

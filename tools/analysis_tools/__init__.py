@@ -1,0 +1,2 @@
+"""Analysis scripts; ``complexity`` is shared by get_flops.py and
+benchmark.py."""
