@@ -40,11 +40,7 @@ if __name__ == '__main__':
 from mmcsted.models.utils import prepare_for_inference, to_channels_last
 from mmcsted.utils import register_all_modules
 from tools.analysis_tools.complexity import _TensorInputs
-
-try:  # get_flops.py sits next to this file
-    from get_flops import build_offline
-except ImportError:  # imported as tools.analysis_tools.benchmark
-    from .get_flops import build_offline
+from tools.analysis_tools.get_flops import build_offline
 
 
 def _sync(device):

@@ -45,6 +45,7 @@ import os
 import os.path as osp
 import resource
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -55,10 +56,12 @@ import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 
-try:  # get_flops.py sits next to this file
-    from get_flops import offline
-except ImportError:  # imported as tools.analysis_tools.benchmark_video
-    from .get_flops import offline
+# run as a script: the folder holding tools/ goes on the path for the
+# modules tools share (tools.analysis_tools.get_flops)
+if __name__ == '__main__':
+    sys.path.insert(0, osp.abspath(__file__ + '/../../..'))
+
+from tools.analysis_tools.get_flops import offline  # noqa: E402
 
 STEPS = ('decode', 'pipeline', 'batching', 'model', 'write')
 PREFETCH_STEPS = ('data wait', 'batching', 'model', 'write')
