@@ -40,7 +40,7 @@ model = dict(
 
 train_pipeline = [
     dict(type='mmcsted.SampleActorClip', clip_len=clip_len, frame_interval=1),
-    dict(type='mmcsted.VideoInit'),
+    dict(type='mmcsted.VideoInit', cache_frames=True),
     dict(type='mmcsted.VideoDecode'),
     dict(
         type='mmcsted.CropAroundActor',
@@ -60,7 +60,7 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='mmcsted.SampleActorClip', clip_len=clip_len, frame_interval=1),
-    dict(type='mmcsted.VideoInit'),
+    dict(type='mmcsted.VideoInit', cache_frames=True),
     dict(type='mmcsted.VideoDecode'),
     dict(
         type='mmcsted.CropAroundActor',
