@@ -111,9 +111,40 @@ def in_repo(path: str) -> str:
     return path if osp.exists(path) else osp.join(REPO, path)
 
 
+def one_thread_env() -> dict:
+    """The environment of every training and test process: one torch
+    thread (unless OMP_NUM_THREADS is set). With the cores busy (data
+    workers, the other pretraining, other jobs) a second thread made a CSTED
+    iteration several times slower (docs/synthetic_benchmark.md); the
+    second core decodes and augments the data."""
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', '1')
+    return env
+
+
 def run(cmd):
     print('+', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, env=one_thread_env())
+
+
+def run_side_by_side(jobs) -> None:
+    """Run ``(name, cmd, log file)`` jobs, one process per core at a time,
+    each writing to its log file."""
+    parallel = max(1, min(len(jobs), os.cpu_count() or 1))
+    running = []
+    for name, cmd, log in jobs:
+        print('+', ' '.join(cmd), f'> {log}', flush=True)
+        with open(log, 'w') as f:
+            running.append((name, log,
+                            subprocess.Popen(
+                                cmd,
+                                env=one_thread_env(),
+                                stdout=f,
+                                stderr=subprocess.STDOUT)))
+        if len(running) >= parallel:
+            wait_for(running.pop(0))
+    for job in running:
+        wait_for(job)
 
 
 def ensure_dataset(data_root: str) -> None:
@@ -195,8 +226,8 @@ def pretraining_jobs(configs, work_root: str) -> list:
 
 def pretrain_all(jobs, work_root: str, data_root: str) -> None:
     """Train the missing pretraining checkpoints side by side (one process
-    per core, one thread each: the small models do not scale to 2 threads),
-    then test each on the benchmark's test videos (a report only)."""
+    per core), then test each on the benchmark's test videos (a report
+    only), side by side too."""
     from mmengine.config import Config
     missing = [(cfg, ckpt) for cfg, ckpt in jobs if not osp.isfile(ckpt)]
     for cfg, ckpt in missing:
@@ -204,11 +235,7 @@ def pretrain_all(jobs, work_root: str, data_root: str) -> None:
         if osp.basename(ckpt) != f'epoch_{epochs}.pth':
             raise ValueError(f'{ckpt} is not the last checkpoint of {cfg} '
                              f'(max_epochs {epochs})')
-    parallel = max(1, min(len(missing), os.cpu_count() or 1))
-    env = dict(os.environ)
-    if parallel > 1:
-        env.setdefault('OMP_NUM_THREADS', '1')
-    running = []
+    trainings = []
     for cfg, ckpt in missing:
         work_dir = osp.dirname(ckpt)
         os.makedirs(work_dir, exist_ok=True)
@@ -218,28 +245,26 @@ def pretrain_all(jobs, work_root: str, data_root: str) -> None:
         ] + with_relocations(cfg, work_root, data_root, [])
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
             cmd.append('--resume')
-        log = osp.join(work_dir, 'train_stdout.log')
-        print('+', ' '.join(cmd), f'> {log}', flush=True)
-        with open(log, 'w') as f:
-            running.append((cfg, log,
-                            subprocess.Popen(
-                                cmd,
-                                env=env,
-                                stdout=f,
-                                stderr=subprocess.STDOUT)))
-        if len(running) >= parallel:
-            wait_for(running.pop(0))
-    for job in running:
-        wait_for(job)
+        trainings.append((f'tools/train.py {cfg}', cmd,
+                          osp.join(work_dir, 'train_stdout.log')))
+    run_side_by_side(trainings)
+    tests = []
     for cfg, ckpt in jobs:
         work_dir = osp.dirname(ckpt)
         metrics_file = osp.join(work_dir, 'test_metrics.json')
-        if not osp.isfile(metrics_file):
-            run([
-                sys.executable,
-                in_repo('tools/test.py'), cfg, ckpt, '--work-dir', work_dir,
-                '--metrics-out', metrics_file
-            ] + with_relocations(cfg, work_root, data_root, []))
+        if osp.isfile(metrics_file):
+            continue
+        cmd = [
+            sys.executable,
+            in_repo('tools/test.py'), cfg, ckpt, '--work-dir', work_dir,
+            '--metrics-out', metrics_file
+        ] + with_relocations(cfg, work_root, data_root, [])
+        tests.append(
+            (f'tools/test.py {cfg}', cmd, osp.join(work_dir,
+                                                   'test_stdout.log')))
+    run_side_by_side(tests)
+    for cfg, ckpt in jobs:
+        metrics_file = osp.join(osp.dirname(ckpt), 'test_metrics.json')
         with open(metrics_file) as f:
             m = json.load(f)
         top1 = m.get('acc/top1', m.get('accuracy/top1'))
@@ -250,26 +275,41 @@ def pretrain_all(jobs, work_root: str, data_root: str) -> None:
 
 
 def wait_for(job) -> None:
-    cfg, log, proc = job
+    name, log, proc = job
     if proc.wait() != 0:
-        raise subprocess.CalledProcessError(
-            proc.returncode, f'tools/train.py {cfg} (log: {log})')
-    print(f'done: {cfg}', flush=True)
+        raise subprocess.CalledProcessError(proc.returncode,
+                                            f'{name} (log: {log})')
+    print(f'done: {name}', flush=True)
+
+
+def with_cfg_options(extra, opts) -> list:
+    """``extra`` (train.py / test.py options) with ``opts`` added to its
+    one ``--cfg-options`` list (a second ``--cfg-options`` would replace
+    the first)."""
+    extra = list(extra)
+    if opts:
+        if '--cfg-options' in extra:
+            i = extra.index('--cfg-options') + 1
+            extra[i:i] = opts
+        else:
+            extra += ['--cfg-options'] + opts
+    return extra
 
 
 def with_relocations(config: str, work_root: str, data_root: str,
                      extra) -> list:
-    """``extra`` (train.py / test.py options) with :func:`relocations`
-    added to its one ``--cfg-options`` list."""
-    extra = list(extra)
-    moved = relocations(config, work_root, data_root)
-    if moved:
-        if '--cfg-options' in extra:
-            i = extra.index('--cfg-options') + 1
-            extra[i:i] = moved
-        else:
-            extra += ['--cfg-options'] + moved
-    return extra
+    """``extra`` with :func:`relocations` added."""
+    return with_cfg_options(extra, relocations(config, work_root, data_root))
+
+
+def no_validation(config: str) -> list:
+    """``--cfg-options`` that skip the validation during training: the
+    synthetic configs validate on the test split, which tools/test.py scores
+    right after training; validating would repeat that (and an earlier
+    epoch's score is read by nobody)."""
+    from mmengine.config import Config
+    max_epochs = Config.fromfile(config).train_cfg.max_epochs
+    return [f'train_cfg.val_begin={max_epochs + 1}']
 
 
 def train_and_test(config: str, work_dir: str, data_root: str, extra) -> dict:
@@ -283,7 +323,7 @@ def train_and_test(config: str, work_dir: str, data_root: str, extra) -> dict:
     if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
         train.append('--resume')  # finishes an interrupted run, or no-op
     t0 = time.time()
-    run(train + list(extra))
+    run(with_cfg_options(train + list(extra), no_validation(config)))
     train_s = time.time() - t0
     ckpt = last_checkpoint(work_dir)
     results = osp.join(work_dir, 'test_results.json')

@@ -34,7 +34,7 @@ model = dict(
 
 train_pipeline = [
     dict(type='mmcsted.SampleActorClip', clip_len=1),
-    dict(type='mmcsted.VideoInit'),
+    dict(type='mmcsted.VideoInit', cache_frames=True),
     dict(type='mmcsted.VideoDecode'),
     dict(
         type='mmcsted.CropAroundActor',
@@ -47,7 +47,7 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='mmcsted.SampleActorClip', clip_len=1),
-    dict(type='mmcsted.VideoInit'),
+    dict(type='mmcsted.VideoInit', cache_frames=True),
     dict(type='mmcsted.VideoDecode'),
     dict(
         type='mmcsted.CropAroundActor',

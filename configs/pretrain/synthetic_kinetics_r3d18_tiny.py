@@ -42,7 +42,7 @@ model = dict(
 mirrored_actions = {0: 1, 1: 0}
 train_pipeline = [
     dict(type='mmcsted.SampleActorClip', clip_len=clip_len, frame_interval=1),
-    dict(type='mmcsted.VideoInit'),
+    dict(type='mmcsted.VideoInit', cache_frames=True),
     dict(type='mmcsted.VideoDecode'),
     dict(
         type='mmcsted.CropAroundActor',
@@ -61,7 +61,7 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='mmcsted.SampleActorClip', clip_len=clip_len, frame_interval=1),
-    dict(type='mmcsted.VideoInit'),
+    dict(type='mmcsted.VideoInit', cache_frames=True),
     dict(type='mmcsted.VideoDecode'),
     dict(
         type='mmcsted.CropAroundActor',

@@ -128,3 +128,70 @@ def test_data_root_and_work_root_reach_every_step(bench, monkeypatch):
     # the defaults change nothing
     assert bench.with_relocations(bench.DEFAULT_CONFIG, 'work_dirs',
                                   'data/synthetic_a2d', ['-a']) == ['-a']
+
+
+def test_training_skips_the_validation_the_test_repeats(
+        bench, tmp_path, monkeypatch):
+    # the synthetic configs validate on the test split that tools/test.py
+    # scores right after training: the training command turns it off, in
+    # the one --cfg-options list with the relocations
+    monkeypatch.chdir(REPO)
+    calls, envs = [], []
+
+    def fake_run(cmd, check, env):
+        calls.append(cmd)
+        envs.append(env)
+        if '--metrics-out' in cmd:
+            with open(cmd[cmd.index('--metrics-out') + 1], 'w') as f:
+                f.write('{}')
+
+    monkeypatch.setattr(bench.subprocess, 'run', fake_run)
+    monkeypatch.setattr(bench, 'last_checkpoint', lambda d: 'ckpt.pth')
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    (tmp_path / 'row').mkdir()
+    bench.train_and_test(bench.DEFAULT_CONFIG, str(tmp_path / 'row'), '/x/syn',
+                         [])
+    train, test = calls
+    assert train.count('--cfg-options') == 1
+    opts = dict(
+        o.split('=', 1) for o in train[train.index('--cfg-options') + 1:])
+    max_epochs = Config.fromfile(bench.DEFAULT_CONFIG).train_cfg.max_epochs
+    assert opts['train_cfg.val_begin'] == str(max_epochs + 1)
+    assert opts['train_dataloader.dataset.data_root'] == '/x/syn'
+    assert not any('val_begin' in arg for arg in test)
+    # one torch thread per process
+    assert [env['OMP_NUM_THREADS'] for env in envs] == ['1', '1']
+
+
+def test_pretrainings_and_their_tests_run_side_by_side(bench, tmp_path,
+                                                       monkeypatch):
+    monkeypatch.chdir(REPO)
+    started, live = [], []
+
+    class FakeProcess:
+
+        def __init__(self, cmd, env, stdout, stderr):
+            started.append((cmd, len(live)))
+            live.append(self)
+            self.returncode = 0
+            script = cmd[1]
+            if script.endswith('test.py'):
+                out = cmd[cmd.index('--metrics-out') + 1]
+                with open(out, 'w') as f:
+                    f.write('{"acc/top1": 0.5}')
+
+        def wait(self):
+            live.remove(self)
+            return 0
+
+    monkeypatch.setattr(bench.subprocess, 'Popen', FakeProcess)
+    monkeypatch.setattr(bench.os, 'cpu_count', lambda: 2)
+    jobs = bench.pretraining_jobs([bench.DEFAULT_CONFIG], str(tmp_path))
+    bench.pretrain_all(jobs, str(tmp_path), 'data/synthetic_a2d')
+    scripts = [osp.basename(cmd[1]) for cmd, _ in started]
+    assert scripts == ['train.py', 'train.py', 'test.py', 'test.py']
+    # the second of each pair starts while the first runs
+    assert [running for _, running in started] == [0, 1, 0, 1]
+    for _, ckpt in jobs:
+        assert osp.isfile(osp.join(osp.dirname(ckpt), 'train_stdout.log'))
+        assert osp.isfile(osp.join(osp.dirname(ckpt), 'test_stdout.log'))

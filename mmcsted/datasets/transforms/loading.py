@@ -13,8 +13,8 @@ from mmengine.logging import print_log
 
 from mmcsted.registry import TRANSFORMS
 from mmcsted.utils.misc import check_choice
-from mmcsted.utils.video_io import (IMAGE_BACKENDS, join_path, open_video_file,
-                                    read_image)
+from mmcsted.utils.video_io import (IMAGE_BACKENDS, ArrayFrameReader,
+                                    join_path, open_video_file, read_image)
 from ..base import MASK_READERS
 from ..clip_sampling import CLIP_MODES, sample_clip
 from ..utils import ArgsRepr, count_numbered, list_names
@@ -64,6 +64,14 @@ def _close_reader(results: Dict) -> None:
         reader.close()
 
 
+class _CachedFrameReader(ArrayFrameReader):
+    """Frames of :class:`VideoInit`'s cache, copied on reading: a transform
+    that changes its clip in place must not change the cache."""
+
+    def read(self, index: int) -> np.ndarray:
+        return super().read(index).copy()
+
+
 @TRANSFORMS.register_module()
 class VideoInit(_OnError, ArgsRepr, BaseTransform):
     """Open a sample's video (``video_path``) or frame folder (``frame_dir``)
@@ -74,20 +82,27 @@ class VideoInit(_OnError, ArgsRepr, BaseTransform):
         num_threads: decord decoding threads.
         on_error: ``'auto'``, ``'raise'`` or ``'skip'``.
         backend_args: the :mod:`mmengine.fileio` backend of the files.
+        cache_frames: decode each video file once per process and keep
+            its frames in memory (a small dataset read for many epochs,
+            e.g. the synthetic benchmark: decoding was most of its loading
+            time); the clip's frames are the same.
     """
 
-    repr_args = ('backend', 'num_threads', 'on_error')
+    repr_args = ('backend', 'num_threads', 'on_error', 'cache_frames')
 
     def __init__(self,
                  backend: str = 'decord',
                  num_threads: int = 1,
                  on_error: str = 'auto',
-                 backend_args: Optional[dict] = None):
+                 backend_args: Optional[dict] = None,
+                 cache_frames: bool = False):
         check_choice('backend', backend, ('decord', 'pyav'))
         self.backend = backend
         self.num_threads = num_threads
         self.on_error = self._check_policy(on_error)
         self.backend_args = backend_args
+        self.cache_frames = cache_frames
+        self._frames = {}  # video path -> its decoded (T, H, W, 3) frames
 
     def _count_frames(self, results: Dict, frame_dir: str) -> Optional[int]:
         tmpl = results.get('filename_tmpl', '{:05d}.jpg')
@@ -125,6 +140,27 @@ class VideoInit(_OnError, ArgsRepr, BaseTransform):
                 results, f'corrupt or unreadable video {video_path}: '
                 f'{type(e).__name__}: {str(e).strip()[:200]}')
 
+    def _open_cached(self, results: Dict, video_path: str):
+        frames = self._frames.get(video_path)
+        if frames is None:
+            reader = self._open_video(results, video_path)
+            if reader is None:
+                return None
+            try:
+                frames = np.stack([
+                    frame
+                    for _, frame in reader.iter_frames(range(len(reader)))
+                ])
+            except Exception as e:
+                return self._fail(
+                    results, f'cannot decode {video_path}: '
+                    f'{type(e).__name__}: {str(e).strip()[:200]}')
+            finally:
+                reader.close()
+            frames.setflags(write=False)
+            self._frames[video_path] = frames
+        return _CachedFrameReader(frames, name=video_path)
+
     def transform(self, results: Dict) -> Optional[Dict]:
         video_path = results.get('video_path')
         frame_dir = results.get('frame_dir')
@@ -138,7 +174,9 @@ class VideoInit(_OnError, ArgsRepr, BaseTransform):
                 return None
             results['video_reader'] = None
         elif video_path:
-            reader = self._open_video(results, video_path)
+            reader = (
+                self._open_cached(results, video_path) if self.cache_frames
+                else self._open_video(results, video_path))
             if reader is None:
                 return None
             n = reader.num_frames
