@@ -71,7 +71,8 @@ def test_inference_with_and_without_prefetch_is_the_same(tiny_model):
 def test_stopping_a_stream_early_stops_the_thread(tiny_model):
     inferencer = VideoActorSegInferencer(tiny_model, show_progress=False)
     stream = inferencer.stream(
-        ArrayFrameReader(make_frames(num_frames=30)), 'the red square',
+        ArrayFrameReader(make_frames(num_frames=30)),
+        'the red square',
         batch_size=2)
     first = next(stream)
     assert first['frame_index'] == 0
