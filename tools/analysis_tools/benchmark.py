@@ -270,6 +270,55 @@ def print_profile(model, fn, device) -> None:
     print(operator_table(fn, device))
 
 
+def _time_inference(model, inputs, device, autocast, warmup, iters, fuse,
+                    bf16_weights, channels_last, compile_model, cuda_graph,
+                    profile, results) -> None:
+    """Inference of the model (what ``predict`` computes: the finest logits
+    only) and of its backbones, on ``model`` changed as asked."""
+    prepare_for_inference(model, fuse, bf16_weights, channels_last)
+    predict_like = _TensorInputs(model, num_scales=1) if 'num_scales' in \
+        inspect.signature(model.decode_head.forward).parameters else \
+        _TensorInputs(model)
+    backbones = BackbonesOnly(model)
+    if compile_model:
+        predict_like = torch.compile(predict_like)
+        backbones = torch.compile(backbones)
+    clip, frame = inputs[:2]
+    infer = _infer_step(predict_like, autocast, *inputs)
+    infer_backbones = _infer_step(backbones, autocast, clip, frame)
+    if profile:
+        print_profile(model, infer, device)
+    if cuda_graph:
+        infer = cuda_graphed(infer, device)
+        infer_backbones = cuda_graphed(infer_backbones, device)
+    _time_steps((('infer', infer), ('infer_backbones', infer_backbones)),
+                device, warmup, iters, results)
+
+
+def _time_training(model, inputs, device, autocast, warmup, iters,
+                   channels_last, compile_model, profile, results) -> None:
+    """An Adam step of the model and of its backbones alone."""
+    if channels_last:
+        to_channels_last(model)
+    model.train()
+    full = _TensorInputs(model)
+    backbones = BackbonesOnly(model)
+    if compile_model:
+        full = torch.compile(full)
+        backbones = torch.compile(backbones)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    bb_params = [p for p in backbones.parameters() if p.requires_grad]
+    train = _train_step(full, trainable, autocast, *inputs)
+    _time_steps((
+        ('train', train),
+        ('train_backbones',
+         _train_step(backbones, bb_params, autocast, *inputs[:2])),
+    ), device, warmup, iters, results)
+    if profile:
+        print('training step:')
+        print(operator_table(train, device, iters=3))
+
+
 def benchmark(model,
               batch_size,
               shape,
@@ -295,60 +344,23 @@ def benchmark(model,
         clip = clip.to(memory_format=torch.channels_last_3d)
     tokens = model.tokenize([query] * batch_size)
     target = torch.full((batch_size, ), t // 2, device=device)
-    token_args = tuple(x for pair in tokens.values() for x in pair)
+    inputs = (clip, frame, target) + tuple(x for pair in tokens.values()
+                                           for x in pair)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp)
-
-    # inference: on a copy when it changes the weights (training needs them)
-    infer_model = copy.deepcopy(model) if (
-        fuse or bf16_weights) and not infer_only else model
-    prepare_for_inference(infer_model, fuse, bf16_weights, channels_last)
-    # what predict() computes: the finest logits only
-    predict_like = _TensorInputs(infer_model, num_scales=1) if \
-        'num_scales' in inspect.signature(
-            infer_model.decode_head.forward).parameters else \
-        _TensorInputs(infer_model)
-    backbones = BackbonesOnly(infer_model)
-    if compile_model:
-        predict_like = torch.compile(predict_like)
-        backbones = torch.compile(backbones)
     results = {}
-    infer = _infer_step(predict_like, autocast, clip, frame, target,
-                        *token_args)
-    infer_backbones = _infer_step(backbones, autocast, clip, frame)
-    if profile:
-        print_profile(infer_model, infer, device)
-    if cuda_graph:
-        infer = cuda_graphed(infer, device)
-        infer_backbones = cuda_graphed(infer_backbones, device)
-    _time_steps((('infer', infer), ('infer_backbones', infer_backbones)),
-                device, warmup, iters, results)
-    if infer_only:
-        return results
-    del infer_model, predict_like, infer, infer_backbones
-    if channels_last:
-        to_channels_last(model)
-    model.train()
-    full = _TensorInputs(model)
-    backbones = BackbonesOnly(model)
-    if compile_model:
-        full = torch.compile(full)
-        backbones = torch.compile(backbones)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    bb_params = [p for p in backbones.parameters() if p.requires_grad]
-    train = _train_step(full, trainable, autocast, clip, frame, target,
-                        *token_args)
-    _time_steps((
-        ('train', train),
-        ('train_backbones',
-         _train_step(backbones, bb_params, autocast, clip, frame)),
-    ), device, warmup, iters, results)
-    if profile:
-        print('training step:')
-        print(operator_table(train, device, iters=3))
+    # inference on a copy when it changes the weights (training needs them)
+    _time_inference(
+        copy.deepcopy(model) if
+        (fuse or bf16_weights) and not infer_only else model, inputs, device,
+        autocast, warmup, iters, fuse, bf16_weights, channels_last,
+        compile_model, cuda_graph, profile, results)
+    if not infer_only:
+        _time_training(model, inputs, device, autocast, warmup, iters,
+                       channels_last, compile_model, profile, results)
     return results
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description='CSTED speed and memory')
     parser.add_argument('config')
     parser.add_argument('--checkpoint')
@@ -381,7 +393,32 @@ def main():
     parser.add_argument('--warmup', type=int, default=5)
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def print_results(args, shape, device, r: dict) -> None:
+    b = args.batch_size
+    print(f'{args.config}  batch {b} x 3 x {shape[0]} x {shape[1]} x '
+          f'{shape[2]}  device {device}  amp {args.amp}  channels_last '
+          f'{args.channels_last}  compile {args.compile}  fuse_conv_bn '
+          f'{args.fuse_conv_bn}  bf16_weights {args.bf16_weights}  '
+          f'cuda_graph {args.cuda_graph}')
+    print(f'{"":<22}{"ms/batch":>10}{"clips/s":>10}{"peak MB":>10}'
+          f'{"w/ warm-up":>12}')
+    for key in ('infer', 'infer_backbones', 'train', 'train_backbones'):
+        if key in r:
+            print(f'{key:<22}{r[key] * 1e3:>10.1f}{b / r[key]:>10.1f}'
+                  f'{r[key + "_mem_mb"]:>10.0f}'
+                  f'{r[key + "_warmup_mem_mb"]:>12.0f}')
+    print(f'inference: full / backbones = '
+          f'{r["infer"] / r["infer_backbones"]:.2f}')
+    if 'train' in r:
+        print(f'training:  full / backbones = '
+              f'{r["train"] / r["train_backbones"]:.2f}')
+
+
+def main():
+    args = parse_args()
     register_all_modules()
     if args.cudnn_benchmark:
         torch.backends.cudnn.benchmark = True
@@ -405,24 +442,7 @@ def main():
         cuda_graph=args.cuda_graph,
         infer_only=args.infer_only,
         profile=args.profile)
-    b = args.batch_size
-    print(f'{args.config}  batch {b} x 3 x {shape[0]} x {shape[1]} x '
-          f'{shape[2]}  device {device}  amp {args.amp}  channels_last '
-          f'{args.channels_last}  compile {args.compile}  fuse_conv_bn '
-          f'{args.fuse_conv_bn}  bf16_weights {args.bf16_weights}  '
-          f'cuda_graph {args.cuda_graph}')
-    print(f'{"":<22}{"ms/batch":>10}{"clips/s":>10}{"peak MB":>10}'
-          f'{"w/ warm-up":>12}')
-    for key in ('infer', 'infer_backbones', 'train', 'train_backbones'):
-        if key in r:
-            print(f'{key:<22}{r[key] * 1e3:>10.1f}{b / r[key]:>10.1f}'
-                  f'{r[key + "_mem_mb"]:>10.0f}'
-                  f'{r[key + "_warmup_mem_mb"]:>12.0f}')
-    print(f'inference: full / backbones = '
-          f'{r["infer"] / r["infer_backbones"]:.2f}')
-    if 'train' in r:
-        print(f'training:  full / backbones = '
-              f'{r["train"] / r["train_backbones"]:.2f}')
+    print_results(args, shape, device, r)
 
 
 if __name__ == '__main__':
