@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # The GPU figures of docs/benchmark.md in one run, from the repository root, on a
-# GPU machine without internet: bring the pure-Python wheels mmcsted needs in
-# .devcarry/wheels (git-ignored; `pip download --no-deps` them on a machine that
-# has internet, for the GPU machine's Python) and, for a before/after comparison
+# GPU machine without internet: bring the wheels mmcsted needs in .devcarry/wheels
+# (git-ignored), made on a machine that has internet for the GPU machine's Python
+# (here 3.12, with torch, torchvision, opencv, scipy already installed):
+#   pip download -d .devcarry/wheels --no-deps --only-binary=:all: \
+#     --python-version 3.12 --platform manylinux2014_x86_64 --platform any \
+#     mmengine==0.10.7 mmcv-lite==2.0.1 mmaction2==1.1.0 mmpretrain==1.2.0 \
+#     mmsegmentation==1.2.2 addict yapf termcolor platformdirs \
+#     importlib_metadata==8.7.0 model-index ordered-set mat4py decord==0.6.0 \
+#     ftfy wcwidth prettytable
+# and, for a before/after comparison
 # in the same run, an older checkout's mmcsted/ and tools/analysis_tools/ in
 # $BEFORE (e.g. `git archive OLD mmcsted tools/analysis_tools | tar -x -C
 # .devcarry/base`). Everything goes to $OUT/gpu_bench.txt, most important first,
