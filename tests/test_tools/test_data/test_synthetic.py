@@ -269,3 +269,25 @@ def test_edited_query_is_kept_without_flags_and_reported(
     assert rc == 0  # a warning: the tree still loads
     assert 'queries not in generator_meta.json' in out
     assert f'line {edited + 1}: {vid} instance {iid}' in out
+
+
+def test_generator_meta_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """generator_meta.json marks a finished tree (the main job regenerates
+    one without it): a write broken halfway leaves no file."""
+    from tools.data.synthetic import video_tree
+
+    def broken_dump(obj, f, **kwargs):
+        f.write('{"generator": ')
+        raise OSError('disk full')
+
+    monkeypatch.setattr(video_tree.json, 'dump', broken_dump)
+    with pytest.raises(OSError, match='disk full'):
+        video_tree.write_generator_meta(
+            str(tmp_path), {}, {}, 0.0, dict(videos={}), layout='mevis')
+    assert not osp.exists(tmp_path / 'generator_meta.json')
+    monkeypatch.undo()
+    summary = video_tree.write_generator_meta(
+        str(tmp_path), {}, {}, 0.0, dict(videos={}), layout='mevis')
+    meta = json.loads((tmp_path / 'generator_meta.json').read_text())
+    assert meta['layout'] == 'mevis' and meta['videos'] == {}
+    assert set(meta) == set(summary) | {'videos'}

@@ -95,9 +95,13 @@ def generate_mevis(out_dir: str,
     exp_json, mask_dict, videos_meta, expressions = _write_videos(
         rng, out_dir, vids, split, params, listed, progress)
     counts = _counts(num_videos, exp_json, mask_dict, expressions)
-    return write_generator_meta(out_dir, 'mevis', params, counts,
-                                round(time.perf_counter() - t0, 3),
-                                videos_meta, expressions)
+    return write_generator_meta(
+        out_dir,
+        params,
+        counts,
+        round(time.perf_counter() - t0, 3),
+        dict(videos=videos_meta, expressions=expressions),
+        layout='mevis')
 
 
 def _write_videos(rng, out_dir: str, vids: List[str], split: Dict[str, str],

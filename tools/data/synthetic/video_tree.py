@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES
+from mmcsted.utils.atomic_write import atomic_write
 from .queries import _make_query
 from .render import render_video
 from .scene import _sample_actors, _visible_per_frame
@@ -189,23 +190,24 @@ def dump_json(path: str, obj) -> None:
         json.dump(obj, f)
 
 
-def write_generator_meta(out_dir: str, layout: str, params: Dict, counts: Dict,
-                         seconds: float, videos: Dict,
-                         expressions: List[Dict]) -> Dict:
-    """``generator_meta.json`` (readable with :func:`~.meta.load_meta`;
-    :func:`~.meta.ground_truth_mask` re-renders any actor); returns the
-    summary (without the per-video / per-expression lists)."""
+def write_generator_meta(out_dir: str, params: Dict, counts: Dict,
+                         seconds: float, lists: Dict, **fields) -> Dict:
+    """``generator_meta.json`` of any layout (readable with
+    :func:`~.meta.load_meta`; :func:`~.meta.ground_truth_mask` re-renders
+    any actor), written last and atomically: a tree that has it is complete
+    (the main job regenerates one without it). ``fields``: the layout's own
+    summary fields (``layout``, ``copy_row``); ``lists``: its per-video and
+    per-query lists. Returns the summary (without the lists)."""
     summary = dict(
-        generator='mmcsted.datasets.synthetic',
-        layout=layout,
+        generator='tools/data/synthetic',
         format=1,
         params=params,
         actor_classes=list(SHAPES),
         action_classes=list(ACTIONS),
         colours=COLOURS,
         counts=counts,
-        generation_seconds=seconds)
-    meta = dict(summary, videos=videos, expressions=expressions)
-    with open(osp.join(out_dir, 'generator_meta.json'), 'w') as f:
-        json.dump(meta, f, indent=1)
+        generation_seconds=seconds,
+        **fields)
+    with atomic_write(osp.join(out_dir, 'generator_meta.json'), 'w') as f:
+        json.dump(dict(summary, **lists), f, indent=1)
     return summary

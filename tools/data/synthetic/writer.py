@@ -2,7 +2,6 @@
 transposed HDF5 masks, videoset.csv, the annotation files, the vocabulary and
 ``generator_meta.json``."""
 import csv
-import json
 import os
 import os.path as osp
 import time
@@ -11,11 +10,11 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES
+from mmcsted.datasets.synthetic import ACTIONS, SHAPES
 from .queries import _make_query
 from .render import actor_tracks, render_video
 from .scene import _video_id, sample_video
-from .video_tree import clear_out_dir, video_progress
+from .video_tree import clear_out_dir, video_progress, write_generator_meta
 
 FPS = 24
 # what generate() writes under out_dir (and removes with overwrite=True)
@@ -221,8 +220,13 @@ def generate(out_dir: str,
     counts = _counts(vids, subset, missed, queries, len(train_queries),
                      vocab_size)
     seconds = round(time.perf_counter() - t0, 3)
-    return _write_meta(out_dir, params, counts, seconds, copy_row, videos_meta,
-                       queries)
+    return write_generator_meta(
+        out_dir,
+        params,
+        counts,
+        seconds,
+        dict(videos=videos_meta, queries=queries),
+        copy_row=copy_row)
 
 
 def _draw_videos(rng, num_videos: int, test_ratio: float,
@@ -267,24 +271,3 @@ def _write_vocab(out_dir: str, train_queries: List[str]) -> int:
     vocab = WordVocabulary.build(train_queries)
     vocab.dump(osp.join(out_dir, 'vocab.json'))
     return len(vocab)
-
-
-def _write_meta(out_dir: str, params: Dict, counts: Dict, seconds: float,
-                copy_row: Optional[List[str]], videos_meta: Dict,
-                queries: List[Dict]) -> Dict:
-    """``generator_meta.json``; returns the summary (without the per-video
-    and per-query lists)."""
-    summary = dict(
-        generator='mmcsted.datasets.synthetic',
-        format=1,
-        params=params,
-        actor_classes=list(SHAPES),
-        action_classes=list(ACTIONS),
-        colours=COLOURS,
-        counts=counts,
-        generation_seconds=seconds,
-        copy_row=copy_row)
-    meta = dict(summary, videos=videos_meta, queries=queries)
-    with open(osp.join(out_dir, 'generator_meta.json'), 'w') as f:
-        json.dump(meta, f, indent=1)
-    return summary

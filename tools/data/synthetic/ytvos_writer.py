@@ -86,9 +86,13 @@ def generate_ref_youtube_vos(out_dir: str,
         rng, out_dir, vids, split, params, listed, progress)
     counts = _counts(num_videos, exp_json, train_meta, expressions,
                      len(listed))
-    return write_generator_meta(out_dir, 'ref_youtube_vos', params, counts,
-                                round(time.perf_counter() - t0, 3),
-                                videos_meta, expressions)
+    return write_generator_meta(
+        out_dir,
+        params,
+        counts,
+        round(time.perf_counter() - t0, 3),
+        dict(videos=videos_meta, expressions=expressions),
+        layout='ref_youtube_vos')
 
 
 def _write_videos(rng, out_dir: str, vids: List[str], split: Dict[str, str],
