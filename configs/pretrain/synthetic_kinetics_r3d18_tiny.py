@@ -2,7 +2,10 @@
 _base_ = [
     '../_base_/models/csted_tiny.py', 'mmaction::_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmcsted.datasets'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['mmcsted.datasets', 'mmcsted.engine'], allow_failed_imports=False)
+# channels-last convolutions: a faster CPU step (docs/synthetic_benchmark.md)
+custom_hooks = [dict(type='mmcsted.ChannelsLastHook')]
 default_hooks = dict(
     # epoch_<max_epochs>.pth is what the CSTED configs load
     checkpoint=dict(

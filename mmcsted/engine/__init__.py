@@ -1,7 +1,8 @@
 # Importing the hooks registers them in mmcsted.registry.HOOKS.
 from .hooks import (ActorSegVisualizationHook, AtomicCheckpointHook,
-                    AtomicLocalBackend)
+                    AtomicLocalBackend, ChannelsLastHook)
 
 __all__ = [
-    'ActorSegVisualizationHook', 'AtomicCheckpointHook', 'AtomicLocalBackend'
+    'ActorSegVisualizationHook', 'AtomicCheckpointHook', 'AtomicLocalBackend',
+    'ChannelsLastHook'
 ]

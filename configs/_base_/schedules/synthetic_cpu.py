@@ -8,3 +8,5 @@ train_cfg = dict(
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 auto_scale_lr = dict(enable=False, base_batch_size=8)
+# channels-last convolutions: a faster CPU step (docs/synthetic_benchmark.md)
+custom_hooks = [dict(type='ChannelsLastHook')]
