@@ -316,7 +316,7 @@ def select_frames(mode: str, every: Optional[float], listed: str,
             raise InputError('"every n-th" needs n >= 1')
         frames = list(range(0, num_frames, int(every)))
     elif mode == 'list':
-        from mmcsted.apis.inference import parse_frames
+        from demo.demo import parse_frames
         try:
             frames = parse_frames(str(listed or '').split())
         except ValueError as e:

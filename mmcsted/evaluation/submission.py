@@ -7,7 +7,6 @@ import os.path as osp
 import secrets
 import shutil
 import zipfile
-from collections import defaultdict
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -83,32 +82,6 @@ def write_mask_png(mask: np.ndarray, path: str) -> None:
     image = Image.fromarray(np.where(mask > 0, 255, 0).astype(np.uint8), 'L')
     with atomic_write(path) as f:
         image.save(f, format='PNG')
-
-
-def expected_frames_from_data_list(
-        data_list: Iterable[Mapping]) -> Dict[str, Dict[str, List[str]]]:
-    """``{video_id: {exp_id: [frame, ...]}}`` of a referring-VOS data list.
-
-    Every entry contributes its expression's listed frames (``frame_names``,
-    extensions dropped); a dataset can put the result in its metainfo as
-    ``expected_frames`` so that :class:`SubmissionWriter` (through
-    ``JFMetric.dataset_meta``) checks the submission is complete.
-    """
-    expected: Dict[str, Dict[str, List[str]]] = defaultdict(dict)
-    for index, info in enumerate(data_list):
-        try:
-            video_id, exp_id = str(info['video_id']), str(info['exp_id'])
-            names = [frame_stem(n) for n in info['frame_names']]
-        except KeyError as e:
-            raise KeyError(f'data_list entry {index} has no {e}; expected '
-                           'video_id, exp_id and frame_names') from None
-        known = expected[video_id].get(exp_id)
-        if known is not None and known != names:
-            raise ValueError(f'data_list entry {index}: video {video_id!r} '
-                             f'expression {exp_id!r} lists other frames '
-                             'than an earlier entry')
-        expected[video_id][exp_id] = names
-    return {vid: dict(exps) for vid, exps in expected.items()}
 
 
 def _zip_folder_entries(paths: Sequence[str]) -> List[str]:
@@ -252,9 +225,10 @@ class SubmissionWriter:
                      str, Sequence[str]]]] = None,
                  num_filled: int = 0) -> Dict[str, int]:
         """Check the written set (no PNG twice, each on disk; with
-        ``expected_frames``, see :func:`expected_frames_from_data_list`,
-        nothing missing or extra) and zip it; ``num_filled`` (expressions
-        :meth:`fill_empty` filled) is said in the log. Returns the counts
+        ``expected_frames``, the dataset meta's ``{video_id: {exp_id:
+        [frame, ...]}}``, nothing missing or extra) and zip it;
+        ``num_filled`` (expressions :meth:`fill_empty` filled) is said in
+        the log. Returns the counts
         ``num_videos``, ``num_expressions``, ``num_frames``."""
         if not records:
             raise ValueError('no predictions to write a submission from')

@@ -9,20 +9,13 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmcsted.apis import inference_video, iter_inference
-from mmcsted.apis.inference import inference_pipeline, load_clip, parse_frames
+from mmcsted.apis.inference import inference_pipeline, load_clip
 from mmcsted.datasets.clip_sampling import cstm_clip
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.utils.video_io import VideoReadError, open_video
 from tests.helpers import make_frames, write_frame_folder
 
 SIZE = 32
-
-
-def test_parse_frames():
-    assert parse_frames(['1', '4-6', '10:16:3,20']) == [1, 4, 5, 6, 10, 13, 20]
-    assert parse_frames([]) is None
-    with pytest.raises(ValueError, match="bad frame list item 'a'"):
-        parse_frames(['1', 'a'])
 
 
 def test_folder_of_frames_equals_the_mp4_it_came_from(tiny_model, small_video,

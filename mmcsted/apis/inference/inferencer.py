@@ -73,32 +73,6 @@ def _targets(frames, num_frames: int, name: str) -> List[int]:
     return targets
 
 
-def parse_frames(items: Sequence[str]) -> Optional[List[int]]:
-    """The 0-based frames of a frame list: ``['3', '10-12', '20:30:5']`` ->
-    [3, 10, 11, 12, 20, 25] (``a-b`` inclusive, ``a:b[:step]`` as Python's
-    range; items may also be comma-separated); None for no items."""
-    if not items:
-        return None
-    out = []
-    for item in items:
-        for part in str(item).split(','):
-            part = part.strip()
-            if not part:
-                continue
-            try:
-                if ':' in part:
-                    out.extend(range(*[int(x) for x in part.split(':')]))
-                elif '-' in part:
-                    a, b = part.split('-')
-                    out.extend(range(int(a), int(b) + 1))
-                else:
-                    out.append(int(part))
-            except (TypeError, ValueError):
-                raise ValueError(f'bad frame list item {part!r}: use N, A-B '
-                                 'or A:B[:STEP]')
-    return out
-
-
 def _video_name(video) -> str:
     return video if isinstance(video, str) else getattr(
         video, 'name',
