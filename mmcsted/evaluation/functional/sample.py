@@ -1,5 +1,5 @@
 """Reading data samples (dicts or data elements) into plain arrays."""
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 import numpy as np
 import torch
@@ -48,6 +48,24 @@ def pixel_map(sample: Any, key: str) -> Optional[torch.Tensor]:
     if isinstance(field, (dict, BaseDataElement)):
         field = field.get('data')
     return None if field is None else as_2d_tensor(field, key)
+
+
+def gt_and_void(sample: Any,
+                metric: str) -> Tuple[torch.Tensor, Optional[np.ndarray]]:
+    """(ground truth as an (H, W) bool tensor, void pixels as an (H, W) bool
+    array or None) of a sample; no ``gt_sem_seg`` is an error naming
+    ``metric``."""
+    gt = pixel_map(sample, 'gt_sem_seg')
+    if gt is None:
+        raise KeyError(f'{metric} needs `gt_sem_seg` in every data sample')
+    void = pixel_map(sample, 'void_mask')
+    return gt > 0, None if void is None else (void > 0).numpy()
+
+
+def expression_id(sample: Any) -> Any:
+    """The sample's ``exp_id``, else its ``query``."""
+    exp_id = sample_get(sample, 'exp_id')
+    return sample_get(sample, 'query') if exp_id is None else exp_id
 
 
 def resize_score(score: torch.Tensor, hw: tuple) -> torch.Tensor:
