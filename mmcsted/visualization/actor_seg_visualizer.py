@@ -10,6 +10,7 @@ import numpy as np
 from mmengine.dist import master_only
 from mmengine.visualization import Visualizer
 
+from mmcsted.evaluation.functional import region_similarity_j
 from mmcsted.registry import VISUALIZERS
 
 Color = Tuple[int, int, int]
@@ -198,12 +199,6 @@ def frame_from_clip(clip, meta: dict, mean=None, std=None) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
-def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:
-    pred, gt = pred > 0, gt > 0
-    union = np.logical_or(pred, gt).sum()
-    return float(np.logical_and(pred, gt).sum() / union) if union else 1.
-
-
 def hstack_images(panels: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
     """RGB images side by side (bottom-padded to one height), white gaps."""
     h = max(p.shape[0] for p in panels)
@@ -307,7 +302,7 @@ class ActorSegVisualizer(Visualizer):
             if gt is not None:
                 shown = draw_mask(
                     shown, gt, self.gt_color, fill=False, thickness=thickness)
-                iou = mask_iou(_fit(pred, gt.shape) > 0.5, gt)
+                iou = region_similarity_j(_fit(pred, gt.shape) > 0.5, gt)
                 title += f' (IoU {iou:.2f}, gt outlined)'
             panels.append(self._panel(shown, title))
         if score is not None:
