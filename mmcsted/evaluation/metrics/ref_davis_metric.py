@@ -352,15 +352,13 @@ class RefDAVIS17Metric(BaseMetric):
             j = float(np.mean([o[1] for o in objects])) * 100
             f = float(np.mean([o[2] for o in objects])) * 100
             per_run[run] = ((j + f) / 2, j, f, len(objects))
-        metrics['J&F'] = float(np.mean([v[0] for v in per_run.values()]))
-        metrics['J'] = float(np.mean([v[1] for v in per_run.values()]))
-        metrics['F'] = float(np.mean([v[2] for v in per_run.values()]))
+        scores = ('J&F', 'J', 'F')
+        for k, name in enumerate(scores):
+            metrics[name] = float(np.mean([v[k] for v in per_run.values()]))
         metrics['num_runs'] = len(per_run)
-        for run, (jf, j, f, n) in per_run.items():
-            metrics[f'{run}/J&F'] = jf
-            metrics[f'{run}/J'] = j
-            metrics[f'{run}/F'] = f
-            metrics[f'{run}/num_objects'] = n
+        for run, values in per_run.items():
+            for name, value in zip(scores + ('num_objects', ), values):
+                metrics[f'{run}/{name}'] = value
         rows = [(run, n, jf, j, f) for run, (jf, j, f, n) in per_run.items()]
         rows.append(
             ('mean of runs', '', metrics['J&F'], metrics['J'], metrics['F']))
