@@ -102,12 +102,9 @@ class VideoActorSegInferencer(BaseInferencer):
             :func:`init_model`).
         prefetch: batches prepared ahead in a background thread (decoding
             and the test pipeline overlap the model); 0: none.
-        fuse_conv_bn, bf16, channels_last: inference speed-ups applied to
-            the model in place (see
-            :func:`mmcsted.models.utils.prepare_for_inference`): BN folded
-            into the convolutions, bf16 autocast with the weights cast once,
-            channels-last convolution weights (GPU figures:
-            docs/benchmark.md).
+        fuse_conv_bn, bf16, channels_last: speed-ups applied to the model
+            in place by :func:`mmcsted.models.utils.prepare_for_inference`
+            (GPU figures: docs/benchmark.md).
     """
 
     preprocess_kwargs: set = {'frames', *PIPELINE_ARGS}
