@@ -7,7 +7,8 @@ import os.path as osp
 import secrets
 import shutil
 import zipfile
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import (Any, Dict, Iterable, List, Mapping, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 from mmengine import fileio
@@ -228,12 +229,12 @@ class SubmissionWriter:
         ``expected_frames``, the dataset meta's ``{video_id: {exp_id:
         [frame, ...]}}``, nothing missing or extra) and zip it;
         ``num_filled`` (expressions :meth:`fill_empty` filled) is said in
-        the log. Returns the counts
-        ``num_videos``, ``num_expressions``, ``num_frames``."""
+        the log. Returns the counts ``num_videos``, ``num_expressions``,
+        ``num_frames``."""
         if not records:
             raise ValueError('no predictions to write a submission from')
         try:
-            keys = self._check_records(records, expected_frames)
+            keys, complete = self._check_records(records, expected_frames)
             self._publish([r['png'] for r in records])
         except BaseException:
             shutil.rmtree(self.staging_dir, ignore_errors=True)
@@ -244,9 +245,7 @@ class SubmissionWriter:
             num_expressions=len({k[:2]
                                  for k in keys}),
             num_frames=len(records))
-        has_runs = any(r.get('run') is not None for r in records)
-        checked = ('complete against the dataset'
-                   if expected_frames is not None and not has_runs else
+        checked = ('complete against the dataset' if complete else
                    'completeness not checked: no expected_frames in the '
                    'dataset meta')
         if num_filled:
@@ -265,21 +264,22 @@ class SubmissionWriter:
     def _check_records(
         self, records: Sequence[dict],
         expected_frames: Optional[Mapping[str, Mapping[str, Sequence[str]]]]
-    ) -> set:
+    ) -> Tuple[set, bool]:
         """Check the written set; return its (video, expression, frame)
-        keys."""
+        keys and whether it was checked against ``expected_frames``."""
         _check_written_once(records)
         keys = {(r['video_id'], r['exp_id'], r['frame_name']) for r in records}
-        has_runs = any(r.get('run') is not None for r in records)
-        if expected_frames is not None and has_runs:
+        complete = expected_frames is not None
+        if complete and any(r.get('run') is not None for r in records):
             print_log(
                 'submission: samples carry annotation runs; the expected '
                 'frame set is per run and was not checked',
                 logger='current')
-        elif expected_frames is not None:
+            complete = False
+        elif complete:
             self._check_expected(keys, expected_frames)
         self._check_on_disk(records)
-        return keys
+        return keys, complete
 
     def _publish(self, rel_paths: Sequence[str]) -> None:
         """Zip the staged PNGs, then put the staged folder at
