@@ -11,9 +11,8 @@ from mmengine.dist import master_only
 from mmengine.structures import BaseDataElement
 from mmengine.visualization import Visualizer
 
-from mmcsted.evaluation.functional import region_similarity_j
-from mmcsted.evaluation.functional.sample import as_2d_tensor
 from mmcsted.registry import VISUALIZERS
+from mmcsted.utils.misc import as_2d_tensor
 
 Color = Tuple[int, int, int]
 PRED_COLOR: Color = (255, 72, 40)  # orange-red
@@ -196,6 +195,12 @@ def frame_from_clip(clip, meta: dict, mean=None, std=None) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
+def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:
+    pred, gt = pred > 0, gt > 0
+    union = np.logical_or(pred, gt).sum()
+    return float(np.logical_and(pred, gt).sum() / union) if union else 1.
+
+
 def hstack_images(panels: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
     """RGB images side by side (bottom-padded to one height), white gaps."""
     h = max(p.shape[0] for p in panels)
@@ -299,7 +304,7 @@ class ActorSegVisualizer(Visualizer):
             if gt is not None:
                 shown = draw_mask(
                     shown, gt, self.gt_color, fill=False, thickness=thickness)
-                iou = region_similarity_j(_fit(pred, gt.shape) > 0.5, gt)
+                iou = mask_iou(_fit(pred, gt.shape) > 0.5, gt)
                 title += f' (IoU {iou:.2f}, gt outlined)'
             panels.append(self._panel(shown, title))
         if score is not None:

@@ -4,13 +4,12 @@ import pytest
 import torch
 from mmengine.structures import PixelData
 
-from mmcsted.evaluation.functional import region_similarity_j
 from mmcsted.registry import VISUALIZERS
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.visualization import (ActorSegVisualizer, draw_mask,
                                    frame_from_clip, overlay_query_mask)
 from mmcsted.visualization.actor_seg_visualizer import (GT_COLOR, PRED_COLOR,
-                                                        text_band)
+                                                        mask_iou, text_band)
 
 
 def _sample(h=48, w=64, query='the red dog is jumping on the left'):
@@ -92,10 +91,9 @@ def test_visualizer_draws_what_it_has(tmp_path):
     assert vis.draw_sample(image).shape[:2] == (48, 64)
     with pytest.raises(ValueError, match='RGB'):
         vis.draw_sample(np.zeros((4, 4), np.uint8), ds)
-    # the IoU in the prediction panel's title
-    assert region_similarity_j(ds.pred_sem_seg.data[0].numpy(),
-                               ds.gt_sem_seg.data[0].numpy()) == pytest.approx(
-                                   (18 * 26) / (600 + 600 - 18 * 26))
+    assert mask_iou(ds.pred_sem_seg.data[0].numpy(),
+                    ds.gt_sem_seg.data[0].numpy()) == pytest.approx(
+                        (18 * 26) / (600 + 600 - 18 * 26))
 
 
 def test_frame_from_clip_undoes_padding_resize_and_normalisation():

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import BaseDataElement
 
+from mmcsted.utils.misc import as_2d_tensor
+
 
 def sample_get(sample: Any, key: str, default: Any = None) -> Any:
     """``key`` of a data sample given as a dict or a data element."""
@@ -23,22 +25,6 @@ def to_python(value: Any) -> Any:
     elif isinstance(value, np.ndarray):
         value = value.item() if value.size == 1 else value.tolist()
     return value
-
-
-def as_2d_tensor(data: Any, name: str) -> torch.Tensor:
-    """A (1, H, W) or (H, W) tensor / array as a CPU (H, W) tensor."""
-    if isinstance(data, np.ndarray):
-        data = torch.from_numpy(data)
-    if not isinstance(data, torch.Tensor):
-        raise TypeError(f'`{name}` must be a tensor or an array, '
-                        f'got {type(data)}')
-    data = data.detach().cpu()
-    if data.dim() == 3 and data.shape[0] == 1:
-        data = data[0]
-    if data.dim() != 2:
-        raise ValueError(f'`{name}` must have shape (1, H, W) or (H, W), '
-                         f'got {tuple(data.shape)}')
-    return data
 
 
 def pixel_map(sample: Any, key: str) -> Optional[torch.Tensor]:
