@@ -313,13 +313,8 @@ def download_timeout() -> float:
 
 def _fetch(url: str, file: IO[bytes], timeout: float, progress: bool) -> str:
     """Write the body of ``url`` to ``file``, checking its length; returns
-    its SHA-256, computed while it streams (as torch.hub's ``hash_prefix``).
-
-    Not ``torch.hub.download_url_to_file``: it takes no timeout (a server
-    that accepts and never answers hangs it for ever), and Python's
-    ``http.client`` ends a body that stops short of its Content-Length
-    without an error, which torch then keeps as the whole file.
-    """
+    its SHA-256, computed while it streams (why not torch.hub's download:
+    docs/get_started.md, "Checkpoints are loaded safely")."""
     req = urllib.request.Request(url, headers={'User-Agent': 'mmcsted'})
     sha = hashlib.sha256()
     with urllib.request.urlopen(req, timeout=timeout) as response:
