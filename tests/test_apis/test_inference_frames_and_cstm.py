@@ -9,7 +9,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmcsted.apis import inference_video, iter_inference
-from mmcsted.apis.inference import inference_pipeline, load_clip
+from mmcsted.apis.inference import VideoActorSegInferencer, inference_pipeline
 from mmcsted.datasets.clip_sampling import cstm_clip
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.utils.video_io import VideoReadError, open_video
@@ -171,14 +171,17 @@ def test_cstm_inference_on_a_jpeg_folder(tiny_model, tmp_path):
         inds, index, _ = cstm_clip(f0 + 1, 14, 8, 2)
         clip = torch.from_numpy(
             np.stack([pil[i - 1] for i in inds]).transpose(3, 0, 1, 2).copy())
-        item = load_clip(
-            tiny_model,
+        batches = VideoActorSegInferencer(tiny_model).preprocess(
             str(folder),
-            f0,
+            1,
+            frames=[f0],
+            keep_frames=True,
             input_size=SIZE,
             clip_len=8,
             frame_interval=2,
             **settings)
+        item = next(batches)[0]
+        batches.close()
         assert torch.equal(item.clip, clip)
         assert [i + 1 for i in item.frame_inds] == inds
         assert item.img_shape == (SIZE, SIZE) and item.ori_shape == (24, 40)

@@ -348,18 +348,3 @@ def inference_video(model: nn.Module, video, query: str,
     :func:`iter_inference`); returns a :class:`VideoSegResult` with a mask
     and a score map per requested frame at the frame's original size."""
     return VideoActorSegInferencer(model)(video, query, **kwargs)
-
-
-def load_clip(model: nn.Module, video, frame_index: int,
-              **pipeline_args) -> ClipItem:
-    """The clip around one 0-based frame, through the test pipeline as
-    :func:`iter_inference` runs it (``.clip`` uint8 (C, T, H, W), ``.frame``
-    the original RGB target frame, ``.img_shape``, ``.ori_shape``,
-    ``.data_sample``); ``pipeline_args`` as for :func:`iter_inference`."""
-    inferencer = VideoActorSegInferencer(model)
-    batches = inferencer.preprocess(
-        video, 1, frames=[frame_index], keep_frames=True, **pipeline_args)
-    try:
-        return next(batches)[0]
-    finally:
-        batches.close()
