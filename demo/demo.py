@@ -18,6 +18,7 @@ import argparse
 import os.path as osp
 import sys
 import time
+from typing import List, Optional, Sequence
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join('configs', 'csted', 'synthetic',
@@ -25,6 +26,32 @@ DEFAULT_CONFIG = osp.join('configs', 'csted', 'synthetic',
 
 
 # (long: one add_argument per option, nothing else)
+def parse_frames(items: Sequence[str]) -> Optional[List[int]]:
+    """The 0-based frames of a frame list: ``['3', '10-12', '20:30:5']`` ->
+    [3, 10, 11, 12, 20, 25] (``a-b`` inclusive, ``a:b[:step]`` as Python's
+    range; items may also be comma-separated); None for no items."""
+    if not items:
+        return None
+    out = []
+    for item in items:
+        for part in str(item).split(','):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                if ':' in part:
+                    out.extend(range(*[int(x) for x in part.split(':')]))
+                elif '-' in part:
+                    a, b = part.split('-')
+                    out.extend(range(int(a), int(b) + 1))
+                else:
+                    out.append(int(part))
+            except (TypeError, ValueError):
+                raise ValueError(f'bad frame list item {part!r}: use N, A-B '
+                                 'or A:B[:STEP]')
+    return out
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description='CSTED demo: segment the actor a query names')
@@ -88,7 +115,6 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if (args.video is None) != (args.query is None):
         p.error('give both VIDEO and QUERY, or neither (synthetic clip)')
-    from mmcsted.apis.inference import parse_frames
     try:
         args.frames = parse_frames(args.frames)
     except ValueError as e:

@@ -316,7 +316,7 @@ def select_frames(mode: str, every: Optional[float], listed: str,
             raise InputError('"every n-th" needs n >= 1')
         frames = list(range(0, num_frames, int(every)))
     elif mode == 'list':
-        from mmcsted.apis.inference import parse_frames
+        from demo.demo import parse_frames
         try:
             frames = parse_frames(str(listed or '').split())
         except ValueError as e:
@@ -412,11 +412,11 @@ def attention_pictures(model, video: str, query: str, frame: int,
     """CMAM word attention of both encoders at every CMAM stage and the LGFS
     selection for one frame, drawn by tools/analysis_tools/attention_figures.py
     as visualize_attention.py draws them; ([(png, caption)], table)."""
-    from mmcsted.apis.inference import load_clip
-    from mmcsted.visualization.attention import run_with_recording
     from tools.analysis_tools.attention_figures import (lgfs_table,
                                                         save_attention_figures,
                                                         word_weight_table)
+    from tools.analysis_tools.attention_recording import (load_clip,
+                                                          run_with_recording)
     item = load_clip(model, video, frame)
     result = run_with_recording(model, item.clip, query, None, item.img_shape,
                                 item.ori_shape)

@@ -124,7 +124,7 @@ def tiny_model():
 def attention_result(tiny_model):
     """``run_with_recording`` of the tiny model on a random 8-frame clip
     (the frame 48 x 64 inside the 64 x 64 input, 96 x 128 originally)."""
-    from mmcsted.visualization.attention import run_with_recording
+    from tools.analysis_tools.attention_recording import run_with_recording
     g = torch.Generator().manual_seed(0)
     clip = torch.randint(
         0, 256, (3, 8, 64, 64), generator=g, dtype=torch.uint8)

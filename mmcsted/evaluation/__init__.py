@@ -3,12 +3,10 @@ from .functional import (boundary_f, boundary_tolerance, cstm_masks,
 from .metrics import *  # noqa: F401,F403
 from .metrics import __all__ as _metrics_all
 from .submission import (SUBMISSION_LAYOUTS, SubmissionWriter,
-                         expected_frames_from_data_list, submission_png_path,
-                         write_mask_png, zip_submission)
+                         submission_png_path, write_mask_png, zip_submission)
 
 __all__ = list(_metrics_all) + [
     'cstm_masks', 'region_similarity_j', 'boundary_f', 'boundary_tolerance',
     'mask_boundary', 'SUBMISSION_LAYOUTS', 'SubmissionWriter',
-    'expected_frames_from_data_list', 'submission_png_path', 'write_mask_png',
-    'zip_submission'
+    'submission_png_path', 'write_mask_png', 'zip_submission'
 ]

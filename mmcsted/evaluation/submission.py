@@ -7,8 +7,8 @@ import os.path as osp
 import secrets
 import shutil
 import zipfile
-from collections import defaultdict
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import (Any, Dict, Iterable, List, Mapping, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 from mmengine import fileio
@@ -83,32 +83,6 @@ def write_mask_png(mask: np.ndarray, path: str) -> None:
     image = Image.fromarray(np.where(mask > 0, 255, 0).astype(np.uint8), 'L')
     with atomic_write(path) as f:
         image.save(f, format='PNG')
-
-
-def expected_frames_from_data_list(
-        data_list: Iterable[Mapping]) -> Dict[str, Dict[str, List[str]]]:
-    """``{video_id: {exp_id: [frame, ...]}}`` of a referring-VOS data list.
-
-    Every entry contributes its expression's listed frames (``frame_names``,
-    extensions dropped); a dataset can put the result in its metainfo as
-    ``expected_frames`` so that :class:`SubmissionWriter` (through
-    ``JFMetric.dataset_meta``) checks the submission is complete.
-    """
-    expected: Dict[str, Dict[str, List[str]]] = defaultdict(dict)
-    for index, info in enumerate(data_list):
-        try:
-            video_id, exp_id = str(info['video_id']), str(info['exp_id'])
-            names = [frame_stem(n) for n in info['frame_names']]
-        except KeyError as e:
-            raise KeyError(f'data_list entry {index} has no {e}; expected '
-                           'video_id, exp_id and frame_names') from None
-        known = expected[video_id].get(exp_id)
-        if known is not None and known != names:
-            raise ValueError(f'data_list entry {index}: video {video_id!r} '
-                             f'expression {exp_id!r} lists other frames '
-                             'than an earlier entry')
-        expected[video_id][exp_id] = names
-    return {vid: dict(exps) for vid, exps in expected.items()}
 
 
 def _zip_folder_entries(paths: Sequence[str]) -> List[str]:
@@ -252,14 +226,15 @@ class SubmissionWriter:
                      str, Sequence[str]]]] = None,
                  num_filled: int = 0) -> Dict[str, int]:
         """Check the written set (no PNG twice, each on disk; with
-        ``expected_frames``, see :func:`expected_frames_from_data_list`,
-        nothing missing or extra) and zip it; ``num_filled`` (expressions
-        :meth:`fill_empty` filled) is said in the log. Returns the counts
-        ``num_videos``, ``num_expressions``, ``num_frames``."""
+        ``expected_frames``, the dataset meta's ``{video_id: {exp_id:
+        [frame, ...]}}``, nothing missing or extra) and zip it;
+        ``num_filled`` (expressions :meth:`fill_empty` filled) is said in
+        the log. Returns the counts ``num_videos``, ``num_expressions``,
+        ``num_frames``."""
         if not records:
             raise ValueError('no predictions to write a submission from')
         try:
-            keys = self._check_records(records, expected_frames)
+            keys, complete = self._check_records(records, expected_frames)
             self._publish([r['png'] for r in records])
         except BaseException:
             shutil.rmtree(self.staging_dir, ignore_errors=True)
@@ -270,9 +245,7 @@ class SubmissionWriter:
             num_expressions=len({k[:2]
                                  for k in keys}),
             num_frames=len(records))
-        has_runs = any(r.get('run') is not None for r in records)
-        checked = ('complete against the dataset'
-                   if expected_frames is not None and not has_runs else
+        checked = ('complete against the dataset' if complete else
                    'completeness not checked: no expected_frames in the '
                    'dataset meta')
         if num_filled:
@@ -291,21 +264,22 @@ class SubmissionWriter:
     def _check_records(
         self, records: Sequence[dict],
         expected_frames: Optional[Mapping[str, Mapping[str, Sequence[str]]]]
-    ) -> set:
+    ) -> Tuple[set, bool]:
         """Check the written set; return its (video, expression, frame)
-        keys."""
+        keys and whether it was checked against ``expected_frames``."""
         _check_written_once(records)
         keys = {(r['video_id'], r['exp_id'], r['frame_name']) for r in records}
-        has_runs = any(r.get('run') is not None for r in records)
-        if expected_frames is not None and has_runs:
+        complete = expected_frames is not None
+        if complete and any(r.get('run') is not None for r in records):
             print_log(
                 'submission: samples carry annotation runs; the expected '
                 'frame set is per run and was not checked',
                 logger='current')
-        elif expected_frames is not None:
+            complete = False
+        elif complete:
             self._check_expected(keys, expected_frames)
         self._check_on_disk(records)
-        return keys
+        return keys, complete
 
     def _publish(self, rel_paths: Sequence[str]) -> None:
         """Zip the staged PNGs, then put the staged folder at

@@ -53,20 +53,16 @@ def _history_buffer_getattr(obj, name):
         'methods of mmengine.logging.HistoryBuffer are allowed')
 
 
-def _numpy_globals() -> List:
-    dtype_classes = {type(np.dtype(t)) for t in np.typecodes['All'] if t}
-    return [
-        np.dtype, np.ndarray, np._core.multiarray.scalar,
-        np._core.multiarray._reconstruct, *sorted(dtype_classes, key=str)
-    ]
-
-
 def allow_mmengine_checkpoint_types():
     """Context manager in which ``torch.load(weights_only=True)`` accepts the
-    non-tensor types mmengine writes."""
+    non-tensor types mmengine writes (numpy arrays as
+    :class:`NumpyUnpickler` takes them)."""
+    numpy_globals = [(obj, f'{module}.{name}')
+                     for (module,
+                          name), obj in _numpy_pickle_globals().items()]
     return torch.serialization.safe_globals(
         [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] +
-        _numpy_globals())
+        numpy_globals)
 
 
 def _safe_dtype(obj, align=False, copy=False):
@@ -317,13 +313,8 @@ def download_timeout() -> float:
 
 def _fetch(url: str, file: IO[bytes], timeout: float, progress: bool) -> str:
     """Write the body of ``url`` to ``file``, checking its length; returns
-    its SHA-256, computed while it streams (as torch.hub's ``hash_prefix``).
-
-    Not ``torch.hub.download_url_to_file``: it takes no timeout (a server
-    that accepts and never answers hangs it for ever), and Python's
-    ``http.client`` ends a body that stops short of its Content-Length
-    without an error, which torch then keeps as the whole file.
-    """
+    its SHA-256, computed while it streams (why not torch.hub's download:
+    docs/get_started.md, "Checkpoints are loaded safely")."""
     req = urllib.request.Request(url, headers={'User-Agent': 'mmcsted'})
     sha = hashlib.sha256()
     with urllib.request.urlopen(req, timeout=timeout) as response:

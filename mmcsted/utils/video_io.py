@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 import cv2
 import mmcv
 import numpy as np
-from mmaction.datasets.transforms import DecordDecode, DecordInit, PyAVInit
+from mmaction.datasets.transforms import DecordDecode, DecordInit
 from mmengine import fileio
 from mmengine.logging import print_log
 
@@ -300,32 +300,6 @@ class _FileioDecordInit(DecordInit):
             io.BytesIO(data), num_threads=self.num_threads)
 
 
-class _FileioPyAVInit(PyAVInit):
-    """mmaction2's ``PyAVInit`` reading the bytes through
-    :mod:`mmengine.fileio`; ``total_frames`` is counted from the packets
-    when the header does not give it, and the bytes are kept (``video_data``)
-    to reopen the video."""
-
-    def __init__(self, backend_args: Optional[dict] = None):
-        super().__init__()
-        self.backend_args = backend_args
-
-    def transform(self, results: dict) -> dict:
-        import av
-        data = fileio.get(results['filename'], backend_args=self.backend_args)
-        with av.open(io.BytesIO(data)) as container:
-            if not container.streams.video:
-                raise VideoReadError(f'{results["filename"]} has no video '
-                                     'stream')
-            stream = container.streams.video[0]
-            n = stream.frames or sum(
-                1 for p in container.demux(stream) if p.size)
-        results['video_data'] = data
-        results['video_reader'] = av.open(io.BytesIO(data))
-        results['total_frames'] = int(n)
-        return results
-
-
 _warned_fallback = False
 
 
@@ -434,27 +408,31 @@ class _SequentialReader(FrameReader):
 
 
 class PyAVFrameReader(_SequentialReader):
-    """PyAV (opened through mmaction2's ``PyAVInit``), decoding forward
-    without keeping the frames it passes (``PyAVDecode`` holds every frame up
-    to the last one wanted)."""
+    """PyAV on the bytes read through :mod:`mmengine.fileio`, decoding
+    forward without keeping the frames it passes (mmaction2's ``PyAVDecode``
+    holds every frame up to the last one wanted)."""
 
     def __init__(self, path: str, backend_args: Optional[dict] = None):
+        import av
         self.name = path
         self._container = None
-        opened = _FileioPyAVInit(backend_args).transform(dict(filename=path))
-        self._data = opened['video_data']
-        self.num_frames = opened['total_frames']
-        self._set(opened['video_reader'])
-
-    def _set(self, container):
-        self._container = container
-        self._frames = container.decode(video=0)
-        self._pos = 0
+        self._data = fileio.get(path, backend_args=backend_args)
+        with av.open(io.BytesIO(self._data)) as container:
+            if not container.streams.video:
+                raise VideoReadError(f'{path} has no video stream')
+            stream = container.streams.video[0]
+            # counted from the packets when the header does not say
+            self.num_frames = int(
+                stream.frames
+                or sum(1 for p in container.demux(stream) if p.size))
+        self._open()
 
     def _open(self):
         import av
         self.close()
-        self._set(av.open(io.BytesIO(self._data)))
+        self._container = av.open(io.BytesIO(self._data))
+        self._frames = self._container.decode(video=0)
+        self._pos = 0
 
     def _next(self):
         try:

@@ -8,9 +8,11 @@ import cv2
 import mmcv
 import numpy as np
 from mmengine.dist import master_only
+from mmengine.structures import BaseDataElement
 from mmengine.visualization import Visualizer
 
 from mmcsted.registry import VISUALIZERS
+from mmcsted.utils.misc import as_2d_tensor
 
 Color = Tuple[int, int, int]
 PRED_COLOR: Color = (255, 72, 40)  # orange-red
@@ -19,18 +21,13 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 def _to_numpy_mask(mask) -> Optional[np.ndarray]:
-    """(H, W) uint8 {0, 1} from a tensor / array of shape (H, W) or (1, H, W),
-    or from a PixelData."""
+    """(H, W) array from a tensor / array of shape (H, W) or (1, H, W), or
+    from a PixelData."""
     if mask is None:
         return None
-    if hasattr(mask, 'data') and not isinstance(mask, np.ndarray):
+    if isinstance(mask, BaseDataElement):
         mask = mask.data
-    if hasattr(mask, 'detach'):
-        mask = mask.detach().cpu().numpy()
-    mask = np.asarray(mask)
-    if mask.ndim == 3:
-        mask = mask[0]
-    return mask
+    return as_2d_tensor(mask, 'mask').numpy()
 
 
 def _fit(mask: np.ndarray,

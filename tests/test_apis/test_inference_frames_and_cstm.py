@@ -9,20 +9,13 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmcsted.apis import inference_video, iter_inference
-from mmcsted.apis.inference import inference_pipeline, load_clip, parse_frames
+from mmcsted.apis.inference import VideoActorSegInferencer, inference_pipeline
 from mmcsted.datasets.clip_sampling import cstm_clip
 from mmcsted.structures import ActorSegDataSample
 from mmcsted.utils.video_io import VideoReadError, open_video
 from tests.helpers import make_frames, write_frame_folder
 
 SIZE = 32
-
-
-def test_parse_frames():
-    assert parse_frames(['1', '4-6', '10:16:3,20']) == [1, 4, 5, 6, 10, 13, 20]
-    assert parse_frames([]) is None
-    with pytest.raises(ValueError, match="bad frame list item 'a'"):
-        parse_frames(['1', 'a'])
 
 
 def test_folder_of_frames_equals_the_mp4_it_came_from(tiny_model, small_video,
@@ -178,14 +171,17 @@ def test_cstm_inference_on_a_jpeg_folder(tiny_model, tmp_path):
         inds, index, _ = cstm_clip(f0 + 1, 14, 8, 2)
         clip = torch.from_numpy(
             np.stack([pil[i - 1] for i in inds]).transpose(3, 0, 1, 2).copy())
-        item = load_clip(
-            tiny_model,
+        batches = VideoActorSegInferencer(tiny_model).preprocess(
             str(folder),
-            f0,
+            1,
+            frames=[f0],
+            keep_frames=True,
             input_size=SIZE,
             clip_len=8,
             frame_interval=2,
             **settings)
+        item = next(batches)[0]
+        batches.close()
         assert torch.equal(item.clip, clip)
         assert [i + 1 for i in item.frame_inds] == inds
         assert item.img_shape == (SIZE, SIZE) and item.ori_shape == (24, 40)

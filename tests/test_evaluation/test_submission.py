@@ -14,8 +14,7 @@ from mmengine.config import Config
 from mmengine.structures import PixelData
 from PIL import Image
 
-from mmcsted.evaluation import (JFMetric, SubmissionWriter,
-                                expected_frames_from_data_list, submission,
+from mmcsted.evaluation import (JFMetric, SubmissionWriter, submission,
                                 submission_png_path)
 from mmcsted.structures import ActorSegDataSample
 
@@ -288,29 +287,11 @@ def test_bad_names_and_missing_metainfo(tmp_path):
         metric.process({}, [sample])
 
 
-def test_paths_and_expected_frames_from_a_data_list():
+def test_submission_png_paths():
     assert submission_png_path('ref_youtube_vos', 'vid', 3,
                                '00005.jpg') == 'Annotations/vid/3/00005.png'
     assert submission_png_path('mevis', 'vid', '0', '00005') == \
         'vid/0/00005.png'
-    data_list = [
-        dict(
-            video_id='vid',
-            exp_id='0',
-            frame_names=['00000.jpg', '00005.jpg'],
-            frame_id=k) for k in (1, 2)
-    ] + [dict(video_id='vid', exp_id='1', frame_names=['00000.jpg'])]
-    assert expected_frames_from_data_list(data_list) == {
-        'vid': {
-            '0': ['00000', '00005'],
-            '1': ['00000']
-        }
-    }
-    with pytest.raises(KeyError, match='entry 0 has no .frame_names'):
-        expected_frames_from_data_list([dict(video_id='v', exp_id='0')])
-    with pytest.raises(ValueError, match='other frames'):
-        expected_frames_from_data_list(
-            data_list + [dict(video_id='vid', exp_id='1', frame_names=[])])
 
 
 def test_writer_without_records_is_an_error(tmp_path):

@@ -165,11 +165,18 @@ def test_readme_frames_example_fits_a_synthetic_video():
     import inspect
     import re
 
-    from mmcsted.apis.inference import parse_frames
     from tools.data.synthetic import writer
     with open('demo/README.md') as f:
         example = re.search(r'\[--frames ([^\]]+)\]', f.read()).group(1)
-    frames = parse_frames(example.split())
+    frames = demo.parse_frames(example.split())
     num_frames = inspect.signature(
         writer.generate).parameters['num_frames'].default
     assert num_frames == 24 and frames and max(frames) < num_frames
+
+
+def test_parse_frames():
+    assert demo.parse_frames(['1', '4-6',
+                              '10:16:3,20']) == [1, 4, 5, 6, 10, 13, 20]
+    assert demo.parse_frames([]) is None
+    with pytest.raises(ValueError, match="bad frame list item 'a'"):
+        demo.parse_frames(['1', 'a'])

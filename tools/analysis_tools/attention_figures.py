@@ -1,8 +1,7 @@
-"""Figures of the attention :func:`mmcsted.visualization.attention.
-run_with_recording` records (the paper's Figure 5): per-word CMAM maps over
-the frame and the LGFS selection (matplotlib, Agg canvas, no display needed),
-with their JSON tables; visualize_attention.py and demo/web_demo.py draw
-through it."""
+"""Figures of the attention that ``run_with_recording`` (attention_recording)
+records (the paper's Figure 5): per-word CMAM maps over the frame and the
+LGFS selection (matplotlib, Agg canvas, no display needed), with their JSON
+tables; visualize_attention.py and demo/web_demo.py draw through it."""
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple

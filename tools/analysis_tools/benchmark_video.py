@@ -273,19 +273,119 @@ def model_alone(inferencer, video, query: str, kwargs: dict, batch_size: int,
     return float(np.median(times)) * batch_size / len(items)
 
 
-def run(args) -> dict:
+def stream_masks(inferencer, reader, args, kwargs: dict, clock: Clock,
+                 mask_dir: str) -> tuple:
+    """Segment the whole video, each mask written as a PNG (closing
+    ``reader``): (seconds in all, the frame cache's stats, the largest RSS
+    while streaming)."""
+    handles = time_model_steps(inferencer.model, clock)
+    stats, streaming_rss = {}, 0.
+    t0 = clock.now()
+    try:
+        for r in inferencer.stream(
+                reader,
+                args.query,
+                batch_size=args.batch_size,
+                return_scores=False,
+                stats=stats,
+                **kwargs):
+            clock.start('write')
+            path = osp.join(mask_dir, f'{r["frame_index"]:05d}.png')
+            if not cv2.imwrite(path, r['mask'] * 255):
+                raise OSError(f'cannot write {path}')
+            clock.stop('write')
+            if r['frame_index'] % args.batch_size == 0:
+                streaming_rss = max(streaming_rss, current_rss_mb())
+    finally:
+        total = clock.now() - t0
+        reader.close()
+        for handle in handles:
+            handle.remove()
+    return total, stats, streaming_rss
+
+
+def step_seconds(clock: Clock, total: float, results: dict) -> tuple:
+    """(seconds of each reported step, seconds of the data path): what the
+    clock did not time is the pipeline, or with prefetching the main
+    thread's wait for data (decoding, in the thread, goes to ``results``)."""
+    seconds = dict(clock.seconds)
+    if results['prefetch'] > 0:  # decode and pipeline overlap the main thread
+        results['decode_in_thread_s'] = seconds.pop('decode', 0.)
+        seconds['data wait'] = total - sum(seconds.values())
+        steps = PREFETCH_STEPS
+        data_path = seconds['data wait'] + seconds['batching']
+    else:
+        seconds['pipeline'] = total - sum(seconds.values())
+        steps = STEPS
+        data_path = sum(seconds[s] for s in ('decode', 'pipeline', 'batching'))
+    return {s: seconds.get(s, 0.) for s in steps}, data_path
+
+
+def measure(args, tmp: str, mask_dir: str, results: dict) -> None:
+    """Time the whole-video inference; the figures go to ``results``."""
     from mmcsted.apis import VideoActorSegInferencer
-    from mmcsted.utils import register_all_modules
     from mmcsted.utils.video_io import open_video
+    device = torch.device(args.device)
+    video = args.video
+    if args.synthetic:
+        h, w, t = args.synthetic
+        video = osp.join(tmp, f'synthetic_{h}x{w}_{t}.mp4')
+        results['video_codec'] = write_synthetic_video(video, h, w, t,
+                                                       args.seed)
+    results['video'] = video
+    inferencer = VideoActorSegInferencer(
+        build_model(args),
+        show_progress=False,
+        prefetch=args.prefetch,
+        fuse_conv_bn=args.fuse_conv_bn,
+        bf16=args.bf16,
+        channels_last=args.channels_last)
+    kwargs = {} if args.input_size is None else dict(
+        input_size=args.input_size)
+    clock = Clock(device)
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
+    with open_video(video) as reader:
+        results['frame_shape'] = list(reader.frame_shape or ())
+        alone = model_alone(inferencer, reader, args.query, kwargs,
+                            args.batch_size, args.model_iters, clock)
+    total, stats, streaming_rss = stream_masks(
+        inferencer, timed_reader(open_video(video), clock), args, kwargs,
+        clock, mask_dir)
+    results['prefetch'] = args.prefetch
+    seconds, data_path = step_seconds(clock, total, results)
+    n = stats['frames']
+    results.update(
+        speedups=[
+            f for f in ('fuse_conv_bn', 'bf16', 'channels_last')
+            if getattr(args, f)
+        ],
+        frames=n,
+        total_s=total,
+        fps=n / total,
+        seconds=seconds,
+        data_path_over_model=data_path / seconds['model'],
+        model_alone_s_per_batch=alone,
+        model_alone_fps=args.batch_size / alone,
+        end_to_end_over_model_alone=(total / n) / (alone / args.batch_size),
+        peak_rss_mb=peak_rss_mb(),
+        streaming_rss_mb=streaming_rss,
+        frames_decoded=stats['frames_decoded'],
+        peak_cache_frames=stats['peak_cache'])
+    if device.type == 'cuda':
+        results['cuda_max_allocated_mb'] = \
+            torch.cuda.max_memory_allocated(device) / 2**20
+
+
+def run(args) -> dict:
+    from mmcsted.utils import register_all_modules
     register_all_modules()
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
-    device = torch.device(args.device)
     tmp = tempfile.mkdtemp(prefix='benchmark_video_')
-    out_dir = args.out or tmp
-    mask_dir = osp.join(out_dir, 'masks')
+    mask_dir = osp.join(args.out or tmp, 'masks')
     os.makedirs(mask_dir, exist_ok=True)
     results = dict(
         config=args.config,
@@ -294,89 +394,7 @@ def run(args) -> dict:
         batch_size=args.batch_size,
         threads=torch.get_num_threads())
     try:
-        video = args.video
-        if args.synthetic:
-            h, w, t = args.synthetic
-            video = osp.join(tmp, f'synthetic_{h}x{w}_{t}.mp4')
-            results['video_codec'] = write_synthetic_video(
-                video, h, w, t, args.seed)
-        results['video'] = video
-        model = build_model(args)
-        inferencer = VideoActorSegInferencer(
-            model,
-            show_progress=False,
-            prefetch=args.prefetch,
-            fuse_conv_bn=args.fuse_conv_bn,
-            bf16=args.bf16,
-            channels_last=args.channels_last)
-        kwargs = {} if args.input_size is None else dict(
-            input_size=args.input_size)
-        clock = Clock(device)
-        if device.type == 'cuda':
-            torch.cuda.reset_peak_memory_stats(device)
-        with open_video(video) as reader:
-            results['frame_shape'] = list(reader.frame_shape or ())
-            alone = model_alone(inferencer, reader, args.query, kwargs,
-                                args.batch_size, args.model_iters, clock)
-        reader = timed_reader(open_video(video), clock)
-        handles = time_model_steps(model, clock)
-        stats, streaming_rss = {}, 0.
-        t0 = clock.now()
-        try:
-            for r in inferencer.stream(
-                    reader,
-                    args.query,
-                    batch_size=args.batch_size,
-                    return_scores=False,
-                    stats=stats,
-                    **kwargs):
-                clock.start('write')
-                path = osp.join(mask_dir, f'{r["frame_index"]:05d}.png')
-                if not cv2.imwrite(path, r['mask'] * 255):
-                    raise OSError(f'cannot write {path}')
-                clock.stop('write')
-                if r['frame_index'] % args.batch_size == 0:
-                    streaming_rss = max(streaming_rss, current_rss_mb())
-        finally:
-            total = clock.now() - t0
-            reader.close()
-            for handle in handles:
-                handle.remove()
-        seconds = dict(clock.seconds)
-        n = stats['frames']
-        if args.prefetch > 0:  # decode and pipeline overlap the main thread
-            results['decode_in_thread_s'] = seconds.pop('decode', 0.)
-            seconds['data wait'] = total - sum(seconds.values())
-            steps = PREFETCH_STEPS
-            data_path = seconds['data wait'] + seconds['batching']
-        else:
-            seconds['pipeline'] = total - sum(seconds.values())
-            steps = STEPS
-            data_path = sum(seconds[s]
-                            for s in ('decode', 'pipeline', 'batching'))
-        results.update(
-            prefetch=args.prefetch,
-            speedups=[
-                f for f in ('fuse_conv_bn', 'bf16', 'channels_last')
-                if getattr(args, f)
-            ],
-            frames=n,
-            total_s=total,
-            fps=n / total,
-            seconds={s: seconds.get(s, 0.)
-                     for s in steps},
-            data_path_over_model=data_path / seconds['model'],
-            model_alone_s_per_batch=alone,
-            model_alone_fps=args.batch_size / alone,
-            end_to_end_over_model_alone=(total / n) /
-            (alone / args.batch_size),
-            peak_rss_mb=peak_rss_mb(),
-            streaming_rss_mb=streaming_rss,
-            frames_decoded=stats['frames_decoded'],
-            peak_cache_frames=stats['peak_cache'])
-        if device.type == 'cuda':
-            results['cuda_max_allocated_mb'] = \
-                torch.cuda.max_memory_allocated(device) / 2**20
+        measure(args, tmp, mask_dir, results)
         if args.out:
             with open(osp.join(args.out, 'results.json'), 'w') as f:
                 json.dump(results, f, indent=2)

@@ -95,10 +95,11 @@ def main(argv=None) -> int:
     import cv2
 
     from mmcsted.apis import init_model
-    from mmcsted.apis.inference import check_query, load_clip
+    from mmcsted.apis.inference import check_query
     from mmcsted.visualization import overlay_query_mask
-    from mmcsted.visualization.attention import run_with_recording
     from tools.analysis_tools.attention_figures import save_attention_figures
+    from tools.analysis_tools.attention_recording import (load_clip,
+                                                          run_with_recording)
 
     model = init_model(args.config, args.checkpoint, args.device,
                        args.cfg_options)

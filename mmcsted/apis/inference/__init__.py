@@ -4,8 +4,7 @@
 frame cache (:mod:`.streaming`) and the inferencer that runs the model on
 them (:mod:`.inferencer`)."""
 from .inferencer import (VideoActorSegInferencer, VideoSegResult,
-                         inference_video, iter_inference, load_clip,
-                         parse_frames)
+                         inference_video, iter_inference)
 from .model import init_model, vocab_from_checkpoint_if_missing
 from .pipeline import (InferencePipeline, check_query, config_test_pipeline,
                        inference_pipeline)
@@ -15,6 +14,5 @@ __all__ = [
     'init_model', 'vocab_from_checkpoint_if_missing', 'InferencePipeline',
     'check_query', 'config_test_pipeline', 'inference_pipeline',
     'VideoActorSegInferencer', 'VideoSegResult', 'inference_video',
-    'iter_inference', 'load_clip', 'parse_frames', 'MIN_SHORT_SIDE',
-    'ClipItem', 'ClipStream'
+    'iter_inference', 'MIN_SHORT_SIDE', 'ClipItem', 'ClipStream'
 ]

@@ -73,32 +73,6 @@ def _targets(frames, num_frames: int, name: str) -> List[int]:
     return targets
 
 
-def parse_frames(items: Sequence[str]) -> Optional[List[int]]:
-    """The 0-based frames of a frame list: ``['3', '10-12', '20:30:5']`` ->
-    [3, 10, 11, 12, 20, 25] (``a-b`` inclusive, ``a:b[:step]`` as Python's
-    range; items may also be comma-separated); None for no items."""
-    if not items:
-        return None
-    out = []
-    for item in items:
-        for part in str(item).split(','):
-            part = part.strip()
-            if not part:
-                continue
-            try:
-                if ':' in part:
-                    out.extend(range(*[int(x) for x in part.split(':')]))
-                elif '-' in part:
-                    a, b = part.split('-')
-                    out.extend(range(int(a), int(b) + 1))
-                else:
-                    out.append(int(part))
-            except (TypeError, ValueError):
-                raise ValueError(f'bad frame list item {part!r}: use N, A-B '
-                                 'or A:B[:STEP]')
-    return out
-
-
 def _video_name(video) -> str:
     return video if isinstance(video, str) else getattr(
         video, 'name',
@@ -128,12 +102,9 @@ class VideoActorSegInferencer(BaseInferencer):
             :func:`init_model`).
         prefetch: batches prepared ahead in a background thread (decoding
             and the test pipeline overlap the model); 0: none.
-        fuse_conv_bn, bf16, channels_last: inference speed-ups applied to
-            the model in place (see
-            :func:`mmcsted.models.utils.prepare_for_inference`): BN folded
-            into the convolutions, bf16 autocast with the weights cast once,
-            channels-last convolution weights (GPU figures:
-            docs/benchmark.md).
+        fuse_conv_bn, bf16, channels_last: speed-ups applied to the model
+            in place by :func:`mmcsted.models.utils.prepare_for_inference`
+            (GPU figures: docs/benchmark.md).
     """
 
     preprocess_kwargs: set = {'frames', *PIPELINE_ARGS}
@@ -377,18 +348,3 @@ def inference_video(model: nn.Module, video, query: str,
     :func:`iter_inference`); returns a :class:`VideoSegResult` with a mask
     and a score map per requested frame at the frame's original size."""
     return VideoActorSegInferencer(model)(video, query, **kwargs)
-
-
-def load_clip(model: nn.Module, video, frame_index: int,
-              **pipeline_args) -> ClipItem:
-    """The clip around one 0-based frame, through the test pipeline as
-    :func:`iter_inference` runs it (``.clip`` uint8 (C, T, H, W), ``.frame``
-    the original RGB target frame, ``.img_shape``, ``.ori_shape``,
-    ``.data_sample``); ``pipeline_args`` as for :func:`iter_inference`."""
-    inferencer = VideoActorSegInferencer(model)
-    batches = inferencer.preprocess(
-        video, 1, frames=[frame_index], keep_frames=True, **pipeline_args)
-    try:
-        return next(batches)[0]
-    finally:
-        batches.close()

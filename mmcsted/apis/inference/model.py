@@ -56,13 +56,10 @@ def init_model(config: ConfigType,
     """Build a CSTED model from a config and load its weights.
 
     Args:
-        config: a config file, a path relative to the configs' root
-            (``configs/csted/...``, found in the installed package's
-            ``.mim``), a model-zoo name (its metafile ``Config``; see
-            :func:`resolve_config`) or :class:`mmengine.Config`.
-        checkpoint: a path, an http(s) URL or a model-zoo name (see
-            :func:`resolve_checkpoint`), loaded safely (docs/get_started.md);
-            None: random weights (a warning is logged).
+        config: what :func:`resolve_config` takes (a file, a path under
+            the configs' root, a model-zoo name) or :class:`mmengine.Config`.
+        checkpoint: what :func:`resolve_checkpoint` takes, loaded safely
+            (docs/get_started.md); None: random weights (a warning).
         device: where the model goes.
         cfg_options: overrides merged into the config.
         allow_mismatch: load a checkpoint that does not fit the config

@@ -8,7 +8,8 @@ from .iou import (foreground_intersect_and_union, overall_iou, precision_at,
 from .jf import (FrameBoundaries, as_bool_mask, boundary_f, boundary_tolerance,
                  dilate_boundary, disk_kernel, mask_boundary,
                  region_similarity_j)
-from .sample import pixel_map, resize_mask, resize_score, sample_get, to_python
+from .sample import (expression_id, gt_and_void, pixel_map, resize_mask,
+                     resize_score, sample_get, to_python)
 from .table import format_table
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     'encode_rle', 'foreground_intersect_and_union', 'overall_iou',
     'precision_at', 'smoothed_iou', 'FrameBoundaries', 'as_bool_mask',
     'boundary_f', 'boundary_tolerance', 'dilate_boundary', 'disk_kernel',
-    'mask_boundary', 'region_similarity_j', 'pixel_map', 'resize_mask',
-    'resize_score', 'sample_get', 'to_python', 'format_table'
+    'mask_boundary', 'region_similarity_j', 'expression_id', 'gt_and_void',
+    'pixel_map', 'resize_mask', 'resize_score', 'sample_get', 'to_python',
+    'format_table'
 ]

@@ -7,7 +7,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import torch
 
-from .sample import as_2d_tensor
+from mmcsted.utils.misc import as_2d_tensor
 
 
 def as_bool_mask(mask: Any, name: str) -> np.ndarray:

@@ -1,10 +1,12 @@
 """Reading data samples (dicts or data elements) into plain arrays."""
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.structures import BaseDataElement
+
+from mmcsted.utils.misc import as_2d_tensor
 
 
 def sample_get(sample: Any, key: str, default: Any = None) -> Any:
@@ -25,22 +27,6 @@ def to_python(value: Any) -> Any:
     return value
 
 
-def as_2d_tensor(data: Any, name: str) -> torch.Tensor:
-    """A (1, H, W) or (H, W) tensor / array as a CPU (H, W) tensor."""
-    if isinstance(data, np.ndarray):
-        data = torch.from_numpy(data)
-    if not isinstance(data, torch.Tensor):
-        raise TypeError(f'`{name}` must be a tensor or an array, '
-                        f'got {type(data)}')
-    data = data.detach().cpu()
-    if data.dim() == 3 and data.shape[0] == 1:
-        data = data[0]
-    if data.dim() != 2:
-        raise ValueError(f'`{name}` must have shape (1, H, W) or (H, W), '
-                         f'got {tuple(data.shape)}')
-    return data
-
-
 def pixel_map(sample: Any, key: str) -> Optional[torch.Tensor]:
     """The (H, W) ``data`` of the sample's pixel field ``key`` (a PixelData,
     its ``to_dict`` form or a bare array); None when the sample lacks it."""
@@ -48,6 +34,24 @@ def pixel_map(sample: Any, key: str) -> Optional[torch.Tensor]:
     if isinstance(field, (dict, BaseDataElement)):
         field = field.get('data')
     return None if field is None else as_2d_tensor(field, key)
+
+
+def gt_and_void(sample: Any,
+                metric: str) -> Tuple[torch.Tensor, Optional[np.ndarray]]:
+    """(ground truth as an (H, W) bool tensor, void pixels as an (H, W) bool
+    array or None) of a sample; no ``gt_sem_seg`` is an error naming
+    ``metric``."""
+    gt = pixel_map(sample, 'gt_sem_seg')
+    if gt is None:
+        raise KeyError(f'{metric} needs `gt_sem_seg` in every data sample')
+    void = pixel_map(sample, 'void_mask')
+    return gt > 0, None if void is None else (void > 0).numpy()
+
+
+def expression_id(sample: Any) -> Any:
+    """The sample's ``exp_id``, else its ``query``."""
+    exp_id = sample_get(sample, 'exp_id')
+    return sample_get(sample, 'query') if exp_id is None else exp_id
 
 
 def resize_score(score: torch.Tensor, hw: tuple) -> torch.Tensor:

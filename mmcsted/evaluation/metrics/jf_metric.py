@@ -13,7 +13,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mmcsted.registry import METRICS
-from ..functional import (as_bool_mask, boundary_f, format_table, pixel_map,
+from ..functional import (as_bool_mask, boundary_f, expression_id,
+                          format_table, gt_and_void, pixel_map,
                           region_similarity_j, resize_mask, sample_get,
                           to_python)
 from ..submission import SUBMISSION_LAYOUTS, SubmissionWriter
@@ -124,23 +125,13 @@ class JFMetric(BaseMetric):
             if self.format_only:
                 self.results.append(dict(submission=record))
                 continue
-            gt = pixel_map(sample, 'gt_sem_seg')
-            if gt is None:
-                raise KeyError('JFMetric needs `gt_sem_seg` in every data '
-                               'sample')
-            gt = gt > 0
+            gt, void = gt_and_void(sample, 'JFMetric')
             pred = self._pred(sample, tuple(gt.shape))
-            void = pixel_map(sample, 'void_mask')
-            if void is not None:
-                void = (void > 0).numpy()
             j, f = self.frame_scores(pred.numpy(), gt.numpy(), void)
-            exp_id = sample_get(sample, 'exp_id')
-            if exp_id is None:
-                exp_id = sample_get(sample, 'query')
             self.results.append(
                 dict(
                     video_id=to_python(sample_get(sample, 'video_id')),
-                    exp_id=to_python(exp_id),
+                    exp_id=to_python(expression_id(sample)),
                     frame_id=to_python(sample_get(sample, 'frame_id')),
                     kind=_expression_kind(sample),
                     J=float(j),

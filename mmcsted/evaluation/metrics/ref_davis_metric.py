@@ -18,9 +18,9 @@ from scipy.optimize import linear_sum_assignment
 
 from mmcsted.registry import METRICS
 from mmcsted.utils.video_io import read_index_png
-from ..functional import (FrameBoundaries, format_table, pixel_map,
-                          region_similarity_j, resize_mask, resize_score,
-                          sample_get, to_python)
+from ..functional import (FrameBoundaries, expression_id, format_table,
+                          gt_and_void, pixel_map, region_similarity_j,
+                          resize_mask, resize_score, sample_get, to_python)
 
 VOID_LABEL = 255
 #: ReferFormer's merge: probabilities under 0.5 are zeroed and a constant
@@ -142,17 +142,8 @@ class RefDAVIS17Metric(BaseMetric):
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         for sample in data_samples:
-            gt = None
-            void = None
-            if self.ann_dir is None:
-                gt = pixel_map(sample, 'gt_sem_seg')
-                if gt is None:
-                    raise KeyError('RefDAVIS17Metric without `ann_dir` needs '
-                                   '`gt_sem_seg` in every data sample')
-                gt = gt > 0
-                void = pixel_map(sample, 'void_mask')
-                if void is not None:
-                    void = (void > 0).numpy()
+            gt, void = (None, None) if self.ann_dir is not None else \
+                gt_and_void(sample, 'RefDAVIS17Metric without `ann_dir`')
             scores, hw = self._claim_scores(sample, gt)
             object_ids = to_python(sample_get(sample, 'object_ids'))
             if isinstance(object_ids, int):
@@ -161,9 +152,6 @@ class RefDAVIS17Metric(BaseMetric):
                 raise ValueError('RefDAVIS17Metric: each expression refers '
                                  f'to one object, got object_ids '
                                  f'{object_ids!r}')
-            exp_id = sample_get(sample, 'exp_id')
-            if exp_id is None:
-                exp_id = sample_get(sample, 'query')
             frame = sample_get(sample, 'frame_name')
             if frame is None:
                 if self.ann_dir is not None:
@@ -175,7 +163,7 @@ class RefDAVIS17Metric(BaseMetric):
                 dict(
                     run='default' if run is None else str(run),
                     video_id=str(to_python(sample_get(sample, 'video_id'))),
-                    exp_id=str(to_python(exp_id)),
+                    exp_id=str(to_python(expression_id(sample))),
                     obj_id=int(object_ids[0]),
                     frame=str(to_python(frame)),
                     shape=hw,
@@ -364,15 +352,13 @@ class RefDAVIS17Metric(BaseMetric):
             j = float(np.mean([o[1] for o in objects])) * 100
             f = float(np.mean([o[2] for o in objects])) * 100
             per_run[run] = ((j + f) / 2, j, f, len(objects))
-        metrics['J&F'] = float(np.mean([v[0] for v in per_run.values()]))
-        metrics['J'] = float(np.mean([v[1] for v in per_run.values()]))
-        metrics['F'] = float(np.mean([v[2] for v in per_run.values()]))
+        scores = ('J&F', 'J', 'F')
+        for k, name in enumerate(scores):
+            metrics[name] = float(np.mean([v[k] for v in per_run.values()]))
         metrics['num_runs'] = len(per_run)
-        for run, (jf, j, f, n) in per_run.items():
-            metrics[f'{run}/J&F'] = jf
-            metrics[f'{run}/J'] = j
-            metrics[f'{run}/F'] = f
-            metrics[f'{run}/num_objects'] = n
+        for run, values in per_run.items():
+            for name, value in zip(scores + ('num_objects', ), values):
+                metrics[f'{run}/{name}'] = value
         rows = [(run, n, jf, j, f) for run, (jf, j, f, n) in per_run.items()]
         rows.append(
             ('mean of runs', '', metrics['J&F'], metrics['J'], metrics['F']))

@@ -139,10 +139,6 @@ class ReferSegMetric(BaseMetric):
     # ------------------------------------------------------------------ #
     # per-sample part
     # ------------------------------------------------------------------ #
-    def iou(self, inter: float, union: float) -> float:
-        """Per-sample IoU = (I + s) / (U + s); 1.0 when U + s == 0."""
-        return smoothed_iou(inter, union, self.iou_smooth)
-
     def _prediction(
         self, sample: Any, gt: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor],
@@ -200,7 +196,10 @@ class ReferSegMetric(BaseMetric):
                 str(k): bool(to_python(v))
                 for k, v in flags.items() if to_python(v) is not None
             } if isinstance(flags, dict) else None)
-            result.update(I=inter, U=union, IoU=self.iou(inter, union))
+            result.update(
+                I=inter,
+                U=union,
+                IoU=smoothed_iou(inter, union, self.iou_smooth))
             if self.coco_map:
                 result['height'], result['width'] = tuple(gt.shape)
                 result['pred_rle'] = encode_rle(pred.numpy())

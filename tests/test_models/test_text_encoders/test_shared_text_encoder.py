@@ -129,7 +129,7 @@ def test_cstm_style_tiny_model_with_glove_text_and_recording(tmp_path):
     model = build_tiny(cfg)
     assert model.text_encoder.vocab_words == VOCAB
     model.eval()
-    from mmcsted.visualization.attention import run_with_recording
+    from tools.analysis_tools.attention_recording import run_with_recording
     clip = make_batch(n=1)['inputs'][0]
     result = run_with_recording(model, clip, 'the red dog jumping')
     assert result['words']['spatial'][:5] == [

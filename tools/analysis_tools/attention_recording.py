@@ -6,9 +6,9 @@
 * LGFS: the share of the spatial vs the temporal feature that the query selects
   at each decoder stage (mean over channels of the per-channel softmax).
 
-:func:`run_with_recording` runs the model once with recording switched on and
-returns plain numpy arrays; tools/analysis_tools/attention_figures.py draws
-them.
+:func:`run_with_recording` runs the model once with recording switched on (on
+the clip :func:`load_clip` prepares) and returns plain numpy arrays;
+tools/analysis_tools/attention_figures.py draws them.
 """
 import contextlib
 from typing import Dict, List, Optional, Sequence
@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence
 import torch
 import torch.nn as nn
 
+from mmcsted.apis.inference import ClipItem, VideoActorSegInferencer
 from mmcsted.structures import ActorSegDataSample
 
 
@@ -105,6 +106,22 @@ def _recorded_lgfs(head: nn.Module) -> Dict:
     return entries
 
 
+def load_clip(model: nn.Module, video, frame_index: int,
+              **pipeline_args) -> ClipItem:
+    """The clip around one 0-based frame, through the test pipeline as
+    :func:`mmcsted.apis.iter_inference` runs it (``.clip`` uint8 (C, T, H,
+    W), ``.frame`` the original RGB target frame, ``.img_shape``,
+    ``.ori_shape``, ``.data_sample``); ``pipeline_args`` as for
+    ``iter_inference``."""
+    inferencer = VideoActorSegInferencer(model)
+    batches = inferencer.preprocess(
+        video, 1, frames=[frame_index], keep_frames=True, **pipeline_args)
+    try:
+        return next(batches)[0]
+    finally:
+        batches.close()
+
+
 def run_with_recording(model: nn.Module,
                        clip: torch.Tensor,
                        query: str,
@@ -115,7 +132,7 @@ def run_with_recording(model: nn.Module,
 
     Args:
         clip: uint8 (C, T, H, W), resized and padded as the test pipeline
-            does (see :func:`mmcsted.apis.inference.load_clip`).
+            does (see :func:`load_clip`).
         query: the query.
         target_index: the target frame's index in the clip (default T // 2).
         img_shape: (h, w) of the frame inside the padding (default: all).

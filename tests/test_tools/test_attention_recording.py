@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmcsted.visualization.attention import recording, run_with_recording
+from tools.analysis_tools.attention_recording import (recording,
+                                                      run_with_recording)
 
 
 def test_maps_and_weights_per_word_for_both_encoders(tiny_model,
