@@ -34,8 +34,9 @@ class GRUTextEncoder(BaseWordTextEncoder):
         embed_dims (int): 300 as GloVe.
         hidden_dims (int): 512 as in CSTM.
         max_words (int): queries are cut to this many words (20 in the paper).
-        glove_file (str, optional): local GloVe .txt or .zip to initialise the
-            embedding; the coverage is logged.
+        glove_file (str, optional): local GloVe file to initialise the
+            embedding (see :func:`load_glove_vectors`); the coverage is
+            logged.
         freeze_embedding (bool): keep the word vectors fixed.
         vocab_from_checkpoint (bool): build without a vocabulary; a checkpoint
             loaded later provides it (test-only configs such as J-HMDB, whose
