@@ -103,10 +103,6 @@ class LanguageGuidedEncoder(BaseModule):
         return self._text_channels
 
     @property
-    def owns_text_encoder(self) -> bool:
-        return self.text_encoder is not None
-
-    @property
     def text_module(self) -> nn.Module:
         """The text encoder this encoder reads the query with: its own, or
         the shared one lent by the CSTED."""

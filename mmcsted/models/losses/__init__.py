@@ -1,3 +1,3 @@
-from .mask_losses import MaskBCELoss, MaskDiceLoss
+from .mask_losses import MaskBCELoss
 
-__all__ = ['MaskBCELoss', 'MaskDiceLoss']
+__all__ = ['MaskBCELoss']

@@ -39,31 +39,3 @@ class MaskBCELoss(nn.Module):
         loss = F.binary_cross_entropy_with_logits(
             logits, target, pos_weight=pos_weight, reduction='none')
         return self.loss_weight * _weighted_mean(loss, valid)
-
-
-@MODELS.register_module()
-class MaskDiceLoss(nn.Module):
-    """Soft Dice loss per sample, 1 - (2 |P.G| + s) / (|P| + |G| + s), averaged
-    over the batch."""
-
-    def __init__(self,
-                 loss_weight: float = 1.0,
-                 smooth: float = 1.0,
-                 loss_name: str = 'loss_dice'):
-        super().__init__()
-        self.loss_weight = loss_weight
-        self.smooth = smooth
-        self.loss_name = loss_name
-
-    def forward(self,
-                logits: torch.Tensor,
-                target: torch.Tensor,
-                valid: Optional[torch.Tensor] = None) -> torch.Tensor:
-        prob = logits.sigmoid()
-        target = target.to(prob.dtype)
-        if valid is not None:
-            prob = prob * valid.to(prob.dtype)
-        inter = (prob * target).flatten(1).sum(1)
-        total = prob.flatten(1).sum(1) + target.flatten(1).sum(1)
-        dice = (2 * inter + self.smooth) / (total + self.smooth)
-        return self.loss_weight * (1 - dice).mean()

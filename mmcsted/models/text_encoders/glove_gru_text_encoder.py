@@ -40,20 +40,17 @@ The mask returned with the word features is CSTM's ``phrase_mask`` (real
 tokens): the CSTM-style CMAM ignores it (every position takes part), while
 sentence averages elsewhere in the model (e.g. LGFS) use it.
 """
-import json
 import logging
-import os.path as osp
 import re
 import zipfile
-from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
-from mmengine.model import BaseModule
 
 from mmcsted.registry import MODELS
+from .base_word_text_encoder import BaseWordTextEncoder, count_truncation
 
 #: CSTM's ``SENTENCE_SPLIT_REGEX`` (separators kept by the group)
 CSTM_SPLIT = re.compile(r'(\W+)')
@@ -95,42 +92,41 @@ def cstm_tokenize(text: str,
 
 def load_glove_vectors(
         path: str,
-        words: Sequence[str]) -> Tuple[Dict[str, torch.Tensor], int]:
-    """GloVe vectors of ``words`` as torchtext's ``Vectors`` would give them.
+        words: Sequence[str],
+        dim: Optional[int] = None) -> Tuple[Dict[str, torch.Tensor], int]:
+    """GloVe vectors of ``words`` as torchtext's ``Vectors`` would give them:
+    the one GloVe reader of both GRU text encoders and the CSTM converter.
 
     ``path``: a GloVe text file, a zip holding one (``glove.840B.300d.zip``),
     or torchtext's cache ``glove.840B.300d.txt.pt`` (a tuple ``(itos, stoi,
     vectors, dim)``). Text files are parsed like torchtext: each line split on
     ``' '``, the first field is the token, lines with a 1-d vector skipped
     (headers), a repeated token keeps its LAST vector (torchtext's ``stoi``).
-    Returns ({word: vector} for the words found, dim).
+    A line with more fields whose extra leading ones are not numbers holds a
+    token with spaces (840B has a few, e.g. ``'. . .'``): its vector is the
+    last fields. Returns ({word: vector} for the words found, dim).
 
     A vector read for one of ``words`` that holds NaN or inf is an error
-    naming the file and the line (the cache: the word); a file with vectors
-    for less than :data:`GLOVE_MIN_COVERAGE` of ``words`` is a warning.
+    naming the file and the line (the cache: the word), and so are vectors of
+    another width than ``dim`` (when given); a file with vectors for less than
+    :data:`GLOVE_MIN_COVERAGE` of ``words`` is a warning.
     """
     wanted = set(words)
     if path.endswith('.pt'):
-        # torchtext's cache: (itos list, stoi dict, vectors tensor, dim int),
-        # all allowed by the safe loader
-        itos, stoi, vectors, dim = torch.load(path, weights_only=True)
-        found = {w: vectors[stoi[w]].clone() for w in wanted if w in stoi}
-        for word, vector in found.items():
-            if not torch.isfinite(vector).all():
-                raise ValueError(
-                    f'{path}: the vector of {word!r} (row {stoi[word]}) '
-                    'holds NaN or inf')
-        dim = int(dim)
+        found, file_dim = _read_torchtext_cache(path, wanted)
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if n.endswith('.txt')]
             if not names:
                 raise ValueError(f'{path}: no .txt file inside the zip')
             with zf.open(names[0]) as raw:
-                found, dim = _parse_glove_torchtext(raw, wanted, path)
+                found, file_dim = _parse_glove_text(raw, wanted, path)
     else:
         with open(path, 'rb') as raw:
-            found, dim = _parse_glove_torchtext(raw, wanted, path)
+            found, file_dim = _parse_glove_text(raw, wanted, path)
+    if dim is not None and found and file_dim != dim:
+        raise ValueError(f'{path} has {file_dim}-d vectors, the encoder '
+                         f'{dim}-d')
     if wanted and len(found) < GLOVE_MIN_COVERAGE * len(wanted):
         print_log(
             f'GloVe {path} has vectors for only {len(found):,} of the '
@@ -140,10 +136,30 @@ def load_glove_vectors(
             'vectors; is it the right file (GloVe 840B, 300-d)?',
             logger='current',
             level=logging.WARNING)
-    return found, dim
+    return found, file_dim
 
 
-def _parse_glove_torchtext(lines, wanted, path):
+def _read_torchtext_cache(path: str, wanted: set):
+    # (itos list, stoi dict, vectors tensor, dim int), all allowed by the
+    # safe loader
+    itos, stoi, vectors, dim = torch.load(path, weights_only=True)
+    found = {w: vectors[stoi[w]].clone() for w in wanted if w in stoi}
+    for word, vector in found.items():
+        if not torch.isfinite(vector).all():
+            raise ValueError(f'{path}: the vector of {word!r} (row '
+                             f'{stoi[word]}) holds NaN or inf')
+    return found, int(dim)
+
+
+def _is_number(field: bytes) -> bool:
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_glove_text(lines, wanted, path):
     out, dim = {}, None
     for line_no, line in enumerate(lines, 1):
         entries = line.rstrip().split(b' ')
@@ -152,6 +168,10 @@ def _parse_glove_torchtext(lines, wanted, path):
             dim = len(entries)
         elif len(entries) == 1:
             continue  # torchtext: "likely a header"
+        elif dim is not None and len(entries) > dim and not _is_number(
+                entries[-dim - 1]):
+            word = b' '.join([word, *entries[:-dim]])
+            entries = entries[-dim:]
         elif dim != len(entries):
             raise ValueError(f'{path}:{line_no}: a {len(entries)}-d vector, '
                              f'previous ones are {dim}-d')
@@ -173,7 +193,7 @@ def _parse_glove_torchtext(lines, wanted, path):
 
 
 @MODELS.register_module()
-class GloVeGRUTextEncoder(BaseModule):
+class GloVeGRUTextEncoder(BaseWordTextEncoder):
     """Fixed GloVe vectors -> bias-free GRU over all positions -> LayerNorm ->
     tanh: CSTM's text path (module docstring).
 
@@ -195,6 +215,8 @@ class GloVeGRUTextEncoder(BaseModule):
             tokens and their vectors. Tokenising before that is an error.
     """
 
+    word_tensors = ('word_vectors', )
+
     def __init__(self,
                  vocab: Optional[Sequence[str]] = None,
                  vocab_file: Optional[str] = None,
@@ -204,35 +226,19 @@ class GloVeGRUTextEncoder(BaseModule):
                  max_words: int = 20,
                  vocab_from_checkpoint: bool = False,
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        if max_words < 1:
-            raise ValueError('max_words must be >= 1')
-        self.awaits_vocab = vocab is None and vocab_file is None
-        if self.awaits_vocab and not vocab_from_checkpoint:
-            raise ValueError(
-                'GloVeGRUTextEncoder needs `vocab` or `vocab_file` with a '
-                '`glove_file`, or vocab_from_checkpoint=True (the converted '
-                'CSTM checkpoint carries the vectors)')
+        super().__init__(vocab, vocab_file, vocab_from_checkpoint, max_words,
+                         init_cfg)
         if not self.awaits_vocab and glove_file is None:
             raise ValueError('a GloVeGRUTextEncoder vocabulary needs its '
                              'vectors: give `glove_file`')
-        if vocab is None and vocab_file is not None:
-            if not osp.isfile(vocab_file):
-                raise FileNotFoundError(f'vocabulary file {vocab_file} not '
-                                        'found')
-            with open(vocab_file, encoding='utf-8') as f:
-                vocab = json.load(f)
         self.embed_dims = embed_dims
         self.out_channels = hidden_dims
-        self.max_words = max_words
         self.glove_file = glove_file
         self.gru = nn.GRU(
             embed_dims, hidden_dims, bias=False, batch_first=True)
         self.norm = nn.LayerNorm(hidden_dims)
-        self.unknown_words = Counter()
-        self._warn_state = {}
-        self._set_vocab(
-            list(vocab or []), torch.zeros(len(vocab or []), embed_dims))
+        self._set_vocab(self.configured_words,
+                        torch.zeros(len(self.configured_words), embed_dims))
 
     # ------------------------------------------------------------ vocabulary
     def set_vocabulary(self, words: Sequence[str],
@@ -245,8 +251,6 @@ class GloVeGRUTextEncoder(BaseModule):
     def _set_vocab(self, words: List[str], vectors: torch.Tensor) -> None:
         if len(set(words)) != len(words):
             raise ValueError('the vocabulary has repeated words')
-        if any('\n' in w for w in words):
-            raise ValueError('a vocabulary word cannot contain a newline')
         if vectors.shape != (len(words), self.embed_dims):
             raise ValueError(f'{len(words)} words need vectors of shape '
                              f'({len(words)}, {self.embed_dims}), got '
@@ -260,21 +264,13 @@ class GloVeGRUTextEncoder(BaseModule):
             w
             for w, zero in zip(words, (vectors == 0).all(1).tolist()) if zero
         } if len(words) else set()
-        self.register_buffer('vocab_buffer',
-                             self.encode_vocab(words).to(device))
+        self._store_vocab(words, device)
         self.register_buffer('word_vectors', vectors.float().to(device))
 
-    @staticmethod
-    def encode_vocab(words: Sequence[str]) -> torch.Tensor:
-        """The ``vocab_buffer`` of ``words``: uint8, UTF-8, each word
-        followed by a newline (so an empty vocabulary is an empty buffer)."""
-        return torch.tensor(
-            list(''.join(w + '\n' for w in words).encode('utf-8')),
-            dtype=torch.uint8)
-
-    @staticmethod
-    def decode_vocab(buffer: torch.Tensor) -> List[str]:
-        return bytes(buffer.tolist()).decode('utf-8').split('\n')[:-1]
+    def _adopt_vocab(self, words: List[str], state_dict: dict,
+                     prefix: str) -> None:
+        self._set_vocab(words,
+                        state_dict[prefix + 'word_vectors'].detach().clone())
 
     @property
     def vocab(self) -> Dict[str, int]:
@@ -284,11 +280,8 @@ class GloVeGRUTextEncoder(BaseModule):
     def init_weights(self) -> None:
         super().init_weights()
         if self.glove_file and self.vocab_words:
-            vectors, dim = load_glove_vectors(self.glove_file,
-                                              self.vocab_words)
-            if vectors and dim != self.embed_dims:
-                raise ValueError(f'{self.glove_file} has {dim}-d vectors, the '
-                                 f'encoder {self.embed_dims}-d')
+            vectors, _ = load_glove_vectors(self.glove_file, self.vocab_words,
+                                            self.embed_dims)
             kept = [w for w in self.vocab_words if w in vectors]
             print_log(
                 f'GloVe {self.glove_file}: {len(kept)} of '
@@ -299,22 +292,6 @@ class GloVeGRUTextEncoder(BaseModule):
                 kept,
                 torch.stack([vectors[w] for w in kept])
                 if kept else torch.zeros(0, self.embed_dims))
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        key, vec_key = prefix + 'vocab_buffer', prefix + 'word_vectors'
-        if key in state_dict or vec_key in state_dict:
-            if key not in state_dict or vec_key not in state_dict:
-                raise ValueError(f'{prefix}: a checkpoint needs both '
-                                 'vocab_buffer and word_vectors')
-            words = self.decode_vocab(state_dict[key])
-            vectors = state_dict[vec_key]
-            if vectors.shape[0] != len(words):
-                raise ValueError(
-                    f'{prefix}: checkpoint vocabulary has {len(words)} words '
-                    f'but {vectors.shape[0]} vectors')
-            self._set_vocab(words, vectors.detach().clone())
-            self.awaits_vocab = False
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # ---------------------------------------------------------------- tokens
     def cstm_tokens(self, text: str) -> Tuple[List[str], List[int]]:
@@ -338,11 +315,7 @@ class GloVeGRUTextEncoder(BaseModule):
         """Vector rows (N, max_words), -1 for a zero vector (a token without
         a vector, or a pad not in the vocabulary), and CSTM's mask of
         the real tokens (N, max_words)."""
-        if self.awaits_vocab:
-            raise RuntimeError(
-                'this text encoder was built without a vocabulary '
-                '(vocab_from_checkpoint=True) and no checkpoint has provided '
-                'one: load the (converted) checkpoint first')
+        self._check_has_vocab()
         if isinstance(texts, str):
             texts = [texts]
         n, length = len(texts), self.max_words
@@ -356,13 +329,7 @@ class GloVeGRUTextEncoder(BaseModule):
                     ids[i, j] = self.index[w]
                 if w != CSTM_PAD and (w not in self.index
                                       or w in self.zero_rows):
-                    if w not in self.unknown_words:
-                        print_log(
-                            f'token {w!r} has no word vector: read as '
-                            'a zero vector',
-                            logger='current',
-                            level=logging.WARNING)
-                    self.unknown_words[w] += 1
+                    self._count_unknown(w, 'a zero vector')
             mask[i, :len(real)] = torch.tensor(real, dtype=torch.bool)
         device = device or self.word_vectors.device
         return ids.to(device), mask.to(device)
@@ -379,14 +346,8 @@ class GloVeGRUTextEncoder(BaseModule):
                 logger='current',
                 level=logging.WARNING)
         elif len(words) > self.max_words:
-            self._warn_state['truncated'] = \
-                self._warn_state.get('truncated', 0) + 1
-            print_log(
-                f'query of {len(words)} tokens cut to its first '
-                f'{self.max_words} ({self._warn_state["truncated"]} so far): '
-                f'{text!r}',
-                logger='current',
-                level=logging.WARNING)
+            count_truncation(self._warn_state, text, len(words),
+                             self.max_words)
 
     # --------------------------------------------------------------- forward
     def embed(self, ids: torch.Tensor) -> torch.Tensor:

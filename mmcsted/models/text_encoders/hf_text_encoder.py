@@ -5,7 +5,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmcsted.registry import MODELS
-from .gru_text_encoder import tokenize_queries
+from .base_word_text_encoder import tokenize_queries
 
 
 @MODELS.register_module()

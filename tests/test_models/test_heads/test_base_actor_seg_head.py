@@ -33,24 +33,26 @@ def test_loss_by_feat_upsamples_weights_names_and_ignores_padding():
     torch.manual_seed(0)
     head = FixedLogitsHead(
         2,
-        loss_decode=[dict(type='MaskBCELoss'),
-                     dict(type='MaskDiceLoss')],
+        loss_decode=[
+            dict(type='MaskBCELoss'),
+            dict(type='MaskBCELoss', pos_weight=3., loss_name='loss_bce_pos')
+        ],
         loss_scale_weights=[1., 0.5])
     gt = (torch.rand(2, 1, 8, 8) > 0.5).to(torch.uint8)
     logits = [torch.randn(2, 1, 8, 8), torch.randn(2, 1, 4, 4)]
     losses = head.loss((logits, None, None), samples(gt, [(8, 8), (6, 5)]))
     assert list(losses) == [
-        'loss_bce', 'loss_dice', 'loss_bce_s2', 'loss_dice_s2'
+        'loss_bce', 'loss_bce_pos', 'loss_bce_s2', 'loss_bce_pos_s2'
     ]
     valid = torch.ones(2, 1, 8, 8)
     valid[1, :, 6:] = 0
     valid[1, :, :, 5:] = 0
     up = F.interpolate(logits[1], (8, 8), mode='bilinear')
-    bce, dice = head.loss_decode
+    bce, bce_pos = head.loss_decode
     torch.testing.assert_close(losses['loss_bce'],
                                bce(logits[0], gt.float(), valid))
-    torch.testing.assert_close(losses['loss_dice_s2'],
-                               0.5 * dice(up, gt.float(), valid))
+    torch.testing.assert_close(losses['loss_bce_pos_s2'],
+                               0.5 * bce_pos(up, gt.float(), valid))
     # what lies in the padding does not count
     logits[0][1, :, 7, 7] += 100.
     again = head.loss((logits, None, None), samples(gt, [(8, 8), (6, 5)]))

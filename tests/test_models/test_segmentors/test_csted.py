@@ -107,9 +107,13 @@ DEEP_SUPERVISION_LOSSES = {'loss_bce'
     (dict(
         decode_head=dict(
             deep_supervision=False,
-            loss_decode=[dict(type='MaskBCELoss'),
-                         dict(type='MaskDiceLoss')])),
-     {'loss_bce', 'loss_dice'}),
+            loss_decode=[
+                dict(type='MaskBCELoss'),
+                dict(
+                    type='MaskBCELoss',
+                    pos_weight=2.,
+                    loss_name='loss_bce_pos')
+            ])), {'loss_bce', 'loss_bce_pos'}),
 ])
 def test_model_variants_run(variant, loss_names):
     """Each variant trains (its losses, gradients reaching every encoder it

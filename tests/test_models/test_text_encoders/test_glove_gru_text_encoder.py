@@ -290,3 +290,18 @@ def test_low_glove_coverage_warns_with_the_figure(tmp_path, monkeypatch):
     logged.clear()
     load_glove_vectors(str(path), vocab[:6])  # 4 of 6: enough
     assert not logged
+
+
+def test_glove_tokens_with_spaces(tmp_path):
+    """840B has a few tokens with spaces: the vector is the last fields."""
+    path = tmp_path / 'g.txt'
+    path.write_text(
+        'a 1.0 2.0\n. . . 3.0 4.0\nat name@domain.com 5.0 6.0\n',
+        encoding='utf-8')
+    vecs, dim = load_glove_vectors(
+        str(path), ['a', '. . .', 'at name@domain.com'])
+    assert dim == 2
+    assert vecs['. . .'].tolist() == [3., 4.]
+    assert vecs['at name@domain.com'].tolist() == [5., 6.]
+    with pytest.raises(ValueError, match='2-d vectors, the encoder 3-d'):
+        load_glove_vectors(str(path), ['a'], dim=3)

@@ -118,3 +118,32 @@ def test_vocab_from_checkpoint():
     trained = GRUTextEncoder(vocab=['a', 'dog'], embed_dims=4, hidden_dims=6)
     enc.load_state_dict(trained.state_dict())
     assert enc.tokenize(['a dog'])[0].tolist() == [[2, 3]]
+
+
+def test_checkpoint_of_the_former_vocab_layout_loads():
+    """GRUTextEncoder once wrote its words joined by newlines, without the
+    final newline that both encoders write now."""
+    trained = GRUTextEncoder(
+        vocab=['a', 'dog', 'naïve'], embed_dims=4, hidden_dims=6)
+    state = trained.state_dict()
+    assert bytes(state['vocab_buffer'].tolist()).endswith(b'na\xc3\xafve\n')
+    state['vocab_buffer'] = torch.tensor(
+        list('\n'.join(trained.vocab.words).encode('utf-8')),
+        dtype=torch.uint8)
+    fresh = GRUTextEncoder(vocab=['x'], embed_dims=4, hidden_dims=6)
+    fresh.load_state_dict(state)
+    assert fresh.vocab.words == trained.vocab.words
+    assert fresh.tokenize(['a naïve dog'])[0].tolist() == [[2, 4, 3]]
+
+
+def test_vocab_buffer_comes_with_its_rows():
+    trained = GRUTextEncoder(vocab=['a', 'dog'], embed_dims=4, hidden_dims=6)
+    fresh = GRUTextEncoder(vocab=['x'], embed_dims=4, hidden_dims=6)
+    state = trained.state_dict()
+    del state['embedding.weight']
+    with pytest.raises(ValueError, match='together'):
+        fresh.load_state_dict(state, strict=False)
+    state = trained.state_dict()
+    state['embedding.weight'] = torch.zeros(3, 4)
+    with pytest.raises(ValueError, match='4 words but its embedding.weight'):
+        fresh.load_state_dict(state)
