@@ -24,8 +24,8 @@ class LanguageGuidedEncoder(BaseModule):
 
     Args:
         backbone (dict): a :class:`StagedBackbone` config.
-        text_encoder (dict, optional): ``GRUTextEncoder``,
-            ``GloVeGRUTextEncoder`` or ``HFTextEncoder`` config; None: the
+        text_encoder (dict, optional): ``GRUTextEncoder`` or
+            ``GloVeGRUTextEncoder`` config; None: the
             word features come from a shared text encoder (``CSTED``'s
             ``text_encoder``), which is then lent with
             :meth:`use_shared_text_encoder` (not a sub-module: its weights

@@ -3,10 +3,9 @@ from .base_word_text_encoder import BaseWordTextEncoder, tokenize_queries
 from .glove_gru_text_encoder import (GloVeGRUTextEncoder, cstm_tokenize,
                                      load_glove_vectors)
 from .gru_text_encoder import GRUTextEncoder
-from .hf_text_encoder import HFTextEncoder
 
 __all__ = [
     'BaseWordTextEncoder', 'GRUTextEncoder', 'GloVeGRUTextEncoder',
-    'HFTextEncoder', 'QueryTooShortError', 'tokenize_queries', 'cstm_tokenize',
+    'QueryTooShortError', 'tokenize_queries', 'cstm_tokenize',
     'load_glove_vectors'
 ]

@@ -85,29 +85,6 @@ def test_missing_vocab_file_is_a_clear_error(tmp_path):
         GRUTextEncoder(vocab_file=str(tmp_path / 'nope.json'))
 
 
-def test_hf_text_encoder_on_a_local_tiny_bert(tmp_path):
-    transformers = pytest.importorskip('transformers')
-    words = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'dog', 'red']
-    (tmp_path / 'vocab.txt').write_text('\n'.join(words))
-    tok = transformers.BertTokenizer(str(tmp_path / 'vocab.txt'))
-    tok.save_pretrained(tmp_path)
-    cfg = transformers.BertConfig(
-        vocab_size=len(words),
-        hidden_size=8,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=16)
-    transformers.BertModel(cfg).save_pretrained(tmp_path)
-    from mmcsted.models.text_encoders import HFTextEncoder
-    enc = HFTextEncoder(str(tmp_path), out_channels=6, freeze=True)
-    enc.init_weights()
-    ids, mask = enc.tokenize(['a red dog', 'a dog'])
-    out, m = enc(ids, mask)
-    assert out.shape == (2, ids.shape[1], 6)
-    assert m[1].sum() == 4  # [CLS] a dog [SEP]
-    assert not any(p.requires_grad for p in enc.language_model.parameters())
-
-
 def test_vocab_from_checkpoint():
     with pytest.raises(ValueError, match='vocab_from_checkpoint'):
         GRUTextEncoder()
