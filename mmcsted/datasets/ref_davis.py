@@ -341,7 +341,7 @@ class RefDAVIS17Dataset(BaseRefVOSDataset):
                 'malformed expression lines', f'{RUN_FILES[run]} lines '
                 f'{stats["malformed_lines"][:5]}',
                 n=len(stats['malformed_lines']))
-        present = [v for v, s in self._scans.items() if not s['missing']]
+        present = {v for v, s in self._scans.items() if not s['missing']}
         per_video: Dict[str, int] = {}
         seen_objects = set()
         for rec in records:
@@ -368,8 +368,8 @@ class RefDAVIS17Dataset(BaseRefVOSDataset):
             per_video[video] = k + 1
             entries[video]['expressions'][f'{run}_{k}'] = dict(
                 exp=rec['expression'], obj_id=rec['obj_id'], run=run)
-        for video in present:
-            if video not in per_video:
+        for video in self._scans:
+            if video in present and video not in per_video:
                 skips.add('videos without an expression in a run',
                           f'{video} ({run})')
 
