@@ -3,7 +3,7 @@ DAVIS 2017 tree beside them (layout, encodings: docs/dataset_prepare.md).
 """
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine import fileio
@@ -77,41 +77,34 @@ def _parse_line(line: str) -> Optional[Tuple[str, int, str, bool]]:
 
 
 def parse_davis_text_annotations(
-    path: str,
-    folder_names: Optional[Iterable[str]] = None,
-    name_fixes: Optional[Dict[str, str]] = None,
-    return_stats: bool = False,
-    backend_args: Optional[dict] = None
-) -> Union[List[dict], Tuple[List[dict], dict]]:
+        path: str,
+        folder_names: Optional[Iterable[str]] = None,
+        backend_args: Optional[dict] = None) -> Tuple[List[dict], dict]:
     """Read one Ref-DAVIS17 expression file (``<video> <obj_id> "<expr>"`` a
-    line; UTF-8, else Latin-1).
+    line; UTF-8, else Latin-1); video names are fixed by
+    :data:`VIDEO_NAME_FIXES`.
 
     Args:
         path (str): a ``Davis17_annot{1,2}[_full_video].txt`` file.
         folder_names (Iterable[str], optional): the DAVIS video folders; names
             not among them are logged and listed as ``unknown_videos``.
-        name_fixes (dict, optional): spelling in the file -> folder name.
-            Defaults to :data:`VIDEO_NAME_FIXES`.
-        return_stats (bool): also return the counts of blank, malformed
-            (skipped) and unquoted (kept) lines, all logged.
         backend_args (dict, optional): the :mod:`mmengine.fileio` backend.
 
     Returns:
-        list[dict]: per expression: ``video``, ``obj_id``, ``expression``,
-        ``line``, ``source_video``.
+        tuple[list[dict], dict]: per expression: ``video``, ``obj_id``,
+        ``expression``, ``line``, ``source_video``; and the stats of the file
+        (blank, malformed (skipped) and unquoted (kept) lines, all logged).
     """
-    fixes = VIDEO_NAME_FIXES if name_fixes is None else name_fixes
     text, encoding = _decode(fileio.get(path, backend_args=backend_args))
-    records, stats = _parse_lines(text.splitlines(), fixes, encoding)
+    records, stats = _parse_lines(text.splitlines(), VIDEO_NAME_FIXES,
+                                  encoding)
     if folder_names is not None:
         known = set(folder_names)
         stats['unknown_videos'] = sorted(
             {r['video']
              for r in records if r['video'] not in known})
     _log_parse_stats(osp.basename(path), records, stats)
-    if return_stats:
-        return records, stats
-    return records
+    return records, stats
 
 
 def _parse_lines(lines: List[str], fixes: Dict[str, str],
@@ -331,10 +324,7 @@ class RefDAVIS17Dataset(BaseRefVOSDataset):
             'davis_text_annotations/ of the Ref-DAVIS17 tree',
             self.backend_args)
         records, stats = parse_davis_text_annotations(
-            path,
-            folder_names=folders,
-            return_stats=True,
-            backend_args=self.backend_args)
+            path, folder_names=folders, backend_args=self.backend_args)
         self.file_stats[run] = stats
         if stats['malformed_lines']:
             skips.add(

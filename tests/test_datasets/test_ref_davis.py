@@ -20,7 +20,7 @@ def test_latin1_file_with_malformed_and_blank_lines(tmp_path):
     assert b'caf\xe9' in path.read_bytes()
 
     records, stats = parse_davis_text_annotations(
-        str(path), folder_names=['bear', 'motorbike'], return_stats=True)
+        str(path), folder_names=['bear', 'motorbike'])
 
     assert stats['encoding'] == 'latin-1'
     assert stats['num_lines'] == 4
@@ -51,7 +51,7 @@ def test_utf8_file_and_unknown_videos(tmp_path):
     path.write_bytes(content.encode('utf-8'))
 
     records, stats = parse_davis_text_annotations(
-        str(path), folder_names=['dogs-scale', 'lab-coat'], return_stats=True)
+        str(path), folder_names=['dogs-scale', 'lab-coat'])
 
     assert stats['encoding'] == 'utf-8'
     assert [r['video']
@@ -63,8 +63,10 @@ def test_utf8_file_and_unknown_videos(tmp_path):
     assert stats['unquoted_lines'] == [3]
     assert stats['malformed_lines'] == [4]
     assert stats['unknown_videos'] == ['gold-fish']
-    # without return_stats: the list only
-    assert parse_davis_text_annotations(str(path)) == records
+    # without folder names: the same records, no video reported
+    assert parse_davis_text_annotations(str(path)) == (records, {
+        **stats, 'unknown_videos': []
+    })
 
 
 def test_name_fixes_table():
