@@ -37,7 +37,10 @@ DATA_SAMPLERS = Registry(
 TRANSFORMS = Registry(
     'transform',
     parent=MMENGINE_TRANSFORMS,
-    locations=['mmcsted.datasets.transforms'])
+    # ClipFromFrameCache lives with the inference that uses it
+    locations=[
+        'mmcsted.datasets.transforms', 'mmcsted.apis.inference.pipeline'
+    ])
 
 MODELS = Registry(
     'model', parent=MMENGINE_MODELS, locations=['mmcsted.models'])

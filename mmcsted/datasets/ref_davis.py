@@ -3,7 +3,7 @@ DAVIS 2017 tree beside them (layout, encodings: docs/dataset_prepare.md).
 """
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine import fileio
@@ -12,7 +12,8 @@ from mmengine.logging import print_log
 from mmcsted.registry import DATASETS
 from mmcsted.text import has_words
 from mmcsted.utils.video_io import read_index_png
-from .base import BaseActorSegDataset, read_index_png_sample
+from .base import read_index_png_sample
+from .ref_vos_base import BaseRefVOSDataset
 from .utils import SkipCounter, list_names, require_file
 
 IMAGE_DIR = osp.join('DAVIS', 'JPEGImages', '480p')
@@ -76,41 +77,34 @@ def _parse_line(line: str) -> Optional[Tuple[str, int, str, bool]]:
 
 
 def parse_davis_text_annotations(
-    path: str,
-    folder_names: Optional[Iterable[str]] = None,
-    name_fixes: Optional[Dict[str, str]] = None,
-    return_stats: bool = False,
-    backend_args: Optional[dict] = None
-) -> Union[List[dict], Tuple[List[dict], dict]]:
+        path: str,
+        folder_names: Optional[Iterable[str]] = None,
+        backend_args: Optional[dict] = None) -> Tuple[List[dict], dict]:
     """Read one Ref-DAVIS17 expression file (``<video> <obj_id> "<expr>"`` a
-    line; UTF-8, else Latin-1).
+    line; UTF-8, else Latin-1); video names are fixed by
+    :data:`VIDEO_NAME_FIXES`.
 
     Args:
         path (str): a ``Davis17_annot{1,2}[_full_video].txt`` file.
         folder_names (Iterable[str], optional): the DAVIS video folders; names
             not among them are logged and listed as ``unknown_videos``.
-        name_fixes (dict, optional): spelling in the file -> folder name.
-            Defaults to :data:`VIDEO_NAME_FIXES`.
-        return_stats (bool): also return the counts of blank, malformed
-            (skipped) and unquoted (kept) lines, all logged.
         backend_args (dict, optional): the :mod:`mmengine.fileio` backend.
 
     Returns:
-        list[dict]: per expression: ``video``, ``obj_id``, ``expression``,
-        ``line``, ``source_video``.
+        tuple[list[dict], dict]: per expression: ``video``, ``obj_id``,
+        ``expression``, ``line``, ``source_video``; and the stats of the file
+        (blank, malformed (skipped) and unquoted (kept) lines, all logged).
     """
-    fixes = VIDEO_NAME_FIXES if name_fixes is None else name_fixes
     text, encoding = _decode(fileio.get(path, backend_args=backend_args))
-    records, stats = _parse_lines(text.splitlines(), fixes, encoding)
+    records, stats = _parse_lines(text.splitlines(), VIDEO_NAME_FIXES,
+                                  encoding)
     if folder_names is not None:
         known = set(folder_names)
         stats['unknown_videos'] = sorted(
             {r['video']
              for r in records if r['video'] not in known})
     _log_parse_stats(osp.basename(path), records, stats)
-    if return_stats:
-        return records, stats
-    return records
+    return records, stats
 
 
 def _parse_lines(lines: List[str], fixes: Dict[str, str],
@@ -247,9 +241,9 @@ def scan_davis_video(data_root: str,
 
 
 @DATASETS.register_module()
-class RefDAVIS17Dataset(BaseActorSegDataset):
-    """Ref-DAVIS17: one sample per (expression, frame) of the four annotation
-    runs (:data:`RUNS`), scored per run by
+class RefDAVIS17Dataset(BaseRefVOSDataset):
+    """Ref-DAVIS17: one sample per (expression, frame with a mask) of the four
+    annotation runs (:data:`RUNS`), scored per run by
     :class:`~mmcsted.evaluation.RefDAVIS17Metric`.
 
     Args:
@@ -259,7 +253,7 @@ class RefDAVIS17Dataset(BaseActorSegDataset):
         runs: the runs to read (default all four).
         check_object_ids: skip (count, log) an expression whose object is in
             no mask of its video. Default True.
-        **kwargs: :class:`BaseActorSegDataset` arguments.
+        **kwargs: :class:`BaseRefVOSDataset` arguments.
 
     Sample keys (``exp_id`` is ``'<run>_<k>'``): docs/dataset_prepare.md.
     """
@@ -286,80 +280,72 @@ class RefDAVIS17Dataset(BaseActorSegDataset):
         self.file_stats: Dict[str, dict] = {}
         super().__init__(data_root=data_root, split=split, **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def _split_videos(self, skips: SkipCounter) -> 'OrderedDict[str, dict]':
+        """The videos of the split file, each with its frames that have a
+        mask and the expressions of all runs (``'<run>_<k>'``)."""
+        self._skips = skips  # its examples become ``skip_examples``
         root = self.data_root
-        skips = SkipCounter(self.owner)
         videos = read_davis_split(
             osp.join(root, SPLIT_DIR, f'{self.split}.txt'), self.backend_args)
         image_dir = require_file(
             osp.join(root, IMAGE_DIR), 'DAVIS 2017 frame folder',
             'DAVIS-2017-trainval-480p: DAVIS/JPEGImages/480p',
             self.backend_args)
-        folders = list_names(image_dir, True, backend_args=self.backend_args)
-        scans = self._scan_videos(videos, skips)
-        data_list = []
-        for run in self.runs:
-            self._load_run(run, folders, scans, skips, data_list)
-        self.skip_examples = {k: list(v) for k, v in skips.examples.items()}
-        return self.finish_loading(data_list, skips)
-
-    def _scan_videos(self, videos: List[str],
-                     skips: SkipCounter) -> 'OrderedDict[str, dict]':
-        """:func:`scan_davis_video` of each video of the split on disk;
-        missing videos follow ``on_missing``."""
-        root = self.data_root
-        scans = OrderedDict()
-        missing = OrderedDict()
+        self._scans = OrderedDict()
+        entries = OrderedDict()
         for video in videos:
             scan = scan_davis_video(root, video, self.check_object_ids,
                                     self.backend_args)
-            if scan['missing']:
-                missing[video] = scan['missing']
-                continue
-            scans[video] = scan
+            self._scans[video] = scan
             for name in scan['frames_without_mask']:
                 skips.add('frames without a mask PNG', f'{video}/{name}')
             for err in scan['mask_errors']:
                 skips.add('unreadable mask files', err)
-        self.handle_missing(
-            missing, skips, f'(videos of {SPLIT_DIR}/{self.split}.txt) Run '
-            'tools/data/ref_davis17/check_tree.py for the full list. ')
-        return scans
+            without = set(scan['frames_without_mask'])
+            entries[video] = dict(
+                frames=[
+                    osp.splitext(n)[0] for n in scan['frame_names']
+                    if n not in without
+                ],
+                expressions=OrderedDict())
+        folders = list_names(image_dir, True, backend_args=self.backend_args)
+        for run in self.runs:
+            self._add_run_expressions(run, folders, entries, skips)
+        return entries
 
-    def _load_run(self, run: str, folders: List[str], scans: Dict[str, dict],
-                  skips: SkipCounter, data_list: List[dict]) -> None:
-        """Append the samples of one run's expressions to ``data_list``."""
-        root = self.data_root
+    def _add_run_expressions(self, run: str, folders: List[str],
+                             entries: Dict[str,
+                                           dict], skips: SkipCounter) -> None:
+        """Add one run's expressions to the ``expressions`` of ``entries``;
+        the k-th kept one of a video is ``'<run>_<k>'``."""
         path = require_file(
-            osp.join(root, TEXT_DIR,
+            osp.join(self.data_root, TEXT_DIR,
                      RUN_FILES[run]), f'Ref-DAVIS17 expression file ({run})',
             'davis_text_annotations/ of the Ref-DAVIS17 tree',
             self.backend_args)
         records, stats = parse_davis_text_annotations(
-            path,
-            folder_names=folders,
-            return_stats=True,
-            backend_args=self.backend_args)
+            path, folder_names=folders, backend_args=self.backend_args)
         self.file_stats[run] = stats
         if stats['malformed_lines']:
             skips.add(
                 'malformed expression lines', f'{RUN_FILES[run]} lines '
                 f'{stats["malformed_lines"][:5]}',
                 n=len(stats['malformed_lines']))
+        present = {v for v, s in self._scans.items() if not s['missing']}
         per_video: Dict[str, int] = {}
         seen_objects = set()
         for rec in records:
             video = rec['video']
-            if video not in scans:
-                continue  # another split, or skipped above
+            if video not in present:
+                continue  # another split, or a missing video
             where = f'{RUN_FILES[run]}:{rec["line"]} {video}'
-            scan = scans[video]
+            # checked here, before the numbering, so that exp_ids count the
+            # scored expressions only
             if not has_words(rec['expression']):
-                # one rule with the other readers: counted, not scored
                 skips.add('expressions with an empty query', where)
                 continue
             if (self.check_object_ids
-                    and rec['obj_id'] not in scan['object_ids']):
+                    and rec['obj_id'] not in self._scans[video]['object_ids']):
                 skips.add('expressions whose object is not in the masks',
                           f'{where} object {rec["obj_id"]}')
                 continue
@@ -370,32 +356,39 @@ class RefDAVIS17Dataset(BaseActorSegDataset):
             seen_objects.add((video, rec['obj_id']))
             k = per_video.get(video, 0)
             per_video[video] = k + 1
-            self._add_samples(data_list, rec, run, f'{run}_{k}', scan, root)
-        for video in scans:
-            if video not in per_video:
+            entries[video]['expressions'][f'{run}_{k}'] = dict(
+                exp=rec['expression'], obj_id=rec['obj_id'], run=run)
+        for video in self._scans:
+            if video in present and video not in per_video:
                 skips.add('videos without an expression in a run',
                           f'{video} ({run})')
 
-    @staticmethod
-    def _add_samples(data_list: List[dict], rec: dict, run: str, exp_id: str,
-                     scan: dict, root: str) -> None:
-        without = set(scan['frames_without_mask'])
-        names = [n for n in scan['frame_names'] if n not in without]
-        for idx, name in enumerate(names, start=1):
-            stem = osp.splitext(name)[0]
-            data_list.append(
-                dict(
-                    video_id=rec['video'],
-                    exp_id=exp_id,
-                    query=rec['expression'],
-                    run=run,
-                    annotator=int(run[len('anno')]),
-                    frame_dir=scan['frame_dir'],
-                    frame_names=names,
-                    frame_id=idx,
-                    frame_name=stem,
-                    total_frames=len(names),
-                    object_ids=[rec['obj_id']],
-                    mask_format='index_png',
-                    mask_file=osp.join(scan['mask_dir'], stem + '.png'),
-                    void_label=VOID_LABEL))
+    def _frame_dir(self, vid: str) -> str:
+        return self._scans[vid]['frame_dir']
+
+    def _missing_folders(self, vid: str) -> List[str]:
+        return self._scans[vid]['missing']
+
+    def _expression_fields(self, vid: str, exp_id: str, exp: dict,
+                           frames: List[str],
+                           skips: SkipCounter) -> Optional[dict]:
+        return dict(
+            run=exp['run'],
+            annotator=int(exp['run'][len('anno')]),
+            object_ids=[exp['obj_id']],
+            total_frames=len(frames))
+
+    def _frame_fields(self, vid: str, fields: dict, frame_index: int,
+                      frame: str) -> dict:
+        return dict(
+            mask_format='index_png',
+            mask_file=osp.join(self._scans[vid]['mask_dir'], frame + '.png'),
+            void_label=VOID_LABEL)
+
+    def load_data_list(self) -> List[dict]:
+        data_list = super().load_data_list()
+        self.skip_examples = {
+            k: list(v)
+            for k, v in self._skips.examples.items()
+        }
+        return data_list

@@ -145,3 +145,20 @@ def _peak_bytes(num_frames: int) -> int:
 def test_peak_memory_is_flat_in_the_video_length():
     short, long = _peak_bytes(300), _peak_bytes(3000)
     assert long < 1.1 * short, (short, long)
+
+
+def test_frames_of_mixed_sizes_name_the_video():
+    # inference reads a folder of frames into the cache: the error names it
+    # (it was "DataLoadError: ?: frames of shapes ...")
+    from mmcsted.apis.inference.pipeline import ClipFromFrameCache
+    from mmcsted.datasets.transforms import DataLoadError
+    cache = {
+        0: np.zeros((4, 6, 3), np.uint8),
+        1: np.zeros((5, 6, 3), np.uint8)
+    }
+    with pytest.raises(DataLoadError, match='^frames/holiday: frames of'):
+        ClipFromFrameCache().transform(
+            dict(
+                frame_cache=cache,
+                frame_inds=[1, 2],
+                video_id='frames/holiday'))

@@ -209,20 +209,3 @@ def test_pack_contract():
                 img_shape=(h, w),
                 video_id='v',
                 frame_id=1))
-
-
-def test_frames_of_mixed_sizes_name_the_video():
-    # inference reads a folder of frames into the cache: the error names it
-    # (it was "DataLoadError: ?: frames of shapes ...")
-    from mmcsted.datasets.transforms.loading import (ClipFromFrameCache,
-                                                     DataLoadError)
-    cache = {
-        0: np.zeros((4, 6, 3), np.uint8),
-        1: np.zeros((5, 6, 3), np.uint8)
-    }
-    with pytest.raises(DataLoadError, match='^frames/holiday: frames of'):
-        ClipFromFrameCache().transform(
-            dict(
-                frame_cache=cache,
-                frame_inds=[1, 2],
-                video_id='frames/holiday'))

@@ -114,7 +114,7 @@ def _check_expression_file(r: CheckReport, path: str, run: str,
     expressions whose object is in no mask (with ``read_masks``)."""
     name = osp.basename(path)
     records, stats = rd.parse_davis_text_annotations(
-        path, folder_names=folders or None, return_stats=True)
+        path, folder_names=folders or None)
     fixed = ', '.join(f'{a} -> {b}' for a, b in stats['renamed'].items())
     r.note(f'{name}: {stats["num_expressions"]} expressions, '
            f'{stats["encoding"]}' +

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 import torch.nn as nn
+from mmcv.transforms import BaseTransform
 
 from mmcsted.datasets.clip_sampling import CLIP_MODES
+from mmcsted.datasets.transforms.loading import DataLoadError, fill_clip
+from mmcsted.registry import TRANSFORMS
 
 DEFAULT_INPUT_SIZE = 320
 #: ``resize=`` override of :func:`inference_pipeline`: transform type
@@ -19,6 +22,23 @@ RESIZE_TRANSFORMS = tuple(RESIZE_NAMES.values())
 #: config's test pipeline
 PIPELINE_ARGS = ('input_size', 'clip_len', 'frame_interval', 'clip_mode',
                  'resize', 'resize_backend', 'image_backend')
+
+
+@TRANSFORMS.register_module()
+class ClipFromFrameCache(BaseTransform):
+    """The clip's frames from ``frame_cache`` (0-based index -> frame), decoded
+    beforehand by the inference's streaming; :func:`inference_pipeline` puts
+    it in place of ``VideoInit`` / ``VideoDecode``.
+    """
+
+    def transform(self, results: dict) -> dict:
+        cache = results.pop('frame_cache')
+        imgs = [cache[int(f) - 1] for f in results['frame_inds']]
+        return fill_clip(results, imgs, self._fail)
+
+    @staticmethod
+    def _fail(results: dict, msg: str):
+        raise DataLoadError(msg)
 
 
 def type_name(transform: dict) -> str:

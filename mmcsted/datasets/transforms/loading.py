@@ -327,23 +327,6 @@ def fill_clip(results: Dict, imgs, fail) -> Optional[Dict]:
 
 
 @TRANSFORMS.register_module()
-class ClipFromFrameCache(BaseTransform):
-    """The clip's frames from ``frame_cache`` (0-based index -> frame), decoded
-    beforehand by the inference's streaming, in place of ``VideoInit`` /
-    ``VideoDecode``.
-    """
-
-    def transform(self, results: Dict) -> Dict:
-        cache = results.pop('frame_cache')
-        imgs = [cache[int(f) - 1] for f in results['frame_inds']]
-        return fill_clip(results, imgs, _raise)
-
-
-def _raise(results: Dict, msg: str):
-    raise DataLoadError(msg)
-
-
-@TRANSFORMS.register_module()
 class LoadActorMask(_OnError, BaseTransform):
     """Load the target frame's mask ``gt_sem_seg`` (and ``void_mask``) with the
     reader of the sample's ``mask_format``
