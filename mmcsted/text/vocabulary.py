@@ -89,17 +89,6 @@ class WordVocabulary:
                       key=lambda w: (-counts[w], w))
         return cls(kept)
 
-    @classmethod
-    def load(cls, path: str):
-        """Read a JSON list of words (``<pad>``/``<unk>`` may be included)."""
-        with open(path, encoding='utf-8') as f:
-            words = json.load(f)
-        if not isinstance(words, list) or not all(
-                isinstance(w, str) for w in words):
-            raise ValueError(f'{path}: a vocabulary file is a JSON list of '
-                             'words')
-        return cls(words)
-
     def dump(self, path: str) -> None:
         with open(path, 'w', encoding='utf-8') as f:
             json.dump(self.words, f, ensure_ascii=False, indent=0)

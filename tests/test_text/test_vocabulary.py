@@ -19,16 +19,18 @@ def test_split_words_keeps_accented_letters():
     assert split_words('snake_case 2nd') == ['snake', 'case', '2nd']
 
 
-def test_vocabulary_build_load_dump(tmp_path):
+def test_vocabulary_build_and_dump_read_by_the_encoders(tmp_path):
+    from mmcsted.models.text_encoders import GRUTextEncoder
     v = WordVocabulary.build(['a dog', 'a cat', 'the dog'])
     assert v.words[:2] == ['<pad>', '<unk>']
     assert v.words[2:4] == ['a', 'dog']  # most frequent first
     path = tmp_path / 'vocab.json'
     v.dump(str(path))
-    assert WordVocabulary.load(str(path)).words == v.words
+    encoder = GRUTextEncoder(vocab_file=str(path), embed_dims=4, hidden_dims=6)
+    assert encoder.configured_words == v.words
     path.write_text('{"a": 1}')
     with pytest.raises(ValueError, match='JSON list'):
-        WordVocabulary.load(str(path))
+        GRUTextEncoder(vocab_file=str(path))
 
 
 def test_one_rule_for_a_query_without_a_word():
