@@ -229,13 +229,12 @@ def test_ground_truth_from_annotation_folder(tmp_path):
         RefDAVIS17Metric(ann_dir=str(tmp_path / 'absent'))
 
 
-def test_end_to_end_on_a_release_tree_with_an_oracle(tmp_path):
-    """Dataset -> LoadActorMask -> PackActorSegInputs -> metric, with the
-    ground truth as prediction: 100 on every run, from the samples' GT and
-    from the annotation folder alike; the void column is no object."""
+def ref_davis_samples(root, miss_frame=None):
+    """The packed test samples of a Ref-DAVIS17 tree with their ground truth
+    as prediction (empty on frame ``miss_frame``)."""
+    from mmengine.structures import PixelData
+
     from mmcsted.datasets import RefDAVIS17Dataset
-    from tests.ref_davis_tree import write_ref_davis_tree
-    root = write_ref_davis_tree(tmp_path)
     ds = RefDAVIS17Dataset(
         data_root=str(root),
         pipeline=[
@@ -249,8 +248,21 @@ def test_end_to_end_on_a_release_tree_with_an_oracle(tmp_path):
     samples = []
     for i in range(len(ds)):
         data_sample = ds[i]['data_samples']
-        data_sample.pred_sem_seg = data_sample.gt_sem_seg.clone()
+        pred = data_sample.gt_sem_seg.data
+        if data_sample.frame_id == miss_frame:
+            pred = pred * 0
+        data_sample.pred_sem_seg = PixelData(data=pred.clone())
         samples.append(data_sample)
+    return samples
+
+
+def test_end_to_end_on_a_release_tree_with_an_oracle(tmp_path):
+    """Dataset -> LoadActorMask -> PackActorSegInputs -> metric, with the
+    ground truth as prediction: 100 on every run, from the samples' GT and
+    from the annotation folder alike; the void column is no object."""
+    from tests.ref_davis_tree import write_ref_davis_tree
+    root = write_ref_davis_tree(tmp_path)
+    samples = ref_davis_samples(root)
     ann_dir = root / 'DAVIS' / 'Annotations_unsupervised' / '480p'
     for metric in (RefDAVIS17Metric(runs=RUNS),
                    RefDAVIS17Metric(ann_dir=str(ann_dir), runs=RUNS)):
@@ -309,3 +321,18 @@ def test_proposals_padded_to_the_largest_label_present(tmp_path):
     # proposal 2 (object 2's block on frames 0-3) against object 1:
     # J 0 on frame 0, 0 on frames 1-3 (false positives) -> proposal 1 wins
     assert out['J&F'] == pytest.approx(25)
+
+
+def test_metric_does_not_depend_on_the_sample_order(tmp_path):
+    # the dataset orders its samples video by video (they were run by run):
+    # the metric groups them per run, video and expression, so any order of
+    # the same predictions scores the same
+    from tests.ref_davis_tree import write_ref_davis_tree
+    samples = ref_davis_samples(write_ref_davis_tree(tmp_path), miss_frame=2)
+    scores = []
+    for ordered in (samples, samples[::-1]):
+        metric = RefDAVIS17Metric(runs=RUNS)
+        metric.process(None, ordered)
+        scores.append(metric.compute_metrics(metric.results))
+    assert scores[0]['J&F'] < 100
+    assert scores[0] == scores[1]
