@@ -111,40 +111,59 @@ def in_repo(path: str) -> str:
     return path if osp.exists(path) else osp.join(REPO, path)
 
 
-def one_thread_env() -> dict:
-    """The environment of every training and test process: one torch
-    thread (unless OMP_NUM_THREADS is set). With the cores busy (data
-    workers, the other pretraining, other jobs) a second thread made a CSTED
-    iteration several times slower (docs/synthetic_benchmark.md); the
-    second core decodes and augments the data."""
+def child_env() -> dict:
+    """The environment of every training and test process (a variable the
+    user set wins):
+
+    - one torch thread: with the cores busy (data workers, the other
+      pretraining, other jobs) a second thread made a CSTED iteration
+      several times slower; the second core decodes and augments the data;
+    - glibc's malloc keeps freed memory instead of handing large blocks back
+      to the kernel: each training step otherwise faults its activations in
+      again, page by page (4,000-7,000 page faults and 9-12 ms of system
+      time a CSTED step of 125 ms).
+
+    Both: docs/synthetic_benchmark.md."""
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
+    env.setdefault('MALLOC_MMAP_THRESHOLD_', str(32 << 20))
+    env.setdefault('MALLOC_TRIM_THRESHOLD_', str(16 << 30))
     return env
 
 
 def run(cmd):
     print('+', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True, env=one_thread_env())
+    subprocess.run(cmd, check=True, env=child_env())
 
 
-def run_side_by_side(jobs) -> None:
-    """Run ``(name, cmd, log file)`` jobs, one process per core at a time,
-    each writing to its log file."""
-    parallel = max(1, min(len(jobs), os.cpu_count() or 1))
-    running = []
-    for name, cmd, log in jobs:
-        print('+', ' '.join(cmd), f'> {log}', flush=True)
-        with open(log, 'w') as f:
-            running.append((name, log,
-                            subprocess.Popen(
-                                cmd,
-                                env=one_thread_env(),
-                                stdout=f,
-                                stderr=subprocess.STDOUT)))
-        if len(running) >= parallel:
-            wait_for(running.pop(0))
-    for job in running:
+def run_side_by_side(chains) -> None:
+    """Run chains of ``(name, cmd, log file)`` steps, one process per core at
+    a time: the steps of a chain one after the other, the chains side by
+    side (a chain's next step takes the core its last step freed)."""
+    pending = [list(chain) for chain in chains if chain]
+    slots = max(1, min(len(pending), os.cpu_count() or 1))
+    running = []  # (job, the rest of its chain)
+    while pending or running:
+        while pending and len(running) < slots:
+            chain = pending.pop(0)
+            running.append((start(*chain[0]), chain[1:]))
+        done = next((i for i, (job, _) in enumerate(running)
+                     if job[2].poll() is not None), None)
+        if done is None:
+            time.sleep(0.2)
+            continue
+        job, rest = running.pop(done)
         wait_for(job)
+        if rest:
+            pending.insert(0, rest)
+
+
+def start(name: str, cmd, log: str):
+    """Start ``cmd`` with its output in ``log``: ``(name, log, process)``."""
+    print('+', ' '.join(cmd), f'> {log}', flush=True)
+    with open(log, 'w') as f:
+        return name, log, subprocess.Popen(
+            cmd, env=child_env(), stdout=f, stderr=subprocess.STDOUT)
 
 
 def ensure_dataset(data_root: str) -> None:
@@ -224,10 +243,40 @@ def pretraining_jobs(configs, work_root: str) -> list:
     return jobs
 
 
+def pretraining_chain(cfg: str, ckpt: str, train: bool, work_root: str,
+                      data_root: str) -> list:
+    """The steps of one pretraining: its training (if ``train``), then its
+    test on the benchmark's test videos (a report only) unless scored."""
+    work_dir = osp.dirname(ckpt)
+    os.makedirs(work_dir, exist_ok=True)
+    relocated = with_relocations(cfg, work_root, data_root, [])
+    chain = []
+    if train:
+        cmd = [
+            sys.executable,
+            in_repo('tools/train.py'), cfg, '--work-dir', work_dir
+        ] + relocated
+        if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+            cmd.append('--resume')
+        chain.append((f'tools/train.py {cfg}', cmd,
+                      osp.join(work_dir, 'train_stdout.log')))
+    metrics_file = osp.join(work_dir, 'test_metrics.json')
+    if not osp.isfile(metrics_file):
+        cmd = [
+            sys.executable,
+            in_repo('tools/test.py'), cfg, ckpt, '--work-dir', work_dir,
+            '--metrics-out', metrics_file
+        ] + relocated
+        chain.append(
+            (f'tools/test.py {cfg}', cmd, osp.join(work_dir,
+                                                   'test_stdout.log')))
+    return chain
+
+
 def pretrain_all(jobs, work_root: str, data_root: str) -> None:
-    """Train the missing pretraining checkpoints side by side (one process
-    per core), then test each on the benchmark's test videos (a report
-    only), side by side too."""
+    """Train the missing pretraining checkpoints and test each: one chain
+    of steps per pretraining, the chains side by side (one process per
+    core), each test right after its own training."""
     from mmengine.config import Config
     missing = [(cfg, ckpt) for cfg, ckpt in jobs if not osp.isfile(ckpt)]
     for cfg, ckpt in missing:
@@ -235,34 +284,10 @@ def pretrain_all(jobs, work_root: str, data_root: str) -> None:
         if osp.basename(ckpt) != f'epoch_{epochs}.pth':
             raise ValueError(f'{ckpt} is not the last checkpoint of {cfg} '
                              f'(max_epochs {epochs})')
-    trainings = []
-    for cfg, ckpt in missing:
-        work_dir = osp.dirname(ckpt)
-        os.makedirs(work_dir, exist_ok=True)
-        cmd = [
-            sys.executable,
-            in_repo('tools/train.py'), cfg, '--work-dir', work_dir
-        ] + with_relocations(cfg, work_root, data_root, [])
-        if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
-            cmd.append('--resume')
-        trainings.append((f'tools/train.py {cfg}', cmd,
-                          osp.join(work_dir, 'train_stdout.log')))
-    run_side_by_side(trainings)
-    tests = []
-    for cfg, ckpt in jobs:
-        work_dir = osp.dirname(ckpt)
-        metrics_file = osp.join(work_dir, 'test_metrics.json')
-        if osp.isfile(metrics_file):
-            continue
-        cmd = [
-            sys.executable,
-            in_repo('tools/test.py'), cfg, ckpt, '--work-dir', work_dir,
-            '--metrics-out', metrics_file
-        ] + with_relocations(cfg, work_root, data_root, [])
-        tests.append(
-            (f'tools/test.py {cfg}', cmd, osp.join(work_dir,
-                                                   'test_stdout.log')))
-    run_side_by_side(tests)
+    run_side_by_side([
+        pretraining_chain(cfg, ckpt, (cfg, ckpt) in missing, work_root,
+                          data_root) for cfg, ckpt in jobs
+    ])
     for cfg, ckpt in jobs:
         metrics_file = osp.join(osp.dirname(ckpt), 'test_metrics.json')
         with open(metrics_file) as f:

@@ -4,6 +4,7 @@ writes last."""
 import glob
 import importlib.util
 import os.path as osp
+import subprocess
 
 import pytest
 from mmengine.config import Config
@@ -147,7 +148,9 @@ def test_training_skips_the_validation_the_test_repeats(
 
     monkeypatch.setattr(bench.subprocess, 'run', fake_run)
     monkeypatch.setattr(bench, 'last_checkpoint', lambda d: 'ckpt.pth')
-    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    for var in ('OMP_NUM_THREADS', 'MALLOC_MMAP_THRESHOLD_',
+                'MALLOC_TRIM_THRESHOLD_'):
+        monkeypatch.delenv(var, raising=False)
     (tmp_path / 'row').mkdir()
     bench.train_and_test(bench.DEFAULT_CONFIG, str(tmp_path / 'row'), '/x/syn',
                          [])
@@ -159,12 +162,15 @@ def test_training_skips_the_validation_the_test_repeats(
     assert opts['train_cfg.val_begin'] == str(max_epochs + 1)
     assert opts['train_dataloader.dataset.data_root'] == '/x/syn'
     assert not any('val_begin' in arg for arg in test)
-    # one torch thread per process
+    # one torch thread per process; malloc keeps freed memory
     assert [env['OMP_NUM_THREADS'] for env in envs] == ['1', '1']
+    assert all(
+        int(env['MALLOC_MMAP_THRESHOLD_']) == 32 << 20
+        and int(env['MALLOC_TRIM_THRESHOLD_']) >= 1 << 30 for env in envs)
 
 
-def test_pretrainings_and_their_tests_run_side_by_side(bench, tmp_path,
-                                                       monkeypatch):
+def test_each_pretraining_test_follows_its_training_side_by_side(
+        bench, tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
     started, live = [], []
 
@@ -173,25 +179,57 @@ def test_pretrainings_and_their_tests_run_side_by_side(bench, tmp_path,
         def __init__(self, cmd, env, stdout, stderr):
             started.append((cmd, len(live)))
             live.append(self)
-            self.returncode = 0
+            self.cmd = cmd
             script = cmd[1]
             if script.endswith('test.py'):
                 out = cmd[cmd.index('--metrics-out') + 1]
                 with open(out, 'w') as f:
                     f.write('{"acc/top1": 0.5}')
 
-        def wait(self):
-            live.remove(self)
+        def poll(self):
+            # each process ends at its first poll, the earliest started first
+            if self in live:
+                live.remove(self)
             return 0
+
+        def wait(self):
+            return self.poll()
 
     monkeypatch.setattr(bench.subprocess, 'Popen', FakeProcess)
     monkeypatch.setattr(bench.os, 'cpu_count', lambda: 2)
     jobs = bench.pretraining_jobs([bench.DEFAULT_CONFIG], str(tmp_path))
+    assert len(jobs) == 2
     bench.pretrain_all(jobs, str(tmp_path), 'data/synthetic_a2d')
-    scripts = [osp.basename(cmd[1]) for cmd, _ in started]
-    assert scripts == ['train.py', 'train.py', 'test.py', 'test.py']
-    # the second of each pair starts while the first runs
-    assert [running for _, running in started] == [0, 1, 0, 1]
+    steps = [(osp.basename(cmd[1]), cmd[2], running)
+             for cmd, running in started]
+    (_, cfg_a, _), (_, cfg_b, _) = steps[:2]
+    # both trainings side by side; each test starts when its own training
+    # ends, while the other chain still runs
+    assert steps == [('train.py', cfg_a, 0), ('train.py', cfg_b, 1),
+                     ('test.py', cfg_a, 1), ('test.py', cfg_b, 1)]
     for _, ckpt in jobs:
         assert osp.isfile(osp.join(osp.dirname(ckpt), 'train_stdout.log'))
         assert osp.isfile(osp.join(osp.dirname(ckpt), 'test_stdout.log'))
+
+
+def test_a_failed_step_stops_the_side_by_side_run(bench, tmp_path,
+                                                  monkeypatch):
+    started = []
+
+    class FakeProcess:
+
+        def __init__(self, cmd, env, stdout, stderr):
+            started.append(cmd)
+            self.returncode = 1 if cmd[-1] == 'fails' else 0
+
+        def poll(self):
+            return self.returncode
+
+        wait = poll
+
+    monkeypatch.setattr(bench.subprocess, 'Popen', FakeProcess)
+    log = str(tmp_path / 'log')
+    with pytest.raises(subprocess.CalledProcessError, match='first'):
+        bench.run_side_by_side([[('first', ['x', 'fails'], log),
+                                 ('never', ['x', 'next'], log)]])
+    assert started == [['x', 'fails']]
