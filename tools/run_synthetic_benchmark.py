@@ -136,10 +136,12 @@ def run(cmd):
     subprocess.run(cmd, check=True, env=child_env())
 
 
-def run_side_by_side(chains) -> None:
+def run_side_by_side(chains, background_last: bool = False) -> list:
     """Run chains of ``(name, cmd, log file)`` steps, one process per core at
     a time: the steps of a chain one after the other, the chains side by
-    side (a chain's next step takes the core its last step freed)."""
+    side (a chain's next step takes the core its last step freed). With
+    ``background_last``, return as soon as every chain has started its last
+    step, with the jobs still running (for :func:`wait_for`)."""
     pending = [list(chain) for chain in chains if chain]
     slots = max(1, min(len(pending), os.cpu_count() or 1))
     running = []  # (job, the rest of its chain)
@@ -147,6 +149,9 @@ def run_side_by_side(chains) -> None:
         while pending and len(running) < slots:
             chain = pending.pop(0)
             running.append((start(*chain[0]), chain[1:]))
+        if background_last and not pending and not any(rest
+                                                       for _, rest in running):
+            return [job for job, _ in running]
         done = next((i for i, (job, _) in enumerate(running)
                      if job[2].poll() is not None), None)
         if done is None:
@@ -156,6 +161,7 @@ def run_side_by_side(chains) -> None:
         wait_for(job)
         if rest:
             pending.insert(0, rest)
+    return []
 
 
 def start(name: str, cmd, log: str):
@@ -273,10 +279,12 @@ def pretraining_chain(cfg: str, ckpt: str, train: bool, work_root: str,
     return chain
 
 
-def pretrain_all(jobs, work_root: str, data_root: str) -> None:
+def pretrain_all(jobs, work_root: str, data_root: str) -> list:
     """Train the missing pretraining checkpoints and test each: one chain
     of steps per pretraining, the chains side by side (one process per
-    core), each test right after its own training."""
+    core), each test right after its own training. Returns once every
+    checkpoint is written, with the tests still running (the CSTED training
+    need not wait for these reports): see :func:`report_pretraining`."""
     from mmengine.config import Config
     missing = [(cfg, ckpt) for cfg, ckpt in jobs if not osp.isfile(ckpt)]
     for cfg, ckpt in missing:
@@ -284,10 +292,18 @@ def pretrain_all(jobs, work_root: str, data_root: str) -> None:
         if osp.basename(ckpt) != f'epoch_{epochs}.pth':
             raise ValueError(f'{ckpt} is not the last checkpoint of {cfg} '
                              f'(max_epochs {epochs})')
-    run_side_by_side([
+    chains = [
         pretraining_chain(cfg, ckpt, (cfg, ckpt) in missing, work_root,
                           data_root) for cfg, ckpt in jobs
-    ])
+    ]
+    return run_side_by_side(chains, background_last=True)
+
+
+def report_pretraining(jobs, testing) -> None:
+    """Wait for the pretraining tests still ``testing`` and print each
+    pretraining's test accuracy."""
+    for job in testing:
+        wait_for(job)
     for cfg, ckpt in jobs:
         metrics_file = osp.join(osp.dirname(ckpt), 'test_metrics.json')
         with open(metrics_file) as f:
@@ -446,9 +462,8 @@ def main():
         name = 'CSTED' if args.config == DEFAULT_CONFIG else osp.basename(
             args.config)
         rows = [(name, args.config)]
-    pretrain_all(
-        pretraining_jobs([c for _, c in rows], args.work_root), args.work_root,
-        args.data_root)
+    jobs = pretraining_jobs([c for _, c in rows], args.work_root)
+    testing = pretrain_all(jobs, args.work_root, args.data_root)
     results = []
     for name, config in rows:
         stem = osp.splitext(osp.basename(config))[0]
@@ -457,6 +472,7 @@ def main():
         results.append((name, metrics))
         if not args.no_publish and config in (DEFAULT_CONFIG, SCRATCH_CONFIG):
             print('published', publish(metrics['checkpoint'], stem))
+    report_pretraining(jobs, testing)
     print_table(results)
     suffix = ('_pretrained' if args.pretrained else
               '') + ('_two-stage' if args.two_stage else '')

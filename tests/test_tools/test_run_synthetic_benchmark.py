@@ -82,7 +82,7 @@ def test_installed_copy_works_in_the_current_directory(tmp_path, monkeypatch):
         str(mim_dir / 'configs/pretrain/synthetic_kinetics_r3d18_tiny_10e.py')
     ]
     calls = []
-    monkeypatch.setattr(bench, 'pretrain_all', lambda jobs, w, d: None)
+    monkeypatch.setattr(bench, 'pretrain_all', lambda jobs, w, d: [])
     monkeypatch.setattr(bench, 'last_checkpoint', lambda d: 'ckpt.pth')
     monkeypatch.setattr(bench, 'print_table', lambda rows: None)
 
@@ -170,7 +170,7 @@ def test_training_skips_the_validation_the_test_repeats(
 
 
 def test_each_pretraining_test_follows_its_training_side_by_side(
-        bench, tmp_path, monkeypatch):
+        bench, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     started, live = [], []
 
@@ -199,9 +199,15 @@ def test_each_pretraining_test_follows_its_training_side_by_side(
     monkeypatch.setattr(bench.os, 'cpu_count', lambda: 2)
     jobs = bench.pretraining_jobs([bench.DEFAULT_CONFIG], str(tmp_path))
     assert len(jobs) == 2
-    bench.pretrain_all(jobs, str(tmp_path), 'data/synthetic_a2d')
+    testing = bench.pretrain_all(jobs, str(tmp_path), 'data/synthetic_a2d')
     steps = [(osp.basename(cmd[1]), cmd[2], running)
              for cmd, running in started]
+    # it returns once both checkpoints are trained, the tests still running
+    assert len(testing) == 2 and live == [job[2] for job in testing]
+    bench.report_pretraining(jobs, testing)
+    assert live == []
+    assert capsys.readouterr().out.count('top-1 accuracy on the test videos '
+                                         '0.5') == 2
     (_, cfg_a, _), (_, cfg_b, _) = steps[:2]
     # both trainings side by side; each test starts when its own training
     # ends, while the other chain still runs
