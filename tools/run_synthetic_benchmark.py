@@ -52,6 +52,10 @@ import time
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # an installed package: never write into site-packages/mmcsted/.mim
 INSTALLED = osp.basename(REPO) == '.mim'
+# run as a script: the folder holding tools/ goes on the path for the
+# modules tools share (tools.data.synthetic)
+if __name__ == '__main__':
+    sys.path.insert(0, REPO)
 DEFAULT_CONFIG = ('configs/csted/synthetic/'
                   'csted_tiny_quick-pretrained_frozen-3d_synthetic.py')
 SCRATCH_CONFIG = 'configs/csted/synthetic/csted_tiny_synthetic.py'
@@ -173,8 +177,15 @@ def start(name: str, cmd, log: str):
 
 
 def ensure_dataset(data_root: str) -> None:
+    """Generate the benchmark unless present; a tree generated before the
+    pretraining sets' annotation files existed gets them."""
     if osp.isfile(osp.join(data_root, 'generator_meta.json')):
         print(f'{data_root}: synthetic benchmark present')
+        from tools.data.synthetic.pretrain_annotations import (
+            has_pretrain_annotations, write_pretrain_annotations)
+        if not has_pretrain_annotations(data_root):
+            for path in write_pretrain_annotations(data_root):
+                print('wrote', path)
         return
     run([
         sys.executable,

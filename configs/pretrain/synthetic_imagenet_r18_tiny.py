@@ -57,30 +57,37 @@ val_pipeline = [
     dict(type='PackInputs', meta_keys=('img_shape', 'video_id'))
 ]
 dataset_common = dict(
-    type='mmcsted.SyntheticImageNetDataset',
-    data_root=data_root,
-    val_ratio=0.1,
-    min_visible=0.5)
+    type='mmcsted.SyntheticActorDataset', data_root=data_root)
+ann_file = 'annotations/synthetic_imagenet_{}.json'
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(split='train', pipeline=train_pipeline, **dataset_common))
+    dataset=dict(
+        ann_file=ann_file.format('train'),
+        pipeline=train_pipeline,
+        **dataset_common))
 val_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        split='val', test_mode=True, pipeline=val_pipeline, **dataset_common))
+        ann_file=ann_file.format('val'),
+        test_mode=True,
+        pipeline=val_pipeline,
+        **dataset_common))
 test_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        split='test', test_mode=True, pipeline=val_pipeline, **dataset_common))
+        ann_file=ann_file.format('test'),
+        test_mode=True,
+        pipeline=val_pipeline,
+        **dataset_common))
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_evaluator = val_evaluator
 

@@ -20,7 +20,7 @@ data_root = 'data/synthetic_a2d'
 clip_len = 8
 crop_size = 60  # frame pixels; x 0.8 = 48, the scale CSTED sees (64x80->64)
 input_size = 48
-num_classes = 5  # mmcsted.datasets.synthetic.ACTIONS
+num_classes = 5  # tools.data.synthetic.world.ACTIONS
 
 model = dict(
     _delete_=True,
@@ -74,30 +74,37 @@ val_pipeline = [
     dict(type='PackActionInputs', meta_keys=('img_shape', 'video_id'))
 ]
 dataset_common = dict(
-    type='mmcsted.SyntheticKineticsDataset',
-    data_root=data_root,
-    val_ratio=0.1,
-    min_visible=0.5)
+    type='mmcsted.SyntheticActorDataset', data_root=data_root)
+ann_file = 'annotations/synthetic_kinetics_{}.json'
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(split='train', pipeline=train_pipeline, **dataset_common))
+    dataset=dict(
+        ann_file=ann_file.format('train'),
+        pipeline=train_pipeline,
+        **dataset_common))
 val_dataloader = dict(
     batch_size=16,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        split='val', test_mode=True, pipeline=val_pipeline, **dataset_common))
+        ann_file=ann_file.format('val'),
+        test_mode=True,
+        pipeline=val_pipeline,
+        **dataset_common))
 test_dataloader = dict(
     batch_size=16,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        split='test', test_mode=True, pipeline=val_pipeline, **dataset_common))
+        ann_file=ann_file.format('test'),
+        test_mode=True,
+        pipeline=val_pipeline,
+        **dataset_common))
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 

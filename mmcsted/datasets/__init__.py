@@ -7,8 +7,7 @@ from .ref_davis import (VIDEO_NAME_FIXES, RefDAVIS17Dataset,
                         parse_davis_text_annotations)
 from .ref_vos_base import BaseRefVOSDataset
 from .ref_youtube_vos import RefYouTubeVOSDataset
-from .synthetic_pretrain import (APPEARANCE_CLASSES, SyntheticImageNetDataset,
-                                 SyntheticKineticsDataset)
+from .synthetic_pretrain import SyntheticActorDataset
 from .transforms import (ClipColorJitter, DataLoadError, LoadActorMask,
                          PackActorSegInputs, RandomFlipWithQuery,
                          ResizePadSquare, ResizeStretch, SampleClipAroundFrame,
@@ -20,8 +19,7 @@ __all__ = [
     'cstm_clip', 'sample_clip', 'A2D_ACTORS', 'A2D_ACTIONS', 'JHMDB_ACTIONS',
     'VideoInit', 'SampleClipAroundFrame', 'VideoDecode', 'LoadActorMask',
     'DataLoadError', 'ResizePadSquare', 'ResizeStretch', 'RandomFlipWithQuery',
-    'ClipColorJitter', 'PackActorSegInputs', 'SyntheticKineticsDataset',
-    'SyntheticImageNetDataset', 'APPEARANCE_CLASSES',
+    'ClipColorJitter', 'PackActorSegInputs', 'SyntheticActorDataset',
     'parse_davis_text_annotations', 'VIDEO_NAME_FIXES', 'BaseRefVOSDataset',
     'RefYouTubeVOSDataset', 'MeViSDataset', 'RefDAVIS17Dataset'
 ]

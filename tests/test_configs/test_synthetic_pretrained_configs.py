@@ -73,8 +73,8 @@ def test_pretraining_backbones_are_csted_tiny_encoders():
         f'epoch_{img.train_cfg.max_epochs}.pth'
     # only the benchmark's train videos are trained on
     for cfg in (kin, img):
-        assert cfg.train_dataloader.dataset.split == 'train'
-        assert cfg.val_dataloader.dataset.split == 'val'
+        assert cfg.train_dataloader.dataset.ann_file.endswith('_train.json')
+        assert cfg.val_dataloader.dataset.ann_file.endswith('_val.json')
         assert cfg.data_root == 'data/synthetic_a2d'
 
 

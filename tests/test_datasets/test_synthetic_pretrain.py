@@ -1,20 +1,20 @@
 """Synthetic Kinetics / Synthetic ImageNet: the pretraining sets cut from the
-synthetic benchmark (mmcsted/datasets/synthetic_pretrain.py)."""
-import json
+synthetic benchmark (mmcsted/datasets/synthetic_pretrain.py and their
+transforms, mmcsted/datasets/transforms/actor_crop.py); the annotation
+files: tests/test_tools/test_data/test_pretrain_annotations.py."""
+import os
 import os.path as osp
 import shutil
 
 import numpy as np
 import pytest
 
-from mmcsted.datasets import SyntheticImageNetDataset, SyntheticKineticsDataset
-from mmcsted.datasets import synthetic as syn
-from mmcsted.datasets.synthetic_pretrain import (APPEARANCE_CLASSES,
-                                                 appearance_label,
-                                                 eligible_frames)
-from mmcsted.registry import TRANSFORMS
+from mmcsted.datasets import SyntheticActorDataset
+from mmcsted.datasets.transforms.actor_crop import eligible_frames
+from mmcsted.registry import DATASETS, TRANSFORMS
 from tests.dataset_trees import make_synthetic_a2d
-from tools.data.synthetic.render import actor_pose
+from tools.data.synthetic import world as syn
+from tools.data.synthetic.pretrain_annotations import annotation_file
 
 
 @pytest.fixture(scope='module')
@@ -27,72 +27,49 @@ def tiny(tmp_path_factory):
     return root, syn.load_meta(root)
 
 
-def _infos(ds):
-    return [ds.get_data_info(i) for i in range(len(ds))]
+def _dataset(root, set_name='synthetic_kinetics', split='trainval', **kwargs):
+    return SyntheticActorDataset(
+        root, ann_file=annotation_file(set_name, split), **kwargs)
 
 
-def _keys(ds):
-    return {(d['video_id'], d['instance_id']) for d in _infos(ds)}
-
-
-def test_splits_use_train_videos_only(tiny):
+def test_samples_and_classes_come_from_the_annotation_file(tiny):
     root, meta = tiny
-    train = SyntheticKineticsDataset(root, split='train', val_ratio=0.3)
-    val = SyntheticKineticsDataset(root, split='val', val_ratio=0.3)
-    trainval = SyntheticKineticsDataset(root, split='trainval')
-    test = SyntheticKineticsDataset(root, split='test')
-    assert _keys(train).isdisjoint(_keys(val))
-    assert _keys(train) | _keys(val) == _keys(trainval)
-    assert all(meta['videos'][v]['subset'] == 0 for v, _ in _keys(trainval))
-    assert all(meta['videos'][v]['subset'] == 1 for v, _ in _keys(test))
-    # every visible actor of a train video is a sample
-    n = sum(
-        len(v['actors']) for v in meta['videos'].values() if v['subset'] == 0)
-    assert len(trainval) <= n and len(trainval) >= n - 2
-    with pytest.raises(ValueError, match='split'):
-        SyntheticKineticsDataset(root, split='validation')
+    ds = DATASETS.build(
+        dict(
+            type='SyntheticActorDataset',
+            data_root=root,
+            ann_file='annotations/synthetic_kinetics_train.json'))
+    assert ds.metainfo['classes'] == list(syn.ACTIONS)
+    info = ds.get_data_info(0)
+    assert info['video_path'] == osp.join(root, 'Release', 'clips320H',
+                                          info['video_id'] + '.mp4')
+    assert meta['videos'][info['video_id']]['subset'] == 0
+    assert not info['test_mode']
+    assert 'synthetic_kinetics_train.json' in ds.owner
 
 
-def test_labels_are_the_actors_own(tiny):
-    root, meta = tiny
-    kin = SyntheticKineticsDataset(root, split='trainval')
-    img = SyntheticImageNetDataset(root, split='trainval')
-    assert kin.metainfo['classes'] == syn.ACTIONS
-    assert img.metainfo['classes'] == APPEARANCE_CLASSES
-    assert len(APPEARANCE_CLASSES) == 96
-    actors = {
-        (vid, a['instance_id']): a
-        for vid, v in meta['videos'].items()
-        for a in v['actors']
+def test_a_missing_video_is_an_error_or_a_counted_skip(tiny, tmp_path):
+    root, _ = tiny
+    tree = str(tmp_path / 'tree')
+    shutil.copytree(root, tree)
+    full = _dataset(tree)
+    gone = full.get_data_info(0)
+    os.remove(gone['video_path'])
+    with pytest.raises(FileNotFoundError, match=gone['video_id']):
+        _dataset(tree)
+    ds = _dataset(tree, on_missing='skip')
+    assert gone['video_id'] not in {
+        ds.get_data_info(i)['video_id']
+        for i in range(len(ds))
     }
-    for d in _infos(kin):
-        a = actors[(d['video_id'], d['instance_id'])]
-        assert syn.ACTIONS[d['label']] == a['action']
-        assert len(d['centres']) == len(d['visible']) == 12
-        x, y, _ = actor_pose(a, 5)
-        assert d['centres'][5] == pytest.approx([x, y])
-    for d in _infos(img):
-        a = actors[(d['video_id'], d['instance_id'])]
-        assert APPEARANCE_CLASSES[d['label']] == \
-            f'{a["size"]} {a["colour"]} {a["shape"]}'
-    assert appearance_label('ring', 'cyan', 'big') == 95
+    assert sum(ds.skipped.values()) == 1 and len(ds) < len(full)
 
 
-def test_a_tree_without_tracks_is_refused(tiny, tmp_path):
-    root, meta = tiny
-    old = dict(
-        meta,
-        videos={
-            v: {
-                k: x
-                for k, x in e.items() if k != 'tracks'
-            }
-            for v, e in meta['videos'].items()
-        })
-    (tmp_path / 'generator_meta.json').write_text(json.dumps(old))
+def test_a_tree_without_annotation_files_names_the_tool(tiny, tmp_path):
+    root, _ = tiny
     shutil.copytree(osp.join(root, 'Release'), tmp_path / 'Release')
-    with pytest.raises(ValueError, match='no actor tracks.*regenerate'):
-        SyntheticKineticsDataset(str(tmp_path), split='trainval')
+    with pytest.raises(FileNotFoundError, match='pretrain_annotations.py'):
+        _dataset(str(tmp_path))
 
 
 def test_eligible_frames():
@@ -115,11 +92,8 @@ def _pipeline(clip_len, **crop):
 
 def test_clip_is_cropped_around_the_actor(tiny):
     root, meta = tiny
-    ds = SyntheticKineticsDataset(
-        root,
-        split='trainval',
-        test_mode=True,
-        pipeline=_pipeline(8, crop_size=30, out_size=30))
+    ds = _dataset(
+        root, test_mode=True, pipeline=_pipeline(8, crop_size=30, out_size=30))
     hits = n = 0
     for i in range(len(ds)):
         r = ds[i]
@@ -177,9 +151,9 @@ def test_flip_mirrors_left_and_right():
 
 def test_image_sample(tiny):
     root, _ = tiny
-    ds = SyntheticImageNetDataset(
+    ds = _dataset(
         root,
-        split='trainval',
+        'synthetic_imagenet',
         test_mode=True,
         pipeline=_pipeline(1, crop_size=30, out_size=24) +
         [dict(type='ClipToImage')])

@@ -9,6 +9,9 @@ import subprocess
 import pytest
 from mmengine.config import Config
 
+from tools.data.synthetic.pretrain_annotations import (PRETRAINING_SETS,
+                                                       SPLITS, annotation_file)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -98,6 +101,11 @@ def test_installed_copy_works_in_the_current_directory(tmp_path, monkeypatch):
         ['run_synthetic_benchmark.py', '--from-scratch', '--no-publish'])
     (work / 'data' / 'synthetic_a2d').mkdir(parents=True)
     (work / 'data' / 'synthetic_a2d' / 'generator_meta.json').write_text('{}')
+    (work / 'data' / 'synthetic_a2d' / 'annotations').mkdir()
+    for name in PRETRAINING_SETS:
+        for split in SPLITS:
+            (work / 'data' / 'synthetic_a2d' /
+             annotation_file(name, split)).write_text('{}')
     (work / 'work_dirs' / 'csted_tiny_synthetic').mkdir(parents=True)
     bench.main()
     assert osp.samefile(osp.realpath('.'), work)  # not chdir'ed into .mim

@@ -320,9 +320,9 @@ def build_split(cfg: Config, split: str, data_root: Optional[str]):
 
 def actor_labels(meta: Dict, label: str):
     """``{(video_id, instance_id): class index}`` and the class names."""
-    from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES, SIZES
-    from mmcsted.datasets.synthetic_pretrain import (APPEARANCE_CLASSES,
-                                                     appearance_label)
+    from tools.data.synthetic.pretrain_annotations import (APPEARANCE_CLASSES,
+                                                           appearance_label)
+    from tools.data.synthetic.world import ACTIONS, COLOURS, SHAPES, SIZES
     names = dict(
         action=ACTIONS,
         shape=SHAPES,
@@ -507,7 +507,7 @@ def format_table(results: Dict[str, List[Dict]], chance: float) -> str:
 def _benchmark_labels(cfg: Config, args):
     """The actors' labels and the class names, from the synthetic
     benchmark's ``generator_meta.json``."""
-    from mmcsted.datasets.synthetic import load_meta
+    from tools.data.synthetic.world import load_meta
     data_root = args.data_root or cfg.test_dataloader.dataset.data_root
     if not osp.isfile(osp.join(data_root, 'generator_meta.json')):
         raise FileNotFoundError(

@@ -15,14 +15,9 @@ _DATASETS = {
     ('A2D Sentences', 'Release/videoset.csv', f'see {DOCS}'),
     'JHMDBSentencesDataset':
     ('J-HMDB Sentences', 'jhmdb_annotation.txt', f'see {DOCS}'),
-    'SyntheticKineticsDataset':
-    ('the synthetic benchmark', 'generator_meta.json',
-     'write it with tools/data/synthetic/'
-     'generate.py'),
-    'SyntheticImageNetDataset':
-    ('the synthetic benchmark', 'generator_meta.json',
-     'write it with tools/data/synthetic/'
-     'generate.py'),
+    'SyntheticActorDataset': ('the synthetic benchmark', 'generator_meta.json',
+                              'write it with tools/data/synthetic/'
+                              'generate.py'),
 }
 _SYNTHETIC = ('the synthetic benchmark', 'generator_meta.json',
               'write it with tools/data/synthetic/generate.py (or run '

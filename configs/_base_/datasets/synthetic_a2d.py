@@ -4,7 +4,7 @@ data_root = 'data/synthetic_a2d'
 vocab_file = data_root + '/vocab.json'
 input_size = 64
 frame_interval = 1
-# must match mmcsted.datasets.synthetic.SHAPES / ACTIONS (tested)
+# must match tools.data.synthetic.world.SHAPES / ACTIONS (tested)
 synthetic_metainfo = dict(
     actor_classes=('circle', 'square', 'triangle', 'star', 'cross', 'ring'),
     action_classes=('moving left', 'moving right', 'jumping', 'rotating',

@@ -1,7 +1,7 @@
 """Transforms of the synthetic pretraining sets (Synthetic Kinetics,
 ImageNet); their pipelines: docs/dataset_prepare.md.
 """
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import mmcv
 import numpy as np
@@ -10,8 +10,39 @@ from mmcv.transforms import BaseTransform
 from mmcsted.registry import TRANSFORMS
 from mmcsted.utils.misc import check_choice
 from ..clip_sampling import clip_around_frame
-from ..synthetic_pretrain import eligible_frames, pick_frame
 from ..utils import ArgsRepr
+
+
+def eligible_frames(visible: Sequence[float],
+                    min_visible: float,
+                    clip_len: int = 1,
+                    frame_interval: int = 1) -> List[int]:
+    """1-based target frames where the actor shows at least ``min_visible`` of
+    its area and the centred clip fits without repeated frames; else the
+    best-visible fitting frames, else any frame.
+    """
+    n = len(visible)
+    before = (clip_len // 2) * frame_interval
+    after = (clip_len - 1 - clip_len // 2) * frame_interval
+    fitting = [
+        f for f in range(1, n + 1) if f - before >= 1 and f + after <= n
+    ] or list(range(1, n + 1))
+    good = [f for f in fitting if visible[f - 1] >= min_visible]
+    if good:
+        return good
+    best = max(visible[f - 1] for f in fitting)
+    return [f for f in fitting if visible[f - 1] == best]
+
+
+def pick_frame(candidates: Sequence[int], total_frames: int,
+               random: bool) -> int:
+    """A random candidate (numpy's global generator, seeded by mmengine), or
+    the one nearest to the video's middle (ties: the earlier).
+    """
+    if random:
+        return int(candidates[np.random.randint(len(candidates))])
+    mid = (total_frames + 1) / 2
+    return int(min(candidates, key=lambda f: (abs(f - mid), f)))
 
 
 @TRANSFORMS.register_module()

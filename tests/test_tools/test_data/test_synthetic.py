@@ -6,12 +6,12 @@ import pytest
 from mmengine.config import Config
 
 from mmcsted.datasets import A2DSentencesDataset
-from mmcsted.datasets.synthetic import ACTIONS, SHAPES, load_meta
 from tests.dataset_trees import make_synthetic_a2d
 from tests.helpers import run_tool
 from tools.data import synthetic as syn
 from tools.data.synthetic.render import actor_pose, raster_shape
 from tools.data.synthetic.scene import ROTATION_INVARIANT
+from tools.data.synthetic.world import ACTIONS, SHAPES, load_meta
 
 CONFIG = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'configs', '_base_', 'datasets',

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmcsted.datasets.synthetic import SHAPES, load_meta
 from tests.dataset_trees import make_synthetic_a2d
 from tests.helpers import run_tool
 from tools.data import synthetic as syn
+from tools.data.synthetic.world import SHAPES, load_meta
 
 TINY = dict(num_videos=8, height=64, width=64, seed=3)
 

@@ -36,7 +36,7 @@ pretraining sets read), ``queries`` (the query grammar),
 ``mevis_writer`` (the other layouts, sharing ``video_tree``) and ``meta``
 (query flags and masks from ``generator_meta.json``). What the readers need
 too (what actors can be and do, reading ``generator_meta.json``) is
-:mod:`mmcsted.datasets.synthetic`.
+:mod:`tools.data.synthetic.world`.
 """
 from .meta import ground_truth_mask, query_flags
 from .mevis_writer import generate_mevis

@@ -2,8 +2,8 @@
 a scene, and the flags (twin, action, size, colour, position) it carries."""
 from typing import Dict, Optional
 
-from mmcsted.datasets.synthetic import COLOURS, SHAPES
 from .render import actor_pose
+from .world import COLOURS, SHAPES
 
 _ING = {
     'moving left':

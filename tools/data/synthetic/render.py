@@ -6,7 +6,7 @@ from typing import Dict, List, Tuple
 import cv2
 import numpy as np
 
-from mmcsted.datasets.synthetic import COLOURS
+from .world import COLOURS
 
 
 def _shape_polygons(shape: str, cx: float, cy: float, r: float,

@@ -4,8 +4,8 @@ from typing import Dict, List, Set, Tuple
 
 import numpy as np
 
-from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES, SIZES
 from .render import actor_pose, raster_shape, render_video
+from .world import ACTIONS, COLOURS, SHAPES, SIZES
 
 _ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-'
 VISIBLE_FRACTION = 0.25  # an instance is annotated where this much shows

@@ -11,11 +11,11 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from mmcsted.datasets.synthetic import ACTIONS, COLOURS, SHAPES
 from mmcsted.utils.atomic_write import atomic_write
 from .queries import _make_query
 from .render import render_video
 from .scene import _sample_actors, _visible_per_frame
+from .world import ACTIONS, COLOURS, SHAPES
 
 _HEX = '0123456789abcdef'
 JPEG_QUALITY = 90

@@ -10,16 +10,17 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from mmcsted.datasets.synthetic import ACTIONS, SHAPES
+from .pretrain_annotations import ANNOTATION_DIR, write_pretrain_annotations
 from .queries import _make_query
 from .render import actor_tracks, render_video
 from .scene import _video_id, sample_video
 from .video_tree import clear_out_dir, video_progress, write_generator_meta
+from .world import ACTIONS, SHAPES
 
 FPS = 24
 # what generate() writes under out_dir (and removes with overwrite=True)
 _PRODUCED = ('Release', 'text_annotations', 'vocab.json',
-             'generator_meta.json', 'mmcsted_cache')
+             'generator_meta.json', 'mmcsted_cache', ANNOTATION_DIR)
 
 
 def _write_h5(path: str, ids: List[int], masks: List[np.ndarray],
@@ -219,6 +220,8 @@ def generate(out_dir: str,
     vocab_size = _write_vocab(out_dir, train_queries)
     counts = _counts(vids, subset, missed, queries, len(train_queries),
                      vocab_size)
+    write_pretrain_annotations(out_dir,
+                               dict(params=params, videos=videos_meta))
     seconds = round(time.perf_counter() - t0, 3)
     return write_generator_meta(
         out_dir,

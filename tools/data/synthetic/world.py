@@ -1,7 +1,5 @@
-"""The synthetic world as its readers see it: what the actors can be and do,
-and a tree's ``generator_meta.json`` (the generator, which also draws the
-actors, is ``tools/data/synthetic``).
-"""
+"""The synthetic world: what the actors can be and do, and reading a tree's
+``generator_meta.json``."""
 import json
 import os.path as osp
 from typing import Dict
