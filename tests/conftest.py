@@ -2,8 +2,9 @@ import os
 
 import pytest
 
-# The shared fixtures (tiny_model, tiny_checkpoint, small_video, http_dir) of
-# the api / tool / utils / visualisation tests.
+# The shared fixtures (tiny_model, tiny_checkpoint, small_video, http_dir,
+# synthetic_actor_tree) of the api / dataset / tool / utils / visualisation
+# tests.
 pytest_plugins = ['tests.helpers']
 
 os.environ.setdefault('MPLBACKEND', 'Agg')

@@ -150,3 +150,16 @@ def small_video(tmp_path_factory):
     path = tmp_path_factory.mktemp('video') / 'clip.mp4'
     frames = write_mp4(str(path), num_frames=20, height=48, width=64)
     return str(path), frames
+
+
+@pytest.fixture(scope='session')
+def synthetic_actor_tree(tmp_path_factory):
+    """A small synthetic A2D tree (with its pretraining annotation files) and
+    its ``generator_meta.json``: frames wide enough for decord, 12 frames so
+    that an 8-frame clip fits around several targets. Read-only."""
+    from tests.dataset_trees import make_synthetic_a2d
+    from tools.data.synthetic.world import load_meta
+    root = str(tmp_path_factory.mktemp('synthetic_actor_tree'))
+    make_synthetic_a2d(
+        root, num_videos=10, height=48, width=64, num_frames=12, seed=5)
+    return root, load_meta(root)

@@ -50,10 +50,12 @@ class SyntheticActorDataset(BaseActorSegDataset):
             self.backend_args)
         skips = SkipCounter(self.owner)
         data_list = super().load_data_list()
+        # one check per video, not per actor sample
+        videos = {d['video_id']: d['video_path'] for d in data_list}
         missing = {
-            d['video_id']: [d['video_path']]
-            for d in data_list if
-            not fileio.exists(d['video_path'], backend_args=self.backend_args)
+            vid: [path]
+            for vid, path in videos.items()
+            if not fileio.exists(path, backend_args=self.backend_args)
         }
         self.handle_missing(missing, skips)
         return self.finish_loading(

@@ -12,19 +12,13 @@ import pytest
 from mmcsted.datasets import SyntheticActorDataset
 from mmcsted.datasets.transforms.actor_crop import eligible_frames
 from mmcsted.registry import DATASETS, TRANSFORMS
-from tests.dataset_trees import make_synthetic_a2d
 from tools.data.synthetic import world as syn
 from tools.data.synthetic.pretrain_annotations import annotation_file
 
 
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('synthetic_pretrain'))
-    # frames wide enough for decord (see DecordFrameReader), 12 frames so
-    # that an 8-frame clip fits around several targets
-    make_synthetic_a2d(
-        root, num_videos=10, height=48, width=64, num_frames=12, seed=5)
-    return root, syn.load_meta(root)
+@pytest.fixture
+def tiny(synthetic_actor_tree):
+    return synthetic_actor_tree
 
 
 def _dataset(root, set_name='synthetic_kinetics', split='trainval', **kwargs):

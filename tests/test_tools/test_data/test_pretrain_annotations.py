@@ -5,7 +5,6 @@ import os.path as osp
 
 import pytest
 
-from tests.dataset_trees import make_synthetic_a2d
 from tools.data.synthetic import world as syn
 from tools.data.synthetic.pretrain_annotations import (
     APPEARANCE_CLASSES, PRETRAINING_SETS, SPLITS, actor_samples,
@@ -14,12 +13,9 @@ from tools.data.synthetic.pretrain_annotations import (
 from tools.data.synthetic.render import actor_pose
 
 
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('pretrain_annotations'))
-    make_synthetic_a2d(
-        root, num_videos=10, height=48, width=64, num_frames=12, seed=5)
-    return root, syn.load_meta(root)
+@pytest.fixture
+def tiny(synthetic_actor_tree):
+    return synthetic_actor_tree
 
 
 def _samples(meta, split, set_name='synthetic_kinetics', val_ratio=0.1):
