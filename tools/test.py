@@ -30,7 +30,9 @@ if __name__ == '__main__':
     sys.path.insert(0, osp.abspath(__file__ + '/../..'))
 
 from mmcsted.utils import register_all_modules
-from mmcsted.utils.checkpoint import (CheckpointMismatchError,
+from mmcsted.utils.checkpoint import (CheckpointDownloadError,
+                                      CheckpointHashError,
+                                      CheckpointMismatchError,
                                       check_checkpoint_fits)
 from tools.misc.launch import setup_cpu_distributed, shutdown_distributed
 from tools.misc.preflight import check_data_before_run
@@ -193,7 +195,11 @@ def main():
         check_data_before_run(cfg, ('test', ), 'tools/test.py')
     except FileNotFoundError as e:
         sys.exit(str(e))
-    checkpoint = resolve_checkpoint(args.checkpoint)
+    try:
+        checkpoint = resolve_checkpoint(args.checkpoint)
+    except (FileNotFoundError, CheckpointDownloadError,
+            CheckpointHashError) as e:
+        sys.exit(f'tools/test.py: {e}')
     cfg.load_from = checkpoint
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)

@@ -5,11 +5,9 @@ ascending order, never holding the decoded video (docs/get_started.md,
 import io
 import logging
 import os
-import os.path as osp
 import re
 from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 
-import cv2
 import mmcv
 import numpy as np
 from mmaction.datasets.transforms import DecordDecode, DecordInit
@@ -449,38 +447,7 @@ class PyAVFrameReader(_SequentialReader):
             self._container = None
 
 
-class CV2FrameReader(_SequentialReader):
-    """OpenCV, the last resort for local files (it cannot read bytes)."""
-
-    def __init__(self, path: str):
-        self.name = path
-        self._cap = None
-        self._open()
-        self.num_frames = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        if self.num_frames <= 0:
-            raise VideoReadError(f'OpenCV reads no frames from {path}')
-
-    def _open(self):
-        self.close()
-        self._cap = cv2.VideoCapture(self.name)
-        if not self._cap.isOpened():
-            raise VideoReadError(f'OpenCV cannot open {self.name}')
-        self._pos = 0
-
-    def _next(self):
-        ok, frame = self._cap.read()
-        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if ok else None
-
-    def _skip(self) -> bool:
-        return bool(self._cap.grab())
-
-    def close(self):
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
-
-
-VIDEO_BACKENDS = ('decord', 'pyav', 'opencv')
+VIDEO_BACKENDS = ('decord', 'pyav')
 
 
 def open_video_file(path: str,
@@ -492,7 +459,7 @@ def open_video_file(path: str,
     names the file and each backend's reason.
 
     Args:
-        backends: tried in order; ``'opencv'`` only for local files.
+        backends: tried in order.
         backend_args: the :mod:`mmengine.fileio` backend of ``path``.
         probe: decode the first frame now (fail here, not mid-stream); the
             datasets leave it out (one decode less per sample) and decode
@@ -510,16 +477,12 @@ def open_video_file(path: str,
             fallback='pyav' in backends),
         'pyav':
         lambda: PyAVFrameReader(path, backend_args),
-        'opencv':
-        lambda: CV2FrameReader(path),
     }
     reasons = []
     for backend in backends:
         if backend not in openers:
             raise ValueError(f'unknown video backend {backend!r}; choose '
                              f'from {VIDEO_BACKENDS}')
-        if backend == 'opencv' and (backend_args or not osp.isfile(path)):
-            continue
         reader = None
         try:
             reader = openers[backend]()

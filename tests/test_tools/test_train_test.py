@@ -239,6 +239,21 @@ def test_a_checkpoint_of_another_config_is_refused(setup):
     assert 'size mismatch for' in proc.stdout + proc.stderr
 
 
+def test_a_missing_checkpoint_is_one_line(setup):
+    """With the data there, a checkpoint argument that is neither a file, a
+    URL nor a zoo name is a one-line error, not a traceback."""
+    root, cfg = setup
+    missing = str(root / 'no_such.pth')
+    proc = _run([
+        sys.executable, 'tools/test.py', cfg, missing, '--work-dir',
+        str(root / 'missing_test')
+    ],
+                expect_ok=False)
+    assert proc.returncode == 1
+    assert f'tools/test.py: {missing} is neither a file' in proc.stderr
+    assert 'Traceback' not in proc.stderr
+
+
 def test_dist_test_two_processes_equals_one(setup):
     root, cfg = setup
     work = str(root / 'straight')
