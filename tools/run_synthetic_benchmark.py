@@ -423,9 +423,7 @@ def print_table(rows) -> None:
                       for _, key in FLAG_KEYS) + f'{m["train_wall_s"]:>9.0f}')
 
 
-def main():
-    from mmcsted.utils import install_stack_workarounds
-    install_stack_workarounds()  # the configs read here inherit mmaction::
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument(
@@ -456,23 +454,34 @@ def main():
         'extra',
         nargs=argparse.REMAINDER,
         help='passed to train.py and test.py after "--"')
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def selected_rows(args) -> list:
+    """(name, config) of the rows the flags ask for."""
+    if args.two_stage:
+        return PRETRAINED_TWO_STAGE if args.pretrained else TWO_STAGE
+    if args.ablations:
+        return PRETRAINED_ABLATIONS if args.pretrained else ABLATIONS
+    if args.pretrained:
+        return [('CSTED [pt]', PRETRAINED_ABLATIONS[4][1])]
+    if args.from_scratch:
+        return [('CSTED (from scratch)', SCRATCH_CONFIG)]
+    name = 'CSTED' if args.config == DEFAULT_CONFIG else osp.basename(
+        args.config)
+    return [(name, args.config)]
+
+
+def main():
+    from mmcsted.utils import install_stack_workarounds
+    from mmcsted.utils.atomic_write import atomic_write_json
+    install_stack_workarounds()  # the configs read here inherit mmaction::
+    args = parse_args()
     extra = [a for a in args.extra if a != '--']
     if not INSTALLED:
         os.chdir(REPO)
     ensure_dataset(args.data_root)
-    if args.two_stage:
-        rows = PRETRAINED_TWO_STAGE if args.pretrained else TWO_STAGE
-    elif args.ablations:
-        rows = PRETRAINED_ABLATIONS if args.pretrained else ABLATIONS
-    elif args.pretrained:
-        rows = [('CSTED [pt]', PRETRAINED_ABLATIONS[4][1])]
-    elif args.from_scratch:
-        rows = [('CSTED (from scratch)', SCRATCH_CONFIG)]
-    else:
-        name = 'CSTED' if args.config == DEFAULT_CONFIG else osp.basename(
-            args.config)
-        rows = [(name, args.config)]
+    rows = selected_rows(args)
     jobs = pretraining_jobs([c for _, c in rows], args.work_root)
     testing = pretrain_all(jobs, args.work_root, args.data_root)
     results = []
@@ -488,8 +497,7 @@ def main():
     suffix = ('_pretrained' if args.pretrained else
               '') + ('_two-stage' if args.two_stage else '')
     summary = osp.join(args.work_root, f'synthetic_benchmark{suffix}.json')
-    with open(summary, 'w') as f:
-        json.dump({name: m for name, m in results}, f, indent=1)
+    atomic_write_json({name: m for name, m in results}, summary, indent=1)
     print(f'\nmetrics of every row: {summary}')
 
 

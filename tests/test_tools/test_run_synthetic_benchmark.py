@@ -247,3 +247,23 @@ def test_a_failed_step_stops_the_side_by_side_run(bench, tmp_path,
         bench.run_side_by_side([[('first', ['x', 'fails'], log),
                                  ('never', ['x', 'next'], log)]])
     assert started == [['x', 'fails']]
+
+
+@pytest.mark.parametrize('flags,first', [
+    ([], 'DEFAULT_CONFIG'),
+    (['--from-scratch'], 'SCRATCH_CONFIG'),
+    (['--ablations'], 'ABLATIONS'),
+    (['--ablations', '--pretrained'], 'PRETRAINED_ABLATIONS'),
+    (['--two-stage'], 'TWO_STAGE'),
+    (['--two-stage', '--pretrained'], 'PRETRAINED_TWO_STAGE'),
+])
+def test_the_flags_choose_the_rows(bench, monkeypatch, flags, first):
+    monkeypatch.setattr('sys.argv', ['run_synthetic_benchmark.py'] + flags)
+    rows = bench.selected_rows(bench.parse_args())
+    expected = getattr(bench, first)
+    if isinstance(expected, str):
+        assert rows == [(rows[0][0], expected)]
+    else:
+        assert rows == expected
+    # every row's config exists
+    assert all(osp.isfile(osp.join(REPO, c)) for _, c in rows)
