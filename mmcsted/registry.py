@@ -7,6 +7,7 @@ import.
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import INFERENCERS as MMENGINE_INFERENCERS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
@@ -84,3 +85,7 @@ VISBACKENDS = Registry(
 
 INFERENCERS = Registry(
     'inferencer', parent=MMENGINE_INFERENCERS, locations=['mmcsted.apis'])
+# Nothing of ours is registered here (the collate functions are mmengine's):
+# the scope alone lets BaseInferencer look up ``collate_fn`` under
+# ``mmcsted`` without mmengine's "Failed to search registry" warning.
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS)

@@ -292,6 +292,19 @@ def test_inferencer_class(tiny_model, tiny_checkpoint):
         == 3
 
 
+def test_collate_lookup_finds_the_mmcsted_scope():
+    """BaseInferencer looks ``collate_fn`` up in the function registry under
+    the scope ``mmcsted``; without a child registry of that scope mmengine
+    warns ("Failed to search registry") and falls back to its root."""
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import FUNCTIONS as ROOT
+
+    from mmcsted.registry import FUNCTIONS
+    with ROOT.switch_scope_and_registry('mmcsted') as registry:
+        assert registry is FUNCTIONS
+        assert registry.get('pseudo_collate') is pseudo_collate
+
+
 def test_inferencer_steps_and_their_arguments(tiny_model):
     from mmengine.infer import BaseInferencer
     assert isinstance(
