@@ -35,7 +35,7 @@ from mmcsted.utils.checkpoint import (CheckpointDownloadError,
                                       CheckpointMismatchError,
                                       check_checkpoint_fits)
 from tools.misc.launch import setup_cpu_distributed, shutdown_distributed
-from tools.misc.preflight import check_data_before_run
+from tools.misc.preflight import check_data_before_run, read_config
 
 
 def parse_args():
@@ -182,7 +182,7 @@ def check_fits(runner: Runner,
 def main():
     args = parse_args()
     register_all_modules()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(read_config(args.config, 'tools/test.py'), args)
     from mmcsted.apis.inference import vocab_from_checkpoint_if_missing
     from mmcsted.apis.model_zoo import resolve_checkpoint
 

@@ -24,7 +24,7 @@ if __name__ == '__main__':
 from mmcsted.utils import register_all_modules
 from mmcsted.utils.checkpoint import load_local
 from tools.misc.launch import setup_cpu_distributed, shutdown_distributed
-from tools.misc.preflight import check_data_before_run
+from tools.misc.preflight import check_data_before_run, read_config
 from tools.misc.work_dir_lock import (WorkDirBusyError, hold_work_dir,
                                       launching_rank)
 
@@ -202,12 +202,16 @@ def resolve_auto_resume(cfg: Config) -> List[Tuple[int, str]]:
 def main():
     args = parse_args()
     register_all_modules()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(read_config(args.config, 'tools/train.py'), args)
     # before the runner dumps the config: a missing data tree is one line
     try:
         check_data_before_run(cfg, ('train', 'val'), 'tools/train.py')
     except FileNotFoundError as e:
         sys.exit(str(e))
+    if (args.resume not in (None, 'auto') and '://' not in args.resume
+            and not osp.isfile(args.resume)):
+        sys.exit(f'tools/train.py: --resume: checkpoint not found: '
+                 f'{args.resume}')
     # one run per work dir (the launching rank holds it for the whole run)
     holder = (
         hold_work_dir(cfg.work_dir)

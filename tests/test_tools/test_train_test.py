@@ -254,6 +254,29 @@ def test_a_missing_checkpoint_is_one_line(setup):
     assert 'Traceback' not in proc.stderr
 
 
+def test_a_missing_config_or_resume_file_is_one_line(setup):
+    """A config path or a --resume checkpoint that does not exist: one line
+    naming the tool and the file, exit status 1, no traceback, nothing
+    trained."""
+    root, cfg = setup
+    for args, line in (
+        (['tools/train.py', str(root / 'no_such.py')],
+         f'tools/train.py: config file not found: {root / "no_such.py"}'),
+        (['tools/test.py', str(root / 'no_such.py'), 'x.pth'],
+         f'tools/test.py: config file not found: {root / "no_such.py"}'),
+        ([
+            'tools/train.py', cfg, '--work-dir',
+            str(root / 'no_resume'), '--resume',
+            str(root / 'no_such.pth')
+        ], 'tools/train.py: --resume: checkpoint '
+         f'not found: {root / "no_such.pth"}'),
+    ):
+        proc = _run([sys.executable] + args, expect_ok=False)
+        assert proc.returncode == 1 and line in proc.stderr, proc.stderr
+        assert 'Traceback' not in proc.stderr
+    assert not osp.exists(root / 'no_resume' / 'last_checkpoint')
+
+
 def test_dist_test_two_processes_equals_one(setup):
     root, cfg = setup
     work = str(root / 'straight')

@@ -93,6 +93,14 @@ def data_problems(cfg: Config, loaders: Iterable[str]) -> List[str]:
     return problems
 
 
+def read_config(path: str, tool: str) -> Config:
+    """The config at ``path``; a missing file is one line naming the tool
+    (mmengine's is a traceback)."""
+    if not osp.isfile(path):
+        raise SystemExit(f'{tool}: config file not found: {path}')
+    return Config.fromfile(path)
+
+
 def check_data_before_run(cfg: Config,
                           loaders: Iterable[str],
                           tool: Optional[str] = None) -> None:
