@@ -401,3 +401,45 @@ def test_stray_quote_rows_are_named_by_line(tmp_path, logs):
     assert rows[1].query == 'a dog "rolling'
     assert any('1 queries have an odd number of quotes' in m
                and "line 3: 'a dog \"rolling'" in m for _, m in logs)
+
+
+def test_a_damaged_mask_index_cache_is_rebuilt(tmp_path, logs):
+    """A cache cut short (a kill while another tool wrote it by hand, a full
+    disk): a warning naming it, the index read again from the mask files,
+    the same samples."""
+    make_a2d_tree(str(tmp_path))
+    expected, _ = _samples(_build(str(tmp_path)))
+    cache = osp.join(str(tmp_path), 'mmcsted_cache', masks.INDEX_FILE)
+    with open(cache, 'r+b') as f:
+        f.truncate(os.path.getsize(cache) // 2)
+    again, _ = _samples(_build(str(tmp_path)))
+    assert again == expected
+    assert any(level == logging.WARNING and 'unreadable index cache' in m
+               and cache in m for level, m in logs)
+    # rewritten whole by the rebuild
+    assert masks.A2DMaskIndex(str(tmp_path)).is_current('vidTrain_01')
+
+
+def test_malformed_mask_files_are_clear_errors(tmp_path):
+    """Mask files that are HDF5 but not A2D's: each error names the file and
+    what is wrong with it."""
+    import h5py
+    no_keys = str(tmp_path / 'no_keys.h5')
+    with h5py.File(no_keys, 'w') as f:
+        f['other'] = np.zeros(2)
+    with pytest.raises(KeyError, match=r'no_keys\.h5.*"instance"'):
+        masks.read_h5_frame_info(no_keys)
+    bad_shape = str(tmp_path / 'bad_shape.h5')
+    with h5py.File(bad_shape, 'w') as f:
+        f['instance'] = np.array([1.0])
+        f['reMask'] = np.zeros((1, 2, 4, 3))
+    with pytest.raises(ValueError, match=r'bad_shape\.h5: reMask has shape'):
+        masks.load_a2d_mask(bad_shape, 1)
+    # two ids listed, one 2-D mask stored: the second has none
+    one_mask = str(tmp_path / 'one_mask.h5')
+    with h5py.File(one_mask, 'w') as f:
+        f['instance'] = np.array([1.0, 2.0])
+        f['reMask'] = np.zeros((4, 3))
+    assert masks.load_a2d_mask(one_mask, 1).shape == (3, 4)
+    with pytest.raises(ValueError, match='one mask stored but instance 2'):
+        masks.load_a2d_mask(one_mask, 2)
