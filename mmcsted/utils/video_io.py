@@ -236,8 +236,7 @@ class ArrayFrameReader(FrameReader):
 
 
 class FolderFrameReader(FrameReader):
-    """Images of a folder in natural order (``1.jpg < 2.jpg < 10.jpg``), or
-    ``filename_tmpl.format(i + start_index)`` when a template is given;
+    """Images of a folder in natural order (``1.jpg < 2.jpg < 10.jpg``);
     index ``i`` (0-based) is the ``i``-th image (docs/get_started.md,
     "Reading videos").
 
@@ -249,8 +248,6 @@ class FolderFrameReader(FrameReader):
 
     def __init__(self,
                  folder: str,
-                 filename_tmpl: Optional[str] = None,
-                 start_index: int = 1,
                  image_backend: str = 'cv2',
                  backend_args: Optional[dict] = None):
         if not _isdir(folder, backend_args):
@@ -262,15 +259,9 @@ class FolderFrameReader(FrameReader):
         files = set(
             fileio.list_dir_or_file(
                 folder, list_dir=False, backend_args=backend_args))
-        if filename_tmpl:
-            names, i = [], start_index
-            while filename_tmpl.format(i) in files:
-                names.append(filename_tmpl.format(i))
-                i += 1
-        else:
-            names = sorted(
-                (n for n in files if n.lower().endswith(IMAGE_EXTENSIONS)),
-                key=_natural_key)
+        names = sorted(
+            (n for n in files if n.lower().endswith(IMAGE_EXTENSIONS)),
+            key=_natural_key)
         if not names:
             raise VideoReadError(f'no image files in the frame folder '
                                  f'{folder}')
@@ -506,7 +497,6 @@ def open_video_file(path: str,
 
 
 def open_video(video,
-               filename_tmpl: Optional[str] = None,
                image_backend: str = 'cv2',
                backend_args: Optional[dict] = None) -> FrameReader:
     """A :class:`FrameReader` for a video file path, a folder of frames, a
@@ -519,10 +509,7 @@ def open_video(video,
         video = os.fspath(video)
         if _isdir(video, backend_args):
             return FolderFrameReader(
-                video,
-                filename_tmpl,
-                image_backend=image_backend,
-                backend_args=backend_args)
+                video, image_backend=image_backend, backend_args=backend_args)
         return open_video_file(video, backend_args=backend_args)
     if isinstance(video, np.ndarray) or (isinstance(video,
                                                     (list, tuple)) and video
