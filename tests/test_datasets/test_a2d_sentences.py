@@ -404,9 +404,9 @@ def test_stray_quote_rows_are_named_by_line(tmp_path, logs):
 
 
 def test_a_damaged_mask_index_cache_is_rebuilt(tmp_path, logs):
-    """A cache cut short (a kill while another tool wrote it by hand, a full
-    disk): a warning naming it, the index read again from the mask files,
-    the same samples."""
+    """A cache damaged outside mmcsted (its own writes are atomic; a disk
+    error, a copy cut short): a warning naming it, the index read again from
+    the mask files, the same samples."""
     make_a2d_tree(str(tmp_path))
     expected, _ = _samples(_build(str(tmp_path)))
     cache = osp.join(str(tmp_path), 'mmcsted_cache', masks.INDEX_FILE)
