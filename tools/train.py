@@ -29,6 +29,24 @@ from tools.misc.work_dir_lock import (WorkDirBusyError, hold_work_dir,
                                       launching_rank)
 
 
+def set_amp(cfg) -> None:
+    """``--amp``: mmengine's AmpOptimWrapper on a GPU, bf16 where the GPU
+    has it (no loss scaling) else fp16; on the CPU, where AmpOptimWrapper
+    does not run, bf16 autocast by mmcsted's BF16OptimWrapper."""
+    import torch
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper', 'BF16OptimWrapper'):
+        raise ValueError(f'--amp does not work with {wrapper}')
+    if not torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'BF16OptimWrapper'
+        return
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    if torch.cuda.is_bf16_supported():
+        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+    else:
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a CSTED model')
     parser.add_argument('config', help='train config file path')
@@ -43,7 +61,8 @@ def parse_args():
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='automatic mixed precision (bf16 where the device supports it)')
+        help='mixed precision: bf16 autocast on the CPU or on a GPU with '
+        'bf16, else fp16 with loss scaling')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -95,16 +114,7 @@ def merge_args(cfg: Config, args) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp does not work with {wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        # bf16 (where the GPU has it) needs no loss scaling; fp16 does.
-        import torch
-        if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
-            cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
-        else:
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        set_amp(cfg)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

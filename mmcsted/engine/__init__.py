@@ -1,8 +1,10 @@
-# Importing the hooks registers them in mmcsted.registry.HOOKS.
+# Importing the hooks and the optimizer wrapper registers them in
+# mmcsted.registry.
 from .hooks import (ActorSegVisualizationHook, AtomicCheckpointHook,
                     AtomicLocalBackend, ChannelsLastHook)
+from .optimizers import BF16OptimWrapper
 
 __all__ = [
     'ActorSegVisualizationHook', 'AtomicCheckpointHook', 'AtomicLocalBackend',
-    'ChannelsLastHook'
+    'BF16OptimWrapper', 'ChannelsLastHook'
 ]

@@ -175,6 +175,26 @@ def test_no_validate_with_options_on_the_val_dataloader(setup):
     assert merged.randomness['seed'] == 5
 
 
+@pytest.mark.parametrize('cuda,bf16,expected', [
+    (False, False, dict(type='BF16OptimWrapper')),
+    (True, True, dict(type='AmpOptimWrapper', dtype='bfloat16')),
+    (True, False, dict(type='AmpOptimWrapper', loss_scale='dynamic')),
+])
+def test_amp_on_the_cpu_is_bf16_autocast(monkeypatch, cuda, bf16, expected):
+    # mmengine's AmpOptimWrapper asserts a GPU: --amp on a CPU-only machine
+    # failed before the first step
+    train = load_script(osp.join(REPO, 'tools', 'train.py'))
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: cuda)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: bf16)
+    cfg = Config(dict(optim_wrapper=dict(optimizer=dict(type='Adam'))))
+    train.set_amp(cfg)
+    assert cfg.optim_wrapper.to_dict() == dict(
+        optimizer=dict(type='Adam'), **expected)
+    cfg.optim_wrapper.type = 'GradAccumulationWrapper'
+    with pytest.raises(ValueError, match='--amp does not work with'):
+        train.set_amp(cfg)
+
+
 def test_a_second_run_in_a_held_work_dir_is_refused(setup):
     root, cfg = setup
     work_dir = str(root / 'held')
