@@ -100,6 +100,8 @@ class BaseActorSegHead(BaseModule, metaclass=ABCMeta):
         losses = {}
         for scale, (logit, weight) in enumerate(
                 zip(seg_logits, self.loss_scale_weights)):
+            # resized in float32 as in predict_by_feat, also under autocast
+            logit = logit.float()
             if logit.shape[-2:] != gt.shape[-2:]:
                 logit = F.interpolate(
                     logit, gt.shape[-2:], mode='bilinear', align_corners=False)

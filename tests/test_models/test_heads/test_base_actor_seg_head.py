@@ -59,6 +59,19 @@ def test_loss_by_feat_upsamples_weights_names_and_ignores_padding():
     torch.testing.assert_close(again['loss_bce'], losses['loss_bce'])
 
 
+def test_bf16_logits_are_resized_and_scored_in_float32():
+    # what the decoder gives under bf16 autocast (BF16OptimWrapper)
+    torch.manual_seed(0)
+    head = FixedLogitsHead(2)
+    gt = (torch.rand(1, 1, 8, 8) > 0.5).to(torch.uint8)
+    logits = [torch.randn(1, 1, 8, 8), torch.randn(1, 1, 4, 4)]
+    losses = head.loss(([x.bfloat16() for x in logits], None, None),
+                       samples(gt, [(8, 8)]))
+    up = F.interpolate(logits[1].bfloat16().float(), (8, 8), mode='bilinear')
+    expected = head.loss_decode[0](up, gt.float(), torch.ones_like(up))
+    torch.testing.assert_close(losses['loss_bce_s2'], expected, rtol=0, atol=0)
+
+
 def test_wrong_number_of_maps_or_weights_is_refused():
     with pytest.raises(ValueError, match='2 loss scale weights'):
         FixedLogitsHead(2, loss_scale_weights=[1.])
