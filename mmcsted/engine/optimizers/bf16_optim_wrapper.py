@@ -25,7 +25,7 @@ class BF16OptimWrapper(OptimWrapper):
     Args:
         native_only (bool): on a CPU without bfloat16 instructions, train in
             float32 instead (with a warning): there oneDNN emulates bfloat16,
-            1.7 (AVX-512) to 29 (AVX2) times slower than float32
+            1.7 (AVX-512) to 26 (AVX2) times slower than float32
             (docs/synthetic_benchmark.md). Defaults to True.
     """
 
