@@ -319,10 +319,12 @@ def report_pretraining(jobs, testing) -> None:
         metrics_file = osp.join(osp.dirname(ckpt), 'test_metrics.json')
         with open(metrics_file) as f:
             m = json.load(f)
-        top1 = m.get('acc/top1', m.get('accuracy/top1'))
+        # mmaction2 reports a fraction, mmpretrain a percentage
+        top1 = (100 * m['acc/top1'] if 'acc/top1' in m else
+                m['accuracy/top1'])
         print(
             f'{osp.basename(cfg)}: top-1 accuracy on the test videos '
-            f'{top1}',
+            f'{top1:.2f} %',
             flush=True)
 
 
