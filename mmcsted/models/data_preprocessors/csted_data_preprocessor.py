@@ -65,6 +65,24 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
         d = self.size_divisor
         return (-(-h // d) * d, -(-w // d) * d)
 
+    def _normalize_and_pad(self, clips: List[torch.Tensor], pad_h: int,
+                           pad_w: int) -> torch.Tensor:
+        """(N, C, T, pad_h, pad_w) float: normalised, padded bottom/right.
+        Clips of one shape (every batch of a video) go as one tensor: a few
+        large operations instead of four small ones per clip, the same
+        values."""
+        if len({tuple(c.shape) for c in clips}) == 1:
+            batch = (torch.stack(clips).float() - self.mean) / self.std
+            h, w = batch.shape[-2:]
+            return F.pad(
+                batch, (0, pad_w - w, 0, pad_h - h), value=self.pad_value)
+        return torch.stack([
+            F.pad(
+                (c.float() - self.mean) / self.std,
+                (0, pad_w - c.shape[-1], 0, pad_h - c.shape[-2]),
+                value=self.pad_value) for c in clips
+        ])
+
     def forward(self, data: Dict, training: bool = False) -> Dict:
         data = self.cast_data(data)
         inputs = data['inputs']
@@ -76,7 +94,6 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
             raise ValueError(f'{len(clips)} clips but {len(data_samples)} '
                              'data samples')
         pad_h, pad_w = self._pad_target([c.shape for c in clips])
-        batch = []
         for clip in clips:
             if clip.dim() != 4:
                 raise ValueError('a clip is (C, T, H, W), got shape '
@@ -85,11 +102,7 @@ class CSTEDDataPreprocessor(BaseDataPreprocessor):
             if h > pad_h or w > pad_w:
                 raise ValueError(f'clip {h}x{w} is larger than the pad size '
                                  f'{pad_h}x{pad_w}: resize it in the pipeline')
-            clip = (clip.float() - self.mean) / self.std
-            batch.append(
-                F.pad(
-                    clip, (0, pad_w - w, 0, pad_h - h), value=self.pad_value))
-        clip_batch = torch.stack(batch)
+        clip_batch = self._normalize_and_pad(clips, pad_h, pad_w)
         n, _, t = clip_batch.shape[:3]
         if data_samples is not None:
             target_index = [

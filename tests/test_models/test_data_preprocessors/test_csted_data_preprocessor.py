@@ -50,6 +50,20 @@ def test_stacks_clips_of_different_sizes_to_the_batch_maximum():
     assert out['inputs']['clip'].max() <= 1.0  # mean 0, std 255: [0, 1]
 
 
+def test_clips_of_one_shape_batched_at_once_equal_clip_by_clip():
+    pre = CSTEDDataPreprocessor(size_divisor=8, pad_value=-3.)
+    g = torch.Generator().manual_seed(0)
+    clips = [
+        torch.randint(0, 256, (3, 4, 5, 6), generator=g, dtype=torch.uint8)
+        for _ in range(3)
+    ]
+    together = pre(dict(inputs=clips))['inputs']['clip']
+    # a clip of another shape sends the batch down the clip-by-clip path
+    odd = torch.zeros(3, 4, 2, 2, dtype=torch.uint8)
+    one_by_one = pre(dict(inputs=clips + [odd]))['inputs']['clip'][:3]
+    assert torch.equal(together, one_by_one)
+
+
 def test_a_fixed_size_pads_to_it_and_refuses_a_larger_clip():
     pre = CSTEDDataPreprocessor(size=(6, 10))
     assert pre(dict(inputs=[_clip()]))['inputs']['clip'].shape[-2:] == \
