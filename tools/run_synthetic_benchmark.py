@@ -320,8 +320,7 @@ def report_pretraining(jobs, testing) -> None:
         with open(metrics_file) as f:
             m = json.load(f)
         # mmaction2 reports a fraction, mmpretrain a percentage
-        top1 = (100 * m['acc/top1'] if 'acc/top1' in m else
-                m['accuracy/top1'])
+        top1 = (100 * m['acc/top1'] if 'acc/top1' in m else m['accuracy/top1'])
         print(
             f'{osp.basename(cfg)}: top-1 accuracy on the test videos '
             f'{top1:.2f} %',

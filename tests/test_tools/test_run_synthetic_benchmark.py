@@ -193,8 +193,8 @@ def test_each_pretraining_test_follows_its_training_side_by_side(
                 out = cmd[cmd.index('--metrics-out') + 1]
                 # the recognizer's fraction, the classifier's percentage
                 with open(out, 'w') as f:
-                    f.write('{"acc/top1": 0.5}' if 'kinetics' in cmd[2] else
-                            '{"accuracy/top1": 50.0}')
+                    f.write('{"acc/top1": 0.5}' if 'kinetics' in
+                            cmd[2] else '{"accuracy/top1": 50.0}')
 
         def poll(self):
             # each process ends at its first poll, the earliest started first
