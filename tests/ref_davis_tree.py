@@ -1,6 +1,8 @@
 """A tiny Ref-DAVIS17 tree in the official layout (DAVIS 2017 480p folders,
 unsupervised palette masks with void 255, the four expression files with
-annotator 2 in Latin-1 and the misspelt video names), for tests."""
+annotator 2 in Latin-1 and the misspelt video names) and the
+``meta_expressions.json`` files tools/data/ref_davis17/prepare.py writes, for
+tests."""
 import numpy as np
 from PIL import Image
 
@@ -15,11 +17,14 @@ def _palette_png(path, ids):
     img.save(path)
 
 
-def write_ref_davis_tree(root, val_videos=('bear', 'classic-car')):
+def write_ref_davis_tree(root,
+                         val_videos=('bear', 'classic-car'),
+                         prepare=True):
     """2 val videos (3 frames, objects 1 and 2, a void band) + 1 train video;
     the text files spell 'classic-car' as 'clasic-car'; annotator 2's files
     are Latin-1 with an 'é'; annotator 1's first-frame file names object 3
-    of 'bear', which no mask holds."""
+    of 'bear', which no mask holds. ``prepare``: write the
+    ``meta_expressions.json`` files too (``prepare_ref_davis_tree``)."""
     davis = root / 'DAVIS'
     for video in ('bear', 'classic-car', 'dogs-scale'):
         fdir = davis / 'JPEGImages' / '480p' / video
@@ -63,4 +68,16 @@ def write_ref_davis_tree(root, val_videos=('bear', 'classic-car')):
     }
     for name, (content, enc) in files.items():
         (text / name).write_bytes(content.encode(enc))
+    if prepare:
+        prepare_ref_davis_tree(root)
     return root
+
+
+def prepare_ref_davis_tree(root):
+    """What tools/data/ref_davis17/prepare.py writes; split -> the
+    ``SkipCounter`` of what was left out."""
+    from tools.data.ref_davis_expressions import write_meta_expressions
+    return {
+        split: skips
+        for split, (_, skips) in write_meta_expressions(str(root)).items()
+    }

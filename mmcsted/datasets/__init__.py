@@ -3,8 +3,7 @@ from .base import MASK_READERS, MISSING_REASON, BaseActorSegDataset
 from .clip_sampling import clip_around_frame, cstm_clip, sample_clip
 from .jhmdb_sentences import JHMDB_ACTIONS, JHMDBSentencesDataset
 from .mevis import MeViSDataset
-from .ref_davis import (VIDEO_NAME_FIXES, RefDAVIS17Dataset,
-                        parse_davis_text_annotations)
+from .ref_davis import RefDAVIS17Dataset
 from .ref_vos_base import BaseRefVOSDataset
 from .ref_youtube_vos import RefYouTubeVOSDataset
 from .synthetic_pretrain import SyntheticActorDataset
@@ -20,6 +19,6 @@ __all__ = [
     'VideoInit', 'SampleClipAroundFrame', 'VideoDecode', 'LoadActorMask',
     'DataLoadError', 'ResizePadSquare', 'ResizeStretch', 'RandomFlipWithQuery',
     'ClipColorJitter', 'PackActorSegInputs', 'SyntheticActorDataset',
-    'parse_davis_text_annotations', 'VIDEO_NAME_FIXES', 'BaseRefVOSDataset',
-    'RefYouTubeVOSDataset', 'MeViSDataset', 'RefDAVIS17Dataset'
+    'BaseRefVOSDataset', 'RefYouTubeVOSDataset', 'MeViSDataset',
+    'RefDAVIS17Dataset'
 ]

@@ -1,85 +1,15 @@
-"""The Ref-DAVIS17 expression-file parser and dataset on files written by the
-test."""
+"""RefDAVIS17Dataset on a release-shaped tree written by the test and
+prepared by tools/data/ref_davis17/prepare.py's function (see
+tests/ref_davis_tree.py); the preparation itself:
+tests/test_tools/test_data/test_ref_davis_expressions.py."""
+import json
+
 import pytest
 
 from mmcsted.datasets import MISSING_REASON
-from mmcsted.datasets.ref_davis import (RUNS, VIDEO_NAME_FIXES,
-                                        RefDAVIS17Dataset,
-                                        parse_davis_text_annotations)
-from tests.ref_davis_tree import H, W, write_ref_davis_tree
-
-
-def test_latin1_file_with_malformed_and_blank_lines(tmp_path):
-    path = tmp_path / 'Davis17_annot2.txt'
-    content = ('bear 1 "a brown bear near a café"\n'
-               '\n'
-               'bike-packing two "a bike"\n'
-               'motor-bike 2 "a man riding a motorbike"\n')
-    # 'é' as the single Latin-1 byte 0xE9: not valid UTF-8
-    path.write_bytes(content.encode('latin-1'))
-    assert b'caf\xe9' in path.read_bytes()
-
-    records, stats = parse_davis_text_annotations(
-        str(path), folder_names=['bear', 'motorbike'])
-
-    assert stats['encoding'] == 'latin-1'
-    assert stats['num_lines'] == 4
-    assert stats['blank_lines'] == [2]
-    assert stats['malformed_lines'] == [3]  # obj_id is not an integer
-    assert stats['num_expressions'] == 2
-    assert records[0] == dict(
-        video='bear',
-        obj_id=1,
-        expression='a brown bear near a café',
-        line=1,
-        source_video='bear')
-    # renamed to the DAVIS folder name
-    assert records[1]['video'] == 'motorbike'
-    assert records[1]['source_video'] == 'motor-bike'
-    assert records[1]['obj_id'] == 2
-    assert records[1]['line'] == 4
-    assert stats['renamed'] == {'motor-bike': 'motorbike'}
-    assert stats['unknown_videos'] == []
-
-
-def test_utf8_file_and_unknown_videos(tmp_path):
-    path = tmp_path / 'Davis17_annot1.txt'
-    content = ('dog-scale 1 "a small dog"\n'
-               'gold-fish 3 "the naïve fish on the left"\n'
-               'lab-coat 1 a person in a white coat\n'
-               'lab-coat\n')
-    path.write_bytes(content.encode('utf-8'))
-
-    records, stats = parse_davis_text_annotations(
-        str(path), folder_names=['dogs-scale', 'lab-coat'])
-
-    assert stats['encoding'] == 'utf-8'
-    assert [r['video']
-            for r in records] == ['dogs-scale', 'gold-fish', 'lab-coat']
-    assert records[1]['expression'] == 'the naïve fish on the left'
-    assert records[1]['obj_id'] == 3
-    # unquoted expression kept and counted; a line without obj_id malformed
-    assert records[2]['expression'] == 'a person in a white coat'
-    assert stats['unquoted_lines'] == [3]
-    assert stats['malformed_lines'] == [4]
-    assert stats['unknown_videos'] == ['gold-fish']
-    # without folder names: the same records, no video reported
-    assert parse_davis_text_annotations(str(path)) == (records, {
-        **stats, 'unknown_videos': []
-    })
-
-
-def test_name_fixes_table():
-    assert VIDEO_NAME_FIXES == {
-        'clasic-car': 'classic-car',
-        'dog-scale': 'dogs-scale',
-        'motor-bike': 'motorbike'
-    }
-
-
-# ---------------------------------------------------------------------------
-# RefDAVIS17Dataset on a release-shaped tree written by the test (see
-# tests/ref_davis_tree.py)
+from mmcsted.datasets.ref_davis import RUNS, RefDAVIS17Dataset
+from tests.ref_davis_tree import (H, W, prepare_ref_davis_tree,
+                                  write_ref_davis_tree)
 
 
 def test_dataset_val_all_runs(tmp_path):
@@ -89,16 +19,8 @@ def test_dataset_val_all_runs(tmp_path):
     ds = RefDAVIS17Dataset(data_root=str(root), split='val')
     # 2 videos x 2 objects x 4 runs = 16 expressions, x 3 frames
     assert len(ds) == 48
-    assert ds.skipped == {'expressions whose object is not in the masks': 1}
-    assert ds.skip_examples[
-        'expressions whose object is not in the masks'] == [
-            'Davis17_annot1.txt:3 bear object 3'
-        ]
-    assert ds.file_stats['anno2_first_frame']['encoding'] == 'latin-1'
-    assert ds.file_stats['anno1_first_frame']['renamed'] == {
-        'clasic-car': 'classic-car',
-        'dog-scale': 'dogs-scale'
-    }
+    # the expression of object 3 (in no mask) was left out by the preparation
+    assert ds.skipped == {}
     entries = [ds.get_data_info(i) for i in range(len(ds))]
     assert {e['run'] for e in entries} == set(RUNS)
     cafe = [e for e in entries if e['query'] == 'a bear near a café']
@@ -168,8 +90,13 @@ def test_dataset_frame_without_mask(tmp_path):
     root = write_ref_davis_tree(tmp_path)
     (root / 'DAVIS' / 'Annotations_unsupervised' / '480p' / 'bear' /
      '00002.png').unlink()
+    skips = prepare_ref_davis_tree(root)
+    assert skips['val'].as_dict() == {
+        'frames without a mask PNG': 1,
+        'expressions whose object is not in the masks': 1
+    }
     ds = RefDAVIS17Dataset(data_root=str(root), runs=['anno2_full_video'])
-    assert ds.skipped == {'frames without a mask PNG': 1}
+    assert ds.skipped == {}
     bear = [
         ds.get_data_info(i) for i in range(len(ds))
         if ds.get_data_info(i)['video_id'] == 'bear'
@@ -183,10 +110,31 @@ def test_dataset_and_check_skip_a_query_without_a_word(tmp_path):
     root = write_ref_davis_tree(tmp_path)
     path = root / 'davis_text_annotations' / 'Davis17_annot1.txt'
     path.write_text(path.read_text() + 'bear 2 "?!... --"\n')
+    skips = prepare_ref_davis_tree(root)
+    assert skips['val'].counts['expressions with an empty query'] == 1
     ds = RefDAVIS17Dataset(data_root=str(root), runs='anno1_first_frame')
-    assert ds.skipped['expressions with an empty query'] == 1
     assert all(
         ds.get_data_info(i)['query'] != '?!... --' for i in range(len(ds)))
     text = check_ref_davis17_tree(str(root)).render()
     assert ('Davis17_annot1.txt: expressions with an empty query (skipped) '
             '(1): Davis17_annot1.txt:7 bear') in text
+
+
+def test_dataset_needs_the_prepared_file(tmp_path):
+    root = write_ref_davis_tree(tmp_path, prepare=False)
+    with pytest.raises(
+            FileNotFoundError, match='tools/data/ref_davis17/prepare.py'):
+        RefDAVIS17Dataset(data_root=str(root))
+    # a file in the Ref-YouTube-VOS shape without runs (e.g. another
+    # converter's): named, not read with made-up runs
+    path = root / 'meta_expressions' / 'val' / 'meta_expressions.json'
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        json.dumps(
+            dict(
+                videos=dict(
+                    bear=dict(
+                        frames=['00000'],
+                        expressions={'0': dict(exp='a bear', obj_id='1')})))))
+    with pytest.raises(ValueError, match="'bear' expression '0' needs a"):
+        RefDAVIS17Dataset(data_root=str(root))

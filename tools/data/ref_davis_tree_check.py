@@ -8,6 +8,7 @@ from typing import Dict, List, Tuple
 
 from mmcsted.datasets import ref_davis as rd
 from mmcsted.text import has_words
+from . import ref_davis_expressions as rde
 from .ref_vos_tree_check import not_jpeg_files
 from .tree_check import CheckReport
 
@@ -34,8 +35,8 @@ def check_ref_davis17_tree(root: str,
     image_root = osp.join(root, rd.IMAGE_DIR)
     folders = sorted(os.listdir(image_root)) if osp.isdir(image_root) else []
     scans, split_of = _check_split_videos(r, root, read_masks)
-    for run, name in rd.RUN_FILES.items():
-        path = osp.join(root, rd.TEXT_DIR, name)
+    for run, name in rde.RUN_FILES.items():
+        path = osp.join(root, rde.TEXT_DIR, name)
         if osp.isfile(path):
             _check_expression_file(r, path, run, folders, scans, split_of,
                                    read_masks)
@@ -49,8 +50,8 @@ def _check_required(r: CheckReport, root: str) -> None:
                 for s in rd.SPLITS]
     required += [(rd.IMAGE_DIR, 'frame folder'),
                  (rd.MASK_DIR, 'unsupervised mask folder')]
-    required += [(osp.join(rd.TEXT_DIR, f), f'expressions ({run})')
-                 for run, f in rd.RUN_FILES.items()]
+    required += [(osp.join(rde.TEXT_DIR, f), f'expressions ({run})')
+                 for run, f in rde.RUN_FILES.items()]
     for rel, what in required:
         if not osp.exists(osp.join(root, rel)):
             r.error(f'{what} not found: {osp.join(root, rel)}')
@@ -65,22 +66,22 @@ def _check_required(r: CheckReport, root: str) -> None:
 def _check_split_videos(r: CheckReport, root: str,
                         read_masks: bool) -> Tuple[Dict[str, dict], Dict]:
     """The videos of each split list on disk; returns ``(scans,
-    split_of)``: video -> :func:`~.ref_davis.scan_davis_video` of the
-    videos on disk, and video -> split of every listed video."""
+    split_of)``: video -> :func:`~.ref_davis_expressions.scan_davis_video`
+    of the videos on disk, and video -> split of every listed video."""
     scans: Dict[str, dict] = OrderedDict()
     split_of: Dict[str, str] = {}
     for split in rd.SPLITS:
         path = osp.join(root, rd.SPLIT_DIR, f'{split}.txt')
         if not osp.isfile(path):
             continue
-        videos = rd.read_davis_split(path)
+        videos = rde.read_davis_split(path)
         expected = REF_DAVIS17_EXPECTED_VIDEOS[split]
         if len(videos) != expected:
             r.warn(f'{split}.txt lists {len(videos)} videos, the release '
                    f'{expected}')
         missing, no_mask, errors, no_frame, not_jpeg = [], [], [], [], []
         for video in videos:
-            scan = rd.scan_davis_video(root, video, read_masks)
+            scan = rde.scan_davis_video(root, video, read_masks)
             split_of[video] = split
             if scan['missing']:
                 missing += scan['missing']
@@ -113,7 +114,7 @@ def _check_expression_file(r: CheckReport, path: str, run: str,
     """One run's expression file: its parse stats, expressions per split,
     expressions whose object is in no mask (with ``read_masks``)."""
     name = osp.basename(path)
-    records, stats = rd.parse_davis_text_annotations(
+    records, stats = rde.parse_davis_text_annotations(
         path, folder_names=folders or None)
     fixed = ', '.join(f'{a} -> {b}' for a, b in stats['renamed'].items())
     r.note(f'{name}: {stats["num_expressions"]} expressions, '

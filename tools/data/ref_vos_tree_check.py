@@ -10,7 +10,7 @@ from mmcsted.datasets.ref_vos_base import (FRAME_EXT, clean_query,
                                            read_meta_expressions,
                                            sorted_frames)
 from mmcsted.text import WordVocabulary, has_words
-from .tree_check import CheckReport
+from .tree_check import CheckReport, passes_check
 
 
 def _listing(folder: str) -> Optional[Set[str]]:
@@ -466,9 +466,7 @@ def prepare_ref_vos_tree(dataset: str,
     of the train split's expressions, which the model configs read."""
     check, train_file = _PREPARE[dataset]
     report = check(data_root)
-    print(report.render())
-    if not report.ok and not force:
-        print('stopping: fix the problems above or pass --force')
+    if not passes_check(report, force):
         return 1
     out = vocab_out or osp.join(data_root, 'vocab.json')
     n = build_expression_vocabulary(osp.join(data_root, train_file), out)

@@ -77,6 +77,16 @@ def print_report(report: CheckReport) -> int:
     return 0 if report.ok else 1
 
 
+def passes_check(report: CheckReport, force: bool) -> bool:
+    """Print a prepare tool's check report; False (the tool stops with 1)
+    on a problem unless ``force``."""
+    print(report.render())
+    if report.ok or force:
+        return True
+    print('stopping: fix the problems above or pass --force')
+    return False
+
+
 def check_a2d_tree(root: str,
                    video_source: str = 'auto',
                    deep: bool = False,

@@ -1,6 +1,7 @@
 # Ref-DAVIS17: test only, ReferFormer's four-run protocol (README.md).
 _base_ = ['./ref_youtube_vos.py']
 dataset_type = 'RefDAVIS17Dataset'
+# holds DAVIS/ and the meta_expressions/ of tools/data/ref_davis17/prepare.py
 data_root = 'data/ref_davis17'
 # the mmengine.fileio storage backend of the data (None: the local disk)
 backend_args = None

@@ -111,15 +111,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmcsted.datasets import a2d
     from mmcsted.text import WordVocabulary
-    from tools.data.tree_check import check_a2d_tree
+    from tools.data.tree_check import check_a2d_tree, passes_check
     root = args.data_root
     t0 = time.perf_counter()
 
     print('[1/4] checking the tree')
     report = check_a2d_tree(root, cache_dir=args.cache_dir)
-    print(report.render())
-    if not report.ok and not args.force:
-        print('stopping: fix the problems above or pass --force')
+    if not passes_check(report, args.force):
         return 1
 
     used = _used_videos(root)

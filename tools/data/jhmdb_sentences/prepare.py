@@ -63,14 +63,12 @@ def main(argv=None) -> int:
     from mmcsted.datasets import JHMDBSentencesDataset
     from mmcsted.datasets import jhmdb_sentences as jh
     from mmcsted.utils.atomic_write import atomic_write_json
-    from tools.data.tree_check import check_jhmdb_tree
+    from tools.data.tree_check import check_jhmdb_tree, passes_check
     root = args.data_root
 
     print('[1/3] checking the tree')
     report = check_jhmdb_tree(root)
-    print(report.render())
-    if not report.ok and not args.force:
-        print('stopping: fix the problems above or pass --force')
+    if not passes_check(report, args.force):
         return 1
 
     out = args.out or osp.join(root, jh.FROZEN_FILE)
