@@ -222,20 +222,36 @@ def scan_davis_video(data_root: str,
     return info
 
 
-def build_meta_expressions(root: str, split: str,
+def read_expression_files(root: str) -> Dict[str, Tuple[List[dict], dict]]:
+    """run -> :func:`parse_davis_text_annotations` of its file, the video
+    names checked against the DAVIS frame folders."""
+    image_dir = require_file(
+        osp.join(root, rd.IMAGE_DIR), 'DAVIS 2017 frame folder',
+        'DAVIS-2017-trainval-480p: DAVIS/JPEGImages/480p')
+    folders = list_names(image_dir, True)
+    return {
+        run:
+        parse_davis_text_annotations(
+            require_file(
+                osp.join(root, TEXT_DIR, RUN_FILES[run]),
+                f'Ref-DAVIS17 expression file ({run})',
+                'davis_text_annotations/ of the Ref-DAVIS17 tree'), folders)
+        for run in rd.RUNS
+    }
+
+
+def build_meta_expressions(root: str, split: str, parsed: Dict[str, tuple],
                            skips: SkipCounter) -> 'OrderedDict[str, dict]':
     """The ``videos`` of one split's ``meta_expressions.json``: per video of
     the split file (in its order) ``frames``, the frames with a mask PNG, and
     ``expressions``, run by run ``'<run>_<k>'`` -> ``exp``, ``obj_id``,
     ``run``, ``k`` counting the run's kept expressions of the video in file
-    order. Left out, counted in ``skips``: frames without a mask PNG,
-    malformed lines, expressions without a word or whose object is in no mask
-    of the video. A video whose folders are missing is kept without frames,
-    so that the dataset names it."""
+    order. ``parsed``: :func:`read_expression_files`. Left out, counted in
+    ``skips``: frames without a mask PNG, malformed lines, expressions
+    without a word or whose object is in no mask of the video. A video whose
+    folders are missing is kept without frames, so that the dataset names
+    it."""
     videos = read_davis_split(osp.join(root, rd.SPLIT_DIR, f'{split}.txt'))
-    image_dir = require_file(
-        osp.join(root, rd.IMAGE_DIR), 'DAVIS 2017 frame folder',
-        'DAVIS-2017-trainval-480p: DAVIS/JPEGImages/480p')
     scans, entries = OrderedDict(), OrderedDict()
     for video in videos:
         scan = scans[video] = scan_davis_video(root, video)
@@ -250,21 +266,15 @@ def build_meta_expressions(root: str, split: str,
                 if n not in without
             ],
             expressions=OrderedDict())
-    folders = list_names(image_dir, True)
     for run in rd.RUNS:
-        _add_run_expressions(root, run, folders, scans, entries, skips)
+        _add_run_expressions(run, *parsed[run], scans, entries, skips)
     return entries
 
 
-def _add_run_expressions(root: str, run: str, folders: List[str],
+def _add_run_expressions(run: str, records: List[dict], stats: dict,
                          scans: Dict[str, dict], entries: Dict[str, dict],
                          skips: SkipCounter) -> None:
     """Add one run's expressions to the ``expressions`` of ``entries``."""
-    path = require_file(
-        osp.join(root, TEXT_DIR,
-                 RUN_FILES[run]), f'Ref-DAVIS17 expression file ({run})',
-        'davis_text_annotations/ of the Ref-DAVIS17 tree')
-    records, stats = parse_davis_text_annotations(path, folders)
     if stats['malformed_lines']:
         skips.add(
             'malformed expression lines',
@@ -305,10 +315,10 @@ def write_meta_expressions(root: str) -> Dict[str, Tuple[str, SkipCounter]]:
     """Write ``<root>/meta_expressions/<split>/meta_expressions.json`` of both
     splits (atomically; what each left out is logged); returns split ->
     (path, skips)."""
-    out = {}
+    out, parsed = {}, read_expression_files(root)
     for split in rd.SPLITS:
         skips = SkipCounter(f'Ref-DAVIS17 {split}')
-        videos = build_meta_expressions(root, split, skips)
+        videos = build_meta_expressions(root, split, parsed, skips)
         path = osp.join(root, rd.META_EXPRESSIONS_TMPL.format(split))
         atomic_write_json(dict(videos=videos), path, indent=1)
         n = sum(len(e['expressions']) for e in videos.values())

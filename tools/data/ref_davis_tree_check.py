@@ -154,4 +154,4 @@ def _check_expression_file(r: CheckReport, path: str, run: str,
     if absent:
         r.warn(
             f'{name}: expressions whose object is in no mask '
-            '(the dataset skips them)', absent)
+            '(prepare.py leaves them out)', absent)

@@ -33,8 +33,8 @@ def test_complete_tree_reports_quirks(tmp_path):
             'that its accented letters read right') in out
     assert 'Davis17_annot1.txt: 6 expressions, utf-8; video names fixed: ' \
         'clasic-car -> classic-car, dog-scale -> dogs-scale' in out
-    assert ('expressions whose object is in no mask (the dataset skips '
-            'them) (1): Davis17_annot1.txt:3 bear object 3 (masks hold '
+    assert ('expressions whose object is in no mask (prepare.py leaves '
+            'them out) (1): Davis17_annot1.txt:3 bear object 3 (masks hold '
             '[1, 2])') in out
     assert 'val: 2 videos listed, 2 on disk' in out
     assert 'anno1_first_frame: train 1 expressions, val 5 expressions' in out
