@@ -16,9 +16,9 @@ TINY = 'configs/csted/synthetic/csted_tiny_synthetic.py'
 
 @pytest.mark.parametrize('options,steps', [
     (['--prefetch', '0'],
-     ('decode', 'pipeline', 'batching', 'model', 'write')),
+     ('decode', 'pipeline', 'batching', 'model', 'write', 'other')),
     (['--fuse-conv-bn', '--channels-last'],
-     ('data wait', 'batching', 'model', 'write', 'prefetch thread')),
+     ('data wait', 'batching', 'model', 'write', 'other', 'prefetch thread')),
 ])
 def test_benchmark_video_on_a_synthetic_video(tmp_path, options, steps):
     out = tmp_path / 'bench'

@@ -12,11 +12,15 @@ folder removed at the end), timing each step:
 
 * decode: the frames read from the video (the reader, timed around it);
 * pipeline: the rest of the inferencer's data path (clip sampling, the test
-  pipeline's resize and packing, the frame cache's bookkeeping);
-* batching: the model's data preprocessor (stacking, normalising);
+  pipeline's resize and packing, the frame cache's bookkeeping): the time
+  the main thread spends getting the next batch of clips, less decode;
+* batching: the collation of the clips and the model's data preprocessor
+  (stacking, normalising);
 * model: the model's forward in ``predict`` mode (including the masks'
   resize to the frame size);
-* write: the masks written as PNGs.
+* write: the masks written as PNGs;
+* other: the rest (the masks taken from the model's data samples, the result
+  dicts, the benchmark's own bookkeeping).
 
 With ``--prefetch N`` (the inferencer's default, 2) decoding and the
 pipeline run in a background thread, overlapping the rest: the table then
@@ -63,8 +67,8 @@ if __name__ == '__main__':
 
 from tools.analysis_tools.get_flops import offline  # noqa: E402
 
-STEPS = ('decode', 'pipeline', 'batching', 'model', 'write')
-PREFETCH_STEPS = ('data wait', 'batching', 'model', 'write')
+STEPS = ('decode', 'pipeline', 'batching', 'model', 'write', 'other')
+PREFETCH_STEPS = ('data wait', 'batching', 'model', 'write', 'other')
 
 
 def parse_args(argv=None):
@@ -231,6 +235,35 @@ def time_model_steps(model, clock: Clock) -> list:
     return handles
 
 
+def time_data_steps(inferencer, clock: Clock) -> None:
+    """Count the main thread's wait for each batch of clips as 'data' and
+    the collation as 'batching' (on this inferencer instance only)."""
+    preprocess, collate = inferencer.preprocess, inferencer.collate_fn
+
+    def timed_preprocess(*args, **kwargs):
+        batches = preprocess(*args, **kwargs)
+        try:
+            while True:
+                clock.start('data')
+                items = next(batches, None)
+                clock.stop('data')
+                if items is None:
+                    return
+                yield items
+        finally:
+            batches.close()
+
+    def timed_collate(data):
+        clock.start('batching')
+        try:
+            return collate(data)
+        finally:
+            clock.stop('batching')
+
+    inferencer.preprocess = timed_preprocess
+    inferencer.collate_fn = timed_collate
+
+
 def build_model(args):
     from mmcsted.apis import init_model
     cfg = Config.fromfile(args.config)
@@ -279,6 +312,7 @@ def stream_masks(inferencer, reader, args, kwargs: dict, clock: Clock,
     ``reader``): (seconds in all, the frame cache's stats, the largest RSS
     while streaming)."""
     handles = time_model_steps(inferencer.model, clock)
+    time_data_steps(inferencer, clock)
     stats, streaming_rss = {}, 0.
     t0 = clock.now()
     try:
@@ -305,19 +339,21 @@ def stream_masks(inferencer, reader, args, kwargs: dict, clock: Clock,
 
 
 def step_seconds(clock: Clock, total: float, results: dict) -> tuple:
-    """(seconds of each reported step, seconds of the data path): what the
-    clock did not time is the pipeline, or with prefetching the main
-    thread's wait for data (decoding, in the thread, goes to ``results``)."""
+    """(seconds of each reported step, seconds of the data path). The main
+    thread's wait for a batch ('data') is the pipeline with decoding inside
+    it, or with prefetching the wait for the thread (decoding, in the
+    thread, goes to ``results``); 'other' is what no step timed."""
     seconds = dict(clock.seconds)
     if results['prefetch'] > 0:  # decode and pipeline overlap the main thread
         results['decode_in_thread_s'] = seconds.pop('decode', 0.)
-        seconds['data wait'] = total - sum(seconds.values())
+        seconds['data wait'] = seconds.pop('data')
         steps = PREFETCH_STEPS
         data_path = seconds['data wait'] + seconds['batching']
     else:
-        seconds['pipeline'] = total - sum(seconds.values())
+        seconds['pipeline'] = seconds.pop('data') - seconds['decode']
         steps = STEPS
         data_path = sum(seconds[s] for s in ('decode', 'pipeline', 'batching'))
+    seconds['other'] = total - sum(seconds.values())
     return {s: seconds.get(s, 0.) for s in steps}, data_path
 
 
