@@ -113,3 +113,16 @@ def test_a_single_unbatched_clip_and_mismatched_samples():
     assert pre(dict(inputs=_clip()))['inputs']['clip'].shape[0] == 1
     with pytest.raises(ValueError, match='2 clips but 1 data samples'):
         pre(dict(inputs=[_clip(), _clip()], data_samples=[_sample()]))
+
+
+def test_normalised_in_place_without_touching_the_callers_clips():
+    # float clips: float() of the stacked batch is the batch itself, which
+    # the in-place normalisation must not confuse with the inputs
+    pre = CSTEDDataPreprocessor(size_divisor=1)
+    g = torch.Generator().manual_seed(0)
+    clips = [torch.rand(3, 2, 4, 4, generator=g) * 255 for _ in range(2)]
+    kept = [c.clone() for c in clips]
+    out = pre(dict(inputs=clips))['inputs']['clip']
+    assert all(torch.equal(c, k) for c, k in zip(clips, kept))
+    # no padding needed: exactly (x - mean) / std
+    assert torch.equal(out, (torch.stack(kept) - pre.mean) / pre.std)
