@@ -196,6 +196,18 @@ class Clock:
             self.seconds[step] += elapsed
 
 
+def timed_iter(items, clock: Clock, step: str):
+    """The items of the iterator ``items``, getting each counted as
+    ``step``."""
+    while True:
+        clock.start(step)
+        item = next(items, None)
+        clock.stop(step)
+        if item is None:
+            return
+        yield item
+
+
 def timed_reader(reader, clock: Clock):
     """``reader`` whose frame reads count as the 'decode' step."""
     from mmcsted.utils.video_io import FrameReader
@@ -205,14 +217,7 @@ def timed_reader(reader, clock: Clock):
         frame_shape = reader.frame_shape
 
         def iter_frames(self, indices):
-            frames = reader.iter_frames(indices)
-            while True:
-                clock.start('decode')
-                item = next(frames, None)
-                clock.stop('decode')
-                if item is None:
-                    return
-                yield item
+            return timed_iter(reader.iter_frames(indices), clock, 'decode')
 
         def close(self):
             reader.close()
@@ -243,13 +248,7 @@ def time_data_steps(inferencer, clock: Clock) -> None:
     def timed_preprocess(*args, **kwargs):
         batches = preprocess(*args, **kwargs)
         try:
-            while True:
-                clock.start('data')
-                items = next(batches, None)
-                clock.stop('data')
-                if items is None:
-                    return
-                yield items
+            yield from timed_iter(batches, clock, 'data')
         finally:
             batches.close()
 
