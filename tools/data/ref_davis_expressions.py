@@ -240,8 +240,12 @@ def read_expression_files(root: str) -> Dict[str, Tuple[List[dict], dict]]:
     }
 
 
-def build_meta_expressions(root: str, split: str, parsed: Dict[str, tuple],
-                           skips: SkipCounter) -> 'OrderedDict[str, dict]':
+def build_meta_expressions(
+        root: str,
+        split: str,
+        parsed: Dict[str, tuple],
+        skips: SkipCounter,
+        scans: Optional[Dict[str, dict]] = None) -> 'OrderedDict[str, dict]':
     """The ``videos`` of one split's ``meta_expressions.json``: per video of
     the split file (in its order) ``frames``, the frames with a mask PNG, and
     ``expressions``, run by run ``'<run>_<k>'`` -> ``exp``, ``obj_id``,
@@ -250,11 +254,12 @@ def build_meta_expressions(root: str, split: str, parsed: Dict[str, tuple],
     ``skips``: frames without a mask PNG, malformed lines, expressions
     without a word or whose object is in no mask of the video. A video whose
     folders are missing is kept without frames, so that the dataset names
-    it."""
+    it. ``scans``: :func:`scan_davis_video` results (object ids read) to
+    reuse."""
     videos = read_davis_split(osp.join(root, rd.SPLIT_DIR, f'{split}.txt'))
-    scans, entries = OrderedDict(), OrderedDict()
+    known, scans, entries = scans or {}, OrderedDict(), OrderedDict()
     for video in videos:
-        scan = scans[video] = scan_davis_video(root, video)
+        scan = scans[video] = known.get(video) or scan_davis_video(root, video)
         for name in scan['frames_without_mask']:
             skips.add('frames without a mask PNG', f'{video}/{name}')
         for err in scan['mask_errors']:
@@ -311,14 +316,17 @@ def _add_run_expressions(run: str, records: List[dict], stats: dict,
                       f'{video} ({run})')
 
 
-def write_meta_expressions(root: str) -> Dict[str, Tuple[str, SkipCounter]]:
+def write_meta_expressions(
+    root: str,
+    scans: Optional[Dict[str,
+                         dict]] = None) -> Dict[str, Tuple[str, SkipCounter]]:
     """Write ``<root>/meta_expressions/<split>/meta_expressions.json`` of both
     splits (atomically; what each left out is logged); returns split ->
-    (path, skips)."""
+    (path, skips). ``scans``: as for :func:`build_meta_expressions`."""
     out, parsed = {}, read_expression_files(root)
     for split in rd.SPLITS:
         skips = SkipCounter(f'Ref-DAVIS17 {split}')
-        videos = build_meta_expressions(root, split, parsed, skips)
+        videos = build_meta_expressions(root, split, parsed, skips, scans)
         path = osp.join(root, rd.META_EXPRESSIONS_TMPL.format(split))
         atomic_write_json(dict(videos=videos), path, indent=1)
         n = sum(len(e['expressions']) for e in videos.values())

@@ -4,7 +4,7 @@
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from mmcsted.datasets import ref_davis as rd
 from mmcsted.text import has_words
@@ -16,9 +16,11 @@ from .tree_check import CheckReport
 REF_DAVIS17_EXPECTED_VIDEOS = dict(train=60, val=30)
 
 
-def check_ref_davis17_tree(root: str,
-                           read_masks: bool = True,
-                           limit: int = 10) -> CheckReport:
+def check_ref_davis17_tree(
+        root: str,
+        read_masks: bool = True,
+        limit: int = 10,
+        scans: Optional[Dict[str, dict]] = None) -> CheckReport:
     """Check a Ref-DAVIS17 tree.
 
     Errors: a required file or folder, a video of a split (frame or mask
@@ -28,13 +30,15 @@ def check_ref_davis17_tree(root: str,
     ``read_masks``, which reads every mask once), split sizes other than the
     CSTM's. Notes: per file its encoding (annotator 2's files are
     Latin-1) and the misspelt video names it fixed, per split and run the
-    number of expressions.
+    number of expressions. ``scans``: a dict that receives the
+    :func:`~.ref_davis_expressions.scan_davis_video` of each video on disk
+    (``prepare.py`` hands them on, so that the masks are read once).
     """
     r = CheckReport(f'Ref-DAVIS17 at {root}', limit)
     _check_required(r, root)
     image_root = osp.join(root, rd.IMAGE_DIR)
     folders = sorted(os.listdir(image_root)) if osp.isdir(image_root) else []
-    scans, split_of = _check_split_videos(r, root, read_masks)
+    scans, split_of = _check_split_videos(r, root, read_masks, scans)
     for run, name in rde.RUN_FILES.items():
         path = osp.join(root, rde.TEXT_DIR, name)
         if osp.isfile(path):
@@ -63,12 +67,13 @@ def _check_required(r: CheckReport, root: str) -> None:
                 'trainval-480p)')
 
 
-def _check_split_videos(r: CheckReport, root: str,
-                        read_masks: bool) -> Tuple[Dict[str, dict], Dict]:
+def _check_split_videos(
+        r: CheckReport, root: str, read_masks: bool,
+        scans: Optional[Dict[str, dict]]) -> Tuple[Dict[str, dict], Dict]:
     """The videos of each split list on disk; returns ``(scans,
     split_of)``: video -> :func:`~.ref_davis_expressions.scan_davis_video`
     of the videos on disk, and video -> split of every listed video."""
-    scans: Dict[str, dict] = OrderedDict()
+    scans = OrderedDict() if scans is None else scans
     split_of: Dict[str, str] = {}
     for split in rd.SPLITS:
         path = osp.join(root, rd.SPLIT_DIR, f'{split}.txt')

@@ -124,3 +124,16 @@ def test_prepare_tool_stops_on_a_problem_unless_forced(tmp_path):
     assert rc == 0
     assert json.loads(meta.read_text())['videos']['gold-fish'] == dict(
         frames=[], expressions={})
+
+
+def test_prepare_tool_reads_each_mask_once(tmp_path, monkeypatch):
+    import tools.data.ref_davis_expressions as rde
+    root = write_ref_davis_tree(tmp_path, prepare=False)
+    read = []
+    real = rde.read_index_png
+    monkeypatch.setattr(rde, 'read_index_png',
+                        lambda path: read.append(path) or real(path))
+    rc, _ = run_tool(TOOL, str(root), capture=True)
+    assert rc == 0
+    # 3 videos x 3 frames: the check reads them and the writing reuses that
+    assert len(read) == len(set(read)) == 9

@@ -39,9 +39,12 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if not passes_check(check_ref_davis17_tree(args.data_root), args.force):
+    scans = {}  # the check reads every mask once; the writing reuses it
+    report = check_ref_davis17_tree(args.data_root, scans=scans)
+    if not passes_check(report, args.force):
         return 1
-    for split, (path, _) in write_meta_expressions(args.data_root).items():
+    for split, (path, _) in write_meta_expressions(args.data_root,
+                                                   scans).items():
         print(f'{split}: {path}')
     return 0
 
