@@ -186,11 +186,14 @@ def main(argv=None) -> int:
     except (CheckpointMismatchError, FileNotFoundError) as e:
         # a misfit checkpoint, or no such file / config / model-zoo entry
         raise SystemExit(f'error: {e}')
-    writer = OverlayWriter(args.out, args.png_dir, args.fps
-                           or source_fps(video))
+    try:
+        writer = OverlayWriter(args.out, args.png_dir, args.fps
+                               or source_fps(video))
+    except ValueError as e:  # an output format it cannot write
+        raise SystemExit(f'error: {e}')
     # inference time: from asking for a batch to its masks (decoding,
     # pipeline, model, overlays), not the writing
-    infer_time, frames = 0., 0
+    infer_time, frames, complete = 0., 0, False
     t0 = time.perf_counter()
     try:
         if isinstance(video, str) and not osp.exists(video):
@@ -209,11 +212,18 @@ def main(argv=None) -> int:
             frames += 1
             writer.write(r['visualization'], r['frame_index'])
             t_ask = time.perf_counter()
+        complete = True
     except (VideoReadError, FileNotFoundError, IndexError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     finally:
-        out = writer.close()
+        # an error or Ctrl-C keeps the frames done as <name>.partial<ext>
+        # and an older output as it was
+        out = writer.close(complete)
+        if not complete and out:
+            print(
+                f'kept the {writer.count} frames done in {out}',
+                file=sys.stderr)
     wall = time.perf_counter() - t0
     codec = f', {writer.codec}' if writer.codec else ''
     print(f'wrote {out} ({writer.count} frames{codec})')

@@ -6,6 +6,9 @@ import os
 import os.path as osp
 import sys
 
+from mmcsted.utils.atomic_write import (atomic_write, atomic_write_image,
+                                        commit_temp, temp_path_beside)
+
 
 def source_fps(video) -> float:
     if isinstance(video, str) and osp.isfile(video):
@@ -89,13 +92,18 @@ ENCODERS = {
 }
 
 
-def open_video_writer(out: str, fps: float, size):
-    """(writer, name of the codec): the first encoder of ``ENCODERS`` that
-    this machine has for the extension of ``out``."""
+def video_extension(out: str) -> str:
     ext = osp.splitext(out)[1].lower()
     if ext not in ENCODERS:
         raise ValueError(f'{out}: write .mp4 (H.264), .webm (VP9/VP8), '
                          '.gif (--gif) or PNGs (--png-dir)')
+    return ext
+
+
+def open_video_writer(out: str, fps: float, size):
+    """(writer, name of the codec): the first encoder of ``ENCODERS`` that
+    this machine has for the extension of ``out``."""
+    ext = video_extension(out)
     failures = []
     for name, kind, codec in ENCODERS[ext]:
         try:
@@ -115,7 +123,14 @@ def open_video_writer(out: str, fps: float, size):
 
 class OverlayWriter:
     """A video (.mp4: H.264 where an encoder exists, else mp4v with a note;
-    .webm: VP9/VP8), a GIF (Pillow) or a PNG folder, frame by frame."""
+    .webm: VP9/VP8), a GIF (Pillow) or a PNG folder, frame by frame.
+
+    Nothing is torn by a kill or an error: the video or GIF is written under
+    a hidden temporary name beside ``out`` and renamed to ``out`` by
+    ``close()``; each PNG is written whole. A run that stops early
+    (``close(complete=False)``) keeps what it wrote as
+    ``<name>.partial<ext>`` and leaves an older ``out`` as it was.
+    """
 
     def __init__(self, out: str, png_dir: str, fps: float):
         self.out, self.png_dir, self.fps = out, png_dir, fps
@@ -123,18 +138,19 @@ class OverlayWriter:
         self.codec = None
         self.gif_frames = []
         self.count = 0
+        self.temp = None
         if png_dir:
             os.makedirs(png_dir, exist_ok=True)
-        elif out:
-            os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+        elif not out.lower().endswith('.gif'):
+            video_extension(out)  # an unknown one fails now, not at frame 1
 
     def write(self, rgb, frame_index: int) -> None:
         import cv2
         self.count += 1
         if self.png_dir:
-            path = osp.join(self.png_dir, f'{frame_index:05d}.png')
-            if not cv2.imwrite(path, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-                raise OSError(f'cannot write {path}')
+            atomic_write_image(
+                cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                osp.join(self.png_dir, f'{frame_index:05d}.png'))
         elif self.out.lower().endswith('.gif'):
             from PIL import Image
             self.gif_frames.append(
@@ -144,20 +160,37 @@ class OverlayWriter:
             if self.writer is None:
                 h, w = rgb.shape[:2]
                 self.size = (w, h)
-                self.writer, self.codec = open_video_writer(
-                    self.out, self.fps, self.size)
+                self.temp = temp_path_beside(self.out, keep_ext=True)
+                try:
+                    self.writer, self.codec = open_video_writer(
+                        self.temp, self.fps, self.size)
+                except BaseException:
+                    os.remove(self.temp)
+                    raise
             if (rgb.shape[1], rgb.shape[0]) != self.size:
                 rgb = cv2.resize(rgb, self.size)
             self.writer.write(rgb)
 
-    def close(self) -> str:
-        if self.writer is not None:
+    def close(self, complete: bool = True) -> str:
+        """Finish the file; returns where the frames are (``out``, the PNG
+        folder, or the ``.partial`` file of an incomplete run; ``''`` for
+        an incomplete run that wrote nothing)."""
+        if self.png_dir:
+            return self.png_dir
+        stem, ext = osp.splitext(self.out)
+        dst = self.out if complete else f'{stem}.partial{ext}'
+        if self.writer is not None:  # it exists once a frame is written
             self.writer.release()
+            self.writer = None
+            return commit_temp(self.temp, dst)
         if self.gif_frames:
-            self.gif_frames[0].save(
-                self.out,
-                save_all=True,
-                append_images=self.gif_frames[1:],
-                duration=int(round(1000 / self.fps)),
-                loop=0)
-        return self.png_dir or self.out
+            with atomic_write(dst) as f:
+                self.gif_frames[0].save(
+                    f,
+                    format='GIF',
+                    save_all=True,
+                    append_images=self.gif_frames[1:],
+                    duration=int(round(1000 / self.fps)),
+                    loop=0)
+            return dst
+        return self.out if complete else ''

@@ -373,7 +373,7 @@ def segment_video(model,
         for i in np.linspace(0,
                              len(frames) - 1, min(GALLERY_FRAMES, len(frames)))
     }
-    gallery, done = [], 0
+    gallery, done, complete = [], 0, False
     try:
         with zipfile.ZipFile(zip_file, 'w') as z:
             for r in iter_inference(
@@ -397,8 +397,9 @@ def segment_video(model,
                     progress((done, len(frames)),
                              desc='segmenting',
                              unit='frames')
+        complete = True
     finally:
-        writer.close()
+        writer.close(complete)
     return dict(
         video=video_file,
         masks=zip_file,

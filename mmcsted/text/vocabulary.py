@@ -4,11 +4,12 @@ The vocabulary is built from the training queries (A2D Sentences train split)
 and travels inside the model's checkpoint, so that testing and the demo map
 words to the same ids as training did.
 """
-import json
 import re
 import unicodedata
 from collections import Counter
 from typing import Iterable, List, Sequence
+
+from mmcsted.utils.atomic_write import atomic_write_json
 
 PAD_TOKEN = '<pad>'
 UNK_TOKEN = '<unk>'
@@ -90,5 +91,4 @@ class WordVocabulary:
         return cls(kept)
 
     def dump(self, path: str) -> None:
-        with open(path, 'w', encoding='utf-8') as f:
-            json.dump(self.words, f, ensure_ascii=False, indent=0)
+        atomic_write_json(self.words, path, indent=0, ensure_ascii=False)

@@ -22,6 +22,46 @@ def _temp_name(path: str, suffix: str = '.tmp') -> str:
     return tmp
 
 
+def temp_path_beside(path: str, keep_ext: bool = False) -> str:
+    """A new, empty, hidden file beside ``path`` (``.<name>.*.tmp``; with
+    ``keep_ext``, ``.<name>.*.tmp<ext>``, for writers that pick the format
+    by the extension: video containers, ``np.savez``, figures)."""
+    ext = osp.splitext(path)[1] if keep_ext else ''
+    return _temp_name(path, suffix='.tmp' + ext)
+
+
+def commit_temp(tmp: str, path: str) -> str:
+    """Flush the finished file ``tmp`` to disk and rename it to ``path``
+    (one step: a reader sees the old file or the new one); returns
+    ``path``."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str, keep_ext: bool = True) -> Iterator[str]:
+    """A temporary path beside ``path`` for a writer that takes a file
+    name; renamed to ``path`` when the block exits cleanly, removed on any
+    exception.
+
+    >>> with atomic_path('clip.mp4') as tmp:
+    ...     write_video(tmp)
+    """
+    tmp = temp_path_beside(path, keep_ext)
+    try:
+        yield tmp
+        commit_temp(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
 @contextlib.contextmanager
 def atomic_write(path: str,
                  mode: str = 'wb',
@@ -37,17 +77,9 @@ def atomic_write(path: str,
                          f'"wb", not {mode!r}')
     if 'b' not in mode and encoding is None:
         encoding = 'utf-8'
-    tmp = _temp_name(path)
-    try:
+    with atomic_path(path, keep_ext=False) as tmp:
         with open(tmp, mode, encoding=encoding) as f:
             yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
 
 
 def atomic_write_bytes(data: bytes, path: str) -> None:
@@ -60,9 +92,27 @@ def atomic_write_text(text: str, path: str) -> None:
         f.write(text)
 
 
-def atomic_write_json(obj, path: str, indent: Optional[int] = None) -> None:
+def atomic_write_json(obj,
+                      path: str,
+                      indent: Optional[int] = None,
+                      ensure_ascii: bool = True) -> None:
     with atomic_write(path, 'w') as f:
-        json.dump(obj, f, indent=indent)
+        json.dump(obj, f, indent=indent, ensure_ascii=ensure_ascii)
+
+
+def atomic_write_image(img, path: str) -> None:
+    """Write an image (BGR, as ``cv2.imwrite`` and ``mmcv.imwrite`` take
+    it) in the format of ``path``'s extension."""
+    import cv2
+    why = ''
+    try:
+        ok, data = cv2.imencode(osp.splitext(path)[1] or '.png', img)
+    except cv2.error as e:  # no encoder for the extension, an empty image
+        ok, why = False, f': {e}'
+    if not ok:
+        raise OSError(f'cannot encode an image of shape {img.shape} as '
+                      f'{path}{why}')
+    atomic_write_bytes(data.tobytes(), path)
 
 
 # renameat2(2)'s flag that swaps two paths in one step (Linux >= 3.15).

@@ -12,6 +12,7 @@ from mmengine.structures import BaseDataElement
 from mmengine.visualization import Visualizer
 
 from mmcsted.registry import VISUALIZERS
+from mmcsted.utils.atomic_write import atomic_write_image
 from mmcsted.utils.misc import as_2d_tensor
 
 Color = Tuple[int, int, int]
@@ -358,6 +359,6 @@ class ActorSegVisualizer(Visualizer):
         if show:
             self.show(drawn, win_name=name, wait_time=wait_time)
         if out_file is not None:
-            mmcv.imwrite(mmcv.rgb2bgr(drawn), out_file)
+            atomic_write_image(mmcv.rgb2bgr(drawn), out_file)
         else:
             self.add_image(name, drawn, step)

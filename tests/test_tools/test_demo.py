@@ -117,6 +117,28 @@ def test_demo_folder_errors(tiny_checkpoint, tmp_path, capsys):
     assert 'missing' in capsys.readouterr().err
 
 
+def test_demo_failing_mid_video_keeps_the_old_output_and_the_frames_done(
+        tiny_checkpoint, tmp_path, capsys):
+    from tests.helpers import make_frames, write_frame_folder
+    folder = tmp_path / 'frames'
+    write_frame_folder(folder, make_frames(num_frames=24), ext='jpg')
+    (folder / '00022.jpg').write_bytes(b'broken')  # read by the last batch
+    out = tmp_path / 'out.mp4'
+    out.write_bytes(b'an earlier run')
+    assert demo.main([
+        str(folder), 'a dog', '--checkpoint', tiny_checkpoint, '--out',
+        str(out), '--batch-size', '2', '--no-progress'
+    ]) == 1
+    err = capsys.readouterr().err
+    assert '00022.jpg' in err and 'out.partial.mp4' in err
+    assert out.read_bytes() == b'an earlier run'
+    done = count_video_frames(tmp_path / 'out.partial.mp4')
+    assert 0 < done < 24
+    assert sorted(
+        os.listdir(tmp_path)) == ['frames', 'out.mp4',
+                                  'out.partial.mp4']  # no temporary file left
+
+
 def test_demo_refuses_a_checkpoint_that_does_not_fit(tiny_checkpoint,
                                                      small_video, tmp_path):
     import torch

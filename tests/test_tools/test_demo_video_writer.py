@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from demo import video_writer
@@ -59,3 +61,42 @@ def test_webm_and_unknown_extension(tmp_path):
     assert name in ('vp9', 'vp8', 'libvpx', 'libvpx-vp9') and n == 6
     with pytest.raises(ValueError, match='.mp4 \\(H.264\\), .webm'):
         _write(tmp_path / 'out.avi')
+
+
+@pytest.mark.parametrize('name', ['out.mp4', 'out.gif'])
+def test_the_output_is_old_until_close_and_an_early_stop_keeps_a_partial(
+        tmp_path, name):
+    import numpy as np
+    out = tmp_path / name
+    out.write_bytes(b'old')
+    writer = OverlayWriter(str(out), None, 10.)
+    for i in range(3):
+        writer.write(np.full((32, 48, 3), 60 * i, np.uint8), i)
+        assert out.read_bytes() == b'old'  # a kill now leaves the old file
+    stem, ext = name.split('.')
+    assert writer.close(complete=False) == str(tmp_path /
+                                               f'{stem}.partial.{ext}')
+    assert out.read_bytes() == b'old'
+    assert count_video_frames(tmp_path / f'{stem}.partial.{ext}') == 3
+    _write(out, n=4, size=(32, 48))
+    assert count_video_frames(out) == 4
+    assert sorted(os.listdir(tmp_path)) == [name, f'{stem}.partial.{ext}']
+
+
+def test_an_early_stop_before_any_frame_writes_nothing(tmp_path):
+    writer = OverlayWriter(str(tmp_path / 'out.mp4'), None, 10.)
+    assert writer.close(complete=False) == ''
+    assert os.listdir(tmp_path) == []
+
+
+def test_png_frames_are_written_whole(tmp_path):
+    import cv2
+    import numpy as np
+    frame = np.zeros((20, 30, 3), np.uint8)
+    frame[..., 0] = 200  # red in RGB
+    writer = OverlayWriter(None, str(tmp_path / 'png'), 10.)
+    writer.write(frame, 7)
+    assert writer.close(complete=False) == str(tmp_path / 'png')
+    assert os.listdir(tmp_path / 'png') == ['00007.png']
+    back = cv2.imread(str(tmp_path / 'png' / '00007.png'))
+    assert (back[..., ::-1] == frame).all()

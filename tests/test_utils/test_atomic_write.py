@@ -57,6 +57,43 @@ def test_an_error_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     assert os.listdir(tmp_path) == ['vocab.json']
 
 
+def test_atomic_path_keeps_the_extension_for_writers_that_take_a_name(
+        tmp_path):
+    dst = tmp_path / 'clip.mp4'
+    dst.write_bytes(b'old')
+    with aw.atomic_path(str(dst)) as tmp:
+        assert osp.dirname(tmp) == str(tmp_path)
+        assert osp.basename(tmp).startswith('.clip.mp4.')
+        assert tmp.endswith('.tmp.mp4')
+        with open(tmp, 'wb') as f:
+            f.write(b'new')
+        assert dst.read_bytes() == b'old'
+    assert dst.read_bytes() == b'new'
+    with pytest.raises(RuntimeError):
+        with aw.atomic_path(str(dst)) as tmp:
+            with open(tmp, 'wb') as f:
+                f.write(b'torn')
+            raise RuntimeError('killed by the test')
+    assert dst.read_bytes() == b'new'
+    assert os.listdir(tmp_path) == ['clip.mp4']
+
+
+def test_atomic_write_image(tmp_path):
+    import cv2
+    import numpy as np
+    img = np.arange(12 * 10 * 3, dtype=np.uint8).reshape(12, 10, 3)
+    aw.atomic_write_image(img, str(tmp_path / 'a' / 'x.png'))
+    assert (cv2.imread(str(tmp_path / 'a' / 'x.png')) == img).all()
+    (tmp_path / 'y.xyz').write_bytes(b'old')
+    with pytest.raises(OSError, match='y.xyz'):
+        aw.atomic_write_image(img, str(tmp_path / 'y.xyz'))
+    with pytest.raises(OSError, match='shape'):
+        aw.atomic_write_image(
+            np.zeros((0, 4), np.uint8), str(tmp_path / 'y.xyz'))
+    assert (tmp_path / 'y.xyz').read_bytes() == b'old'
+    assert sorted(os.listdir(tmp_path)) == ['a', 'y.xyz']
+
+
 def test_atomic_write_refuses_append():
     with pytest.raises(ValueError, match='whole files'):
         with aw.atomic_write('x', 'ab'):

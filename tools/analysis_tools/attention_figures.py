@@ -8,7 +8,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from mmengine.fileio import dump
+
+from mmcsted.utils.atomic_write import atomic_path, atomic_write_json
 
 
 def map_to_frame(maps: np.ndarray, img_shape: Sequence[int],
@@ -102,7 +103,8 @@ def plot_word_attention(frame: np.ndarray,
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     if out_file:
-        fig.savefig(out_file, dpi=100)
+        with atomic_path(out_file) as tmp:  # the format from the extension
+            fig.savefig(tmp, dpi=100)
     return fig, titles
 
 
@@ -131,7 +133,8 @@ def plot_lgfs(shares: Dict[int, Dict[str, float]],
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
     if out_file:
-        fig.savefig(out_file, dpi=100)
+        with atomic_path(out_file) as tmp:  # the format from the extension
+            fig.savefig(tmp, dpi=100)
     return fig
 
 
@@ -169,12 +172,12 @@ def save_attention_figures(result: Dict,
             normalise=normalise)
         written[f'{name}_attention'] = path
     path = osp.join(out_dir, 'word_weights.json')
-    dump(dict(query=q, **word_weight_table(result)), path, indent=2)
+    atomic_write_json(dict(query=q, **word_weight_table(result)), path, 2)
     written['word_weights'] = path
     if result['lgfs']:
         table = lgfs_table(result)
         path = osp.join(out_dir, 'lgfs.json')
-        dump(dict(query=q, stages=table), path, indent=2)
+        atomic_write_json(dict(query=q, stages=table), path, indent=2)
         written['lgfs'] = path
         path = osp.join(out_dir, 'lgfs.png')
         plot_lgfs(result['lgfs'], title=f'LGFS: "{q}"', out_file=path)

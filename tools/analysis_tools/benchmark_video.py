@@ -44,7 +44,6 @@ depend on them (no download: pretrained backbones are not loaded and the
 query's vocabulary is a placeholder).
 """
 import argparse
-import json
 import os
 import os.path as osp
 import resource
@@ -310,6 +309,7 @@ def stream_masks(inferencer, reader, args, kwargs: dict, clock: Clock,
     """Segment the whole video, each mask written as a PNG (closing
     ``reader``): (seconds in all, the frame cache's stats, the largest RSS
     while streaming)."""
+    from mmcsted.utils.atomic_write import atomic_write_image
     handles = time_model_steps(inferencer.model, clock)
     time_data_steps(inferencer, clock)
     stats, streaming_rss = {}, 0.
@@ -323,9 +323,9 @@ def stream_masks(inferencer, reader, args, kwargs: dict, clock: Clock,
                 stats=stats,
                 **kwargs):
             clock.start('write')
-            path = osp.join(mask_dir, f'{r["frame_index"]:05d}.png')
-            if not cv2.imwrite(path, r['mask'] * 255):
-                raise OSError(f'cannot write {path}')
+            atomic_write_image(
+                r['mask'] * 255,
+                osp.join(mask_dir, f'{r["frame_index"]:05d}.png'))
             clock.stop('write')
             if r['frame_index'] % args.batch_size == 0:
                 streaming_rss = max(streaming_rss, current_rss_mb())
@@ -431,8 +431,9 @@ def run(args) -> dict:
     try:
         measure(args, tmp, mask_dir, results)
         if args.out:
-            with open(osp.join(args.out, 'results.json'), 'w') as f:
-                json.dump(results, f, indent=2)
+            from mmcsted.utils.atomic_write import atomic_write_json
+            atomic_write_json(
+                results, osp.join(args.out, 'results.json'), indent=2)
         return results
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

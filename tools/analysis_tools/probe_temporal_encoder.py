@@ -45,7 +45,6 @@ actor (all from ``generator_meta.json``).
 """
 import argparse
 import copy
-import json
 import logging
 import os.path as osp
 import sys
@@ -606,8 +605,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
         results=results,
         seconds=round(time.time() - t0, 1))
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(summary, f, indent=1)
+        from mmcsted.utils.atomic_write import atomic_write_json
+        atomic_write_json(summary, args.out, indent=1)
         print(f'results: {args.out}')
     return summary
 

@@ -96,6 +96,7 @@ def main(argv=None) -> int:
 
     from mmcsted.apis import init_model
     from mmcsted.apis.inference import check_query
+    from mmcsted.utils.atomic_write import atomic_write_image
     from mmcsted.visualization import overlay_query_mask
     from tools.analysis_tools.attention_figures import save_attention_figures
     from tools.analysis_tools.attention_recording import (load_clip,
@@ -121,7 +122,7 @@ def main(argv=None) -> int:
     pred = overlay_query_mask(
         frame, result['pred_sem_seg'], query, min_size=320)
     path = osp.join(args.out_dir, 'prediction.png')
-    cv2.imwrite(path, cv2.cvtColor(pred, cv2.COLOR_RGB2BGR))
+    atomic_write_image(cv2.cvtColor(pred, cv2.COLOR_RGB2BGR), path)
     written['prediction'] = path
     print(f'{where}: "{query}"')
     for name in ('spatial', 'temporal'):

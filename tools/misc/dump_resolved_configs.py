@@ -72,7 +72,8 @@ def main():
         sys.exit(1 if found else 0)
     # tuples and lists print alike in JSON; the comparison is of values
     dumped = {path: resolve(path) for path in args.configs}
-    with open(args.out, 'w') as f:
+    from mmcsted.utils.atomic_write import atomic_write
+    with atomic_write(args.out, 'w') as f:
         json.dump(dumped, f, indent=1, sort_keys=True, default=repr)
 
 

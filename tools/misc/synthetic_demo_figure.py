@@ -8,13 +8,13 @@ result), the predicted mask on a few frames side by side.
 """
 import argparse
 import json
-import os
 import os.path as osp
 
 import cv2
 import numpy as np
 
 from mmcsted.apis import inference_video, init_model
+from mmcsted.utils.atomic_write import atomic_write_image
 from mmcsted.utils.video_io import open_video
 from mmcsted.visualization.actor_seg_visualizer import (draw_query,
                                                         hstack_images,
@@ -60,8 +60,7 @@ def main():
     ]
     reader.close()
     figure = draw_query(hstack_images(panels), f'"{query["query"]}"')
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    cv2.imwrite(args.out, cv2.cvtColor(figure, cv2.COLOR_RGB2BGR))
+    atomic_write_image(cv2.cvtColor(figure, cv2.COLOR_RGB2BGR), args.out)
     print(f'{args.out}: {video}, "{query["query"]}" (target: '
           f'{query["target_action"]}), frames {result.frame_indices}; '
           f'mask pixels {[int(np.count_nonzero(m)) for m in result.masks]}')

@@ -347,13 +347,16 @@ def build_cstm_model(mods, opt):
     if not osp.isfile(path):
         i3d = mods['i3d'].I3D(400, modality='rgb', skip_connect='single')
         g = torch.Generator().manual_seed(123)
-        torch.save(
-            {
-                k:
-                torch.rand(v.shape, generator=g) +
-                0.5 if v.is_floating_point() else v
-                for k, v in i3d.state_dict().items()
-            }, path)
+        # whole or absent: a torn file would pass the isfile test next time
+        from mmcsted.utils.atomic_write import atomic_write
+        with atomic_write(path) as f:
+            torch.save(
+                {
+                    k:
+                    torch.rand(v.shape, generator=g) +
+                    0.5 if v.is_floating_point() else v
+                    for k, v in i3d.state_dict().items()
+                }, f)
     original = cm.resnet50
     cm.resnet50 = lambda pretrained=False, **kw: original(
         pretrained=False, **kw)
@@ -1129,8 +1132,8 @@ def main(argv=None) -> int:
         os.makedirs(work, exist_ok=True)
         report = run(args, work)
     if args.json:
-        with open(args.json, 'w', encoding='utf-8') as f:
-            json.dump(report, f, indent=1, ensure_ascii=False)
+        from mmcsted.utils.atomic_write import atomic_write_json
+        atomic_write_json(report, args.json, indent=1, ensure_ascii=False)
     print('\nverdict:', 'AGREE' if report['ok'] else 'DIFFER')
     return 0 if report['ok'] else 1
 

@@ -4,6 +4,7 @@ Definitions, options and the authors' protocol: docs/metrics.md
 ("ReferSegMetric").
 """
 import csv
+import io
 import json
 import logging
 import os.path as osp
@@ -17,6 +18,7 @@ from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
 from mmcsted.registry import METRICS
+from mmcsted.utils.atomic_write import atomic_write_json, atomic_write_text
 from mmcsted.utils.misc import check_choice
 from ..functional import (BINARIZE_RULES, binarize_score, coco_mask_map,
                           cstm_masks, encode_rle,
@@ -310,19 +312,21 @@ class ReferSegMetric(BaseMetric):
             path = f'{stem}.{self.out_file_tag}{ext}'
         mkdir_or_exist(osp.dirname(osp.abspath(path)))
         if path.lower().endswith('.csv'):
-            with open(path, 'w', newline='', encoding='utf-8') as f:
-                writer = csv.DictWriter(
-                    f, fieldnames=list(_DUMP_KEYS) + ['query_flags'])
-                writer.writeheader()
-                for rec in records:
-                    row = dict(rec)
-                    row['query_flags'] = ('' if rec['query_flags'] is None else
-                                          json.dumps(rec['query_flags']))
-                    row = {k: ('' if v is None else v) for k, v in row.items()}
-                    writer.writerow(row)
+            text = io.StringIO(newline='')
+            writer = csv.DictWriter(
+                text, fieldnames=list(_DUMP_KEYS) + ['query_flags'])
+            writer.writeheader()
+            for rec in records:
+                row = dict(rec)
+                row['query_flags'] = ('' if rec['query_flags'] is None else
+                                      json.dumps(rec['query_flags']))
+                writer.writerow({
+                    k: ('' if v is None else v)
+                    for k, v in row.items()
+                })
+            atomic_write_text(text.getvalue(), path)
         else:
-            with open(path, 'w', encoding='utf-8') as f:
-                json.dump(records, f, indent=1, ensure_ascii=False)
+            atomic_write_json(records, path, indent=1, ensure_ascii=False)
         print_log(
             f'Per-sample results of {len(records)} samples written to '
             f'{path}',
