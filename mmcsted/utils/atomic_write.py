@@ -8,18 +8,27 @@ import ctypes.util
 import json
 import os
 import os.path as osp
+import secrets
 import shutil
-import tempfile
 from typing import IO, Iterator, Optional
 
 
 def _temp_name(path: str, suffix: str = '.tmp') -> str:
+    """A new empty file beside ``path``, with the permissions a plain
+    ``open(path, 'w')`` gives (0666 less the umask): ``mkstemp``'s 0600
+    would make checkpoints and outputs unreadable to anyone else."""
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix=suffix, dir=folder)
-    os.close(fd)
-    return tmp
+    for _ in range(100):
+        tmp = osp.join(
+            folder, f'.{osp.basename(path)}.'
+            f'{secrets.token_hex(4)}{suffix}')
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f'no free temporary name beside {path}')
 
 
 def temp_path_beside(path: str, keep_ext: bool = False) -> str:

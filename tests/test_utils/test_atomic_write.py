@@ -94,6 +94,23 @@ def test_atomic_write_image(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ['a', 'y.xyz']
 
 
+@pytest.mark.parametrize('umask', [0o022, 0o077])
+def test_written_files_get_the_permissions_of_a_plain_open(tmp_path, umask):
+    # not mkstemp's 0600: a published checkpoint must be readable by others
+    old = os.umask(umask)
+    try:
+        aw.atomic_write_bytes(b'x', str(tmp_path / 'model.pth'))
+        with aw.atomic_path(str(tmp_path / 'clip.mp4')):
+            pass  # a writer that fills the file it is given
+        with open(tmp_path / 'plain', 'wb'):
+            pass
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert modes == dict.fromkeys(['model.pth', 'clip.mp4', 'plain'],
+                                  0o666 & ~umask)
+
+
 def test_atomic_write_refuses_append():
     with pytest.raises(ValueError, match='whole files'):
         with aw.atomic_write('x', 'ab'):
