@@ -53,8 +53,8 @@ def check_has_words(query) -> str:
             f'a query must be a string, got {type(query).__name__}')
     if not has_words(query):
         raise QueryTooShortError(
-            f'empty query {query!r}: it has no word in it (only spaces or '
-            'punctuation); a query names the actor to segment, e.g. "the '
+            f'empty query {query!r}: it has no word in it (no letter or '
+            'digit); a query names the actor to segment, e.g. "the '
             'man in red is running"')
     return query
 

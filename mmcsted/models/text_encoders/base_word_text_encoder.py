@@ -13,16 +13,34 @@ from mmengine.model import BaseModule
 from mmcsted.text import check_has_words, split_words
 
 
+def shortened(text: str, limit: int = 120) -> str:
+    """``text`` quoted, cut to ``limit`` characters for a log line."""
+    return repr(text if len(text) <= limit else text[:limit] + '...')
+
+
+def log_once_per_query(warn_state: dict, kind: str, text: str,
+                       message: str) -> bool:
+    """Log ``message`` the first time ``text`` is seen for ``kind`` (a
+    video's clips all carry its query: one line, not one per clip); every
+    call is counted in ``warn_state[kind]``. True when it was logged."""
+    warn_state[kind] = warn_state.get(kind, 0) + 1
+    seen = warn_state.setdefault(f'{kind}_queries', set())
+    if text in seen:
+        return False
+    seen.add(text)
+    print_log(message, logger='current', level=logging.WARNING)
+    return True
+
+
 def count_truncation(warn_state: dict, text: str, num_words: int,
                      max_words: int) -> None:
-    """Count (``warn_state['truncated']``) and log a query cut to
-    ``max_words`` of its ``num_words`` words."""
-    warn_state['truncated'] = warn_state.get('truncated', 0) + 1
-    print_log(
-        f'query of {num_words} words cut to its first {max_words} '
-        f'({warn_state["truncated"]} so far): {text!r}',
-        logger='current',
-        level=logging.WARNING)
+    """Count (``warn_state['truncated']``) a query cut to ``max_words`` of
+    its ``num_words`` words; log each distinct query once."""
+    log_once_per_query(
+        warn_state, 'truncated', text,
+        f'query of {num_words} words cut to its first {max_words} words: '
+        f'{shortened(text)} (logged once per query; the count is '
+        'the text encoder\'s `truncated_queries`)')
 
 
 def tokenize_queries(texts: Sequence[str], max_words: int,
@@ -84,6 +102,11 @@ class BaseWordTextEncoder(BaseModule):
         self.max_words = max_words
         self.unknown_words = Counter()
         self._warn_state = {}
+
+    @property
+    def truncated_queries(self) -> int:
+        """How many queries (one per clip) were cut to ``max_words``."""
+        return self._warn_state.get('truncated', 0)
 
     @staticmethod
     def _read_vocab_file(path: str) -> List[str]:

@@ -50,7 +50,8 @@ import torch.nn as nn
 from mmengine.logging import print_log
 
 from mmcsted.registry import MODELS
-from .base_word_text_encoder import BaseWordTextEncoder, count_truncation
+from .base_word_text_encoder import (BaseWordTextEncoder, count_truncation,
+                                     log_once_per_query, shortened)
 
 #: CSTM's ``SENTENCE_SPLIT_REGEX`` (separators kept by the group)
 CSTM_SPLIT = re.compile(r'(\W+)')
@@ -340,11 +341,10 @@ class GloVeGRUTextEncoder(BaseWordTextEncoder):
         if words and words[-1] == '.':
             words = words[:-1]
         if not words:
-            print_log(
-                f'query {text!r} has no token: it reads as pads only '
-                '(as in CSTM)',
-                logger='current',
-                level=logging.WARNING)
+            log_once_per_query(
+                self._warn_state, 'no_token', text,
+                f'query {shortened(text)} has no token: it reads as pads '
+                'only (as in CSTM; logged once per query)')
         elif len(words) > self.max_words:
             count_truncation(self._warn_state, text, len(words),
                              self.max_words)

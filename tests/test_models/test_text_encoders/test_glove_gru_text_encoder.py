@@ -169,6 +169,20 @@ def test_unknown_tokens_and_pads_are_zero_vectors(glove):
     ]
 
 
+def test_queries_without_tokens_or_too_long_are_logged_once_each(
+        glove, monkeypatch):
+    logged = []
+    monkeypatch.setattr(
+        'mmcsted.models.text_encoders.base_word_text_encoder.print_log',
+        lambda msg, **kw: logged.append(msg))
+    enc = make_encoder(glove[0])
+    for _ in range(4):  # a video's clips all carry its query
+        enc.tokenize(['.', 'dog ' * 30])
+    assert [m.split(' ')[1] for m in logged] == ["'.'", 'of']
+    assert 'no token' in logged[0] and 'cut to its first 20' in logged[1]
+    assert enc.truncated_queries == 4
+
+
 def test_a_pad_token_with_a_vector_is_used(tmp_path):
     """If the vectors give '' a vector (torchtext would), pads read it."""
     enc = GloVeGRUTextEncoder(

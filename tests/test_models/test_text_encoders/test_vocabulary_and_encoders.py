@@ -16,16 +16,25 @@ def test_cstm_tokenizer_unchanged_by_unicode_split():
     assert words == ['cafe', '\u0301']
 
 
-def test_tokenize_unknown_long_and_empty_queries():
+def test_tokenize_unknown_long_and_empty_queries(monkeypatch):
+    logged = []
+    monkeypatch.setattr(
+        'mmcsted.models.text_encoders.base_word_text_encoder.print_log',
+        lambda msg, **kw: logged.append(msg))
     enc = GRUTextEncoder(
         vocab=['a', 'dog'], embed_dims=4, hidden_dims=6, max_words=5)
     ids, mask = enc.tokenize(['a dog', 'a purple dog'])
     assert ids.tolist() == [[2, 3, 0], [2, 1, 3]]
     assert mask.tolist() == [[True, True, False], [True, True, True]]
     assert enc.unknown_words['purple'] == 1
-    ids, mask = enc.tokenize(['a dog a dog a dog a dog'])
-    assert ids.shape == (1, 5) and mask.all()
-    assert enc._warn_state['truncated'] == 1
+    long_query = ' '.join(['a dog'] * 200)
+    for _ in range(3):  # the clips of one video carry the same query
+        ids, mask = enc.tokenize(['a dog a dog a dog a dog', long_query])
+    assert ids.shape == (2, 5) and mask.all()
+    assert enc.truncated_queries == 6
+    lines = [m for m in logged if 'cut to its first 5' in m]
+    assert len(lines) == 2  # once per distinct query, the long one shortened
+    assert len(lines[1]) < 300 and lines[1].count('a dog') < 30
     with pytest.raises(QueryTooShortError, match='no word'):
         enc.tokenize(['  ?! '])
     with pytest.raises(QueryTooShortError):
