@@ -273,10 +273,30 @@ class FolderFrameReader(FrameReader):
                           self.backend_args)
 
 
+class VideoSource:
+    """Where a video decoder reads ``path`` from: a local file by its path,
+    so that the decoder streams it (memory does not grow with the file's
+    size, which mmaction2's readers, holding all the bytes, let it do); any
+    other :mod:`mmengine.fileio` storage (``backend_args``) from its bytes,
+    read once."""
+
+    def __init__(self, path: str, backend_args: Optional[dict] = None):
+        backend = fileio.get_file_backend(path, backend_args=backend_args)
+        # only mmengine's own local backend: a subclass may map the path
+        local = type(backend) is fileio.LocalBackend
+        self.path = path if local else None
+        self.data = None if self.path else fileio.get(
+            path, backend_args=backend_args)
+
+    def open(self):
+        """A path or a new file object for one decoder."""
+        return self.path or io.BytesIO(self.data)
+
+
 class _FileioDecordInit(DecordInit):
-    """mmaction2's ``DecordInit`` reading the bytes through
-    :mod:`mmengine.fileio` (``backend_args``) and taking the file name as
-    it is (``DecordInit`` appends ``.mp4`` to a name without extension)."""
+    """mmaction2's ``DecordInit`` reading through :class:`VideoSource`
+    (``backend_args``) and taking the file name as it is (``DecordInit``
+    appends ``.mp4`` to a name without extension)."""
 
     def __init__(self, backend_args: Optional[dict] = None, **kwargs):
         super().__init__(**kwargs)
@@ -284,9 +304,9 @@ class _FileioDecordInit(DecordInit):
 
     def _get_video_reader(self, filename: str):
         import decord
-        data = fileio.get(filename, backend_args=self.backend_args)
         return decord.VideoReader(
-            io.BytesIO(data), num_threads=self.num_threads)
+            VideoSource(filename, self.backend_args).open(),
+            num_threads=self.num_threads)
 
 
 _warned_fallback = False
@@ -397,16 +417,16 @@ class _SequentialReader(FrameReader):
 
 
 class PyAVFrameReader(_SequentialReader):
-    """PyAV on the bytes read through :mod:`mmengine.fileio`, decoding
-    forward without keeping the frames it passes (mmaction2's ``PyAVDecode``
-    holds every frame up to the last one wanted)."""
+    """PyAV on a :class:`VideoSource`, decoding forward without keeping
+    the frames it passes (mmaction2's ``PyAVDecode`` holds every frame up to
+    the last one wanted)."""
 
     def __init__(self, path: str, backend_args: Optional[dict] = None):
         import av
         self.name = path
         self._container = None
-        self._data = fileio.get(path, backend_args=backend_args)
-        with av.open(io.BytesIO(self._data)) as container:
+        self._source = VideoSource(path, backend_args)
+        with av.open(self._source.open()) as container:
             if not container.streams.video:
                 raise VideoReadError(f'{path} has no video stream')
             stream = container.streams.video[0]
@@ -419,7 +439,7 @@ class PyAVFrameReader(_SequentialReader):
     def _open(self):
         import av
         self.close()
-        self._container = av.open(io.BytesIO(self._data))
+        self._container = av.open(self._source.open())
         self._frames = self._container.decode(video=0)
         self._pos = 0
 

@@ -1,6 +1,8 @@
 """The video-reading layer (mmcsted/utils/video_io.py): remote files through
 mmengine.fileio, decord's fallback to PyAV, float frames."""
+import os.path as osp
 import shutil
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -56,6 +58,35 @@ def test_decord_failure_mid_video_falls_back_to_pyav(tmp_path, monkeypatch):
     reader = DecordFrameReader(path, chunk=8, fallback=False)
     with pytest.raises(VideoReadError, match=r'frames 8\.\.15 of .*clip.mp4'):
         _all(reader)
+
+
+@pytest.mark.parametrize('reader', [DecordFrameReader, PyAVFrameReader])
+def test_local_videos_stream_without_holding_the_file(tmp_path, reader):
+    # an hour of HD video is gigabytes: a local file is decoded from its
+    # path, not read into memory first (a remote one still is: test above)
+    import av
+    path = str(tmp_path / 'noise.mkv')
+    rng = np.random.default_rng(0)
+    with av.open(path, 'w') as container:  # lossless noise: a large file
+        stream = container.add_stream('ffv1', rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, 'yuv444p'
+        for _ in range(400):
+            frame = av.VideoFrame.from_ndarray(
+                rng.integers(0, 256, (64, 64, 3), np.uint8), format='rgb24')
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    size = osp.getsize(path)
+    assert size > 4e6
+    tracemalloc.start()
+    try:
+        with reader(path) as r:
+            for _ in r.iter_frames(range(r.num_frames)):
+                pass
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert r.num_frames == 400
+    assert peak < size / 4, (peak, size)
 
 
 def test_corrupt_and_missing_files_are_named(tmp_path):
