@@ -443,14 +443,21 @@ class PyAVFrameReader(_SequentialReader):
         self._frames = self._container.decode(video=0)
         self._pos = 0
 
-    def _next(self):
+    def _decoded(self):
         try:
-            return next(self._frames).to_ndarray(format='rgb24')
+            return next(self._frames)
         except StopIteration:
             return None
         except Exception as e:
             raise VideoReadError(f'cannot decode {self.name}: '
                                  f'{type(e).__name__}: {e}') from e
+
+    def _next(self):
+        frame = self._decoded()
+        return None if frame is None else frame.to_ndarray(format='rgb24')
+
+    def _skip(self) -> bool:  # decoded, not converted to RGB
+        return self._decoded() is not None
 
     def close(self):
         if self._container is not None:
@@ -459,6 +466,10 @@ class PyAVFrameReader(_SequentialReader):
 
 
 VIDEO_BACKENDS = ('decord', 'pyav')
+#: for reading a whole video in order (inference): PyAV streams it in
+#: memory that does not grow with the file, decord's grows by about the
+#: file's size as it reads (docs/benchmark.md); decord is the fallback.
+STREAMING_VIDEO_BACKENDS = ('pyav', 'decord')
 
 
 def open_video_file(path: str,
@@ -518,11 +529,13 @@ def open_video_file(path: str,
 
 def open_video(video,
                image_backend: str = 'cv2',
-               backend_args: Optional[dict] = None) -> FrameReader:
+               backend_args: Optional[dict] = None,
+               video_backends: Sequence[str] = VIDEO_BACKENDS) -> FrameReader:
     """A :class:`FrameReader` for a video file path, a folder of frames, a
     (T, H, W, 3) RGB array / list of frames, or a reader (returned as is).
     ``image_backend`` decodes the images of a folder (:func:`read_image`);
-    ``backend_args`` is the :mod:`mmengine.fileio` backend of a path."""
+    ``backend_args`` is the :mod:`mmengine.fileio` backend of a path;
+    ``video_backends`` open a video file, the first that reads it."""
     if isinstance(video, FrameReader):
         return video
     if isinstance(video, (str, os.PathLike)):
@@ -530,7 +543,7 @@ def open_video(video,
         if _isdir(video, backend_args):
             return FolderFrameReader(
                 video, image_backend=image_backend, backend_args=backend_args)
-        return open_video_file(video, backend_args=backend_args)
+        return open_video_file(video, video_backends, backend_args)
     if isinstance(video, np.ndarray) or (isinstance(video,
                                                     (list, tuple)) and video
                                          and isinstance(video[0], np.ndarray)):

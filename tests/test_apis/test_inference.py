@@ -95,6 +95,36 @@ def test_every_frame_of_a_video_file(all_frames, small_video):
     assert stats['frames'] == 20 and stats['frames_decoded'] == 20
 
 
+def test_a_video_file_is_streamed_by_pyav_else_decord(tiny_model, small_video,
+                                                      monkeypatch):
+    # PyAV's memory stays flat over a long file, decord's grows with it
+    from mmcsted.utils import video_io
+    path, frames = small_video
+    opened = []
+
+    def spy(backend):
+
+        def open_(*args, **kwargs):
+            opened.append(backend)
+            if backend == 'pyav' and len(opened) > 1:
+                raise RuntimeError('this PyAV build cannot read it')
+            return original[backend](*args, **kwargs)
+
+        return open_
+
+    original = dict(
+        pyav=video_io.PyAVFrameReader, decord=video_io.DecordFrameReader)
+    monkeypatch.setattr(video_io, 'PyAVFrameReader', spy('pyav'))
+    monkeypatch.setattr(video_io, 'DecordFrameReader', spy('decord'))
+    first = inference_video(
+        tiny_model, path, 'a dog', frames=[3], progress=False)
+    assert opened == ['pyav']
+    again = inference_video(
+        tiny_model, path, 'a dog', frames=[3], progress=False)
+    assert opened == ['pyav', 'pyav', 'decord']  # the fallback, same masks
+    np.testing.assert_array_equal(first.masks[0], again.masks[0])
+
+
 def test_chosen_frames_only_and_batching_does_not_change_results(
         tiny_model, small_video, all_frames):
     path, _ = small_video

@@ -89,6 +89,18 @@ def test_local_videos_stream_without_holding_the_file(tmp_path, reader):
     assert peak < size / 4, (peak, size)
 
 
+def test_pyav_reads_sparse_frames_as_decord_does(tmp_path):
+    path = str(tmp_path / 'clip.mp4')
+    write_mp4(path, num_frames=20, height=32, width=64)
+    wanted = [2, 3, 11, 19]
+    with PyAVFrameReader(path) as r:  # frames between are decoded, skipped
+        sparse = [f for _, f in r.iter_frames(wanted)]
+        back = r.read(1)  # going back reopens the file
+    every = _all(DecordFrameReader(path))
+    np.testing.assert_array_equal(np.stack(sparse), every[wanted])
+    np.testing.assert_array_equal(back, every[1])
+
+
 def test_corrupt_and_missing_files_are_named(tmp_path):
     good = tmp_path / 'good.mp4'
     write_mp4(str(good), num_frames=4, height=32, width=64)

@@ -359,7 +359,7 @@ def step_seconds(clock: Clock, total: float, results: dict) -> tuple:
 def measure(args, tmp: str, mask_dir: str, results: dict) -> None:
     """Time the whole-video inference; the figures go to ``results``."""
     from mmcsted.apis import VideoActorSegInferencer
-    from mmcsted.utils.video_io import open_video
+    from mmcsted.utils.video_io import STREAMING_VIDEO_BACKENDS, open_video
     device = torch.device(args.device)
     video = args.video
     if args.synthetic:
@@ -384,9 +384,11 @@ def measure(args, tmp: str, mask_dir: str, results: dict) -> None:
         results['frame_shape'] = list(reader.frame_shape or ())
         alone = model_alone(inferencer, reader, args.query, kwargs,
                             args.batch_size, args.model_iters, clock)
-    total, stats, streaming_rss = stream_masks(
-        inferencer, timed_reader(open_video(video), clock), args, kwargs,
-        clock, mask_dir)
+    reader = open_video(video, video_backends=STREAMING_VIDEO_BACKENDS)
+    results['video_reader'] = type(reader).__name__  # as the inferencer's
+    total, stats, streaming_rss = stream_masks(inferencer,
+                                               timed_reader(reader, clock),
+                                               args, kwargs, clock, mask_dir)
     results['prefetch'] = args.prefetch
     seconds, data_path = step_seconds(clock, total, results)
     n = stats['frames']
@@ -448,7 +450,8 @@ def report(results: dict) -> str:
             [step, f'{s:.2f}', f'{100 * s / total:.1f}', f'{1e3 * s / n:.2f}'])
     table.add_row(['total', f'{total:.2f}', '100.0', f'{1e3 * total / n:.2f}'])
     lines = [
-        f'{results["video"]} ({results["frame_shape"]}), '
+        f'{results["video"]} ({results["frame_shape"]}, read by '
+        f'{results["video_reader"]}), '
         f'{results["config"]}, batch {results["batch_size"]}, '
         f'{results["device"]}, {results["threads"]} threads, prefetch '
         f'{results["prefetch"]}, speed-ups: '

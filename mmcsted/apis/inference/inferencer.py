@@ -16,7 +16,7 @@ from mmengine.infer import BaseInferencer
 from mmcsted.models.utils import prepare_for_inference
 from mmcsted.registry import INFERENCERS
 from mmcsted.utils import install_stack_workarounds
-from mmcsted.utils.video_io import open_video
+from mmcsted.utils.video_io import STREAMING_VIDEO_BACKENDS, open_video
 from ..model_zoo import resolve_config
 from .model import ConfigType, init_model
 from .pipeline import PIPELINE_ARGS, check_query, inference_pipeline
@@ -231,7 +231,8 @@ class VideoActorSegInferencer(BaseInferencer):
         reader = open_video(
             inputs,
             image_backend=pipeline.image_backend,
-            backend_args=pipeline.backend_args)
+            backend_args=pipeline.backend_args,
+            video_backends=STREAMING_VIDEO_BACKENDS)
         bar = batches = None
         try:
             if reader.num_frames < 1:
