@@ -4,12 +4,11 @@ The vocabulary is built from the training queries (A2D Sentences train split)
 and travels inside the model's checkpoint, so that testing and the demo map
 words to the same ids as training did.
 """
+import json
 import re
 import unicodedata
 from collections import Counter
 from typing import Iterable, List, Sequence
-
-from mmcsted.utils.atomic_write import atomic_write_json
 
 PAD_TOKEN = '<pad>'
 UNK_TOKEN = '<unk>'
@@ -90,5 +89,7 @@ class WordVocabulary:
                       key=lambda w: (-counts[w], w))
         return cls(kept)
 
-    def dump(self, path: str) -> None:
-        atomic_write_json(self.words, path, indent=0, ensure_ascii=False)
+    def to_json(self) -> str:
+        """The words as the JSON list a ``vocab_file`` holds (written by
+        the tools that build it, atomically)."""
+        return json.dumps(self.words, ensure_ascii=False, indent=0)

@@ -25,7 +25,7 @@ def test_vocabulary_build_and_dump_read_by_the_encoders(tmp_path):
     assert v.words[:2] == ['<pad>', '<unk>']
     assert v.words[2:4] == ['a', 'dog']  # most frequent first
     path = tmp_path / 'vocab.json'
-    v.dump(str(path))
+    path.write_text(v.to_json(), encoding='utf-8')
     encoder = GRUTextEncoder(vocab_file=str(path), embed_dims=4, hidden_dims=6)
     assert encoder.configured_words == v.words
     path.write_text('{"a": 1}')

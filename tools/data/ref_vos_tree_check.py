@@ -10,6 +10,7 @@ from mmcsted.datasets.ref_vos_base import (FRAME_EXT, clean_query,
                                            read_meta_expressions,
                                            sorted_frames)
 from mmcsted.text import WordVocabulary, has_words
+from mmcsted.utils.atomic_write import atomic_write_text
 from .tree_check import CheckReport, passes_check
 
 
@@ -452,7 +453,7 @@ def build_expression_vocabulary(meta_file: str, out_file: str) -> int:
         for exp in entry['expressions'].values()
     ]
     vocab = WordVocabulary.build(q for q in queries if q)
-    vocab.dump(out_file)
+    atomic_write_text(vocab.to_json(), out_file)
     return len(vocab)
 
 

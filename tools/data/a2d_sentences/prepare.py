@@ -111,6 +111,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmcsted.datasets import a2d
     from mmcsted.text import WordVocabulary
+    from mmcsted.utils.atomic_write import atomic_write_text
     from tools.data.tree_check import check_a2d_tree, passes_check
     root = args.data_root
     t0 = time.perf_counter()
@@ -141,7 +142,7 @@ def main(argv=None) -> int:
     train_queries = [q for (_, _, q) in samples['train']]
     vocab = WordVocabulary.build(train_queries)
     vocab_out = args.vocab_out or osp.join(root, 'vocab.json')
-    vocab.dump(vocab_out)
+    atomic_write_text(vocab.to_json(), vocab_out)
     print(f'vocabulary: {len(vocab)} words (train split) -> {vocab_out}')
     print(f'done in {time.perf_counter() - t0:.1f} s')
     return 0

@@ -271,6 +271,7 @@ def _write_videos(rng, out_dir: str, vids: List[str], subset: Dict[str, int],
 def _write_vocab(out_dir: str, train_queries: List[str]) -> int:
     """``vocab.json`` of the train queries; returns its size."""
     from mmcsted.text import WordVocabulary
+    from mmcsted.utils.atomic_write import atomic_write_text
     vocab = WordVocabulary.build(train_queries)
-    vocab.dump(osp.join(out_dir, 'vocab.json'))
+    atomic_write_text(vocab.to_json(), osp.join(out_dir, 'vocab.json'))
     return len(vocab)
