@@ -419,7 +419,11 @@ class _SequentialReader(FrameReader):
 class PyAVFrameReader(_SequentialReader):
     """PyAV on a :class:`VideoSource`, decoding forward without keeping
     the frames it passes (mmaction2's ``PyAVDecode`` holds every frame up to
-    the last one wanted)."""
+    the last one wanted). Frames are turned as the file's display matrix
+    says (a phone video filmed upright is stored on its side, with a 90
+    degree rotation), as players, OpenCV and decord (180 degrees; it fails
+    on 90 and 270, and falls back to this reader) show them.
+    """
 
     def __init__(self, path: str, backend_args: Optional[dict] = None):
         import av
@@ -454,7 +458,14 @@ class PyAVFrameReader(_SequentialReader):
 
     def _next(self):
         frame = self._decoded()
-        return None if frame is None else frame.to_ndarray(format='rgb24')
+        if frame is None:
+            return None
+        rgb = frame.to_ndarray(format='rgb24')
+        # PyAV's rotation: degrees counterclockwise, as np.rot90 turns
+        turns = round(getattr(frame, 'rotation', 0) / 90) % 4
+        if turns:
+            rgb = np.ascontiguousarray(np.rot90(rgb, turns))
+        return rgb
 
     def _skip(self) -> bool:  # decoded, not converted to RGB
         return self._decoded() is not None
