@@ -13,10 +13,15 @@ import shutil
 from typing import IO, Iterator, Optional
 
 
-def _temp_name(path: str, suffix: str = '.tmp') -> str:
-    """A new empty file beside ``path``, with the permissions a plain
-    ``open(path, 'w')`` gives (0666 less the umask): ``mkstemp``'s 0600
-    would make checkpoints and outputs unreadable to anyone else."""
+def temp_path_beside(path: str,
+                     keep_ext: bool = False,
+                     suffix: str = '.tmp') -> str:
+    """A new, empty, hidden file beside ``path``: ``.<name>.*.tmp``, with
+    ``keep_ext`` ``.<name>.*.tmp<ext>`` (for writers that pick the format by
+    the extension: video containers, figures). Its permissions are a plain
+    ``open``'s (0666 less the umask): ``mkstemp``'s 0600 would make
+    checkpoints and outputs unreadable to anyone else."""
+    suffix += osp.splitext(path)[1] if keep_ext else ''
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     for _ in range(100):
@@ -29,14 +34,6 @@ def _temp_name(path: str, suffix: str = '.tmp') -> str:
         except FileExistsError:
             continue
     raise FileExistsError(f'no free temporary name beside {path}')
-
-
-def temp_path_beside(path: str, keep_ext: bool = False) -> str:
-    """A new, empty, hidden file beside ``path`` (``.<name>.*.tmp``; with
-    ``keep_ext``, ``.<name>.*.tmp<ext>``, for writers that pick the format
-    by the extension: video containers, ``np.savez``, figures)."""
-    ext = osp.splitext(path)[1] if keep_ext else ''
-    return _temp_name(path, suffix='.tmp' + ext)
 
 
 def commit_temp(tmp: str, path: str) -> str:
@@ -56,11 +53,7 @@ def commit_temp(tmp: str, path: str) -> str:
 def atomic_path(path: str, keep_ext: bool = True) -> Iterator[str]:
     """A temporary path beside ``path`` for a writer that takes a file
     name; renamed to ``path`` when the block exits cleanly, removed on any
-    exception.
-
-    >>> with atomic_path('clip.mp4') as tmp:
-    ...     write_video(tmp)
-    """
+    exception."""
     tmp = temp_path_beside(path, keep_ext)
     try:
         yield tmp
@@ -162,7 +155,7 @@ def replace_dir(new_dir: str, dst: str) -> None:
     if _exchange(new_dir, dst):
         old = new_dir  # the swap put the old folder at new_dir's name
     else:
-        old = _temp_name(dst, suffix='.old')
+        old = temp_path_beside(dst, suffix='.old')
         os.remove(old)
         os.replace(dst, old)
         os.replace(new_dir, dst)

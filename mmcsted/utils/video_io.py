@@ -274,11 +274,9 @@ class FolderFrameReader(FrameReader):
 
 
 class VideoSource:
-    """Where a video decoder reads ``path`` from: a local file by its path,
-    so that the decoder streams it (memory does not grow with the file's
-    size, which mmaction2's readers, holding all the bytes, let it do); any
-    other :mod:`mmengine.fileio` storage (``backend_args``) from its bytes,
-    read once."""
+    """Where a decoder reads ``path``: a local file by its path, streamed
+    (mmaction2's readers hold all its bytes); other :mod:`mmengine.fileio`
+    storage (``backend_args``) from its bytes, read once."""
 
     def __init__(self, path: str, backend_args: Optional[dict] = None):
         backend = fileio.get_file_backend(path, backend_args=backend_args)

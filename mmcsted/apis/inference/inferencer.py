@@ -50,8 +50,6 @@ class VideoSegResult:
 def _targets(frames, num_frames: int, name: str) -> List[int]:
     if frames is None:
         return list(range(num_frames))
-    if isinstance(frames, (int, np.integer)):
-        frames = [frames]
     # int() would take frame 1.5 as 1 and True as 1: only integers are
     # frame indices
     not_int = [
@@ -75,11 +73,9 @@ def _targets(frames, num_frames: int, name: str) -> List[int]:
 
 
 def _video_backends(frames) -> Sequence[str]:
-    """PyAV first to read all of a video, or most of it, in order (memory
-    flat over the file); decord first, which seeks, when the frames asked
-    for are under half of those up to the last one (PyAV would decode every
-    frame before them: 3.9 against 1.2 s for 10 frames near the end of a
-    600-frame HD file, docs/benchmark.md)."""
+    """PyAV first (memory flat over the file); decord, which seeks, when
+    the frames asked for are under half of those up to the last one (PyAV
+    decodes every frame before them: docs/benchmark.md)."""
     try:
         wanted = {int(f) for f in frames}
     except (TypeError, ValueError):  # None (all), or _targets' error

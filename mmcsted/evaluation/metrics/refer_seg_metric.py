@@ -15,7 +15,6 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-from mmengine.utils import mkdir_or_exist
 
 from mmcsted.registry import METRICS
 from mmcsted.utils.atomic_write import atomic_write_json, atomic_write_text
@@ -310,20 +309,16 @@ class ReferSegMetric(BaseMetric):
         if self.out_file_tag:
             stem, ext = osp.splitext(path)
             path = f'{stem}.{self.out_file_tag}{ext}'
-        mkdir_or_exist(osp.dirname(osp.abspath(path)))
         if path.lower().endswith('.csv'):
             text = io.StringIO(newline='')
             writer = csv.DictWriter(
                 text, fieldnames=list(_DUMP_KEYS) + ['query_flags'])
             writer.writeheader()
             for rec in records:
-                row = dict(rec)
-                row['query_flags'] = ('' if rec['query_flags'] is None else
-                                      json.dumps(rec['query_flags']))
-                writer.writerow({
-                    k: ('' if v is None else v)
-                    for k, v in row.items()
-                })
+                row = {k: '' if v is None else v for k, v in rec.items()}
+                if rec['query_flags'] is not None:
+                    row['query_flags'] = json.dumps(rec['query_flags'])
+                writer.writerow(row)
             atomic_write_text(text.getvalue(), path)
         else:
             atomic_write_json(records, path, indent=1, ensure_ascii=False)

@@ -19,17 +19,15 @@ def shortened(text: str, limit: int = 120) -> str:
 
 
 def log_once_per_query(warn_state: dict, kind: str, text: str,
-                       message: str) -> bool:
+                       message: str) -> None:
     """Log ``message`` the first time ``text`` is seen for ``kind`` (a
     video's clips all carry its query: one line, not one per clip); every
-    call is counted in ``warn_state[kind]``. True when it was logged."""
+    call is counted in ``warn_state[kind]``."""
     warn_state[kind] = warn_state.get(kind, 0) + 1
     seen = warn_state.setdefault(f'{kind}_queries', set())
-    if text in seen:
-        return False
-    seen.add(text)
-    print_log(message, logger='current', level=logging.WARNING)
-    return True
+    if text not in seen:
+        seen.add(text)
+        print_log(message, logger='current', level=logging.WARNING)
 
 
 def count_truncation(warn_state: dict, text: str, num_words: int,
